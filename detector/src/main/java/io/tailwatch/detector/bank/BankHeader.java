@@ -1,0 +1,61 @@
+package io.tailwatch.detector.bank;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.tailwatch.detector.features.BackboneModel;
+import io.tailwatch.detector.features.FeatureLayer;
+import io.tailwatch.detector.features.PatchEmbeddingSpec;
+import io.tailwatch.detector.image.Preprocessing;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything needed to use a bank correctly: what produced its vectors (backbone identity, layers, dims,
+ * preprocessing), how it was built (method + parameters), and the checksum of the body.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record BankHeader(
+    int formatVersion,
+    String bankVersion,
+    int dimension,
+    long count,
+    String bodySha256,
+    Backbone backbone,
+    PreprocessingInfo preprocessing,
+    Instant createdAt,
+    String method,
+    Map<String, Object> params,
+    Map<String, Double> calibration) {
+
+  public static final int FORMAT_VERSION = 1;
+
+  /** What produced the vectors; a bank only fits the exact same. */
+  public record Backbone(String id, String name, String sha256, List<String> layers, int pretrainDim,
+      int targetDim, int patchSize, int gridHeight, int gridWidth) {
+    public static Backbone of(BackboneModel model, PatchEmbeddingSpec spec) {
+      return new Backbone(model.id(), model.name(), model.sha256(),
+          spec.layers().stream().map(FeatureLayer::name).toList(), spec.pretrainDim(), spec.targetDim(),
+          spec.patchSize(), spec.gridHeight(), spec.gridWidth());
+    }
+  }
+
+  public record PreprocessingInfo(int resize, int crop, float[] mean, float[] std) {
+    public static PreprocessingInfo of(Preprocessing p) {
+      return new PreprocessingInfo(p.resize(), p.crop(), p.mean(), p.std());
+    }
+
+    public Preprocessing toPreprocessing() {
+      return new Preprocessing(resize, crop, mean, std);
+    }
+  }
+
+  public BankHeader withBody(long count, String sha256) {
+    return new BankHeader(formatVersion, bankVersion, dimension, count, sha256, backbone, preprocessing, createdAt,
+        method, params, calibration);
+  }
+
+  public BankHeader withCalibration(Map<String, Double> values) {
+    return new BankHeader(formatVersion, bankVersion, dimension, count, bodySha256, backbone, preprocessing,
+        createdAt, method, params, values);
+  }
+}

@@ -1,0 +1,229 @@
+package io.tailwatch.detector.bank;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.tailwatch.detector.features.BackboneModel;
+import io.tailwatch.detector.features.PatchEmbeddingSpec;
+import io.tailwatch.detector.util.Hashing;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.Objects;
+
+/**
+ * A memory bank of patch vectors, kept apart from any model graph so it can be swapped at run time.
+ *
+ * <p>File format ({@code .twb}), all little-endian:
+ * <pre>
+ *   0   8 bytes  magic "TWBANK" 0x00 0x01
+ *   8   int32    header length H
+ *   12  H bytes  UTF-8 JSON {@link BankHeader}
+ *   ..  zero padding to a multiple of 64
+ *   B   count * dimension float32 vectors, row-major (B = 12 + H rounded up to 64)
+ * </pre>
+ * The body's SHA-256 is in the header and is checked at load. Loading maps the body read-only; the vectors are
+ * a direct buffer ONNX Runtime reads without copying.
+ */
+public final class MemoryBank {
+  static final byte[] MAGIC = {'T', 'W', 'B', 'A', 'N', 'K', 0, 1};
+  static final int MAX_HEADER_BYTES = 1 << 20;
+  static final int ALIGN = 64;
+
+  private static final ObjectMapper JSON = JsonMapper.builder()
+      .addModule(new JavaTimeModule())
+      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .build();
+
+  private final BankHeader header;
+  private final FloatBuffer vectors;
+  private volatile float[] norms;
+
+  private MemoryBank(BankHeader header, FloatBuffer vectors) {
+    this.header = header;
+    this.vectors = vectors;
+  }
+
+  /** A bank over vectors in memory (copied into a direct buffer); the header's count and checksum are set. */
+  public static MemoryBank of(BankHeader header, float[] data, int count) {
+    int dim = header.dimension();
+    if (dim <= 0 || (long) count * dim > data.length) {
+      throw new IllegalArgumentException("need " + (long) count * dim + " values for " + count + " x " + dim
+          + ", have " + data.length);
+    }
+    ByteBuffer bytes = ByteBuffer.allocateDirect(count * dim * 4).order(ByteOrder.LITTLE_ENDIAN);
+    bytes.asFloatBuffer().put(data, 0, count * dim);
+    String sha = Hashing.sha256(bytes);
+    return new MemoryBank(header.withBody(count, sha), bytes.asFloatBuffer());
+  }
+
+  public BankHeader header() {
+    return header;
+  }
+
+  public int dim() {
+    return header.dimension();
+  }
+
+  public int count() {
+    return (int) header.count();
+  }
+
+  /** Read-only direct view of all vectors (position 0). */
+  public FloatBuffer vectors() {
+    return vectors.duplicate().clear();
+  }
+
+  public void vector(int i, float[] dst, int offset) {
+    vectors.get(i * dim(), dst, offset, dim());
+  }
+
+  /** Squared L2 norm of every vector, computed once. */
+  public float[] norms() {
+    float[] n = norms;
+    if (n == null) {
+      int d = dim();
+      n = new float[count()];
+      float[] row = new float[d];
+      for (int i = 0; i < n.length; i++) {
+        vectors.get(i * d, row, 0, d);
+        float s = 0;
+        for (float v : row) {
+          s += v * v;
+        }
+        n[i] = s;
+      }
+      norms = n;
+    }
+    return n;
+  }
+
+  /**
+   * Throws unless this bank's vectors were produced by exactly this backbone and embedding. Scoring a frame
+   * against a bank of another backbone gives meaningless distances without any error, so this is checked.
+   */
+  public void requireCompatible(BackboneModel backbone, PatchEmbeddingSpec spec) throws BankFormatException {
+    BankHeader.Backbone expected = BankHeader.Backbone.of(backbone, spec);
+    BankHeader.Backbone actual = header.backbone();
+    if (!expected.sha256().equals(actual.sha256())) {
+      throw new BankFormatException("bank " + header.bankVersion() + " was built with backbone " + actual.id()
+          + " but the loaded backbone is " + expected.id() + " (sha256 differs); refit the bank or load that model");
+    }
+    if (!expected.layers().equals(actual.layers()) || expected.pretrainDim() != actual.pretrainDim()
+        || expected.targetDim() != actual.targetDim() || expected.patchSize() != actual.patchSize()) {
+      throw new BankFormatException("bank " + header.bankVersion() + " embedding (layers " + actual.layers()
+          + ", pretrain " + actual.pretrainDim() + ", dim " + actual.targetDim() + ") does not match the configured"
+          + " embedding (layers " + expected.layers() + ", pretrain " + expected.pretrainDim() + ", dim "
+          + expected.targetDim() + ")");
+    }
+  }
+
+  /** Writes atomically: a temporary file in the same folder, fsynced, then renamed over {@code path}. */
+  public void write(Path path) throws IOException {
+    byte[] json = JSON.writeValueAsBytes(header);
+    if (json.length > MAX_HEADER_BYTES) {
+      throw new IOException("bank header is " + json.length + " bytes, over " + MAX_HEADER_BYTES);
+    }
+    int bodyOffset = bodyOffset(json.length);
+    ByteBuffer head = ByteBuffer.allocate(bodyOffset).order(ByteOrder.LITTLE_ENDIAN);
+    head.put(MAGIC).putInt(json.length).put(json).position(bodyOffset).flip();
+    ByteBuffer body = ByteBuffer.allocate(count() * dim() * 4).order(ByteOrder.LITTLE_ENDIAN);
+    body.asFloatBuffer().put(vectors());
+    Path dir = path.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    Path tmp = Files.createTempFile(dir, "." + path.getFileName(), ".tmp");
+    try {
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        while (head.hasRemaining()) {
+          ch.write(head);
+        }
+        while (body.hasRemaining()) {
+          ch.write(body);
+        }
+        ch.force(true);
+      }
+      try {
+        Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  /** Maps a bank file, validating magic, version, sizes and the body checksum. */
+  public static MemoryBank load(Path path) throws IOException {
+    Objects.requireNonNull(path, "path");
+    if (!Files.isRegularFile(path)) {
+      throw new BankFormatException("bank file not found: " + path.toAbsolutePath());
+    }
+    try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+      long size = ch.size();
+      if (size < 12) {
+        throw new BankFormatException(path + ": not a tailwatch bank (" + size + " bytes, too short for a header)");
+      }
+      ByteBuffer start = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
+      ch.read(start, 0);
+      start.flip();
+      byte[] magic = new byte[8];
+      start.get(magic);
+      if (!Arrays.equals(Arrays.copyOf(magic, 7), Arrays.copyOf(MAGIC, 7))) {
+        throw new BankFormatException(path + ": not a tailwatch bank (bad magic " + HexFormat.of().formatHex(magic) + ")");
+      }
+      if (magic[7] != MAGIC[7]) {
+        throw new BankFormatException(path + ": bank format version " + magic[7] + " is not supported (this build reads "
+            + MAGIC[7] + ")");
+      }
+      int headerLength = start.getInt();
+      if (headerLength <= 0 || headerLength > MAX_HEADER_BYTES || 12L + headerLength > size) {
+        throw new BankFormatException(path + ": corrupt bank header length " + headerLength + " (file has " + size + " bytes)");
+      }
+      ByteBuffer json = ByteBuffer.allocate(headerLength);
+      ch.read(json, 12);
+      BankHeader header;
+      try {
+        header = JSON.readValue(new String(json.array(), StandardCharsets.UTF_8), BankHeader.class);
+      } catch (IOException e) {
+        throw new BankFormatException(path + ": corrupt bank header: " + e.getMessage(), e);
+      }
+      if (header.dimension() <= 0 || header.count() <= 0 || header.backbone() == null || header.bodySha256() == null) {
+        throw new BankFormatException(path + ": bank header lacks dimension/count/backbone/checksum");
+      }
+      long bodyOffset = bodyOffset(headerLength);
+      long bodyBytes = header.count() * header.dimension() * 4L;
+      if (bodyBytes > Integer.MAX_VALUE) {
+        throw new BankFormatException(path + ": bank body of " + bodyBytes + " bytes exceeds the 2 GiB limit");
+      }
+      if (size != bodyOffset + bodyBytes) {
+        throw new BankFormatException(path + ": bank is " + size + " bytes but its header (" + header.count()
+            + " x " + header.dimension() + " float32) needs " + (bodyOffset + bodyBytes)
+            + (size < bodyOffset + bodyBytes ? " (truncated)" : ""));
+      }
+      ByteBuffer body = ch.map(FileChannel.MapMode.READ_ONLY, bodyOffset, bodyBytes).order(ByteOrder.LITTLE_ENDIAN);
+      String sha = Hashing.sha256(body);
+      if (!sha.equals(header.bodySha256())) {
+        throw new BankFormatException(path + ": bank body checksum mismatch (header " + header.bodySha256()
+            + ", body " + sha + "): the file is corrupt");
+      }
+      return new MemoryBank(header, body.asFloatBuffer());
+    }
+  }
+
+  static int bodyOffset(int headerLength) {
+    return (12 + headerLength + ALIGN - 1) / ALIGN * ALIGN;
+  }
+}

@@ -1,0 +1,191 @@
+package io.tailwatch.detector.eval;
+
+import ai.onnxruntime.OrtException;
+import io.tailwatch.detector.bank.MemoryBank;
+import io.tailwatch.detector.bank.PatchCoreFitter;
+import io.tailwatch.detector.data.LabeledImage;
+import io.tailwatch.detector.features.FeatureExtractor;
+import io.tailwatch.detector.image.FloatImage;
+import io.tailwatch.detector.image.ImageDecodeException;
+import io.tailwatch.detector.image.ImageDecoder;
+import io.tailwatch.detector.image.ImageSource;
+import io.tailwatch.detector.image.Preprocessing;
+import io.tailwatch.detector.knn.OnnxKnnScorer;
+import io.tailwatch.detector.metrics.BinaryScores;
+import io.tailwatch.detector.metrics.PixelMetrics;
+import io.tailwatch.detector.scoring.Detection;
+import io.tailwatch.detector.scoring.DetectorOptions;
+import io.tailwatch.detector.scoring.PatchCoreDetector;
+import io.tailwatch.detector.util.Progress;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.stream.IntStream;
+
+/**
+ * The PatchCore protocol on a labelled split: fit a bank on the training images, score every test image, and
+ * report image AUROC, pixel AUROC, PRO and pixel AP per anomaly type (each type's images against all normal
+ * test images) and overall.
+ */
+public final class PatchCoreEvaluation {
+  /** Hooks for progress bars and per-image output (heatmaps, score files). */
+  public interface Listener {
+    default Progress embedProgress() {
+      return Progress.NONE;
+    }
+
+    default Progress coresetProgress() {
+      return Progress.NONE;
+    }
+
+    default Progress scoreProgress() {
+      return Progress.NONE;
+    }
+
+    default void scored(LabeledImage image, FloatImage frame, Detection detection) {}
+  }
+
+  private final FeatureExtractor extractor;
+  private final OnnxKnnScorer knn;
+  private final PatchCoreFitter.Options fitOptions;
+  private final DetectorOptions detectorOptions;
+  private final ImageDecoder decoder = new ImageDecoder();
+
+  public PatchCoreEvaluation(FeatureExtractor extractor, OnnxKnnScorer knn, PatchCoreFitter.Options fitOptions,
+      DetectorOptions detectorOptions) {
+    this.extractor = extractor;
+    this.knn = knn;
+    this.fitOptions = fitOptions;
+    this.detectorOptions = detectorOptions;
+  }
+
+  public EvaluationResult run(String dataset, List<LabeledImage> train, List<LabeledImage> test, Listener listener)
+      throws IOException, OrtException {
+    PatchCoreFitter fitter = new PatchCoreFitter(extractor, fitOptions);
+    long t0 = System.nanoTime();
+    PatchCoreFitter.Embedded embedded = fitter.embed(
+        train.stream().map(l -> ImageSource.file(l.image(), decoder)).toList(), listener.embedProgress());
+    long t1 = System.nanoTime();
+    MemoryBank bank = fitter.build(embedded, "eval-" + dataset, listener.coresetProgress());
+    long t2 = System.nanoTime();
+    embedded = null; // the patch matrix is the largest allocation of the run; let it go before scoring
+
+    Map<String, List<Integer>> byType = new LinkedHashMap<>();
+    for (int i = 0; i < test.size(); i++) {
+      if (test.get(i).anomalous()) {
+        byType.computeIfAbsent(test.get(i).type(), k -> new ArrayList<>()).add(i);
+      }
+    }
+    double[] scores = new double[test.size()];
+    Map<String, PixelMetrics> pixel = new LinkedHashMap<>();
+    byType.keySet().forEach(t -> pixel.put(t, new PixelMetrics()));
+    PixelMetrics overallPixels = new PixelMetrics();
+    List<float[]> normalMaps = new ArrayList<>();
+    int s = fitOptions.preprocessing().inputSize();
+    long t3 = System.nanoTime();
+    try (PatchCoreDetector detector = new PatchCoreDetector(extractor, knn, bank, detectorOptions)) {
+      int batch = fitOptions.batchSize();
+      for (int start = 0; start < test.size(); start += batch) {
+        int n = Math.min(batch, test.size() - start);
+        int from = start;
+        FloatImage[] frames = new FloatImage[n];
+        boolean[][] masks = new boolean[n][];
+        loadAll(n, i -> {
+          LabeledImage li = test.get(from + i);
+          try {
+            frames[i] = decoder.read(li.image());
+            masks[i] = li.mask() == null ? new boolean[s * s]
+                : maskInGeometry(decoder.read(li.mask()), fitOptions.preprocessing());
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          } catch (ImageDecodeException e) {
+            throw new UncheckedIOException(new IOException(e.getMessage(), e));
+          }
+        });
+        List<Detection> detections = detector.detect(List.of(frames));
+        for (int i = 0; i < n; i++) {
+          LabeledImage li = test.get(from + i);
+          Detection d = detections.get(i);
+          scores[from + i] = d.score();
+          overallPixels.add(d.map(), masks[i], s, s);
+          if (li.anomalous()) {
+            pixel.get(li.type()).add(d.map(), masks[i], s, s);
+          } else {
+            normalMaps.add(d.map());
+          }
+          listener.scored(li, frames[i], d);
+        }
+        listener.scoreProgress().update(start + n, test.size());
+      }
+    }
+    long t4 = System.nanoTime();
+
+    boolean[] normalMask = new boolean[s * s];
+    List<EvaluationResult.Row> rows = new ArrayList<>();
+    int normals = (int) test.stream().filter(l -> !l.anomalous()).count();
+    for (Map.Entry<String, List<Integer>> e : byType.entrySet()) {
+      PixelMetrics pm = pixel.get(e.getKey());
+      for (float[] m : normalMaps) {
+        pm.add(m, normalMask);
+      }
+      List<Integer> idx = new ArrayList<>(e.getValue());
+      for (int i = 0; i < test.size(); i++) {
+        if (!test.get(i).anomalous()) {
+          idx.add(i);
+        }
+      }
+      rows.add(row(e.getKey(), normals, e.getValue().size(), idx, scores, test, pm));
+      pixel.put(e.getKey(), null); // free before the next type's sort
+    }
+    List<Integer> all = IntStream.range(0, test.size()).boxed().toList();
+    EvaluationResult.Row overall = row("overall", normals, test.size() - normals, all, scores, test, overallPixels);
+    return new EvaluationResult(dataset, extractor.backbone().id(), extractor.provider().toString(), rows, overall,
+        train.size(), embeddedCount(train.size()), bank.count(), seconds(t1 - t0), seconds(t2 - t1), test.size(),
+        seconds(t4 - t3));
+  }
+
+  private long embeddedCount(int images) {
+    return (long) images * extractor.spec().positions();
+  }
+
+  private static EvaluationResult.Row row(String type, int normal, int anomalous, List<Integer> idx, double[] scores,
+      List<LabeledImage> test, PixelMetrics pm) {
+    double[] s = new double[idx.size()];
+    boolean[] labels = new boolean[idx.size()];
+    for (int i = 0; i < s.length; i++) {
+      s[i] = scores[idx.get(i)];
+      labels[i] = test.get(idx.get(i)).anomalous();
+    }
+    BinaryScores image = BinaryScores.of(s, labels);
+    BinaryScores px = pm.scores();
+    return new EvaluationResult.Row(type, normal, anomalous, image.auroc(), px.auroc(), pm.pro(PixelMetrics.DEFAULT_PRO_MAX_FPR),
+        px.averagePrecision());
+  }
+
+  /** A ground-truth mask brought to the network input geometry exactly as its image was. */
+  public static boolean[] maskInGeometry(FloatImage mask, Preprocessing p) {
+    FloatImage g = p.geometry(mask);
+    float[] gray = g.gray();
+    boolean[] out = new boolean[gray.length];
+    for (int i = 0; i < gray.length; i++) {
+      out[i] = gray[i] > 0.5f;
+    }
+    return out;
+  }
+
+  private static void loadAll(int n, Consumer<Integer> load) throws IOException {
+    try {
+      IntStream.range(0, n).parallel().forEach(load::accept);
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+  }
+
+  private static double seconds(long nanos) {
+    return nanos / 1e9;
+  }
+}

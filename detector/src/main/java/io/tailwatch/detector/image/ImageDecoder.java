@@ -1,0 +1,169 @@
+package io.tailwatch.detector.image;
+
+import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+
+/**
+ * Decodes PNG, JPEG and raw frames to {@link FloatImage}. Compressed images have their declared size read from
+ * the header and checked against {@code maxPixels} before any pixel buffer is allocated, so a small file
+ * cannot make us allocate gigabytes.
+ */
+public final class ImageDecoder {
+  /** 64 megapixels: larger than any line-scan tile we expect, far below what would exhaust a task heap. */
+  public static final long DEFAULT_MAX_PIXELS = 64L * 1024 * 1024;
+
+  private final long maxPixels;
+
+  public ImageDecoder() {
+    this(DEFAULT_MAX_PIXELS);
+  }
+
+  public ImageDecoder(long maxPixels) {
+    if (maxPixels <= 0) {
+      throw new IllegalArgumentException("maxPixels must be positive");
+    }
+    this.maxPixels = maxPixels;
+  }
+
+  public FloatImage read(Path file) throws ImageDecodeException, IOException {
+    if (!Files.isRegularFile(file)) {
+      throw new ImageDecodeException("not a readable file: " + file);
+    }
+    try {
+      return decodeCompressed(Files.readAllBytes(file));
+    } catch (ImageDecodeException e) {
+      throw new ImageDecodeException(file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** PNG or JPEG (or any format ImageIO reads). */
+  public FloatImage decodeCompressed(byte[] bytes) throws ImageDecodeException {
+    if (bytes == null || bytes.length == 0) {
+      throw new ImageDecodeException("empty image payload");
+    }
+    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+      Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+      if (!readers.hasNext()) {
+        throw new ImageDecodeException("unrecognised image format (not PNG/JPEG)");
+      }
+      ImageReader reader = readers.next();
+      try {
+        reader.setInput(in, true, true);
+        long w = reader.getWidth(0);
+        long h = reader.getHeight(0);
+        checkSize(w, h);
+        BufferedImage image = reader.read(0);
+        return fromBufferedImage(image);
+      } finally {
+        reader.dispose();
+      }
+    } catch (IOException | RuntimeException e) {
+      throw new ImageDecodeException("broken " + formatName(bytes) + " image: " + e.getMessage(), e);
+    }
+  }
+
+  public FloatImage decodeRaw(byte[] bytes, int width, int height, RawPixelFormat format)
+      throws ImageDecodeException {
+    if (width <= 0 || height <= 0) {
+      throw new ImageDecodeException("width and height must be positive, were " + width + "x" + height);
+    }
+    checkSize(width, height);
+    long expected = format.bytesFor(width, height);
+    if (bytes == null || bytes.length != expected) {
+      throw new ImageDecodeException("RAW " + format + " payload has " + (bytes == null ? 0 : bytes.length)
+          + " bytes, " + width + "x" + height + " needs " + expected);
+    }
+    int n = width * height;
+    int channels = format.channels();
+    float[] data = new float[n * channels];
+    switch (format) {
+      case GRAY8 -> {
+        for (int i = 0; i < n; i++) {
+          data[i] = (bytes[i] & 0xFF) / 255f;
+        }
+      }
+      case GRAY16 -> {
+        for (int i = 0; i < n; i++) {
+          data[i] = (((bytes[2 * i] & 0xFF) << 8) | (bytes[2 * i + 1] & 0xFF)) / 65535f;
+        }
+      }
+      case RGB8, BGR8 -> {
+        boolean bgr = format == RawPixelFormat.BGR8;
+        for (int i = 0; i < n; i++) {
+          float a = (bytes[3 * i] & 0xFF) / 255f;
+          float b = (bytes[3 * i + 1] & 0xFF) / 255f;
+          float c = (bytes[3 * i + 2] & 0xFF) / 255f;
+          data[i] = bgr ? c : a;
+          data[n + i] = b;
+          data[2 * n + i] = bgr ? a : c;
+        }
+      }
+      default -> throw new ImageDecodeException("unsupported pixel format " + format);
+    }
+    return new FloatImage(width, height, channels, data);
+  }
+
+  private void checkSize(long w, long h) throws ImageDecodeException {
+    if (w <= 0 || h <= 0) {
+      throw new ImageDecodeException("image size must be positive, header says " + w + "x" + h);
+    }
+    if (w * h > maxPixels) {
+      throw new ImageDecodeException("image is " + w + "x" + h + " = " + w * h + " pixels, over the limit of "
+          + maxPixels + " pixels");
+    }
+  }
+
+  static FloatImage fromBufferedImage(BufferedImage image) {
+    int w = image.getWidth();
+    int h = image.getHeight();
+    Raster raster = image.getRaster();
+    int bands = raster.getNumBands();
+    boolean gray = image.getColorModel().getColorSpace().getNumComponents() == 1;
+    if (gray) {
+      float scale = (1 << image.getColorModel().getComponentSize(0)) - 1;
+      float[] data = new float[w * h];
+      float[] row = new float[w];
+      for (int y = 0; y < h; y++) {
+        raster.getSamples(0, y, w, 1, 0, row);
+        for (int x = 0; x < w; x++) {
+          data[y * w + x] = row[x] / scale;
+        }
+      }
+      return new FloatImage(w, h, 1, data);
+    }
+    // Colour: let the colour model resolve palettes, band orders and alpha.
+    float[] data = new float[3 * w * h];
+    int n = w * h;
+    int[] rgb = new int[w];
+    for (int y = 0; y < h; y++) {
+      image.getRGB(0, y, w, 1, rgb, 0, w);
+      for (int x = 0; x < w; x++) {
+        int p = rgb[x];
+        int i = y * w + x;
+        data[i] = ((p >> 16) & 0xFF) / 255f;
+        data[n + i] = ((p >> 8) & 0xFF) / 255f;
+        data[2 * n + i] = (p & 0xFF) / 255f;
+      }
+    }
+    assert bands >= 3 || image.getColorModel().hasAlpha() || bands == 1;
+    return new FloatImage(w, h, 3, data);
+  }
+
+  private static String formatName(byte[] bytes) {
+    if (bytes.length >= 4 && (bytes[0] & 0xFF) == 0x89 && bytes[1] == 'P' && bytes[2] == 'N' && bytes[3] == 'G') {
+      return "PNG";
+    }
+    if (bytes.length >= 2 && (bytes[0] & 0xFF) == 0xFF && (bytes[1] & 0xFF) == 0xD8) {
+      return "JPEG";
+    }
+    return "unknown-format";
+  }
+}

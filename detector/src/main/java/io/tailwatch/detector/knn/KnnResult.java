@@ -1,0 +1,4 @@
+package io.tailwatch.detector.knn;
+
+/** Per query: squared L2 distance to, and index of, the nearest bank vector. */
+public record KnnResult(float[] distances, int[] indices) {}

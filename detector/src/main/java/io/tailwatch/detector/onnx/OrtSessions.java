@@ -1,0 +1,85 @@
+package io.tailwatch.detector.onnx;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OrtSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Creates ONNX Runtime sessions on the configured execution provider. */
+public final class OrtSessions {
+  private static final Logger LOG = LoggerFactory.getLogger(OrtSessions.class);
+
+  private OrtSessions() {}
+
+  public static OrtEnvironment environment() {
+    return OrtEnvironment.getEnvironment();
+  }
+
+  /** A session plus the provider it really runs on. Close the session, not the environment. */
+  public record Opened(OrtSession session, ProviderChoice provider) implements AutoCloseable {
+    @Override
+    public void close() throws OrtException {
+      session.close();
+    }
+  }
+
+  /**
+   * @param modelBytes serialized ModelProto
+   * @param threads intra-op threads (0 = ONNX Runtime's default: all cores)
+   * @param what a name for log lines ("backbone", "knn")
+   */
+  public static Opened open(byte[] modelBytes, ExecutionProvider requested, int threads, String what)
+      throws OrtException {
+    OrtEnvironment env = environment();
+    String fallback = null;
+    if (requested != ExecutionProvider.CPU) {
+      String unavailable = cudaUnavailableReason();
+      if (unavailable == null) {
+        try (OrtSession.SessionOptions options = baseOptions(threads)) {
+          options.addCUDA(0);
+          OrtSession session = env.createSession(modelBytes, options);
+          ProviderChoice choice = new ProviderChoice(requested, ExecutionProvider.CUDA, null);
+          LOG.info("{}: ONNX Runtime session on {}", what, choice);
+          return new Opened(session, choice);
+        } catch (OrtException e) {
+          unavailable = e.getMessage();
+        }
+      }
+      if (requested == ExecutionProvider.CUDA) {
+        throw new IllegalStateException(what + ": device=cuda was requested but CUDA cannot be used: "
+            + unavailable + ". Use device=auto to allow CPU, or build with -Pgpu on a CUDA 12 + cuDNN 9 host.");
+      }
+      fallback = unavailable;
+    }
+    try (OrtSession.SessionOptions options = baseOptions(threads)) {
+      OrtSession session = env.createSession(modelBytes, options);
+      ProviderChoice choice = new ProviderChoice(requested, ExecutionProvider.CPU, fallback);
+      if (choice.fellBack()) {
+        LOG.warn("{}: device=auto fell back to CPU: {}", what, fallback);
+      } else {
+        LOG.info("{}: ONNX Runtime session on {}", what, choice);
+      }
+      return new Opened(session, choice);
+    }
+  }
+
+  /** Null when this ONNX Runtime build lists the CUDA provider; else why not. */
+  static String cudaUnavailableReason() {
+    if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
+      return "this ONNX Runtime build has no CUDA execution provider (providers: "
+          + OrtEnvironment.getAvailableProviders() + ")";
+    }
+    return null;
+  }
+
+  private static OrtSession.SessionOptions baseOptions(int threads) throws OrtException {
+    OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+    options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+    if (threads > 0) {
+      options.setIntraOpNumThreads(threads);
+    }
+    return options;
+  }
+}

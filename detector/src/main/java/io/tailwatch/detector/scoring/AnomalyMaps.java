@@ -1,0 +1,93 @@
+package io.tailwatch.detector.scoring;
+
+/** Patch-grid scores to a pixel anomaly map: bilinear upsampling, then Gaussian smoothing (PatchCore's). */
+public final class AnomalyMaps {
+  public static final double DEFAULT_SIGMA = 4.0;
+
+  private AnomalyMaps() {}
+
+  /**
+   * Bilinear resize of a {@code h x w} grid to {@code outH x outW}, align_corners=false with source
+   * coordinates clamped at 0 (PyTorch's {@code F.interpolate(mode="bilinear")}).
+   */
+  public static float[] bilinear(float[] grid, int h, int w, int outH, int outW) {
+    float[] out = new float[outH * outW];
+    double sy = (double) h / outH;
+    double sx = (double) w / outW;
+    int[] x0 = new int[outW];
+    int[] x1 = new int[outW];
+    float[] lx = new float[outW];
+    for (int x = 0; x < outW; x++) {
+      double src = Math.max(0, (x + 0.5) * sx - 0.5);
+      x0[x] = Math.min((int) src, w - 1);
+      x1[x] = Math.min(x0[x] + 1, w - 1);
+      lx[x] = (float) (src - x0[x]);
+    }
+    for (int y = 0; y < outH; y++) {
+      double src = Math.max(0, (y + 0.5) * sy - 0.5);
+      int y0 = Math.min((int) src, h - 1);
+      int y1 = Math.min(y0 + 1, h - 1);
+      float ly = (float) (src - y0);
+      for (int x = 0; x < outW; x++) {
+        float top = grid[y0 * w + x0[x]] * (1 - lx[x]) + grid[y0 * w + x1[x]] * lx[x];
+        float bottom = grid[y1 * w + x0[x]] * (1 - lx[x]) + grid[y1 * w + x1[x]] * lx[x];
+        out[y * outW + x] = top * (1 - ly) + bottom * ly;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Separable Gaussian blur, radius = round(4 sigma) (scipy's truncate=4), 'reflect' borders
+   * (half-sample symmetric: d c b a | a b c d).
+   */
+  public static float[] gaussian(float[] img, int h, int w, double sigma) {
+    if (sigma <= 0) {
+      return img.clone();
+    }
+    int radius = (int) (4.0 * sigma + 0.5);
+    float[] kernel = new float[2 * radius + 1];
+    double sum = 0;
+    for (int i = -radius; i <= radius; i++) {
+      double v = Math.exp(-0.5 * i * i / (sigma * sigma));
+      kernel[i + radius] = (float) v;
+      sum += v;
+    }
+    for (int i = 0; i < kernel.length; i++) {
+      kernel[i] /= (float) sum;
+    }
+    float[] tmp = new float[h * w];
+    float[] out = new float[h * w];
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        float acc = 0;
+        for (int k = -radius; k <= radius; k++) {
+          acc += kernel[k + radius] * img[y * w + reflect(x + k, w)];
+        }
+        tmp[y * w + x] = acc;
+      }
+    }
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        float acc = 0;
+        for (int k = -radius; k <= radius; k++) {
+          acc += kernel[k + radius] * tmp[reflect(y + k, h) * w + x];
+        }
+        out[y * w + x] = acc;
+      }
+    }
+    return out;
+  }
+
+  static int reflect(int i, int n) {
+    while (i < 0 || i >= n) {
+      i = i < 0 ? -i - 1 : 2 * n - i - 1;
+    }
+    return i;
+  }
+
+  /** The full recipe: upsample to {@code size x size}, then blur. */
+  public static float[] fromPatchScores(float[] patchScores, int gridH, int gridW, int size, double sigma) {
+    return gaussian(bilinear(patchScores, gridH, gridW, size, size), size, size, sigma);
+  }
+}

@@ -1,0 +1,63 @@
+package io.tailwatch.detector.scoring;
+
+import io.tailwatch.detector.image.FloatImage;
+import io.tailwatch.detector.image.Resampler;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import javax.imageio.ImageIO;
+
+/** Renders anomaly maps as false-colour PNGs, alone or blended over the frame. */
+public final class Heatmaps {
+  private Heatmaps() {}
+
+  /**
+   * Jet colour map of {@code map} (size {@code mapSize}^2) over the gray frame, at the frame's size (or the map's
+   * if the frame is null). Values are scaled from {@code low} (transparent) to {@code high} (opaque red).
+   */
+  public static BufferedImage overlay(FloatImage frame, float[] map, int mapSize, double low, double high) {
+    int w = frame == null ? mapSize : frame.width();
+    int h = frame == null ? mapSize : frame.height();
+    float[] scaled = map;
+    if (w != mapSize || h != mapSize) {
+      scaled = Resampler.resize(new FloatImage(mapSize, mapSize, 1, map), w, h).data();
+    }
+    float[] gray = frame == null ? null : frame.gray();
+    BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    double span = Math.max(1e-12, high - low);
+    for (int i = 0; i < w * h; i++) {
+      double t = Math.min(1, Math.max(0, (scaled[i] - low) / span));
+      int rgb = jet(t);
+      double alpha = gray == null ? 1 : 0.15 + 0.6 * t;
+      double g = gray == null ? 0 : gray[i] * 255;
+      int r = (int) Math.round((1 - alpha) * g + alpha * ((rgb >> 16) & 0xFF));
+      int gr = (int) Math.round((1 - alpha) * g + alpha * ((rgb >> 8) & 0xFF));
+      int b = (int) Math.round((1 - alpha) * g + alpha * (rgb & 0xFF));
+      out.setRGB(i % w, i / w, (r << 16) | (gr << 8) | b);
+    }
+    return out;
+  }
+
+  public static byte[] png(BufferedImage image) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try {
+      ImageIO.write(image, "png", bytes);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  /** Classic jet: blue, cyan, yellow, red. */
+  static int jet(double t) {
+    double r = clamp(1.5 - Math.abs(4 * t - 3));
+    double g = clamp(1.5 - Math.abs(4 * t - 2));
+    double b = clamp(1.5 - Math.abs(4 * t - 1));
+    return ((int) (r * 255) << 16) | ((int) (g * 255) << 8) | (int) (b * 255);
+  }
+
+  private static double clamp(double v) {
+    return Math.max(0, Math.min(1, v));
+  }
+}

@@ -1,0 +1,110 @@
+package io.tailwatch.detector.scoring;
+
+import ai.onnxruntime.OrtException;
+import io.tailwatch.detector.bank.BankFormatException;
+import io.tailwatch.detector.bank.MemoryBank;
+import io.tailwatch.detector.features.FeatureExtractor;
+import io.tailwatch.detector.features.PatchFeatures;
+import io.tailwatch.detector.image.FloatImage;
+import io.tailwatch.detector.image.Preprocessing;
+import io.tailwatch.detector.knn.KnnResult;
+import io.tailwatch.detector.knn.OnnxKnnScorer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+
+/**
+ * PatchCore inference: frames -> input geometry -> backbone + patch embedding -> 1-NN against the bank ->
+ * patch scores, image score, anomaly map. The bank is replaceable between calls ({@link #swapBank}); a call
+ * always uses one bank from start to end. Not thread safe: one instance per thread / task slot.
+ */
+public final class PatchCoreDetector implements AutoCloseable {
+  private final FeatureExtractor extractor;
+  private final OnnxKnnScorer knn;
+  private final DetectorOptions options;
+  private Preprocessing preprocessing;
+  private OnnxKnnScorer.Index index;
+
+  public PatchCoreDetector(FeatureExtractor extractor, OnnxKnnScorer knn, MemoryBank bank, DetectorOptions options)
+      throws OrtException, BankFormatException {
+    this.extractor = extractor;
+    this.knn = knn;
+    this.options = options;
+    swapBank(bank);
+  }
+
+  /** Validates the bank against the backbone, prepares it, and retires the previous one. */
+  public void swapBank(MemoryBank bank) throws OrtException, BankFormatException {
+    bank.requireCompatible(extractor.backbone(), extractor.spec());
+    Preprocessing p = bank.header().preprocessing().toPreprocessing();
+    if (p.inputSize() != extractor.inputSize()) {
+      throw new BankFormatException("bank preprocessing produces " + p.inputSize() + " px inputs, the backbone takes "
+          + extractor.inputSize());
+    }
+    OnnxKnnScorer.Index next = knn.index(bank);
+    OnnxKnnScorer.Index old = index;
+    index = next;
+    preprocessing = p;
+    if (old != null) {
+      old.close();
+    }
+  }
+
+  public MemoryBank bank() {
+    return index.bank();
+  }
+
+  public Preprocessing preprocessing() {
+    return preprocessing;
+  }
+
+  public FeatureExtractor extractor() {
+    return extractor;
+  }
+
+  public List<Detection> detect(List<FloatImage> images) throws OrtException {
+    int n = images.size();
+    if (n == 0) {
+      return List.of();
+    }
+    int s = preprocessing.inputSize();
+    float[] input = new float[n * 3 * s * s];
+    Preprocessing p = preprocessing;
+    IntStream.range(0, n).parallel().forEach(i -> p.normalizeInto(p.geometry(images.get(i)), input, i * 3 * s * s));
+    return detectTensor(input, n);
+  }
+
+  /** For callers that already hold normalised input tensors. */
+  public List<Detection> detectTensor(float[] input, int n) throws OrtException {
+    PatchFeatures f = extractor.extract(input, n);
+    int positions = f.positions();
+    KnnResult nn = knn.search(index, f.patches(), n * positions);
+    int s = preprocessing.inputSize();
+    Detection[] out = new Detection[n];
+    IntStream.range(0, n).parallel().forEach(i -> {
+      float[] patchScores = new float[positions];
+      System.arraycopy(nn.distances(), i * positions, patchScores, 0, positions);
+      int arg = 0;
+      for (int j = 1; j < positions; j++) {
+        if (patchScores[j] > patchScores[arg]) {
+          arg = j;
+        }
+      }
+      double score = patchScores[arg];
+      if (options.reweight()) {
+        score *= Reweighting.weight(index.bank(), f.patches(), (i * positions + arg) * f.dim(),
+            nn.indices()[i * positions + arg], options.reweightNeighbours());
+      }
+      float[] map = AnomalyMaps.fromPatchScores(patchScores, f.gridHeight(), f.gridWidth(), s, options.mapSigma());
+      out[i] = new Detection(score, patchScores, f.gridHeight(), f.gridWidth(), map, s);
+    });
+    return new ArrayList<>(List.of(out));
+  }
+
+  @Override
+  public void close() throws OrtException {
+    if (index != null) {
+      index.close();
+    }
+  }
+}

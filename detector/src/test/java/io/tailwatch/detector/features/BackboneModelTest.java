@@ -1,0 +1,81 @@
+package io.tailwatch.detector.features;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.onnxruntime.OrtException;
+import io.tailwatch.detector.onnx.ExecutionProvider;
+import io.tailwatch.detector.onnx.OrtSessions;
+import io.tailwatch.detector.onnx.ProviderChoice;
+import io.tailwatch.detector.testing.SharedFixtures;
+import io.tailwatch.detector.testing.TinyBackbone;
+import io.tailwatch.detector.image.FloatImage;
+import io.tailwatch.detector.image.ImageDecoder;
+import io.tailwatch.detector.image.Preprocessing;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BackboneModelTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void clearErrorsForMissingBrokenOrUnfitModels() throws Exception {
+    assertThatThrownBy(() -> BackboneModel.load(dir.resolve("nope.onnx")))
+        .hasMessageContaining("backbone model file not found").hasMessageContaining("TAILWATCH_MODEL_DIR");
+    Files.write(dir.resolve("junk.onnx"), new byte[] {1, 2, 3, 4, 5});
+    assertThatThrownBy(() -> BackboneModel.load(dir.resolve("junk.onnx"))).hasMessageContaining("is not an ONNX model");
+
+    BackboneModel tiny = BackboneModel.load(TinyBackbone.write(dir, "tiny.onnx"));
+    assertThat(tiny.inputSize()).isEqualTo(32);
+    assertThat(tiny.layer("feat_b").channels()).isEqualTo(8);
+    assertThatThrownBy(() -> tiny.layer("feat_s8"))
+        .hasMessageContaining("has no 4-D feature output 'feat_s8'").hasMessageContaining("[feat_a, feat_b, feat_c]");
+  }
+
+  @Test
+  void cudaRequestOnACpuBuildFailsAndAutoSaysItFellBack() throws OrtException {
+    byte[] model = TinyBackbone.model(1).toByteArray();
+    assertThatThrownBy(() -> OrtSessions.open(model, ExecutionProvider.CUDA, 1, "test"))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("device=cuda was requested");
+    try (OrtSessions.Opened opened = OrtSessions.open(model, ExecutionProvider.AUTO, 1, "test")) {
+      ProviderChoice choice = opened.provider();
+      assertThat(choice.actual()).isEqualTo(ExecutionProvider.CPU);
+      assertThat(choice.fellBack()).isTrue();
+      assertThat(choice.toString()).contains("CUDA unavailable");
+    }
+    assertThatThrownBy(() -> ExecutionProvider.parse("tpu")).hasMessageContaining("auto, cpu, cuda");
+  }
+
+  /** The real MobileNetV2 (TAILWATCH_MODEL_DIR): 784 patch vectors of 128 values, a 320-d global vector. */
+  @Test
+  void mobileNetFeaturesOnTheSanityImage() throws Exception {
+    Path modelFile = SharedFixtures.modelFile("mobilenetv2-12-int8-features.onnx");
+    Path image = SharedFixtures.modelFile("sanity/chelsea.png");
+    BackboneModel model = BackboneModel.load(modelFile);
+    PatchEmbeddingSpec spec = PatchEmbeddingSpec.defaults(model.layers(BackboneModel.DEFAULT_LAYERS));
+    FloatImage cat = new ImageDecoder().read(image);
+    float[] input = new float[2 * 3 * 224 * 224];
+    Preprocessing p = Preprocessing.DEFAULT;
+    p.normalizeInto(p.geometry(cat), input, 0);
+    p.normalizeInto(p.geometry(cat), input, 3 * 224 * 224);
+    try (FeatureExtractor ex = FeatureExtractor.open(model, spec, ExecutionProvider.CPU, 0)) {
+      PatchFeatures f = ex.extract(input, 2);
+      assertThat(f.positions()).isEqualTo(784);
+      assertThat(f.dim()).isEqualTo(128);
+      assertThat(f.globalDim()).isEqualTo(320);
+      float[] a = java.util.Arrays.copyOfRange(f.patches(), 0, 784 * 128);
+      float[] b = java.util.Arrays.copyOfRange(f.patches(), 784 * 128, 2 * 784 * 128);
+      assertThat(a).containsExactly(b); // batch items are independent
+      double energy = 0;
+      for (float v : a) {
+        assertThat(Float.isFinite(v)).isTrue();
+        energy += Math.abs(v);
+      }
+      assertThat(energy).isGreaterThan(0);
+    }
+  }
+}

@@ -1,0 +1,64 @@
+package io.tailwatch.tools;
+
+import ai.onnxruntime.OrtException;
+import io.tailwatch.detector.features.BackboneModel;
+import io.tailwatch.detector.features.FeatureExtractor;
+import io.tailwatch.detector.features.PatchEmbeddingSpec;
+import io.tailwatch.detector.onnx.ExecutionProvider;
+import io.tailwatch.detector.util.SharedDirs;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** Options every command that runs the backbone shares. */
+final class BackboneOptions {
+  @Option(names = "--model-dir", description = "Folder with the ONNX models (default: $TAILWATCH_MODEL_DIR).")
+  Path modelDir;
+
+  @Option(names = "--backbone", description = "int8 (default), fp32, a file name in the model dir, or a path.")
+  String backbone;
+
+  @Option(names = "--device", defaultValue = "auto", description = "auto (CUDA if available, else CPU), cpu, cuda. Default: ${DEFAULT-VALUE}.")
+  String device;
+
+  @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime intra-op threads (0 = all cores).")
+  int threads;
+
+  @Option(names = "--layers", split = ",", description = "Feature outputs, finest first (default feat_s8,feat_s16).")
+  List<String> layers;
+
+  @Option(names = "--pretrain-dim", description = "Per-layer pooled dimension (default: smallest layer's C*9, at most 1024).")
+  Integer pretrainDim;
+
+  @Option(names = "--target-dim", defaultValue = "128", description = "Patch vector dimension. Default: ${DEFAULT-VALUE}.")
+  int targetDim;
+
+  Path resolveModelDir() {
+    return modelDir != null ? modelDir : SharedDirs.fromEnv(SharedDirs.MODEL_DIR).orElse(null);
+  }
+
+  BackboneModel loadBackbone(String fallbackName) throws IOException {
+    String name = backbone != null ? backbone : fallbackName;
+    Path path = SharedDirs.backbone(name, resolveModelDir());
+    if (resolveModelDir() == null && !path.isAbsolute() && name == null) {
+      throw new IOException("no model directory: set TAILWATCH_MODEL_DIR or --model-dir to the folder holding "
+          + SharedDirs.DEFAULT_BACKBONE_FILE + " (README 'Models' says where to get it)");
+    }
+    return BackboneModel.load(path);
+  }
+
+  PatchEmbeddingSpec spec(BackboneModel model) {
+    List<String> names = layers == null || layers.isEmpty() ? BackboneModel.DEFAULT_LAYERS : layers;
+    PatchEmbeddingSpec d = PatchEmbeddingSpec.defaults(model.layers(names));
+    return new PatchEmbeddingSpec(d.layers(), 3, pretrainDim == null ? d.pretrainDim() : pretrainDim, targetDim);
+  }
+
+  ExecutionProvider provider() {
+    return ExecutionProvider.parse(device);
+  }
+
+  FeatureExtractor openExtractor(BackboneModel model, PatchEmbeddingSpec spec) throws OrtException {
+    return FeatureExtractor.open(model, spec, provider(), threads);
+  }
+}

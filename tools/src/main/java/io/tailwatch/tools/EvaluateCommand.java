@@ -1,0 +1,154 @@
+package io.tailwatch.tools;
+
+import io.tailwatch.detector.bank.CoresetMethod;
+import io.tailwatch.detector.bank.PatchCoreFitter;
+import io.tailwatch.detector.data.LabeledImage;
+import io.tailwatch.detector.data.MagneticTile;
+import io.tailwatch.detector.eval.EvaluationResult;
+import io.tailwatch.detector.eval.PatchCoreEvaluation;
+import io.tailwatch.detector.features.BackboneModel;
+import io.tailwatch.detector.features.FeatureExtractor;
+import io.tailwatch.detector.features.PatchEmbeddingSpec;
+import io.tailwatch.detector.image.FloatImage;
+import io.tailwatch.detector.knn.OnnxKnnScorer;
+import io.tailwatch.detector.scoring.Detection;
+import io.tailwatch.detector.scoring.DetectorOptions;
+import io.tailwatch.detector.scoring.Heatmaps;
+import io.tailwatch.detector.scoring.Reweighting;
+import io.tailwatch.detector.util.Progress;
+import io.tailwatch.detector.util.SharedDirs;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code evaluate}: the fit-then-test protocol on a labelled dataset, as a markdown table. */
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+    description = {"Fit on a seeded split of a dataset's normal images and test on the rest plus every defect;",
+        "print and write image AUROC, pixel AUROC, PRO per defect type."})
+final class EvaluateCommand implements Callable<Integer> {
+  static Result lastResult;
+
+  @Option(names = "--dataset", required = true, description = "magnetic-tile")
+  String dataset;
+
+  @Option(names = "--data-dir", description = "Data folder (default: $TAILWATCH_DATA_DIR).")
+  Path dataDir;
+
+  @Option(names = "--train-fraction", defaultValue = "0.8")
+  double trainFraction;
+
+  @Option(names = "--seed", defaultValue = "42")
+  long seed;
+
+  @Option(names = "--coreset", defaultValue = "0.1")
+  double coreset;
+
+  @Option(names = "--coreset-method", defaultValue = "approximate")
+  String coresetMethod;
+
+  @Option(names = "--projection-dim", defaultValue = "128")
+  int projectionDim;
+
+  @Option(names = "--batch", defaultValue = "16")
+  int batch;
+
+  @Option(names = "--reweight", description = "PatchCore neighbourhood reweighting of image scores.")
+  boolean reweight;
+
+  @Option(names = "--out-dir", defaultValue = "target/evaluation", description = "Where the table (and maps) go. Default: ${DEFAULT-VALUE}.")
+  Path outDir;
+
+  @Option(names = "--maps", defaultValue = "0", description = "Write heatmap overlays for this many test images per type.")
+  int maps;
+
+  @Mixin
+  PreprocessingOptions preprocessing;
+
+  @Mixin
+  BackboneOptions backbone;
+
+  /** What the last run computed, for tests that drive the command. */
+  record Result(EvaluationResult evaluation, Path table) {}
+
+  @Override
+  public Integer call() throws Exception {
+    if (!dataset.equals("magnetic-tile")) {
+      throw new IllegalArgumentException("--dataset must be magnetic-tile (was '" + dataset + "')");
+    }
+    Path dir = dataDir != null ? dataDir : SharedDirs.fromEnv(SharedDirs.DATA_DIR).orElseThrow(() ->
+        new IllegalArgumentException("no data directory: set TAILWATCH_DATA_DIR or --data-dir"));
+    MagneticTile.Split split = MagneticTile.split(MagneticTile.resolveRoot(dir), trainFraction, seed);
+    BackboneModel model = backbone.loadBackbone(null);
+    PatchEmbeddingSpec spec = backbone.spec(model);
+    PatchCoreFitter.Options fit = new PatchCoreFitter.Options(coreset, CoresetMethod.parse(coresetMethod),
+        projectionDim, seed, batch, preprocessing.toPreprocessing());
+    DetectorOptions detect = new DetectorOptions(reweight, Reweighting.DEFAULT_NEIGHBOURS, 4.0);
+    Files.createDirectories(outDir);
+    Path mapDir = outDir.resolve("maps");
+    Map<String, Integer> written = new HashMap<>();
+    System.err.printf(Locale.ROOT, "evaluate %s: %d train, %d test images; %s; coreset %s %.3f%n", dataset,
+        split.train().size(), split.test().size(), fit.preprocessing(), fit.method(), coreset);
+    try (FeatureExtractor extractor = backbone.openExtractor(model, spec);
+        OnnxKnnScorer knn = OnnxKnnScorer.open(backbone.provider(), backbone.threads);
+        ProgressBar embedBar = new ProgressBar("embed");
+        ProgressBar coresetBar = new ProgressBar("coreset");
+        ProgressBar scoreBar = new ProgressBar("score")) {
+      PatchCoreEvaluation.Listener listener = new PatchCoreEvaluation.Listener() {
+        @Override
+        public Progress embedProgress() {
+          return embedBar;
+        }
+
+        @Override
+        public Progress coresetProgress() {
+          return coresetBar;
+        }
+
+        @Override
+        public Progress scoreProgress() {
+          return scoreBar;
+        }
+
+        @Override
+        public void scored(LabeledImage image, FloatImage frame, Detection d) {
+          if (written.merge(image.type(), 1, Integer::sum) > maps) {
+            return;
+          }
+          try {
+            Files.createDirectories(mapDir.resolve(image.type()));
+            String name = image.image().getFileName().toString().replaceFirst("\\.[^.]+$", "") + ".png";
+            Files.write(mapDir.resolve(image.type()).resolve(name),
+                Heatmaps.png(Heatmaps.overlay(frame, d.map(), d.mapSize(), 0, 2 * maxOf(d.map()))));
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }
+      };
+      EvaluationResult result = new PatchCoreEvaluation(extractor, knn, fit, detect)
+          .run(dataset, split.train(), split.test(), listener);
+      String table = "# " + dataset + " evaluation\n\n" + result.markdown();
+      Path file = outDir.resolve("evaluation-" + dataset + ".md");
+      Files.writeString(file, table);
+      System.out.println(table);
+      System.out.println("table written to " + file);
+      lastResult = new Result(result, file);
+    }
+    return 0;
+  }
+
+  private static double maxOf(float[] v) {
+    double m = 0;
+    for (float x : v) {
+      m = Math.max(m, x);
+    }
+    return m;
+  }
+}
