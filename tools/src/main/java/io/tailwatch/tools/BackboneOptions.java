@@ -34,6 +34,17 @@ final class BackboneOptions {
   @Option(names = "--target-dim", defaultValue = "128", description = "Patch vector dimension. Default: ${DEFAULT-VALUE}.")
   int targetDim;
 
+  /** Fails on bad option values before any file is read or model loaded. */
+  void validate() {
+    provider();
+    if (threads < 0) {
+      throw new IllegalArgumentException("--threads must be >= 0 (0 = all cores), was " + threads);
+    }
+    if (targetDim <= 0) {
+      throw new IllegalArgumentException("--target-dim must be positive, was " + targetDim);
+    }
+  }
+
   Path resolveModelDir() {
     return modelDir != null ? modelDir : SharedDirs.fromEnv(SharedDirs.MODEL_DIR).orElse(null);
   }

@@ -80,6 +80,7 @@ final class EvaluateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    backbone.validate();
     if (!dataset.equals("magnetic-tile")) {
       throw new IllegalArgumentException("--dataset must be magnetic-tile (was '" + dataset + "')");
     }
@@ -126,7 +127,7 @@ final class EvaluateCommand implements Callable<Integer> {
             Files.createDirectories(mapDir.resolve(image.type()));
             String name = image.image().getFileName().toString().replaceFirst("\\.[^.]+$", "") + ".png";
             Files.write(mapDir.resolve(image.type()).resolve(name),
-                Heatmaps.png(Heatmaps.overlay(frame, d.map(), d.mapSize(), 0, 2 * maxOf(d.map()))));
+                Heatmaps.png(Heatmaps.overlayOwnRange(frame, d.map(), d.mapSize())));
           } catch (IOException e) {
             throw new UncheckedIOException(e);
           }
@@ -142,13 +143,5 @@ final class EvaluateCommand implements Callable<Integer> {
       lastResult = new Result(result, file);
     }
     return 0;
-  }
-
-  private static double maxOf(float[] v) {
-    double m = 0;
-    for (float x : v) {
-      m = Math.max(m, x);
-    }
-    return m;
   }
 }

@@ -10,6 +10,7 @@ import io.tailwatch.detector.image.ImageDecoder;
 import io.tailwatch.detector.image.ImageFiles;
 import io.tailwatch.detector.image.ImageSource;
 import io.tailwatch.detector.image.Preprocessing;
+import io.tailwatch.detector.knn.OnnxKnnScorer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -58,6 +59,9 @@ final class FitCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    backbone.validate();
+    preprocessing.toPreprocessing();
+    CoresetMethod.parse(coresetMethod);
     ImageDecoder decoder = new ImageDecoder();
     List<ImageSource> sources = ImageFiles.list(images, recursive).stream()
         .map(p -> ImageSource.file(p, decoder)).toList();
@@ -68,10 +72,11 @@ final class FitCommand implements Callable<Integer> {
         projectionDim, seed, batch, prep);
     String version = bankVersion != null ? bankVersion
         : out.getFileName().toString().replaceFirst("\\.twb$", "") + "-" + System.currentTimeMillis();
-    try (FeatureExtractor extractor = backbone.openExtractor(model, spec)) {
+    try (FeatureExtractor extractor = backbone.openExtractor(model, spec);
+        OnnxKnnScorer knn = OnnxKnnScorer.open(backbone.provider(), backbone.threads)) {
       System.err.printf(Locale.ROOT, "fit: %d images, backbone %s on %s, %s, patch dim %d%n", sources.size(),
           model.id(), extractor.provider(), prep, spec.targetDim());
-      PatchCoreFitter fitter = new PatchCoreFitter(extractor, options);
+      PatchCoreFitter fitter = new PatchCoreFitter(extractor, options, knn.nearestCentres());
       long t0 = System.nanoTime();
       PatchCoreFitter.Embedded embedded;
       try (ProgressBar bar = new ProgressBar("embed")) {

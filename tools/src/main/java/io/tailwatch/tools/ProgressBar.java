@@ -13,7 +13,7 @@ final class ProgressBar implements Progress, AutoCloseable {
   private final String label;
   private final PrintStream out;
   private final boolean interactive;
-  private final long startNanos = System.nanoTime();
+  private long startNanos; // at the first update: a bar may be created long before its work starts
   private long lastDraw;
   private int lastDecile = -1;
   private long done;
@@ -31,9 +31,12 @@ final class ProgressBar implements Progress, AutoCloseable {
 
   @Override
   public synchronized void update(long done, long total) {
+    long now = System.nanoTime();
+    if (startNanos == 0) {
+      startNanos = now;
+    }
     this.done = done;
     this.total = total;
-    long now = System.nanoTime();
     if (interactive) {
       if (now - lastDraw > 200_000_000L || done == total) {
         lastDraw = now;

@@ -60,6 +60,7 @@ final class ScoreCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    backbone.validate();
     MemoryBank bank = MemoryBank.load(bankFile);
     BankHeader.Backbone made = bank.header().backbone();
     List<Path> files = ImageFiles.list(images, recursive);
@@ -125,24 +126,13 @@ final class ScoreCommand implements Callable<Integer> {
   }
 
   private void writeMap(Path image, FloatImage frame, Detection d) throws java.io.IOException {
-    double low;
-    double high;
-    if (threshold != null) {
-      low = threshold * 0.5;
-      high = threshold * 1.5;
-    } else {
-      // no threshold: scale each map to its own range (shows where, not how anomalous)
-      low = Double.POSITIVE_INFINITY;
-      high = Double.NEGATIVE_INFINITY;
-      for (float v : d.map()) {
-        low = Math.min(low, v);
-        high = Math.max(high, v);
-      }
-    }
     String name = image.getFileName().toString().replaceFirst("\\.[^.]+$", "") + ".heatmap.png";
-    Files.write(maps.resolve(name), Heatmaps.png(Heatmaps.overlay(frame, d.map(), d.mapSize(), low, high)));
+    // with a threshold, a fixed scale around it (comparable across images); without, each map's own range
+    byte[] png = threshold != null
+        ? Heatmaps.png(Heatmaps.overlay(frame, d.map(), d.mapSize(), threshold * 0.5, threshold * 1.5))
+        : Heatmaps.png(Heatmaps.overlayOwnRange(frame, d.map(), d.mapSize()));
+    Files.write(maps.resolve(name), png);
   }
-
   private static String csvField(String s) {
     return s.contains(",") || s.contains("\"") ? '"' + s.replace("\"", "\"\"") + '"' : s;
   }

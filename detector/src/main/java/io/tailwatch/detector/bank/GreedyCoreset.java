@@ -25,7 +25,7 @@ public final class GreedyCoreset {
    * @return indices of the selected points, in selection order
    */
   public static int[] approximate(float[] data, int n, int dim, int select, int projectionDim, long seed,
-      Progress progress) {
+      Progress progress, NearestCentres bulk) {
     check(data, n, dim, select);
     SplittableRandom random = new SplittableRandom(seed);
     float[] x = data;
@@ -45,14 +45,15 @@ public final class GreedyCoreset {
       double mean = sum / starts;
       anchor[i] = (float) (mean * mean);
     }
-    return select(x, n, d, select, anchor, -1, progress);
+    return select(x, n, d, select, anchor, -1, progress, bulk);
   }
 
   /** Exact greedy coreset on the full vectors from a seeded random start (TailedCore's choice). */
-  public static int[] exact(float[] data, int n, int dim, int select, long seed, Progress progress) {
+  public static int[] exact(float[] data, int n, int dim, int select, long seed, Progress progress,
+      NearestCentres bulk) {
     check(data, n, dim, select);
     int start = new SplittableRandom(seed).nextInt(n);
-    return select(data, n, dim, select, null, start, progress);
+    return select(data, n, dim, select, null, start, progress, bulk);
   }
 
   /** How many points a ratio selects (at least 1). */
@@ -73,67 +74,141 @@ public final class GreedyCoreset {
   }
 
   /**
-   * Max-min selection, lazily. {@code initial} are starting squared distances (PatchCore's anchors), or null
-   * for +infinity with {@code forcedFirst} as the first centre.
+   * Max-min selection. {@code initial} are starting squared distances (PatchCore's anchors), or null for
+   * +infinity with {@code forcedFirst} as the first centre.
    *
-   * <p>minD only decreases, so a value computed against the first {@code seen[i]} centres is an upper bound of
-   * the true one. Points sit in a max-heap keyed by these bounds; only the point on top is brought up to date,
-   * one centre at a time, and only until it drops below the runner-up. A point on top that is up to date is the
-   * exact argmax (everything else is bounded by its key). Points that get well covered early are never touched
-   * again, which is most of them: the work falls far below the n*k distances of the plain loop, and each
-   * refresh reads centres sequentially.
+   * <p>Exact, in phases. A phase takes the {@code POOL} points with the largest current values and runs the
+   * greedy loop on them alone, lazily: minD only decreases, so a value computed against the first seen[i]
+   * centres of the phase is an upper bound; points sit in a max-heap by these bounds and only the top one is
+   * brought up to date (centres stored dimension-major, so that refresh is an element-wise loop the JIT
+   * vectorises), and only until it drops below the runner-up. The up-to-date top is the global argmax as long as
+   * it beats the best point outside the pool, whose value bounds every outside point. When it does not, the
+   * phase ends and every point is updated against the phase's centres in one batch ({@code bulk}: a GEMM).
    */
-  static int[] select(float[] x, int n, int d, int k, float[] initial, int forcedFirst, Progress progress) {
+  static int[] select(float[] x, int n, int d, int k, float[] initial, int forcedFirst, Progress progress,
+      NearestCentres bulk) {
+    return select(x, n, d, k, initial, forcedFirst, progress, bulk, POOL);
+  }
+
+  static int[] select(float[] x, int n, int d, int k, float[] initial, int forcedFirst, Progress progress,
+      NearestCentres bulk, int maxPool) {
     float[] minD = new float[n];
     if (initial != null) {
       System.arraycopy(initial, 0, minD, 0, n);
     } else {
       Arrays.fill(minD, Float.POSITIVE_INFINITY);
     }
-    int[] seen = new int[n];
-    // Centres stored dimension-major: refreshing one point against a run of centres is then an element-wise
-    // loop over centres (which the JIT vectorises), not a per-centre reduction (which it does not).
-    float[][] centresByDim = new float[d][k];
-    float[] acc = new float[REFRESH_BLOCK];
     int[] chosen = new int[k];
-    long step = Math.max(1, k / 200);
+    int t = 0;
     long computed = 0;
-    MaxHeap heap = new MaxHeap(minD, n);
-    for (int t = 0; t < k; t++) {
-      int next;
-      if (t == 0 && forcedFirst >= 0) {
-        next = forcedFirst;
-      } else {
-        while (true) {
-          int i = heap.top();
-          if (seen[i] == t) {
-            next = i;
-            break;
-          }
+    if (forcedFirst >= 0) {
+      chosen[t++] = forcedFirst;
+      update(x, n, d, minD, chosen, 0, 1, bulk);
+      computed += n;
+    }
+    int poolSize = Math.min(n, maxPool);
+    float[][] centresByDim = new float[d][];
+    float[] acc = new float[REFRESH_BLOCK];
+    int phases = 0;
+    while (t < k) {
+      phases++;
+      int[] order = best(minD, Math.min(n, poolSize + 1));
+      int outside = order.length > poolSize ? order[poolSize] : -1;
+      int[] pool = Arrays.copyOf(order, Math.min(poolSize, order.length));
+      float[] value = new float[pool.length];
+      for (int p = 0; p < pool.length; p++) {
+        value[p] = minD[pool[p]];
+      }
+      int[] seen = new int[pool.length];
+      int phaseStart = t;
+      int capacity = Math.min(k - t, pool.length);
+      for (int j = 0; j < d; j++) {
+        centresByDim[j] = new float[capacity];
+      }
+      PoolHeap heap = new PoolHeap(value, pool);
+      while (t < k) {
+        int top = heap.top();
+        int added = t - phaseStart;
+        if (seen[top] < added) {
           int runnerUp = heap.runnerUp();
           do {
-            int from = seen[i];
-            int len = Math.min(REFRESH_BLOCK, t - from);
-            float best = nearest(x, i * d, d, centresByDim, from, len, acc);
+            int from = seen[top];
+            int len = Math.min(REFRESH_BLOCK, added - from);
+            float nearest = nearest(x, pool[top] * d, d, centresByDim, from, len, acc);
             computed += len;
-            seen[i] = from + len;
-            if (best < minD[i]) {
-              minD[i] = best;
+            seen[top] = from + len;
+            if (nearest < value[top]) {
+              value[top] = nearest;
             }
-          } while (seen[i] < t && (runnerUp < 0 || !heap.before(runnerUp, i)));
+          } while (seen[top] < added && (runnerUp < 0 || !heap.before(runnerUp, top)));
           heap.siftDownTop();
+          continue;
+        }
+        int g = pool[top];
+        boolean beatsOutside = outside < 0 || value[top] > minD[outside]
+            || (value[top] == minD[outside] && g < outside);
+        if (!beatsOutside || added == capacity) {
+          break;
+        }
+        chosen[t++] = g;
+        for (int j = 0; j < d; j++) {
+          centresByDim[j][added] = x[g * d + j];
+        }
+        if (t % Math.max(1, k / 200) == 0 || t == k) {
+          progress.update(t, k);
         }
       }
-      chosen[t] = next;
-      for (int j = 0; j < d; j++) {
-        centresByDim[j][t] = x[next * d + j];
-      }
-      if ((t + 1) % step == 0 || t + 1 == k) {
-        progress.update(t + 1, k);
+      if (t < k) { // after the last phase nobody reads minD again
+        update(x, n, d, minD, chosen, phaseStart, t, bulk);
+        computed += (long) n * (t - phaseStart);
       }
     }
     lastDistanceComputations = computed;
+    lastPhases = phases;
     return chosen;
+  }
+
+  /** Points in the pool of a phase. */
+  static final int POOL = Integer.getInteger("tailwatch.coreset.pool", 16384);
+
+  /** Phases of the last selection (for benchmarks). */
+  static volatile int lastPhases;
+
+  /** minD = min(minD, distance to chosen[from..to)) for every point. */
+  private static void update(float[] x, int n, int d, float[] minD, int[] chosen, int from, int to,
+      NearestCentres bulk) {
+    int m = to - from;
+    if (m == 0) {
+      return;
+    }
+    float[] centres = new float[m * d];
+    for (int c = 0; c < m; c++) {
+      System.arraycopy(x, chosen[from + c] * d, centres, c * d, d);
+    }
+    float[] nearest = bulk.nearest(x, n, d, centres, m);
+    for (int i = 0; i < n; i++) {
+      if (nearest[i] < minD[i]) {
+        minD[i] = nearest[i];
+      }
+    }
+    for (int c = from; c < to; c++) {
+      minD[chosen[c]] = 0f; // a centre covers itself; the GEMM form may leave a rounding residue
+    }
+  }
+
+  /** Indices of the {@code m} largest values, largest first, ties by smaller index (the plain loop's order). */
+  static int[] best(float[] v, int m) {
+    long[] keys = new long[v.length];
+    for (int i = 0; i < v.length; i++) {
+      // non-negative floats order like their bit patterns; ~i ranks smaller indices higher among equals
+      keys[i] = ((long) Float.floatToIntBits(v[i]) << 32) | (~i & 0xFFFFFFFFL);
+    }
+    Arrays.sort(keys);
+    int[] out = new int[m];
+    for (int r = 0; r < m; r++) {
+      out[r] = ~(int) keys[keys.length - 1 - r];
+    }
+    return out;
   }
 
   private static final int REFRESH_BLOCK = 256;
@@ -159,34 +234,34 @@ public final class GreedyCoreset {
   /** Point-to-centre distances the last selection computed (for benchmarks). */
   static volatile long lastDistanceComputations;
 
-  /** Binary max-heap of point indices keyed by (value desc, index asc), the brute-force argmax's order. */
-  private static final class MaxHeap {
+  /** Max-heap of pool positions keyed by (value desc, global index asc), the plain loop's argmax order. */
+  private static final class PoolHeap {
     private final float[] key;
+    private final int[] global;
     private final int[] heap;
     private final int size;
 
-    MaxHeap(float[] key, int n) {
+    PoolHeap(float[] key, int[] global) {
       this.key = key;
-      this.size = n;
-      heap = new int[n];
-      for (int i = 0; i < n; i++) {
+      this.global = global;
+      this.size = key.length;
+      heap = new int[size];
+      for (int i = 0; i < size; i++) {
         heap[i] = i;
       }
-      for (int i = n / 2 - 1; i >= 0; i--) {
+      for (int i = size / 2 - 1; i >= 0; i--) {
         siftDown(i);
       }
     }
 
-    /** True if point a comes before point b. */
     boolean before(int a, int b) {
-      return key[a] > key[b] || (key[a] == key[b] && a < b);
+      return key[a] > key[b] || (key[a] == key[b] && global[a] < global[b]);
     }
 
     int top() {
       return heap[0];
     }
 
-    /** The better child of the root, or -1. */
     int runnerUp() {
       if (size < 2) {
         return -1;

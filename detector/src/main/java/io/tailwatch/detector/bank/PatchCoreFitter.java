@@ -59,8 +59,16 @@ public final class PatchCoreFitter {
 
   private final FeatureExtractor extractor;
   private final Options options;
+  private final NearestCentres bulk;
 
+  /** A fitter whose coreset runs its distance passes in plain Java (slow for large sets; tests). */
   public PatchCoreFitter(FeatureExtractor extractor, Options options) {
+    this(extractor, options, NearestCentres.JAVA);
+  }
+
+  /** @param bulk the coreset's batched distance pass, normally {@code OnnxKnnScorer#nearestCentres()} */
+  public PatchCoreFitter(FeatureExtractor extractor, Options options, NearestCentres bulk) {
+    this.bulk = bulk;
     if (options.preprocessing().inputSize() != extractor.inputSize()) {
       throw new IllegalArgumentException("preprocessing produces " + options.preprocessing().inputSize()
           + " px inputs, the backbone takes " + extractor.inputSize());
@@ -99,7 +107,8 @@ public final class PatchCoreFitter {
           } catch (IOException e) {
             throw new UncheckedIOException(e);
           } catch (ImageDecodeException e) {
-            throw new UncheckedIOException(new IOException(src + ": " + e.getMessage(), e));
+            // file sources already name the file in the message
+            throw new UncheckedIOException(new IOException(e.getMessage(), e));
           }
         });
       } catch (UncheckedIOException e) {
@@ -119,8 +128,8 @@ public final class PatchCoreFitter {
     int select = options.method() == CoresetMethod.NONE ? n : GreedyCoreset.count(n, options.coresetRatio());
     int[] chosen = switch (options.method()) {
       case APPROXIMATE -> GreedyCoreset.approximate(e.patches(), n, dim, select, options.projectionDim(),
-          options.seed(), progress);
-      case EXACT -> GreedyCoreset.exact(e.patches(), n, dim, select, options.seed(), progress);
+          options.seed(), progress, bulk);
+      case EXACT -> GreedyCoreset.exact(e.patches(), n, dim, select, options.seed(), progress, bulk);
       case RANDOM -> new SplittableRandom(options.seed()).ints(0, n).distinct().limit(select).toArray();
       case NONE -> IntStream.range(0, n).toArray();
     };

@@ -65,7 +65,7 @@ public final class PatchCoreEvaluation {
 
   public EvaluationResult run(String dataset, List<LabeledImage> train, List<LabeledImage> test, Listener listener)
       throws IOException, OrtException {
-    PatchCoreFitter fitter = new PatchCoreFitter(extractor, fitOptions);
+    PatchCoreFitter fitter = new PatchCoreFitter(extractor, fitOptions, knn.nearestCentres());
     long t0 = System.nanoTime();
     PatchCoreFitter.Embedded embedded = fitter.embed(
         train.stream().map(l -> ImageSource.file(l.image(), decoder)).toList(), listener.embedProgress());

@@ -52,7 +52,9 @@ public final class ImageDecoder {
     try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
       Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
       if (!readers.hasNext()) {
-        throw new ImageDecodeException("unrecognised image format (not PNG/JPEG)");
+        String format = formatName(bytes);
+        throw new ImageDecodeException(format.equals("unknown-format") ? "unrecognised image format (not PNG/JPEG)"
+            : "broken " + format + " image: " + bytes.length + " bytes, header unreadable");
       }
       ImageReader reader = readers.next();
       try {
@@ -65,6 +67,8 @@ public final class ImageDecoder {
       } finally {
         reader.dispose();
       }
+    } catch (ImageDecodeException e) {
+      throw e;
     } catch (IOException | RuntimeException e) {
       throw new ImageDecodeException("broken " + formatName(bytes) + " image: " + e.getMessage(), e);
     }

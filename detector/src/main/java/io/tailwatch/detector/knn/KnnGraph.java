@@ -13,8 +13,9 @@ import java.util.List;
  * Nearest bank vector of each query in GEMM form, the bank being an input (never a graph constant, so a new
  * bank needs no new session):
  * <pre>
- *   d(q, m) = ||q||^2 - 2 q.m + ||m||^2      Gemm(Q, M, norms; alpha=-2, beta=1, transB=1) + ReduceSumSquare(Q)
- *   (value, index) = TopK(d, k=1, smallest)  one pass over the [Q, K] block
+ *   e(q, m) = ||m||^2 - 2 q.m                Gemm(Q, M, norms; alpha=-2, beta=1, transB=1)
+ *   (value, index) = TopK(e, k=1, smallest)  one pass over the [Q, K] block
+ *   min d(q, .) = value + ||q||^2            ||q||^2 is constant per row: added to [Q,1], not to [Q,K]
  * </pre>
  * Inputs {@code queries [Q,D]}, {@code bank [K,D]}, {@code bank_norms [K]}; outputs {@code min_dist [Q,1]},
  * {@code min_index [Q,1]} (int64). The caller chunks the bank and keeps the running minimum.
@@ -37,10 +38,11 @@ public final class KnnGraph {
     String qNorm = g.node("ReduceSumSquare", List.of(QUERIES), intsAttr("axes", 1), intAttr("keepdims", 1));
     String cross = g.node("Gemm", List.of(QUERIES, BANK, BANK_NORMS),
         floatAttr("alpha", -2f), floatAttr("beta", 1f), intAttr("transB", 1));
-    String dist = g.node("Add", List.of(cross, qNorm));
     String k = g.longConstant("k", new long[] {1}, 1);
-    g.node("TopK", List.of(dist, k), List.of(MIN_DIST, MIN_INDEX),
+    String partial = g.fresh("partial_min");
+    g.node("TopK", List.of(cross, k), List.of(partial, MIN_INDEX),
         intAttr("axis", 1), intAttr("largest", 0), intAttr("sorted", 1));
+    g.node("Add", List.of(partial, qNorm), List.of(MIN_DIST));
     graph.addOutput(floatTensor(MIN_DIST, "q", 1));
     graph.addOutput(GraphBuilder.tensor(MIN_INDEX, OnnxMl.TensorProto.DataType.INT64, "q", 1));
     return GraphBuilder.model(graph.build(), 17);

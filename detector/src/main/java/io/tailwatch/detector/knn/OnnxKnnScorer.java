@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.tailwatch.detector.bank.MemoryBank;
+import io.tailwatch.detector.bank.NearestCentres;
 import io.tailwatch.detector.onnx.ExecutionProvider;
 import io.tailwatch.detector.onnx.OrtSessions;
 import io.tailwatch.detector.onnx.ProviderChoice;
@@ -57,7 +58,34 @@ public final class OnnxKnnScorer implements AutoCloseable {
 
   /** Tensors over a bank's chunks; build once per bank version, close when the bank is retired. */
   public Index index(MemoryBank bank) throws OrtException {
-    return new Index(bank, chunkRows);
+    return new Index(bank, bank.vectors(), bank.count(), bank.dim(), bank.norms(), chunkRows);
+  }
+
+  /** An index over plain vectors (copied into a direct buffer). */
+  public Index index(float[] vectors, int count, int dim) throws OrtException {
+    FloatBuffer direct = ByteBuffer.allocateDirect(count * dim * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    direct.put(vectors, 0, count * dim).flip();
+    float[] norms = new float[count];
+    for (int i = 0; i < count; i++) {
+      float s = 0;
+      for (int j = 0; j < dim; j++) {
+        float v = vectors[i * dim + j];
+        s += v * v;
+      }
+      norms[i] = s;
+    }
+    return new Index(null, direct, count, dim, norms, chunkRows);
+  }
+
+  /** This scorer as the coreset's bulk step (one GEMM pass of all points against a phase's centres). */
+  public NearestCentres nearestCentres() {
+    return (points, n, d, centres, m) -> {
+      try (Index idx = index(centres, m, d)) {
+        return search(idx, points, n).distances();
+      } catch (OrtException e) {
+        throw new IllegalStateException("ONNX Runtime failed in the coreset's distance pass: " + e.getMessage(), e);
+      }
+    };
   }
 
   /** @param queries {@code q * dim} row-major */
@@ -114,15 +142,14 @@ public final class OnnxKnnScorer implements AutoCloseable {
     private final int dim;
     private final List<Chunk> chunks = new ArrayList<>();
 
-    private Index(MemoryBank bank, int chunkRows) throws OrtException {
+    private Index(MemoryBank bank, FloatBuffer all, int count, int dim, float[] norms, int chunkRows)
+        throws OrtException {
       this.bank = bank;
-      this.dim = bank.dim();
+      this.dim = dim;
       OrtEnvironment env = OrtSessions.environment();
-      float[] norms = bank.norms();
-      FloatBuffer all = bank.vectors();
       try {
-        for (int off = 0; off < bank.count(); off += chunkRows) {
-          int rows = Math.min(chunkRows, bank.count() - off);
+        for (int off = 0; off < count; off += chunkRows) {
+          int rows = Math.min(chunkRows, count - off);
           FloatBuffer slice = all.duplicate().position(off * dim).limit((off + rows) * dim).slice();
           FloatBuffer n = ByteBuffer.allocateDirect(rows * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
           n.put(norms, off, rows).flip();
@@ -135,6 +162,7 @@ public final class OnnxKnnScorer implements AutoCloseable {
       }
     }
 
+    /** The bank this index was built from (null for an index over plain vectors). */
     public MemoryBank bank() {
       return bank;
     }

@@ -34,8 +34,10 @@ public final class OrtSessions {
       throws OrtException {
     OrtEnvironment env = environment();
     String fallback = null;
+    boolean cudaBuild = false;
     if (requested != ExecutionProvider.CPU) {
       String unavailable = cudaUnavailableReason();
+      cudaBuild = unavailable == null;
       if (unavailable == null) {
         try (OrtSession.SessionOptions options = baseOptions(threads)) {
           options.addCUDA(0);
@@ -56,8 +58,11 @@ public final class OrtSessions {
     try (OrtSession.SessionOptions options = baseOptions(threads)) {
       OrtSession session = env.createSession(modelBytes, options);
       ProviderChoice choice = new ProviderChoice(requested, ExecutionProvider.CPU, fallback);
-      if (choice.fellBack()) {
+      if (choice.fellBack() && cudaBuild) {
+        // a GPU build whose CUDA provider failed to start: worth a warning
         LOG.warn("{}: device=auto fell back to CPU: {}", what, fallback);
+      } else if (choice.fellBack()) {
+        LOG.info("{}: device=auto runs on CPU: {}", what, fallback);
       } else {
         LOG.info("{}: ONNX Runtime session on {}", what, choice);
       }

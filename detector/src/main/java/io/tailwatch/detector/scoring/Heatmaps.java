@@ -39,6 +39,17 @@ public final class Heatmaps {
     return out;
   }
 
+  /** Overlay scaled to the map's own min..max: shows where the map peaks, not how anomalous the frame is. */
+  public static BufferedImage overlayOwnRange(FloatImage frame, float[] map, int mapSize) {
+    double low = Double.POSITIVE_INFINITY;
+    double high = Double.NEGATIVE_INFINITY;
+    for (float v : map) {
+      low = Math.min(low, v);
+      high = Math.max(high, v);
+    }
+    return overlay(frame, map, mapSize, low, high);
+  }
+
   public static byte[] png(BufferedImage image) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try {

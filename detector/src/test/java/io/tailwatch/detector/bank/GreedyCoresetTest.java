@@ -35,10 +35,14 @@ class GreedyCoresetTest {
     int d = 24;
     float[] x = clustered(n, d, 1);
     int start = 17;
-    int[] lazy = GreedyCoreset.select(x, n, d, 400, null, start, Progress.NONE);
     int[] plain = GreedyCoreset.bruteForce(x, n, d, 400, null, start);
-    assertThat(lazy).containsExactly(plain);
+    // one phase (pool = everything), then many phases with a small pool
+    assertThat(GreedyCoreset.select(x, n, d, 400, null, start, Progress.NONE, NearestCentres.JAVA, n))
+        .containsExactly(plain);
     assertThat(GreedyCoreset.lastDistanceComputations).isLessThan((long) n * 400);
+    assertThat(GreedyCoreset.select(x, n, d, 400, null, start, Progress.NONE, NearestCentres.JAVA, 300))
+        .containsExactly(plain);
+    assertThat(GreedyCoreset.lastPhases).isGreaterThan(3);
   }
 
   @Test
@@ -51,9 +55,10 @@ class GreedyCoresetTest {
     for (int i = 0; i < n; i++) {
       anchors[i] = 20 + (float) r.nextDouble() * 30;
     }
-    int[] lazy = GreedyCoreset.select(x, n, d, 300, anchors, -1, Progress.NONE);
     int[] plain = GreedyCoreset.bruteForce(x, n, d, 300, anchors, -1);
-    assertThat(lazy).containsExactly(plain);
+    assertThat(GreedyCoreset.select(x, n, d, 300, anchors, -1, Progress.NONE, NearestCentres.JAVA, 250))
+        .containsExactly(plain);
+    assertThat(GreedyCoreset.lastPhases).isGreaterThan(3);
   }
 
   @Test
@@ -61,7 +66,7 @@ class GreedyCoresetTest {
     int n = 1500;
     int d = 8;
     float[] x = clustered(n, d, 3);
-    int[] sel = GreedyCoreset.exact(x, n, d, 100, 9, Progress.NONE);
+    int[] sel = GreedyCoreset.exact(x, n, d, 100, 9, Progress.NONE, NearestCentres.JAVA);
     for (int t = 1; t < sel.length; t++) {
       double chosen = nearest(x, d, sel, t, sel[t]);
       for (int i = 0; i < n; i++) {
@@ -75,7 +80,7 @@ class GreedyCoresetTest {
     int n = 3000;
     int d = 16;
     float[] x = clustered(n, d, 4);
-    int[] greedy = GreedyCoreset.exact(x, n, d, 150, 1, Progress.NONE);
+    int[] greedy = GreedyCoreset.exact(x, n, d, 150, 1, Progress.NONE, NearestCentres.JAVA);
     int[] random = new Random(1).ints(0, n).distinct().limit(150).toArray();
     assertThat(GreedyCoreset.coveringRadius(x, n, d, greedy))
         .isLessThan(0.8 * GreedyCoreset.coveringRadius(x, n, d, random));
@@ -85,15 +90,20 @@ class GreedyCoresetTest {
   void approximateProjectsWideData() {
     int n = 2000;
     float[] x = clustered(n, 64, 6);
-    int[] sel = GreedyCoreset.approximate(x, n, 64, 200, 16, 42, Progress.NONE);
+    int[] sel = GreedyCoreset.approximate(x, n, 64, 200, 16, 42, Progress.NONE, NearestCentres.JAVA);
     assertThat(sel).hasSize(200).doesNotHaveDuplicates();
-    assertThat(GreedyCoreset.approximate(x, n, 64, 200, 16, 42, Progress.NONE)).containsExactly(sel);
+    assertThat(GreedyCoreset.approximate(x, n, 64, 200, 16, 42, Progress.NONE, NearestCentres.JAVA)).containsExactly(sel);
+  }
+
+  @Test
+  void bestOrdersByValueThenIndex() {
+    assertThat(GreedyCoreset.best(new float[] {1, 3, 3, 0, Float.POSITIVE_INFINITY}, 4)).containsExactly(4, 1, 2, 0);
   }
 
   @Test
   void rejectsBadArguments() {
     assertThatThrownBy(() -> GreedyCoreset.count(10, 0)).hasMessageContaining("ratio");
-    assertThatThrownBy(() -> GreedyCoreset.exact(new float[10], 5, 2, 6, 1, Progress.NONE)).hasMessageContaining("select 6 of 5");
+    assertThatThrownBy(() -> GreedyCoreset.exact(new float[10], 5, 2, 6, 1, Progress.NONE, NearestCentres.JAVA)).hasMessageContaining("select 6 of 5");
   }
 
   private static double nearest(float[] x, int d, int[] sel, int t, int i) {

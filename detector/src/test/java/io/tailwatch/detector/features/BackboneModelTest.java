@@ -37,6 +37,17 @@ class BackboneModelTest {
   }
 
   @Test
+  void refusesAModelWhoseInputIsNotAnRgbImageBatch() throws Exception {
+    ai.onnx.proto.OnnxMl.GraphProto.Builder graph = ai.onnx.proto.OnnxMl.GraphProto.newBuilder().setName("gray");
+    graph.addInput(io.tailwatch.detector.onnx.GraphBuilder.floatTensor("pixels", "batch", 1, 32, 32));
+    new io.tailwatch.detector.onnx.GraphBuilder(graph, "g_").node("Relu", List.of("pixels"), List.of("feat"));
+    graph.addOutput(io.tailwatch.detector.onnx.GraphBuilder.floatTensor("feat", "batch", 1, 32, 32));
+    Files.write(dir.resolve("gray.onnx"), io.tailwatch.detector.onnx.GraphBuilder.model(graph.build(), 12).toByteArray());
+    assertThatThrownBy(() -> BackboneModel.load(dir.resolve("gray.onnx")))
+        .hasMessageContaining("input 'pixels' must be float [N,3,S,S]").hasMessageContaining("[?,1,32,32]");
+  }
+
+  @Test
   void cudaRequestOnACpuBuildFailsAndAutoSaysItFellBack() throws OrtException {
     byte[] model = TinyBackbone.model(1).toByteArray();
     assertThatThrownBy(() -> OrtSessions.open(model, ExecutionProvider.CUDA, 1, "test"))

@@ -53,6 +53,8 @@ class ImageDecoderTest {
         .hasMessageContaining("over the limit of 100 pixels");
     assertThatThrownBy(() -> d.decodeCompressed(new byte[] {1, 2, 3})).hasMessageContaining("unrecognised image format");
     assertThatThrownBy(() -> d.decodeCompressed(new byte[0])).hasMessageContaining("empty");
+    assertThatThrownBy(() -> d.decodeCompressed(new byte[] {(byte) 0x89, 'P', 'N', 'G', 0, 1}))
+        .hasMessageContaining("broken PNG image: 6 bytes");
   }
 
   @Test

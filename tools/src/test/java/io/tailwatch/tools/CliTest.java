@@ -1,0 +1,123 @@
+package io.tailwatch.tools;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tailwatch.detector.bank.MemoryBank;
+import io.tailwatch.detector.testing.TinyBackbone;
+import java.awt.image.BufferedImage;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** fit and score through the real command line, on generated images and a generated backbone. */
+class CliTest {
+  @TempDir
+  Path dir;
+  Path model;
+  final StringWriter err = new StringWriter();
+
+  @BeforeEach
+  void setUp() throws Exception {
+    model = TinyBackbone.write(dir, "tiny.onnx");
+  }
+
+  int run(String... args) {
+    CommandLine cli = TailwatchCli.commandLine();
+    cli.setErr(new PrintWriter(err, true));
+    return cli.execute(args);
+  }
+
+  static void writeTexture(Path file, Random r, boolean defect) throws Exception {
+    BufferedImage img = new BufferedImage(48, 40, BufferedImage.TYPE_BYTE_GRAY);
+    double phase = r.nextDouble() * 6;
+    for (int y = 0; y < 40; y++) {
+      for (int x = 0; x < 48; x++) {
+        double v = 128 + 50 * Math.sin((x + y) * 0.6 + phase) + r.nextGaussian() * 6;
+        if (defect && x > 20 && x < 32 && y > 14 && y < 26) {
+          v = 250;
+        }
+        img.getRaster().setSample(x, y, 0, (int) Math.max(0, Math.min(255, v)));
+      }
+    }
+    ImageIO.write(img, "png", file.toFile());
+  }
+
+  @Test
+  void fitThenScoreWritesBankCsvAndHeatmaps() throws Exception {
+    Path train = Files.createDirectories(dir.resolve("train"));
+    Path test = Files.createDirectories(dir.resolve("test"));
+    Random r = new Random(5);
+    for (int i = 0; i < 24; i++) {
+      writeTexture(train.resolve("n" + i + ".png"), r, false);
+    }
+    for (int i = 0; i < 4; i++) {
+      writeTexture(test.resolve("good" + i + ".png"), r, false);
+      writeTexture(test.resolve("bad" + i + ".png"), r, true);
+    }
+    Path bank = dir.resolve("bank.twb");
+    int fit = run("fit", "--images", train.toString(), "--out", bank.toString(), "--backbone", model.toString(),
+        "--layers", "feat_a,feat_b", "--target-dim", "32", "--resize", "32", "--coreset", "0.2", "--device", "cpu");
+    assertThat(fit).as(err.toString()).isZero();
+    MemoryBank loaded = MemoryBank.load(bank);
+    assertThat(loaded.count()).isEqualTo(Math.round(24 * 256 * 0.2f));
+    assertThat(loaded.header().backbone().layers()).containsExactly("feat_a", "feat_b");
+    assertThat(loaded.header().preprocessing().resize()).isEqualTo(32);
+
+    Path csv = dir.resolve("scores.csv");
+    Path maps = dir.resolve("maps");
+    int score = run("score", "--bank", bank.toString(), "--images", test.toString(), "--out", csv.toString(),
+        "--maps", maps.toString(), "--backbone", model.toString(), "--device", "cpu", "--threshold", "1e9");
+    assertThat(score).as(err.toString()).isZero();
+    List<String> lines = Files.readAllLines(csv);
+    assertThat(lines.get(0)).isEqualTo("image,score,anomalous,regions");
+    assertThat(lines).hasSize(9);
+    double worstGood = lines.stream().skip(1).filter(l -> l.startsWith("good"))
+        .mapToDouble(l -> Double.parseDouble(l.split(",")[1])).max().orElseThrow();
+    double bestBad = lines.stream().skip(1).filter(l -> l.startsWith("bad"))
+        .mapToDouble(l -> Double.parseDouble(l.split(",")[1])).min().orElseThrow();
+    assertThat(bestBad).isGreaterThan(worstGood);
+    assertThat(maps.resolve("bad0.heatmap.png")).exists();
+    BufferedImage heat = ImageIO.read(maps.resolve("bad0.heatmap.png").toFile());
+    assertThat(heat.getWidth()).isEqualTo(48); // overlay at the frame's own size
+    assertThat(heat.getHeight()).isEqualTo(40);
+  }
+
+  @Test
+  void userErrorsGetOneClearLineAndExitCode2() throws Exception {
+    Path empty = Files.createDirectories(dir.resolve("empty"));
+    assertThat(run("fit", "--images", empty.toString(), "--out", dir.resolve("b.twb").toString(),
+        "--backbone", model.toString())).isEqualTo(2);
+    assertThat(err.toString()).contains("no images").doesNotContain("\tat ");
+
+    Path imgs = Files.createDirectories(dir.resolve("imgs"));
+    writeTexture(imgs.resolve("a.png"), new Random(1), false);
+    assertThat(run("fit", "--images", imgs.toString(), "--out", dir.resolve("b.twb").toString(),
+        "--backbone", dir.resolve("missing.onnx").toString())).isEqualTo(2);
+    assertThat(err.toString()).contains("backbone model file not found");
+
+    assertThat(run("fit", "--images", imgs.toString(), "--out", dir.resolve("b.twb").toString(),
+        "--backbone", model.toString(), "--layers", "feat_s8,feat_s16")).isEqualTo(2);
+    assertThat(err.toString()).contains("has no 4-D feature output 'feat_s8'");
+
+    Files.write(imgs.resolve("broken.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 0, 1});
+    assertThat(run("fit", "--images", imgs.toString(), "--out", dir.resolve("b.twb").toString(),
+        "--backbone", model.toString(), "--layers", "feat_a,feat_b", "--target-dim", "32", "--resize", "32")).isEqualTo(2);
+    assertThat(err.toString()).contains("broken.png: broken PNG").doesNotContain("broken.png: " + imgs);
+
+    Files.write(dir.resolve("bad.twb"), new byte[100]);
+    assertThat(run("score", "--bank", dir.resolve("bad.twb").toString(), "--images", imgs.toString(),
+        "--out", dir.resolve("s.csv").toString())).isEqualTo(2);
+    assertThat(err.toString()).contains("not a tailwatch bank");
+
+    assertThat(run("fit", "--images", imgs.toString(), "--out", "x.twb", "--device", "gpu")).isEqualTo(2);
+    assertThat(err.toString()).contains("device must be one of auto, cpu, cuda");
+  }
+}

@@ -1,0 +1,40 @@
+package io.tailwatch.tools;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tailwatch.detector.eval.EvaluationResult;
+import io.tailwatch.detector.testing.SharedFixtures;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README's evaluation: {@code evaluate --dataset magnetic-tile} with the default recipe (MobileNetV2 int8,
+ * feat_s8 + feat_s16, 224x224 without crop, approximate greedy coreset 10%) on the real data. Needs
+ * TAILWATCH_DATA_DIR and TAILWATCH_MODEL_DIR (skipped without them, fails if they point at nothing).
+ */
+class MagneticTileEvaluationITCase {
+  @Test
+  void defaultRecipeOnRealData(@TempDir Path out) throws Exception {
+    Path data = SharedFixtures.dataPath("industrial/magnetic_tile");
+    Path model = SharedFixtures.modelFile("mobilenetv2-12-int8-features.onnx");
+    int code = TailwatchCli.commandLine().execute("evaluate", "--dataset", "magnetic-tile",
+        "--data-dir", data.toString(), "--model-dir", model.getParent().toString(), "--out-dir", out.toString(),
+        "--maps", "2");
+    assertThat(code).isZero();
+    EvaluationResult r = EvaluateCommand.lastResult.evaluation();
+    assertThat(r.trainImages()).isEqualTo(762);
+    assertThat(r.testImages()).isEqualTo(190 + 392);
+    assertThat(r.rows()).extracting(EvaluationResult.Row::type)
+        .containsExactly("blowhole", "break", "crack", "fray", "uneven");
+    // Measured with this recipe: 0.9407 image / 0.8106 pixel AUROC (README "Results"); the goal is
+    // 0.95 / 0.82 and is not met yet. These floors catch regressions: a random instead of greedy coreset
+    // scores about 0.91 image AUROC.
+    assertThat(r.overall().imageAuroc()).as("overall image AUROC").isGreaterThanOrEqualTo(0.93);
+    assertThat(r.overall().pixelAuroc()).as("overall pixel AUROC").isGreaterThanOrEqualTo(0.79);
+    assertThat(r.rows()).allSatisfy(row -> assertThat(row.pixelAuroc()).as(row.type()).isGreaterThan(0.8));
+    assertThat(Files.readString(EvaluateCommand.lastResult.table())).contains("| **overall** |");
+    assertThat(out.resolve("maps").resolve("crack")).isDirectoryContaining("glob:**.png");
+  }
+}
