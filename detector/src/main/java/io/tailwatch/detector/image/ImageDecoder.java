@@ -129,7 +129,6 @@ public final class ImageDecoder {
     int w = image.getWidth();
     int h = image.getHeight();
     Raster raster = image.getRaster();
-    int bands = raster.getNumBands();
     boolean gray = image.getColorModel().getColorSpace().getNumComponents() == 1;
     if (gray) {
       float scale = (1 << image.getColorModel().getComponentSize(0)) - 1;
@@ -157,7 +156,6 @@ public final class ImageDecoder {
         data[2 * n + i] = (p & 0xFF) / 255f;
       }
     }
-    assert bands >= 3 || image.getColorModel().hasAlpha() || bands == 1;
     return new FloatImage(w, h, 3, data);
   }
 

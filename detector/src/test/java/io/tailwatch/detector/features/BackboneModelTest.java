@@ -89,4 +89,48 @@ class BackboneModelTest {
       assertThat(energy).isGreaterThan(0);
     }
   }
+
+  /** Deriving the taps from the zoo's classifier gives exactly the shipped -features model's outputs. */
+  @Test
+  void derivedTapsEqualTheShippedFeatureModel() throws Exception {
+    Path zoo = SharedFixtures.modelFile("mobilenetv2-12-int8.onnx");
+    Path shipped = SharedFixtures.modelFile("mobilenetv2-12-int8-features.onnx");
+    Path image = SharedFixtures.modelFile("sanity/coffee.png");
+    ai.onnx.proto.OnnxMl.ModelProto derived = FeatureTaps.addTaps(
+        ai.onnx.proto.OnnxMl.ModelProto.parseFrom(Files.readAllBytes(zoo)), FeatureTaps.MOBILENET_V2);
+    Files.write(dir.resolve("derived.onnx"), derived.toByteArray());
+    BackboneModel model = BackboneModel.load(dir.resolve("derived.onnx"));
+    assertThat(model.layer("feat_s16").channels()).isEqualTo(96);
+
+    float[] input = new float[3 * 224 * 224];
+    Preprocessing p = Preprocessing.IMAGENET_CROP;
+    p.normalizeInto(p.geometry(new ImageDecoder().read(image)), input, 0);
+    ai.onnxruntime.OrtEnvironment env = ai.onnxruntime.OrtEnvironment.getEnvironment();
+    try (ai.onnxruntime.OrtSession a = env.createSession(derived.toByteArray());
+        ai.onnxruntime.OrtSession b = env.createSession(Files.readAllBytes(shipped));
+        ai.onnxruntime.OnnxTensor t = ai.onnxruntime.OnnxTensor.createTensor(env,
+            java.nio.FloatBuffer.wrap(input), new long[] {1, 3, 224, 224});
+        ai.onnxruntime.OrtSession.Result ra = a.run(java.util.Map.of("input", t));
+        ai.onnxruntime.OrtSession.Result rb = b.run(java.util.Map.of("input", t))) {
+      for (FeatureTaps.Tap tap : FeatureTaps.MOBILENET_V2) {
+        java.nio.FloatBuffer fa = ((ai.onnxruntime.OnnxTensor) ra.get(tap.output()).orElseThrow()).getFloatBuffer();
+        java.nio.FloatBuffer fb = ((ai.onnxruntime.OnnxTensor) rb.get(tap.output()).orElseThrow()).getFloatBuffer();
+        assertThat(fa.remaining()).isEqualTo(tap.channels() * tap.height() * tap.width());
+        float worst = 0;
+        while (fa.hasRemaining()) {
+          worst = Math.max(worst, Math.abs(fa.get() - fb.get()));
+        }
+        assertThat(worst).as(tap.output()).isLessThanOrEqualTo(1e-6f);
+      }
+      // the classifier still says espresso (ImageNet class 967)
+      java.nio.FloatBuffer logits = ((ai.onnxruntime.OnnxTensor) ra.get("output").orElseThrow()).getFloatBuffer();
+      int arg = 0;
+      for (int i = 1; i < logits.remaining(); i++) {
+        arg = logits.get(i) > logits.get(arg) ? i : arg;
+      }
+      assertThat(arg).isEqualTo(967);
+    }
+    assertThatThrownBy(() -> FeatureTaps.addTaps(derived, List.of(new FeatureTaps.Tap("x", "no-such", 1, 1, 1))))
+        .hasMessageContaining("no tensor 'no-such'");
+  }
 }
