@@ -117,7 +117,7 @@ final class ScoreCommand implements Callable<Integer> {
     StringBuilder sb = new StringBuilder();
     double sx = (double) frame.width() / d.mapSize();
     double sy = (double) frame.height() / d.mapSize();
-    for (RegionBox r : Regions.find(d.map(), d.mapSize(), d.mapSize(), threshold)) {
+    for (RegionBox r : Regions.find(d.map(), d.mapSize(), d.mapSize(), d.mapLevel(threshold))) {
       RegionBox s = Regions.scale(r, sx, sy);
       sb.append(sb.length() == 0 ? "" : " ").append(s.x()).append(':').append(s.y()).append(':')
           .append(s.width()).append('x').append(s.height());
@@ -129,7 +129,8 @@ final class ScoreCommand implements Callable<Integer> {
     String name = image.getFileName().toString().replaceFirst("\\.[^.]+$", "") + ".heatmap.png";
     // with a threshold, a fixed scale around it (comparable across images); without, each map's own range
     byte[] png = threshold != null
-        ? Heatmaps.png(Heatmaps.overlay(frame, d.map(), d.mapSize(), threshold * 0.5, threshold * 1.5))
+        ? Heatmaps.png(Heatmaps.overlay(frame, d.map(), d.mapSize(), d.mapLevel(threshold) * 0.5,
+            d.mapLevel(threshold) * 1.5))
         : Heatmaps.png(Heatmaps.overlayOwnRange(frame, d.map(), d.mapSize()));
     Files.write(maps.resolve(name), png);
   }

@@ -74,6 +74,11 @@ public final class MemoryBank {
     return header;
   }
 
+  /** The same vectors with a score calibration in the header (the body and its checksum are unchanged). */
+  public MemoryBank withCalibration(java.util.Map<String, Double> calibration) {
+    return new MemoryBank(header.withCalibration(calibration), vectors);
+  }
+
   public int dim() {
     return header.dimension();
   }

@@ -44,6 +44,33 @@ public final class ImageDecoder {
     }
   }
 
+  /**
+   * Width and height from a PNG/JPEG header without decoding the pixels (cheap enough for every record at
+   * ingest).
+   */
+  public int[] dimensions(byte[] bytes) throws ImageDecodeException {
+    if (bytes == null || bytes.length == 0) {
+      throw new ImageDecodeException("empty image payload");
+    }
+    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+      Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+      if (!readers.hasNext()) {
+        throw new ImageDecodeException("unrecognised image format (not PNG/JPEG)");
+      }
+      ImageReader reader = readers.next();
+      try {
+        reader.setInput(in, true, true);
+        return new int[] {reader.getWidth(0), reader.getHeight(0)};
+      } finally {
+        reader.dispose();
+      }
+    } catch (ImageDecodeException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      throw new ImageDecodeException("broken " + formatName(bytes) + " image header: " + e.getMessage(), e);
+    }
+  }
+
   /** PNG or JPEG (or any format ImageIO reads). */
   public FloatImage decodeCompressed(byte[] bytes) throws ImageDecodeException {
     if (bytes == null || bytes.length == 0) {

@@ -1,0 +1,196 @@
+package io.tailwatch.flink.config;
+
+import static io.tailwatch.flink.config.TailwatchOptions.*;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
+
+/**
+ * The job's validated settings. Built from a flat config file ({@code key: value} or {@code key=value} lines,
+ * {@code #} comments) and {@code --key value} arguments, arguments winning. Every problem names its key, and
+ * unknown keys are refused (a typo must not silently fall back to a default).
+ */
+public final class JobConfig implements Serializable {
+  private static final long serialVersionUID = 1L;
+  private static final Set<String> KNOWN = TailwatchOptions.all().stream().map(ConfigOption::key)
+      .collect(Collectors.toUnmodifiableSet());
+
+  private final Map<String, String> values;
+  private transient Configuration configuration;
+
+  private JobConfig(Map<String, String> values) {
+    this.values = Map.copyOf(values);
+  }
+
+  /** Parses {@code [--config FILE] [--key value | --key=value]...}. */
+  public static JobConfig fromArgs(String... args) throws IOException {
+    Map<String, String> file = new LinkedHashMap<>();
+    Map<String, String> cli = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (!arg.startsWith("--") || arg.length() == 2) {
+        throw new InvalidConfigException("arguments", "expected --key value, got '" + arg + "'");
+      }
+      String key;
+      String value;
+      int eq = arg.indexOf('=');
+      if (eq > 0) {
+        key = arg.substring(2, eq);
+        value = arg.substring(eq + 1);
+      } else {
+        key = arg.substring(2);
+        if (i + 1 >= args.length) {
+          throw new InvalidConfigException(key, "has no value");
+        }
+        value = args[++i];
+      }
+      if (key.equals("config")) {
+        file.putAll(readFile(Path.of(value)));
+      } else {
+        cli.put(key, value);
+      }
+    }
+    file.putAll(cli);
+    return of(file);
+  }
+
+  public static JobConfig of(Map<String, String> values) {
+    JobConfig config = new JobConfig(values);
+    config.validate();
+    return config;
+  }
+
+  static Map<String, String> readFile(Path path) throws IOException {
+    if (!Files.isRegularFile(path)) {
+      throw new InvalidConfigException("config", "file not found: " + path.toAbsolutePath());
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    List<String> lines = Files.readAllLines(path);
+    for (int n = 0; n < lines.size(); n++) {
+      String line = lines.get(n).strip();
+      if (line.isEmpty() || line.startsWith("#")) {
+        continue;
+      }
+      int colon = line.indexOf(':');
+      int eq = line.indexOf('=');
+      int sep = colon < 0 ? eq : eq < 0 ? colon : Math.min(colon, eq);
+      if (sep <= 0) {
+        throw new InvalidConfigException("config", path + " line " + (n + 1) + ": expected 'key: value'");
+      }
+      String value = line.substring(sep + 1).strip();
+      if (value.length() >= 2 && (value.startsWith("\"") && value.endsWith("\"")
+          || value.startsWith("'") && value.endsWith("'"))) {
+        value = value.substring(1, value.length() - 1);
+      }
+      out.put(line.substring(0, sep).strip(), value);
+    }
+    return out;
+  }
+
+  private void validate() {
+    for (String key : values.keySet()) {
+      if (!KNOWN.contains(key)) {
+        throw new InvalidConfigException(key, "is not a tailwatch option (known: "
+            + KNOWN.stream().sorted().collect(Collectors.joining(", ")) + ")");
+      }
+    }
+    for (ConfigOption<?> option : TailwatchOptions.all()) {
+      try {
+        configuration().get(option);
+      } catch (IllegalArgumentException e) {
+        throw new InvalidConfigException(option.key(), "cannot be parsed: '" + values.get(option.key()) + "' ("
+            + e.getMessage() + ")");
+      }
+    }
+    require(!get(BOOTSTRAP_SERVERS).isBlank(), BOOTSTRAP_SERVERS, "must not be empty");
+    require(!get(FRAMES_TOPIC).isBlank(), FRAMES_TOPIC, "must not be empty");
+    require(!get(ALERTS_TOPIC).isBlank(), ALERTS_TOPIC, "must not be empty");
+    require(!get(DEAD_LETTERS_TOPIC).isBlank(), DEAD_LETTERS_TOPIC, "must not be empty");
+    require(!get(TRANSACTIONAL_ID_PREFIX).isBlank(), TRANSACTIONAL_ID_PREFIX, "must not be empty");
+    require(Set.of("committed-or-earliest", "earliest", "latest").contains(get(STARTING_OFFSETS)),
+        STARTING_OFFSETS, "must be committed-or-earliest, earliest or latest, was '" + get(STARTING_OFFSETS) + "'");
+    int batch = get(BATCH_MAX_SIZE);
+    require(batch >= 1 && batch <= 1024, BATCH_MAX_SIZE, "must be in [1, 1024], was " + batch);
+    Duration wait = get(BATCH_MAX_WAIT);
+    require(!wait.isNegative() && wait.compareTo(Duration.ofMinutes(1)) <= 0, BATCH_MAX_WAIT,
+        "must be in [0, 1 min], was " + wait);
+    require(Set.of("auto", "cpu", "cuda").contains(get(DEVICE).toLowerCase(Locale.ROOT)), DEVICE,
+        "must be auto, cpu or cuda, was '" + get(DEVICE) + "'");
+    require(get(THREADS) >= 0 && get(THREADS) <= 256, THREADS, "must be in [0, 256], was " + get(THREADS));
+    requireFile(BACKBONE);
+    requireFile(BANK);
+    Double threshold = configuration().get(THRESHOLD);
+    require(threshold == null || threshold > 0 && Double.isFinite(threshold), THRESHOLD,
+        "must be a positive number, was " + threshold);
+    int maxPayload = get(MAX_PAYLOAD_BYTES);
+    require(maxPayload >= 1024, MAX_PAYLOAD_BYTES, "must be at least 1024, was " + maxPayload);
+    require(get(MAX_SIDE) >= 16 && get(MAX_SIDE) <= 65536, MAX_SIDE, "must be in [16, 65536], was "
+        + get(MAX_SIDE));
+    String root = configuration().get(CLAIM_CHECK_ROOT);
+    require(root == null || Files.isDirectory(Path.of(root)), CLAIM_CHECK_ROOT, "is not a folder: " + root);
+    Duration checkpoint = get(CHECKPOINT_INTERVAL);
+    require(checkpoint.compareTo(Duration.ofMillis(100)) >= 0, CHECKPOINT_INTERVAL,
+        "must be at least 100 ms, was " + checkpoint);
+    require(get(TRANSACTION_TIMEOUT).compareTo(checkpoint.multipliedBy(2)) > 0, TRANSACTION_TIMEOUT,
+        "must be more than twice checkpoint.interval (" + checkpoint + "), was " + get(TRANSACTION_TIMEOUT));
+    require(get(TRANSACTION_TIMEOUT).compareTo(Duration.ofMinutes(15)) <= 0, TRANSACTION_TIMEOUT,
+        "must not exceed the broker default transaction.max.timeout.ms (15 min), was " + get(TRANSACTION_TIMEOUT));
+    require(get(PARALLELISM) >= 1 && get(PARALLELISM) <= 1024, PARALLELISM, "must be in [1, 1024], was "
+        + get(PARALLELISM));
+  }
+
+  private void requireFile(ConfigOption<String> option) {
+    String value = configuration().get(option);
+    require(value != null && !value.isBlank(), option, "is required");
+    require(Files.isRegularFile(Path.of(value)), option, "file not found: " + Path.of(value).toAbsolutePath());
+  }
+
+  private static void require(boolean ok, ConfigOption<?> option, String message) {
+    if (!ok) {
+      throw new InvalidConfigException(option.key(), message);
+    }
+  }
+
+  public Configuration configuration() {
+    if (configuration == null) {
+      configuration = Configuration.fromMap(values);
+    }
+    return configuration;
+  }
+
+  public <T> T get(ConfigOption<T> option) {
+    return configuration().get(option);
+  }
+
+  public JobConfig with(ConfigOption<?> option, String value) {
+    Map<String, String> copy = new LinkedHashMap<>(values);
+    copy.put(option.key(), value);
+    return of(copy);
+  }
+
+  public Map<String, String> values() {
+    return values;
+  }
+
+  /** The scores topic, or null when turned off. */
+  public String scoresTopic() {
+    String topic = get(SCORES_TOPIC);
+    return topic == null || topic.isBlank() ? null : topic;
+  }
+
+  @Override
+  public String toString() {
+    return new java.util.TreeMap<>(values).toString();
+  }
+}

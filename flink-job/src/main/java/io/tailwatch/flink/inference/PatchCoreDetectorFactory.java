@@ -1,0 +1,97 @@
+package io.tailwatch.flink.inference;
+
+import io.tailwatch.detector.bank.BankHeader;
+import io.tailwatch.detector.bank.MemoryBank;
+import io.tailwatch.detector.features.BackboneModel;
+import io.tailwatch.detector.features.FeatureExtractor;
+import io.tailwatch.detector.features.PatchEmbeddingSpec;
+import io.tailwatch.detector.image.FloatImage;
+import io.tailwatch.detector.knn.OnnxKnnScorer;
+import io.tailwatch.detector.onnx.ExecutionProvider;
+import io.tailwatch.detector.scoring.Detection;
+import io.tailwatch.detector.scoring.DetectorOptions;
+import io.tailwatch.detector.scoring.PatchCoreDetector;
+import io.tailwatch.detector.scoring.Reweighting;
+import io.tailwatch.detector.scoring.ScoreCalibration;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A PatchCore detector from a backbone file and a bank file. The threshold is the configured one, else the
+ * bank's calibrated one; a bank with neither is refused at open.
+ */
+public record PatchCoreDetectorFactory(String backbonePath, String bankPath, String device, int threads,
+    Double threshold, boolean reweight) implements DetectorFactory {
+
+  @Override
+  public FrameDetector open() throws Exception {
+    MemoryBank bank = MemoryBank.load(Path.of(bankPath));
+    BankHeader.Backbone made = bank.header().backbone();
+    BackboneModel model = BackboneModel.load(Path.of(backbonePath));
+    PatchEmbeddingSpec spec = new PatchEmbeddingSpec(model.layers(made.layers()), made.patchSize(),
+        made.pretrainDim(), made.targetDim());
+    ScoreCalibration calibration = ScoreCalibration.fromMap(bank.header().calibration());
+    double t;
+    if (threshold != null) {
+      t = threshold;
+    } else if (calibration != null) {
+      t = calibration.threshold();
+    } else {
+      throw new IllegalArgumentException("detector.threshold: not set, and bank " + bankPath
+          + " has no calibrated threshold (fit it with --calibration-holdout > 0)");
+    }
+    ExecutionProvider provider = ExecutionProvider.parse(device);
+    FeatureExtractor extractor = FeatureExtractor.open(model, spec, provider, threads);
+    OnnxKnnScorer knn = null;
+    try {
+      knn = OnnxKnnScorer.open(provider, threads);
+      PatchCoreDetector detector = new PatchCoreDetector(extractor, knn,
+          bank, new DetectorOptions(reweight, Reweighting.DEFAULT_NEIGHBOURS, 4.0));
+      return new Opened(detector, knn, t, calibration, model.id());
+    } catch (Exception | Error e) {
+      extractor.close();
+      if (knn != null) {
+        knn.close();
+      }
+      throw e;
+    }
+  }
+
+  private record Opened(PatchCoreDetector detector, OnnxKnnScorer knn, double threshold,
+      ScoreCalibration calibration, String modelVersion) implements FrameDetector {
+    @Override
+    public List<Detection> detect(List<FloatImage> images) throws Exception {
+      return detector.detect(images);
+    }
+
+    @Override
+    public double calibrated(double score) {
+      return calibration == null ? Double.NaN : calibration.calibrated(score);
+    }
+
+    @Override
+    public String executionProvider() {
+      return detector.extractor().provider().toString();
+    }
+
+    @Override
+    public boolean fellBackToCpu() {
+      return detector.extractor().provider().fellBack();
+    }
+
+    @Override
+    public String bankVersion() {
+      return detector.bank().header().bankVersion();
+    }
+
+    @Override
+    public void close() throws Exception {
+      try {
+        detector.close();
+      } finally {
+        detector.extractor().close();
+        knn.close();
+      }
+    }
+  }
+}

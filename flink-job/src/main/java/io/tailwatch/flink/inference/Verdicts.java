@@ -1,0 +1,80 @@
+package io.tailwatch.flink.inference;
+
+import io.tailwatch.detector.image.FloatImage;
+import io.tailwatch.detector.scoring.Detection;
+import io.tailwatch.detector.scoring.Heatmaps;
+import io.tailwatch.detector.scoring.RegionBox;
+import io.tailwatch.detector.scoring.Regions;
+import io.tailwatch.schemas.Alert;
+import io.tailwatch.schemas.CameraFrame;
+import io.tailwatch.schemas.FrameScore;
+import io.tailwatch.schemas.Modality;
+import io.tailwatch.schemas.Region;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Turns a detection into the records that leave the job: a FrameScore always, an Alert above the threshold. */
+public final class Verdicts {
+  private Verdicts() {}
+
+  public static FrameScore score(CameraFrame frame, Detection d, FrameDetector detector, long detectTime) {
+    return FrameScore.newBuilder()
+        .setFrameId(frame.getFrameId())
+        .setLineId(frame.getLineId())
+        .setSourceId(frame.getSourceId())
+        .setModality(Modality.CAMERA)
+        .setProductHint(frame.getProductHint())
+        .setCaptureTime(frame.getCaptureTime())
+        .setDetectTime(Instant.ofEpochMilli(detectTime))
+        .setScore(d.score())
+        .setThreshold(detector.threshold())
+        .setAnomalous(d.score() > detector.threshold())
+        .setBankVersion(detector.bankVersion())
+        .setLatencyMs(Math.max(0, detectTime - frame.getCaptureTime().toEpochMilli()))
+        .setAttributes(frame.getAttributes())
+        .build();
+  }
+
+  /**
+   * The alert for an anomalous frame. The smoothed anomaly map peaks below the image score (the max of the raw
+   * patch scores), so the map is compared with the threshold after rescaling its peak to the image score: regions
+   * are the connected components above that level, in original frame pixels (an alert always has at least one),
+   * and the heatmap overlay spans half to one and a half times it.
+   */
+  public static Alert alert(CameraFrame frame, FloatImage image, Detection d, FrameDetector detector,
+      long detectTime, boolean heatmap) {
+    double threshold = detector.threshold();
+    double pixelThreshold = d.mapLevel(threshold);
+    double sx = (double) image.width() / d.mapSize();
+    double sy = (double) image.height() / d.mapSize();
+    List<Region> regions = new ArrayList<>();
+    long pixels = 0;
+    for (RegionBox r : Regions.find(d.map(), d.mapSize(), d.mapSize(), pixelThreshold)) {
+      RegionBox s = Regions.scale(r, sx, sy);
+      regions.add(new Region(s.x(), s.y(), s.width(), s.height(), s.area(), s.maxScore()));
+      pixels += s.area();
+    }
+    ByteBuffer png = heatmap ? ByteBuffer.wrap(Heatmaps.png(Heatmaps.overlay(image, d.map(), d.mapSize(),
+        pixelThreshold * 0.5, pixelThreshold * 1.5))) : null;
+    return Alert.newBuilder()
+        .setAlertId(frame.getLineId() + "/" + frame.getFrameId() + "/" + detector.bankVersion())
+        .setFrameId(frame.getFrameId())
+        .setLineId(frame.getLineId())
+        .setSourceId(frame.getSourceId())
+        .setModality(Modality.CAMERA)
+        .setCaptureTime(frame.getCaptureTime())
+        .setDetectTime(Instant.ofEpochMilli(detectTime))
+        .setScore(d.score())
+        .setThreshold(threshold)
+        .setCalibratedScore(detector.calibrated(d.score()))
+        .setModelVersion(detector.modelVersion())
+        .setBankVersion(detector.bankVersion())
+        .setHeatmapPng(png)
+        .setRegions(regions)
+        .setAnomalousPixels(pixels)
+        .setLatencyMs(Math.max(0, detectTime - frame.getCaptureTime().toEpochMilli()))
+        .build();
+  }
+}

@@ -1,0 +1,178 @@
+package io.tailwatch.flink.ingest;
+
+import io.tailwatch.detector.image.FloatImage;
+import io.tailwatch.detector.image.ImageDecodeException;
+import io.tailwatch.detector.image.ImageDecoder;
+import io.tailwatch.detector.image.RawPixelFormat;
+import io.tailwatch.schemas.CameraFrame;
+import io.tailwatch.schemas.DeadLetterReason;
+import io.tailwatch.schemas.ImageEncoding;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Checks a frame's fields against the limits and turns its payload (inline or claim check) into pixels. Every
+ * refusal is a {@link FrameRejectedException} whose message names the field and the limit.
+ */
+public final class FramePayloads {
+  private final FrameLimits limits;
+  private final ImageDecoder decoder;
+
+  public FramePayloads(FrameLimits limits) {
+    this.limits = limits;
+    this.decoder = new ImageDecoder((long) limits.maxSide() * limits.maxSide());
+  }
+
+  /** The cheap checks done at ingest: fields, sizes, header dimensions, claim-check reachability. */
+  public void validate(CameraFrame frame) throws FrameRejectedException {
+    int w = frame.getWidth();
+    int h = frame.getHeight();
+    if (w <= 0 || h <= 0 || w > limits.maxSide() || h > limits.maxSide()) {
+      throw new FrameRejectedException(DeadLetterReason.INVALID_FIELD, "width/height " + w + "x" + h
+          + " outside [1, " + limits.maxSide() + "] (limits.max-side)");
+    }
+    if (frame.getChannels() != 1 && frame.getChannels() != 3) {
+      throw new FrameRejectedException(DeadLetterReason.INVALID_FIELD,
+          "channels must be 1 or 3, was " + frame.getChannels());
+    }
+    if (frame.getFrameId().isBlank() || frame.getLineId().isBlank()) {
+      throw new FrameRejectedException(DeadLetterReason.INVALID_FIELD, "frameId and lineId must not be blank");
+    }
+    boolean inline = frame.getPayload() != null;
+    boolean claim = frame.getPayloadUri() != null;
+    if (inline == claim) {
+      throw new FrameRejectedException(DeadLetterReason.INVALID_FIELD,
+          "exactly one of payload and payloadUri must be set, " + (inline ? "both were" : "neither was"));
+    }
+    if (inline) {
+      checkPayload(frame, frame.getPayload().remaining());
+      if (frame.getEncoding() != ImageEncoding.RAW) {
+        checkHeader(frame, bytes(frame.getPayload()));
+      }
+    } else {
+      Path file = claimCheckPath(frame.getPayloadUri());
+      long size;
+      try {
+        size = Files.size(file);
+      } catch (IOException e) {
+        throw new FrameRejectedException(DeadLetterReason.CLAIM_CHECK_UNREADABLE,
+            "payloadUri " + frame.getPayloadUri() + " cannot be read: " + e);
+      }
+      if (!Files.isReadable(file)) {
+        throw new FrameRejectedException(DeadLetterReason.CLAIM_CHECK_UNREADABLE,
+            "payloadUri " + frame.getPayloadUri() + " is not readable");
+      }
+      checkPayload(frame, size);
+    }
+  }
+
+  /** Loads (claim check) and decodes the pixels; re-checks everything a file could have changed since ingest. */
+  public FloatImage decode(CameraFrame frame) throws FrameRejectedException {
+    byte[] bytes;
+    if (frame.getPayload() != null) {
+      bytes = bytes(frame.getPayload());
+    } else {
+      Path file = claimCheckPath(frame.getPayloadUri());
+      try {
+        long size = Files.size(file);
+        checkPayload(frame, size);
+        bytes = Files.readAllBytes(file);
+      } catch (IOException e) {
+        throw new FrameRejectedException(DeadLetterReason.CLAIM_CHECK_UNREADABLE,
+            "payloadUri " + frame.getPayloadUri() + " cannot be read: " + e);
+      }
+    }
+    try {
+      FloatImage image;
+      if (frame.getEncoding() == ImageEncoding.RAW) {
+        image = decoder.decodeRaw(bytes, frame.getWidth(), frame.getHeight(), rawFormat(frame));
+      } else {
+        checkHeader(frame, bytes);
+        image = decoder.decodeCompressed(bytes);
+      }
+      return image;
+    } catch (ImageDecodeException e) {
+      throw new FrameRejectedException(DeadLetterReason.UNDECODABLE, "payload: " + e.getMessage(), e);
+    }
+  }
+
+  private void checkPayload(CameraFrame frame, long size) throws FrameRejectedException {
+    if (size > limits.maxPayloadBytes()) {
+      throw new FrameRejectedException(DeadLetterReason.PAYLOAD_TOO_LARGE, "payload of " + size
+          + " bytes exceeds limits.max-payload-bytes = " + limits.maxPayloadBytes());
+    }
+    if (frame.getEncoding() == ImageEncoding.RAW) {
+      RawPixelFormat format = rawFormat(frame);
+      if (format.channels() != frame.getChannels()) {
+        throw new FrameRejectedException(DeadLetterReason.DIMENSION_MISMATCH, "pixelFormat " + format + " has "
+            + format.channels() + " channel(s), the record says channels = " + frame.getChannels());
+      }
+      long expected = format.bytesFor(frame.getWidth(), frame.getHeight());
+      if (size != expected) {
+        throw new FrameRejectedException(DeadLetterReason.DIMENSION_MISMATCH, "RAW " + format + " payload of "
+            + size + " bytes does not match width x height = " + frame.getWidth() + "x" + frame.getHeight()
+            + " (" + expected + " bytes)");
+      }
+    }
+  }
+
+  private void checkHeader(CameraFrame frame, byte[] bytes) throws FrameRejectedException {
+    int[] wh;
+    try {
+      wh = decoder.dimensions(bytes);
+    } catch (ImageDecodeException e) {
+      throw new FrameRejectedException(DeadLetterReason.UNDECODABLE, "payload (" + frame.getEncoding() + "): "
+          + e.getMessage(), e);
+    }
+    if (wh[0] != frame.getWidth() || wh[1] != frame.getHeight()) {
+      throw new FrameRejectedException(DeadLetterReason.DIMENSION_MISMATCH, frame.getEncoding() + " payload is "
+          + wh[0] + "x" + wh[1] + ", the record says width x height = " + frame.getWidth() + "x"
+          + frame.getHeight());
+    }
+  }
+
+  private Path claimCheckPath(String uriText) throws FrameRejectedException {
+    Path root = limits.claimCheckRootPath();
+    if (root == null) {
+      throw new FrameRejectedException(DeadLetterReason.CLAIM_CHECK_UNREADABLE,
+          "payloadUri set but claim checks are off (claim-check.root is not configured)");
+    }
+    URI uri;
+    try {
+      uri = URI.create(uriText);
+    } catch (IllegalArgumentException e) {
+      throw new FrameRejectedException(DeadLetterReason.CLAIM_CHECK_UNREADABLE, "payloadUri is not a URI: "
+          + uriText);
+    }
+    if (!"file".equalsIgnoreCase(uri.getScheme())) {
+      throw new FrameRejectedException(DeadLetterReason.CLAIM_CHECK_UNREADABLE,
+          "payloadUri scheme must be file:, was " + uri.getScheme());
+    }
+    Path path;
+    try {
+      path = Path.of(uri).toAbsolutePath().normalize();
+    } catch (IllegalArgumentException e) {
+      throw new FrameRejectedException(DeadLetterReason.CLAIM_CHECK_UNREADABLE, "payloadUri " + uriText
+          + " is not a file path: " + e.getMessage());
+    }
+    if (!path.startsWith(root)) {
+      throw new FrameRejectedException(DeadLetterReason.CLAIM_CHECK_UNREADABLE,
+          "payloadUri " + uriText + " is outside claim-check.root " + root);
+    }
+    return path;
+  }
+
+  private static RawPixelFormat rawFormat(CameraFrame frame) {
+    return RawPixelFormat.valueOf(frame.getPixelFormat().name());
+  }
+
+  static byte[] bytes(ByteBuffer buffer) {
+    ByteBuffer b = buffer.duplicate();
+    byte[] out = new byte[b.remaining()];
+    b.get(out);
+    return out;
+  }
+}

@@ -1,0 +1,50 @@
+package io.tailwatch.flink.ingest;
+
+import io.tailwatch.schemas.CameraFrame;
+import io.tailwatch.schemas.DeadLetter;
+
+/**
+ * What the Kafka source emits for each record: a valid frame with where it came from, or the dead letter that
+ * replaces it. A Flink POJO (public fields, no-arg constructor); the Avro fields use Flink's Avro serializer.
+ */
+public class Ingested {
+  public CameraFrame frame;
+  public DeadLetter deadLetter;
+  public String topic;
+  public int partition;
+  public long offset;
+  /** When the source read the record (processing time, ms). */
+  public long ingestTime;
+
+  public Ingested() {}
+
+  public static Ingested frame(CameraFrame frame, String topic, int partition, long offset, long ingestTime) {
+    Ingested in = new Ingested();
+    in.frame = frame;
+    in.topic = topic;
+    in.partition = partition;
+    in.offset = offset;
+    in.ingestTime = ingestTime;
+    return in;
+  }
+
+  public static Ingested deadLetter(DeadLetter deadLetter) {
+    Ingested in = new Ingested();
+    in.deadLetter = deadLetter;
+    in.topic = deadLetter.getOriginTopic();
+    in.partition = deadLetter.getOriginPartition();
+    in.offset = deadLetter.getOriginOffset();
+    in.ingestTime = deadLetter.getFailedAt().toEpochMilli();
+    return in;
+  }
+
+  public boolean isDeadLetter() {
+    return deadLetter != null;
+  }
+
+  @Override
+  public String toString() {
+    return isDeadLetter() ? "DeadLetter(" + deadLetter.getReasonCode() + " " + topic + "/" + partition + "@" + offset
+        + ")" : "Frame(" + frame.getFrameId() + " " + topic + "/" + partition + "@" + offset + ")";
+  }
+}

@@ -1,0 +1,230 @@
+package io.tailwatch.flink.inference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tailwatch.detector.image.FloatImage;
+import io.tailwatch.detector.scoring.Detection;
+import io.tailwatch.flink.ingest.FrameLimits;
+import io.tailwatch.flink.ingest.IngestRouter;
+import io.tailwatch.flink.ingest.Ingested;
+import io.tailwatch.flink.testing.TestFrames;
+import io.tailwatch.schemas.Alert;
+import io.tailwatch.schemas.DeadLetter;
+import io.tailwatch.schemas.DeadLetterReason;
+import io.tailwatch.schemas.FrameScore;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Batching, timers, checkpoint flush and state restore of the inference operator, with a scripted detector whose
+ * score is the frame's mean pixel value (0..1) and whose map is the frame itself at 8x8, so outputs are predictable.
+ */
+class BatchingInferenceOperatorTest {
+  /** Batch sizes seen by each test's detector, by test key. */
+  static final Map<String, List<Integer>> BATCHES = new ConcurrentHashMap<>();
+
+  record ScriptedDetector(String key, double threshold) implements DetectorFactory {
+    @Override
+    public FrameDetector open() {
+      BATCHES.putIfAbsent(key, new CopyOnWriteArrayList<>());
+      return new FrameDetector() {
+        @Override
+        public List<Detection> detect(List<FloatImage> images) {
+          BATCHES.get(key).add(images.size());
+          List<Detection> out = new ArrayList<>();
+          for (FloatImage image : images) {
+            float[] px = image.data();
+            if (px[0] > 0.99f && images.size() > 1) {
+              throw new IllegalStateException("white frames poison a batch");
+            }
+            if (px[0] > 0.99f) {
+              throw new IllegalStateException("white frame");
+            }
+            double sum = 0;
+            for (float v : px) {
+              sum += v;
+            }
+            float[] map = new float[64];
+            java.util.Arrays.fill(map, (float) (sum / px.length));
+            out.add(new Detection(sum / px.length, new float[] {(float) (sum / px.length)}, 1, 1, map, 8));
+          }
+          return out;
+        }
+
+        @Override
+        public double threshold() {
+          return threshold;
+        }
+
+        @Override
+        public double calibrated(double score) {
+          return score;
+        }
+
+        @Override
+        public String executionProvider() {
+          return "CPU";
+        }
+
+        @Override
+        public String modelVersion() {
+          return "scripted";
+        }
+
+        @Override
+        public String bankVersion() {
+          return "bank-1";
+        }
+
+        @Override
+        public void close() {}
+      };
+    }
+  }
+
+  static final FrameLimits LIMITS = new FrameLimits(1 << 20, 1024, null);
+
+  static OneInputStreamOperatorTestHarness<Ingested, FrameScore> harness(String key, int maxBatch, long waitMs)
+      throws Exception {
+    return new OneInputStreamOperatorTestHarness<>(
+        new BatchingInferenceOperator(new ScriptedDetector(key, 0.5), LIMITS, maxBatch, waitMs, true));
+  }
+
+  static StreamRecord<Ingested> frame(int i, int value) {
+    return new StreamRecord<>(TestFrames.ingested(TestFrames.raw("f" + i, 8, value), i));
+  }
+
+  static List<String> ids(OneInputStreamOperatorTestHarness<Ingested, FrameScore> h) {
+    return h.extractOutputValues().stream().map(FrameScore::getFrameId).toList();
+  }
+
+  @Test
+  void runsABatchWhenItIsFull() throws Exception {
+    try (var h = harness("size", 3, 10_000)) {
+      h.open();
+      for (int i = 0; i < 7; i++) {
+        h.processElement(frame(i, 10));
+      }
+      assertThat(BATCHES.get("size")).containsExactly(3, 3);
+      assertThat(ids(h)).containsExactly("f0", "f1", "f2", "f3", "f4", "f5");
+      assertThat(((BatchingInferenceOperator) h.getOperator()).buffered()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void runsAPartialBatchWhenTheFirstFrameHasWaitedLongEnough() throws Exception {
+    try (var h = harness("time", 10, 50)) {
+      h.setProcessingTime(1_000);
+      h.open();
+      h.processElement(frame(0, 10));
+      h.setProcessingTime(1_030);
+      h.processElement(frame(1, 10));
+      h.setProcessingTime(1_049);
+      assertThat(h.extractOutputValues()).isEmpty();
+      h.setProcessingTime(1_050); // 50 ms after the first frame, not after the last
+      assertThat(BATCHES.get("time")).containsExactly(2);
+      assertThat(ids(h)).containsExactly("f0", "f1");
+      // the next frame starts a new wait
+      h.processElement(frame(2, 10));
+      h.setProcessingTime(1_099);
+      assertThat(BATCHES.get("time")).containsExactly(2);
+      h.setProcessingTime(1_100);
+      assertThat(BATCHES.get("time")).containsExactly(2, 1);
+    }
+  }
+
+  @Test
+  void flushesBeforeTheCheckpointBarrierSoNothingIsReplayedAfterARestore() throws Exception {
+    OperatorSubtaskState snapshot;
+    try (var h = harness("barrier", 10, 10_000)) {
+      h.open();
+      h.processElement(frame(0, 10));
+      h.processElement(frame(1, 10));
+      assertThat(h.extractOutputValues()).isEmpty();
+      h.prepareSnapshotPreBarrier(1);
+      assertThat(ids(h)).containsExactly("f0", "f1");
+      snapshot = h.snapshot(1, 1);
+    }
+    try (var restored = harness("barrier-restored", 10, 50)) {
+      restored.initializeState(snapshot);
+      restored.open();
+      restored.setProcessingTime(10_000);
+      assertThat(restored.extractOutputValues()).isEmpty(); // nothing scored twice
+      assertThat(BATCHES.get("barrier-restored")).isEmpty();
+    }
+  }
+
+  @Test
+  void keepsBufferedFramesInStateAndScoresThemAfterARestore() throws Exception {
+    OperatorSubtaskState snapshot;
+    try (var h = harness("state", 10, 10_000)) {
+      h.open();
+      h.processElement(frame(0, 10));
+      h.processElement(frame(1, 20));
+      snapshot = h.snapshot(1, 1); // a snapshot without the pre-barrier flush: the buffer goes into state
+      assertThat(h.extractOutputValues()).isEmpty();
+    }
+    try (var restored = harness("state-restored", 10, 50)) {
+      restored.setProcessingTime(0);
+      restored.initializeState(snapshot);
+      restored.open();
+      restored.setProcessingTime(50);
+      assertThat(ids(restored)).containsExactly("f0", "f1");
+      assertThat(BATCHES.get("state-restored")).containsExactly(2);
+    }
+  }
+
+  @Test
+  void alertsAboveTheThresholdWithRegionsAndHeatmap() throws Exception {
+    try (var h = harness("alerts", 2, 10_000)) {
+      h.open();
+      h.processElement(frame(0, 25)); // mean 0.098: normal
+      h.processElement(frame(1, 200)); // mean 0.78 > 0.5: anomaly
+      List<FrameScore> scores = h.extractOutputValues();
+      assertThat(scores).extracting(FrameScore::getAnomalous).containsExactly(false, true);
+      assertThat(scores.get(1).getScore()).isEqualTo(200 / 255.0, org.assertj.core.api.Assertions.within(1e-6));
+      List<Alert> alerts = h.getSideOutput(BatchingInferenceOperator.ALERTS).stream().map(StreamRecord::getValue)
+          .toList();
+      assertThat(alerts).hasSize(1);
+      Alert a = alerts.get(0);
+      assertThat(a.getFrameId()).isEqualTo("f1");
+      assertThat(a.getThreshold()).isEqualTo(0.5);
+      assertThat(a.getBankVersion()).isEqualTo("bank-1");
+      assertThat(a.getRegions()).hasSize(1); // the whole 8x8 frame is above the threshold
+      assertThat(a.getRegions().get(0).getWidth()).isEqualTo(8);
+      assertThat(a.getHeatmapPng()).isNotNull();
+      byte[] png = new byte[a.getHeatmapPng().remaining()];
+      a.getHeatmapPng().duplicate().get(png);
+      assertThat(javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png)).getWidth()).isEqualTo(8);
+    }
+  }
+
+  @Test
+  void deadLettersUndecodableFramesAndFramesThatFailAlone() throws Exception {
+    try (var h = harness("failures", 4, 10_000)) {
+      h.open();
+      h.processElement(frame(0, 10));
+      h.processElement(frame(1, 255)); // makes the detector throw: the batch is retried frame by frame
+      // RAW payload with the wrong length slipped past ingest (e.g. an older job version): dead letter, not a crash
+      h.processElement(new StreamRecord<>(TestFrames.ingested(TestFrames.builder("f2", 8, 8)
+          .setPayload(ByteBuffer.wrap(new byte[10])).build(), 2)));
+      h.processElement(frame(3, 10));
+      assertThat(ids(h)).containsExactly("f0", "f3");
+      List<DeadLetter> dead = h.getSideOutput(IngestRouter.DEAD_LETTERS).stream().map(StreamRecord::getValue)
+          .toList();
+      assertThat(dead).extracting(DeadLetter::getReasonCode)
+          .containsExactlyInAnyOrder(DeadLetterReason.UNDECODABLE, DeadLetterReason.INFERENCE_FAILED);
+      assertThat(dead).extracting(DeadLetter::getOriginOffset).containsExactlyInAnyOrder(1L, 2L);
+      assertThat(dead).allSatisfy(d -> assertThat(d.getRawValue()).isNotNull());
+      assertThat(BATCHES.get("failures")).containsExactly(3, 1, 1, 1);
+    }
+  }
+}

@@ -1,0 +1,117 @@
+package io.tailwatch.flink.testing;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+
+/**
+ * An in-process single-node KRaft Kafka (Kafka's own test kit), for tests and the demo. Transactions work with one
+ * broker because the transaction-state topic is created with replication factor 1.
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+  private final KafkaClusterTestKit cluster;
+
+  private EmbeddedKafka(KafkaClusterTestKit cluster) {
+    this.cluster = cluster;
+  }
+
+  public static EmbeddedKafka start() throws Exception {
+    KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+        .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
+        .setConfigProp("offsets.topic.replication.factor", "1")
+        .setConfigProp("transaction.state.log.replication.factor", "1")
+        .setConfigProp("transaction.state.log.min.isr", "1")
+        .setConfigProp("group.initial.rebalance.delay.ms", "0")
+        .setConfigProp("message.max.bytes", Integer.toString(20 * 1024 * 1024))
+        .build();
+    try {
+      cluster.format();
+      cluster.startup();
+      cluster.waitForReadyBrokers();
+    } catch (Exception e) {
+      cluster.close();
+      throw e;
+    }
+    return new EmbeddedKafka(cluster);
+  }
+
+  public String bootstrapServers() {
+    return cluster.bootstrapServers();
+  }
+
+  public void createTopics(int partitions, String... topics) throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers()))) {
+      List<NewTopic> list = new ArrayList<>();
+      for (String t : topics) {
+        list.add(new NewTopic(t, partitions, (short) 1));
+      }
+      admin.createTopics(list).all().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  public KafkaProducer<byte[], byte[]> producer() {
+    Properties p = new Properties();
+    p.put("bootstrap.servers", bootstrapServers());
+    p.put("key.serializer", ByteArraySerializer.class.getName());
+    p.put("value.serializer", ByteArraySerializer.class.getName());
+    p.put("max.request.size", Integer.toString(20 * 1024 * 1024));
+    p.put("enable.idempotence", "true");
+    p.put("acks", "all");
+    return new KafkaProducer<>(p);
+  }
+
+  public void send(String topic, byte[] key, byte[] value) throws Exception {
+    try (KafkaProducer<byte[], byte[]> producer = producer()) {
+      producer.send(new ProducerRecord<>(topic, key, value)).get();
+    }
+  }
+
+  /** A read_committed consumer: sees only what committed transactions wrote. */
+  public KafkaConsumer<byte[], byte[]> committedConsumer(String group) {
+    Properties p = new Properties();
+    p.put("bootstrap.servers", bootstrapServers());
+    p.put("group.id", group);
+    p.put("auto.offset.reset", "earliest");
+    p.put("isolation.level", "read_committed");
+    p.put("enable.auto.commit", "false");
+    p.put("key.deserializer", ByteArrayDeserializer.class.getName());
+    p.put("value.deserializer", ByteArrayDeserializer.class.getName());
+    p.put("max.partition.fetch.bytes", Integer.toString(20 * 1024 * 1024));
+    return new KafkaConsumer<>(p);
+  }
+
+  /** Reads committed records of a topic until {@code expected} arrived or the timeout passed. */
+  public List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic, int expected, long timeoutMs) {
+    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = committedConsumer("reader-" + System.nanoTime())) {
+      consumer.subscribe(List.of(topic));
+      long end = System.currentTimeMillis() + timeoutMs;
+      while (System.currentTimeMillis() < end && out.size() < expected) {
+        consumer.poll(java.time.Duration.ofMillis(200)).forEach(out::add);
+      }
+      // linger briefly: a duplicate would arrive right after the expected ones
+      long linger = System.currentTimeMillis() + 500;
+      while (System.currentTimeMillis() < linger) {
+        consumer.poll(java.time.Duration.ofMillis(100)).forEach(out::add);
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void close() throws Exception {
+    cluster.close();
+  }
+}
