@@ -104,6 +104,9 @@ public final class TailwatchJob {
   }
 
   static OffsetsInitializer startingOffsets(String mode) {
+    if (mode.startsWith("timestamp:")) {
+      return OffsetsInitializer.timestamp(Long.parseLong(mode.substring("timestamp:".length())));
+    }
     return switch (mode.toLowerCase(Locale.ROOT)) {
       case "earliest" -> OffsetsInitializer.earliest();
       case "latest" -> OffsetsInitializer.latest();

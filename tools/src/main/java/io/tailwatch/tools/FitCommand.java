@@ -1,7 +1,6 @@
 package io.tailwatch.tools;
 
 import io.tailwatch.detector.bank.CoresetMethod;
-import io.tailwatch.detector.bank.MemoryBank;
 import io.tailwatch.detector.bank.PatchCoreFitter;
 import io.tailwatch.detector.features.BackboneModel;
 import io.tailwatch.detector.features.FeatureExtractor;
@@ -51,6 +50,15 @@ final class FitCommand implements Callable<Integer> {
   @Mixin
   PreprocessingOptions preprocessing;
 
+  @Option(names = "--calibration-holdout", defaultValue = "0.1",
+      description = "Fraction of the images kept out of the bank to calibrate the score and set the threshold "
+          + "(0 = no calibration; the job then needs detector.threshold). Default: ${DEFAULT-VALUE}.")
+  double calibrationHoldout;
+
+  @Option(names = "--false-alarm-rate", defaultValue = "0.01",
+      description = "False-alarm rate the calibrated threshold is set for. Default: ${DEFAULT-VALUE}.")
+  double falseAlarmRate;
+
   @Option(names = "--bank-version", description = "Version label stored in the bank (default: file name + time).")
   String bankVersion;
 
@@ -72,26 +80,24 @@ final class FitCommand implements Callable<Integer> {
         projectionDim, seed, batch, prep);
     String version = bankVersion != null ? bankVersion
         : out.getFileName().toString().replaceFirst("\\.twb$", "") + "-" + System.currentTimeMillis();
+    List<List<ImageSource>> parts = BankBuilder.split(sources, calibrationHoldout, seed);
     try (FeatureExtractor extractor = backbone.openExtractor(model, spec);
         OnnxKnnScorer knn = OnnxKnnScorer.open(backbone.provider(), backbone.threads)) {
-      System.err.printf(Locale.ROOT, "fit: %d images, backbone %s on %s, %s, patch dim %d%n", sources.size(),
-          model.id(), extractor.provider(), prep, spec.targetDim());
-      PatchCoreFitter fitter = new PatchCoreFitter(extractor, options, knn.nearestCentres());
-      long t0 = System.nanoTime();
-      PatchCoreFitter.Embedded embedded;
-      try (ProgressBar bar = new ProgressBar("embed")) {
-        embedded = fitter.embed(sources, bar);
-      }
-      long t1 = System.nanoTime();
-      MemoryBank bank;
-      try (ProgressBar bar = new ProgressBar("coreset")) {
-        bank = fitter.build(embedded, version, bar);
-      }
-      long t2 = System.nanoTime();
-      bank.write(out);
+      System.err.printf(Locale.ROOT, "fit: %d images (%d held out for calibration), backbone %s on %s, %s, "
+              + "patch dim %d%n", sources.size(), parts.get(1).size(), model.id(), extractor.provider(), prep,
+          spec.targetDim());
+      BankBuilder.Result r = BankBuilder.build(extractor, knn, options, parts.get(0), parts.get(1), falseAlarmRate,
+          version);
+      r.bank().write(out);
       System.out.printf(Locale.ROOT, "wrote %s: bank %s, %,d of %,d patches (%s coreset %.3f), dim %d; "
-              + "embedding %.1f s, coreset %.1f s%n", out, version, bank.count(), embedded.count(),
-          options.method().name().toLowerCase(Locale.ROOT), coreset, bank.dim(), (t1 - t0) / 1e9, (t2 - t1) / 1e9);
+              + "embedding %.1f s, coreset %.1f s%n", out, version, r.bank().count(), r.patches(),
+          options.method().name().toLowerCase(Locale.ROOT), coreset, r.bank().dim(), r.embedSeconds(),
+          r.coresetSeconds());
+      if (r.calibration() != null) {
+        System.out.printf(Locale.ROOT, "calibration on %d held-out images: mean %.4f, std %.4f -> threshold %.4f "
+                + "(false-alarm rate %.3g under a Gaussian fit)%n", r.calibration().count(), r.calibration().mean(),
+            r.calibration().std(), r.calibration().threshold(), r.calibration().falseAlarmRate());
+      }
     }
     return 0;
   }

@@ -18,6 +18,7 @@ final class ProgressBar implements Progress, AutoCloseable {
   private int lastDecile = -1;
   private long done;
   private long total;
+  private long firstDone;
 
   ProgressBar(String label) {
     this(label, System.err, System.console() != null);
@@ -33,7 +34,9 @@ final class ProgressBar implements Progress, AutoCloseable {
   public synchronized void update(long done, long total) {
     long now = System.nanoTime();
     if (startNanos == 0) {
+      // the clock starts at the first report, so set-up time is not counted; so does the count it measures
       startNanos = now;
+      firstDone = done;
     }
     this.done = done;
     this.total = total;
@@ -56,10 +59,11 @@ final class ProgressBar implements Progress, AutoCloseable {
     double frac = total == 0 ? 1 : (double) done / total;
     int filled = (int) Math.round(frac * WIDTH);
     double elapsed = (System.nanoTime() - startNanos) / 1e9;
-    double rate = elapsed > 0 ? done / elapsed : 0;
+    double rate = elapsed > 0.2 ? (done - firstDone) / elapsed : 0;
     double left = rate > 0 ? (total - done) / rate : 0;
-    return String.format(Locale.ROOT, "%-10s [%s%s] %3d%% %d/%d  %.1f/s  %s left", label, "#".repeat(filled),
-        " ".repeat(WIDTH - filled), Math.round(frac * 100), done, total, rate, clock(left));
+    return String.format(Locale.ROOT, "%-10s [%s%s] %3d%% %d/%d  %s/s  %s left", label, "#".repeat(filled),
+        " ".repeat(WIDTH - filled), Math.round(frac * 100), done, total,
+        rate > 0 ? String.format(Locale.ROOT, "%.1f", rate) : "--", rate > 0 ? clock(left) : "-:--");
   }
 
   private static String clock(double seconds) {

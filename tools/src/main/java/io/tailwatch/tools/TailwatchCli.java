@@ -5,8 +5,10 @@ import picocli.CommandLine.Command;
 
 /** The {@code tailwatch} command line. */
 @Command(name = "tailwatch", mixinStandardHelpOptions = true, version = "tailwatch 0.1.0",
-    description = "Streaming visual inspection: fit memory banks, score images, evaluate on datasets.",
-    subcommands = {FitCommand.class, ScoreCommand.class, EvaluateCommand.class, CommandLine.HelpCommand.class})
+    description = "Streaming visual inspection: fit memory banks, score images, evaluate on datasets, simulate a "
+        + "production line, run the demo.",
+    subcommands = {FitCommand.class, ScoreCommand.class, EvaluateCommand.class, SimulateCommand.class,
+        DemoCommand.class, ModelsCommand.class, CommandLine.HelpCommand.class})
 public final class TailwatchCli implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

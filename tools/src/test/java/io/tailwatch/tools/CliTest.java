@@ -67,7 +67,12 @@ class CliTest {
         "--layers", "feat_a,feat_b", "--target-dim", "32", "--resize", "32", "--coreset", "0.2", "--device", "cpu");
     assertThat(fit).as(err.toString()).isZero();
     MemoryBank loaded = MemoryBank.load(bank);
-    assertThat(loaded.count()).isEqualTo(Math.round(24 * 256 * 0.2f));
+    // 10% (2 images) are held out of the bank to calibrate the threshold
+    assertThat(loaded.count()).isEqualTo(Math.round(22 * 256 * 0.2f));
+    io.tailwatch.detector.scoring.ScoreCalibration calibration =
+        io.tailwatch.detector.scoring.ScoreCalibration.fromMap(loaded.header().calibration());
+    assertThat(calibration.count()).isEqualTo(2);
+    assertThat(calibration.threshold()).isGreaterThan(calibration.mean());
     assertThat(loaded.header().backbone().layers()).containsExactly("feat_a", "feat_b");
     assertThat(loaded.header().preprocessing().resize()).isEqualTo(32);
 
@@ -109,7 +114,8 @@ class CliTest {
 
     Files.write(imgs.resolve("broken.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 0, 1});
     assertThat(run("fit", "--images", imgs.toString(), "--out", dir.resolve("b.twb").toString(),
-        "--backbone", model.toString(), "--layers", "feat_a,feat_b", "--target-dim", "32", "--resize", "32")).isEqualTo(2);
+        "--backbone", model.toString(), "--layers", "feat_a,feat_b", "--target-dim", "32", "--resize", "32",
+        "--calibration-holdout", "0")).isEqualTo(2);
     assertThat(err.toString()).contains("broken.png: broken PNG").doesNotContain("broken.png: " + imgs);
 
     Files.write(dir.resolve("bad.twb"), new byte[100]);
@@ -119,5 +125,20 @@ class CliTest {
 
     assertThat(run("fit", "--images", imgs.toString(), "--out", "x.twb", "--device", "gpu")).isEqualTo(2);
     assertThat(err.toString()).contains("device must be one of auto, cpu, cuda");
+
+    Files.delete(imgs.resolve("broken.png"));
+    assertThat(run("fit", "--images", imgs.toString(), "--out", dir.resolve("b.twb").toString(),
+        "--backbone", model.toString(), "--layers", "feat_a,feat_b", "--target-dim", "32", "--resize", "32",
+        "--calibration-holdout", "0.2")).isEqualTo(2);
+    assertThat(err.toString()).contains("leaves 0 for calibration; need at least 2");
+
+    assertThat(run("simulate", "--rate", "0")).isEqualTo(2);
+    assertThat(err.toString()).contains("--rate must be positive");
+    assertThat(run("models", "pull", "--from", dir.resolve("nope.onnx").toString(), "--model-dir",
+        dir.resolve("m").toString())).isEqualTo(2);
+    assertThat(err.toString()).contains("nope.onnx: no such file");
+    assertThat(run("models", "pull", "--from", model.toString(), "--model-dir", dir.resolve("m").toString()))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("expected [N, 3, 224, 224]");
   }
 }

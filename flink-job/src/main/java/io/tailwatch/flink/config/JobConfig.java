@@ -118,8 +118,10 @@ public final class JobConfig implements Serializable {
     require(!get(ALERTS_TOPIC).isBlank(), ALERTS_TOPIC, "must not be empty");
     require(!get(DEAD_LETTERS_TOPIC).isBlank(), DEAD_LETTERS_TOPIC, "must not be empty");
     require(!get(TRANSACTIONAL_ID_PREFIX).isBlank(), TRANSACTIONAL_ID_PREFIX, "must not be empty");
-    require(Set.of("committed-or-earliest", "earliest", "latest").contains(get(STARTING_OFFSETS)),
-        STARTING_OFFSETS, "must be committed-or-earliest, earliest or latest, was '" + get(STARTING_OFFSETS) + "'");
+    String offsets = get(STARTING_OFFSETS);
+    require(Set.of("committed-or-earliest", "earliest", "latest").contains(offsets)
+        || offsets.matches("timestamp:\\d{1,15}"), STARTING_OFFSETS,
+        "must be committed-or-earliest, earliest, latest or timestamp:<epoch ms>, was '" + offsets + "'");
     int batch = get(BATCH_MAX_SIZE);
     require(batch >= 1 && batch <= 1024, BATCH_MAX_SIZE, "must be in [1, 1024], was " + batch);
     Duration wait = get(BATCH_MAX_WAIT);

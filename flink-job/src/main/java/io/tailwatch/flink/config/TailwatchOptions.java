@@ -17,7 +17,8 @@ public final class TailwatchOptions {
 
   public static final ConfigOption<String> STARTING_OFFSETS = ConfigOptions.key("kafka.starting-offsets")
       .stringType().defaultValue("committed-or-earliest")
-      .withDescription("Where a job without a checkpoint starts: committed-or-earliest, earliest or latest.");
+      .withDescription("Where a job without a checkpoint starts: committed-or-earliest, earliest, latest, or "
+          + "timestamp:<epoch ms> (the first records written at or after that time).");
 
   public static final ConfigOption<Boolean> BOUNDED = ConfigOptions.key("kafka.bounded")
       .booleanType().defaultValue(false)

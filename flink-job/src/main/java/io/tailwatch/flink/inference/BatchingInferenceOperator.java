@@ -102,7 +102,8 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
         getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks(), detector.modelVersion(),
         detector.bankVersion(), detector.threshold(), detector.executionProvider(), maxBatch, maxWaitMs);
     if (detector.fellBackToCpu()) {
-      LOG.warn("CUDA was wanted but this session runs on CPU: {}", detector.executionProvider());
+      // also the cudaFallback metric; the detector logged the cause when it opened the session
+      LOG.info("device auto: this session runs on CPU: {}", detector.executionProvider());
     }
     if (!buffer.isEmpty()) {
       LOG.info("rescoring {} frames restored from state", buffer.size());

@@ -40,11 +40,11 @@ public final class CameraFrameDeserializer implements KafkaRecordDeserialization
 
   @Override
   public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<Ingested> out) {
-    init();
     out.collect(toIngested(record, System.currentTimeMillis()));
   }
 
   Ingested toIngested(ConsumerRecord<byte[], byte[]> record, long now) {
+    init();
     try {
       CameraFrame frame = serdes.decode(record.value());
       payloads.validate(frame);

@@ -1,0 +1,68 @@
+package io.tailwatch.flink.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JobConfigTest {
+  @TempDir
+  Path dir;
+  String backbone;
+  String bank;
+
+  @BeforeEach
+  void files() throws Exception {
+    backbone = Files.writeString(dir.resolve("b.onnx"), "x").toString();
+    bank = Files.writeString(dir.resolve("bank.twb"), "x").toString();
+  }
+
+  @Test
+  void readsAFileAndLetsArgumentsWin() throws Exception {
+    Path file = Files.writeString(dir.resolve("job.yaml"), String.join("\n",
+        "# comment", "kafka.bootstrap-servers: broker:9092", "batch.max-size: 16", "batch.max-wait: \"100 ms\"",
+        "detector.backbone: " + backbone, "detector.bank=" + bank, ""));
+    JobConfig c = JobConfig.fromArgs("--config", file.toString(), "--batch.max-size", "4", "--topics.scores=");
+    assertThat(c.get(TailwatchOptions.BOOTSTRAP_SERVERS)).isEqualTo("broker:9092");
+    assertThat(c.get(TailwatchOptions.BATCH_MAX_SIZE)).isEqualTo(4);
+    assertThat(c.get(TailwatchOptions.BATCH_MAX_WAIT)).isEqualTo(Duration.ofMillis(100));
+    assertThat(c.get(TailwatchOptions.CHECKPOINT_INTERVAL)).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.scoresTopic()).isNull();
+  }
+
+  @Test
+  void everyProblemNamesItsKey() {
+    assertThatThrownBy(() -> JobConfig.fromArgs("--detector.bank", bank))
+        .isInstanceOf(InvalidConfigException.class).hasMessageStartingWith("detector.backbone: is required");
+    assertThatThrownBy(() -> JobConfig.fromArgs("--detector.backbone", backbone, "--detector.bank", bank + ".missing"))
+        .hasMessageStartingWith("detector.bank: file not found");
+    assertThatThrownBy(() -> args("--batch.max-size", "0")).hasMessageStartingWith("batch.max-size: must be in [1, 1024]");
+    assertThatThrownBy(() -> args("--batch.max-size", "lots")).hasMessageStartingWith("batch.max-size: cannot be parsed");
+    assertThatThrownBy(() -> args("--batch.max-sise", "4")).hasMessageStartingWith("batch.max-sise: is not a tailwatch option");
+    assertThatThrownBy(() -> args("--detector.device", "tpu")).hasMessageStartingWith("detector.device: must be auto, cpu or cuda");
+    assertThatThrownBy(() -> args("--kafka.transaction-timeout", "1 h"))
+        .hasMessageStartingWith("kafka.transaction-timeout: must not exceed");
+    assertThatThrownBy(() -> args("--checkpoint.interval", "8 min"))
+        .hasMessageStartingWith("kafka.transaction-timeout: must be more than twice checkpoint.interval");
+    assertThatThrownBy(() -> args("--detector.threshold", "-1")).hasMessageStartingWith("detector.threshold:");
+    assertThatThrownBy(() -> args("--claim-check.root", dir.resolve("nope").toString()))
+        .hasMessageStartingWith("claim-check.root: is not a folder");
+    assertThatThrownBy(() -> args("stray")).hasMessageContaining("expected --key value");
+    assertThatThrownBy(() -> args("--batch.max-size")).hasMessageStartingWith("batch.max-size: has no value");
+  }
+
+  private JobConfig args(String... extra) throws Exception {
+    String[] all = new String[extra.length + 4];
+    all[0] = "--detector.backbone";
+    all[1] = backbone;
+    all[2] = "--detector.bank";
+    all[3] = bank;
+    System.arraycopy(extra, 0, all, 4, extra.length);
+    return JobConfig.fromArgs(all);
+  }
+}

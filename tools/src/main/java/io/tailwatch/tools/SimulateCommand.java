@@ -1,0 +1,101 @@
+package io.tailwatch.tools;
+
+import io.tailwatch.detector.image.ImageDecoder;
+import io.tailwatch.detector.image.ImageFiles;
+import io.tailwatch.detector.sim.ProductLineSimulator;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code simulate}: a procedural production line (or a folder replay) writing frames to Kafka at a rate. */
+@Command(name = "simulate", mixinStandardHelpOptions = true,
+    description = "Write camera frames to Kafka: a simulated production line (product variants in a long-tailed "
+        + "mix, texture, lighting and sensor noise, scratches/spots/cracks/missing parts with ground truth), or a "
+        + "replay of an image folder.")
+final class SimulateCommand implements Callable<Integer> {
+  @Option(names = "--bootstrap-servers", defaultValue = "localhost:9092", description = "Default: ${DEFAULT-VALUE}.")
+  String bootstrapServers;
+
+  @Option(names = "--topic", defaultValue = "tailwatch.frames", description = "Default: ${DEFAULT-VALUE}.")
+  String topic;
+
+  @Option(names = "--frames", defaultValue = "1000", description = "Frames to send (0 = until Ctrl-C). Default: ${DEFAULT-VALUE}.")
+  long frames;
+
+  @Option(names = "--rate", defaultValue = "20", description = "Frames per second. Default: ${DEFAULT-VALUE}.")
+  double rate;
+
+  @Option(names = "--size", defaultValue = "128", description = "Simulated frame side in pixels. Default: ${DEFAULT-VALUE}.")
+  int size;
+
+  @Option(names = "--defect-rate", defaultValue = "0.1", description = "Fraction of defective frames. Default: ${DEFAULT-VALUE}.")
+  double defectRate;
+
+  @Option(names = "--corrupt-every", defaultValue = "0",
+      description = "Also send a corrupt record after every K frames (0 = never), to see dead letters.")
+  long corruptEvery;
+
+  @Option(names = "--seed", defaultValue = "7")
+  long seed;
+
+  @Option(names = "--first-index", defaultValue = "100000",
+      description = "Index of the first simulated frame (fit uses low indices). Default: ${DEFAULT-VALUE}.")
+  long firstIndex;
+
+  @Option(names = "--line-id", defaultValue = "line-1")
+  String lineId;
+
+  @Option(names = "--run-id", description = "Prefix of frame ids (default: sim-<time>).")
+  String runId;
+
+  @Option(names = "--replay", description = "Send the images of this folder (recursively) instead of simulating.")
+  Path replay;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!(rate > 0)) {
+      throw new IllegalArgumentException("--rate must be positive, was " + rate);
+    }
+    if (frames < 0 || corruptEvery < 0) {
+      throw new IllegalArgumentException("--frames and --corrupt-every must not be negative");
+    }
+    String run = runId != null ? runId : "sim-" + System.currentTimeMillis();
+    ProductLineSimulator line = new ProductLineSimulator(seed, size, defectRate);
+    List<Path> files = replay == null ? List.of() : ImageFiles.list(replay, true);
+    long total = replay != null ? (frames == 0 ? files.size() : Math.min(frames, files.size())) : frames;
+    ImageDecoder decoder = new ImageDecoder();
+    long start = System.nanoTime();
+    long corrupt = 0;
+    try (FrameProducer producer = new FrameProducer(bootstrapServers, topic);
+        ProgressBar bar = new ProgressBar("simulate")) {
+      for (long i = 0; total == 0 || i < total; i++) {
+        long due = start + (long) (i * 1e9 / rate);
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+          Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+        }
+        if (replay != null) {
+          producer.send(FrameProducer.replayed(files.get((int) i), replay, run, lineId, i, decoder));
+        } else {
+          producer.send(FrameProducer.simulated(line.frame(firstIndex + i), run, lineId, Instant.now()));
+        }
+        if (corruptEvery > 0 && (i + 1) % corruptEvery == 0) {
+          producer.sendCorrupt(i);
+          corrupt++;
+        }
+        if (total > 0) {
+          bar.update(i + 1, total);
+        }
+      }
+      producer.flush();
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    System.out.printf(Locale.ROOT, "sent %d frames%s to %s in %.1f s (%.1f frames/s), run %s%n", total,
+        corrupt > 0 ? " and " + corrupt + " corrupt records" : "", topic, seconds, total / seconds, run);
+    return 0;
+  }
+}
