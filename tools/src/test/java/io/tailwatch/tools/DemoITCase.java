@@ -43,4 +43,29 @@ class DemoITCase {
     assertThat(s.get("imageAuroc").asDouble()).as("image AUROC").isGreaterThanOrEqualTo(0.9);
     assertThat(s.get("recall").asDouble()).isGreaterThan(0.8);
   }
+
+  @Test
+  void runsAgainstAnExternalKafkaAndKeepsRunsApart(@TempDir Path dir) throws Exception {
+    Path modelDir = SharedFixtures.modelFile("mobilenetv2-12-int8-features.onnx").getParent();
+    try (io.tailwatch.flink.testing.EmbeddedKafka kafka = io.tailwatch.flink.testing.EmbeddedKafka.start()) {
+      for (int run = 0; run < 2; run++) { // the second run finds the topics and the first run's records there
+        Path summary = dir.resolve("summary-" + run + ".json");
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+          port = s.getLocalPort();
+        }
+        StringWriter err = new StringWriter();
+        CommandLine cli = TailwatchCli.commandLine();
+        cli.setErr(new PrintWriter(err, true));
+        int rc = cli.execute("demo", "--bootstrap-servers", kafka.bootstrapServers(), "--frames", "30", "--rate", "10",
+            "--train", "30", "--corrupt-every", "0", "--model-dir", modelDir.toString(), "--web-ui-port",
+            Integer.toString(port), "--quiet", "--summary-json", summary.toString(), "--timeout", "120");
+        assertThat(rc).as(err.toString()).isZero();
+        JsonNode s = new ObjectMapper().readTree(summary.toFile());
+        assertThat(s.get("scored").asLong()).as("run " + run).isEqualTo(30);
+        assertThat(s.get("duplicates").asLong()).isZero();
+        assertThat(s.get("deadLetters").asLong()).isZero();
+      }
+    }
+  }
 }

@@ -71,7 +71,7 @@ public final class TailwatchOptions {
   public static final ConfigOption<Double> THRESHOLD = ConfigOptions.key("detector.threshold")
       .doubleType().noDefaultValue()
       .withDescription("Image score above which a frame is an anomaly. Without it, the bank's calibrated "
-          + "threshold (fit --calibrate) is used; a bank without one is refused.");
+          + "threshold (fit --calibration-holdout) is used; a bank without one is refused.");
 
   public static final ConfigOption<Boolean> REWEIGHT = ConfigOptions.key("detector.reweight")
       .booleanType().defaultValue(false).withDescription("PatchCore's b = 9 image-score reweighting.");
