@@ -54,12 +54,12 @@ public final class PatchEmbeddingGraph {
       }
       String nhwc = g.node("Transpose", List.of(unfolded), intsAttr("perm", 0, 2, 3, 1));
       String rows = g.node("Reshape", List.of(nhwc, g.longConstant("shape", new long[] {-1, (long) c * k2}, 2)));
-      String pool = g.floatConstant(layer.name() + "_pool", AdaptivePooling.matrix(c * k2, spec.pretrainDim()),
-          (long) c * k2, spec.pretrainDim());
+      String pool = g.floatConstant(layer.name() + "_pool", AdaptivePooling.matrix(c * k2, spec.pooledDim(layer)),
+          (long) c * k2, spec.pooledDim(layer));
       pooled.add(g.node("MatMul", List.of(rows, pool)));
     }
     String stacked = pooled.size() == 1 ? pooled.get(0) : g.node("Concat", pooled, intAttr("axis", 1));
-    int stackedDim = spec.pretrainDim() * spec.layers().size();
+    int stackedDim = spec.stackedDim();
     String agg = g.floatConstant("aggregate_pool", AdaptivePooling.matrix(stackedDim, spec.targetDim()),
         stackedDim, spec.targetDim());
     String embedded = g.node("MatMul", List.of(stacked, agg));

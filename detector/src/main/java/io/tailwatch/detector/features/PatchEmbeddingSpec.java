@@ -7,11 +7,17 @@ import java.util.List;
  * bilinear upsampling of deeper layers to the first layer's grid, adaptive average pooling of each C*9 vector
  * to {@code pretrainDim}; layers stacked and pooled again to {@code targetDim}.
  *
+ * <p>{@code pretrainDim = }{@link #PER_CHANNEL} pools each layer's C*9 vector to its own C values instead: the
+ * mean of each channel's 3x3 neighbourhood (what anomalib's PatchCore does with a 3x3 average pool), so the
+ * layers keep their channel counts (MobileNetV2 feat_s8 + feat_s16: 32 + 96 = 128).
+ *
  * @param layers finest first; its grid is the patch grid
  */
 public record PatchEmbeddingSpec(List<FeatureLayer> layers, int patchSize, int pretrainDim, int targetDim) {
   public static final int DEFAULT_TARGET_DIM = 128;
   public static final int MAX_PRETRAIN_DIM = 1024;
+  /** pretrainDim value meaning: pool each layer to its channel count (3x3 mean per channel). */
+  public static final int PER_CHANNEL = 0;
 
   public PatchEmbeddingSpec {
     layers = List.copyOf(layers);
@@ -22,6 +28,10 @@ public record PatchEmbeddingSpec(List<FeatureLayer> layers, int patchSize, int p
       throw new IllegalArgumentException("patch size must be 3 (PatchCore's), was " + patchSize);
     }
     FeatureLayer first = layers.get(0);
+    if (pretrainDim < 0) {
+      throw new IllegalArgumentException("pretrain dimension must be positive, or 0 for per-channel pooling, was "
+          + pretrainDim);
+    }
     for (FeatureLayer l : layers) {
       int len = l.channels() * patchSize * patchSize;
       if (pretrainDim > len) {
@@ -34,13 +44,28 @@ public record PatchEmbeddingSpec(List<FeatureLayer> layers, int patchSize, int p
             + " does not divide the patch grid " + first.height() + "x" + first.width());
       }
     }
-    if (pretrainDim <= 0) {
-      throw new IllegalArgumentException("pretrain dimension must be positive");
+    int stacked = 0;
+    for (FeatureLayer l : layers) {
+      stacked += pretrainDim == PER_CHANNEL ? l.channels() : pretrainDim;
     }
-    if (targetDim <= 0 || targetDim > pretrainDim * layers.size()) {
-      throw new IllegalArgumentException("target dimension must be in [1, " + pretrainDim * layers.size()
-          + "] (layers x pretrain dimension), was " + targetDim);
+    if (targetDim <= 0 || targetDim > stacked) {
+      throw new IllegalArgumentException("target dimension must be in [1, " + stacked
+          + "] (the stacked pooled layers), was " + targetDim);
     }
+  }
+
+  /** What layer {@code l} is pooled to before stacking. */
+  public int pooledDim(FeatureLayer l) {
+    return pretrainDim == PER_CHANNEL ? l.channels() : pretrainDim;
+  }
+
+  /** Sum of the pooled layer dimensions (the input of the final pooling to targetDim). */
+  public int stackedDim() {
+    int sum = 0;
+    for (FeatureLayer l : layers) {
+      sum += pooledDim(l);
+    }
+    return sum;
   }
 
   /** Defaults for a backbone: pretrain = the smallest layer's C*9 (capped at 1024), target 128. */

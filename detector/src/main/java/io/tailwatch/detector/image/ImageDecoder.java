@@ -49,30 +49,23 @@ public final class ImageDecoder {
    * ingest).
    */
   public int[] dimensions(byte[] bytes) throws ImageDecodeException {
-    if (bytes == null || bytes.length == 0) {
-      throw new ImageDecodeException("empty image payload");
-    }
-    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
-      Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-      if (!readers.hasNext()) {
-        throw new ImageDecodeException("unrecognised image format (not PNG/JPEG)");
-      }
-      ImageReader reader = readers.next();
-      try {
-        reader.setInput(in, true, true);
-        return new int[] {reader.getWidth(0), reader.getHeight(0)};
-      } finally {
-        reader.dispose();
-      }
-    } catch (ImageDecodeException e) {
-      throw e;
-    } catch (IOException | RuntimeException e) {
-      throw new ImageDecodeException("broken " + formatName(bytes) + " image header: " + e.getMessage(), e);
-    }
+    return withReader(bytes, reader -> new int[] {reader.getWidth(0), reader.getHeight(0)});
   }
 
   /** PNG or JPEG (or any format ImageIO reads). */
   public FloatImage decodeCompressed(byte[] bytes) throws ImageDecodeException {
+    return withReader(bytes, reader -> {
+      checkSize(reader.getWidth(0), reader.getHeight(0));
+      return fromBufferedImage(reader.read(0));
+    });
+  }
+
+  private interface ReaderAction<T> {
+    T apply(ImageReader reader) throws IOException, ImageDecodeException;
+  }
+
+  /** Opens an ImageIO reader on the bytes; every failure becomes an ImageDecodeException naming the format. */
+  private static <T> T withReader(byte[] bytes, ReaderAction<T> action) throws ImageDecodeException {
     if (bytes == null || bytes.length == 0) {
       throw new ImageDecodeException("empty image payload");
     }
@@ -86,11 +79,7 @@ public final class ImageDecoder {
       ImageReader reader = readers.next();
       try {
         reader.setInput(in, true, true);
-        long w = reader.getWidth(0);
-        long h = reader.getHeight(0);
-        checkSize(w, h);
-        BufferedImage image = reader.read(0);
-        return fromBufferedImage(image);
+        return action.apply(reader);
       } finally {
         reader.dispose();
       }

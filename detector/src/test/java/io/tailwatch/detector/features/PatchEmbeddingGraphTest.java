@@ -51,6 +51,16 @@ class PatchEmbeddingGraphTest {
         new FeatureLayer("feat_s16", 96, 14, 14))), 2);
   }
 
+  @Test
+  void perChannelPoolingMatchesJavaReference() throws Exception {
+    PatchEmbeddingSpec spec = new PatchEmbeddingSpec(List.of(new FeatureLayer("feat_s8", 32, 28, 28),
+        new FeatureLayer("feat_s16", 96, 14, 14)), 3, PatchEmbeddingSpec.PER_CHANNEL, 128);
+    assertThat(spec.stackedDim()).isEqualTo(128);
+    assertMatches(spec, 2);
+    assertThatThrownBy(() -> new PatchEmbeddingSpec(spec.layers(), 3, PatchEmbeddingSpec.PER_CHANNEL, 129))
+        .hasMessageContaining("[1, 128]");
+  }
+
   private static void assertMatches(PatchEmbeddingSpec spec, int n) throws Exception {
     Random r = new Random(1);
     float[][] maps = new float[spec.layers().size()][];

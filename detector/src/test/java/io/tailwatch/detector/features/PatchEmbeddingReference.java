@@ -13,7 +13,8 @@ final class PatchEmbeddingReference {
     for (int img = 0; img < n; img++) {
       for (int y = 0; y < h0; y++) {
         for (int x = 0; x < w0; x++) {
-          float[] stacked = new float[layers * spec.pretrainDim()];
+          float[] stacked = new float[spec.stackedDim()];
+          int offset = 0;
           for (int l = 0; l < layers; l++) {
             FeatureLayer L = spec.layers().get(l);
             float[] unfolded = new float[L.channels() * 9];
@@ -22,8 +23,19 @@ final class PatchEmbeddingReference {
                 unfolded[c * 9 + k] = upsampledUnfold(maps[l], img, L, c, k / 3, k % 3, y, x, h0, w0);
               }
             }
-            float[] pooled = pool(unfolded, spec.pretrainDim());
-            System.arraycopy(pooled, 0, stacked, l * spec.pretrainDim(), spec.pretrainDim());
+            float[] pooled;
+            if (spec.pretrainDim() == PatchEmbeddingSpec.PER_CHANNEL) {
+              pooled = new float[L.channels()]; // the 3x3 mean of each channel (zero padding counts)
+              for (int c = 0; c < L.channels(); c++) {
+                for (int k = 0; k < 9; k++) {
+                  pooled[c] += unfolded[c * 9 + k] / 9;
+                }
+              }
+            } else {
+              pooled = pool(unfolded, spec.pretrainDim());
+            }
+            System.arraycopy(pooled, 0, stacked, offset, pooled.length);
+            offset += pooled.length;
           }
           float[] v = pool(stacked, spec.targetDim());
           System.arraycopy(v, 0, out, ((img * h0 + y) * w0 + x) * spec.targetDim(), spec.targetDim());
