@@ -3,6 +3,7 @@ package io.tailwatch.flink;
 import static io.tailwatch.flink.config.TailwatchOptions.*;
 
 import io.tailwatch.flink.config.JobConfig;
+import io.tailwatch.flink.config.KafkaClientProperties;
 import io.tailwatch.flink.inference.BatchingInferenceOperator;
 import io.tailwatch.flink.inference.DetectorFactory;
 import io.tailwatch.flink.inference.PatchCoreDetectorFactory;
@@ -43,10 +44,13 @@ public final class TailwatchJob {
   public static final String UID_SCORES_SINK = "tailwatch-scores-sink";
   public static final String UID_DEAD_LETTERS_SINK = "tailwatch-dead-letters-sink";
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TailwatchJob.class);
+
   private TailwatchJob() {}
 
   public static void main(String[] args) throws Exception {
     JobConfig config = JobConfig.fromArgs(args);
+    LOG.info("tailwatch job configuration: {}", config);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     build(env, config);
     env.execute(config.get(JOB_NAME));
@@ -64,7 +68,13 @@ public final class TailwatchJob {
     FrameLimits limits = new FrameLimits(config.get(MAX_PAYLOAD_BYTES), config.get(MAX_SIDE),
         config.configuration().get(CLAIM_CHECK_ROOT));
 
+    java.util.Properties client = KafkaClientProperties.load(config.configuration().get(KAFKA_PROPERTIES_FILE));
+    if (!client.isEmpty()) {
+      LOG.info("Kafka client settings from {}: {}", config.get(KAFKA_PROPERTIES_FILE),
+          KafkaClientProperties.redacted(client));
+    }
     KafkaSourceBuilder<Ingested> source = KafkaSource.<Ingested>builder()
+        .setProperties(client)
         .setBootstrapServers(config.get(BOOTSTRAP_SERVERS))
         .setTopics(config.get(FRAMES_TOPIC))
         .setGroupId(config.get(GROUP_ID))
@@ -117,6 +127,8 @@ public final class TailwatchJob {
   private static <T extends SpecificRecord> KafkaSink<T> sink(JobConfig config, Class<T> type, String topic,
       SerializableFunction<T, String> key, String transactionalIdPrefix) {
     return KafkaSink.<T>builder()
+        // the producer config first: the builder replaces its properties with it
+        .setKafkaProducerConfig(KafkaClientProperties.load(config.configuration().get(KAFKA_PROPERTIES_FILE)))
         .setBootstrapServers(config.get(BOOTSTRAP_SERVERS))
         .setRecordSerializer(new AvroRecordSerializer<>(type, topic, key))
         .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)

@@ -141,6 +141,10 @@ public final class JobConfig implements Serializable {
         + get(MAX_SIDE));
     String root = configuration().get(CLAIM_CHECK_ROOT);
     require(root == null || Files.isDirectory(Path.of(root)), CLAIM_CHECK_ROOT, "is not a folder: " + root);
+    String kafkaProperties = configuration().get(KAFKA_PROPERTIES_FILE);
+    if (kafkaProperties != null) {
+      KafkaClientProperties.load(kafkaProperties); // refuses an unreadable file or job-owned keys now, not at run
+    }
     Duration checkpoint = get(CHECKPOINT_INTERVAL);
     require(checkpoint.compareTo(Duration.ofMillis(100)) >= 0, CHECKPOINT_INTERVAL,
         "must be at least 100 ms, was " + checkpoint);
@@ -191,8 +195,9 @@ public final class JobConfig implements Serializable {
     return topic == null || topic.isBlank() ? null : topic;
   }
 
+  /** The settings, secrets masked (safe to log). */
   @Override
   public String toString() {
-    return new java.util.TreeMap<>(values).toString();
+    return KafkaClientProperties.redacted(values).toString();
   }
 }

@@ -15,6 +15,11 @@ public final class TailwatchOptions {
   public static final ConfigOption<String> GROUP_ID = ConfigOptions.key("kafka.group-id")
       .stringType().defaultValue("tailwatch").withDescription("Consumer group of the frame source.");
 
+  public static final ConfigOption<String> KAFKA_PROPERTIES_FILE = ConfigOptions.key("kafka.properties-file")
+      .stringType().noDefaultValue()
+      .withDescription("Java properties file of Kafka client settings (security.protocol, sasl.*, ssl.*) applied "
+          + "to the source and every sink; secrets in it are never logged.");
+
   public static final ConfigOption<String> STARTING_OFFSETS = ConfigOptions.key("kafka.starting-offsets")
       .stringType().defaultValue("committed-or-earliest")
       .withDescription("Where a job without a checkpoint starts: committed-or-earliest, earliest, latest, or "
@@ -101,7 +106,7 @@ public final class TailwatchOptions {
       .stringType().defaultValue("tailwatch").withDescription("Name shown in the Flink web UI.");
 
   public static List<ConfigOption<?>> all() {
-    return List.of(BOOTSTRAP_SERVERS, GROUP_ID, STARTING_OFFSETS, BOUNDED, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT,
+    return List.of(BOOTSTRAP_SERVERS, GROUP_ID, KAFKA_PROPERTIES_FILE, STARTING_OFFSETS, BOUNDED, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT,
         FRAMES_TOPIC, ALERTS_TOPIC, SCORES_TOPIC, DEAD_LETTERS_TOPIC, BATCH_MAX_SIZE, BATCH_MAX_WAIT, DEVICE, THREADS,
         BACKBONE, BANK, THRESHOLD, REWEIGHT, HEATMAPS, MAX_PAYLOAD_BYTES, MAX_SIDE, CLAIM_CHECK_ROOT,
         CHECKPOINT_INTERVAL, PARALLELISM, JOB_NAME);

@@ -1,5 +1,6 @@
 package io.tailwatch.flink.inference;
 
+import io.tailwatch.detector.bank.BankFormatException;
 import io.tailwatch.detector.image.FloatImage;
 import io.tailwatch.detector.scoring.Detection;
 import io.tailwatch.flink.ingest.DeadLetters;
@@ -24,6 +25,7 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MeterView;
 import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
@@ -96,7 +98,14 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
     super.open();
     payloads = new FramePayloads(limits);
     serdes = AvroSerdes.forType(CameraFrame.class);
-    detector = factory.open();
+    try {
+      detector = factory.open();
+    } catch (IllegalArgumentException | IllegalStateException | BankFormatException e) {
+      // wrong configuration (CUDA requested but unavailable, bank/backbone mismatch, corrupt bank): restarting
+      // cannot fix it, so fail the job once with the cause instead of crash-looping through the restart strategy
+      throw new SuppressRestartsException(new IllegalStateException("inference operator cannot start: "
+          + e.getMessage(), e));
+    }
     metrics = new InferenceMetrics(getMetricGroup(), detector);
     LOG.info("inference operator {}: model {}, bank {}, threshold {}, provider {}, batch <= {} / {} ms",
         getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks(), detector.modelVersion(),

@@ -162,7 +162,18 @@ public final class FramePayloads {
       throw new FrameRejectedException(DeadLetterReason.CLAIM_CHECK_UNREADABLE,
           "payloadUri " + uriText + " is outside claim-check.root " + root);
     }
-    return path;
+    // a symbolic link inside the root must not lead outside it
+    try {
+      Path real = path.toRealPath();
+      if (!real.startsWith(root.toRealPath())) {
+        throw new FrameRejectedException(DeadLetterReason.CLAIM_CHECK_UNREADABLE,
+            "payloadUri " + uriText + " resolves (through a link) to " + real + ", outside claim-check.root " + root);
+      }
+      return real;
+    } catch (IOException e) {
+      throw new FrameRejectedException(DeadLetterReason.CLAIM_CHECK_UNREADABLE,
+          "payloadUri " + uriText + " cannot be read: " + e);
+    }
   }
 
   private static RawPixelFormat rawFormat(CameraFrame frame) {

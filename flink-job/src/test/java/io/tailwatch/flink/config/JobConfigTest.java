@@ -56,6 +56,26 @@ class JobConfigTest {
     assertThatThrownBy(() -> args("--batch.max-size")).hasMessageStartingWith("batch.max-size: has no value");
   }
 
+  @Test
+  void kafkaClientPropertiesPassThroughButNeverPrintTheirSecrets() throws Exception {
+    Path props = Files.writeString(dir.resolve("kafka.properties"), String.join("\n",
+        "security.protocol=SASL_SSL", "sasl.mechanism=SCRAM-SHA-512",
+        "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"u\" password=\"hunter2\";",
+        "ssl.truststore.password=changeit", ""));
+    JobConfig c = args("--kafka.properties-file", props.toString());
+    java.util.Properties p = KafkaClientProperties.load(c.get(TailwatchOptions.KAFKA_PROPERTIES_FILE));
+    assertThat(p.getProperty("sasl.mechanism")).isEqualTo("SCRAM-SHA-512");
+    assertThat(p.getProperty("sasl.jaas.config")).contains("hunter2");
+    assertThat(KafkaClientProperties.redacted(p).toString()).doesNotContain("hunter2").doesNotContain("changeit")
+        .contains("security.protocol=SASL_SSL");
+
+    Path owned = Files.writeString(dir.resolve("owned.properties"), "isolation.level=read_uncommitted\n");
+    assertThatThrownBy(() -> args("--kafka.properties-file", owned.toString()))
+        .hasMessageStartingWith("kafka.properties-file:").hasMessageContaining("'isolation.level'");
+    assertThatThrownBy(() -> args("--kafka.properties-file", dir.resolve("none").toString()))
+        .hasMessageStartingWith("kafka.properties-file: cannot read");
+  }
+
   private JobConfig args(String... extra) throws Exception {
     String[] all = new String[extra.length + 4];
     all[0] = "--detector.backbone";

@@ -208,6 +208,19 @@ class BatchingInferenceOperatorTest {
   }
 
   @Test
+  void aDetectorThatCannotStartFailsTheJobWithoutRestarts() throws Exception {
+    DetectorFactory cudaMissing = () -> {
+      throw new IllegalStateException("backbone: device=cuda was requested but CUDA cannot be used: no libcudart");
+    };
+    try (var h = new OneInputStreamOperatorTestHarness<Ingested, FrameScore>(
+        new BatchingInferenceOperator(cudaMissing, LIMITS, 4, 10, true))) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(h::open)
+          .isInstanceOf(org.apache.flink.runtime.execution.SuppressRestartsException.class)
+          .hasStackTraceContaining("device=cuda was requested");
+    }
+  }
+
+  @Test
   void deadLettersUndecodableFramesAndFramesThatFailAlone() throws Exception {
     try (var h = harness("failures", 4, 10_000)) {
       h.open();

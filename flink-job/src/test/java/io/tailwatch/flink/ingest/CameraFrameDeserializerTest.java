@@ -104,6 +104,9 @@ class CameraFrameDeserializerTest {
         DeadLetterReason.CLAIM_CHECK_UNREADABLE, "outside claim-check.root");
     assertDead(run(CameraFrame.newBuilder(base).setPayloadUri(claims.toUri() + "../b.png").build()),
         DeadLetterReason.CLAIM_CHECK_UNREADABLE, "outside claim-check.root");
+    Path link = Files.createSymbolicLink(claims.resolve("link.png"), outside);
+    assertDead(run(CameraFrame.newBuilder(base).setPayloadUri(link.toUri().toString()).build()),
+        DeadLetterReason.CLAIM_CHECK_UNREADABLE, "through a link");
     assertDead(run(CameraFrame.newBuilder(base).setPayloadUri("http://example.com/a.png").build()),
         DeadLetterReason.CLAIM_CHECK_UNREADABLE, "scheme must be file:");
     assertDead(run(serdes.encode(CameraFrame.newBuilder(base).setPayloadUri(good.toUri().toString()).build()),

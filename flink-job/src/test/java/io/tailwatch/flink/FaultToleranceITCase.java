@@ -1,0 +1,222 @@
+package io.tailwatch.flink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tailwatch.detector.image.FloatImage;
+import io.tailwatch.detector.scoring.Detection;
+import io.tailwatch.detector.sim.ProductLineSimulator;
+import io.tailwatch.detector.sim.SimulatedFrame;
+import io.tailwatch.flink.config.JobConfig;
+import io.tailwatch.flink.inference.DetectorFactory;
+import io.tailwatch.flink.inference.FrameDetector;
+import io.tailwatch.flink.inference.PatchCoreDetectorFactory;
+import io.tailwatch.flink.testing.EmbeddedKafka;
+import io.tailwatch.flink.testing.TestFrames;
+import io.tailwatch.detector.testing.TinyBackbone;
+import io.tailwatch.schemas.Alert;
+import io.tailwatch.schemas.AvroSerdes;
+import io.tailwatch.schemas.CameraFrame;
+import io.tailwatch.schemas.DeadLetter;
+import io.tailwatch.schemas.FrameScore;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.InjectMiniCluster;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Failures mid-stream with checkpointing on: an exception injected into the inference operator, and the loss of a
+ * TaskManager. The job recovers by itself from the last checkpoint; a read_committed consumer sees every expected
+ * score, alert and dead letter exactly once.
+ */
+class FaultToleranceITCase {
+  @RegisterExtension
+  static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+      .setNumberTaskManagers(2).setNumberSlotsPerTaskManager(2).build());
+
+  static EmbeddedKafka kafka;
+
+  @BeforeAll
+  static void startKafka() throws Exception {
+    kafka = EmbeddedKafka.start();
+  }
+
+  @AfterAll
+  static void stopKafka() throws Exception {
+    if (kafka != null) {
+      kafka.close();
+    }
+  }
+
+  /** The real detector, slowed down (so a failure lands mid-stream) and failing once when a marker file is absent. */
+  record FlakyDetector(DetectorFactory delegate, long sleepMsPerFrame, int failAfterFrames, String marker)
+      implements DetectorFactory {
+    @Override
+    public FrameDetector open() throws Exception {
+      FrameDetector d = delegate.open();
+      int[] seen = {0};
+      return new FrameDetector() {
+        @Override
+        public List<Detection> detect(List<FloatImage> images) throws Exception {
+          Thread.sleep(sleepMsPerFrame * images.size());
+          seen[0] += images.size();
+          Path m = Path.of(marker);
+          if (failAfterFrames > 0 && seen[0] >= failAfterFrames && !Files.exists(m)) {
+            Files.createFile(m);
+            // not an inference error of one batch (those are retried frame by frame) but a task crash
+            throw new Error("injected task failure after " + seen[0] + " frames");
+          }
+          return d.detect(images);
+        }
+
+        @Override
+        public double threshold() {
+          return d.threshold();
+        }
+
+        @Override
+        public double calibrated(double score) {
+          return d.calibrated(score);
+        }
+
+        @Override
+        public String executionProvider() {
+          return d.executionProvider();
+        }
+
+        @Override
+        public String modelVersion() {
+          return d.modelVersion();
+        }
+
+        @Override
+        public String bankVersion() {
+          return d.bankVersion();
+        }
+
+        @Override
+        public void close() throws Exception {
+          d.close();
+        }
+      };
+    }
+  }
+
+  record Setup(String in, String alerts, String scores, String dead, Set<String> expectedAlerts, Set<String> frames,
+      int corrupt, JobConfig config, PatchCoreDetectorFactory detector) {}
+
+  static Setup produce(Path dir, int frames, int corruptEvery) throws Exception {
+    Path model = TinyBackbone.write(dir, "tiny.onnx");
+    Path bankFile = dir.resolve("bank.twb");
+    ProductLineSimulator line = new ProductLineSimulator(5, 64, 0.0);
+    TailwatchJobITCase.fitBank(model, bankFile, line);
+    String suffix = Long.toString(System.nanoTime());
+    Setup s0 = new Setup("frames-" + suffix, "alerts-" + suffix, "scores-" + suffix, "dead-" + suffix,
+        new TreeSet<>(), new TreeSet<>(), 0, null, new PatchCoreDetectorFactory(model.toString(),
+            bankFile.toString(), "cpu", 1, null, false));
+    kafka.createTopics(2, s0.in(), s0.alerts(), s0.scores(), s0.dead());
+    AvroSerdes<CameraFrame> serdes = AvroSerdes.forType(CameraFrame.class);
+    ProductLineSimulator.Defect[] defects = ProductLineSimulator.Defect.values();
+    List<SimulatedFrame> sims = new ArrayList<>();
+    int corrupt = 0;
+    try (KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
+      for (int i = 0; i < frames; i++) {
+        SimulatedFrame f = line.frame(5000 + i, ProductLineSimulator.Variant.BRUSHED,
+            i % 4 == 3 ? defects[(i / 4) % defects.length] : null);
+        sims.add(f);
+        CameraFrame record = TestFrames.png(f);
+        producer.send(new ProducerRecord<>(s0.in(), record.getFrameId().getBytes(StandardCharsets.UTF_8),
+            serdes.encode(record)));
+        s0.frames().add(record.getFrameId());
+        if ((i + 1) % corruptEvery == 0) {
+          producer.send(new ProducerRecord<>(s0.in(), ("bad-" + i).getBytes(StandardCharsets.UTF_8),
+              new byte[] {(byte) 0xC3, 1, 9, 9}));
+          corrupt++;
+        }
+      }
+    }
+    try (FrameDetector d = s0.detector().open()) {
+      List<Detection> ds = d.detect(sims.stream().map(SimulatedFrame::toFloatImage).toList());
+      for (int i = 0; i < sims.size(); i++) {
+        if (ds.get(i).score() > d.threshold()) {
+          s0.expectedAlerts().add("frame-" + sims.get(i).index());
+        }
+      }
+    }
+    JobConfig config = JobConfig.fromArgs(
+        "--kafka.bootstrap-servers", kafka.bootstrapServers(), "--kafka.bounded", "true",
+        "--kafka.group-id", "ft-" + suffix, "--kafka.transactional-id-prefix", "ft-" + suffix,
+        "--topics.frames", s0.in(), "--topics.alerts", s0.alerts(), "--topics.scores", s0.scores(),
+        "--topics.dead-letters", s0.dead(),
+        "--detector.backbone", model.toString(), "--detector.bank", bankFile.toString(),
+        "--detector.device", "cpu", "--detector.threads", "1",
+        "--batch.max-size", "4", "--batch.max-wait", "20 ms", "--checkpoint.interval", "300 ms",
+        "--job.parallelism", "2");
+    return new Setup(s0.in(), s0.alerts(), s0.scores(), s0.dead(), s0.expectedAlerts(), s0.frames(), corrupt, config,
+        s0.detector());
+  }
+
+  static void assertExactlyOnce(Setup s) throws Exception {
+    List<FrameScore> scored = TailwatchJobITCase.decode(kafka.readCommitted(s.scores(), s.frames().size(), 60_000),
+        FrameScore.class);
+    assertThat(scored).extracting(FrameScore::getFrameId).doesNotHaveDuplicates()
+        .containsExactlyInAnyOrderElementsOf(s.frames());
+    List<Alert> alerts = TailwatchJobITCase.decode(kafka.readCommitted(s.alerts(), s.expectedAlerts().size(), 30_000),
+        Alert.class);
+    assertThat(s.expectedAlerts()).isNotEmpty();
+    assertThat(alerts).extracting(Alert::getFrameId).doesNotHaveDuplicates()
+        .containsExactlyInAnyOrderElementsOf(s.expectedAlerts());
+    List<DeadLetter> dead = TailwatchJobITCase.decode(kafka.readCommitted(s.dead(), s.corrupt(), 30_000),
+        DeadLetter.class);
+    assertThat(dead).hasSize(s.corrupt()).extracting(DeadLetter::getOriginOffset).doesNotHaveDuplicates();
+  }
+
+  @Test
+  void recoversFromAnInjectedTaskFailureWithEveryResultExactlyOnce(@TempDir Path dir) throws Exception {
+    Setup s = produce(dir, 48, 12);
+    Path marker = dir.resolve("failed-once");
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    TailwatchJob.build(env, s.config(), new FlakyDetector(s.detector(), 40, 14, marker.toString()));
+    env.execute("fault-injected");
+    assertThat(marker).as("the failure was injected").exists();
+    assertExactlyOnce(s);
+  }
+
+  @Test
+  void survivesTheLossOfATaskManager(@TempDir Path dir, @InjectMiniCluster MiniCluster cluster) throws Exception {
+    Setup s = produce(dir, 48, 12);
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    TailwatchJob.build(env, s.config(), new FlakyDetector(s.detector(), 60, 0, dir.resolve("unused").toString()));
+    JobClient job = env.executeAsync("tm-loss");
+    // wait until results have been committed, then take a TaskManager away mid-stream
+    int committed = 0;
+    long end = System.currentTimeMillis() + 60_000;
+    try (var consumer = kafka.committedConsumer("probe-" + System.nanoTime())) {
+      consumer.subscribe(List.of(s.scores()));
+      while (committed < 8 && System.currentTimeMillis() < end) {
+        committed += consumer.poll(java.time.Duration.ofMillis(100)).count();
+      }
+    }
+    assertThat(committed).as("scores committed before the loss").isBetween(8, s.frames().size() - 8);
+    cluster.terminateTaskManager(0).get(30, TimeUnit.SECONDS);
+    cluster.startTaskManager(); // a replacement, as a resource manager would bring up
+    job.getJobExecutionResult().get(180, TimeUnit.SECONDS);
+    assertExactlyOnce(s);
+  }
+}
