@@ -28,11 +28,12 @@ final class BackboneOptions {
   @Option(names = "--layers", split = ",", description = "Feature outputs, finest first (default feat_s8,feat_s16).")
   List<String> layers;
 
-  @Option(names = "--pretrain-dim", description = "Per-layer pooled dimension (default: smallest layer's C*9, at most 1024).")
+  @Option(names = "--pretrain-dim", description = "Per-layer pooled dimension; 0 (default) = per channel (3x3 mean "
+      + "of each channel), else at most the smallest layer's C*9.")
   Integer pretrainDim;
 
-  @Option(names = "--target-dim", defaultValue = "128", description = "Patch vector dimension. Default: ${DEFAULT-VALUE}.")
-  int targetDim;
+  @Option(names = "--target-dim", description = "Patch vector dimension (default: the stacked layers', at most 128).")
+  Integer targetDim;
 
   /** Fails on bad option values before any file is read or model loaded. */
   void validate() {
@@ -40,7 +41,7 @@ final class BackboneOptions {
     if (threads < 0) {
       throw new IllegalArgumentException("--threads must be >= 0 (0 = all cores), was " + threads);
     }
-    if (targetDim <= 0) {
+    if (targetDim != null && targetDim <= 0) {
       throw new IllegalArgumentException("--target-dim must be positive, was " + targetDim);
     }
   }
@@ -62,7 +63,10 @@ final class BackboneOptions {
   PatchEmbeddingSpec spec(BackboneModel model) {
     List<String> names = layers == null || layers.isEmpty() ? BackboneModel.DEFAULT_LAYERS : layers;
     PatchEmbeddingSpec d = PatchEmbeddingSpec.defaults(model.layers(names));
-    return new PatchEmbeddingSpec(d.layers(), 3, pretrainDim == null ? d.pretrainDim() : pretrainDim, targetDim);
+    int pretrain = pretrainDim == null ? d.pretrainDim() : pretrainDim;
+    int target = targetDim != null ? targetDim
+        : Math.min(PatchEmbeddingSpec.DEFAULT_TARGET_DIM, new PatchEmbeddingSpec(d.layers(), 3, pretrain, 1).stackedDim());
+    return new PatchEmbeddingSpec(d.layers(), 3, pretrain, target);
   }
 
   ExecutionProvider provider() {

@@ -64,7 +64,7 @@ class CliTest {
     }
     Path bank = dir.resolve("bank.twb");
     int fit = run("fit", "--images", train.toString(), "--out", bank.toString(), "--backbone", model.toString(),
-        "--layers", "feat_a,feat_b", "--target-dim", "32", "--resize", "32", "--coreset", "0.2", "--device", "cpu");
+        "--layers", "feat_a,feat_b", "--pretrain-dim", "36", "--target-dim", "32", "--resize", "32", "--coreset", "0.2", "--device", "cpu");
     assertThat(fit).as(err.toString()).isZero();
     MemoryBank loaded = MemoryBank.load(bank);
     // 10% (2 images) are held out of the bank to calibrate the threshold
@@ -114,7 +114,7 @@ class CliTest {
 
     Files.write(imgs.resolve("broken.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 0, 1});
     assertThat(run("fit", "--images", imgs.toString(), "--out", dir.resolve("b.twb").toString(),
-        "--backbone", model.toString(), "--layers", "feat_a,feat_b", "--target-dim", "32", "--resize", "32",
+        "--backbone", model.toString(), "--layers", "feat_a,feat_b", "--pretrain-dim", "36", "--target-dim", "32", "--resize", "32",
         "--calibration-holdout", "0")).isEqualTo(2);
     assertThat(err.toString()).contains("broken.png: broken PNG").doesNotContain("broken.png: " + imgs);
 
@@ -128,7 +128,7 @@ class CliTest {
 
     Files.delete(imgs.resolve("broken.png"));
     assertThat(run("fit", "--images", imgs.toString(), "--out", dir.resolve("b.twb").toString(),
-        "--backbone", model.toString(), "--layers", "feat_a,feat_b", "--target-dim", "32", "--resize", "32",
+        "--backbone", model.toString(), "--layers", "feat_a,feat_b", "--pretrain-dim", "36", "--target-dim", "32", "--resize", "32",
         "--calibration-holdout", "0.2")).isEqualTo(2);
     assertThat(err.toString()).contains("leaves 0 for calibration; need at least 2");
 

@@ -68,13 +68,17 @@ public record PatchEmbeddingSpec(List<FeatureLayer> layers, int patchSize, int p
     return sum;
   }
 
-  /** Defaults for a backbone: pretrain = the smallest layer's C*9 (capped at 1024), target 128. */
+  /**
+   * Defaults for a backbone: each layer pooled per channel (the 3x3 mean of every channel, as anomalib's
+   * PatchCore does), stacked, and pooled to at most 128. For MobileNetV2 feat_s8 + feat_s16 that is 32 + 96 = 128
+   * values with no final pooling; measured on Magnetic Tile it beats pooling every layer to 288 (README).
+   */
   public static PatchEmbeddingSpec defaults(List<FeatureLayer> layers) {
-    int pretrain = MAX_PRETRAIN_DIM;
+    int stacked = 0;
     for (FeatureLayer l : layers) {
-      pretrain = Math.min(pretrain, l.channels() * 9);
+      stacked += l.channels();
     }
-    return new PatchEmbeddingSpec(layers, 3, pretrain, Math.min(DEFAULT_TARGET_DIM, pretrain * layers.size()));
+    return new PatchEmbeddingSpec(layers, 3, PER_CHANNEL, Math.min(DEFAULT_TARGET_DIM, stacked));
   }
 
   public int gridHeight() {

@@ -32,7 +32,8 @@ class PatchEmbeddingGraphTest {
   void mobileNetDefaultsNeverUpsample() {
     List<FeatureLayer> layers = List.of(new FeatureLayer("feat_s8", 32, 28, 28), new FeatureLayer("feat_s16", 96, 14, 14));
     PatchEmbeddingSpec spec = PatchEmbeddingSpec.defaults(layers);
-    assertThat(spec.pretrainDim()).isEqualTo(288);
+    assertThat(spec.pretrainDim()).isEqualTo(PatchEmbeddingSpec.PER_CHANNEL);
+    assertThat(spec.stackedDim()).isEqualTo(128);
     assertThat(spec.targetDim()).isEqualTo(128);
     assertThat(spec.positions()).isEqualTo(784);
     assertThatThrownBy(() -> new PatchEmbeddingSpec(layers, 3, 1024, 1024))
@@ -47,8 +48,8 @@ class PatchEmbeddingGraphTest {
 
   @Test
   void onnxGraphMatchesJavaReferenceAtMobileNetShapes() throws Exception {
-    assertMatches(PatchEmbeddingSpec.defaults(List.of(new FeatureLayer("feat_s8", 32, 28, 28),
-        new FeatureLayer("feat_s16", 96, 14, 14))), 2);
+    assertMatches(new PatchEmbeddingSpec(List.of(new FeatureLayer("feat_s8", 32, 28, 28),
+        new FeatureLayer("feat_s16", 96, 14, 14)), 3, 288, 128), 2);
   }
 
   @Test

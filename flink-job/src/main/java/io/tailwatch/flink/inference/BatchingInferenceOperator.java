@@ -246,7 +246,7 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
   private void deadLetter(Ingested in, DeadLetterReason reason, String message) {
     byte[] raw = serdes.encode(in.frame);
     output.collect(IngestRouter.DEAD_LETTERS, new StreamRecord<>(DeadLetters.of(in.topic, in.partition, in.offset,
-        null, reason, message, raw, getProcessingTimeService().getCurrentProcessingTime())));
+        in.key, reason, message, raw, getProcessingTimeService().getCurrentProcessingTime())));
     metrics.deadLetter();
   }
 

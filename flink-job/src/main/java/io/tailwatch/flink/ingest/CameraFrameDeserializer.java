@@ -48,7 +48,7 @@ public final class CameraFrameDeserializer implements KafkaRecordDeserialization
     try {
       CameraFrame frame = serdes.decode(record.value());
       payloads.validate(frame);
-      return Ingested.frame(frame, record.topic(), record.partition(), record.offset(), now);
+      return Ingested.frame(frame, record.topic(), record.partition(), record.offset(), record.key(), now);
     } catch (AvroDecodeException e) {
       return deadLetter(record, e.kind().deadLetterReason(), e.getMessage(), now);
     } catch (FrameRejectedException e) {

@@ -13,13 +13,21 @@ public class Ingested {
   public String topic;
   public int partition;
   public long offset;
+  /** The Kafka record key, kept for a dead letter written later (decode or inference failure). */
+  public byte[] key;
   /** When the source read the record (processing time, ms). */
   public long ingestTime;
 
   public Ingested() {}
 
   public static Ingested frame(CameraFrame frame, String topic, int partition, long offset, long ingestTime) {
+    return frame(frame, topic, partition, offset, null, ingestTime);
+  }
+
+  public static Ingested frame(CameraFrame frame, String topic, int partition, long offset, byte[] key,
+      long ingestTime) {
     Ingested in = new Ingested();
+    in.key = key;
     in.frame = frame;
     in.topic = topic;
     in.partition = partition;

@@ -237,6 +237,7 @@ class BatchingInferenceOperatorTest {
           .containsExactlyInAnyOrder(DeadLetterReason.UNDECODABLE, DeadLetterReason.INFERENCE_FAILED);
       assertThat(dead).extracting(DeadLetter::getOriginOffset).containsExactlyInAnyOrder(1L, 2L);
       assertThat(dead).allSatisfy(d -> assertThat(d.getRawValue()).isNotNull());
+      assertThat(dead).allSatisfy(d -> assertThat(d.getKey()).isEqualTo(ByteBuffer.wrap("k".getBytes())));
       assertThat(BATCHES.get("failures")).containsExactly(3, 1, 1, 1);
     }
   }

@@ -38,6 +38,6 @@ public final class TestFrames {
   }
 
   public static Ingested ingested(CameraFrame frame, long offset) {
-    return Ingested.frame(frame, "frames", 0, offset, 0);
+    return Ingested.frame(frame, "frames", 0, offset, "k".getBytes(), 0);
   }
 }

@@ -1,0 +1,202 @@
+package io.tailwatch.flink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tailwatch.detector.sim.ProductLineSimulator;
+import io.tailwatch.detector.testing.TinyBackbone;
+import io.tailwatch.flink.config.JobConfig;
+import io.tailwatch.flink.testing.EmbeddedKafka;
+import io.tailwatch.flink.testing.TestFrames;
+import io.tailwatch.schemas.AvroSerdes;
+import io.tailwatch.schemas.CameraFrame;
+import io.tailwatch.schemas.DeadLetter;
+import io.tailwatch.schemas.DeadLetterReason;
+import io.tailwatch.schemas.FrameScore;
+import io.tailwatch.schemas.ImageEncoding;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * 10,000+ mutated records interleaved with good frames through the whole job. Mutations whose outcome is known
+ * (truncation, wrong marker or fingerprint, huge declared lengths, zero/negative dimensions, payload/dimension
+ * mismatch, out-of-range enum symbols, broken PNG) must each give one dead letter with that reason; random bit
+ * flips must each give a score or a dead letter; every good frame must be scored; the job must finish.
+ */
+class DecodingFuzzITCase {
+  @RegisterExtension
+  static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+      .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+
+  @Test
+  void theJobSurvivesTenThousandMutatedRecords(@TempDir Path dir) throws Exception {
+    Path model = TinyBackbone.write(dir, "tiny.onnx");
+    Path bankFile = dir.resolve("bank.twb");
+    TailwatchJobITCase.fitBank(model, bankFile, new ProductLineSimulator(5, 64, 0.0));
+    AvroSerdes<CameraFrame> serdes = AvroSerdes.forType(CameraFrame.class);
+    Random r = new Random(2024);
+    Map<String, DeadLetterReason> expected = new HashMap<>();
+    Set<String> good = new HashSet<>();
+    int flips = 0;
+    try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+      kafka.createTopics(2, "in", "alerts", "scores", "dead");
+      try (KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
+        int n = 0;
+        for (int i = 0; n < 10_000; i++) {
+          CameraFrame base = TestFrames.raw("g" + i, 16, 40 + i % 50);
+          if (i % 100 == 0) { // a good frame every 100 records
+            send(producer, "good-" + i, serdes.encode(base));
+            good.add(base.getFrameId());
+          }
+          byte[] bytes = serdes.encode(base);
+          String kind;
+          byte[] mutated;
+          DeadLetterReason reason;
+          switch (i % 10) {
+            case 0 -> {
+              kind = "truncated";
+              mutated = Arrays.copyOf(bytes, 10 + r.nextInt(bytes.length - 10));
+              reason = DeadLetterReason.UNDECODABLE;
+            }
+            case 1 -> {
+              kind = "marker";
+              mutated = bytes.clone();
+              mutated[r.nextInt(2)] ^= (byte) (1 + r.nextInt(255));
+              reason = DeadLetterReason.UNDECODABLE;
+            }
+            case 2 -> {
+              kind = "fingerprint";
+              mutated = bytes.clone();
+              mutated[2 + r.nextInt(8)] ^= (byte) (1 + r.nextInt(255));
+              reason = DeadLetterReason.UNKNOWN_SCHEMA;
+            }
+            case 3 -> {
+              kind = "huge-length"; // the frameId's length prefix (first body byte) set to a huge varint
+              byte[] head = Arrays.copyOf(bytes, 10);
+              byte[] varint = {(byte) 0xfe, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0x0f}; // 2^31 - 1
+              mutated = concat(head, varint, Arrays.copyOfRange(bytes, 11, bytes.length));
+              reason = DeadLetterReason.UNDECODABLE;
+            }
+            case 4 -> {
+              kind = "dimension";
+              int w = r.nextBoolean() ? 0 : -1 - r.nextInt(1000);
+              mutated = serdes.encode(CameraFrame.newBuilder(base).setWidth(w).build());
+              reason = DeadLetterReason.INVALID_FIELD;
+            }
+            case 5 -> {
+              kind = "mismatch";
+              mutated = serdes.encode(CameraFrame.newBuilder(base).setHeight(17 + r.nextInt(5)).build());
+              reason = DeadLetterReason.DIMENSION_MISMATCH;
+            }
+            case 6 -> {
+              kind = "broken-png";
+              byte[] png = new ProductLineSimulator(1, 64, 0).frame(i).png();
+              byte[] broken = Arrays.copyOf(png, 16 + r.nextInt(png.length / 2));
+              mutated = serdes.encode(CameraFrame.newBuilder(base).setWidth(64).setHeight(64)
+                  .setEncoding(ImageEncoding.PNG).setPayload(ByteBuffer.wrap(broken)).build());
+              reason = DeadLetterReason.UNDECODABLE;
+            }
+            case 7 -> {
+              kind = "enum"; // an encoding symbol index no schema version has
+              mutated = replaceEnumIndex(bytes, serdes, base);
+              reason = DeadLetterReason.UNDECODABLE;
+            }
+            default -> {
+              kind = "flip";
+              mutated = bytes.clone();
+              for (int f = 0; f < 1 + r.nextInt(4); f++) {
+                int at = 10 + r.nextInt(mutated.length - 10);
+                mutated[at] ^= (byte) (1 << r.nextInt(8));
+              }
+              reason = null;
+              flips++;
+            }
+          }
+          String key = kind + "-" + i;
+          if (reason != null) {
+            expected.put(key, reason);
+          }
+          send(producer, key, mutated);
+          n++;
+        }
+      }
+
+      JobConfig config = JobConfig.fromArgs(
+          "--kafka.bootstrap-servers", kafka.bootstrapServers(), "--kafka.bounded", "true",
+          "--topics.frames", "in", "--topics.alerts", "alerts", "--topics.scores", "scores",
+          "--topics.dead-letters", "dead", "--detector.backbone", model.toString(),
+          "--detector.bank", bankFile.toString(), "--detector.device", "cpu", "--detector.threads", "1",
+          "--detector.threshold", "1e9", "--batch.max-size", "16", "--checkpoint.interval", "500 ms",
+          "--job.parallelism", "2");
+      StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+      TailwatchJob.build(env, config);
+      env.execute("fuzz");
+
+      List<DeadLetter> dead = TailwatchJobITCase.decode(kafka.readCommitted("dead", expected.size(), 120_000),
+          DeadLetter.class);
+      List<FrameScore> scores = TailwatchJobITCase.decode(kafka.readCommitted("scores", good.size(), 60_000),
+          FrameScore.class);
+      Map<String, DeadLetterReason> byKey = new HashMap<>();
+      for (DeadLetter d : dead) {
+        byKey.put(StandardCharsets.UTF_8.decode(d.getKey().duplicate()).toString(), d.getReasonCode());
+      }
+      assertThat(byKey).hasSize(dead.size()); // one dead letter per record
+      for (Map.Entry<String, DeadLetterReason> e : expected.entrySet()) {
+        assertThat(byKey.get(e.getKey())).as(e.getKey()).isEqualTo(e.getValue());
+      }
+      assertThat(scores).extracting(FrameScore::getFrameId).containsAll(good);
+      long flipsDead = byKey.keySet().stream().filter(k -> k.startsWith("flip-")).count();
+      long flipsScored = scores.size() - good.size();
+      assertThat(flipsDead + flipsScored).as("every flipped record scored or dead-lettered").isEqualTo(flips);
+      assertThat(byKey.keySet().stream().filter(k -> k.startsWith("good-"))).isEmpty();
+      System.out.printf("fuzz: %d records (%d good, %d with known outcome, %d bit flips: %d dead, %d scored)%n",
+          10_000 + good.size(), good.size(), expected.size(), flips, flipsDead, flipsScored);
+    }
+  }
+
+  private static void send(KafkaProducer<byte[], byte[]> producer, String key, byte[] value) {
+    producer.send(new ProducerRecord<>("in", key.getBytes(StandardCharsets.UTF_8), value));
+  }
+
+  private static byte[] concat(byte[]... parts) {
+    int n = 0;
+    for (byte[] p : parts) {
+      n += p.length;
+    }
+    byte[] out = new byte[n];
+    int at = 0;
+    for (byte[] p : parts) {
+      System.arraycopy(p, 0, out, at, p.length);
+      at += p.length;
+    }
+    return out;
+  }
+
+  /** Re-encodes with the encoding enum's index replaced by 99 (zig-zag varint 198 = 0xC6 0x01). */
+  private static byte[] replaceEnumIndex(byte[] bytes, AvroSerdes<CameraFrame> serdes, CameraFrame base) {
+    // the encoding enum follows the pixelFormat enum; both are single-byte varints here. Find them by encoding two
+    // frames that differ only in the encoding symbol and taking the first differing byte.
+    byte[] other = serdes.encode(CameraFrame.newBuilder(base).setEncoding(ImageEncoding.JPEG).build());
+    int at = 0;
+    while (bytes[at] == other[at]) {
+      at++;
+    }
+    return concat(Arrays.copyOf(bytes, at), new byte[] {(byte) 0xC6, 0x01}, Arrays.copyOfRange(bytes, at + 1,
+        bytes.length));
+  }
+}
