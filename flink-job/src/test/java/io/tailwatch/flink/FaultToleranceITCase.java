@@ -199,6 +199,45 @@ class FaultToleranceITCase {
   }
 
   @Test
+  void stopsWithASavepointAndResumesAtAnotherParallelism(@TempDir Path dir) throws Exception {
+    Setup bounded = produce(dir, 48, 12);
+    // unbounded this time: a stopped job restores the source's splits, stopping offsets included
+    JobConfig config = bounded.config().with(io.tailwatch.flink.config.TailwatchOptions.BOUNDED, "false")
+        .with(io.tailwatch.flink.config.TailwatchOptions.PARALLELISM, "1");
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    TailwatchJob.build(env, config, new FlakyDetector(bounded.detector(), 60, 0, dir.resolve("unused").toString()));
+    JobClient first = env.executeAsync("before-savepoint");
+    int committed = 0;
+    long end = System.currentTimeMillis() + 60_000;
+    try (var consumer = kafka.committedConsumer("probe-" + System.nanoTime())) {
+      consumer.subscribe(List.of(bounded.scores()));
+      while (committed < 8 && System.currentTimeMillis() < end) {
+        committed += consumer.poll(java.time.Duration.ofMillis(100)).count();
+      }
+    }
+    String savepoint = first.stopWithSavepoint(false, dir.resolve("savepoints").toUri().toString(),
+        org.apache.flink.core.execution.SavepointFormatType.CANONICAL).get(60, TimeUnit.SECONDS);
+    int before = kafka.readCommitted(bounded.scores(), bounded.frames().size(), 2_000).size();
+    assertThat(before).as("scored before the savepoint").isBetween(8, bounded.frames().size() - 4);
+
+    org.apache.flink.configuration.Configuration restore = new org.apache.flink.configuration.Configuration();
+    restore.set(org.apache.flink.configuration.StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
+    StreamExecutionEnvironment env2 = StreamExecutionEnvironment.getExecutionEnvironment(restore);
+    // a new group reading from earliest: only the savepoint's source state keeps the frames already scored out
+    JobConfig resumed = config.with(io.tailwatch.flink.config.TailwatchOptions.PARALLELISM, "2")
+        .with(io.tailwatch.flink.config.TailwatchOptions.GROUP_ID, "after-savepoint-" + System.nanoTime())
+        .with(io.tailwatch.flink.config.TailwatchOptions.STARTING_OFFSETS, "earliest");
+    TailwatchJob.build(env2, resumed,
+        new FlakyDetector(bounded.detector(), 0, 0, dir.resolve("unused").toString()));
+    JobClient second = env2.executeAsync("after-savepoint");
+    try {
+      assertExactlyOnce(bounded);
+    } finally {
+      second.cancel().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void survivesTheLossOfATaskManager(@TempDir Path dir, @InjectMiniCluster MiniCluster cluster) throws Exception {
     Setup s = produce(dir, 48, 12);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
