@@ -100,15 +100,17 @@ public final class TailwatchJob {
 
     String prefix = config.get(TRANSACTIONAL_ID_PREFIX);
     scored.getSideOutput(BatchingInferenceOperator.ALERTS)
-        .sinkTo(sink(config, Alert.class, config.get(ALERTS_TOPIC), Alert::getLineId, prefix + "-alerts"))
+        .sinkTo(sink(config, client, Alert.class, config.get(ALERTS_TOPIC), Alert::getLineId,
+            prefix + "-alerts"))
         .name("alerts: " + config.get(ALERTS_TOPIC)).uid(UID_ALERTS_SINK);
     if (config.scoresTopic() != null) {
-      scored.sinkTo(sink(config, FrameScore.class, config.scoresTopic(), FrameScore::getLineId, prefix + "-scores"))
+      scored.sinkTo(sink(config, client, FrameScore.class, config.scoresTopic(), FrameScore::getLineId,
+          prefix + "-scores"))
           .name("scores: " + config.scoresTopic()).uid(UID_SCORES_SINK);
     }
     frames.getSideOutput(IngestRouter.DEAD_LETTERS)
         .union(scored.getSideOutput(IngestRouter.DEAD_LETTERS))
-        .sinkTo(sink(config, DeadLetter.class, config.get(DEAD_LETTERS_TOPIC), DeadLetter::getOriginTopic,
+        .sinkTo(sink(config, client, DeadLetter.class, config.get(DEAD_LETTERS_TOPIC), DeadLetter::getOriginTopic,
             prefix + "-dead-letters"))
         .name("dead letters: " + config.get(DEAD_LETTERS_TOPIC)).uid(UID_DEAD_LETTERS_SINK);
   }
@@ -124,11 +126,13 @@ public final class TailwatchJob {
     };
   }
 
-  private static <T extends SpecificRecord> KafkaSink<T> sink(JobConfig config, Class<T> type, String topic,
-      SerializableFunction<T, String> key, String transactionalIdPrefix) {
+  private static <T extends SpecificRecord> KafkaSink<T> sink(JobConfig config, java.util.Properties client,
+      Class<T> type, String topic, SerializableFunction<T, String> key, String transactionalIdPrefix) {
+    java.util.Properties producer = new java.util.Properties();
+    producer.putAll(client); // a copy per sink: the builder keeps and amends the object it is given
     return KafkaSink.<T>builder()
         // the producer config first: the builder replaces its properties with it
-        .setKafkaProducerConfig(KafkaClientProperties.load(config.configuration().get(KAFKA_PROPERTIES_FILE)))
+        .setKafkaProducerConfig(producer)
         .setBootstrapServers(config.get(BOOTSTRAP_SERVERS))
         .setRecordSerializer(new AvroRecordSerializer<>(type, topic, key))
         .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)

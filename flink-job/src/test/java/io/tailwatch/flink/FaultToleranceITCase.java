@@ -176,7 +176,7 @@ class FaultToleranceITCase {
     List<FrameScore> scored = TailwatchJobITCase.decode(kafka.readCommitted(s.scores(), s.frames().size(), 60_000),
         FrameScore.class);
     assertThat(scored).extracting(FrameScore::getFrameId).doesNotHaveDuplicates()
-        .containsExactlyInAnyOrderElementsOf(s.frames());
+        .as(() -> whereDidTheyGo(s, scored)).containsExactlyInAnyOrderElementsOf(s.frames());
     List<Alert> alerts = TailwatchJobITCase.decode(kafka.readCommitted(s.alerts(), s.expectedAlerts().size(), 30_000),
         Alert.class);
     assertThat(s.expectedAlerts()).isNotEmpty();
@@ -185,6 +185,37 @@ class FaultToleranceITCase {
     List<DeadLetter> dead = TailwatchJobITCase.decode(kafka.readCommitted(s.dead(), s.corrupt(), 30_000),
         DeadLetter.class);
     assertThat(dead).hasSize(s.corrupt()).extracting(DeadLetter::getOriginOffset).doesNotHaveDuplicates();
+  }
+
+  /** For a failed assertion: where the frames without a committed score went (aborted output, dead letters). */
+  static String whereDidTheyGo(Setup s, List<FrameScore> scored) {
+    try {
+      return whereDidTheyGoOrFail(s, scored);
+    } catch (Exception e) {
+      return "(diagnostics failed: " + e + ")";
+    }
+  }
+
+  private static String whereDidTheyGoOrFail(Setup s, List<FrameScore> scored) throws Exception {
+    Set<String> missing = new TreeSet<>(s.frames());
+    scored.forEach(f -> missing.remove(f.getFrameId()));
+    StringBuilder sb = new StringBuilder("frames without a committed score: " + missing);
+    for (var r : kafka.readAll(s.scores(), 3_000)) {
+      FrameScore f = AvroSerdes.forType(FrameScore.class).decode(r.value());
+      if (missing.contains(f.getFrameId())) {
+        sb.append("\n  uncommitted/aborted score ").append(f.getFrameId()).append(" at ").append(r.partition())
+            .append('@').append(r.offset());
+      }
+    }
+    for (var r : kafka.readAll(s.dead(), 3_000)) {
+      DeadLetter d = AvroSerdes.forType(DeadLetter.class).decode(r.value());
+      String key = d.getKey() == null ? "" : StandardCharsets.UTF_8.decode(d.getKey().duplicate()).toString();
+      if (missing.contains(key)) {
+        sb.append("\n  dead letter ").append(key).append(": ").append(d.getReasonCode()).append(' ')
+            .append(d.getReason());
+      }
+    }
+    return sb.append("\n  (sink and checkpoint log: flink-job/target/it.log)").toString();
   }
 
   @Test

@@ -1,7 +1,6 @@
 package io.tailwatch.tools;
 
 import io.tailwatch.detector.metrics.BinaryScores;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -88,10 +87,5 @@ record DemoSummary(long sent, long corrupt, long scored, long duplicates, long a
 
   private static String num(double v) {
     return Double.isFinite(v) ? String.format(Locale.ROOT, "%.6f", v) : "null";
-  }
-
-  @Override
-  public String toString() {
-    return render() + Arrays.toString(new long[0]);
   }
 }

@@ -128,10 +128,13 @@ final class ScoreCommand implements Callable<Integer> {
   private void writeMap(Path image, FloatImage frame, Detection d) throws java.io.IOException {
     String name = image.getFileName().toString().replaceFirst("\\.[^.]+$", "") + ".heatmap.png";
     // with a threshold, a fixed scale around it (comparable across images); without, each map's own range
-    byte[] png = threshold != null
-        ? Heatmaps.png(Heatmaps.overlay(frame, d.map(), d.mapSize(), d.mapLevel(threshold) * 0.5,
-            d.mapLevel(threshold) * 1.5))
-        : Heatmaps.png(Heatmaps.overlayOwnRange(frame, d.map(), d.mapSize()));
+    byte[] png;
+    if (threshold != null) {
+      double level = d.mapLevel(threshold);
+      png = Heatmaps.png(Heatmaps.overlay(frame, d.map(), d.mapSize(), level * 0.5, level * 1.5));
+    } else {
+      png = Heatmaps.png(Heatmaps.overlayOwnRange(frame, d.map(), d.mapSize()));
+    }
     Files.write(maps.resolve(name), png);
   }
   private static String csvField(String s) {

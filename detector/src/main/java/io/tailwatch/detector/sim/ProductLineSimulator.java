@@ -1,6 +1,5 @@
 package io.tailwatch.detector.sim;
 
-import java.util.List;
 import java.util.Random;
 
 /**
@@ -299,9 +298,5 @@ public final class ProductLineSimulator {
   private static double smoothStep(double edge0, double edge1, double x) {
     double t = Math.max(0, Math.min(1, (x - edge0) / (edge1 - edge0)));
     return t * t * (3 - 2 * t);
-  }
-
-  public static List<Variant> variants() {
-    return List.of(Variant.values());
   }
 }

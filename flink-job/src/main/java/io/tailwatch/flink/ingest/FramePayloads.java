@@ -20,9 +20,13 @@ import java.nio.file.Path;
 public final class FramePayloads {
   private final FrameLimits limits;
   private final ImageDecoder decoder;
+  private final Path claimCheckRoot;
+  /** The root with its links resolved; found on first use, as the folder may be mounted after start-up. */
+  private Path claimCheckRealRoot;
 
   public FramePayloads(FrameLimits limits) {
     this.limits = limits;
+    this.claimCheckRoot = limits.claimCheckRootPath();
     this.decoder = new ImageDecoder((long) limits.maxSide() * limits.maxSide());
   }
 
@@ -135,7 +139,7 @@ public final class FramePayloads {
   }
 
   private Path claimCheckPath(String uriText) throws FrameRejectedException {
-    Path root = limits.claimCheckRootPath();
+    Path root = claimCheckRoot;
     if (root == null) {
       throw new FrameRejectedException(DeadLetterReason.CLAIM_CHECK_UNREADABLE,
           "payloadUri set but claim checks are off (claim-check.root is not configured)");
@@ -165,7 +169,10 @@ public final class FramePayloads {
     // a symbolic link inside the root must not lead outside it
     try {
       Path real = path.toRealPath();
-      if (!real.startsWith(root.toRealPath())) {
+      if (claimCheckRealRoot == null) {
+        claimCheckRealRoot = root.toRealPath();
+      }
+      if (!real.startsWith(claimCheckRealRoot)) {
         throw new FrameRejectedException(DeadLetterReason.CLAIM_CHECK_UNREADABLE,
             "payloadUri " + uriText + " resolves (through a link) to " + real + ", outside claim-check.root " + root);
       }

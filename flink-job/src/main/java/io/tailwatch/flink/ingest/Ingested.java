@@ -20,10 +20,6 @@ public class Ingested {
 
   public Ingested() {}
 
-  public static Ingested frame(CameraFrame frame, String topic, int partition, long offset, long ingestTime) {
-    return frame(frame, topic, partition, offset, null, ingestTime);
-  }
-
   public static Ingested frame(CameraFrame frame, String topic, int partition, long offset, byte[] key,
       long ingestTime) {
     Ingested in = new Ingested();

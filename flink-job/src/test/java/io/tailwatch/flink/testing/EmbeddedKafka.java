@@ -92,6 +92,28 @@ public final class EmbeddedKafka implements AutoCloseable {
     return new KafkaConsumer<>(p);
   }
 
+  /** Everything in a topic, aborted transactions included (read_uncommitted), for failure diagnostics. */
+  public List<ConsumerRecord<byte[], byte[]>> readAll(String topic, long timeoutMs) {
+    Properties p = new Properties();
+    p.put("bootstrap.servers", bootstrapServers());
+    p.put("group.id", "diagnostics-" + System.nanoTime());
+    p.put("auto.offset.reset", "earliest");
+    p.put("isolation.level", "read_uncommitted");
+    p.put("enable.auto.commit", "false");
+    p.put("key.deserializer", ByteArrayDeserializer.class.getName());
+    p.put("value.deserializer", ByteArrayDeserializer.class.getName());
+    p.put("max.partition.fetch.bytes", Integer.toString(20 * 1024 * 1024));
+    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
+      consumer.subscribe(List.of(topic));
+      long end = System.currentTimeMillis() + timeoutMs;
+      while (System.currentTimeMillis() < end) {
+        consumer.poll(java.time.Duration.ofMillis(200)).forEach(out::add);
+      }
+    }
+    return out;
+  }
+
   /** Reads committed records of a topic until {@code expected} arrived or the timeout passed. */
   public List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic, int expected, long timeoutMs) {
     List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
