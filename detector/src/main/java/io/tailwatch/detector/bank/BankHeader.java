@@ -25,9 +25,25 @@ public record BankHeader(
     Instant createdAt,
     String method,
     Map<String, Object> params,
-    Map<String, Double> calibration) {
+    Map<String, Double> calibration,
+    String patchWeights) {
 
   public static final int FORMAT_VERSION = 1;
+
+  /** {@link #patchWeights} of a bank whose nearest-neighbour distances are multiplied by a per-vector weight. */
+  public static final String LOF_WEIGHTS = "lof";
+
+  /** A bank without per-vector weights. */
+  public BankHeader(int formatVersion, String bankVersion, int dimension, long count, String bodySha256,
+      Backbone backbone, PreprocessingInfo preprocessing, Instant createdAt, String method,
+      Map<String, Object> params, Map<String, Double> calibration) {
+    this(formatVersion, bankVersion, dimension, count, bodySha256, backbone, preprocessing, createdAt, method,
+        params, calibration, null);
+  }
+
+  public boolean weighted() {
+    return patchWeights != null;
+  }
 
   /** What produced the vectors; a bank only fits the exact same. */
   public record Backbone(String id, String name, String sha256, List<String> layers, int pretrainDim,
@@ -51,11 +67,16 @@ public record BankHeader(
 
   public BankHeader withBody(long count, String sha256) {
     return new BankHeader(formatVersion, bankVersion, dimension, count, sha256, backbone, preprocessing, createdAt,
-        method, params, calibration);
+        method, params, calibration, patchWeights);
   }
 
   public BankHeader withCalibration(Map<String, Double> values) {
     return new BankHeader(formatVersion, bankVersion, dimension, count, bodySha256, backbone, preprocessing,
-        createdAt, method, params, values);
+        createdAt, method, params, values, patchWeights);
+  }
+
+  public BankHeader withPatchWeights(String kind) {
+    return new BankHeader(formatVersion, bankVersion, dimension, count, bodySha256, backbone, preprocessing,
+        createdAt, method, params, calibration, kind);
   }
 }

@@ -33,6 +33,7 @@ import java.util.Objects;
  *   12  H bytes  UTF-8 JSON {@link BankHeader}
  *   ..  zero padding to a multiple of 64
  *   B   count * dimension float32 vectors, row-major (B = 12 + H rounded up to 64)
+ *   ..  count float32 weights, only when the header's patchWeights is set (SoftPatch)
  * </pre>
  * The body's SHA-256 is in the header and is checked at load. Loading maps the body read-only; the vectors are
  * a direct buffer ONNX Runtime reads without copying.
@@ -50,11 +51,45 @@ public final class MemoryBank {
 
   private final BankHeader header;
   private final FloatBuffer vectors;
+  private final float[] weights;
   private volatile float[] norms;
 
-  private MemoryBank(BankHeader header, FloatBuffer vectors) {
+  private MemoryBank(BankHeader header, FloatBuffer vectors, float[] weights) {
     this.header = header;
     this.vectors = vectors;
+    this.weights = weights;
+  }
+
+  /**
+   * A bank whose nearest-neighbour distance is multiplied by the matched vector's weight (SoftPatch's
+   * LOF-weighted distance). {@code weights} has one positive value per vector.
+   */
+  public static MemoryBank weighted(BankHeader header, float[] data, int count, float[] weights) {
+    if (weights.length != count) {
+      throw new IllegalArgumentException(count + " vectors need " + count + " weights, got " + weights.length);
+    }
+    for (float w : weights) {
+      if (!(w > 0) || !Float.isFinite(w)) {
+        throw new IllegalArgumentException("bank weights must be finite and positive, found " + w);
+      }
+    }
+    int dim = header.dimension();
+    if (dim <= 0 || (long) count * dim > data.length) {
+      throw new IllegalArgumentException("need " + (long) count * dim + " values for " + count + " x " + dim
+          + ", have " + data.length);
+    }
+    ByteBuffer bytes = ByteBuffer.allocateDirect((count * dim + count) * 4).order(ByteOrder.LITTLE_ENDIAN);
+    bytes.asFloatBuffer().put(data, 0, count * dim).put(weights);
+    String sha = Hashing.sha256(bytes);
+    bytes.limit(count * dim * 4);
+    BankHeader h = header.withPatchWeights(header.patchWeights() == null ? BankHeader.LOF_WEIGHTS
+        : header.patchWeights()).withBody(count, sha);
+    return new MemoryBank(h, bytes.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer(), weights.clone());
+  }
+
+  /** Per-vector distance weights, or null for a plain PatchCore bank. */
+  public float[] weights() {
+    return weights;
   }
 
   /** A bank over vectors in memory (copied into a direct buffer); the header's count and checksum are set. */
@@ -67,7 +102,7 @@ public final class MemoryBank {
     ByteBuffer bytes = ByteBuffer.allocateDirect(count * dim * 4).order(ByteOrder.LITTLE_ENDIAN);
     bytes.asFloatBuffer().put(data, 0, count * dim);
     String sha = Hashing.sha256(bytes);
-    return new MemoryBank(header.withBody(count, sha), bytes.asFloatBuffer());
+    return new MemoryBank(header.withBody(count, sha).withPatchWeights(null), bytes.asFloatBuffer(), null);
   }
 
   public BankHeader header() {
@@ -76,7 +111,7 @@ public final class MemoryBank {
 
   /** The same vectors with a score calibration in the header (the body and its checksum are unchanged). */
   public MemoryBank withCalibration(java.util.Map<String, Double> calibration) {
-    return new MemoryBank(header.withCalibration(calibration), vectors);
+    return new MemoryBank(header.withCalibration(calibration), vectors, weights);
   }
 
   public int dim() {
@@ -145,8 +180,9 @@ public final class MemoryBank {
     int bodyOffset = bodyOffset(json.length);
     ByteBuffer head = ByteBuffer.allocate(bodyOffset).order(ByteOrder.LITTLE_ENDIAN);
     head.put(MAGIC).putInt(json.length).put(json).position(bodyOffset).flip();
-    ByteBuffer body = ByteBuffer.allocate(count() * dim() * 4).order(ByteOrder.LITTLE_ENDIAN);
-    body.asFloatBuffer().put(vectors());
+    int weightCount = weights == null ? 0 : count();
+    ByteBuffer body = ByteBuffer.allocate((count() * dim() + weightCount) * 4).order(ByteOrder.LITTLE_ENDIAN);
+    body.asFloatBuffer().put(vectors()).put(weights == null ? new float[0] : weights);
     Path dir = path.toAbsolutePath().getParent();
     Files.createDirectories(dir);
     Path tmp = Files.createTempFile(dir, "." + path.getFileName(), ".tmp");
@@ -209,7 +245,7 @@ public final class MemoryBank {
         throw new BankFormatException(path + ": bank header lacks dimension/count/backbone/checksum");
       }
       long bodyOffset = bodyOffset(headerLength);
-      long bodyBytes = header.count() * header.dimension() * 4L;
+      long bodyBytes = header.count() * (header.dimension() + (header.weighted() ? 1L : 0L)) * 4L;
       if (bodyBytes > Integer.MAX_VALUE) {
         throw new BankFormatException(path + ": bank body of " + bodyBytes + " bytes exceeds the 2 GiB limit");
       }
@@ -224,7 +260,19 @@ public final class MemoryBank {
         throw new BankFormatException(path + ": bank body checksum mismatch (header " + header.bodySha256()
             + ", body " + sha + "): the file is corrupt");
       }
-      return new MemoryBank(header, body.asFloatBuffer());
+      float[] weights = null;
+      long vectorBytes = header.count() * header.dimension() * 4L;
+      if (header.weighted()) {
+        if (!BankHeader.LOF_WEIGHTS.equals(header.patchWeights())) {
+          throw new BankFormatException(path + ": unknown patch weights '" + header.patchWeights() + "'");
+        }
+        weights = new float[(int) header.count()];
+        body.duplicate().order(ByteOrder.LITTLE_ENDIAN).position((int) vectorBytes).slice()
+            .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(weights);
+        body = body.duplicate().order(ByteOrder.LITTLE_ENDIAN).limit((int) vectorBytes).slice()
+            .order(ByteOrder.LITTLE_ENDIAN);
+      }
+      return new MemoryBank(header, body.asFloatBuffer(), weights);
     }
   }
 

@@ -47,10 +47,27 @@ public final class PatchCoreFitter {
     }
   }
 
-  /** Patch vectors of a set of images, ready for subsampling. */
-  public record Embedded(float[] patches, int images, int positions, int dim) {
+  /**
+   * Patch vectors of a set of images, ready for subsampling, and each image's global embedding (the pooled
+   * last feature map; {@code globalDim} 0 and {@code global} null when the backbone has none).
+   */
+  public record Embedded(float[] patches, int images, int positions, int dim, float[] global, int globalDim) {
     public int count() {
       return images * positions;
+    }
+
+    /** The patches of the given images, in that order (global embeddings kept alongside). */
+    public Embedded select(int[] imageIndices) {
+      int per = positions * dim;
+      float[] p = new float[imageIndices.length * per];
+      float[] g = global == null ? null : new float[imageIndices.length * globalDim];
+      for (int i = 0; i < imageIndices.length; i++) {
+        System.arraycopy(patches, imageIndices[i] * per, p, i * per, per);
+        if (g != null) {
+          System.arraycopy(global, imageIndices[i] * globalDim, g, i * globalDim, globalDim);
+        }
+      }
+      return new Embedded(p, imageIndices.length, positions, dim, g, globalDim);
     }
   }
 
@@ -92,6 +109,8 @@ public final class PatchCoreFitter {
           + " patch values, over the 2^31 array limit; fit on fewer images or a smaller target dimension");
     }
     float[] patches = new float[(int) total];
+    float[] global = null;
+    int globalDim = 0;
     int batch = options.batchSize();
     float[] input = new float[batch * per];
     Preprocessing p = options.preprocessing();
@@ -116,39 +135,65 @@ public final class PatchCoreFitter {
       }
       PatchFeatures f = extractor.extract(input, n);
       System.arraycopy(f.patches(), 0, patches, start * positions * dim, n * positions * dim);
+      if (f.global() != null) {
+        if (global == null) {
+          globalDim = f.globalDim();
+          global = new float[images.size() * globalDim];
+        }
+        System.arraycopy(f.global(), 0, global, start * globalDim, n * globalDim);
+      }
       progress.update(start + n, images.size());
     }
-    return new Embedded(patches, images.size(), positions, dim);
+    return new Embedded(patches, images.size(), positions, dim, global, globalDim);
   }
 
   /** Subsamples embedded patches and returns the bank (in memory; {@link MemoryBank#write} persists it). */
   public MemoryBank build(Embedded e, String bankVersion, Progress progress) {
     int n = e.count();
     int dim = e.dim();
-    int select = options.method() == CoresetMethod.NONE ? n : GreedyCoreset.count(n, options.coresetRatio());
-    int[] chosen = switch (options.method()) {
-      case APPROXIMATE -> GreedyCoreset.approximate(e.patches(), n, dim, select, options.projectionDim(),
-          options.seed(), progress, bulk);
-      case EXACT -> GreedyCoreset.exact(e.patches(), n, dim, select, options.seed(), progress, bulk);
-      case RANDOM -> new SplittableRandom(options.seed()).ints(0, n).distinct().limit(select).toArray();
-      case NONE -> IntStream.range(0, n).toArray();
-    };
+    int[] chosen = coreset(e.patches(), n, dim, options.method(), progress);
     float[] body = new float[chosen.length * dim];
     for (int i = 0; i < chosen.length; i++) {
       System.arraycopy(e.patches(), chosen[i] * dim, body, i * dim, dim);
     }
+    return MemoryBank.of(header(bankVersion, dim, e.images(), n, "patchcore", Map.of()), body, chosen.length);
+  }
+
+  /** Indices of the vectors the coreset keeps, by {@code method} at this fitter's ratio and seed. */
+  public int[] coreset(float[] vectors, int n, int dim, CoresetMethod method, Progress progress) {
+    int select = method == CoresetMethod.NONE ? n : GreedyCoreset.count(n, options.coresetRatio());
+    int[] chosen = switch (method) {
+      case APPROXIMATE -> GreedyCoreset.approximate(vectors, n, dim, select, options.projectionDim(),
+          options.seed(), progress, bulk);
+      case EXACT -> GreedyCoreset.exact(vectors, n, dim, select, options.seed(), progress, bulk);
+      case RANDOM -> new SplittableRandom(options.seed()).ints(0, n).distinct().limit(select).toArray();
+      case NONE -> IntStream.range(0, n).toArray();
+    };
+    LOG.info("coreset: {} of {} vectors ({}, ratio {})", chosen.length, n, method, options.coresetRatio());
+    return chosen;
+  }
+
+  public Options options() {
+    return options;
+  }
+
+  public FeatureExtractor extractor() {
+    return extractor;
+  }
+
+  /** A bank header for vectors from this fitter's backbone; {@code extra} adds method-specific parameters. */
+  public BankHeader header(String bankVersion, int dim, int images, long patches, String method,
+      Map<String, Object> extra) {
     Map<String, Object> params = new LinkedHashMap<>();
     params.put("coreset", options.method().name().toLowerCase());
     params.put("coresetRatio", options.coresetRatio());
     params.put("projectionDim", options.projectionDim());
     params.put("seed", options.seed());
-    params.put("trainingImages", e.images());
-    params.put("trainingPatches", (long) n);
-    BankHeader header = new BankHeader(BankHeader.FORMAT_VERSION, bankVersion, dim, chosen.length, null,
+    params.put("trainingImages", images);
+    params.put("trainingPatches", patches);
+    params.putAll(extra);
+    return new BankHeader(BankHeader.FORMAT_VERSION, bankVersion, dim, 0, null,
         BankHeader.Backbone.of(extractor.backbone(), extractor.spec()),
-        BankHeader.PreprocessingInfo.of(options.preprocessing()), Instant.now(), "patchcore", params, null);
-    LOG.info("bank {}: {} of {} patches ({} coreset, ratio {})", bankVersion, chosen.length, n,
-        options.method(), options.coresetRatio());
-    return MemoryBank.of(header, body, chosen.length);
+        BankHeader.PreprocessingInfo.of(options.preprocessing()), Instant.now(), method, params, null);
   }
 }

@@ -79,6 +79,15 @@ public final class PatchCoreDetector implements AutoCloseable {
     PatchFeatures f = extractor.extract(input, n);
     int positions = f.positions();
     KnnResult nn = knn.search(index, f.patches(), n * positions);
+    float[] weights = index.bank().weights();
+    if (weights != null) {
+      // SoftPatch: distance x weight of the matched vector; the distances here are squared, hence w^2
+      float[] d = nn.distances();
+      int[] at = nn.indices();
+      for (int q = 0; q < d.length; q++) {
+        d[q] *= weights[at[q]] * weights[at[q]];
+      }
+    }
     int s = preprocessing.inputSize();
     Detection[] out = new Detection[n];
     IntStream.range(0, n).parallel().forEach(i -> {
