@@ -9,6 +9,7 @@ import io.tailwatch.detector.scoring.Calibrator;
 import io.tailwatch.detector.scoring.DetectorOptions;
 import io.tailwatch.detector.scoring.PatchCoreDetector;
 import io.tailwatch.detector.scoring.ScoreCalibration;
+import io.tailwatch.detector.tail.LongTailFitter;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -17,7 +18,7 @@ import java.util.Random;
 /** fit's work, shared with the demo: embed, coreset, then calibrate on held-out normal images. */
 final class BankBuilder {
   record Result(MemoryBank bank, int trainImages, long patches, double embedSeconds, double coresetSeconds,
-      ScoreCalibration calibration) {}
+      ScoreCalibration calibration, LongTailFitter.Report longTail) {}
 
   private BankBuilder() {}
 
@@ -41,6 +42,14 @@ final class BankBuilder {
 
   static Result build(FeatureExtractor extractor, OnnxKnnScorer knn, PatchCoreFitter.Options options,
       List<ImageSource> train, List<ImageSource> holdout, double falseAlarmRate, String version) throws Exception {
+    return build(extractor, knn, options, LongTailFitter.Method.PATCHCORE, LongTailFitter.Options.DEFAULT, train,
+        holdout, falseAlarmRate, version);
+  }
+
+  /** The same with a bank-building method: PatchCore, SoftPatch or TailedCore. */
+  static Result build(FeatureExtractor extractor, OnnxKnnScorer knn, PatchCoreFitter.Options options,
+      LongTailFitter.Method method, LongTailFitter.Options longTailOptions, List<ImageSource> train,
+      List<ImageSource> holdout, double falseAlarmRate, String version) throws Exception {
     PatchCoreFitter fitter = new PatchCoreFitter(extractor, options, knn.nearestCentres());
     long t0 = System.nanoTime();
     PatchCoreFitter.Embedded embedded;
@@ -49,8 +58,23 @@ final class BankBuilder {
     }
     long t1 = System.nanoTime();
     MemoryBank bank;
+    LongTailFitter.Report longTail = null;
+    LongTailFitter robust = new LongTailFitter(fitter, longTailOptions);
     try (ProgressBar bar = new ProgressBar("coreset")) {
-      bank = fitter.build(embedded, version, bar);
+      switch (method) {
+        case PATCHCORE -> bank = fitter.build(embedded, version, bar);
+        case SOFTPATCH -> {
+          longTail = robust.softPatch(embedded, version, bar);
+          bank = longTail.bank();
+        }
+        case TAILEDCORE -> {
+          try (ProgressBar copies = new ProgressBar("embed tail copies")) {
+            longTail = robust.tailedCore(embedded, train, version, copies, bar);
+          }
+          bank = longTail.bank();
+        }
+        default -> throw new IllegalStateException("unknown method " + method);
+      }
     }
     long t2 = System.nanoTime();
     ScoreCalibration calibration = null;
@@ -61,6 +85,7 @@ final class BankBuilder {
       }
       calibration = ScoreCalibration.fromMap(bank.header().calibration());
     }
-    return new Result(bank, train.size(), embedded.count(), (t1 - t0) / 1e9, (t2 - t1) / 1e9, calibration);
+    return new Result(bank, train.size(), embedded.count(), (t1 - t0) / 1e9, (t2 - t1) / 1e9, calibration,
+        longTail);
   }
 }

@@ -10,6 +10,9 @@ import io.tailwatch.detector.image.ImageFiles;
 import io.tailwatch.detector.image.ImageSource;
 import io.tailwatch.detector.image.Preprocessing;
 import io.tailwatch.detector.knn.OnnxKnnScorer;
+import io.tailwatch.detector.tail.LongTailFitter;
+import io.tailwatch.detector.tail.TailAugmentation;
+import java.util.Arrays;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -20,7 +23,8 @@ import picocli.CommandLine.Option;
 
 /** {@code fit}: a memory bank from a folder of normal images. */
 @Command(name = "fit", mixinStandardHelpOptions = true,
-    description = "Build a PatchCore memory bank (.twb) from a folder of normal images.")
+    description = "Build a memory bank (.twb) from a folder of normal images: PatchCore, or SoftPatch / "
+        + "TailedCore for unlabeled, long-tailed, noisy normal data.")
 final class FitCommand implements Callable<Integer> {
   @Option(names = "--images", required = true, description = "Folder of normal (defect-free) images.")
   Path images;
@@ -30,6 +34,23 @@ final class FitCommand implements Callable<Integer> {
 
   @Option(names = "--out", required = true, description = "Bank file to write (.twb).")
   Path out;
+
+  @Option(names = "--method", defaultValue = "patchcore",
+      description = "patchcore; softpatch (LOF filter + LOF-weighted distance); tailedcore (TailSampler: tail "
+          + "memory with rotated copies + LOF-filtered head memory, exact coresets). Default: ${DEFAULT-VALUE}.")
+  String method;
+
+  @Option(names = "--tail-augmentation", defaultValue = "rot15flip",
+      description = "tailedcore: copies of tail images: rot15flip (47), rot30flip (23), rotflip (7), none. "
+          + "Default: ${DEFAULT-VALUE}.")
+  String tailAugmentation;
+
+  @Option(names = "--lof-k", defaultValue = "6", description = "softpatch/tailedcore: LOF neighbours. Default: ${DEFAULT-VALUE}.")
+  int lofK;
+
+  @Option(names = "--lof-drop-quantile", defaultValue = "0.85",
+      description = "softpatch/tailedcore: patches with LOF at or above this quantile are dropped. Default: ${DEFAULT-VALUE}.")
+  double lofDropQuantile;
 
   @Option(names = "--coreset", defaultValue = "0.1", description = "Fraction of patches kept. Default: ${DEFAULT-VALUE}.")
   double coreset;
@@ -70,6 +91,9 @@ final class FitCommand implements Callable<Integer> {
     backbone.validate();
     preprocessing.toPreprocessing();
     CoresetMethod.parse(coresetMethod);
+    LongTailFitter.Method fitMethod = LongTailFitter.Method.parse(method);
+    LongTailFitter.Options longTail = new LongTailFitter.Options(TailAugmentation.parse(tailAugmentation), lofK,
+        lofDropQuantile, 128);
     ImageDecoder decoder = new ImageDecoder();
     List<ImageSource> sources = ImageFiles.list(images, recursive).stream()
         .map(p -> ImageSource.file(p, decoder)).toList();
@@ -86,13 +110,24 @@ final class FitCommand implements Callable<Integer> {
       System.err.printf(Locale.ROOT, "fit: %d images (%d held out for calibration), backbone %s on %s, %s, "
               + "patch dim %d%n", sources.size(), parts.get(1).size(), model.id(), extractor.provider(), prep,
           spec.targetDim());
-      BankBuilder.Result r = BankBuilder.build(extractor, knn, options, parts.get(0), parts.get(1), falseAlarmRate,
-          version);
+      BankBuilder.Result r = BankBuilder.build(extractor, knn, options, fitMethod, longTail, parts.get(0),
+          parts.get(1), falseAlarmRate, version);
       r.bank().write(out);
-      System.out.printf(Locale.ROOT, "wrote %s: bank %s, %,d of %,d patches (%s coreset %.3f), dim %d; "
-              + "embedding %.1f s, coreset %.1f s%n", out, version, r.bank().count(), r.patches(),
-          options.method().name().toLowerCase(Locale.ROOT), coreset, r.bank().dim(), r.embedSeconds(),
-          r.coresetSeconds());
+      System.out.printf(Locale.ROOT, "wrote %s: %s bank %s, %,d of %,d patches (coreset %.3f), dim %d; "
+              + "embedding %.1f s, bank %.1f s%n", out, fitMethod.id(), version, r.bank().count(), r.patches(),
+          coreset, r.bank().dim(), r.embedSeconds(), r.coresetSeconds());
+      LongTailFitter.Report lt = r.longTail();
+      if (lt != null && lt.tailSampler() != null) {
+        System.out.printf(Locale.ROOT, "TailSampler: predicted class sizes %s, tail = class size <= %d "
+                + "(elbow %d, 15%% rule %d): %d tail images, %d rotated/flipped copies%n",
+            Arrays.toString(lt.tailSampler().groups()), lt.tailSampler().maxK(), lt.tailSampler().kElbow(),
+            lt.tailSampler().k15(), lt.tailImages(), lt.tailCopies());
+      }
+      if (lt != null) {
+        System.out.printf(Locale.ROOT, "LOF filter: kept %,d of %,d patches; LOF %.1f s, tail copies %.1f s, "
+            + "coresets %.1f s%n", lt.headPatchesKept(), lt.headPatches(), lt.lofSeconds(), lt.tailEmbedSeconds(),
+            lt.coresetSeconds());
+      }
       if (r.calibration() != null) {
         System.out.printf(Locale.ROOT, "calibration on %d held-out images: mean %.4f, std %.4f -> threshold %.4f "
                 + "(false-alarm rate %.3g under a Gaussian fit)%n", r.calibration().count(), r.calibration().mean(),

@@ -76,6 +76,23 @@ class CliTest {
     assertThat(loaded.header().backbone().layers()).containsExactly("feat_a", "feat_b");
     assertThat(loaded.header().preprocessing().resize()).isEqualTo(32);
 
+    // SoftPatch: LOF-filtered, LOF-weighted bank in the same format
+    Path soft = dir.resolve("soft.twb");
+    assertThat(run("fit", "--method", "softpatch", "--images", train.toString(), "--out", soft.toString(),
+        "--backbone", model.toString(), "--layers", "feat_a,feat_b", "--pretrain-dim", "36", "--target-dim", "32",
+        "--resize", "32", "--coreset", "0.2", "--device", "cpu")).as(err.toString()).isZero();
+    MemoryBank softBank = MemoryBank.load(soft);
+    assertThat(softBank.header().method()).isEqualTo("softpatch");
+    assertThat(softBank.weights()).hasSize(softBank.count());
+    // TailedCore needs the pooled last layer, which the tiny CNN lacks: one clear line
+    assertThat(run("fit", "--method", "tailedcore", "--images", train.toString(), "--out", soft.toString(),
+        "--backbone", model.toString(), "--layers", "feat_a,feat_b", "--pretrain-dim", "36", "--target-dim", "32",
+        "--resize", "32", "--device", "cpu")).isEqualTo(2);
+    assertThat(err.toString()).contains("TailedCore needs global embeddings");
+    assertThat(run("fit", "--method", "padim", "--images", train.toString(), "--out", soft.toString(),
+        "--backbone", model.toString())).isEqualTo(2);
+    assertThat(err.toString()).contains("unknown fit method 'padim'");
+
     Path csv = dir.resolve("scores.csv");
     Path maps = dir.resolve("maps");
     int score = run("score", "--bank", bank.toString(), "--images", test.toString(), "--out", csv.toString(),
