@@ -80,31 +80,27 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   /** A read_committed consumer: sees only what committed transactions wrote. */
   public KafkaConsumer<byte[], byte[]> committedConsumer(String group) {
+    return new KafkaConsumer<>(consumerProperties(group, "read_committed"));
+  }
+
+  private Properties consumerProperties(String group, String isolation) {
     Properties p = new Properties();
     p.put("bootstrap.servers", bootstrapServers());
     p.put("group.id", group);
     p.put("auto.offset.reset", "earliest");
-    p.put("isolation.level", "read_committed");
+    p.put("isolation.level", isolation);
     p.put("enable.auto.commit", "false");
     p.put("key.deserializer", ByteArrayDeserializer.class.getName());
     p.put("value.deserializer", ByteArrayDeserializer.class.getName());
     p.put("max.partition.fetch.bytes", Integer.toString(20 * 1024 * 1024));
-    return new KafkaConsumer<>(p);
+    return p;
   }
 
   /** Everything in a topic, aborted transactions included (read_uncommitted), for failure diagnostics. */
   public List<ConsumerRecord<byte[], byte[]>> readAll(String topic, long timeoutMs) {
-    Properties p = new Properties();
-    p.put("bootstrap.servers", bootstrapServers());
-    p.put("group.id", "diagnostics-" + System.nanoTime());
-    p.put("auto.offset.reset", "earliest");
-    p.put("isolation.level", "read_uncommitted");
-    p.put("enable.auto.commit", "false");
-    p.put("key.deserializer", ByteArrayDeserializer.class.getName());
-    p.put("value.deserializer", ByteArrayDeserializer.class.getName());
-    p.put("max.partition.fetch.bytes", Integer.toString(20 * 1024 * 1024));
     List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(consumerProperties("diagnostics-" + System.nanoTime(), "read_uncommitted"))) {
       consumer.subscribe(List.of(topic));
       long end = System.currentTimeMillis() + timeoutMs;
       while (System.currentTimeMillis() < end) {
