@@ -34,8 +34,6 @@ import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,19 +48,8 @@ class FaultToleranceITCase {
   static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
       .setNumberTaskManagers(2).setNumberSlotsPerTaskManager(2).build());
 
-  static EmbeddedKafka kafka;
-
-  @BeforeAll
-  static void startKafka() throws Exception {
-    kafka = EmbeddedKafka.start();
-  }
-
-  @AfterAll
-  static void stopKafka() throws Exception {
-    if (kafka != null) {
-      kafka.close();
-    }
-  }
+  @RegisterExtension
+  static final EmbeddedKafka.PerClass KAFKA = new EmbeddedKafka.PerClass();
 
   /** The real detector, slowed down (so a failure lands mid-stream) and failing once when a marker file is absent. */
   record FlakyDetector(DetectorFactory delegate, long sleepMsPerFrame, int failAfterFrames, String marker)
@@ -130,12 +117,12 @@ class FaultToleranceITCase {
     Setup s0 = new Setup("frames-" + suffix, "alerts-" + suffix, "scores-" + suffix, "dead-" + suffix,
         new TreeSet<>(), new TreeSet<>(), 0, null, new PatchCoreDetectorFactory(model.toString(),
             bankFile.toString(), "cpu", 1, null, false));
-    kafka.createTopics(2, s0.in(), s0.alerts(), s0.scores(), s0.dead());
+    KAFKA.broker().createTopics(2, s0.in(), s0.alerts(), s0.scores(), s0.dead());
     AvroSerdes<CameraFrame> serdes = AvroSerdes.forType(CameraFrame.class);
     ProductLineSimulator.Defect[] defects = ProductLineSimulator.Defect.values();
     List<SimulatedFrame> sims = new ArrayList<>();
     int corrupt = 0;
-    try (KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
+    try (KafkaProducer<byte[], byte[]> producer = KAFKA.broker().producer()) {
       for (int i = 0; i < frames; i++) {
         SimulatedFrame f = line.frame(5000 + i, ProductLineSimulator.Variant.BRUSHED,
             i % 4 == 3 ? defects[(i / 4) % defects.length] : null);
@@ -160,8 +147,8 @@ class FaultToleranceITCase {
       }
     }
     JobConfig config = JobConfig.fromArgs(
-        "--kafka.bootstrap-servers", kafka.bootstrapServers(), "--kafka.bounded", "true",
-        "--kafka.group-id", "ft-" + suffix, "--kafka.transactional-id-prefix", "ft-" + suffix,
+        "--KAFKA.broker().bootstrap-servers", KAFKA.broker().bootstrapServers(), "--KAFKA.broker().bounded", "true",
+        "--KAFKA.broker().group-id", "ft-" + suffix, "--KAFKA.broker().transactional-id-prefix", "ft-" + suffix,
         "--topics.frames", s0.in(), "--topics.alerts", s0.alerts(), "--topics.scores", s0.scores(),
         "--topics.dead-letters", s0.dead(),
         "--detector.backbone", model.toString(), "--detector.bank", bankFile.toString(),
@@ -173,16 +160,16 @@ class FaultToleranceITCase {
   }
 
   static void assertExactlyOnce(Setup s) throws Exception {
-    List<FrameScore> scored = TailwatchJobITCase.decode(kafka.readCommitted(s.scores(), s.frames().size(), 60_000),
+    List<FrameScore> scored = TailwatchJobITCase.decode(KAFKA.broker().readCommitted(s.scores(), s.frames().size(), 60_000),
         FrameScore.class);
     assertThat(scored).extracting(FrameScore::getFrameId).doesNotHaveDuplicates()
         .as(() -> whereDidTheyGo(s, scored)).containsExactlyInAnyOrderElementsOf(s.frames());
-    List<Alert> alerts = TailwatchJobITCase.decode(kafka.readCommitted(s.alerts(), s.expectedAlerts().size(), 30_000),
+    List<Alert> alerts = TailwatchJobITCase.decode(KAFKA.broker().readCommitted(s.alerts(), s.expectedAlerts().size(), 30_000),
         Alert.class);
     assertThat(s.expectedAlerts()).isNotEmpty();
     assertThat(alerts).extracting(Alert::getFrameId).doesNotHaveDuplicates()
         .containsExactlyInAnyOrderElementsOf(s.expectedAlerts());
-    List<DeadLetter> dead = TailwatchJobITCase.decode(kafka.readCommitted(s.dead(), s.corrupt(), 30_000),
+    List<DeadLetter> dead = TailwatchJobITCase.decode(KAFKA.broker().readCommitted(s.dead(), s.corrupt(), 30_000),
         DeadLetter.class);
     assertThat(dead).hasSize(s.corrupt()).extracting(DeadLetter::getOriginOffset).doesNotHaveDuplicates();
   }
@@ -200,14 +187,14 @@ class FaultToleranceITCase {
     Set<String> missing = new TreeSet<>(s.frames());
     scored.forEach(f -> missing.remove(f.getFrameId()));
     StringBuilder sb = new StringBuilder("frames without a committed score: " + missing);
-    for (var r : kafka.readAll(s.scores(), 3_000)) {
+    for (var r : KAFKA.broker().readAll(s.scores(), 3_000)) {
       FrameScore f = AvroSerdes.forType(FrameScore.class).decode(r.value());
       if (missing.contains(f.getFrameId())) {
         sb.append("\n  uncommitted/aborted score ").append(f.getFrameId()).append(" at ").append(r.partition())
             .append('@').append(r.offset());
       }
     }
-    for (var r : kafka.readAll(s.dead(), 3_000)) {
+    for (var r : KAFKA.broker().readAll(s.dead(), 3_000)) {
       DeadLetter d = AvroSerdes.forType(DeadLetter.class).decode(r.value());
       String key = d.getKey() == null ? "" : StandardCharsets.UTF_8.decode(d.getKey().duplicate()).toString();
       if (missing.contains(key)) {
@@ -240,7 +227,7 @@ class FaultToleranceITCase {
     JobClient first = env.executeAsync("before-savepoint");
     int committed = 0;
     long end = System.currentTimeMillis() + 60_000;
-    try (var consumer = kafka.committedConsumer("probe-" + System.nanoTime())) {
+    try (var consumer = KAFKA.broker().committedConsumer("probe-" + System.nanoTime())) {
       consumer.subscribe(List.of(bounded.scores()));
       while (committed < 8 && System.currentTimeMillis() < end) {
         committed += consumer.poll(java.time.Duration.ofMillis(100)).count();
@@ -248,7 +235,7 @@ class FaultToleranceITCase {
     }
     String savepoint = first.stopWithSavepoint(false, dir.resolve("savepoints").toUri().toString(),
         org.apache.flink.core.execution.SavepointFormatType.CANONICAL).get(60, TimeUnit.SECONDS);
-    int before = kafka.readCommitted(bounded.scores(), bounded.frames().size(), 2_000).size();
+    int before = KAFKA.broker().readCommitted(bounded.scores(), bounded.frames().size(), 2_000).size();
     assertThat(before).as("scored before the savepoint").isBetween(8, bounded.frames().size() - 4);
 
     org.apache.flink.configuration.Configuration restore = new org.apache.flink.configuration.Configuration();
@@ -277,7 +264,7 @@ class FaultToleranceITCase {
     // wait until results have been committed, then take a TaskManager away mid-stream
     int committed = 0;
     long end = System.currentTimeMillis() + 60_000;
-    try (var consumer = kafka.committedConsumer("probe-" + System.nanoTime())) {
+    try (var consumer = KAFKA.broker().committedConsumer("probe-" + System.nanoTime())) {
       consumer.subscribe(List.of(s.scores()));
       while (committed < 8 && System.currentTimeMillis() < end) {
         committed += consumer.poll(java.time.Duration.ofMillis(100)).count();

@@ -48,8 +48,6 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,19 +62,8 @@ class TailwatchJobITCase {
   static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
       .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
 
-  static EmbeddedKafka kafka;
-
-  @BeforeAll
-  static void startKafka() throws Exception {
-    kafka = EmbeddedKafka.start();
-  }
-
-  @AfterAll
-  static void stopKafka() throws Exception {
-    if (kafka != null) {
-      kafka.close();
-    }
-  }
+  @RegisterExtension
+  static final EmbeddedKafka.PerClass KAFKA = new EmbeddedKafka.PerClass();
 
   static final Preprocessing P32 = new Preprocessing(32, 0, Preprocessing.IMAGENET_MEAN, Preprocessing.IMAGENET_STD);
 
@@ -100,12 +87,12 @@ class TailwatchJobITCase {
     String alerts = "alerts-" + suffix;
     String scores = "scores-" + suffix;
     String dead = "dead-" + suffix;
-    kafka.createTopics(2, in, alerts, scores, dead);
+    KAFKA.broker().createTopics(2, in, alerts, scores, dead);
     AvroSerdes<CameraFrame> serdes = AvroSerdes.forType(CameraFrame.class);
     Path claimRoot = Files.createDirectories(dir.resolve("claims"));
     Path outside = Files.write(dir.resolve("outside.png"), frames.get(0).png());
     Map<String, DeadLetterReason> corrupt = new HashMap<>();
-    try (KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
+    try (KafkaProducer<byte[], byte[]> producer = KAFKA.broker().producer()) {
       for (int i = 0; i < frames.size(); i++) {
         CameraFrame f = TestFrames.png(frames.get(i));
         if (i == 5) { // a claim-check frame: the payload is a file under the claim-check root
@@ -134,10 +121,10 @@ class TailwatchJobITCase {
     }
 
     JobConfig config = JobConfig.fromArgs(
-        "--kafka.bootstrap-servers", kafka.bootstrapServers(),
-        "--kafka.bounded", "true",
-        "--kafka.group-id", "it-" + suffix,
-        "--kafka.transactional-id-prefix", "it-" + suffix,
+        "--KAFKA.broker().bootstrap-servers", KAFKA.broker().bootstrapServers(),
+        "--KAFKA.broker().bounded", "true",
+        "--KAFKA.broker().group-id", "it-" + suffix,
+        "--KAFKA.broker().transactional-id-prefix", "it-" + suffix,
         "--topics.frames", in, "--topics.alerts", alerts, "--topics.scores", scores,
         "--topics.dead-letters", dead,
         "--detector.backbone", model.toString(), "--detector.bank", bankFile.toString(),
@@ -165,14 +152,14 @@ class TailwatchJobITCase {
       }
     }
 
-    List<FrameScore> scored = decode(kafka.readCommitted(scores, frames.size(), 30_000), FrameScore.class);
+    List<FrameScore> scored = decode(KAFKA.broker().readCommitted(scores, frames.size(), 30_000), FrameScore.class);
     assertThat(scored).extracting(FrameScore::getFrameId).doesNotHaveDuplicates()
         .containsExactlyInAnyOrderElementsOf(expectedScores.keySet());
     for (FrameScore s : scored) {
       assertThat(s.getScore()).as(s.getFrameId()).isCloseTo(expectedScores.get(s.getFrameId()),
           org.assertj.core.api.Assertions.within(1e-3 * (1 + s.getScore())));
     }
-    List<Alert> alerted = decode(kafka.readCommitted(alerts, expectedAlerts.size(), 30_000), Alert.class);
+    List<Alert> alerted = decode(KAFKA.broker().readCommitted(alerts, expectedAlerts.size(), 30_000), Alert.class);
     assertThat(alerted).extracting(Alert::getFrameId).doesNotHaveDuplicates()
         .containsExactlyInAnyOrderElementsOf(expectedAlerts);
     // the detector is real: most defective frames alert, few normal ones do
@@ -185,7 +172,7 @@ class TailwatchJobITCase {
       assertThat(a.getCalibratedScore()).isBetween(0.0, 1.0);
     });
 
-    List<DeadLetter> deadLetters = decode(kafka.readCommitted(dead, corrupt.size(), 30_000), DeadLetter.class);
+    List<DeadLetter> deadLetters = decode(KAFKA.broker().readCommitted(dead, corrupt.size(), 30_000), DeadLetter.class);
     Map<String, DeadLetterReason> byKey = deadLetters.stream().collect(Collectors.toMap(
         d -> StandardCharsets.UTF_8.decode(d.getKey().duplicate()).toString(), DeadLetter::getReasonCode));
     assertThat(byKey).isEqualTo(corrupt);

@@ -297,7 +297,7 @@ public final class GreedyCoreset {
   }
 
   /** Squared L2 distance; four accumulators so the JIT can overlap the adds (it will not vectorise them). */
-  static float dist2(float[] a, int ao, float[] b, int bo, int d) {
+  public static float dist2(float[] a, int ao, float[] b, int bo, int d) {
     float s0 = 0;
     float s1 = 0;
     float s2 = 0;

@@ -1,5 +1,6 @@
 package io.tailwatch.detector.tail;
 
+import io.tailwatch.detector.bank.GreedyCoreset;
 import java.util.stream.IntStream;
 
 /**
@@ -27,27 +28,7 @@ public final class LocalOutlierFactor {
     for (int i = 0; i < n; i++) {
       int a = offset + i * dim;
       for (int j = i + 1; j < n; j++) {
-        int b = offset + j * dim;
-        float s0 = 0;
-        float s1 = 0;
-        float s2 = 0;
-        float s3 = 0;
-        int d = 0;
-        for (; d + 3 < dim; d += 4) {
-          float e0 = data[a + d] - data[b + d];
-          float e1 = data[a + d + 1] - data[b + d + 1];
-          float e2 = data[a + d + 2] - data[b + d + 2];
-          float e3 = data[a + d + 3] - data[b + d + 3];
-          s0 += e0 * e0;
-          s1 += e1 * e1;
-          s2 += e2 * e2;
-          s3 += e3 * e3;
-        }
-        for (; d < dim; d++) {
-          float e = data[a + d] - data[b + d];
-          s0 += e * e;
-        }
-        float v = (float) Math.sqrt((s0 + s1) + (s2 + s3));
+        float v = (float) Math.sqrt(GreedyCoreset.dist2(data, a, data, offset + j * dim, dim));
         dist[i * n + j] = v;
         dist[j * n + i] = v;
       }

@@ -15,6 +15,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * An in-process single-node KRaft Kafka (Kafka's own test kit), for tests and the demo. Transactions work with one
@@ -131,5 +134,30 @@ public final class EmbeddedKafka implements AutoCloseable {
   @Override
   public void close() throws Exception {
     cluster.close();
+  }
+
+  /**
+   * One broker per test class, started before its first test and closed after its last:
+   * {@code @RegisterExtension static final EmbeddedKafka.PerClass KAFKA = new EmbeddedKafka.PerClass();}
+   */
+  public static final class PerClass implements BeforeAllCallback, AfterAllCallback {
+    private EmbeddedKafka broker;
+
+    public EmbeddedKafka broker() {
+      return broker;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+      broker = start();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+      if (broker != null) {
+        broker.close();
+        broker = null;
+      }
+    }
   }
 }
