@@ -147,8 +147,8 @@ class FaultToleranceITCase {
       }
     }
     JobConfig config = JobConfig.fromArgs(
-        "--KAFKA.broker().bootstrap-servers", KAFKA.broker().bootstrapServers(), "--KAFKA.broker().bounded", "true",
-        "--KAFKA.broker().group-id", "ft-" + suffix, "--KAFKA.broker().transactional-id-prefix", "ft-" + suffix,
+        "--kafka.bootstrap-servers", KAFKA.broker().bootstrapServers(), "--kafka.bounded", "true",
+        "--kafka.group-id", "ft-" + suffix, "--kafka.transactional-id-prefix", "ft-" + suffix,
         "--topics.frames", s0.in(), "--topics.alerts", s0.alerts(), "--topics.scores", s0.scores(),
         "--topics.dead-letters", s0.dead(),
         "--detector.backbone", model.toString(), "--detector.bank", bankFile.toString(),

@@ -121,10 +121,10 @@ class TailwatchJobITCase {
     }
 
     JobConfig config = JobConfig.fromArgs(
-        "--KAFKA.broker().bootstrap-servers", KAFKA.broker().bootstrapServers(),
-        "--KAFKA.broker().bounded", "true",
-        "--KAFKA.broker().group-id", "it-" + suffix,
-        "--KAFKA.broker().transactional-id-prefix", "it-" + suffix,
+        "--kafka.bootstrap-servers", KAFKA.broker().bootstrapServers(),
+        "--kafka.bounded", "true",
+        "--kafka.group-id", "it-" + suffix,
+        "--kafka.transactional-id-prefix", "it-" + suffix,
         "--topics.frames", in, "--topics.alerts", alerts, "--topics.scores", scores,
         "--topics.dead-letters", dead,
         "--detector.backbone", model.toString(), "--detector.bank", bankFile.toString(),
