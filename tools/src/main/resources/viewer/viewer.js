@@ -1,0 +1,193 @@
+'use strict';
+// tailwatch live alert viewer: reads /events (server-sent events) and renders alerts and per-line histograms.
+(function () {
+  const MAX_ALERTS = 200;          // cards kept on the page
+  const MAX_SCORES = 1000;         // recent scores kept per line for its histogram
+  const BINS = 30;
+
+  const lines = new Map();         // lineId -> {scores: [], threshold, sources: Set, canvas, caption, card}
+  const alertsBox = document.getElementById('alerts');
+  const histBox = document.getElementById('histograms');
+  const lineFilter = document.getElementById('line-filter');
+  const sourceFilter = document.getElementById('source-filter');
+  const status = document.getElementById('status');
+  let alertCount = 0;
+  let scoreCount = 0;
+  let redraw = new Set();
+
+  function addOption(select, value) {
+    if ([...select.options].some(o => o.value === value)) return;
+    const o = document.createElement('option');
+    o.value = value;
+    o.textContent = value;
+    select.appendChild(o);
+  }
+
+  function line(lineId) {
+    let l = lines.get(lineId);
+    if (!l) {
+      const card = document.createElement('div');
+      card.className = 'histogram';
+      card.dataset.line = lineId;
+      const title = document.createElement('div');
+      title.textContent = lineId;
+      const canvas = document.createElement('canvas');
+      canvas.width = 320;
+      canvas.height = 140;
+      canvas.id = 'hist-' + lineId;
+      const caption = document.createElement('div');
+      caption.className = 'caption';
+      card.append(title, canvas, caption);
+      histBox.appendChild(card);
+      l = {scores: [], frames: [], seen: new Set(), threshold: NaN, canvas, caption, card};
+      lines.set(lineId, l);
+      addOption(lineFilter, lineId);
+      applyFilters();
+    }
+    return l;
+  }
+
+  function drawHistogram(lineId) {
+    const l = lines.get(lineId);
+    const ctx = l.canvas.getContext('2d');
+    const w = l.canvas.width, h = l.canvas.height;
+    ctx.clearRect(0, 0, w, h);
+    if (l.scores.length === 0) return;
+    let lo = Math.min(...l.scores), hi = Math.max(...l.scores);
+    if (!isNaN(l.threshold)) { lo = Math.min(lo, l.threshold); hi = Math.max(hi, l.threshold * 1.05); }
+    if (hi <= lo) hi = lo + 1;
+    const counts = new Array(BINS).fill(0);
+    for (const s of l.scores) counts[Math.min(BINS - 1, Math.floor((s - lo) / (hi - lo) * BINS))]++;
+    const top = Math.max(...counts);
+    const bw = w / BINS;
+    counts.forEach((c, i) => {
+      const binLow = lo + (hi - lo) * i / BINS;
+      ctx.fillStyle = !isNaN(l.threshold) && binLow >= l.threshold ? '#c92a2a' : '#4263eb';
+      const bh = (h - 14) * c / top;
+      ctx.fillRect(i * bw + 1, h - 14 - bh, bw - 2, bh);
+    });
+    ctx.fillStyle = '#555';
+    ctx.font = '10px sans-serif';
+    ctx.fillText(lo.toPrecision(3), 2, h - 2);
+    ctx.fillText(hi.toPrecision(3), w - 40, h - 2);
+    if (!isNaN(l.threshold)) {
+      const x = (l.threshold - lo) / (hi - lo) * w;
+      ctx.strokeStyle = '#e03131';
+      ctx.lineWidth = 2;
+      ctx.setLineDash([4, 3]);
+      ctx.beginPath(); ctx.moveTo(x, 0); ctx.lineTo(x, h - 14); ctx.stroke();
+      ctx.setLineDash([]);
+    }
+    const over = l.scores.filter(s => s >= l.threshold).length;
+    l.caption.textContent = l.scores.length + ' scores · threshold ' +
+        (isNaN(l.threshold) ? '?' : l.threshold.toPrecision(4)) + ' · ' + over + ' above';
+    l.card.dataset.threshold = String(l.threshold);
+    l.card.dataset.count = String(l.scores.length);
+  }
+
+  function onScore(s) {
+    const l = line(s.lineId);
+    if (l.seen.has(s.frameId)) return; // a reconnect replays recent events
+    l.seen.add(s.frameId);
+    l.frames.push(s.frameId);
+    l.scores.push(s.score);
+    if (l.scores.length > MAX_SCORES) { l.scores.shift(); l.seen.delete(l.frames.shift()); }
+    l.threshold = s.threshold;
+    addOption(sourceFilter, s.sourceId);
+    scoreCount++;
+    document.getElementById('score-count').textContent = scoreCount;
+    redraw.add(s.lineId);
+  }
+
+  function onStatistics(s) {
+    const l = line(s.lineId);
+    l.threshold = s.threshold;
+    redraw.add(s.lineId);
+  }
+
+  const seenAlerts = new Set();
+
+  function onAlert(a) {
+    if (seenAlerts.has(a.alertId)) return; // a reconnect replays recent events
+    seenAlerts.add(a.alertId);
+    const none = document.getElementById('no-alerts');
+    if (none) none.remove();
+    const card = document.createElement('div');
+    card.className = 'alert';
+    card.dataset.line = a.lineId;
+    card.dataset.source = a.sourceId;
+    card.dataset.alertId = a.alertId;
+    const frame = document.createElement('div');
+    frame.className = 'frame';
+    if (a.heatmap) {
+      const img = document.createElement('img');
+      img.className = 'heatmap';
+      img.alt = 'heatmap of ' + a.frameId;
+      img.onload = () => {
+        // regions are in frame pixels; the heatmap is rendered at the frame's size
+        for (const r of a.regions) {
+          const box = document.createElement('div');
+          box.className = 'region';
+          box.style.left = (100 * r.x / img.naturalWidth) + '%';
+          box.style.top = (100 * r.y / img.naturalHeight) + '%';
+          box.style.width = (100 * r.width / img.naturalWidth) + '%';
+          box.style.height = (100 * r.height / img.naturalHeight) + '%';
+          box.title = r.area + ' px, max ' + r.maxScore.toPrecision(3);
+          frame.appendChild(box);
+        }
+        card.dataset.heatmapLoaded = img.naturalWidth + 'x' + img.naturalHeight;
+      };
+      img.src = a.heatmap;
+      frame.appendChild(img);
+    }
+    const score = document.createElement('div');
+    score.className = 'score';
+    score.textContent = 'score ' + a.score.toPrecision(4) + ' > ' + a.threshold.toPrecision(4) +
+        '  (p = ' + a.calibratedScore.toPrecision(3) + ')';
+    const meta = document.createElement('div');
+    meta.className = 'meta';
+    meta.textContent = a.lineId + ' / ' + a.sourceId + ' · ' + a.frameId + ' · ' +
+        new Date(a.detectTime).toLocaleTimeString() + ' · ' + a.latencyMs + ' ms · ' +
+        a.regions.length + ' region(s) · bank ' + a.bankVersion;
+    card.append(frame, score, meta);
+    alertsBox.prepend(card);
+    while (alertsBox.children.length > MAX_ALERTS) {
+      seenAlerts.delete(alertsBox.lastElementChild.dataset.alertId);
+      alertsBox.lastElementChild.remove();
+    }
+    line(a.lineId);
+    addOption(sourceFilter, a.sourceId);
+    alertCount++;
+    document.getElementById('alert-count').textContent = alertCount;
+    applyFilter(card);
+  }
+
+  function applyFilter(el) {
+    const lf = lineFilter.value, sf = sourceFilter.value;
+    const hide = (lf && el.dataset.line !== lf) || (sf && el.dataset.source !== undefined && el.dataset.source !== sf);
+    el.classList.toggle('hidden', Boolean(hide));
+  }
+
+  function applyFilters() {
+    document.querySelectorAll('.alert, .histogram').forEach(applyFilter);
+  }
+
+  lineFilter.addEventListener('change', applyFilters);
+  sourceFilter.addEventListener('change', applyFilters);
+
+  function handler(fn) {
+    return ev => {
+      try { fn(JSON.parse(ev.data)); } catch (e) { console.error('bad event', e, ev.data); }
+    };
+  }
+
+  const events = new EventSource('events');
+  events.onopen = () => { status.textContent = 'connected'; status.className = 'status connected'; };
+  events.onerror = () => { status.textContent = 'reconnecting…'; status.className = 'status connecting'; };
+  events.addEventListener('alert', handler(onAlert));
+  events.addEventListener('score', handler(onScore));
+  events.addEventListener('statistics', handler(onStatistics));
+
+  // histograms are redrawn at most a few times a second, however fast scores arrive
+  setInterval(() => { redraw.forEach(drawHistogram); redraw = new Set(); }, 250);
+})();

@@ -1,0 +1,135 @@
+package io.tailwatch.tools.viewer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tailwatch.detector.image.FloatImage;
+import io.tailwatch.detector.scoring.Heatmaps;
+import io.tailwatch.detector.sim.ProductLineSimulator;
+import io.tailwatch.flink.testing.EmbeddedKafka;
+import io.tailwatch.schemas.Alert;
+import io.tailwatch.schemas.AvroSerdes;
+import io.tailwatch.schemas.FrameScore;
+import io.tailwatch.schemas.Modality;
+import io.tailwatch.schemas.Region;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The viewer end to end: alerts and scores produced into the in-process Kafka appear on the page in a real
+ * headless browser, with the heatmap decoded and region boxes drawn; an alert that arrives while the page is open
+ * shows up live; the line filter hides other lines; the histogram shows the threshold. The screenshot is kept in
+ * {@code tools/target/viewer/viewer.png}.
+ */
+class ViewerITCase {
+  private static final int MAP = 32;
+  private static final int FRAME = 96;
+
+  @Test
+  void alertsFromKafkaAppearInTheBrowserWithTheirHeatmap(@TempDir Path tmp) throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+      kafka.createTopics(2, "alerts", "scores");
+      AvroSerdes<Alert> alerts = AvroSerdes.forType(Alert.class);
+      AvroSerdes<FrameScore> scores = AvroSerdes.forType(FrameScore.class);
+      for (int i = 0; i < 60; i++) {
+        String line = i % 3 == 0 ? "line-2" : "line-1";
+        kafka.send("scores", key(line), scores.encode(score("f" + i, line, 1.0 + (i % 10) * 0.1)));
+      }
+      kafka.send("alerts", key("line-1"), alerts.encode(alert("a1", "line-1", "cam-1", 2.5)));
+      kafka.send("alerts", key("line-1"), alerts.encode(alert("a2", "line-1", "cam-2", 3.0)));
+      kafka.send("alerts", key("line-1"), new byte[] {1, 2, 3}); // not an Alert: skipped, counted
+
+      ViewerHub hub = new ViewerHub(200, 2000, 5000);
+      try (ViewerFeed feed = new ViewerFeed(kafka.bootstrapServers(), new Properties(), "alerts", "scores", "",
+              true, hub).start();
+          ViewerServer server = new ViewerServer("127.0.0.1", 0, hub, feed::undecodable, 4).start()) {
+        ChromeDriver browser = HeadlessChromium.start(tmp.resolve("chromium-profile"));
+        try {
+          browser.get("http://127.0.0.1:" + server.port() + "/");
+          WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+          wait.until(d -> d.findElements(By.cssSelector(".alert[data-heatmap-loaded]")).size() == 2);
+          assertThat(browser.findElement(By.id("status")).getText()).isEqualTo("connected");
+
+          // live: an alert produced while the page is open
+          kafka.send("alerts", key("line-2"), alerts.encode(alert("a3", "line-2", "cam-1", 4.0)));
+          wait.until(d -> d.findElements(By.cssSelector(".alert[data-heatmap-loaded]")).size() == 3);
+          WebElement newest = browser.findElements(By.cssSelector(".alert")).get(0);
+          assertThat(newest.getAttribute("data-alert-id")).isEqualTo("a3");
+          assertThat(newest.getAttribute("data-heatmap-loaded")).isEqualTo(FRAME + "x" + FRAME);
+          assertThat(newest.findElements(By.cssSelector(".region"))).hasSize(1);
+          assertThat(newest.getText()).contains("line-2 / cam-1", "score 4.000 > 2.000");
+
+          // histograms: every score of each line, with that line's threshold
+          wait.until(d -> "40".equals(histogram(d, "line-1").getAttribute("data-count")));
+          assertThat(histogram(browser, "line-2").getAttribute("data-count")).isEqualTo("20");
+          assertThat(histogram(browser, "line-1").getAttribute("data-threshold")).isEqualTo("2");
+
+          // filters
+          new Select(browser.findElement(By.id("line-filter"))).selectByValue("line-2");
+          assertThat(visibleAlertIds(browser)).containsExactly("a3");
+          new Select(browser.findElement(By.id("line-filter"))).selectByValue("");
+          new Select(browser.findElement(By.id("source-filter"))).selectByValue("cam-2");
+          assertThat(visibleAlertIds(browser)).containsExactly("a2");
+          new Select(browser.findElement(By.id("source-filter"))).selectByValue("");
+
+          Path shots = Files.createDirectories(Path.of("target", "viewer"));
+          Files.write(shots.resolve("viewer.png"), browser.getScreenshotAs(OutputType.BYTES));
+          assertThat(feed.undecodable()).isEqualTo(1);
+        } finally {
+          browser.quit();
+        }
+      }
+    }
+  }
+
+  private static WebElement histogram(org.openqa.selenium.WebDriver d, String line) {
+    return d.findElement(By.cssSelector(".histogram[data-line='" + line + "']"));
+  }
+
+  private static List<String> visibleAlertIds(ChromeDriver browser) {
+    return browser.findElements(By.cssSelector(".alert")).stream().filter(WebElement::isDisplayed)
+        .map(e -> e.getAttribute("data-alert-id")).toList();
+  }
+
+  private static byte[] key(String line) {
+    return line.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static FrameScore score(String frame, String line, double score) {
+    Instant now = Instant.now();
+    return FrameScore.newBuilder().setFrameId(frame).setLineId(line).setSourceId("cam-1")
+        .setModality(Modality.CAMERA).setCaptureTime(now).setDetectTime(now).setScore(score).setThreshold(2.0)
+        .setAnomalous(score > 2.0).setBankVersion("bank-1").setLatencyMs(5).build();
+  }
+
+  static Alert alert(String id, String line, String source, double score) {
+    float[] map = new float[MAP * MAP];
+    for (int y = 8; y < 16; y++) {
+      for (int x = 12; x < 20; x++) {
+        map[y * MAP + x] = 1f;
+      }
+    }
+    // the heatmap over a simulated frame, as the job renders it (frame 96 px, map 32)
+    FloatImage frame = new ProductLineSimulator(3, FRAME, 0).frame(id.hashCode() & 0xff).toFloatImage();
+    byte[] png = Heatmaps.png(Heatmaps.overlay(frame, map, MAP, 0, 1));
+    Instant now = Instant.now();
+    return Alert.newBuilder().setAlertId(id).setFrameId("frame-" + id).setLineId(line).setSourceId(source)
+        .setModality(Modality.CAMERA).setCaptureTime(now.minusMillis(40)).setDetectTime(now).setScore(score)
+        .setThreshold(2.0).setCalibratedScore(0.001).setModelVersion("mobilenetv2-int8").setBankVersion("bank-1")
+        .setHeatmapPng(ByteBuffer.wrap(png)).setRegions(List.of(new Region(36, 24, 24, 24, 576, 1f)))
+        .setAnomalousPixels(576L).setLatencyMs(40).build();
+  }
+}
