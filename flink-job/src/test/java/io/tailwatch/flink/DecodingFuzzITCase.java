@@ -6,6 +6,7 @@ import io.tailwatch.detector.sim.ProductLineSimulator;
 import io.tailwatch.detector.testing.TinyBackbone;
 import io.tailwatch.flink.config.JobConfig;
 import io.tailwatch.flink.testing.EmbeddedKafka;
+import io.tailwatch.flink.testing.TinyBank;
 import io.tailwatch.flink.testing.TestFrames;
 import io.tailwatch.schemas.AvroSerdes;
 import io.tailwatch.schemas.CameraFrame;
@@ -47,7 +48,7 @@ class DecodingFuzzITCase {
   void theJobSurvivesTenThousandMutatedRecords(@TempDir Path dir) throws Exception {
     Path model = TinyBackbone.write(dir, "tiny.onnx");
     Path bankFile = dir.resolve("bank.twb");
-    TailwatchJobITCase.fitBank(model, bankFile, new ProductLineSimulator(5, 64, 0.0));
+    TinyBank.fit(model, bankFile, new ProductLineSimulator(5, 64, 0.0));
     AvroSerdes<CameraFrame> serdes = AvroSerdes.forType(CameraFrame.class);
     Random r = new Random(2024);
     Map<String, DeadLetterReason> expected = new HashMap<>();

@@ -11,6 +11,7 @@ import io.tailwatch.flink.inference.DetectorFactory;
 import io.tailwatch.flink.inference.FrameDetector;
 import io.tailwatch.flink.inference.PatchCoreDetectorFactory;
 import io.tailwatch.flink.testing.EmbeddedKafka;
+import io.tailwatch.flink.testing.TinyBank;
 import io.tailwatch.flink.testing.TestFrames;
 import io.tailwatch.detector.testing.TinyBackbone;
 import io.tailwatch.schemas.Alert;
@@ -112,7 +113,7 @@ class FaultToleranceITCase {
     Path model = TinyBackbone.write(dir, "tiny.onnx");
     Path bankFile = dir.resolve("bank.twb");
     ProductLineSimulator line = new ProductLineSimulator(5, 64, 0.0);
-    TailwatchJobITCase.fitBank(model, bankFile, line);
+    TinyBank.fit(model, bankFile, line);
     String suffix = Long.toString(System.nanoTime());
     Setup s0 = new Setup("frames-" + suffix, "alerts-" + suffix, "scores-" + suffix, "dead-" + suffix,
         new TreeSet<>(), new TreeSet<>(), 0, null, new PatchCoreDetectorFactory(model.toString(),

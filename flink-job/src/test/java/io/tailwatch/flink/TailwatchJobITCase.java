@@ -2,30 +2,17 @@ package io.tailwatch.flink;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tailwatch.detector.bank.CoresetMethod;
-import io.tailwatch.detector.bank.MemoryBank;
-import io.tailwatch.detector.bank.PatchCoreFitter;
-import io.tailwatch.detector.features.BackboneModel;
-import io.tailwatch.detector.features.FeatureExtractor;
-import io.tailwatch.detector.features.PatchEmbeddingSpec;
 import io.tailwatch.detector.image.FloatImage;
-import io.tailwatch.detector.image.ImageSource;
-import io.tailwatch.detector.image.Preprocessing;
-import io.tailwatch.detector.knn.OnnxKnnScorer;
-import io.tailwatch.detector.onnx.ExecutionProvider;
-import io.tailwatch.detector.scoring.Calibrator;
 import io.tailwatch.detector.scoring.Detection;
-import io.tailwatch.detector.scoring.DetectorOptions;
-import io.tailwatch.detector.scoring.PatchCoreDetector;
 import io.tailwatch.detector.sim.ProductLineSimulator;
 import io.tailwatch.detector.sim.SimulatedFrame;
 import io.tailwatch.detector.testing.TinyBackbone;
-import io.tailwatch.detector.util.Progress;
 import io.tailwatch.flink.config.JobConfig;
 import io.tailwatch.flink.inference.FrameDetector;
 import io.tailwatch.flink.inference.PatchCoreDetectorFactory;
 import io.tailwatch.flink.testing.EmbeddedKafka;
 import io.tailwatch.flink.testing.TestFrames;
+import io.tailwatch.flink.testing.TinyBank;
 import io.tailwatch.schemas.Alert;
 import io.tailwatch.schemas.AvroSerdes;
 import io.tailwatch.schemas.CameraFrame;
@@ -65,7 +52,6 @@ class TailwatchJobITCase {
   @RegisterExtension
   static final EmbeddedKafka.PerClass KAFKA = new EmbeddedKafka.PerClass();
 
-  static final Preprocessing P32 = new Preprocessing(32, 0, Preprocessing.IMAGENET_MEAN, Preprocessing.IMAGENET_STD);
 
   @Test
   void scoresGoodFramesAlertsExactlyOnceAndDeadLettersCorruptRecords(@TempDir Path dir) throws Exception {
@@ -73,7 +59,7 @@ class TailwatchJobITCase {
     Path model = TinyBackbone.write(dir, "tiny.onnx");
     Path bankFile = dir.resolve("bank.twb");
     ProductLineSimulator line = new ProductLineSimulator(5, 64, 0.0);
-    fitBank(model, bankFile, line);
+    TinyBank.fit(model, bankFile, line);
 
     // good frames (every third defective) and corrupt records
     ProductLineSimulator.Defect[] defects = ProductLineSimulator.Defect.values();
@@ -199,25 +185,5 @@ class TailwatchJobITCase {
       out.add(serdes.decode(r.value()));
     }
     return out;
-  }
-
-  static void fitBank(Path modelFile, Path bankFile, ProductLineSimulator line) throws Exception {
-    BackboneModel model = BackboneModel.load(modelFile);
-    PatchEmbeddingSpec spec = new PatchEmbeddingSpec(model.layers(List.of("feat_a", "feat_b")), 3, 36, 32);
-    List<ImageSource> train = new ArrayList<>();
-    List<ImageSource> holdout = new ArrayList<>();
-    for (int i = 0; i < 60; i++) {
-      SimulatedFrame f = line.frame(i, ProductLineSimulator.Variant.BRUSHED, null);
-      (i < 48 ? train : holdout).add(ImageSource.of("n" + i, f.toFloatImage()));
-    }
-    try (FeatureExtractor extractor = FeatureExtractor.open(model, spec, ExecutionProvider.CPU, 1);
-        OnnxKnnScorer knn = OnnxKnnScorer.open(ExecutionProvider.CPU, 1)) {
-      PatchCoreFitter fitter = new PatchCoreFitter(extractor,
-          new PatchCoreFitter.Options(0.25, CoresetMethod.APPROXIMATE, 128, 1, 8, P32));
-      MemoryBank bank = fitter.build(fitter.embed(train, Progress.NONE), "it-bank", Progress.NONE);
-      try (PatchCoreDetector detector = new PatchCoreDetector(extractor, knn, bank, DetectorOptions.DEFAULT)) {
-        Calibrator.calibrate(detector, holdout, 0.01, 8, Progress.NONE).write(bankFile);
-      }
-    }
   }
 }

@@ -73,6 +73,10 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--web-ui-port", defaultValue = "8081", description = "Flink web UI port. Default: ${DEFAULT-VALUE}.")
   int webUiPort;
 
+  @Option(names = "--prometheus-port", description = "Also serve the job's metrics for Prometheus on this port "
+      + "(e.g. 9249, what deploy/prometheus scrapes). Default: off.")
+  Integer prometheusPort;
+
   @Option(names = "--model-dir", description = "Backbone folder (default: $TAILWATCH_MODEL_DIR, else ~/.tailwatch/models; fetched if missing).")
   Path modelDir;
 
@@ -139,6 +143,10 @@ final class DemoCommand implements Callable<Integer> {
           Map.entry(JOB_NAME.key(), "tailwatch demo " + run)));
       Configuration flink = new Configuration();
       flink.set(RestOptions.BIND_PORT, Integer.toString(webUiPort));
+      if (prometheusPort != null) {
+        PrometheusReporting.enable(flink, prometheusPort);
+        System.err.println("demo: Prometheus metrics on http://localhost:" + prometheusPort + "/metrics");
+      }
       env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flink);
       TailwatchJob.build(env, config);
       job = env.executeAsync(config.get(JOB_NAME));

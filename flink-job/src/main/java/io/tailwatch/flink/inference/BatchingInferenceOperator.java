@@ -235,7 +235,7 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
       CameraFrame frame = decodedFrames.get(i).in().frame;
       FrameScore score = Verdicts.score(frame, d, detector, now);
       output.collect(new StreamRecord<>(score));
-      metrics.frameOut(score.getLatencyMs());
+      metrics.frameOut(score);
       if (score.getAnomalous()) {
         output.collect(ALERTS, new StreamRecord<>(Verdicts.alert(frame, images.get(i), d, detector, now, heatmaps)));
         metrics.alert();
@@ -250,6 +250,9 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
     metrics.deadLetter();
   }
 
+  /** Distinct line ids that get their own metric group; senders choose line ids, so their number is capped. */
+  static final int MAX_LINE_GROUPS = 256;
+
   /** The operator's metrics; names are documented in the README. */
   static final class InferenceMetrics {
     private final Counter framesOut;
@@ -259,6 +262,7 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
     private final Histogram inferenceLatency;
     private final Histogram queueWait;
     private final Histogram endToEndLatency;
+    private final LineMetrics lines;
 
     InferenceMetrics(MetricGroup group, FrameDetector detector) {
       framesOut = group.counter("framesOut");
@@ -273,6 +277,10 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
       group.gauge("executionProvider", () -> provider);
       int fellBack = detector.fellBackToCpu() ? 1 : 0;
       group.gauge("cudaFallback", () -> fellBack);
+      // the versions as labels (Prometheus drops string gauges): bank="<version>", model="<version>"
+      group.addGroup("bank", detector.bankVersion()).addGroup("model", detector.modelVersion())
+          .gauge("detectorLoaded", () -> 1);
+      lines = new LineMetrics(group, MAX_LINE_GROUPS);
     }
 
     void queueWait(long ms) {
@@ -284,9 +292,10 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
       inferenceLatency.update(ms);
     }
 
-    void frameOut(long latencyMs) {
+    void frameOut(FrameScore score) {
       framesOut.inc();
-      endToEndLatency.update(latencyMs);
+      endToEndLatency.update(score.getLatencyMs());
+      lines.of(score.getLineId()).frame(score);
     }
 
     void alert() {
