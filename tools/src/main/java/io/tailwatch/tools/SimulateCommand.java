@@ -55,8 +55,15 @@ final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--replay", description = "Send the images of this folder (recursively) instead of simulating.")
   Path replay;
 
+  @Option(names = "--out-dir", description = "Write the simulated frames as PNG files here instead of sending them "
+      + "(normal frames under good/, defective ones under <defect>/, e.g. to fit a bank on), as fast as possible.")
+  Path outDir;
+
   @Override
   public Integer call() throws Exception {
+    if (outDir != null) {
+      return writeFiles();
+    }
     if (!(rate > 0)) {
       throw new IllegalArgumentException("--rate must be positive, was " + rate);
     }
@@ -96,6 +103,29 @@ final class SimulateCommand implements Callable<Integer> {
     double seconds = (System.nanoTime() - start) / 1e9;
     System.out.printf(Locale.ROOT, "sent %d frames%s to %s in %.1f s (%.1f frames/s), run %s%n", total,
         corrupt > 0 ? " and " + corrupt + " corrupt records" : "", topic, seconds, total / seconds, run);
+    return 0;
+  }
+
+  private int writeFiles() throws java.io.IOException {
+    if (replay != null) {
+      throw new IllegalArgumentException("--out-dir writes simulated frames; it does not go with --replay");
+    }
+    if (frames <= 0) {
+      throw new IllegalArgumentException("--out-dir needs --frames > 0, was " + frames);
+    }
+    ProductLineSimulator line = new ProductLineSimulator(seed, size, defectRate);
+    long defective = 0;
+    try (ProgressBar bar = new ProgressBar("simulate")) {
+      for (long i = 0; i < frames; i++) {
+        io.tailwatch.detector.sim.SimulatedFrame f = line.frame(firstIndex + i);
+        String folder = f.defective() ? f.defect().name().toLowerCase(Locale.ROOT) : "good";
+        java.nio.file.Path dir = java.nio.file.Files.createDirectories(outDir.resolve(folder));
+        java.nio.file.Files.write(dir.resolve(String.format(Locale.ROOT, "frame-%08d.png", firstIndex + i)), f.png());
+        defective += f.defective() ? 1 : 0;
+        bar.update(i + 1, frames);
+      }
+    }
+    System.out.printf(Locale.ROOT, "wrote %d frames (%d defective) under %s%n", frames, defective, outDir);
     return 0;
   }
 }

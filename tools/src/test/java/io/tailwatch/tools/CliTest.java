@@ -113,6 +113,31 @@ class CliTest {
   }
 
   @Test
+  void simulateWritesFramesThatFitFits() throws Exception {
+    // what the compose stack's bank-init service does, on the tiny backbone
+    Path out = dir.resolve("sim");
+    assertThat(run("simulate", "--out-dir", out.toString(), "--frames", "30", "--size", "64", "--defect-rate",
+        "0.2", "--first-index", "0")).as(err.toString()).isZero();
+    long good;
+    try (var files = Files.list(out.resolve("good"))) {
+      good = files.count();
+    }
+    long all;
+    try (var files = Files.walk(out)) {
+      all = files.filter(Files::isRegularFile).count();
+    }
+    assertThat(all).isEqualTo(30);
+    assertThat(good).isBetween(15L, 29L);
+    assertThat(run("fit", "--images", out.resolve("good").toString(), "--out", dir.resolve("sim.twb").toString(),
+        "--backbone", model.toString(), "--layers", "feat_a,feat_b", "--pretrain-dim", "36", "--target-dim", "32",
+        "--resize", "32", "--device", "cpu")).as(err.toString()).isZero();
+    assertThat(MemoryBank.load(dir.resolve("sim.twb")).count()).isPositive();
+
+    assertThat(run("simulate", "--out-dir", out.toString(), "--frames", "0")).isEqualTo(2);
+    assertThat(err.toString()).contains("--out-dir needs --frames > 0");
+  }
+
+  @Test
   void userErrorsGetOneClearLineAndExitCode2() throws Exception {
     Path empty = Files.createDirectories(dir.resolve("empty"));
     assertThat(run("fit", "--images", empty.toString(), "--out", dir.resolve("b.twb").toString(),
