@@ -11,6 +11,7 @@ import io.tailwatch.schemas.AvroSerdes;
 import io.tailwatch.schemas.FrameScore;
 import io.tailwatch.schemas.Modality;
 import io.tailwatch.schemas.Region;
+import io.tailwatch.schemas.ScoreStatistics;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,7 +32,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The viewer end to end: alerts and scores produced into the in-process Kafka appear on the page in a real
  * headless browser, with the heatmap decoded and region boxes drawn; an alert that arrives while the page is open
- * shows up live; the line filter hides other lines; the histogram shows the threshold. The screenshot is kept in
+ * shows up live; the line filter hides other lines; the histogram shows the threshold, which a statistics snapshot
+ * moves. The screenshot is kept in
  * {@code tools/target/viewer/viewer.png}.
  */
 class ViewerITCase {
@@ -41,7 +43,7 @@ class ViewerITCase {
   @Test
   void alertsFromKafkaAppearInTheBrowserWithTheirHeatmap(@TempDir Path tmp) throws Exception {
     try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
-      kafka.createTopics(2, "alerts", "scores");
+      kafka.createTopics(2, "alerts", "scores", "statistics");
       AvroSerdes<Alert> alerts = AvroSerdes.forType(Alert.class);
       AvroSerdes<FrameScore> scores = AvroSerdes.forType(FrameScore.class);
       for (int i = 0; i < 60; i++) {
@@ -53,7 +55,7 @@ class ViewerITCase {
       kafka.send("alerts", key("line-1"), new byte[] {1, 2, 3}); // not an Alert: skipped, counted
 
       ViewerHub hub = new ViewerHub(200, 2000, 5000);
-      try (ViewerFeed feed = new ViewerFeed(kafka.bootstrapServers(), new Properties(), "alerts", "scores", "",
+      try (ViewerFeed feed = new ViewerFeed(kafka.bootstrapServers(), new Properties(), "alerts", "scores", "statistics",
               true, hub).start();
           ViewerServer server = new ViewerServer("127.0.0.1", 0, hub, feed::undecodable, 4).start()) {
         ChromeDriver browser = HeadlessChromium.start(tmp.resolve("chromium-profile"));
@@ -76,6 +78,11 @@ class ViewerITCase {
           wait.until(d -> "40".equals(histogram(d, "line-1").getAttribute("data-count")));
           assertThat(histogram(browser, "line-2").getAttribute("data-count")).isEqualTo("20");
           assertThat(histogram(browser, "line-1").getAttribute("data-threshold")).isEqualTo("2");
+
+          // a statistics snapshot moves the line's threshold
+          kafka.send("statistics", key("line-2"), AvroSerdes.forType(ScoreStatistics.class).encode(
+              statistics("line-2", 2.5)));
+          wait.until(d -> "2.5".equals(histogram(d, "line-2").getAttribute("data-threshold")));
 
           // filters
           new Select(browser.findElement(By.id("line-filter"))).selectByValue("line-2");
@@ -106,6 +113,13 @@ class ViewerITCase {
 
   private static byte[] key(String line) {
     return line.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static ScoreStatistics statistics(String line, double threshold) {
+    return ScoreStatistics.newBuilder().setLineId(line).setModality(Modality.CAMERA).setSnapshotTime(Instant.now())
+        .setCount(20).setEffectiveCount(20).setMedian(1.4).setMad(0.2).setP90(1.8).setP99(1.9).setSkewness(0.1)
+        .setWeightMin(0.5).setWeightMax(2).setThreshold(threshold).setAlertRate(0.01).setBankVersion("bank-1")
+        .build();
   }
 
   private static FrameScore score(String frame, String line, double score) {
