@@ -1,207 +1,232 @@
 package io.tailwatch.tools;
 
 import io.tailwatch.detector.bank.CoresetMethod;
-import io.tailwatch.detector.bank.MemoryBank;
 import io.tailwatch.detector.bank.PatchCoreFitter;
+import io.tailwatch.detector.data.MagneticTile;
 import io.tailwatch.detector.features.BackboneModel;
 import io.tailwatch.detector.features.FeatureExtractor;
 import io.tailwatch.detector.features.PatchEmbeddingSpec;
-import io.tailwatch.detector.image.FloatImage;
-import io.tailwatch.detector.image.ImageSource;
 import io.tailwatch.detector.image.Preprocessing;
 import io.tailwatch.detector.knn.OnnxKnnScorer;
-import io.tailwatch.detector.metrics.BinaryScores;
-import io.tailwatch.detector.scoring.Detection;
-import io.tailwatch.detector.scoring.DetectorOptions;
-import io.tailwatch.detector.scoring.PatchCoreDetector;
-import io.tailwatch.detector.sim.ProductLineSimulator;
-import io.tailwatch.detector.sim.ProductLineSimulator.Defect;
-import io.tailwatch.detector.sim.ProductLineSimulator.Variant;
 import io.tailwatch.detector.tail.LongTailFitter;
 import io.tailwatch.detector.tail.TailAugmentation;
+import io.tailwatch.detector.util.Progress;
+import io.tailwatch.detector.util.SharedDirs;
+import io.tailwatch.tools.benchmark.AurocPlot;
+import io.tailwatch.tools.benchmark.LongTailManifest;
+import io.tailwatch.tools.benchmark.LongTailPool;
+import io.tailwatch.tools.benchmark.LongTailReport;
+import io.tailwatch.tools.benchmark.LongTailRun;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
-import java.util.Set;
+import java.util.SortedMap;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
- * {@code benchmark longtail}: PatchCore vs SoftPatch vs TailedCore on a long-tailed, noisy training set built
- * from the simulator's product variants (each variant one class): a step tail keeps K images in 60% of the
- * classes, the rest keep {@code --head} images, and round(noise x n) defective images are added to each head
- * class (ALGORITHMS.md §2 protocol). Test: per class, fresh normal and defective frames. Prints per-class image
- * AUROC per method, their means, and TailSampler's precision/recall of the true tail images.
+ * {@code benchmark build} writes long-tailed noisy benchmark manifests (TailedCore protocol, ALGORITHMS.md §2)
+ * over a pool of classes: the simulator's product variants plus Magnetic Tile; {@code benchmark run} runs
+ * PatchCore, SoftPatch and TailedCore on them and writes markdown tables and AUROC-vs-noise plots.
  */
 @Command(name = "benchmark", mixinStandardHelpOptions = true,
-    description = "Long-tailed noisy benchmark on simulated product variants: PatchCore vs SoftPatch vs TailedCore.")
-final class BenchmarkCommand implements Callable<Integer> {
-  @Option(names = "--tail-k", defaultValue = "4", description = "Images kept per tail class (step tail). Default: ${DEFAULT-VALUE}.")
-  int tailK;
-
-  @Option(names = "--head", defaultValue = "80", description = "Normal images per head class. Default: ${DEFAULT-VALUE}.")
-  int head;
-
-  @Option(names = "--noise", defaultValue = "0.1", description = "Defective images added to head classes, as a ratio. Default: ${DEFAULT-VALUE}.")
-  double noise;
-
-  @Option(names = "--test", defaultValue = "15", description = "Normal and defective test frames per class. Default: ${DEFAULT-VALUE}.")
-  int test;
-
-  @Option(names = "--seeds", split = ",", defaultValue = "1", description = "Seeds (class roles and images). Default: ${DEFAULT-VALUE}.")
-  List<Long> seeds;
-
-  @Option(names = "--size", defaultValue = "128", description = "Simulated frame side. Default: ${DEFAULT-VALUE}.")
-  int size;
-
-  @Option(names = "--tail-augmentation", defaultValue = "rot30flip", description = "TailedCore copies. Default: ${DEFAULT-VALUE}.")
-  String augmentation;
-
-  @Option(names = "--coreset", defaultValue = "0.1")
-  double coreset;
-
-  @Mixin
-  BackboneOptions backbone;
+    description = "Long-tailed noisy benchmark: PatchCore vs SoftPatch vs TailedCore.",
+    subcommands = {BenchmarkCommand.Build.class, BenchmarkCommand.Run.class})
+final class BenchmarkCommand implements Runnable {
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
-  public Integer call() throws Exception {
-    backbone.validate();
-    if (tailK < 1 || head <= tailK || !(noise >= 0 && noise <= 0.4) || test < 2) {
-      throw new IllegalArgumentException("need --tail-k >= 1, --head > --tail-k, --noise in [0, 0.4], --test >= 2");
-    }
-    BackboneModel model = backbone.loadBackbone(null);
-    PatchEmbeddingSpec spec = backbone.spec(model);
-    Preprocessing prep = Preprocessing.DEFAULT;
-    LongTailFitter.Method[] methods = LongTailFitter.Method.values();
-    Variant[] classes = Variant.values();
-    Map<String, double[]> sums = new LinkedHashMap<>();
-    double recallSum = 0;
-    double precisionSum = 0;
-    try (FeatureExtractor extractor = backbone.openExtractor(model, spec);
-        OnnxKnnScorer knn = OnnxKnnScorer.open(backbone.provider(), backbone.threads)) {
-      for (long seed : seeds) {
-        Random random = new Random(seed);
-        List<Variant> order = new ArrayList<>(Arrays.asList(classes));
-        java.util.Collections.shuffle(order, random);
-        int tailClasses = (int) Math.round(0.6 * classes.length);
-        Set<Variant> tails = new HashSet<>(order.subList(0, tailClasses));
-        ProductLineSimulator line = new ProductLineSimulator(seed, size, 0.0);
-        List<ImageSource> train = new ArrayList<>();
-        Set<Integer> trueTail = new HashSet<>();
-        long index = 0;
-        Defect[] defects = Defect.values();
-        for (Variant v : classes) {
-          int n = tails.contains(v) ? tailK : head;
-          for (int i = 0; i < n; i++) {
-            if (tails.contains(v)) {
-              trueTail.add(train.size());
-            }
-            train.add(ImageSource.of(v + "-" + index, line.frame(index++, v, null).toFloatImage()));
-          }
-          if (!tails.contains(v)) {
-            for (int i = 0; i < Math.round(noise * n); i++) {
-              train.add(ImageSource.of(v + "-noise-" + index,
-                  line.frame(index++, v, defects[i % defects.length]).toFloatImage()));
-            }
-          }
-        }
-        System.err.printf(Locale.ROOT, "seed %d: %d training images, tail classes %s (%d images each), "
-            + "head %d + %d noisy%n", seed, train.size(), tails, tailK, head, Math.round(noise * head));
-        PatchCoreFitter fitter = new PatchCoreFitter(extractor, new PatchCoreFitter.Options(coreset,
-            CoresetMethod.APPROXIMATE, 128, seed, 16, prep), knn.nearestCentres());
-        PatchCoreFitter.Embedded embedded;
-        try (ProgressBar bar = new ProgressBar("embed")) {
-          embedded = fitter.embed(train, bar);
-        }
-        Map<Variant, List<FloatImage>> testGood = new LinkedHashMap<>();
-        Map<Variant, List<FloatImage>> testBad = new LinkedHashMap<>();
-        long testIndex = 1_000_000L;
-        for (Variant v : classes) {
-          List<FloatImage> good = new ArrayList<>();
-          List<FloatImage> bad = new ArrayList<>();
-          for (int i = 0; i < test; i++) {
-            good.add(line.frame(testIndex++, v, null).toFloatImage());
-            bad.add(line.frame(testIndex++, v, defects[i % defects.length]).toFloatImage());
-          }
-          testGood.put(v, good);
-          testBad.put(v, bad);
-        }
-        LongTailFitter robust = new LongTailFitter(fitter, new LongTailFitter.Options(
-            TailAugmentation.parse(augmentation), 6, 0.85, 128));
-        for (LongTailFitter.Method m : methods) {
-          long t0 = System.nanoTime();
-          MemoryBank bank;
-          try (ProgressBar bar = new ProgressBar(m.id())) {
-            bank = switch (m) {
-              case PATCHCORE -> fitter.build(embedded, m.id(), bar);
-              case SOFTPATCH -> robust.softPatch(embedded, m.id(), bar).bank();
-              case TAILEDCORE -> {
-                LongTailFitter.Report r = robust.tailedCore(embedded, train, m.id(), bar, bar);
-                int[] found = r.tailSampler().tail();
-                long hit = Arrays.stream(found).filter(trueTail::contains).count();
-                double recall = (double) hit / trueTail.size();
-                double precision = found.length == 0 ? 0 : (double) hit / found.length;
-                recallSum += recall;
-                precisionSum += precision;
-                System.err.printf(Locale.ROOT, "TailSampler: groups %s, maxK %d, %d tail images found, "
-                    + "recall %.3f, precision %.3f%n", Arrays.toString(r.tailSampler().groups()),
-                    r.tailSampler().maxK(), found.length, recall, precision);
-                yield r.bank();
-              }
-            };
-          }
-          double fitSeconds = (System.nanoTime() - t0) / 1e9;
-          try (PatchCoreDetector detector = new PatchCoreDetector(extractor, knn, bank, DetectorOptions.DEFAULT)) {
-            StringBuilder row = new StringBuilder();
-            double mean = 0;
-            for (Variant v : classes) {
-              float[] neg = scores(detector, testGood.get(v));
-              float[] pos = scores(detector, testBad.get(v));
-              double auroc = BinaryScores.of(pos, neg).auroc();
-              mean += auroc / classes.length;
-              sums.computeIfAbsent(m.id() + "/" + v, k -> new double[1])[0] += auroc;
-              row.append(String.format(Locale.ROOT, " %s%s %.4f", v, tails.contains(v) ? "(tail)" : "", auroc));
-            }
-            sums.computeIfAbsent(m.id() + "/mean", k -> new double[1])[0] += mean;
-            System.err.printf(Locale.ROOT, "seed %d %-10s bank %,d, fit %.1f s, mean image AUROC %.4f:%s%n", seed,
-                m.id(), bank.count(), fitSeconds, mean, row);
-          }
-        }
-      }
-    }
-    int s = seeds.size();
-    System.out.printf(Locale.ROOT, "%n| method | mean image AUROC |");
-    for (Variant v : classes) {
-      System.out.printf(Locale.ROOT, " %s |", v.name().toLowerCase(Locale.ROOT));
-    }
-    System.out.printf(Locale.ROOT, "%n|---|---:|%s%n", "---:|".repeat(classes.length));
-    for (LongTailFitter.Method m : methods) {
-      System.out.printf(Locale.ROOT, "| %s | %.4f |", m.id(), sums.get(m.id() + "/mean")[0] / s);
-      for (Variant v : classes) {
-        System.out.printf(Locale.ROOT, " %.4f |", sums.get(m.id() + "/" + v)[0] / s);
-      }
-      System.out.println();
-    }
-    System.out.printf(Locale.ROOT, "%nTailSampler over %d seed(s): recall of true tail images %.3f, precision %.3f%n",
-        s, recallSum / s, precisionSum / s);
-    return 0;
+  public void run() {
+    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "benchmark needs a subcommand: build or run");
   }
 
-  private static float[] scores(PatchCoreDetector detector, List<FloatImage> images) throws Exception {
-    float[] out = new float[images.size()];
-    for (int from = 0; from < images.size(); from += 16) {
-      List<Detection> d = detector.detect(images.subList(from, Math.min(images.size(), from + 16)));
-      for (int i = 0; i < d.size(); i++) {
-        out[from + i] = (float) d.get(i).score();
+  /** Where Magnetic Tile is, or null when it is left out. */
+  static Path magneticTile(Path dataDir, boolean without) throws IOException {
+    if (without) {
+      return null;
+    }
+    Path dir = dataDir != null ? dataDir : SharedDirs.fromEnv(SharedDirs.DATA_DIR).orElseThrow(() ->
+        new IllegalArgumentException("Magnetic Tile is part of the pool: set TAILWATCH_DATA_DIR or --data-dir "
+            + "(or leave it out with --no-magnetic-tile)"));
+    return MagneticTile.resolveRoot(dir);
+  }
+
+  @Command(name = "build", mixinStandardHelpOptions = true,
+      description = "Write one manifest per tail x noise ratio x seed: which images each class contributes.")
+  static final class Build implements Callable<Integer> {
+    @Option(names = "--tail", split = ",", defaultValue = "step-k4,pareto",
+        description = "step-k1, step-k4, pareto. Default: ${DEFAULT-VALUE}.")
+    List<String> tails;
+
+    @Option(names = "--noise", split = ",", defaultValue = "0.1", description = "Noise ratios. Default: ${DEFAULT-VALUE}.")
+    List<Double> noise;
+
+    @Option(names = "--seeds", split = ",", defaultValue = "1,2,3,4,5", description = "Default: ${DEFAULT-VALUE}.")
+    List<Long> seeds;
+
+    @Option(names = "--pool", defaultValue = "100",
+        description = "Normal training images available per class (the head size). Default: ${DEFAULT-VALUE}.")
+    int pool;
+
+    @Option(names = "--test", defaultValue = "15", description = "Normal and defective test images per class. Default: ${DEFAULT-VALUE}.")
+    int test;
+
+    @Option(names = "--size", defaultValue = "128", description = "Simulated frame side. Default: ${DEFAULT-VALUE}.")
+    int size;
+
+    @Option(names = "--simulator-seed", defaultValue = "7")
+    long simulatorSeed;
+
+    @Option(names = "--data-dir", description = "Data folder with Magnetic Tile (default: $TAILWATCH_DATA_DIR).")
+    Path dataDir;
+
+    @Option(names = "--no-magnetic-tile", description = "Simulated classes only.")
+    boolean noMagneticTile;
+
+    @Option(names = "--out", defaultValue = "benchmarks/longtail", description = "Default: ${DEFAULT-VALUE}.")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+      if (pool < 21 || test < 2) {
+        throw new IllegalArgumentException("need --pool > 20 (the pareto tail's noisy classes) and --test >= 2");
+      }
+      LongTailPool classes = new LongTailPool(simulatorSeed, size, pool, magneticTile(dataDir, noMagneticTile));
+      int written = 0;
+      for (String tail : tails) {
+        for (double n : noise) {
+          for (long seed : seeds) {
+            LongTailManifest m = classes.build(tail, n, seed, test);
+            Path file = m.write(out);
+            StringBuilder sizes = new StringBuilder();
+            m.classes().forEach(c -> sizes.append(String.format(Locale.ROOT, " %s=%d%s%s", c.name(),
+                c.train().size(), c.noise().isEmpty() ? "" : "+" + c.noise().size(), c.tail() ? "(tail)" : "")));
+            System.out.printf(Locale.ROOT, "%s:%s%n", file, sizes);
+            written++;
+          }
+        }
+      }
+      System.out.printf(Locale.ROOT, "%d manifests in %s%n", written, out);
+      return 0;
+    }
+  }
+
+  @Command(name = "run", mixinStandardHelpOptions = true,
+      description = "Run PatchCore, SoftPatch and TailedCore on manifests; print and write tables and plots.")
+  static final class Run implements Callable<Integer> {
+    @Parameters(arity = "1..*", paramLabel = "MANIFEST", description = "Manifest files, or folders of them.")
+    List<Path> manifests;
+
+    @Option(names = "--methods", split = ",", defaultValue = "patchcore,softpatch,tailedcore",
+        description = "Default: ${DEFAULT-VALUE}.")
+    List<String> methods;
+
+    @Option(names = "--tail-augmentation", defaultValue = "rot30flip", description = "TailedCore copies. Default: ${DEFAULT-VALUE}.")
+    String augmentation;
+
+    @Option(names = "--coreset", defaultValue = "0.1")
+    double coreset;
+
+    @Option(names = "--data-dir", description = "Data folder with Magnetic Tile (default: $TAILWATCH_DATA_DIR).")
+    Path dataDir;
+
+    @Option(names = "--out", defaultValue = "target/benchmark", description = "results.md and plots. Default: ${DEFAULT-VALUE}.")
+    Path out;
+
+    @Mixin
+    BackboneOptions backbone;
+
+    @Mixin
+    PreprocessingOptions preprocessing;
+
+    @Override
+    public Integer call() throws Exception {
+      backbone.validate();
+      Preprocessing prep = preprocessing.toPreprocessing();
+      List<LongTailFitter.Method> chosen = methods.stream().map(LongTailFitter.Method::parse).toList();
+      List<Path> files = new ArrayList<>();
+      for (Path p : manifests) {
+        if (Files.isDirectory(p)) {
+          try (Stream<Path> s = Files.list(p)) {
+            s.filter(f -> f.toString().endsWith(".json")).sorted().forEach(files::add);
+          }
+        } else {
+          files.add(p);
+        }
+      }
+      if (files.isEmpty()) {
+        throw new IllegalArgumentException("no manifests in " + manifests + " (benchmark build writes them)");
+      }
+      List<LongTailManifest> loaded = new ArrayList<>();
+      for (Path f : files) {
+        loaded.add(LongTailManifest.read(f));
+      }
+      boolean needsMt = loaded.stream().anyMatch(m -> m.classes().stream()
+          .anyMatch(c -> c.name().equals(LongTailPool.MAGNETIC_TILE)));
+      Path mt = needsMt ? magneticTile(dataDir, false) : null;
+      BackboneModel model = backbone.loadBackbone(null);
+      PatchEmbeddingSpec embedding = backbone.spec(model);
+      List<LongTailRun.Result> results = new ArrayList<>();
+      long start = System.nanoTime();
+      try (FeatureExtractor extractor = backbone.openExtractor(model, embedding);
+          OnnxKnnScorer knn = OnnxKnnScorer.open(backbone.provider(), backbone.threads)) {
+        for (LongTailManifest m : loaded) {
+          System.err.printf(Locale.ROOT, "%s: %d training images%n", m.fileName(), m.trainImages());
+          LongTailPool pool = new LongTailPool(m.simulatorSeed(), m.size(), 0, mt);
+          PatchCoreFitter fitter = new PatchCoreFitter(extractor, new PatchCoreFitter.Options(coreset,
+              CoresetMethod.APPROXIMATE, 128, m.seed(), 16, prep), knn.nearestCentres());
+          LongTailFitter longTail = new LongTailFitter(fitter, new LongTailFitter.Options(
+              TailAugmentation.parse(augmentation), 6, 0.85, 128));
+          LongTailRun.Result r = new LongTailRun(pool, fitter, longTail, knn).run(m, chosen, new Bars());
+          results.add(r);
+          for (LongTailRun.MethodResult mr : r.methods()) {
+            System.err.printf(Locale.ROOT, "  %-10s image AUROC %.4f, pixel AUROC %.4f, fit %.1f s, bank %,d%n",
+                mr.method(), mr.meanImageAuroc(), mr.meanPixelAuroc(), mr.fitSeconds(), mr.bankSize());
+          }
+          if (!Double.isNaN(r.tailRecall())) {
+            System.err.printf(Locale.ROOT, "  TailSampler: recall %.3f, precision %.3f%n", r.tailRecall(),
+                r.tailPrecision());
+          }
+        }
+      }
+      String report = LongTailReport.markdown(results, (System.nanoTime() - start) / 1e9);
+      System.out.print(report);
+      Files.createDirectories(out);
+      Files.writeString(out.resolve("results.md"), report);
+      for (Map.Entry<String, Map<String, SortedMap<Double, Double>>> e : LongTailReport.curves(results).entrySet()) {
+        Path png = out.resolve("auroc-vs-noise-" + e.getKey() + ".png");
+        AurocPlot.write(png, "Mean image AUROC, " + e.getKey() + " tail", e.getValue());
+        System.err.println("plot: " + png);
+      }
+      return 0;
+    }
+  }
+
+  /** A progress bar per step, closed when the step is done. */
+  private static final class Bars implements LongTailRun.Bars {
+    private final Map<String, ProgressBar> open = new HashMap<>();
+
+    @Override
+    public Progress bar(String name) {
+      return open.computeIfAbsent(name, ProgressBar::new);
+    }
+
+    @Override
+    public void done(String name) {
+      ProgressBar bar = open.remove(name);
+      if (bar != null) {
+        bar.close();
       }
     }
-    return out;
   }
 }

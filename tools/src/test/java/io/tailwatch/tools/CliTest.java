@@ -138,6 +138,32 @@ class CliTest {
   }
 
   @Test
+  void benchmarkBuildWritesManifestsThatRunReadsIntoTablesAndAPlot() throws Exception {
+    Path manifests = dir.resolve("manifests");
+    assertThat(run("benchmark", "build", "--no-magnetic-tile", "--tail", "step-k1", "--noise", "0.1,0.2",
+        "--seeds", "1", "--pool", "24", "--test", "3", "--size", "64", "--out", manifests.toString()))
+        .as(err.toString()).isZero();
+    try (var files = Files.list(manifests)) {
+      assertThat(files.map(f -> f.getFileName().toString()).sorted().toList())
+          .containsExactly("step-k1-noise0.10-seed01.json", "step-k1-noise0.20-seed01.json");
+    }
+    Path out = dir.resolve("bench");
+    assertThat(run("benchmark", "run", manifests.toString(), "--methods", "patchcore,softpatch",
+        "--backbone", model.toString(), "--layers", "feat_a,feat_b", "--pretrain-dim", "36", "--target-dim", "32",
+        "--resize", "32", "--device", "cpu", "--coreset", "0.2", "--out", out.toString()))
+        .as(err.toString()).isZero();
+    String md = Files.readString(out.resolve("results.md"));
+    assertThat(md).contains("| step-k1 | 0.10 | 1 | patchcore |", "| step-k1 | 0.20 | 1 | softpatch |",
+        "brushed");
+    assertThat(out.resolve("auroc-vs-noise-step-k1.png")).isNotEmptyFile();
+
+    assertThat(run("benchmark", "run", dir.resolve("none").toString())).isEqualTo(2);
+    assertThat(run("benchmark", "build", "--tail", "zipf", "--no-magnetic-tile", "--out", out.toString()))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("tail must be step-k1, step-k4 or pareto");
+  }
+
+  @Test
   void userErrorsGetOneClearLineAndExitCode2() throws Exception {
     Path empty = Files.createDirectories(dir.resolve("empty"));
     assertThat(run("fit", "--images", empty.toString(), "--out", dir.resolve("b.twb").toString(),

@@ -1,0 +1,100 @@
+package io.tailwatch.tools.benchmark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tailwatch.detector.data.MagneticTile;
+import io.tailwatch.detector.image.FloatImage;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LongTailPoolTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void stepManifestOfSimulatedClassesIsReproducibleAndItsImagesLoad() throws Exception {
+    LongTailPool pool = new LongTailPool(7, 64, 30, null);
+    LongTailManifest m = pool.build("step-k4", 0.1, 3, 4);
+    assertThat(m).isEqualTo(pool.build("step-k4", 0.1, 3, 4));
+    assertThat(m.classes()).hasSize(5);
+    assertThat(m.classes().stream().filter(LongTailManifest.ClassEntry::tail)).hasSize(3)
+        .allSatisfy(c -> assertThat(c.train()).hasSize(4));
+    assertThat(m.classes().stream().filter(c -> !c.tail())).allSatisfy(c -> {
+      assertThat(c.train()).hasSize(30);
+      assertThat(c.noise()).hasSize(3);
+    });
+    assertThat(m.trainImages()).isEqualTo(3 * 4 + 2 * 33);
+
+    LongTailManifest.ClassEntry head = m.classes().stream().filter(c -> !c.tail()).findFirst().orElseThrow();
+    FloatImage normal = pool.image(head.train().get(0));
+    assertThat(normal.width()).isEqualTo(64);
+    assertThat(pool.mask(head.train().get(0))).isNull();
+    FloatImage mask = pool.mask(head.noise().get(0));
+    assertThat(mask.gray()).contains(1f);
+    // test images are disjoint from training images
+    assertThat(head.testGood()).doesNotContainAnyElementsOf(head.train());
+
+    Path file = m.write(dir.resolve("manifests"));
+    assertThat(file.getFileName().toString()).isEqualTo("step-k4-noise0.10-seed03.json");
+    assertThat(LongTailManifest.read(file)).isEqualTo(m);
+  }
+
+  @Test
+  void magneticTileJoinsThePoolAsOneRealClass() throws Exception {
+    Path root = fakeMagneticTile(dir.resolve("mt"), 40, 30);
+    LongTailPool pool = new LongTailPool(7, 64, 30, root);
+    LongTailManifest m = pool.build("pareto", 0.1, 1, 3);
+    assertThat(m.classes()).hasSize(6);
+    LongTailManifest.ClassEntry mt = m.classes().stream()
+        .filter(c -> c.name().equals(LongTailPool.MAGNETIC_TILE)).findFirst().orElseThrow();
+    assertThat(mt.testGood()).hasSize(3).allSatisfy(id -> assertThat(id).startsWith("mt:MT_Free/Imgs/"));
+    assertThat(mt.testBad()).hasSize(3).noneSatisfy(id -> assertThat(id).startsWith("mt:MT_Free/"));
+    assertThat(pool.image(mt.testGood().get(0)).width()).isEqualTo(20);
+    assertThat(pool.mask(mt.testGood().get(0))).isNull();
+    assertThat(pool.mask(mt.testBad().get(0)).gray()).contains(1f);
+    assertThat(m.classes().stream().mapToInt(c -> c.train().size()).sorted().toArray())
+        .as("pareto sizes from a pool of 30 per class").containsExactly(5, 5, 5, 5, 10, 30);
+
+    assertThatThrownBy(() -> pool.image("mt:../outside.jpg")).hasMessageContaining("escapes");
+    assertThatThrownBy(() -> new LongTailPool(7, 64, 30, null).image("mt:MT_Free/Imgs/a.jpg"))
+        .hasMessageContaining("TAILWATCH_DATA_DIR");
+    assertThatThrownBy(() -> pool.build("zipf", 0.1, 1, 3)).hasMessageContaining("step-k1, step-k4 or pareto");
+  }
+
+  static Path fakeMagneticTile(Path root, int free, int defectsPerType) throws Exception {
+    write(root.resolve(MagneticTile.FREE).resolve("Imgs"), "free", free, false);
+    for (String d : MagneticTile.DEFECTS) {
+      write(root.resolve(d).resolve("Imgs"), d, defectsPerType, true);
+    }
+    return root;
+  }
+
+  private static void write(Path imgs, String prefix, int n, boolean masks) throws Exception {
+    Files.createDirectories(imgs);
+    for (int i = 0; i < n; i++) {
+      BufferedImage img = new BufferedImage(20, 16, BufferedImage.TYPE_BYTE_GRAY);
+      img.getRaster().setSample(i % 20, i % 16, 0, 200);
+      ImageIO.write(img, "jpg", imgs.resolve(prefix + "_" + i + ".jpg").toFile());
+      if (masks) {
+        BufferedImage mask = new BufferedImage(20, 16, BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 4; y < 8; y++) {
+          for (int x = 4; x < 8; x++) {
+            mask.getRaster().setSample(x, y, 0, 255);
+          }
+        }
+        ImageIO.write(mask, "png", imgs.resolve(prefix + "_" + i + ".png").toFile());
+      }
+    }
+  }
+
+  @Test
+  void markdownReportsMeanAndStdOverSeeds() {
+    assertThat(LongTailReport.meanStd(new double[] {0.9, 1.0})).isEqualTo("0.9500 ± 0.0707");
+    assertThat(LongTailReport.meanStd(new double[] {0.9})).isEqualTo("0.9000");
+  }
+}
