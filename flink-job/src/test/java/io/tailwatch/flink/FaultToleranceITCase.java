@@ -40,8 +40,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Failures mid-stream with checkpointing on: an exception injected into the inference operator, and the loss of a
- * TaskManager. The job recovers by itself from the last checkpoint; a read_committed consumer sees every expected
+ * Failures mid-stream with checkpointing on: an exception injected into the inference operator, the loss of a
+ * TaskManager, a Kafka broker restart. The job recovers by itself from the last checkpoint; a read_committed consumer sees every expected
  * score, alert and dead letter exactly once.
  */
 class FaultToleranceITCase {
@@ -254,6 +254,27 @@ class FaultToleranceITCase {
     } finally {
       second.cancel().get(30, TimeUnit.SECONDS);
     }
+  }
+
+  @Test
+  void survivesABrokerRestartMidStream(@TempDir Path dir) throws Exception {
+    Setup s = produce(dir, 48, 12);
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    TailwatchJob.build(env, s.config(), new FlakyDetector(s.detector(), 60, 0, dir.resolve("unused").toString()));
+    JobClient job = env.executeAsync("broker-restart");
+    int committed = 0;
+    long end = System.currentTimeMillis() + 60_000;
+    try (var consumer = KAFKA.broker().committedConsumer("probe-" + System.nanoTime())) {
+      consumer.subscribe(List.of(s.scores()));
+      while (committed < 8 && System.currentTimeMillis() < end) {
+        committed += consumer.poll(java.time.Duration.ofMillis(100)).count();
+      }
+    }
+    assertThat(committed).as("scores committed before the restart").isBetween(8, s.frames().size() - 8);
+    // the broker goes away under the running source, sinks and open transactions, and comes back
+    KAFKA.broker().restartBroker(java.time.Duration.ofSeconds(3));
+    job.getJobExecutionResult().get(180, TimeUnit.SECONDS);
+    assertExactlyOnce(s);
   }
 
   @Test

@@ -54,6 +54,22 @@ public final class EmbeddedKafka implements AutoCloseable {
     return cluster.bootstrapServers();
   }
 
+  /**
+   * Stops the broker, keeps it down for {@code down}, starts it again on the same port (the test kit keeps its
+   * sockets pre-bound) and waits until it serves. The controller keeps running (combined node).
+   */
+  public void restartBroker(java.time.Duration down) throws Exception {
+    for (var broker : cluster.brokers().values()) {
+      broker.shutdown();
+      broker.awaitShutdown();
+    }
+    Thread.sleep(down.toMillis());
+    for (var broker : cluster.brokers().values()) {
+      broker.startup();
+    }
+    cluster.waitForReadyBrokers();
+  }
+
   public void createTopics(int partitions, String... topics) throws Exception {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers()))) {
       List<NewTopic> list = new ArrayList<>();
