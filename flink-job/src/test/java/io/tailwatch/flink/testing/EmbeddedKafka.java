@@ -13,6 +13,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.test.JaasUtils;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -25,20 +26,73 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class EmbeddedKafka implements AutoCloseable {
   private final KafkaClusterTestKit cluster;
+  /** Security settings every client of this broker needs (empty for the plaintext broker). */
+  private final Properties security;
 
-  private EmbeddedKafka(KafkaClusterTestKit cluster) {
+  private EmbeddedKafka(KafkaClusterTestKit cluster, Properties security) {
     this.cluster = cluster;
+    this.security = security;
   }
 
   public static EmbeddedKafka start() throws Exception {
-    KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+    return new EmbeddedKafka(startCluster(new TestKitNodes.Builder(), Map.of()), new Properties());
+  }
+
+  /**
+   * A broker whose client listener takes SASL/SCRAM-SHA-256 only for {@code user} (PLAIN for the test kit's own
+   * admin, which creates the SCRAM credential). {@code user} is a super user: the test is about authentication
+   * and settings pass-through, not ACLs. {@link #clientSecurity()} holds what a client needs.
+   */
+  public static EmbeddedKafka startWithScram(String user, String password) throws Exception {
+    KafkaClusterTestKit cluster = startCluster(new TestKitNodes.Builder()
+            .setBrokerSecurityProtocol(org.apache.kafka.common.security.auth.SecurityProtocol.SASL_PLAINTEXT),
+        Map.of("sasl.enabled.mechanisms", "PLAIN,SCRAM-SHA-256",
+            "super.users", "User:ANONYMOUS;User:" + JaasUtils.KAFKA_PLAIN_ADMIN + ";User:" + user));
+    Properties plainAdmin = new Properties();
+    plainAdmin.put("bootstrap.servers", cluster.bootstrapServers());
+    plainAdmin.put("security.protocol", "SASL_PLAINTEXT");
+    plainAdmin.put("sasl.mechanism", "PLAIN");
+    plainAdmin.put("sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+        + JaasUtils.KAFKA_PLAIN_ADMIN + "\" password=\"" + JaasUtils.KAFKA_PLAIN_ADMIN_PASSWORD + "\";");
+    try (Admin admin = Admin.create(plainAdmin)) {
+      admin.alterUserScramCredentials(List.of(new org.apache.kafka.clients.admin.UserScramCredentialUpsertion(user,
+          new org.apache.kafka.clients.admin.ScramCredentialInfo(
+              org.apache.kafka.clients.admin.ScramMechanism.SCRAM_SHA_256, 4096), password)))
+          .all().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      cluster.close();
+      throw e;
+    }
+    return new EmbeddedKafka(cluster, scramClient(user, password));
+  }
+
+  /** The client settings for SCRAM-SHA-256 as {@code user}. */
+  public static Properties scramClient(String user, String password) {
+    Properties p = new Properties();
+    p.put("security.protocol", "SASL_PLAINTEXT");
+    p.put("sasl.mechanism", "SCRAM-SHA-256");
+    p.put("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
+        + user + "\" password=\"" + password + "\";");
+    return p;
+  }
+
+  public Properties clientSecurity() {
+    Properties p = new Properties();
+    p.putAll(security);
+    return p;
+  }
+
+  private static KafkaClusterTestKit startCluster(TestKitNodes.Builder nodes, Map<String, String> extra)
+      throws Exception {
+    KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes
         .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
         .setConfigProp("offsets.topic.replication.factor", "1")
         .setConfigProp("transaction.state.log.replication.factor", "1")
         .setConfigProp("transaction.state.log.min.isr", "1")
         .setConfigProp("group.initial.rebalance.delay.ms", "0")
-        .setConfigProp("message.max.bytes", Integer.toString(20 * 1024 * 1024))
-        .build();
+        .setConfigProp("message.max.bytes", Integer.toString(20 * 1024 * 1024));
+    extra.forEach(builder::setConfigProp);
+    KafkaClusterTestKit cluster = builder.build();
     try {
       cluster.format();
       cluster.startup();
@@ -47,7 +101,7 @@ public final class EmbeddedKafka implements AutoCloseable {
       cluster.close();
       throw e;
     }
-    return new EmbeddedKafka(cluster);
+    return cluster;
   }
 
   public String bootstrapServers() {
@@ -71,7 +125,9 @@ public final class EmbeddedKafka implements AutoCloseable {
   }
 
   public void createTopics(int partitions, String... topics) throws Exception {
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers()))) {
+    Properties props = clientSecurity();
+    props.put("bootstrap.servers", bootstrapServers());
+    try (Admin admin = Admin.create(props)) {
       List<NewTopic> list = new ArrayList<>();
       for (String t : topics) {
         list.add(new NewTopic(t, partitions, (short) 1));
@@ -81,7 +137,7 @@ public final class EmbeddedKafka implements AutoCloseable {
   }
 
   public KafkaProducer<byte[], byte[]> producer() {
-    Properties p = new Properties();
+    Properties p = clientSecurity();
     p.put("bootstrap.servers", bootstrapServers());
     p.put("key.serializer", ByteArraySerializer.class.getName());
     p.put("value.serializer", ByteArraySerializer.class.getName());
@@ -103,7 +159,7 @@ public final class EmbeddedKafka implements AutoCloseable {
   }
 
   private Properties consumerProperties(String group, String isolation) {
-    Properties p = new Properties();
+    Properties p = clientSecurity();
     p.put("bootstrap.servers", bootstrapServers());
     p.put("group.id", group);
     p.put("auto.offset.reset", "earliest");
