@@ -175,6 +175,19 @@ class FaultToleranceITCase {
     assertThat(dead).hasSize(s.corrupt()).extracting(DeadLetter::getOriginOffset).doesNotHaveDuplicates();
   }
 
+  /** Waits (at most a minute) until at least {@code n} scores are committed; returns how many were seen. */
+  static int awaitCommittedScores(Setup s, int n) {
+    int committed = 0;
+    long end = System.currentTimeMillis() + 60_000;
+    try (var consumer = KAFKA.broker().committedConsumer("probe-" + System.nanoTime())) {
+      consumer.subscribe(List.of(s.scores()));
+      while (committed < n && System.currentTimeMillis() < end) {
+        committed += consumer.poll(java.time.Duration.ofMillis(100)).count();
+      }
+    }
+    return committed;
+  }
+
   /** For a failed assertion: where the frames without a committed score went (aborted output, dead letters). */
   static String whereDidTheyGo(Setup s, List<FrameScore> scored) {
     try {
@@ -226,14 +239,7 @@ class FaultToleranceITCase {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     TailwatchJob.build(env, config, new FlakyDetector(bounded.detector(), 60, 0, dir.resolve("unused").toString()));
     JobClient first = env.executeAsync("before-savepoint");
-    int committed = 0;
-    long end = System.currentTimeMillis() + 60_000;
-    try (var consumer = KAFKA.broker().committedConsumer("probe-" + System.nanoTime())) {
-      consumer.subscribe(List.of(bounded.scores()));
-      while (committed < 8 && System.currentTimeMillis() < end) {
-        committed += consumer.poll(java.time.Duration.ofMillis(100)).count();
-      }
-    }
+    awaitCommittedScores(bounded, 8);
     String savepoint = first.stopWithSavepoint(false, dir.resolve("savepoints").toUri().toString(),
         org.apache.flink.core.execution.SavepointFormatType.CANONICAL).get(60, TimeUnit.SECONDS);
     int before = KAFKA.broker().readCommitted(bounded.scores(), bounded.frames().size(), 2_000).size();
@@ -262,14 +268,7 @@ class FaultToleranceITCase {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     TailwatchJob.build(env, s.config(), new FlakyDetector(s.detector(), 60, 0, dir.resolve("unused").toString()));
     JobClient job = env.executeAsync("broker-restart");
-    int committed = 0;
-    long end = System.currentTimeMillis() + 60_000;
-    try (var consumer = KAFKA.broker().committedConsumer("probe-" + System.nanoTime())) {
-      consumer.subscribe(List.of(s.scores()));
-      while (committed < 8 && System.currentTimeMillis() < end) {
-        committed += consumer.poll(java.time.Duration.ofMillis(100)).count();
-      }
-    }
+    int committed = awaitCommittedScores(s, 8);
     assertThat(committed).as("scores committed before the restart").isBetween(8, s.frames().size() - 8);
     // the broker goes away under the running source, sinks and open transactions, and comes back
     KAFKA.broker().restartBroker(java.time.Duration.ofSeconds(3));
@@ -284,14 +283,7 @@ class FaultToleranceITCase {
     TailwatchJob.build(env, s.config(), new FlakyDetector(s.detector(), 60, 0, dir.resolve("unused").toString()));
     JobClient job = env.executeAsync("tm-loss");
     // wait until results have been committed, then take a TaskManager away mid-stream
-    int committed = 0;
-    long end = System.currentTimeMillis() + 60_000;
-    try (var consumer = KAFKA.broker().committedConsumer("probe-" + System.nanoTime())) {
-      consumer.subscribe(List.of(s.scores()));
-      while (committed < 8 && System.currentTimeMillis() < end) {
-        committed += consumer.poll(java.time.Duration.ofMillis(100)).count();
-      }
-    }
+    int committed = awaitCommittedScores(s, 8);
     assertThat(committed).as("scores committed before the loss").isBetween(8, s.frames().size() - 8);
     cluster.terminateTaskManager(0).get(30, TimeUnit.SECONDS);
     cluster.startTaskManager(); // a replacement, as a resource manager would bring up
