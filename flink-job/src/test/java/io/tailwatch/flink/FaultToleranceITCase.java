@@ -13,6 +13,7 @@ import io.tailwatch.flink.inference.PatchCoreDetectorFactory;
 import io.tailwatch.flink.testing.EmbeddedKafka;
 import io.tailwatch.flink.testing.TinyBank;
 import io.tailwatch.flink.testing.TestFrames;
+import io.tailwatch.flink.testing.TestJobs;
 import io.tailwatch.detector.testing.TinyBackbone;
 import io.tailwatch.schemas.Alert;
 import io.tailwatch.schemas.AvroSerdes;
@@ -147,14 +148,8 @@ class FaultToleranceITCase {
         }
       }
     }
-    JobConfig config = JobConfig.fromArgs(
-        "--kafka.bootstrap-servers", KAFKA.broker().bootstrapServers(), "--kafka.bounded", "true",
-        "--kafka.group-id", "ft-" + suffix, "--kafka.transactional-id-prefix", "ft-" + suffix,
-        "--topics.frames", s0.in(), "--topics.alerts", s0.alerts(), "--topics.scores", s0.scores(),
-        "--topics.dead-letters", s0.dead(),
-        "--detector.backbone", model.toString(), "--detector.bank", bankFile.toString(),
-        "--detector.device", "cpu", "--detector.threads", "1",
-        "--batch.max-size", "4", "--batch.max-wait", "20 ms", "--checkpoint.interval", "300 ms",
+    JobConfig config = TestJobs.config(KAFKA.broker().bootstrapServers(), "ft-" + suffix, s0.in(), s0.alerts(),
+        s0.scores(), s0.dead(), model, bankFile, "--kafka.bounded", "true", "--batch.max-size", "4", "--batch.max-wait", "20 ms", "--checkpoint.interval", "300 ms",
         "--job.parallelism", "2");
     return new Setup(s0.in(), s0.alerts(), s0.scores(), s0.dead(), s0.expectedAlerts(), s0.frames(), corrupt, config,
         s0.detector());

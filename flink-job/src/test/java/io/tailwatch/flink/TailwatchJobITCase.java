@@ -12,6 +12,7 @@ import io.tailwatch.flink.inference.FrameDetector;
 import io.tailwatch.flink.inference.PatchCoreDetectorFactory;
 import io.tailwatch.flink.testing.EmbeddedKafka;
 import io.tailwatch.flink.testing.TestFrames;
+import io.tailwatch.flink.testing.TestJobs;
 import io.tailwatch.flink.testing.TinyBank;
 import io.tailwatch.schemas.Alert;
 import io.tailwatch.schemas.AvroSerdes;
@@ -106,16 +107,8 @@ class TailwatchJobITCase {
       producer.flush();
     }
 
-    JobConfig config = JobConfig.fromArgs(
-        "--kafka.bootstrap-servers", KAFKA.broker().bootstrapServers(),
-        "--kafka.bounded", "true",
-        "--kafka.group-id", "it-" + suffix,
-        "--kafka.transactional-id-prefix", "it-" + suffix,
-        "--topics.frames", in, "--topics.alerts", alerts, "--topics.scores", scores,
-        "--topics.dead-letters", dead,
-        "--detector.backbone", model.toString(), "--detector.bank", bankFile.toString(),
-        "--detector.device", "cpu", "--detector.threads", "1",
-        "--batch.max-size", "4", "--batch.max-wait", "20 ms",
+    JobConfig config = TestJobs.config(KAFKA.broker().bootstrapServers(), "it-" + suffix, in, alerts, scores, dead,
+        model, bankFile, "--kafka.bounded", "true", "--batch.max-size", "4", "--batch.max-wait", "20 ms",
         "--limits.max-payload-bytes", "10000", "--claim-check.root", claimRoot.toString(),
         "--checkpoint.interval", "500 ms", "--job.parallelism", "2");
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();

@@ -185,8 +185,8 @@ final class BenchmarkCommand implements Runnable {
           LongTailPool pool = new LongTailPool(m.simulatorSeed(), m.size(), 0, mt);
           PatchCoreFitter fitter = new PatchCoreFitter(extractor, new PatchCoreFitter.Options(coreset,
               CoresetMethod.APPROXIMATE, 128, m.seed(), 16, prep), knn.nearestCentres());
-          LongTailFitter longTail = new LongTailFitter(fitter, new LongTailFitter.Options(
-              TailAugmentation.parse(augmentation), 6, 0.85, 128));
+          LongTailFitter longTail = new LongTailFitter(fitter,
+              LongTailFitter.Options.DEFAULT.withAugmentation(TailAugmentation.parse(augmentation)));
           LongTailRun.Result r = new LongTailRun(pool, fitter, longTail, knn).run(m, chosen, new Bars());
           results.add(r);
           for (LongTailRun.MethodResult mr : r.methods()) {

@@ -17,6 +17,9 @@ import picocli.CommandLine.Option;
         + "filters by line and source, per-line score histograms with the current threshold. Reads the alert, "
         + "score and statistics topics (read_committed) and pushes them to the page as server-sent events.")
 final class ViewerCommand implements Callable<Integer> {
+  /** Live events a page may fall behind before it is dropped (its browser reconnects and gets the replay). */
+  static final int MAX_BEHIND = 1000;
+
   @Option(names = "--bootstrap-servers", defaultValue = "localhost:9092", description = "Default: ${DEFAULT-VALUE}.")
   String bootstrapServers;
 
@@ -70,7 +73,7 @@ final class ViewerCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--keep-alerts and --max-pages must be >= 1, --keep-scores >= 0");
     }
     Properties client = KafkaClientProperties.load(kafkaProperties);
-    ViewerHub hub = new ViewerHub(keepAlerts, keepScores, Math.max(1000, keepAlerts + keepScores + 1));
+    ViewerHub hub = new ViewerHub(keepAlerts, keepScores, MAX_BEHIND);
     try (ViewerFeed feed = new ViewerFeed(bootstrapServers, client, alertsTopic, scoresTopic, statisticsTopic,
             mode.equals("earliest"), hub).start();
         ViewerServer server = new ViewerServer(host, port, hub, feed::undecodable, maxPages).start()) {

@@ -10,6 +10,7 @@ import io.tailwatch.flink.TailwatchJob;
 import io.tailwatch.flink.config.JobConfig;
 import io.tailwatch.flink.testing.EmbeddedKafka;
 import io.tailwatch.flink.testing.TestFrames;
+import io.tailwatch.flink.testing.TestJobs;
 import io.tailwatch.flink.testing.TinyBank;
 import io.tailwatch.schemas.AvroSerdes;
 import io.tailwatch.schemas.CameraFrame;
@@ -65,12 +66,8 @@ class PrometheusMetricsITCase {
       try (ServerSocket s = new ServerSocket(0)) {
         port = s.getLocalPort();
       }
-      JobConfig config = JobConfig.fromArgs("--kafka.bootstrap-servers", kafka.bootstrapServers(),
-          "--kafka.group-id", "prom", "--kafka.transactional-id-prefix", "prom",
-          "--topics.frames", "frames", "--topics.alerts", "alerts", "--topics.scores", "scores",
-          "--topics.dead-letters", "dead", "--detector.backbone", model.toString(), "--detector.bank",
-          bank.toString(), "--detector.device", "cpu", "--detector.threads", "1", "--batch.max-size", "4",
-          "--batch.max-wait", "20 ms", "--checkpoint.interval", "300 ms", "--job.parallelism", "1");
+      JobConfig config = TestJobs.config(kafka.bootstrapServers(), "prom", "frames", "alerts", "scores", "dead",
+          model, bank, "--batch.max-size", "4", "--batch.max-wait", "20 ms", "--checkpoint.interval", "300 ms", "--job.parallelism", "1");
       StreamExecutionEnvironment env =
           StreamExecutionEnvironment.createLocalEnvironment(PrometheusReporting.enable(new Configuration(), port));
       TailwatchJob.build(env, config);

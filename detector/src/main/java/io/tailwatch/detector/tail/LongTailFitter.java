@@ -67,6 +67,10 @@ public final class LongTailFitter {
         throw new IllegalArgumentException("--lof-projection-dim must be >= 1, was " + lofProjectionDim);
       }
     }
+
+    public Options withAugmentation(TailAugmentation a) {
+      return new Options(a, lofK, lofDropQuantile, lofProjectionDim);
+    }
   }
 
   /** What a fit did, for the CLI and the benchmark. */

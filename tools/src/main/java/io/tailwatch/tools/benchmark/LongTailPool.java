@@ -28,8 +28,12 @@ public final class LongTailPool {
   public static final String MAGNETIC_TILE = "magnetic-tile";
   private static final long TEST_INDEX_BASE = 1_000_000L;
 
+  /** An image with its ground-truth mask (1 = anomalous; null for a normal image). */
+  public record Sample(FloatImage image, FloatImage mask) {}
+
   private final long simulatorSeed;
   private final int size;
+  private final ProductLineSimulator simulator;
   private final int perSimulatedClass;
   private final Path magneticTileRoot;
   private final ImageDecoder decoder = new ImageDecoder();
@@ -41,6 +45,7 @@ public final class LongTailPool {
   public LongTailPool(long simulatorSeed, int size, int perSimulatedClass, Path magneticTileRoot) {
     this.simulatorSeed = simulatorSeed;
     this.size = size;
+    this.simulator = new ProductLineSimulator(simulatorSeed, size, 0);
     this.perSimulatedClass = perSimulatedClass;
     this.magneticTileRoot = magneticTileRoot;
   }
@@ -123,25 +128,25 @@ public final class LongTailPool {
     return read(mtPath(id));
   }
 
-  /** Its ground-truth mask (1 = anomalous), or null for a normal image. */
-  public FloatImage mask(String id) throws IOException {
+  /** The image an id names with its mask, each read (or rendered) once. */
+  public Sample load(String id) throws IOException {
     if (id.startsWith("sim:")) {
       SimulatedFrame f = simulated(id);
       if (!f.defective()) {
-        return null;
+        return new Sample(f.toFloatImage(), null);
       }
       float[] m = new float[f.mask().length];
       for (int i = 0; i < m.length; i++) {
         m[i] = f.mask()[i] != 0 ? 1f : 0f;
       }
-      return new FloatImage(f.width(), f.height(), 1, m);
+      return new Sample(f.toFloatImage(), new FloatImage(f.width(), f.height(), 1, m));
     }
     Path jpg = mtPath(id);
     if (jpg.getParent().getParent().getFileName().toString().equals(MagneticTile.FREE)) {
-      return null;
+      return new Sample(read(jpg), null);
     }
     String name = jpg.getFileName().toString();
-    return read(jpg.resolveSibling(name.substring(0, name.length() - 4) + ".png"));
+    return new Sample(read(jpg), read(jpg.resolveSibling(name.substring(0, name.length() - 4) + ".png")));
   }
 
   private SimulatedFrame simulated(String id) {
@@ -151,7 +156,7 @@ public final class LongTailPool {
     }
     Variant v = Variant.valueOf(parts[1]);
     Defect d = parts.length == 4 ? Defect.valueOf(parts[3]) : null;
-    return new ProductLineSimulator(simulatorSeed, size, 0).frame(Long.parseLong(parts[2]), v, d);
+    return simulator.frame(Long.parseLong(parts[2]), v, d);
   }
 
   private Path mtPath(String id) throws IOException {

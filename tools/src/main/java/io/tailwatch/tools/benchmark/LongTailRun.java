@@ -79,6 +79,10 @@ public final class LongTailRun {
     }
     PatchCoreFitter.Embedded embedded = fitter.embed(train, bars.bar("embed"));
     bars.done("embed");
+    Map<String, TestSet> tests = new LinkedHashMap<>();
+    for (LongTailManifest.ClassEntry c : m.classes()) {
+      tests.put(c.name(), new TestSet(load(c.testGood()), load(c.testBad())));
+    }
     List<MethodResult> results = new ArrayList<>();
     double recall = Double.NaN;
     double precision = Double.NaN;
@@ -101,51 +105,63 @@ public final class LongTailRun {
       };
       double fit = (System.nanoTime() - t0) / 1e9;
       bars.done(method.id());
-      results.add(score(m, method.id(), bank, fit, bars));
+      results.add(score(tests, method.id(), bank, fit, bars));
     }
     return new Result(m, results, recall, precision, groups);
   }
 
-  private MethodResult score(LongTailManifest m, String method, MemoryBank bank, double fitSeconds, Bars bars)
-      throws Exception {
+  /** A class's test images (normal, defective) with their ground truth in the detector's geometry. */
+  private record TestSet(Labelled good, Labelled bad) {
+    int size() {
+      return good.images().size() + bad.images().size();
+    }
+  }
+
+  private record Labelled(List<FloatImage> images, List<boolean[]> truth) {}
+
+  private Labelled load(List<String> ids) throws IOException {
+    int s = fitter.options().preprocessing().inputSize();
+    List<FloatImage> images = new ArrayList<>();
+    List<boolean[]> truth = new ArrayList<>();
+    for (String id : ids) {
+      LongTailPool.Sample sample = pool.load(id);
+      images.add(sample.image());
+      truth.add(sample.mask() == null ? new boolean[s * s]
+          : PatchCoreEvaluation.maskInGeometry(sample.mask(), fitter.options().preprocessing()));
+    }
+    return new Labelled(images, truth);
+  }
+
+  private MethodResult score(Map<String, TestSet> tests, String method, MemoryBank bank, double fitSeconds,
+      Bars bars) throws Exception {
     Map<String, Double> image = new LinkedHashMap<>();
     Map<String, Double> pixel = new LinkedHashMap<>();
-    int s = fitter.options().preprocessing().inputSize();
-    int total = m.classes().stream().mapToInt(c -> c.testGood().size() + c.testBad().size()).sum();
+    int total = tests.values().stream().mapToInt(TestSet::size).sum();
     Progress bar = bars.bar("score " + method);
     int done = 0;
     try (PatchCoreDetector detector = new PatchCoreDetector(fitter.extractor(), knn, bank, DetectorOptions.DEFAULT)) {
-      for (LongTailManifest.ClassEntry c : m.classes()) {
+      for (Map.Entry<String, TestSet> e : tests.entrySet()) {
         PixelMetrics pixels = new PixelMetrics();
-        float[] good = scores(detector, c.testGood(), pixels, s);
-        done += good.length;
+        float[] good = scores(detector, e.getValue().good(), pixels);
+        float[] bad = scores(detector, e.getValue().bad(), pixels);
+        done += e.getValue().size();
         bar.update(done, total);
-        float[] bad = scores(detector, c.testBad(), pixels, s);
-        done += bad.length;
-        bar.update(done, total);
-        image.put(c.name(), BinaryScores.of(bad, good).auroc());
-        pixel.put(c.name(), pixels.scores().auroc());
+        image.put(e.getKey(), BinaryScores.of(bad, good).auroc());
+        pixel.put(e.getKey(), pixels.scores().auroc());
       }
     }
     bars.done("score " + method);
     return new MethodResult(method, image, pixel, fitSeconds, bank.count());
   }
 
-  private float[] scores(PatchCoreDetector detector, List<String> ids, PixelMetrics pixels, int s) throws Exception {
-    float[] out = new float[ids.size()];
-    for (int from = 0; from < ids.size(); from += 16) {
-      List<String> batch = ids.subList(from, Math.min(ids.size(), from + 16));
-      List<FloatImage> images = new ArrayList<>();
-      for (String id : batch) {
-        images.add(pool.image(id));
-      }
-      List<Detection> d = detector.detect(images);
+  private static float[] scores(PatchCoreDetector detector, Labelled set, PixelMetrics pixels) throws Exception {
+    List<FloatImage> images = set.images();
+    float[] out = new float[images.size()];
+    for (int from = 0; from < images.size(); from += 16) {
+      List<Detection> d = detector.detect(images.subList(from, Math.min(images.size(), from + 16)));
       for (int i = 0; i < d.size(); i++) {
         out[from + i] = (float) d.get(i).score();
-        FloatImage mask = pool.mask(batch.get(i));
-        boolean[] truth = mask == null ? new boolean[s * s]
-            : PatchCoreEvaluation.maskInGeometry(mask, fitter.options().preprocessing());
-        pixels.add(d.get(i).map(), truth);
+        pixels.add(d.get(i).map(), set.truth().get(from + i));
       }
     }
     return out;

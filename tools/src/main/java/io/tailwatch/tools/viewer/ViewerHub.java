@@ -38,9 +38,10 @@ public final class ViewerHub {
   public void publish(String name, String json) {
     Event e = new Event(name, json);
     synchronized (this) {
-      Deque<Event> keep = name.equals(ViewerEvents.ALERT) ? recentAlerts : recentOther;
+      boolean alert = name.equals(ViewerEvents.ALERT);
+      Deque<Event> keep = alert ? recentAlerts : recentOther;
       keep.addLast(e);
-      int cap = name.equals(ViewerEvents.ALERT) ? keepAlerts : keepScores;
+      int cap = alert ? keepAlerts : keepScores;
       while (keep.size() > cap) {
         keep.removeFirst();
       }
@@ -57,7 +58,8 @@ public final class ViewerHub {
   public synchronized Subscription subscribe() {
     List<Event> replay = new ArrayList<>(recentOther);
     replay.addAll(recentAlerts);
-    Subscription s = new Subscription(new ArrayBlockingQueue<>(Math.max(clientQueue, replay.size() + 1)));
+    // room for the replay plus clientQueue live events: a page is dropped only when it falls that far behind
+    Subscription s = new Subscription(new ArrayBlockingQueue<>(replay.size() + clientQueue));
     s.queue.addAll(replay);
     subscriptions.add(s);
     return s;

@@ -21,6 +21,7 @@ public final class ViewerServer implements AutoCloseable {
       "/", "index.html", "/index.html", "index.html", "/viewer.js", "viewer.js", "/viewer.css", "viewer.css");
   private static final long KEEP_ALIVE_MS = 15_000;
 
+  private final Map<String, byte[]> pages = new java.util.HashMap<>();
   private final HttpServer http;
   private final ExecutorService threads;
   private final ViewerHub hub;
@@ -34,6 +35,14 @@ public final class ViewerServer implements AutoCloseable {
       throws IOException {
     this.hub = hub;
     this.undecodable = undecodable;
+    for (String file : STATIC.values()) { // read once; a jar without them fails here, not on a request
+      try (InputStream in = ViewerServer.class.getResourceAsStream("/viewer/" + file)) {
+        if (in == null) {
+          throw new IOException("viewer resource missing from the jar: " + file);
+        }
+        pages.put(file, in.readAllBytes());
+      }
+    }
     http = HttpServer.create(new InetSocketAddress(host, port), 0);
     threads = Executors.newFixedThreadPool(maxPages + 4, r -> {
       Thread t = new Thread(r, "viewer-http");
@@ -70,13 +79,7 @@ public final class ViewerServer implements AutoCloseable {
       send(exchange, 404, "text/plain", "not found".getBytes(StandardCharsets.UTF_8));
       return;
     }
-    byte[] body;
-    try (InputStream in = ViewerServer.class.getResourceAsStream("/viewer/" + file)) {
-      if (in == null) {
-        throw new IOException("viewer resource missing from the jar: " + file);
-      }
-      body = in.readAllBytes();
-    }
+    byte[] body = pages.get(file);
     String type = file.endsWith(".js") ? "text/javascript" : file.endsWith(".css") ? "text/css" : "text/html";
     send(exchange, 200, type + "; charset=utf-8", body);
   }

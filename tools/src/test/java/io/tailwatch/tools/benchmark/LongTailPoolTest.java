@@ -33,8 +33,8 @@ class LongTailPoolTest {
     LongTailManifest.ClassEntry head = m.classes().stream().filter(c -> !c.tail()).findFirst().orElseThrow();
     FloatImage normal = pool.image(head.train().get(0));
     assertThat(normal.width()).isEqualTo(64);
-    assertThat(pool.mask(head.train().get(0))).isNull();
-    FloatImage mask = pool.mask(head.noise().get(0));
+    assertThat(pool.load(head.train().get(0)).mask()).isNull();
+    FloatImage mask = pool.load(head.noise().get(0)).mask();
     assertThat(mask.gray()).contains(1f);
     // test images are disjoint from training images
     assertThat(head.testGood()).doesNotContainAnyElementsOf(head.train());
@@ -55,8 +55,8 @@ class LongTailPoolTest {
     assertThat(mt.testGood()).hasSize(3).allSatisfy(id -> assertThat(id).startsWith("mt:MT_Free/Imgs/"));
     assertThat(mt.testBad()).hasSize(3).noneSatisfy(id -> assertThat(id).startsWith("mt:MT_Free/"));
     assertThat(pool.image(mt.testGood().get(0)).width()).isEqualTo(20);
-    assertThat(pool.mask(mt.testGood().get(0))).isNull();
-    assertThat(pool.mask(mt.testBad().get(0)).gray()).contains(1f);
+    assertThat(pool.load(mt.testGood().get(0)).mask()).isNull();
+    assertThat(pool.load(mt.testBad().get(0)).mask().gray()).contains(1f);
     assertThat(m.classes().stream().mapToInt(c -> c.train().size()).sorted().toArray())
         .as("pareto sizes from a pool of 30 per class").containsExactly(5, 5, 5, 5, 10, 30);
 
