@@ -105,7 +105,8 @@ public final class PatchCoreDetector implements AutoCloseable {
             nn.indices()[i * positions + arg], options.reweightNeighbours());
       }
       float[] map = AnomalyMaps.fromPatchScores(patchScores, f.gridHeight(), f.gridWidth(), s, options.mapSigma());
-      out[i] = new Detection(score, patchScores, f.gridHeight(), f.gridWidth(), map, s);
+      out[i] = new Detection(score, patchScores, f.gridHeight(), f.gridWidth(), map, s, f.patches(), f.offset(i),
+          f.dim());
     });
     return new ArrayList<>(List.of(out));
   }

@@ -1,0 +1,71 @@
+package io.tailwatch.detector.online;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tailwatch.detector.bank.BankHeader;
+import io.tailwatch.detector.bank.MemoryBank;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BankMergerTest {
+  private static MemoryBank bank(float... xy) {
+    BankHeader h = new BankHeader(BankHeader.FORMAT_VERSION, "v1", 2, 0, null,
+        new BankHeader.Backbone("b", "b", "sha", List.of("l"), 2, 2, 1, 1, 1), null, Instant.EPOCH, "patchcore",
+        Map.of(), Map.of("mean", 1.0, "std", 0.5, "threshold", 2.0));
+    return MemoryBank.of(h, xy, xy.length / 2);
+  }
+
+  private static float d2(float[] c, int i, float x, float y) {
+    float dx = c[2 * i] - x;
+    float dy = c[2 * i + 1] - y;
+    return dx * dx + dy * dy;
+  }
+
+  @Test
+  void addsTheLeastCoveredCandidatesFirstAndKeepsTheBank(@TempDir Path dir) throws Exception {
+    MemoryBank bank = bank(0, 0, 1, 0, 0, 1);
+    // two candidates next to the bank, a far cluster of three around (10, 10), one at (-10, 0)
+    float[] c = {0.1f, 0, 0, 0.9f, 10, 10, 10.2f, 10, 10, 10.2f, -10, 0};
+    float[] d = new float[6];
+    for (int i = 0; i < 6; i++) {
+      d[i] = Math.min(d2(c, i, 0, 0), Math.min(d2(c, i, 1, 0), d2(c, i, 0, 1)));
+    }
+    BankMerger.Result r = BankMerger.merge(bank, c, d, 6, 2, 100, "v2", Map.of("weighting", "gaussian"), 1);
+    assertThat(r.added()).isEqualTo(2);
+    assertThat(r.capped()).isFalse();
+    MemoryBank merged = r.bank();
+    assertThat(merged.count()).isEqualTo(5);
+    float[] v = new float[2];
+    merged.vector(3, v, 0);
+    assertThat(v).containsExactly(10.2f, 10f); // farthest from the bank
+    merged.vector(4, v, 0);
+    assertThat(v).containsExactly(-10f, 0f); // then the farthest from bank + first pick, not its neighbours
+    merged.vector(0, v, 0);
+    assertThat(v).containsExactly(0f, 0f);
+    assertThat(merged.header().bankVersion()).isEqualTo("v2");
+    assertThat(merged.header().method()).isEqualTo("online-update");
+    assertThat(merged.header().params()).containsEntry("parent", "v1").containsEntry("added", 2)
+        .containsEntry("weighting", "gaussian");
+    assertThat(merged.header().calibration()).isEqualTo(bank.header().calibration());
+    Path file = dir.resolve("v2.twb");
+    merged.write(file);
+    assertThat(MemoryBank.load(file).header().bodySha256()).isEqualTo(merged.header().bodySha256());
+  }
+
+  @Test
+  void coveredCandidatesAddNothingAndTheCapHolds() {
+    MemoryBank bank = bank(0, 0, 1, 0, 0, 1, 1, 1);
+    float[] same = {0, 0, 1, 1};
+    BankMerger.Result none = BankMerger.merge(bank, same, new float[] {0, 0}, 2, 10, 100, "v2", null, 1);
+    assertThat(none.added()).isZero();
+    assertThat(none.bank().count()).isEqualTo(4);
+    float[] far = {5, 5, 6, 6, 7, 7};
+    BankMerger.Result capped = BankMerger.merge(bank, far, new float[] {32, 50, 72}, 3, 3, 5, "v3", null, 1);
+    assertThat(capped.capped()).isTrue();
+    assertThat(capped.bank().count()).isEqualTo(5);
+  }
+}
