@@ -15,6 +15,15 @@ import io.tailwatch.flink.sink.AvroRecordSerializer;
 import io.tailwatch.schemas.Alert;
 import io.tailwatch.schemas.DeadLetter;
 import io.tailwatch.schemas.FrameScore;
+import io.tailwatch.schemas.BankUpdate;
+import io.tailwatch.schemas.ScoreStatistics;
+import io.tailwatch.flink.adapt.BankUpdateBuilder;
+import io.tailwatch.flink.adapt.ScopeKey;
+import io.tailwatch.flink.ingest.BankUpdateDeserializer;
+import java.time.Duration;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import java.util.Locale;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -32,8 +41,10 @@ import org.apache.flink.util.function.SerializableFunction;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
- * The streaming job. Only wiring: frames topic -> validation (dead letters) -> batching inference -> alerts,
- * scores and dead-letter topics, all exactly once. Run: {@code flink run tailwatch-flink-job.jar --config FILE}.
+ * The streaming job. Only wiring: frames topic -> validation (dead letters) -> keyed by line -> batching
+ * inference (online statistics and thresholds; bank swaps from the control topic) -> alerts, scores, statistics and
+ * dead-letter topics, all exactly once; with bank updates, the candidates go to the bank builder, whose
+ * announcements go to the control topic and from there back to every scoring subtask. Run: {@code flink run tailwatch-flink-job.jar --config FILE}.
  */
 public final class TailwatchJob {
   /** Operator uids: stable across versions so savepoints keep mapping onto the same operators. */
@@ -43,6 +54,10 @@ public final class TailwatchJob {
   public static final String UID_ALERTS_SINK = "tailwatch-alerts-sink";
   public static final String UID_SCORES_SINK = "tailwatch-scores-sink";
   public static final String UID_DEAD_LETTERS_SINK = "tailwatch-dead-letters-sink";
+  public static final String UID_CONTROL_SOURCE = "tailwatch-control-source";
+  public static final String UID_BANK_BUILDER = "tailwatch-bank-builder";
+  public static final String UID_CONTROL_SINK = "tailwatch-control-sink";
+  public static final String UID_STATISTICS_SINK = "tailwatch-statistics-sink";
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TailwatchJob.class);
 
@@ -92,10 +107,33 @@ public final class TailwatchJob {
     SingleOutputStreamOperator<Ingested> frames = ingested.process(new IngestRouter())
         .name("validate + route dead letters").uid(UID_ROUTER);
 
-    SingleOutputStreamOperator<FrameScore> scored = frames
-        .transform("batching inference", TypeInformation.of(FrameScore.class), new BatchingInferenceOperator(
-            detector, limits, config.get(BATCH_MAX_SIZE), config.get(BATCH_MAX_WAIT).toMillis(),
-            config.get(HEATMAPS)))
+    // keyed by line x modality: each scope's online statistics live in keyed state of the scoring operator
+    KeyedStream<Ingested, String> byScope = frames.keyBy(new ScopeKey());
+    BatchingInferenceOperator inference = new BatchingInferenceOperator(detector, limits,
+        config.get(BATCH_MAX_SIZE), config.get(BATCH_MAX_WAIT).toMillis(), config.get(HEATMAPS),
+        config.adaptation());
+    DataStream<BankUpdate> control = null;
+    if (config.controlTopic() != null) {
+      KafkaSourceBuilder<BankUpdate> controlSource = KafkaSource.<BankUpdate>builder()
+          .setProperties(client)
+          .setBootstrapServers(config.get(BOOTSTRAP_SERVERS))
+          .setTopics(config.controlTopic())
+          .setGroupId(config.get(GROUP_ID) + "-control")
+          // a new job starts from the configured bank; announcements made before it are not replayed
+          .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.LATEST))
+          .setDeserializer(new BankUpdateDeserializer())
+          .setProperty("isolation.level", "read_committed");
+      if (config.get(BOUNDED)) {
+        controlSource.setBounded(OffsetsInitializer.latest());
+      }
+      control = env.fromSource(controlSource.build(), WatermarkStrategy.noWatermarks(),
+          "control: " + config.controlTopic()).uid(UID_CONTROL_SOURCE).setParallelism(1);
+    }
+    SingleOutputStreamOperator<FrameScore> scored = (control == null
+        ? byScope.transform("batching inference", TypeInformation.of(FrameScore.class),
+            (OneInputStreamOperator<Ingested, FrameScore>) inference)
+        : byScope.connect(control.broadcast()).transform("batching inference", TypeInformation.of(FrameScore.class),
+            (TwoInputStreamOperator<Ingested, BankUpdate, FrameScore>) inference))
         .uid(UID_INFERENCE);
 
     String prefix = config.get(TRANSACTIONAL_ID_PREFIX);
@@ -107,6 +145,25 @@ public final class TailwatchJob {
       scored.sinkTo(sink(config, client, FrameScore.class, config.scoresTopic(), FrameScore::getLineId,
           prefix + "-scores"))
           .name("scores: " + config.scoresTopic()).uid(UID_SCORES_SINK);
+    }
+    if (config.statisticsTopic() != null) {
+      scored.getSideOutput(BatchingInferenceOperator.STATISTICS)
+          .sinkTo(sink(config, client, ScoreStatistics.class, config.statisticsTopic(), ScoreStatistics::getLineId,
+              prefix + "-statistics"))
+          .name("statistics: " + config.statisticsTopic()).uid(UID_STATISTICS_SINK);
+    }
+    if (config.get(BANK_UPDATE_ENABLED)) {
+      Duration interval = config.get(BANK_UPDATE_INTERVAL);
+      scored.getSideOutput(BatchingInferenceOperator.CANDIDATES).global()
+          .connect(control.broadcast())
+          .transform("bank builder", TypeInformation.of(BankUpdate.class), new BankUpdateBuilder(config.get(BANK),
+              config.get(BANK_UPDATE_DIR), config.get(BANK_UPDATE_SAMPLE), config.get(BANK_UPDATE_MAX_ADDED),
+              config.get(BANK_UPDATE_MAX_SIZE), Math.min(2000, interval.toMillis() / 4),
+              config.get(BANK_UPDATE_WEIGHTING)))
+          .setParallelism(1).setMaxParallelism(1).uid(UID_BANK_BUILDER)
+          .sinkTo(sink(config, client, BankUpdate.class, config.controlTopic(), BankUpdate::getBankVersion,
+              prefix + "-control"))
+          .setParallelism(1).name("control: " + config.controlTopic()).uid(UID_CONTROL_SINK);
     }
     frames.getSideOutput(IngestRouter.DEAD_LETTERS)
         .union(scored.getSideOutput(IngestRouter.DEAD_LETTERS))

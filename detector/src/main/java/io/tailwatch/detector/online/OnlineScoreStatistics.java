@@ -37,10 +37,27 @@ public final class OnlineScoreStatistics {
    */
   static final double MAX_OUTLIER_RATE = 0.2;
 
+  /**
+   * The target Gaussian: ROBUST = N(median, (1.4826 MAD)^2) (ALGORITHMS.md §6, default); MOMENT = N(mean, sd^2) of
+   * the scores in the histogram (§3's alternative). The robust target is as narrow as the majority mode, so it
+   * up-weights only just above the mode; the moment target is widened by the tail and up-weights a shoulder further
+   * out.
+   */
+  public enum Target { ROBUST, MOMENT }
+
   /** Tunables; validated here so a bad job setting fails at start with the option's meaning. */
   public record Config(int bins, double halfLife, double falseAlarmRate, long minFrames, double weightMin,
-      double weightMax, double outlierSigmas, int refreshEvery) {
+      double weightMax, double outlierSigmas, int refreshEvery, Target target) implements java.io.Serializable {
+    public Config(int bins, double halfLife, double falseAlarmRate, long minFrames, double weightMin,
+        double weightMax, double outlierSigmas, int refreshEvery) {
+      this(bins, halfLife, falseAlarmRate, minFrames, weightMin, weightMax, outlierSigmas, refreshEvery,
+          Target.ROBUST);
+    }
+
     public Config {
+      if (target == null) {
+        throw new IllegalArgumentException("statistics target must be ROBUST or MOMENT");
+      }
       if (bins < 16 || bins > 65536) {
         throw new IllegalArgumentException("statistics bins must be in [16, 65536], was " + bins);
       }
@@ -250,10 +267,11 @@ public final class OnlineScoreStatistics {
     return sigma > 0 ? sigma : hi / bins.length;
   }
 
-  /** Target density p(s) = N(median, (1.4826 MAD)^2). */
+  /** Target density p(s): N(median, (1.4826 MAD)^2), or N(mean, sd^2) with {@link Target#MOMENT}. */
   public double target(double s) {
-    double sigma = robustSigma();
-    double z = (s - median) / sigma;
+    boolean moment = config.target() == Target.MOMENT;
+    double sigma = moment ? Math.max(standardDeviation(), hi / bins.length) : robustSigma();
+    double z = (s - (moment ? mean() : median)) / sigma;
     return Math.exp(-0.5 * z * z) / (sigma * Math.sqrt(2 * Math.PI));
   }
 
@@ -457,11 +475,11 @@ public final class OnlineScoreStatistics {
   /** The whole state, config included, with {@link #STATE_VERSION} first. */
   public byte[] toBytes() {
     int n = bins.length;
-    ByteBuffer b = ByteBuffer.allocate(4 + 4 + 8 * 7 + 4 + 8 * 8 + 8 * 3 + 8 * 2 + 4 + 8 * 10 + 16 * n);
+    ByteBuffer b = ByteBuffer.allocate(4 + 4 + 8 * 7 + 4 + 4 + 8 * 8 + 8 * 3 + 8 * 2 + 4 + 8 * 10 + 16 * n);
     b.putInt(STATE_VERSION);
     b.putInt(config.bins()).putDouble(config.halfLife()).putDouble(config.falseAlarmRate())
         .putLong(config.minFrames()).putDouble(config.weightMin()).putDouble(config.weightMax())
-        .putDouble(config.outlierSigmas()).putInt(config.refreshEvery());
+        .putDouble(config.outlierSigmas()).putInt(config.refreshEvery()).putInt(config.target().ordinal());
     b.putDouble(hi).putDouble(increment).putDouble(s0).putDouble(s1).putDouble(s2).putDouble(s3)
         .putDouble(sumSquares).putLong(count).putLong(accepted).putLong(outliers).putDouble(alertRate)
         .putDouble(outlierRate).putInt(sinceRefresh);
@@ -484,7 +502,7 @@ public final class OnlineScoreStatistics {
           + "build (reads " + STATE_VERSION + ")");
     }
     Config c = new Config(b.getInt(), b.getDouble(), b.getDouble(), b.getLong(), b.getDouble(), b.getDouble(),
-        b.getDouble(), b.getInt());
+        b.getDouble(), b.getInt(), Target.values()[b.getInt()]);
     OnlineScoreStatistics s = new OnlineScoreStatistics(c);
     s.hi = b.getDouble();
     s.increment = b.getDouble();

@@ -113,6 +113,32 @@ class OnlineScoreStatisticsTest {
   }
 
   @Test
+  void theMomentTargetUpWeightsTheFarShoulder() {
+    OnlineScoreStatistics robust = new OnlineScoreStatistics(unguarded(1e12, 10));
+    OnlineScoreStatistics moment = new OnlineScoreStatistics(new OnlineScoreStatistics.Config(512, 1e12, 0.01, 10,
+        0.1, 10, 1e6, 16, OnlineScoreStatistics.Target.MOMENT));
+    SplittableRandom rnd = new SplittableRandom(3);
+    double sum = 0;
+    double[] x = new double[20_000];
+    for (int i = 0; i < x.length; i++) {
+      double u = rnd.nextDouble();
+      x[i] = u < 0.70 ? 10 + 0.3 * gaussian(rnd) : u < 0.995 ? 10.8 + 0.6 * gaussian(rnd) : 18 + gaussian(rnd);
+      robust.add(x[i], false);
+      moment.add(x[i], false);
+    }
+    robust.refresh();
+    moment.refresh();
+    for (double v : x) {
+      sum += moment.weight(v);
+    }
+    assertThat(sum / x.length).isCloseTo(1.0, within(0.05));
+    assertThat(moment.weight(12)).as("far shoulder, moment target").isGreaterThan(1.2);
+    assertThat(robust.weight(12)).as("far shoulder, robust target").isLessThan(0.5);
+    assertThat(moment.weight(10)).as("dense mode").isLessThan(1);
+    assertThat(moment.weight(18)).as("extreme tail").isCloseTo(0.1, within(0.01));
+  }
+
+  @Test
   void thresholdIsTheFloorUntilMinFramesAndGrossOutliersStayOut() {
     OnlineScoreStatistics stats = new OnlineScoreStatistics(config(1000, 100));
     SplittableRandom rnd = new SplittableRandom(4);

@@ -154,6 +154,63 @@ public final class JobConfig implements Serializable {
         "must not exceed the broker default transaction.max.timeout.ms (15 min), was " + get(TRANSACTION_TIMEOUT));
     require(get(PARALLELISM) >= 1 && get(PARALLELISM) <= 1024, PARALLELISM, "must be in [1, 1024], was "
         + get(PARALLELISM));
+    double far = get(FALSE_ALARM_RATE);
+    require(far > 0 && far < 0.5, FALSE_ALARM_RATE, "must be in (0, 0.5), was " + far);
+    require(get(MIN_FRAMES) >= 1, MIN_FRAMES, "must be at least 1, was " + get(MIN_FRAMES));
+    require(get(STATISTICS_HALF_LIFE) >= 10, STATISTICS_HALF_LIFE, "must be at least 10 frames, was "
+        + get(STATISTICS_HALF_LIFE));
+    require(get(STATISTICS_INTERVAL).toMillis() >= 100, STATISTICS_INTERVAL, "must be at least 100 ms, was "
+        + get(STATISTICS_INTERVAL));
+    require(Set.of("robust", "moment").contains(get(STATISTICS_TARGET)), STATISTICS_TARGET,
+        "must be robust or moment, was '" + get(STATISTICS_TARGET) + "'");
+    require(Set.of("gaussian", "uniform").contains(get(BANK_UPDATE_WEIGHTING)), BANK_UPDATE_WEIGHTING,
+        "must be gaussian or uniform, was '" + get(BANK_UPDATE_WEIGHTING) + "'");
+    if (get(BANK_UPDATE_ENABLED)) {
+      require(controlTopic() != null, CONTROL_TOPIC, "must be set when bank-update.enabled is true (new versions "
+          + "are announced there)");
+      String dir = configuration().get(BANK_UPDATE_DIR);
+      require(dir != null && !dir.isBlank(), BANK_UPDATE_DIR, "must be set when bank-update.enabled is true");
+      require(get(BANK_UPDATE_INTERVAL).compareTo(Duration.ofSeconds(1)) >= 0, BANK_UPDATE_INTERVAL,
+          "must be at least 1 s, was " + get(BANK_UPDATE_INTERVAL));
+      require(get(BANK_UPDATE_SAMPLE) >= 1 && get(BANK_UPDATE_SAMPLE) <= 4096, BANK_UPDATE_SAMPLE,
+          "must be in [1, 4096], was " + get(BANK_UPDATE_SAMPLE));
+      require(get(BANK_UPDATE_PATCHES) >= 1 && get(BANK_UPDATE_PATCHES) <= 65536, BANK_UPDATE_PATCHES,
+          "must be in [1, 65536], was " + get(BANK_UPDATE_PATCHES));
+      require(get(BANK_UPDATE_MAX_ADDED) >= 1, BANK_UPDATE_MAX_ADDED, "must be at least 1, was "
+          + get(BANK_UPDATE_MAX_ADDED));
+      require(get(BANK_UPDATE_MAX_SIZE) >= 1, BANK_UPDATE_MAX_SIZE, "must be at least 1, was "
+          + get(BANK_UPDATE_MAX_SIZE));
+    }
+    try {
+      adaptation();
+    } catch (IllegalArgumentException e) {
+      throw new InvalidConfigException("statistics.weight-min/weight-max/outlier-sigmas", e.getMessage());
+    }
+  }
+
+  /** The online statistics, threshold and bank-update settings. */
+  public io.tailwatch.flink.adapt.Adaptation adaptation() {
+    io.tailwatch.detector.online.OnlineScoreStatistics.Config stats =
+        new io.tailwatch.detector.online.OnlineScoreStatistics.Config(512, get(STATISTICS_HALF_LIFE),
+            get(FALSE_ALARM_RATE), get(MIN_FRAMES), get(WEIGHT_MIN), get(WEIGHT_MAX), get(OUTLIER_SIGMAS), 16,
+            io.tailwatch.detector.online.OnlineScoreStatistics.Target.valueOf(
+                get(STATISTICS_TARGET).toUpperCase(Locale.ROOT)));
+    return new io.tailwatch.flink.adapt.Adaptation(stats, get(THRESHOLD_ADAPTIVE),
+        statisticsTopic() == null ? 0 : get(STATISTICS_INTERVAL).toMillis(), get(BANK_UPDATE_ENABLED),
+        "gaussian".equals(get(BANK_UPDATE_WEIGHTING)), get(BANK_UPDATE_SAMPLE), get(BANK_UPDATE_PATCHES),
+        get(BANK_UPDATE_INTERVAL).toMillis());
+  }
+
+  /** The statistics topic, or null when off. */
+  public String statisticsTopic() {
+    String topic = get(STATISTICS_TOPIC);
+    return topic == null || topic.isBlank() ? null : topic;
+  }
+
+  /** The control topic, or null when off. */
+  public String controlTopic() {
+    String topic = get(CONTROL_TOPIC);
+    return topic == null || topic.isBlank() ? null : topic;
   }
 
   private void requireFile(ConfigOption<String> option) {

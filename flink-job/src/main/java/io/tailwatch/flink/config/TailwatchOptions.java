@@ -105,10 +105,93 @@ public final class TailwatchOptions {
   public static final ConfigOption<String> JOB_NAME = ConfigOptions.key("job.name")
       .stringType().defaultValue("tailwatch").withDescription("Name shown in the Flink web UI.");
 
+  public static final ConfigOption<String> STATISTICS_TOPIC = ConfigOptions.key("topics.statistics")
+      .stringType().defaultValue("")
+      .withDescription("Per-scope score statistics snapshots out (Avro ScoreStatistics) every statistics.interval; "
+          + "empty (default) = off.");
+
+  public static final ConfigOption<String> CONTROL_TOPIC = ConfigOptions.key("topics.control")
+      .stringType().defaultValue("")
+      .withDescription("Bank announcements (Avro BankUpdate): read by every scoring subtask (swap between batches) "
+          + "and written by the bank builder; announce an older version to roll back. Empty (default) = off.");
+
+  public static final ConfigOption<Boolean> THRESHOLD_ADAPTIVE = ConfigOptions.key("threshold.adaptive")
+      .booleanType().defaultValue(true)
+      .withDescription("Per line, alert above the (1 - false-alarm-rate) quantile of the line's recent normal "
+          + "scores once threshold.min-frames were seen; before that (and when false) the fixed threshold: "
+          + "detector.threshold, else the bank's calibrated one.");
+
+  public static final ConfigOption<Double> FALSE_ALARM_RATE = ConfigOptions.key("threshold.false-alarm-rate")
+      .doubleType().defaultValue(0.01).withDescription("Target false-alarm rate alpha of the online threshold.");
+
+  public static final ConfigOption<Integer> MIN_FRAMES = ConfigOptions.key("threshold.min-frames")
+      .intType().defaultValue(200).withDescription("Frames a line must have scored before its online threshold "
+          + "replaces the fixed one.");
+
+  public static final ConfigOption<Integer> STATISTICS_HALF_LIFE = ConfigOptions.key("statistics.half-life")
+      .intType().defaultValue(2000)
+      .withDescription("Frames after which a score counts half in the line's statistics (exponential decay).");
+
+  public static final ConfigOption<Double> OUTLIER_SIGMAS = ConfigOptions.key("statistics.outlier-sigmas")
+      .doubleType().defaultValue(8.0)
+      .withDescription("Scores above median + this many robust sigmas (1.4826 MAD) are kept out of the statistics "
+          + "(gross defects must not raise the threshold).");
+
+  public static final ConfigOption<String> STATISTICS_TARGET = ConfigOptions.key("statistics.target")
+      .stringType().defaultValue("robust")
+      .withDescription("Target Gaussian of the importance weights: robust = N(median, (1.4826 MAD)^2) "
+          + "(ALGORITHMS.md §6), moment = N(mean, sd^2) of the line's recent scores (wider: up-weights a shoulder "
+          + "of rare normal scores further out).");
+
+  public static final ConfigOption<Double> WEIGHT_MIN = ConfigOptions.key("statistics.weight-min")
+      .doubleType().defaultValue(0.1).withDescription("Lower clip of the importance weight p/q.");
+
+  public static final ConfigOption<Double> WEIGHT_MAX = ConfigOptions.key("statistics.weight-max")
+      .doubleType().defaultValue(10.0).withDescription("Upper clip of the importance weight p/q.");
+
+  public static final ConfigOption<Duration> STATISTICS_INTERVAL = ConfigOptions.key("statistics.interval")
+      .durationType().defaultValue(Duration.ofSeconds(10))
+      .withDescription("How often each line's statistics snapshot goes to topics.statistics.");
+
+  public static final ConfigOption<Boolean> BANK_UPDATE_ENABLED = ConfigOptions.key("bank-update.enabled")
+      .booleanType().defaultValue(false)
+      .withDescription("Merge weighted samples of normal frames into new bank versions every bank-update.interval "
+          + "(needs topics.control and bank-update.dir).");
+
+  public static final ConfigOption<String> BANK_UPDATE_DIR = ConfigOptions.key("bank-update.dir")
+      .stringType().noDefaultValue()
+      .withDescription("Folder the builder writes bank versions to; every task manager must read it (shared volume).");
+
+  public static final ConfigOption<Duration> BANK_UPDATE_INTERVAL = ConfigOptions.key("bank-update.interval")
+      .durationType().defaultValue(Duration.ofMinutes(5)).withDescription("How often a new bank version is built.");
+
+  public static final ConfigOption<Integer> BANK_UPDATE_SAMPLE = ConfigOptions.key("bank-update.sample-frames")
+      .intType().defaultValue(32)
+      .withDescription("Normal frames sampled per update (weighted reservoir per subtask, merged by key).");
+
+  public static final ConfigOption<Integer> BANK_UPDATE_PATCHES = ConfigOptions.key("bank-update.patches-per-frame")
+      .intType().defaultValue(64)
+      .withDescription("Highest-scoring patch vectors a sampled frame contributes as candidates.");
+
+  public static final ConfigOption<Integer> BANK_UPDATE_MAX_ADDED = ConfigOptions.key("bank-update.max-added")
+      .intType().defaultValue(1024).withDescription("Vectors one update adds at most (greedy coreset order).");
+
+  public static final ConfigOption<Integer> BANK_UPDATE_MAX_SIZE = ConfigOptions.key("bank-update.max-bank-size")
+      .intType().defaultValue(200_000)
+      .withDescription("Bank size cap; above it the union is reduced by approximate greedy coreset.");
+
+  public static final ConfigOption<String> BANK_UPDATE_WEIGHTING = ConfigOptions.key("bank-update.weighting")
+      .stringType().defaultValue("gaussian")
+      .withDescription("gaussian: sample normal frames with priority u^(1/w(s)), w the Gaussian-aligned "
+          + "importance weight; uniform: w = 1 (the comparison baseline).");
+
   public static List<ConfigOption<?>> all() {
     return List.of(BOOTSTRAP_SERVERS, GROUP_ID, KAFKA_PROPERTIES_FILE, STARTING_OFFSETS, BOUNDED, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT,
         FRAMES_TOPIC, ALERTS_TOPIC, SCORES_TOPIC, DEAD_LETTERS_TOPIC, BATCH_MAX_SIZE, BATCH_MAX_WAIT, DEVICE, THREADS,
         BACKBONE, BANK, THRESHOLD, REWEIGHT, HEATMAPS, MAX_PAYLOAD_BYTES, MAX_SIDE, CLAIM_CHECK_ROOT,
-        CHECKPOINT_INTERVAL, PARALLELISM, JOB_NAME);
+        CHECKPOINT_INTERVAL, PARALLELISM, JOB_NAME, STATISTICS_TOPIC, CONTROL_TOPIC, THRESHOLD_ADAPTIVE,
+        FALSE_ALARM_RATE, MIN_FRAMES, STATISTICS_HALF_LIFE, OUTLIER_SIGMAS, STATISTICS_TARGET, WEIGHT_MIN, WEIGHT_MAX,
+        STATISTICS_INTERVAL, BANK_UPDATE_ENABLED, BANK_UPDATE_DIR, BANK_UPDATE_INTERVAL, BANK_UPDATE_SAMPLE,
+        BANK_UPDATE_PATCHES, BANK_UPDATE_MAX_ADDED, BANK_UPDATE_MAX_SIZE, BANK_UPDATE_WEIGHTING);
   }
 }

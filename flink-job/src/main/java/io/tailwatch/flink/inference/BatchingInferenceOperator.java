@@ -14,8 +14,27 @@ import io.tailwatch.schemas.AvroSerdes;
 import io.tailwatch.schemas.CameraFrame;
 import io.tailwatch.schemas.DeadLetterReason;
 import io.tailwatch.schemas.FrameScore;
+import io.tailwatch.detector.online.OnlineScoreStatistics;
+import io.tailwatch.detector.online.WeightedReservoir;
+import io.tailwatch.flink.adapt.Adaptation;
+import io.tailwatch.flink.adapt.BankCandidate;
+import io.tailwatch.flink.adapt.BankRef;
+import io.tailwatch.flink.adapt.ScopeKey;
+import io.tailwatch.schemas.BankUpdate;
+import io.tailwatch.schemas.Modality;
+import io.tailwatch.schemas.ScoreStatistics;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
+import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import java.util.concurrent.ScheduledFuture;
 import org.apache.flink.api.common.operators.ProcessingTimeService.ProcessingTimeCallback;
 import org.apache.flink.api.common.state.ListState;
@@ -43,19 +62,37 @@ import org.apache.flink.util.OutputTag;
  * <p>Exactly once: the buffer is flushed in {@link #prepareSnapshotPreBarrier}, so every frame before a barrier
  * is scored and emitted before it; what is still buffered when a snapshot is taken without that flush is kept in
  * operator state and rescored after a restore, never dropped.
+ *
+ * <p>Online adaptation (ALGORITHMS.md §6; on a keyed stream, key = {@link ScopeKey}): each scope's
+ * {@link OnlineScoreStatistics} live in keyed state, so the threshold a frame is judged by is the one its scope
+ * has reached, with no feedback loop through Kafka. Normal frames are offered to a weighted reservoir of bank-update
+ * candidates, handed over on {@link #CANDIDATES} every update interval. The second input (broadcast bank
+ * announcements) swaps the bank between batches: frames buffered before an announcement are scored with the old
+ * bank, later ones with the new; a bank that fails its checks is refused and the old one kept. Used on a
+ * non-keyed stream (tests), it keeps no statistics and judges by the detector's fixed threshold.
  */
 public final class BatchingInferenceOperator extends AbstractStreamOperator<FrameScore>
-    implements OneInputStreamOperator<Ingested, FrameScore>, ProcessingTimeCallback {
+    implements OneInputStreamOperator<Ingested, FrameScore>, TwoInputStreamOperator<Ingested, BankUpdate, FrameScore>,
+    ProcessingTimeCallback {
   private static final long serialVersionUID = 1L;
   public static final OutputTag<Alert> ALERTS = new OutputTag<>("alerts") {};
+  public static final OutputTag<BankCandidate> CANDIDATES = new OutputTag<>("bank-candidates") {};
+  public static final OutputTag<ScoreStatistics> STATISTICS = new OutputTag<>("score-statistics") {};
 
   private final DetectorFactory factory;
   private final FrameLimits limits;
   private final int maxBatch;
   private final long maxWaitMs;
   private final boolean heatmaps;
+  private final Adaptation adaptation;
 
   private transient List<Pending> buffer;
+  private transient ValueState<byte[]> statisticsState;
+  private transient Map<String, Scope> scopes;
+  private transient WeightedReservoir<BankCandidate> reservoir;
+  private transient ListState<BankCandidate> reservoirState;
+  private transient ListState<BankRef> bankState;
+  private transient BankRef restoredBank;
   private transient ScheduledFuture<?> timer;
   private transient ListState<Ingested> bufferState;
   private transient FrameDetector detector;
@@ -65,6 +102,11 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
 
   public BatchingInferenceOperator(DetectorFactory factory, FrameLimits limits, int maxBatch, long maxWaitMs,
       boolean heatmaps) {
+    this(factory, limits, maxBatch, maxWaitMs, heatmaps, Adaptation.off());
+  }
+
+  public BatchingInferenceOperator(DetectorFactory factory, FrameLimits limits, int maxBatch, long maxWaitMs,
+      boolean heatmaps, Adaptation adaptation) {
     if (maxBatch < 1) {
       throw new IllegalArgumentException("batch.max-size must be at least 1, was " + maxBatch);
     }
@@ -76,9 +118,25 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
     this.maxBatch = maxBatch;
     this.maxWaitMs = maxWaitMs;
     this.heatmaps = heatmaps;
+    this.adaptation = adaptation;
   }
 
   private record Pending(Ingested in, long arrivedMs) {}
+
+  /** A scope's live statistics; written back to keyed state before each checkpoint. */
+  private static final class Scope {
+    final String key;
+    final String lineId;
+    final OnlineScoreStatistics stats;
+    boolean dirty;
+    boolean published = true;
+
+    Scope(String key, String lineId, OnlineScoreStatistics stats) {
+      this.key = key;
+      this.lineId = lineId;
+      this.stats = stats;
+    }
+  }
 
   @Override
   public void initializeState(StateInitializationContext context) throws Exception {
@@ -89,6 +147,28 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
     if (context.isRestored()) {
       for (Ingested in : bufferState.get()) {
         buffer.add(new Pending(in, System.currentTimeMillis()));
+      }
+    }
+    scopes = new HashMap<>();
+    if (getKeyedStateBackend() != null) {
+      statisticsState = context.getKeyedStateStore().getState(
+          new ValueStateDescriptor<>("score-statistics", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+    }
+    reservoir = new WeightedReservoir<>(adaptation.reservoirSize(),
+        System.nanoTime() ^ getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
+    reservoirState = context.getOperatorStateStore().getListState(
+        new ListStateDescriptor<>("bank-candidates", TypeInformation.of(BankCandidate.class)));
+    // every subtask keeps the same bank reference; union state so a rescaled restore still finds it
+    bankState = context.getOperatorStateStore().getUnionListState(
+        new ListStateDescriptor<>("current-bank", TypeInformation.of(BankRef.class)));
+    if (context.isRestored()) {
+      for (BankCandidate c : reservoirState.get()) {
+        reservoir.add(c.key, c);
+      }
+      for (BankRef r : bankState.get()) {
+        if (restoredBank == null || r.createdAt > restoredBank.createdAt) {
+          restoredBank = r;
+        }
       }
     }
   }
@@ -107,6 +187,23 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
           + e.getMessage(), e));
     }
     metrics = new InferenceMetrics(getMetricGroup(), detector);
+    if (restoredBank != null && !restoredBank.version.equals(detector.bankVersion())) {
+      try {
+        detector.swapBank(Path.of(URI.create(restoredBank.uri)), restoredBank.sha256);
+        LOG.info("restored bank {} from state", restoredBank);
+      } catch (Exception e) {
+        metrics.bankRejected();
+        LOG.error("bank {} from state refused, scoring with the configured bank {}: {}", restoredBank,
+            detector.bankVersion(), e.getMessage());
+        restoredBank = null;
+      }
+    }
+    if (adaptation.statisticsIntervalMs() > 0 && statisticsState != null) {
+      scheduleAligned(adaptation.statisticsIntervalMs(), this::publishStatistics);
+    }
+    if (adaptation.bankUpdates()) {
+      scheduleAligned(adaptation.updateIntervalMs(), this::handOverCandidates);
+    }
     LOG.info("inference operator {}: model {}, bank {}, threshold {}, provider {}, batch <= {} / {} ms",
         getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks(), detector.modelVersion(),
         detector.bankVersion(), detector.threshold(), detector.executionProvider(), maxBatch, maxWaitMs);
@@ -130,6 +227,52 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
     }
   }
 
+  /** Runs {@code task} at the next multiple of {@code interval} of wall time, so subtasks act together. */
+  private void scheduleAligned(long interval, ThrowingRunnable task) {
+    long now = getProcessingTimeService().getCurrentProcessingTime();
+    getProcessingTimeService().registerTimer((now / interval + 1) * interval, t -> {
+      task.run();
+      scheduleAligned(interval, task);
+    });
+  }
+
+  @FunctionalInterface
+  private interface ThrowingRunnable {
+    void run() throws Exception;
+  }
+
+  @Override
+  public void processElement1(StreamRecord<Ingested> element) throws Exception {
+    processElement(element);
+  }
+
+  /** A bank announcement: frames buffered so far are scored with the current bank, then the new one is swapped in. */
+  @Override
+  public void processElement2(StreamRecord<BankUpdate> element) throws Exception {
+    BankUpdate update = element.getValue();
+    if (update.getLineId() != null) {
+      LOG.warn("bank {} announced for line {} only: per-line banks are not supported, ignored",
+          update.getBankVersion(), update.getLineId());
+      metrics.bankRejected();
+      return;
+    }
+    if (update.getBankVersion().equals(detector.bankVersion())) {
+      return;
+    }
+    flush();
+    try {
+      detector.swapBank(Path.of(URI.create(update.getBankUri())), update.getSha256());
+    } catch (Exception e) {
+      metrics.bankRejected();
+      LOG.error("bank {} ({}) refused, keeping {}: {}", update.getBankVersion(), update.getBankUri(),
+          detector.bankVersion(), e.getMessage());
+      return;
+    }
+    restoredBank = BankRef.of(update);
+    metrics.bankSwapped(detector.bankVersion(), detector.modelVersion());
+    LOG.info("bank {} swapped in ({}, {})", detector.bankVersion(), update.getReason(), update.getBankUri());
+  }
+
   private void scheduleFlush() {
     ProcessingTimeCallback callback = this;
     timer = getProcessingTimeService().registerTimer(
@@ -148,20 +291,113 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
     flush();
   }
 
+  private void writeBackStatistics() throws Exception {
+    if (statisticsState == null) {
+      return;
+    }
+    for (Scope s : scopes.values()) {
+      if (s.dirty) {
+        setCurrentKey(s.key);
+        statisticsState.update(s.stats.toBytes());
+        s.dirty = false;
+      }
+    }
+  }
+
   @Override
   public void snapshotState(StateSnapshotContext context) throws Exception {
     super.snapshotState(context);
+    writeBackStatistics(); // keyed state is snapshotted after this hook
     List<Ingested> pending = new ArrayList<>(buffer.size());
     for (Pending p : buffer) {
       pending.add(p.in());
     }
     bufferState.update(pending);
+    List<BankCandidate> candidates = new ArrayList<>();
+    for (WeightedReservoir.Entry<BankCandidate> e : reservoir.entries()) {
+      candidates.add(e.item());
+    }
+    reservoirState.update(candidates);
+    bankState.update(restoredBank == null ? List.of() : List.of(restoredBank));
   }
 
   @Override
   public void finish() throws Exception {
     flush();
+    writeBackStatistics();
     super.finish();
+  }
+
+  /** The scope of a key this subtask owns, loaded from keyed state on first use; null without keyed state. */
+  private Scope scope(CameraFrame frame) throws Exception {
+    if (statisticsState == null) {
+      return null;
+    }
+    String key = ScopeKey.of(frame);
+    Scope s = scopes.get(key);
+    if (s != null) {
+      return s;
+    }
+    var task = getRuntimeContext().getTaskInfo();
+    int operatorIndex = KeyGroupRangeAssignment.assignKeyToParallelOperator(key,
+        task.getMaxNumberOfParallelSubtasks(), task.getNumberOfParallelSubtasks());
+    if (operatorIndex != task.getIndexOfThisSubtask()) {
+      // a buffered frame restored onto another subtask after rescaling: judged by the fixed threshold
+      return null;
+    }
+    setCurrentKey(key);
+    byte[] bytes = statisticsState.value();
+    OnlineScoreStatistics stats = bytes == null ? new OnlineScoreStatistics(adaptation.statistics())
+        : OnlineScoreStatistics.fromBytes(bytes).withConfig(adaptation.statistics());
+    s = new Scope(key, frame.getLineId(), stats);
+    scopes.put(key, s);
+    return s;
+  }
+
+  /** Emits a snapshot of every scope that saw frames since the last one. */
+  private void publishStatistics() {
+    long now = getProcessingTimeService().getCurrentProcessingTime();
+    for (Scope s : scopes.values()) {
+      if (!s.published) {
+        output.collect(STATISTICS, new StreamRecord<>(snapshot(s, now)));
+        s.published = true;
+      }
+    }
+  }
+
+  private ScoreStatistics snapshot(Scope s, long now) {
+    OnlineScoreStatistics st = s.stats;
+    return ScoreStatistics.newBuilder()
+        .setLineId(s.lineId)
+        .setModality(Modality.CAMERA)
+        .setSnapshotTime(Instant.ofEpochMilli(now))
+        .setCount(st.count())
+        .setEffectiveCount(st.effectiveCount())
+        .setMedian(st.median())
+        .setMad(st.mad())
+        .setP90(st.quantile90())
+        .setP99(st.quantile99())
+        .setSkewness(st.skewness())
+        .setWeightMin(st.weightMin())
+        .setWeightMax(st.weightMax())
+        .setThreshold(threshold(s))
+        .setAlertRate(st.alertRate())
+        .setBankVersion(detector.bankVersion())
+        .build();
+  }
+
+  private double threshold(Scope s) {
+    double fixed = detector.threshold();
+    return s != null && adaptation.adaptiveThreshold() ? s.stats.threshold(fixed) : fixed;
+  }
+
+  /** Hands this subtask's reservoir to the bank builder and starts a new one. */
+  private void handOverCandidates() {
+    List<WeightedReservoir.Entry<BankCandidate>> picked = reservoir.drain();
+    for (WeightedReservoir.Entry<BankCandidate> e : picked) {
+      output.collect(CANDIDATES, new StreamRecord<>(e.item()));
+    }
+    metrics.candidates(picked.size());
   }
 
   @Override
@@ -233,12 +469,32 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
         continue;
       }
       CameraFrame frame = decodedFrames.get(i).in().frame;
-      FrameScore score = Verdicts.score(frame, d, detector, now);
+      Scope scope = scope(frame);
+      double threshold = threshold(scope);
+      boolean anomalous = d.score() > threshold;
+      FrameScore score = Verdicts.score(frame, d, detector, threshold, now);
       output.collect(new StreamRecord<>(score));
       metrics.frameOut(score);
-      if (score.getAnomalous()) {
-        output.collect(ALERTS, new StreamRecord<>(Verdicts.alert(frame, images.get(i), d, detector, now, heatmaps)));
+      if (anomalous) {
+        double calibrated = scope != null && adaptation.adaptiveThreshold() && scope.stats.warmedUp()
+            ? scope.stats.cdf(d.score()) : detector.calibrated(d.score());
+        output.collect(ALERTS, new StreamRecord<>(Verdicts.alert(frame, images.get(i), d, detector, threshold,
+            calibrated, now, heatmaps)));
         metrics.alert();
+      }
+      if (scope != null) {
+        if (!anomalous && adaptation.bankUpdates() && d.features() != null) {
+          double weight = adaptation.gaussianWeighting() ? scope.stats.weight(d.score()) : 1;
+          double key = reservoir.drawKey(weight);
+          if (reservoir.accepts(key)) {
+            reservoir.add(key, BankCandidate.of(scope.key, frame.getFrameId(), detector.bankVersion(), d, weight,
+                key, adaptation.patchesPerFrame()));
+          }
+        }
+        scope.stats.add(d.score(), anomalous);
+        scope.dirty = true;
+        scope.published = false;
+        metrics.statistics(frame.getLineId(), scope.stats);
       }
     }
   }
@@ -262,6 +518,11 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
     private final Histogram inferenceLatency;
     private final Histogram queueWait;
     private final Histogram endToEndLatency;
+    private final Counter bankSwaps;
+    private final Counter bankRejected;
+    private final Counter candidates;
+    private final MetricGroup group;
+    private volatile String bankVersion;
     private final LineMetrics lines;
 
     InferenceMetrics(MetricGroup group, FrameDetector detector) {
@@ -277,10 +538,37 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
       group.gauge("executionProvider", () -> provider);
       int fellBack = detector.fellBackToCpu() ? 1 : 0;
       group.gauge("cudaFallback", () -> fellBack);
-      // the versions as labels (Prometheus drops string gauges): bank="<version>", model="<version>"
-      group.addGroup("bank", detector.bankVersion()).addGroup("model", detector.modelVersion())
-          .gauge("detectorLoaded", () -> 1);
+      bankSwaps = group.counter("bankSwaps");
+      bankRejected = group.counter("bankRejected");
+      candidates = group.counter("bankCandidates");
+      this.group = group;
+      bankVersion = detector.bankVersion();
+      registerVersions(detector.bankVersion(), detector.modelVersion());
       lines = new LineMetrics(group, MAX_LINE_GROUPS);
+    }
+
+    /** The versions as labels (Prometheus drops string gauges): bank="<version>", model="<version>"; 0 once retired. */
+    private void registerVersions(String bank, String model) {
+      group.addGroup("bank", bank).addGroup("model", model)
+          .gauge("detectorLoaded", () -> bank.equals(bankVersion) ? 1 : 0);
+    }
+
+    void bankSwapped(String version, String model) {
+      bankSwaps.inc();
+      bankVersion = version;
+      registerVersions(version, model);
+    }
+
+    void bankRejected() {
+      bankRejected.inc();
+    }
+
+    void candidates(int n) {
+      candidates.inc(n);
+    }
+
+    void statistics(String lineId, OnlineScoreStatistics stats) {
+      lines.of(lineId).statistics(stats);
     }
 
     void queueWait(long ms) {

@@ -25,6 +25,15 @@ public interface FrameDetector extends AutoCloseable {
 
   String bankVersion();
 
+  /**
+   * Replaces the bank between batches: loads {@code bank}, checks its body checksum (and that it equals
+   * {@code expectedSha256} when given) and that it fits the backbone, and only then retires the old one. On any
+   * failure the old bank stays in use and the exception says why.
+   */
+  default void swapBank(java.nio.file.Path bank, String expectedSha256) throws Exception {
+    throw new UnsupportedOperationException("this detector cannot swap banks");
+  }
+
   @Override
   void close() throws Exception;
 }

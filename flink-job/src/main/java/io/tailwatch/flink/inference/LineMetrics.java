@@ -12,7 +12,9 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
  * Per production line metrics, in a {@code line} group (a {@code line="<id>"} label in Prometheus): the score
  * distribution of the last 1,000 frames ({@code scoreMicros}: score x 10^6, as Flink histograms hold
  * integers; with quantiles), the threshold in force
- * ({@code threshold}), frames and alerts. Line ids come from senders, so past {@code maxLines} distinct ids
+ * ({@code threshold}), frames and alerts; with online statistics also {@code scoreSkewness}, {@code scoreMedian},
+ * {@code weightMin}, {@code weightMax}, {@code alertRate} (decayed) and {@code onlineThreshold} (1 once the
+ * scope's own quantile is in force). Line ids come from senders, so past {@code maxLines} distinct ids
  * the rest share the group {@code line="_other"} instead of growing the metric registry without bound.
  */
 final class LineMetrics {
@@ -45,12 +47,34 @@ final class LineMetrics {
     private final Counter frames;
     private final Counter alerts;
     private volatile double threshold = Double.NaN;
+    private volatile double skewness = Double.NaN;
+    private volatile double weightMin = Double.NaN;
+    private volatile double weightMax = Double.NaN;
+    private volatile double alertRate = Double.NaN;
+    private volatile double median = Double.NaN;
+    private volatile int online;
 
     private Line(MetricGroup group) {
       score = group.histogram("scoreMicros", new DescriptiveStatisticsHistogram(1000));
       frames = group.counter("frames");
       alerts = group.counter("alerts");
       group.<Double, org.apache.flink.metrics.Gauge<Double>>gauge("threshold", () -> threshold);
+      group.<Double, org.apache.flink.metrics.Gauge<Double>>gauge("scoreSkewness", () -> skewness);
+      group.<Double, org.apache.flink.metrics.Gauge<Double>>gauge("scoreMedian", () -> median);
+      group.<Double, org.apache.flink.metrics.Gauge<Double>>gauge("weightMin", () -> weightMin);
+      group.<Double, org.apache.flink.metrics.Gauge<Double>>gauge("weightMax", () -> weightMax);
+      group.<Double, org.apache.flink.metrics.Gauge<Double>>gauge("alertRate", () -> alertRate);
+      group.<Integer, org.apache.flink.metrics.Gauge<Integer>>gauge("onlineThreshold", () -> online);
+    }
+
+    /** The scope's online statistics after a frame (ALGORITHMS.md §6). */
+    void statistics(io.tailwatch.detector.online.OnlineScoreStatistics s) {
+      skewness = s.skewness();
+      median = s.median();
+      weightMin = s.weightMin();
+      weightMax = s.weightMax();
+      alertRate = s.alertRate();
+      online = s.warmedUp() ? 1 : 0;
     }
 
     void frame(FrameScore s) {

@@ -1,5 +1,6 @@
 package io.tailwatch.flink.inference;
 
+import io.tailwatch.detector.bank.BankFormatException;
 import io.tailwatch.detector.bank.BankHeader;
 import io.tailwatch.detector.bank.MemoryBank;
 import io.tailwatch.detector.features.BackboneModel;
@@ -47,7 +48,7 @@ public record PatchCoreDetectorFactory(String backbonePath, String bankPath, Str
       knn = OnnxKnnScorer.open(provider, threads);
       PatchCoreDetector detector = new PatchCoreDetector(extractor, knn,
           bank, new DetectorOptions(reweight, Reweighting.DEFAULT_NEIGHBOURS, 4.0));
-      return new Opened(detector, knn, t, calibration, model.id());
+      return new Opened(detector, knn, threshold, t, calibration, model.id());
     } catch (Exception | Error e) {
       extractor.close();
       if (knn != null) {
@@ -57,11 +58,32 @@ public record PatchCoreDetectorFactory(String backbonePath, String bankPath, Str
     }
   }
 
-  private record Opened(PatchCoreDetector detector, OnnxKnnScorer knn, double threshold,
-      ScoreCalibration calibration, String modelVersion) implements FrameDetector {
+  private static final class Opened implements FrameDetector {
+    private final PatchCoreDetector detector;
+    private final OnnxKnnScorer knn;
+    private final Double fixedThreshold;
+    private final String modelVersion;
+    private double threshold;
+    private ScoreCalibration calibration;
+
+    Opened(PatchCoreDetector detector, OnnxKnnScorer knn, Double fixedThreshold, double threshold,
+        ScoreCalibration calibration, String modelVersion) {
+      this.detector = detector;
+      this.knn = knn;
+      this.fixedThreshold = fixedThreshold;
+      this.threshold = threshold;
+      this.calibration = calibration;
+      this.modelVersion = modelVersion;
+    }
+
     @Override
     public List<Detection> detect(List<FloatImage> images) throws Exception {
       return detector.detect(images);
+    }
+
+    @Override
+    public double threshold() {
+      return threshold;
     }
 
     @Override
@@ -80,8 +102,29 @@ public record PatchCoreDetectorFactory(String backbonePath, String bankPath, Str
     }
 
     @Override
+    public String modelVersion() {
+      return modelVersion;
+    }
+
+    @Override
     public String bankVersion() {
       return detector.bank().header().bankVersion();
+    }
+
+    @Override
+    public void swapBank(Path path, String expectedSha256) throws Exception {
+      MemoryBank bank = MemoryBank.load(path); // checks the body against the header's checksum
+      if (expectedSha256 != null && !expectedSha256.equals(bank.header().bodySha256())) {
+        throw new BankFormatException(path + ": body checksum " + bank.header().bodySha256()
+            + " differs from the announced " + expectedSha256);
+      }
+      ScoreCalibration next = ScoreCalibration.fromMap(bank.header().calibration());
+      if (fixedThreshold == null && next == null) {
+        throw new BankFormatException(path + ": no calibrated threshold and detector.threshold is not set");
+      }
+      detector.swapBank(bank); // checks backbone and preprocessing; the old bank stays on failure
+      calibration = next;
+      threshold = fixedThreshold != null ? fixedThreshold : next.threshold();
     }
 
     @Override

@@ -19,7 +19,9 @@ import java.util.List;
 public final class Verdicts {
   private Verdicts() {}
 
-  public static FrameScore score(CameraFrame frame, Detection d, FrameDetector detector, long detectTime) {
+  /** @param threshold the threshold in force for the frame's scope (fixed, calibrated or online) */
+  public static FrameScore score(CameraFrame frame, Detection d, FrameDetector detector, double threshold,
+      long detectTime) {
     return FrameScore.newBuilder()
         .setFrameId(frame.getFrameId())
         .setLineId(frame.getLineId())
@@ -29,8 +31,8 @@ public final class Verdicts {
         .setCaptureTime(frame.getCaptureTime())
         .setDetectTime(Instant.ofEpochMilli(detectTime))
         .setScore(d.score())
-        .setThreshold(detector.threshold())
-        .setAnomalous(d.score() > detector.threshold())
+        .setThreshold(threshold)
+        .setAnomalous(d.score() > threshold)
         .setBankVersion(detector.bankVersion())
         .setLatencyMs(Math.max(0, detectTime - frame.getCaptureTime().toEpochMilli()))
         .setAttributes(frame.getAttributes())
@@ -44,8 +46,7 @@ public final class Verdicts {
    * and the heatmap overlay spans half to one and a half times it.
    */
   public static Alert alert(CameraFrame frame, FloatImage image, Detection d, FrameDetector detector,
-      long detectTime, boolean heatmap) {
-    double threshold = detector.threshold();
+      double threshold, double calibrated, long detectTime, boolean heatmap) {
     double pixelThreshold = d.mapLevel(threshold);
     double sx = (double) image.width() / d.mapSize();
     double sy = (double) image.height() / d.mapSize();
@@ -68,7 +69,7 @@ public final class Verdicts {
         .setDetectTime(Instant.ofEpochMilli(detectTime))
         .setScore(d.score())
         .setThreshold(threshold)
-        .setCalibratedScore(detector.calibrated(d.score()))
+        .setCalibratedScore(calibrated)
         .setModelVersion(detector.modelVersion())
         .setBankVersion(detector.bankVersion())
         .setHeatmapPng(png)

@@ -54,6 +54,31 @@ class JobConfigTest {
         .hasMessageStartingWith("claim-check.root: is not a folder");
     assertThatThrownBy(() -> args("stray")).hasMessageContaining("expected --key value");
     assertThatThrownBy(() -> args("--batch.max-size")).hasMessageStartingWith("batch.max-size: has no value");
+    assertThatThrownBy(() -> args("--threshold.false-alarm-rate", "0.7"))
+        .hasMessageStartingWith("threshold.false-alarm-rate: must be in (0, 0.5)");
+    assertThatThrownBy(() -> args("--statistics.target", "mean"))
+        .hasMessageStartingWith("statistics.target: must be robust or moment");
+    assertThatThrownBy(() -> args("--bank-update.enabled", "true"))
+        .hasMessageStartingWith("topics.control: must be set when bank-update.enabled");
+    assertThatThrownBy(() -> args("--bank-update.enabled", "true", "--topics.control", "c"))
+        .hasMessageStartingWith("bank-update.dir: must be set");
+    assertThatThrownBy(() -> args("--bank-update.weighting", "softmax"))
+        .hasMessageStartingWith("bank-update.weighting: must be gaussian or uniform");
+    assertThatThrownBy(() -> args("--statistics.weight-min", "2"))
+        .hasMessageContaining("0 < min <= 1 <= max");
+  }
+
+  @Test
+  void adaptationSettingsReachTheOperator() throws Exception {
+    var a = args("--threshold.false-alarm-rate", "0.05", "--statistics.target", "moment", "--bank-update.enabled",
+        "true", "--topics.control", "ctl", "--bank-update.dir", dir.toString(), "--bank-update.weighting", "uniform",
+        "--topics.statistics", "st").adaptation();
+    assertThat(a.statistics().falseAlarmRate()).isEqualTo(0.05);
+    assertThat(a.statistics().target()).isEqualTo(io.tailwatch.detector.online.OnlineScoreStatistics.Target.MOMENT);
+    assertThat(a.bankUpdates()).isTrue();
+    assertThat(a.gaussianWeighting()).isFalse();
+    assertThat(a.statisticsIntervalMs()).isEqualTo(10_000);
+    assertThat(args().adaptation().statisticsIntervalMs()).as("no statistics topic, no snapshots").isZero();
   }
 
   @Test

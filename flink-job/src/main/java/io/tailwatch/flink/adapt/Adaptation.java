@@ -1,0 +1,24 @@
+package io.tailwatch.flink.adapt;
+
+import io.tailwatch.detector.online.OnlineScoreStatistics;
+import java.io.Serializable;
+
+/**
+ * What the scoring operator does online (ALGORITHMS.md §6), from the {@code threshold.*}, {@code statistics.*}
+ * and {@code bank-update.*} options.
+ *
+ * @param adaptiveThreshold alert above the scope's (1 - alpha) quantile once warmed up; else the fixed threshold
+ * @param statisticsIntervalMs how often each scope's snapshot goes to the statistics output (0 = never)
+ * @param bankUpdates collect bank-update candidates (weighted reservoir) and hand them over every interval
+ * @param gaussianWeighting reservoir priority u^(1/w(s)) with the Gaussian-aligned weight; false = uniform (w = 1)
+ */
+public record Adaptation(OnlineScoreStatistics.Config statistics, boolean adaptiveThreshold,
+    long statisticsIntervalMs, boolean bankUpdates, boolean gaussianWeighting, int reservoirSize,
+    int patchesPerFrame, long updateIntervalMs) implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  /** Fixed threshold, no statistics output, no bank updates (the statistics are still kept for metrics). */
+  public static Adaptation off() {
+    return new Adaptation(OnlineScoreStatistics.Config.defaults(), false, 0, false, true, 1, 1, 60_000);
+  }
+}

@@ -1,0 +1,79 @@
+package io.tailwatch.flink.adapt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tailwatch.detector.bank.BankHeader;
+import io.tailwatch.detector.bank.MemoryBank;
+import io.tailwatch.schemas.BankUpdate;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BankUpdateBuilderTest {
+  static BankCandidate candidate(String id, double key, float x, float y, float d2) {
+    BankCandidate c = new BankCandidate();
+    c.scope = "line-1/camera";
+    c.frameId = id;
+    c.bankVersion = "v1";
+    c.key = key;
+    c.weight = 1;
+    c.dim = 2;
+    c.count = 1;
+    c.vectors = new float[] {x, y};
+    c.distances = new float[] {d2};
+    return c;
+  }
+
+  @Test
+  void mergesTheTopKeyedCandidatesWritesAVersionAndAnnouncesIt(@TempDir Path dir) throws Exception {
+    Path initial = dir.resolve("initial.twb");
+    BankHeader h = new BankHeader(BankHeader.FORMAT_VERSION, "v1", 2, 0, null,
+        new BankHeader.Backbone("bb", "bb", "sha", List.of("l"), 2, 2, 1, 1, 1), null, Instant.EPOCH, "patchcore",
+        Map.of(), null);
+    MemoryBank.of(h, new float[] {0, 0, 1, 1}, 2).write(initial);
+    BankUpdateBuilder builder = new BankUpdateBuilder(initial.toString(), dir.resolve("banks").toString(), 2, 10,
+        100, 50, "gaussian");
+    try (var t = new TwoInputStreamOperatorTestHarness<BankCandidate, BankUpdate, BankUpdate>(builder)) {
+      t.open();
+      t.setProcessingTime(0);
+      t.processElement1(new StreamRecord<>(candidate("a", -0.1, 5, 5, 50)));
+      t.processElement1(new StreamRecord<>(candidate("b", -3.0, 9, 9, 162))); // lowest key: not sampled
+      t.processElement1(new StreamRecord<>(candidate("c", -0.2, -5, 5, 50)));
+      assertThat(t.extractOutputValues()).isEmpty();
+      t.setProcessingTime(50);
+      List<BankUpdate> out = t.extractOutputValues();
+      assertThat(out).hasSize(1);
+      BankUpdate u = out.get(0);
+      assertThat(u.getBankVersion()).isEqualTo("v1-u1");
+      assertThat(u.getReason()).isEqualTo("scheduled-update");
+      assertThat(u.getCount()).isEqualTo(4);
+      MemoryBank written = MemoryBank.load(Path.of(URI.create(u.getBankUri())));
+      assertThat(written.header().bodySha256()).isEqualTo(u.getSha256());
+      assertThat(written.header().params()).containsEntry("parent", "v1").containsEntry("frames", 2)
+          .containsEntry("weighting", "gaussian");
+      float[] v = new float[2];
+      for (int i = 2; i < 4; i++) {
+        written.vector(i, v, 0);
+        assertThat(v[0]).as("sampled candidates only").isNotEqualTo(9f);
+      }
+
+      // an operator rolls back to v1: the next version builds on v1, not on v1-u1
+      t.processElement2(new StreamRecord<>(BankUpdate.newBuilder(u).setBankVersion("v1")
+          .setBankUri(initial.toUri().toString()).setSha256(MemoryBank.load(initial).header().bodySha256())
+          .setReason("rollback").build()));
+      t.processElement1(new StreamRecord<>(candidate("d", -0.1, 7, -7, 98)));
+      t.setProcessingTime(200);
+      BankUpdate second = t.extractOutputValues().get(1);
+      assertThat(second.getBankVersion()).isEqualTo("v1-u2");
+      assertThat(second.getCount()).isEqualTo(3);
+      assertThat(MemoryBank.load(Path.of(URI.create(second.getBankUri()))).header().params())
+          .containsEntry("parent", "v1");
+    }
+  }
+}

@@ -1,0 +1,207 @@
+package io.tailwatch.flink.inference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tailwatch.detector.bank.BankFormatException;
+import io.tailwatch.detector.image.FloatImage;
+import io.tailwatch.detector.online.OnlineScoreStatistics;
+import io.tailwatch.detector.scoring.Detection;
+import io.tailwatch.flink.adapt.Adaptation;
+import io.tailwatch.flink.adapt.BankCandidate;
+import io.tailwatch.flink.adapt.ScopeKey;
+import io.tailwatch.flink.ingest.Ingested;
+import io.tailwatch.schemas.BankUpdate;
+import io.tailwatch.schemas.FrameScore;
+import io.tailwatch.schemas.Modality;
+import io.tailwatch.schemas.ScoreStatistics;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The scoring operator's online part on a keyed stream: per-line thresholds from the statistics, kept across a
+ * restore; statistics snapshots; bank-update candidates; bank swaps between batches and refusal of a bad bank.
+ * The detector's score is the frame's mean pixel value (0..1); its "bank" is a file whose text is its checksum.
+ */
+class AdaptiveScoringTest {
+  record FileBankDetector(String initialVersion) implements DetectorFactory {
+    @Override
+    public FrameDetector open() {
+      return new FrameDetector() {
+        String version = initialVersion;
+
+        @Override
+        public List<Detection> detect(List<FloatImage> images) {
+          List<Detection> out = new ArrayList<>();
+          for (FloatImage image : images) {
+            double sum = 0;
+            for (float v : image.data()) {
+              sum += v;
+            }
+            float s = (float) (sum / image.data().length);
+            out.add(new Detection(s, new float[] {s}, 1, 1, new float[64], 8, new float[] {s, version.length()}, 0,
+                2));
+          }
+          return out;
+        }
+
+        @Override
+        public double threshold() {
+          return 0.5;
+        }
+
+        @Override
+        public double calibrated(double score) {
+          return score;
+        }
+
+        @Override
+        public String executionProvider() {
+          return "CPU";
+        }
+
+        @Override
+        public String modelVersion() {
+          return "file-model";
+        }
+
+        @Override
+        public String bankVersion() {
+          return version;
+        }
+
+        @Override
+        public void swapBank(Path bank, String expectedSha256) throws Exception {
+          String text = Files.readString(bank);
+          if (!text.equals(expectedSha256)) {
+            throw new BankFormatException(bank + ": checksum " + text + " is not the announced " + expectedSha256);
+          }
+          version = bank.getFileName().toString();
+        }
+
+        @Override
+        public void close() {}
+      };
+    }
+  }
+
+  static Adaptation adaptation(boolean bankUpdates) {
+    return new Adaptation(new OnlineScoreStatistics.Config(512, 1000, 0.1, 20, 0.1, 10, 8, 4), true, 1_000,
+        bankUpdates, true, 4, 1, 5_000);
+  }
+
+  static KeyedOneInputStreamOperatorTestHarness<String, Ingested, FrameScore> keyed(boolean bankUpdates)
+      throws Exception {
+    return new KeyedOneInputStreamOperatorTestHarness<>(new BatchingInferenceOperator(new FileBankDetector("bank-1"),
+        BatchingInferenceOperatorTest.LIMITS, 4, 10_000, false, adaptation(bankUpdates)), new ScopeKey(),
+        Types.STRING);
+  }
+
+  @Test
+  void thresholdGoesOnlineAfterMinFramesAndSurvivesARestore() throws Exception {
+    OperatorSubtaskState snapshot;
+    double lastThreshold;
+    try (var h = keyed(false)) {
+      h.open();
+      h.setProcessingTime(10);
+      for (int i = 0; i < 40; i++) {
+        h.processElement(BatchingInferenceOperatorTest.frame(i, 100 + i)); // scores 0.39 .. 0.545
+      }
+      List<FrameScore> out = h.extractOutputValues();
+      assertThat(out).hasSize(40);
+      assertThat(out.get(10).getThreshold()).as("before min-frames: the fixed threshold").isEqualTo(0.5);
+      lastThreshold = out.get(39).getThreshold();
+      // the 0.9 quantile of the 36 scores seen at the last refresh, 100/255 .. 135/255
+      assertThat(lastThreshold).isBetween(130 / 255.0, 136 / 255.0);
+      assertThat(out.get(39).getAnomalous()).isEqualTo(out.get(39).getScore() > lastThreshold);
+      h.setProcessingTime(1_000);
+      List<ScoreStatistics> stats = new ArrayList<>();
+      h.getSideOutput(BatchingInferenceOperator.STATISTICS).forEach(r -> stats.add(r.getValue()));
+      assertThat(stats).hasSize(1);
+      assertThat(stats.get(0).getLineId()).isEqualTo("line-1");
+      assertThat(stats.get(0).getCount()).isEqualTo(40);
+      assertThat(stats.get(0).getThreshold()).isEqualTo(lastThreshold);
+      snapshot = h.snapshot(1, 1_000);
+    }
+    try (var h = keyed(false)) {
+      h.initializeState(snapshot);
+      h.open();
+      h.processElement(BatchingInferenceOperatorTest.frame(40, 120));
+      h.prepareSnapshotPreBarrier(2);
+      assertThat(h.extractOutputValues().get(0).getThreshold()).as("threshold after the restore")
+          .isEqualTo(lastThreshold);
+    }
+  }
+
+  @Test
+  void normalFramesBecomeWeightedCandidatesAtTheUpdateInterval() throws Exception {
+    try (var h = keyed(true)) {
+      h.open();
+      h.setProcessingTime(10);
+      for (int i = 0; i < 12; i++) {
+        h.processElement(BatchingInferenceOperatorTest.frame(i, i == 5 ? 250 : 100)); // frame 5 alerts
+      }
+      assertThat(h.getSideOutput(BatchingInferenceOperator.CANDIDATES)).as("nothing before the interval").isNull();
+      h.setProcessingTime(5_000);
+      List<BankCandidate> picked = new ArrayList<>();
+      h.getSideOutput(BatchingInferenceOperator.CANDIDATES).forEach(r -> picked.add(r.getValue()));
+      assertThat(picked).hasSize(4).allSatisfy(c -> {
+        assertThat(c.frameId).isNotEqualTo("f5");
+        assertThat(c.scope).isEqualTo("line-1/camera");
+        assertThat(c.dim).isEqualTo(2);
+        assertThat(c.vectors).hasSize(2);
+        assertThat(c.bankVersion).isEqualTo("bank-1");
+      });
+    }
+  }
+
+  static BankUpdate announcement(Path file, String sha) {
+    return BankUpdate.newBuilder().setBankVersion(file.getFileName().toString()).setModelVersion("file-model")
+        .setModality(Modality.CAMERA).setBankUri(file.toUri().toString()).setSha256(sha).setBackboneId("b")
+        .setDimension(2).setCount(1).setCreatedAt(Instant.ofEpochMilli(1)).setReason("test").build();
+  }
+
+  @Test
+  void swapsBanksBetweenBatchesAndRefusesABadOne(@TempDir Path dir) throws Exception {
+    Path v2 = Files.writeString(dir.resolve("bank-2"), "sha-2");
+    Path v3 = Files.writeString(dir.resolve("bank-3"), "tampered");
+    try (var h = new KeyedTwoInputStreamOperatorTestHarness<String, Ingested, BankUpdate, FrameScore>(
+        new BatchingInferenceOperator(new FileBankDetector("bank-1"), BatchingInferenceOperatorTest.LIMITS, 4,
+            10_000, false, adaptation(false)), new ScopeKey(), null, Types.STRING)) {
+      h.open();
+      h.processElement1(BatchingInferenceOperatorTest.frame(0, 10));
+      h.processElement1(BatchingInferenceOperatorTest.frame(1, 10));
+      h.processElement2(new StreamRecord<>(announcement(v2, "sha-2")));
+      h.processElement1(BatchingInferenceOperatorTest.frame(2, 10));
+      h.processElement2(new StreamRecord<>(announcement(v3, "sha-3")));
+      h.processElement1(BatchingInferenceOperatorTest.frame(3, 10));
+      h.prepareSnapshotPreBarrier(1);
+      assertThat(h.extractOutputValues()).extracting(FrameScore::getFrameId, FrameScore::getBankVersion)
+          .containsExactly(
+              org.assertj.core.groups.Tuple.tuple("f0", "bank-1"), // buffered before the announcement: old bank
+              org.assertj.core.groups.Tuple.tuple("f1", "bank-1"),
+              org.assertj.core.groups.Tuple.tuple("f2", "bank-2"),
+              org.assertj.core.groups.Tuple.tuple("f3", "bank-2")); // bank-3 failed its checksum: refused
+      OperatorSubtaskState snapshot = h.snapshot(1, 100);
+      // a restore keeps the swapped-in bank, not the configured one
+      try (var r = new KeyedTwoInputStreamOperatorTestHarness<String, Ingested, BankUpdate, FrameScore>(
+          new BatchingInferenceOperator(new FileBankDetector("bank-1"), BatchingInferenceOperatorTest.LIMITS, 4,
+              10_000, false, adaptation(false)), new ScopeKey(), null, Types.STRING)) {
+        r.initializeState(snapshot);
+        r.open();
+        r.processElement1(BatchingInferenceOperatorTest.frame(4, 10));
+        r.prepareSnapshotPreBarrier(2);
+        assertThat(r.extractOutputValues()).extracting(FrameScore::getBankVersion).containsExactly("bank-2");
+      }
+    }
+  }
+}
