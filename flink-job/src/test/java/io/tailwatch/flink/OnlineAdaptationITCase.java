@@ -102,9 +102,10 @@ class OnlineAdaptationITCase {
   record Run(String weighting, Window first, Window last, List<BankUpdate> updates, List<ScoreStatistics> stats,
       List<FrameScore> scores) {
     String row() {
-      return String.format(Locale.ROOT, "| %s | %.3f (%d) | %.3f | %.1fx | %.3f (%d) | %.3f | %.2f | %.2f | %d |",
-          weighting, first.rareFalseAlarms, first.rare, last.rareFalseAlarms,
-          first.rareFalseAlarms / Math.max(last.rareFalseAlarms, 1e-9), first.defectRecall, first.defects,
+      String fall = last.rareFalseAlarms > 0
+          ? String.format(Locale.ROOT, "%.1fx", first.rareFalseAlarms / last.rareFalseAlarms) : "to zero";
+      return String.format(Locale.ROOT, "| %s | %.3f (%d) | %.3f | %s | %.3f (%d) | %.3f | %.2f | %.2f | %d |",
+          weighting, first.rareFalseAlarms, first.rare, last.rareFalseAlarms, fall, first.defectRecall, first.defects,
           last.defectRecall, first.normalSkewness, last.normalSkewness, updates.size());
     }
   }
@@ -129,9 +130,9 @@ class OnlineAdaptationITCase {
     Files.createDirectories(report.getParent());
     Files.writeString(report, table + "\n");
 
-    // The acceptance (rare-variant false alarms fall 5x) is NOT met on this stream (README: measured
-    // 1.2x Gaussian-weighted, 2.7x uniform over 6,000 frames), so the false-alarm and skewness figures are reported,
-    // not asserted. What is asserted: the loop works end to end and does not cost defect recall.
+    // The acceptance (rare-variant false alarms fall 5x with the weighting) is NOT met on this stream
+    // (README: 1.2x and 1.3x Gaussian-weighted, 2.7x and 6.5x uniform, two runs of 6,000 frames), so the
+    // false-alarm and skewness figures are reported, not asserted. What is asserted: the loop works end to end and does not cost defect recall.
     for (Run r : List.of(gaussian, uniform)) {
       assertThat(r.updates()).as(r.weighting() + ": bank versions built and announced").isNotEmpty();
       assertThat(r.scores()).extracting(FrameScore::getBankVersion).as(r.weighting() + ": scored with new versions")
