@@ -474,6 +474,10 @@ public final class OnlineScoreStatistics {
 
   /** The whole state, config included, with {@link #STATE_VERSION} first. */
   public byte[] toBytes() {
+    return toBytes(config);
+  }
+
+  private byte[] toBytes(Config config) {
     int n = bins.length;
     ByteBuffer b = ByteBuffer.allocate(4 + 4 + 8 * 7 + 4 + 4 + 8 * 8 + 8 * 3 + 8 * 2 + 4 + 8 * 10 + 16 * n);
     b.putInt(STATE_VERSION);
@@ -549,21 +553,7 @@ public final class OnlineScoreStatistics {
           + config.halfLife() + " -> " + next.bins() + "/" + next.halfLife() + "): the restored histogram cannot "
           + "be reused");
     }
-    OnlineScoreStatistics copy = this;
-    OnlineScoreStatistics out = new OnlineScoreStatistics(next);
-    out.hi = copy.hi;
-    out.increment = copy.increment;
-    out.s0 = copy.s0;
-    out.s1 = copy.s1;
-    out.s2 = copy.s2;
-    out.s3 = copy.s3;
-    out.sumSquares = copy.sumSquares;
-    out.count = copy.count;
-    out.accepted = copy.accepted;
-    out.outliers = copy.outliers;
-    out.alertRate = copy.alertRate;
-    out.outlierRate = copy.outlierRate;
-    System.arraycopy(copy.bins, 0, out.bins, 0, out.bins.length);
+    OnlineScoreStatistics out = fromBytes(toBytes(next)); // same histogram, new settings
     out.refresh();
     return out;
   }
