@@ -21,7 +21,6 @@ import io.tailwatch.flink.adapt.BankUpdateBuilder;
 import io.tailwatch.flink.adapt.ScopeKey;
 import io.tailwatch.flink.ingest.BankUpdateDeserializer;
 import java.time.Duration;
-import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import java.util.Locale;
@@ -107,8 +106,9 @@ public final class TailwatchJob {
     SingleOutputStreamOperator<Ingested> frames = ingested.process(new IngestRouter())
         .name("validate + route dead letters").uid(UID_ROUTER);
 
-    // keyed by line x modality: each scope's online statistics live in keyed state of the scoring operator
-    KeyedStream<Ingested, String> byScope = frames.keyBy(new ScopeKey());
+    // with online adaptation, keyed by line x modality: each line's statistics live in the operator's keyed state;
+    // without it, the scoring operator stays chained to the router as before
+    DataStream<Ingested> byScope = config.adaptation().keyed() ? frames.keyBy(new ScopeKey()) : frames;
     BatchingInferenceOperator inference = new BatchingInferenceOperator(detector, limits,
         config.get(BATCH_MAX_SIZE), config.get(BATCH_MAX_WAIT).toMillis(), config.get(HEATMAPS),
         config.adaptation());

@@ -17,7 +17,15 @@ public record Adaptation(OnlineScoreStatistics.Config statistics, boolean adapti
     int patchesPerFrame, long updateIntervalMs) implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  /** Fixed threshold, no statistics output, no bank updates (the statistics are still kept for metrics). */
+  /**
+   * Whether the scoring operator needs per-line keyed state: an online threshold, bank updates or statistics
+   * snapshots. Keyed scoring sends all frames of a line to one subtask (and adds a network shuffle before it).
+   */
+  public boolean keyed() {
+    return adaptiveThreshold || bankUpdates || statisticsIntervalMs > 0;
+  }
+
+  /** Fixed threshold, no statistics, no bank updates. */
   public static Adaptation off() {
     return new Adaptation(OnlineScoreStatistics.Config.defaults(), false, 0, false, true, 1, 1, 60_000);
   }

@@ -116,7 +116,7 @@ public final class TailwatchOptions {
           + "and written by the bank builder; announce an older version to roll back. Empty (default) = off.");
 
   public static final ConfigOption<Boolean> THRESHOLD_ADAPTIVE = ConfigOptions.key("threshold.adaptive")
-      .booleanType().defaultValue(true)
+      .booleanType().defaultValue(false)
       .withDescription("Per line, alert above the (1 - false-alarm-rate) quantile of the line's recent normal "
           + "scores once threshold.min-frames were seen; before that (and when false) the fixed threshold: "
           + "detector.threshold, else the bank's calibrated one.");
