@@ -32,6 +32,7 @@ import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -40,10 +41,11 @@ import org.apache.flink.util.function.SerializableFunction;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
- * The streaming job. Only wiring: frames topic -> validation (dead letters) -> keyed by line -> batching
+ * The streaming job. Only wiring: frames topic -> validation (dead letters) -> (keyed by line with adaptation) -> batching
  * inference (online statistics and thresholds; bank swaps from the control topic) -> alerts, scores, statistics and
  * dead-letter topics, all exactly once; with bank updates, the candidates go to the bank builder, whose
- * announcements go to the control topic and from there back to every scoring subtask. Run: {@code flink run tailwatch-flink-job.jar --config FILE}.
+ * announcements go to the control topic and from there back to every scoring subtask.
+ * Run: {@code flink run tailwatch-flink-job.jar --config FILE}.
  */
 public final class TailwatchJob {
   /** Operator uids: stable across versions so savepoints keep mapping onto the same operators. */
@@ -87,20 +89,9 @@ public final class TailwatchJob {
       LOG.info("Kafka client settings from {}: {}", config.get(KAFKA_PROPERTIES_FILE),
           KafkaClientProperties.redacted(client));
     }
-    KafkaSourceBuilder<Ingested> source = KafkaSource.<Ingested>builder()
-        .setProperties(client)
-        .setBootstrapServers(config.get(BOOTSTRAP_SERVERS))
-        .setTopics(config.get(FRAMES_TOPIC))
-        .setGroupId(config.get(GROUP_ID))
-        .setStartingOffsets(startingOffsets(config.get(STARTING_OFFSETS)))
-        .setDeserializer(new CameraFrameDeserializer(limits))
-        .setProperty("isolation.level", "read_committed")
-        .setProperty("commit.offsets.on.checkpoint", "true");
-    if (config.get(BOUNDED)) {
-      source.setBounded(OffsetsInitializer.latest());
-    }
-    DataStream<Ingested> ingested = env
-        .fromSource(source.build(), WatermarkStrategy.noWatermarks(), "frames: " + config.get(FRAMES_TOPIC))
+    DataStream<Ingested> ingested = env.fromSource(source(config, client, config.get(FRAMES_TOPIC),
+            config.get(GROUP_ID), startingOffsets(config.get(STARTING_OFFSETS)), new CameraFrameDeserializer(limits)),
+            WatermarkStrategy.noWatermarks(), "frames: " + config.get(FRAMES_TOPIC))
         .uid(UID_SOURCE);
 
     SingleOutputStreamOperator<Ingested> frames = ingested.process(new IngestRouter())
@@ -114,20 +105,11 @@ public final class TailwatchJob {
         config.adaptation());
     DataStream<BankUpdate> control = null;
     if (config.controlTopic() != null) {
-      KafkaSourceBuilder<BankUpdate> controlSource = KafkaSource.<BankUpdate>builder()
-          .setProperties(client)
-          .setBootstrapServers(config.get(BOOTSTRAP_SERVERS))
-          .setTopics(config.controlTopic())
-          .setGroupId(config.get(GROUP_ID) + "-control")
-          // a new job starts from the configured bank; announcements made before it are not replayed
-          .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.LATEST))
-          .setDeserializer(new BankUpdateDeserializer())
-          .setProperty("isolation.level", "read_committed");
-      if (config.get(BOUNDED)) {
-        controlSource.setBounded(OffsetsInitializer.latest());
-      }
-      control = env.fromSource(controlSource.build(), WatermarkStrategy.noWatermarks(),
-          "control: " + config.controlTopic()).uid(UID_CONTROL_SOURCE).setParallelism(1);
+      // a new job starts from the configured bank; announcements made before it are not replayed
+      control = env.fromSource(source(config, client, config.controlTopic(), config.get(GROUP_ID) + "-control",
+              OffsetsInitializer.committedOffsets(OffsetResetStrategy.LATEST), new BankUpdateDeserializer()),
+              WatermarkStrategy.noWatermarks(), "control: " + config.controlTopic())
+          .uid(UID_CONTROL_SOURCE).setParallelism(1);
     }
     SingleOutputStreamOperator<FrameScore> scored = (control == null
         ? byScope.transform("batching inference", TypeInformation.of(FrameScore.class),
@@ -170,6 +152,24 @@ public final class TailwatchJob {
         .sinkTo(sink(config, client, DeadLetter.class, config.get(DEAD_LETTERS_TOPIC), DeadLetter::getOriginTopic,
             prefix + "-dead-letters"))
         .name("dead letters: " + config.get(DEAD_LETTERS_TOPIC)).uid(UID_DEAD_LETTERS_SINK);
+  }
+
+  /** A read_committed source committing offsets on checkpoints, bounded at the end offsets with kafka.bounded. */
+  private static <T> KafkaSource<T> source(JobConfig config, java.util.Properties client, String topic,
+      String groupId, OffsetsInitializer start, KafkaRecordDeserializationSchema<T> deserializer) {
+    KafkaSourceBuilder<T> source = KafkaSource.<T>builder()
+        .setProperties(client)
+        .setBootstrapServers(config.get(BOOTSTRAP_SERVERS))
+        .setTopics(topic)
+        .setGroupId(groupId)
+        .setStartingOffsets(start)
+        .setDeserializer(deserializer)
+        .setProperty("isolation.level", "read_committed")
+        .setProperty("commit.offsets.on.checkpoint", "true");
+    if (config.get(BOUNDED)) {
+      source.setBounded(OffsetsInitializer.latest());
+    }
+    return source.build();
   }
 
   static OffsetsInitializer startingOffsets(String mode) {

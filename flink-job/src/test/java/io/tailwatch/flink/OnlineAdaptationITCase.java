@@ -252,10 +252,10 @@ class OnlineAdaptationITCase {
       producer.join();
       assertThat(producerFailure.get()).isNull();
       assertThat(all).extracting(FrameScore::getFrameId).doesNotHaveDuplicates().hasSize(FRAMES);
-      List<BankUpdate> updates = decode(KAFKA.broker().readCommitted(control, Integer.MAX_VALUE, 1_000),
-          BankUpdate.class);
-      List<ScoreStatistics> stats = decode(KAFKA.broker().readCommitted(statistics, Integer.MAX_VALUE, 1_000),
-          ScoreStatistics.class);
+      List<BankUpdate> updates = EmbeddedKafka.decode(
+          KAFKA.broker().readCommitted(control, Integer.MAX_VALUE, 1_000), BankUpdate.class);
+      List<ScoreStatistics> stats = EmbeddedKafka.decode(
+          KAFKA.broker().readCommitted(statistics, Integer.MAX_VALUE, 1_000), ScoreStatistics.class);
       return new Run(weighting, window(all, 0, WINDOW), window(all, FRAMES - WINDOW, FRAMES), updates,
           stats, all);
     } finally {
@@ -280,20 +280,6 @@ class OnlineAdaptationITCase {
   }
 
   static List<FrameScore> decode(List<ConsumerRecord<byte[], byte[]>> records) {
-    return decode(records, FrameScore.class);
-  }
-
-  static <T extends org.apache.avro.specific.SpecificRecord> List<T> decode(
-      List<ConsumerRecord<byte[], byte[]>> records, Class<T> type) {
-    AvroSerdes<T> serdes = AvroSerdes.forType(type);
-    List<T> out = new ArrayList<>();
-    for (ConsumerRecord<byte[], byte[]> r : records) {
-      try {
-        out.add(serdes.decode(r.value()));
-      } catch (Exception e) {
-        throw new AssertionError("undecodable " + type.getSimpleName() + " at offset " + r.offset(), e);
-      }
-    }
-    return out;
+    return EmbeddedKafka.decode(records, FrameScore.class);
   }
 }

@@ -171,12 +171,7 @@ class TailwatchJobITCase {
   }
 
   static <T extends org.apache.avro.specific.SpecificRecord> List<T> decode(
-      List<ConsumerRecord<byte[], byte[]>> records, Class<T> type) throws Exception {
-    AvroSerdes<T> serdes = AvroSerdes.forType(type);
-    List<T> out = new ArrayList<>();
-    for (ConsumerRecord<byte[], byte[]> r : records) {
-      out.add(serdes.decode(r.value()));
-    }
-    return out;
+      List<ConsumerRecord<byte[], byte[]>> records, Class<T> type) {
+    return EmbeddedKafka.decode(records, type);
   }
 }

@@ -206,6 +206,19 @@ public final class MemoryBank {
     }
   }
 
+  /**
+   * {@link #load(Path)}, and the body checksum must also equal {@code expectedSha256} (an announced bank), when
+   * that is not null.
+   */
+  public static MemoryBank load(Path path, String expectedSha256) throws IOException {
+    MemoryBank bank = load(path);
+    if (expectedSha256 != null && !expectedSha256.equals(bank.header().bodySha256())) {
+      throw new BankFormatException(path + ": body checksum " + bank.header().bodySha256()
+          + " differs from the announced " + expectedSha256);
+    }
+    return bank;
+  }
+
   /** Maps a bank file, validating magic, version, sizes and the body checksum. */
   public static MemoryBank load(Path path) throws IOException {
     Objects.requireNonNull(path, "path");

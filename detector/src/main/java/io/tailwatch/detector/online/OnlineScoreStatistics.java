@@ -435,11 +435,6 @@ public final class OnlineScoreStatistics {
     return alertRate;
   }
 
-  /** Decayed fraction of recent scores above the guard. */
-  public double outlierRate() {
-    return outlierRate;
-  }
-
   public double median() {
     return median;
   }
@@ -466,10 +461,6 @@ public final class OnlineScoreStatistics {
 
   public double weightMax() {
     return weightMax;
-  }
-
-  public double bandwidth() {
-    return bandwidth;
   }
 
   /** The whole state, config included, with {@link #STATE_VERSION} first. */

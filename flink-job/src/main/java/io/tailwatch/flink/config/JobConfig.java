@@ -203,13 +203,16 @@ public final class JobConfig implements Serializable {
 
   /** The statistics topic, or null when off. */
   public String statisticsTopic() {
-    String topic = get(STATISTICS_TOPIC);
-    return topic == null || topic.isBlank() ? null : topic;
+    return optionalTopic(STATISTICS_TOPIC);
   }
 
   /** The control topic, or null when off. */
   public String controlTopic() {
-    String topic = get(CONTROL_TOPIC);
+    return optionalTopic(CONTROL_TOPIC);
+  }
+
+  private String optionalTopic(ConfigOption<String> option) {
+    String topic = get(option);
     return topic == null || topic.isBlank() ? null : topic;
   }
 
@@ -248,8 +251,7 @@ public final class JobConfig implements Serializable {
 
   /** The scores topic, or null when turned off. */
   public String scoresTopic() {
-    String topic = get(SCORES_TOPIC);
-    return topic == null || topic.isBlank() ? null : topic;
+    return optionalTopic(SCORES_TOPIC);
   }
 
   /** The settings, secrets masked (safe to log). */

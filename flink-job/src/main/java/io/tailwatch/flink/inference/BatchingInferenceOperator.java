@@ -92,7 +92,7 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
   private transient WeightedReservoir<BankCandidate> reservoir;
   private transient ListState<BankCandidate> reservoirState;
   private transient ListState<BankRef> bankState;
-  private transient BankRef restoredBank;
+  private transient BankRef currentBank; // the last announced bank swapped in (null: the configured one)
   private transient ScheduledFuture<?> timer;
   private transient ListState<Ingested> bufferState;
   private transient FrameDetector detector;
@@ -166,8 +166,8 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
         reservoir.add(c.key, c);
       }
       for (BankRef r : bankState.get()) {
-        if (restoredBank == null || r.createdAt > restoredBank.createdAt) {
-          restoredBank = r;
+        if (currentBank == null || r.createdAt > currentBank.createdAt) {
+          currentBank = r;
         }
       }
     }
@@ -187,15 +187,15 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
           + e.getMessage(), e));
     }
     metrics = new InferenceMetrics(getMetricGroup(), detector);
-    if (restoredBank != null && !restoredBank.version.equals(detector.bankVersion())) {
+    if (currentBank != null && !currentBank.version.equals(detector.bankVersion())) {
       try {
-        detector.swapBank(Path.of(URI.create(restoredBank.uri)), restoredBank.sha256);
-        LOG.info("restored bank {} from state", restoredBank);
+        detector.swapBank(Path.of(URI.create(currentBank.uri)), currentBank.sha256);
+        LOG.info("restored bank {} from state", currentBank);
       } catch (Exception e) {
         metrics.bankRejected();
-        LOG.error("bank {} from state refused, scoring with the configured bank {}: {}", restoredBank,
+        LOG.error("bank {} from state refused, scoring with the configured bank {}: {}", currentBank,
             detector.bankVersion(), e.getMessage());
-        restoredBank = null;
+        currentBank = null;
       }
     }
     if (adaptation.statisticsIntervalMs() > 0 && statisticsState != null) {
@@ -268,7 +268,7 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
           detector.bankVersion(), e.getMessage());
       return;
     }
-    restoredBank = BankRef.of(update);
+    currentBank = BankRef.of(update);
     metrics.bankSwapped(detector.bankVersion(), detector.modelVersion());
     LOG.info("bank {} swapped in ({}, {})", detector.bankVersion(), update.getReason(), update.getBankUri());
   }
@@ -318,7 +318,7 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
       candidates.add(e.item());
     }
     reservoirState.update(candidates);
-    bankState.update(restoredBank == null ? List.of() : List.of(restoredBank));
+    bankState.update(currentBank == null ? List.of() : List.of(currentBank));
   }
 
   @Override

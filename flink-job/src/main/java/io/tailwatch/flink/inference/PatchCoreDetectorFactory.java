@@ -113,11 +113,7 @@ public record PatchCoreDetectorFactory(String backbonePath, String bankPath, Str
 
     @Override
     public void swapBank(Path path, String expectedSha256) throws Exception {
-      MemoryBank bank = MemoryBank.load(path); // checks the body against the header's checksum
-      if (expectedSha256 != null && !expectedSha256.equals(bank.header().bodySha256())) {
-        throw new BankFormatException(path + ": body checksum " + bank.header().bodySha256()
-            + " differs from the announced " + expectedSha256);
-      }
+      MemoryBank bank = MemoryBank.load(path, expectedSha256); // header's and announced checksum
       ScoreCalibration next = ScoreCalibration.fromMap(bank.header().calibration());
       if (fixedThreshold == null && next == null) {
         throw new BankFormatException(path + ": no calibrated threshold and detector.threshold is not set");

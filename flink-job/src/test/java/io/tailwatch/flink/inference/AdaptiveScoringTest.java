@@ -36,9 +36,7 @@ class AdaptiveScoringTest {
   record FileBankDetector(String initialVersion) implements DetectorFactory {
     @Override
     public FrameDetector open() {
-      return new FrameDetector() {
-        String version = initialVersion;
-
+      return new TestDetector(0.5, "file-model", initialVersion) {
         @Override
         public List<Detection> detect(List<FloatImage> images) {
           List<Detection> out = new ArrayList<>();
@@ -48,35 +46,10 @@ class AdaptiveScoringTest {
               sum += v;
             }
             float s = (float) (sum / image.data().length);
-            out.add(new Detection(s, new float[] {s}, 1, 1, new float[64], 8, new float[] {s, version.length()}, 0,
+            out.add(new Detection(s, new float[] {s}, 1, 1, new float[64], 8, new float[] {s, bankVersion.length()}, 0,
                 2));
           }
           return out;
-        }
-
-        @Override
-        public double threshold() {
-          return 0.5;
-        }
-
-        @Override
-        public double calibrated(double score) {
-          return score;
-        }
-
-        @Override
-        public String executionProvider() {
-          return "CPU";
-        }
-
-        @Override
-        public String modelVersion() {
-          return "file-model";
-        }
-
-        @Override
-        public String bankVersion() {
-          return version;
         }
 
         @Override
@@ -85,11 +58,8 @@ class AdaptiveScoringTest {
           if (!text.equals(expectedSha256)) {
             throw new BankFormatException(bank + ": checksum " + text + " is not the announced " + expectedSha256);
           }
-          version = bank.getFileName().toString();
+          bankVersion = bank.getFileName().toString();
         }
-
-        @Override
-        public void close() {}
       };
     }
   }

@@ -35,7 +35,7 @@ class BatchingInferenceOperatorTest {
     @Override
     public FrameDetector open() {
       BATCHES.putIfAbsent(key, new CopyOnWriteArrayList<>());
-      return new FrameDetector() {
+      return new TestDetector(threshold, "scripted", "bank-1") {
         @Override
         public List<Detection> detect(List<FloatImage> images) {
           BATCHES.get(key).add(images.size());
@@ -58,34 +58,6 @@ class BatchingInferenceOperatorTest {
           }
           return out;
         }
-
-        @Override
-        public double threshold() {
-          return threshold;
-        }
-
-        @Override
-        public double calibrated(double score) {
-          return score;
-        }
-
-        @Override
-        public String executionProvider() {
-          return "CPU";
-        }
-
-        @Override
-        public String modelVersion() {
-          return "scripted";
-        }
-
-        @Override
-        public String bankVersion() {
-          return "bank-1";
-        }
-
-        @Override
-        public void close() {}
       };
     }
   }

@@ -203,6 +203,21 @@ public final class EmbeddedKafka implements AutoCloseable {
     return out;
   }
 
+  /** Decodes Avro single-object records; an undecodable one fails the test with its offset. */
+  public static <T extends org.apache.avro.specific.SpecificRecord> List<T> decode(
+      List<ConsumerRecord<byte[], byte[]>> records, Class<T> type) {
+    io.tailwatch.schemas.AvroSerdes<T> serdes = io.tailwatch.schemas.AvroSerdes.forType(type);
+    List<T> out = new ArrayList<>(records.size());
+    for (ConsumerRecord<byte[], byte[]> r : records) {
+      try {
+        out.add(serdes.decode(r.value()));
+      } catch (io.tailwatch.schemas.AvroDecodeException e) {
+        throw new AssertionError("undecodable " + type.getSimpleName() + " at offset " + r.offset(), e);
+      }
+    }
+    return out;
+  }
+
   @Override
   public void close() throws Exception {
     cluster.close();
