@@ -1,0 +1,176 @@
+package io.tailwatch.detector.hyperspectral;
+
+import ai.onnxruntime.OrtException;
+import io.tailwatch.detector.bank.GreedyCoreset;
+import io.tailwatch.detector.knn.OnnxKnnScorer;
+import io.tailwatch.detector.util.Progress;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * Spectral memory bank: per-pixel feature vectors ({@link SpectralFeatures}) of reference pixels, reduced to a
+ * bank by greedy coreset (or a uniform sample), scored by squared distance to the nearest bank vector through
+ * the same ONNX kNN operator as image patches.
+ *
+ * <p>A scene with no separate clean reference is scored {@link #crossFitted cross-fitted}: its pixels are split in
+ * two random halves and each half is scored against a bank drawn from the other, so no pixel meets itself in the
+ * bank. There the bank should be a uniform sample: a coreset deliberately keeps the most isolated spectra, which in
+ * an unlabelled scene are the anomalies themselves.
+ */
+public final class SpectralBankDetector implements PixelDetector {
+  public enum Selection { CORESET, RANDOM }
+
+  public record Options(SpectralFeatures.Options features, int bankSize, Selection selection, long seed) {
+    public Options {
+      if (bankSize <= 0) {
+        throw new IllegalArgumentException("bank size must be positive, was " + bankSize);
+      }
+    }
+
+    public static Options defaults() {
+      return new Options(SpectralFeatures.Options.defaults(), 1024, Selection.RANDOM, 7);
+    }
+
+    public String describe() {
+      return String.format(Locale.ROOT, "%s; bank %d by %s", features.describe(), bankSize,
+          selection.name().toLowerCase(Locale.ROOT));
+    }
+
+    public Options withSeed(long newSeed) {
+      return new Options(new SpectralFeatures.Options(features.neighbourhood(), features.normalisation(),
+          features.projection(), features.dim(), newSeed), bankSize, selection, newSeed);
+    }
+  }
+
+  private final Options options;
+  private final SpectralFeatures features;
+  private final OnnxKnnScorer scorer;
+  private final OnnxKnnScorer.Index index;
+  private final int bankCount;
+
+  private SpectralBankDetector(Options options, SpectralFeatures features, OnnxKnnScorer scorer,
+      OnnxKnnScorer.Index index, int bankCount) {
+    this.options = options;
+    this.features = features;
+    this.scorer = scorer;
+    this.index = index;
+    this.bankCount = bankCount;
+  }
+
+  /** Fits features and bank on every pixel of the (clean) reference cubes. The scorer stays the caller's. */
+  public static SpectralBankDetector fit(Options options, OnnxKnnScorer scorer, SpectralCube... reference)
+      throws OrtException {
+    SpectralFeatures f = SpectralFeatures.fit(options.features(), reference);
+    int n = 0;
+    for (SpectralCube c : reference) {
+      n += c.pixels();
+    }
+    float[] all = new float[n * f.dim()];
+    int off = 0;
+    for (SpectralCube c : reference) {
+      float[] v = f.transform(c);
+      System.arraycopy(v, 0, all, off, v.length);
+      off += v.length;
+    }
+    int[] all_ = new int[n];
+    for (int i = 0; i < n; i++) {
+      all_[i] = i;
+    }
+    float[] bank = select(all, f.dim(), all_, options, scorer, new SplittableRandom(options.seed()));
+    int count = bank.length / f.dim();
+    return new SpectralBankDetector(options, f, scorer, scorer.index(bank, count, f.dim()), count);
+  }
+
+  /**
+   * Scores a scene against itself without labels: features fitted on all its pixels, two random halves, each
+   * scored against a bank of {@code bankSize} vectors from the other half.
+   */
+  public static float[] crossFitted(SpectralCube scene, Options options, OnnxKnnScorer scorer)
+      throws OrtException {
+    SpectralFeatures f = SpectralFeatures.fit(options.features(), scene);
+    float[] x = f.transform(scene);
+    int d = f.dim();
+    int n = scene.pixels();
+    SplittableRandom random = new SplittableRandom(options.seed());
+    int[] perm = permutation(n, random);
+    int half = n / 2;
+    int[] first = java.util.Arrays.copyOfRange(perm, 0, half);
+    int[] second = java.util.Arrays.copyOfRange(perm, half, n);
+    float[] scores = new float[n];
+    scoreAgainst(x, d, second, select(x, d, first, options, scorer, random), scorer, scores);
+    scoreAgainst(x, d, first, select(x, d, second, options, scorer, random), scorer, scores);
+    return scores;
+  }
+
+  private static void scoreAgainst(float[] x, int d, int[] queries, float[] bank, OnnxKnnScorer scorer,
+      float[] out) throws OrtException {
+    float[] q = gather(x, d, queries);
+    try (OnnxKnnScorer.Index idx = scorer.index(bank, bank.length / d, d)) {
+      float[] dist = scorer.search(idx, q, queries.length).distances();
+      for (int i = 0; i < queries.length; i++) {
+        out[queries[i]] = dist[i];
+      }
+    }
+  }
+
+  private static float[] select(float[] x, int d, int[] candidates, Options options, OnnxKnnScorer scorer,
+      SplittableRandom random) {
+    int m = Math.min(options.bankSize(), candidates.length);
+    float[] pool = gather(x, d, candidates);
+    int[] chosen;
+    if (options.selection() == Selection.CORESET) {
+      chosen = GreedyCoreset.exact(pool, candidates.length, d, m, random.nextLong(), Progress.NONE,
+          scorer.nearestCentres());
+    } else {
+      chosen = java.util.Arrays.copyOf(permutation(candidates.length, random), m);
+    }
+    return gather(pool, d, chosen);
+  }
+
+  private static float[] gather(float[] x, int d, int[] rows) {
+    float[] out = new float[rows.length * d];
+    for (int i = 0; i < rows.length; i++) {
+      System.arraycopy(x, rows[i] * d, out, i * d, d);
+    }
+    return out;
+  }
+
+  private static int[] permutation(int n, SplittableRandom random) {
+    int[] p = new int[n];
+    for (int i = 0; i < n; i++) {
+      p[i] = i;
+    }
+    for (int i = n - 1; i > 0; i--) {
+      int j = random.nextInt(i + 1);
+      int t = p[i];
+      p[i] = p[j];
+      p[j] = t;
+    }
+    return p;
+  }
+
+  @Override
+  public String name() {
+    return "spectral bank";
+  }
+
+  @Override
+  public String describe() {
+    return options.describe() + " (" + bankCount + " vectors)";
+  }
+
+  public int bankCount() {
+    return bankCount;
+  }
+
+  @Override
+  public float[] score(SpectralCube cube) throws OrtException {
+    float[] q = features.transform(cube);
+    return scorer.search(index, q, cube.pixels()).distances();
+  }
+
+  @Override
+  public void close() {
+    index.close();
+  }
+}
