@@ -9,6 +9,12 @@ import io.tailwatch.detector.eval.PatchCoreEvaluation;
 import io.tailwatch.detector.features.BackboneModel;
 import io.tailwatch.detector.features.FeatureExtractor;
 import io.tailwatch.detector.features.PatchEmbeddingSpec;
+import io.tailwatch.detector.hyperspectral.HyperspectralScene;
+import io.tailwatch.detector.hyperspectral.MatSceneReader;
+import io.tailwatch.detector.hyperspectral.SceneFiles;
+import io.tailwatch.tools.train.HyperspectralEvaluation;
+import java.util.ArrayList;
+import java.util.List;
 import io.tailwatch.detector.image.FloatImage;
 import io.tailwatch.detector.knn.OnnxKnnScorer;
 import io.tailwatch.detector.scoring.Detection;
@@ -31,12 +37,16 @@ import picocli.CommandLine.Option;
 
 /** {@code evaluate}: the fit-then-test protocol on a labelled dataset, as a markdown table. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
-    description = {"Fit on a seeded split of a dataset's normal images and test on the rest plus every defect;",
-        "print and write image AUROC, pixel AUROC, PRO per defect type."})
+    description = {"magnetic-tile: fit on a seeded split of the normal images and test on the rest plus every",
+        "defect; print and write image AUROC, pixel AUROC, PRO per defect type.",
+        "abu | hydice | <dir of .mat scenes>: per-scene pixel AUROC and AUPR of RX, the spectral bank and the",
+        "autoencoder (plain, +LAMP, +IW, +LAMP+IW) over --seeds seeds; detection-map PNGs."})
 final class EvaluateCommand implements Callable<Integer> {
   static Result lastResult;
+  static List<HyperspectralEvaluation.SceneResult> lastScenes;
 
-  @Option(names = "--dataset", required = true, description = "magnetic-tile")
+  @Option(names = "--dataset", required = true, description = "magnetic-tile, abu, hydice, or a directory of"
+      + " .mat scenes")
   String dataset;
 
   @Option(names = "--data-dir", description = "Data folder (default: $TAILWATCH_DATA_DIR).")
@@ -69,6 +79,16 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--maps", defaultValue = "0", description = "Write heatmap overlays for this many test images per type.")
   int maps;
 
+  @Option(names = "--seeds", defaultValue = "3",
+      description = "Hyperspectral: runs of each stochastic method (seeds 1..n). Default: ${DEFAULT-VALUE}.")
+  int seeds;
+
+  @Mixin
+  SpectralBankCliOptions spectralBank;
+
+  @Mixin
+  AutoencoderOptions autoencoder;
+
   @Mixin
   PreprocessingOptions preprocessing;
 
@@ -78,11 +98,68 @@ final class EvaluateCommand implements Callable<Integer> {
   /** What the last run computed, for tests that drive the command. */
   record Result(EvaluationResult evaluation, Path table) {}
 
+  private int evaluateScenes() throws Exception {
+    if (seeds <= 0) {
+      throw new IllegalArgumentException("--seeds must be positive (was " + seeds + ")");
+    }
+    List<Path> files = SceneFiles.resolve(dataset, dataDir != null ? dataDir
+        : SharedDirs.fromEnv(SharedDirs.DATA_DIR).orElse(null));
+    Files.createDirectories(outDir);
+    int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+    HyperspectralEvaluation evaluation = new HyperspectralEvaluation(new HyperspectralEvaluation.Options(seeds,
+        spectralBank.options(), autoencoder.trainer(1), autoencoder.amplification(), autoencoder.weighting(),
+        threads, outDir.resolve("maps")));
+    List<HyperspectralEvaluation.SceneResult> results = new ArrayList<>();
+    long started = System.nanoTime();
+    long epochsPerTraining = autoencoder.epochs;
+    long allEpochs = (long) files.size() * 4 * seeds * epochsPerTraining; // four autoencoder variants per seed
+    long[] finished = {0};
+    try (ProgressBar bar = new ProgressBar("train")) {
+      Progress overall = (done, total) -> {
+        bar.update(finished[0] + done, allEpochs);
+        if (done == total) {
+          finished[0] += total;
+        }
+      };
+      for (Path file : files) {
+        HyperspectralScene scene = MatSceneReader.read(file);
+        System.err.printf(Locale.ROOT, "%s: %dx%dx%d, %d anomalous pixels%n", scene.name(), scene.cube().lines(),
+            scene.cube().samples(), scene.cube().bands(), scene.anomalousPixels());
+        results.add(evaluation.evaluate(scene, new HyperspectralEvaluation.Listener() {
+          @Override
+          public void done(String name, HyperspectralEvaluation.MethodResult r) {
+            System.err.printf(Locale.ROOT, "  %-14s AUROC %.4f  AUPR %.4f%n", r.method(), r.meanAuroc(),
+                r.meanAupr());
+          }
+
+          @Override
+          public Progress training() {
+            return overall;
+          }
+        }));
+      }
+    }
+    String table = "# " + dataset + " hyperspectral evaluation\n\n"
+        + HyperspectralEvaluation.markdown(results, evaluation.methods())
+        + String.format(Locale.ROOT, "%nEvaluated in %.0f s on %d threads.%n", (System.nanoTime() - started) / 1e9,
+            threads);
+    Path file = outDir.resolve("evaluation-" + Path.of(dataset).getFileName() + ".md");
+    Files.writeString(file, table);
+    System.out.println(table);
+    System.out.println("table written to " + file + ", detection maps under " + outDir.resolve("maps"));
+    lastScenes = results;
+    return 0;
+  }
+
   @Override
   public Integer call() throws Exception {
+    if (SceneFiles.isSceneDataset(dataset)) {
+      return evaluateScenes();
+    }
     backbone.validate();
     if (!dataset.equals("magnetic-tile")) {
-      throw new IllegalArgumentException("--dataset must be magnetic-tile (was '" + dataset + "')");
+      throw new IllegalArgumentException("--dataset must be magnetic-tile, abu, hydice or a directory of .mat"
+          + " scenes (was '" + dataset + "')");
     }
     Path dir = dataDir != null ? dataDir : SharedDirs.fromEnv(SharedDirs.DATA_DIR).orElseThrow(() ->
         new IllegalArgumentException("no data directory: set TAILWATCH_DATA_DIR or --data-dir"));

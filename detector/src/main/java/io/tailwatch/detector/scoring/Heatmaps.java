@@ -60,6 +60,19 @@ public final class Heatmaps {
     return bytes.toByteArray();
   }
 
+  /**
+   * A rectangular map ({@code width * height}, row-major) in jet colours, scaled from {@code low} (blue) to
+   * {@code high} (red); used for hyperspectral detection maps.
+   */
+  public static BufferedImage colour(float[] map, int width, int height, double low, double high) {
+    BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+    double span = Math.max(1e-12, high - low);
+    for (int i = 0; i < width * height; i++) {
+      out.setRGB(i % width, i / width, jet(Math.min(1, Math.max(0, (map[i] - low) / span))));
+    }
+    return out;
+  }
+
   /** Classic jet: blue, cyan, yellow, red. */
   static int jet(double t) {
     double r = clamp(1.5 - Math.abs(4 * t - 3));
