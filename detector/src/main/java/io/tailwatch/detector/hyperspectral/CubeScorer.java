@@ -1,0 +1,63 @@
+package io.tailwatch.detector.hyperspectral;
+
+import ai.onnxruntime.OrtException;
+import io.tailwatch.detector.onnx.ExecutionProvider;
+import io.tailwatch.detector.util.Hashing;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * Per-pixel scoring of streamed cubes. {@link #rx} fits global RX on each cube itself (its own background, no
+ * model to deploy); {@link #autoencoder} runs a trained, exported autoencoder on ONNX Runtime.
+ */
+public interface CubeScorer extends AutoCloseable {
+  float[] score(SpectralCube cube) throws Exception;
+
+  /** Names the model in alerts: {@code rx-self(ridge=...)} or {@code <file>@<sha256 prefix>}. */
+  String modelVersion();
+
+  @Override
+  default void close() throws Exception {}
+
+  static CubeScorer rx(double ridge) {
+    RxDetector.fit(new SpectralCube(2, 1, 1, new float[] {0, 1}), ridge); // validates the ridge up front
+    String version = String.format(Locale.ROOT, "rx-self(ridge=%s)", ridge == 0 ? "0" : String.format(
+        Locale.ROOT, "%.0e", ridge));
+    return new CubeScorer() {
+      @Override
+      public float[] score(SpectralCube cube) {
+        return RxDetector.fit(cube, ridge).score(cube);
+      }
+
+      @Override
+      public String modelVersion() {
+        return version;
+      }
+    };
+  }
+
+  static CubeScorer autoencoder(Path model, ExecutionProvider provider, int threads)
+      throws IOException, OrtException {
+    byte[] bytes = Files.readAllBytes(model);
+    AutoencoderDetector detector = AutoencoderDetector.open(bytes, provider, threads);
+    String version = model.getFileName() + "@" + Hashing.sha256(bytes).substring(0, 12);
+    return new CubeScorer() {
+      @Override
+      public float[] score(SpectralCube cube) throws OrtException {
+        return detector.score(cube);
+      }
+
+      @Override
+      public String modelVersion() {
+        return version;
+      }
+
+      @Override
+      public void close() throws OrtException {
+        detector.close();
+      }
+    };
+  }
+}
