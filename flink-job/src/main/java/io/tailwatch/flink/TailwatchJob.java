@@ -7,7 +7,11 @@ import io.tailwatch.flink.config.KafkaClientProperties;
 import io.tailwatch.flink.inference.BatchingInferenceOperator;
 import io.tailwatch.flink.inference.DetectorFactory;
 import io.tailwatch.flink.inference.PatchCoreDetectorFactory;
+import io.tailwatch.flink.cube.CubeScorerFactory;
+import io.tailwatch.flink.cube.CubeScoring;
 import io.tailwatch.flink.ingest.CameraFrameDeserializer;
+import io.tailwatch.flink.ingest.CubeLimits;
+import io.tailwatch.flink.ingest.HyperspectralCubeDeserializer;
 import io.tailwatch.flink.ingest.FrameLimits;
 import io.tailwatch.flink.ingest.IngestRouter;
 import io.tailwatch.flink.ingest.Ingested;
@@ -44,7 +48,8 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
  * The streaming job. Only wiring: frames topic -> validation (dead letters) -> (keyed by line with adaptation) -> batching
  * inference (online statistics and thresholds; bank swaps from the control topic) -> alerts, scores, statistics and
  * dead-letter topics, all exactly once; with bank updates, the candidates go to the bank builder, whose
- * announcements go to the control topic and from there back to every scoring subtask.
+ * announcements go to the control topic and from there back to every scoring subtask. With topics.cubes, a second
+ * chain: cubes topic -> validation (dead letters) -> cube scoring -> the same alerts, scores and dead-letter topics.
  * Run: {@code flink run tailwatch-flink-job.jar --config FILE}.
  */
 public final class TailwatchJob {
@@ -59,6 +64,9 @@ public final class TailwatchJob {
   public static final String UID_BANK_BUILDER = "tailwatch-bank-builder";
   public static final String UID_CONTROL_SINK = "tailwatch-control-sink";
   public static final String UID_STATISTICS_SINK = "tailwatch-statistics-sink";
+  public static final String UID_CUBES_SOURCE = "tailwatch-cubes-source";
+  public static final String UID_CUBE_ROUTER = "tailwatch-cube-router";
+  public static final String UID_CUBE_SCORING = "tailwatch-cube-scoring";
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TailwatchJob.class);
 
@@ -118,13 +126,38 @@ public final class TailwatchJob {
             (TwoInputStreamOperator<Ingested, BankUpdate, FrameScore>) inference))
         .uid(UID_INFERENCE);
 
+    DataStream<Alert> alerts = scored.getSideOutput(BatchingInferenceOperator.ALERTS);
+    DataStream<FrameScore> scores = scored;
+    DataStream<DeadLetter> deadLetters = frames.getSideOutput(IngestRouter.DEAD_LETTERS)
+        .union(scored.getSideOutput(IngestRouter.DEAD_LETTERS));
+    if (config.cubesTopic() != null) {
+      // cubes: their own source, validation and scoring chain; verdicts join the same output topics
+      CubeLimits cubeLimits = new CubeLimits(config.get(MAX_PAYLOAD_BYTES), config.get(MAX_CUBE_PIXELS),
+          config.get(MAX_BANDS), config.configuration().get(CLAIM_CHECK_ROOT));
+      SingleOutputStreamOperator<Ingested> cubes = env.fromSource(source(config, client, config.cubesTopic(),
+              config.get(GROUP_ID) + "-cubes", startingOffsets(config.get(STARTING_OFFSETS)),
+              new HyperspectralCubeDeserializer(cubeLimits)), WatermarkStrategy.noWatermarks(),
+              "cubes: " + config.cubesTopic())
+          .uid(UID_CUBES_SOURCE)
+          .process(new IngestRouter()).name("validate cubes + route dead letters").uid(UID_CUBE_ROUTER);
+      SingleOutputStreamOperator<FrameScore> cubeScores = cubes.process(new CubeScoring(
+              new CubeScorerFactory(config.get(CUBE_DETECTOR), config.configuration().get(CUBE_MODEL),
+                  config.get(CUBE_RX_RIDGE), config.get(DEVICE), config.get(THREADS)), cubeLimits,
+              config.get(CUBE_THRESHOLD_SIGMAS), config.get(CUBE_MIN_PIXELS), config.get(HEATMAPS)))
+          .name("cube scoring").uid(UID_CUBE_SCORING);
+      alerts = alerts.union(cubeScores.getSideOutput(CubeScoring.ALERTS));
+      scores = scores.union(cubeScores);
+      deadLetters = deadLetters.union(cubes.getSideOutput(IngestRouter.DEAD_LETTERS),
+          cubeScores.getSideOutput(IngestRouter.DEAD_LETTERS));
+    }
+
     String prefix = config.get(TRANSACTIONAL_ID_PREFIX);
-    scored.getSideOutput(BatchingInferenceOperator.ALERTS)
+    alerts
         .sinkTo(sink(config, client, Alert.class, config.get(ALERTS_TOPIC), Alert::getLineId,
             prefix + "-alerts"))
         .name("alerts: " + config.get(ALERTS_TOPIC)).uid(UID_ALERTS_SINK);
     if (config.scoresTopic() != null) {
-      scored.sinkTo(sink(config, client, FrameScore.class, config.scoresTopic(), FrameScore::getLineId,
+      scores.sinkTo(sink(config, client, FrameScore.class, config.scoresTopic(), FrameScore::getLineId,
           prefix + "-scores"))
           .name("scores: " + config.scoresTopic()).uid(UID_SCORES_SINK);
     }
@@ -147,8 +180,7 @@ public final class TailwatchJob {
               prefix + "-control"))
           .setParallelism(1).name("control: " + config.controlTopic()).uid(UID_CONTROL_SINK);
     }
-    frames.getSideOutput(IngestRouter.DEAD_LETTERS)
-        .union(scored.getSideOutput(IngestRouter.DEAD_LETTERS))
+    deadLetters
         .sinkTo(sink(config, client, DeadLetter.class, config.get(DEAD_LETTERS_TOPIC), DeadLetter::getOriginTopic,
             prefix + "-dead-letters"))
         .name("dead letters: " + config.get(DEAD_LETTERS_TOPIC)).uid(UID_DEAD_LETTERS_SINK);

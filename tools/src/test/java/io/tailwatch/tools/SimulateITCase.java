@@ -6,6 +6,7 @@ import io.tailwatch.detector.sim.ProductLineSimulator;
 import io.tailwatch.flink.testing.EmbeddedKafka;
 import io.tailwatch.schemas.AvroSerdes;
 import io.tailwatch.schemas.CameraFrame;
+import io.tailwatch.schemas.HyperspectralCube;
 import io.tailwatch.schemas.ImageEncoding;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -62,6 +63,35 @@ class SimulateITCase {
         assertThat(f.getAttributes()).containsEntry("replay.folder", "good");
         assertThat(f.getChannels()).isEqualTo(1);
       }
+    }
+  }
+
+  @Test
+  void simulatesCubesInlineAndByClaimCheck(@TempDir Path dir) throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+      kafka.createTopics(1, "cubes");
+      // 16 x 16 x 8 uint16 = 4,096 bytes inline; the float64 run (16,384 bytes) goes above the 10,000-byte limit
+      assertThat(run("simulate-cubes", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "cubes",
+          "--cubes", "4", "--rate", "100", "--size", "16x16x8", "--inline-limit", "10000")).isZero();
+      assertThat(run("simulate-cubes", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "cubes",
+          "--cubes", "2", "--rate", "100", "--size", "16x16x8", "--data-type", "FLOAT64", "--inline-limit", "10000",
+          "--claim-check-dir", dir.toString())).isZero();
+      assertThat(run("simulate-cubes", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "cubes",
+          "--cubes", "1", "--size", "16x16x8", "--data-type", "FLOAT64", "--inline-limit", "10000")).isNotZero();
+      AvroSerdes<HyperspectralCube> serdes = AvroSerdes.forType(HyperspectralCube.class);
+      List<HyperspectralCube> cubes = new ArrayList<>();
+      for (ConsumerRecord<byte[], byte[]> r : kafka.readCommitted("cubes", 6, 20_000)) {
+        cubes.add(serdes.decode(r.value()));
+      }
+      assertThat(cubes).hasSize(6).allSatisfy(c -> {
+        assertThat(c.getLines() * c.getSamples() * c.getBands()).isEqualTo(16 * 16 * 8);
+        assertThat(c.getAttributes()).containsKey("sim.target");
+      });
+      assertThat(cubes.subList(0, 4)).allSatisfy(c -> assertThat(c.getPayload().remaining()).isEqualTo(4096));
+      assertThat(cubes.subList(4, 6)).allSatisfy(c -> {
+        assertThat(c.getPayload()).isNull();
+        assertThat(Files.size(Path.of(java.net.URI.create(c.getPayloadUri())))).isEqualTo(16 * 16 * 8 * 8);
+      });
     }
   }
 

@@ -181,6 +181,21 @@ public final class JobConfig implements Serializable {
       require(get(BANK_UPDATE_MAX_SIZE) >= 1, BANK_UPDATE_MAX_SIZE, "must be at least 1, was "
           + get(BANK_UPDATE_MAX_SIZE));
     }
+    require(Set.of("rx", "autoencoder").contains(get(CUBE_DETECTOR)), CUBE_DETECTOR,
+        "must be rx or autoencoder, was '" + get(CUBE_DETECTOR) + "'");
+    if (cubesTopic() != null && get(CUBE_DETECTOR).equals("autoencoder")) {
+      String model = configuration().get(CUBE_MODEL);
+      require(model != null && Files.isRegularFile(Path.of(model)), CUBE_MODEL,
+          "must name the autoencoder .onnx file when cube.detector is autoencoder, was " + model);
+    }
+    double ridge = get(CUBE_RX_RIDGE);
+    require(ridge >= 0 && ridge < 1, CUBE_RX_RIDGE, "must be in [0, 1), was " + ridge);
+    double sigmas = get(CUBE_THRESHOLD_SIGMAS);
+    require(sigmas > 0 && sigmas <= 1000, CUBE_THRESHOLD_SIGMAS, "must be in (0, 1000], was " + sigmas);
+    require(get(CUBE_MIN_PIXELS) >= 1, CUBE_MIN_PIXELS, "must be at least 1, was " + get(CUBE_MIN_PIXELS));
+    require(get(MAX_CUBE_PIXELS) >= 64, MAX_CUBE_PIXELS, "must be at least 64, was " + get(MAX_CUBE_PIXELS));
+    require(get(MAX_BANDS) >= 2 && get(MAX_BANDS) <= 65536, MAX_BANDS, "must be in [2, 65536], was "
+        + get(MAX_BANDS));
     try {
       adaptation();
     } catch (IllegalArgumentException e) {
@@ -199,6 +214,11 @@ public final class JobConfig implements Serializable {
         statisticsTopic() == null ? 0 : get(STATISTICS_INTERVAL).toMillis(), get(BANK_UPDATE_ENABLED),
         "gaussian".equals(get(BANK_UPDATE_WEIGHTING)), get(BANK_UPDATE_SAMPLE), get(BANK_UPDATE_PATCHES),
         get(BANK_UPDATE_INTERVAL).toMillis());
+  }
+
+  /** The cube topic, or null when the job has no cube chain. */
+  public String cubesTopic() {
+    return optionalTopic(CUBES_TOPIC);
   }
 
   /** The statistics topic, or null when off. */

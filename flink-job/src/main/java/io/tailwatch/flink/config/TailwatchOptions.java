@@ -185,6 +185,40 @@ public final class TailwatchOptions {
       .withDescription("gaussian: sample normal frames with priority u^(1/w(s)), w the Gaussian-aligned "
           + "importance weight; uniform: w = 1 (the comparison baseline).");
 
+  public static final ConfigOption<String> CUBES_TOPIC = ConfigOptions.key("topics.cubes")
+      .stringType().defaultValue("")
+      .withDescription("Hyperspectral cubes in (Avro HyperspectralCube); empty (default) = no cube chain. Cubes get "
+          + "their own source, validation and scoring chain; verdicts join the scores, alerts and dead-letter "
+          + "topics with modality HYPERSPECTRAL.");
+
+  public static final ConfigOption<String> CUBE_DETECTOR = ConfigOptions.key("cube.detector")
+      .stringType().defaultValue("rx")
+      .withDescription("rx: global RX fitted on each cube itself (no model); autoencoder: the ONNX model in "
+          + "cube.model (written by `tailwatch train`).");
+
+  public static final ConfigOption<String> CUBE_MODEL = ConfigOptions.key("cube.model")
+      .stringType().noDefaultValue()
+      .withDescription("The spectral autoencoder (.onnx) for cube.detector = autoencoder.");
+
+  public static final ConfigOption<Double> CUBE_RX_RIDGE = ConfigOptions.key("cube.rx-ridge")
+      .doubleType().defaultValue(1e-4)
+      .withDescription("RX covariance shrinkage: C + ridge * trace(C)/B * I (0 = classic RX; may be singular).");
+
+  public static final ConfigOption<Double> CUBE_THRESHOLD_SIGMAS = ConfigOptions.key("cube.threshold-sigmas")
+      .doubleType().defaultValue(10.0)
+      .withDescription("A pixel is anomalous above median + k * 1.4826 MAD of its cube's pixel scores.");
+
+  public static final ConfigOption<Integer> CUBE_MIN_PIXELS = ConfigOptions.key("cube.min-anomalous-pixels")
+      .intType().defaultValue(1)
+      .withDescription("Anomalous pixels a cube needs for an alert.");
+
+  public static final ConfigOption<Integer> MAX_CUBE_PIXELS = ConfigOptions.key("limits.max-cube-pixels")
+      .intType().defaultValue(4 * 1024 * 1024)
+      .withDescription("Largest lines x samples of a cube accepted.");
+
+  public static final ConfigOption<Integer> MAX_BANDS = ConfigOptions.key("limits.max-bands")
+      .intType().defaultValue(1024).withDescription("Most bands a cube may have.");
+
   public static List<ConfigOption<?>> all() {
     return List.of(BOOTSTRAP_SERVERS, GROUP_ID, KAFKA_PROPERTIES_FILE, STARTING_OFFSETS, BOUNDED, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT,
         FRAMES_TOPIC, ALERTS_TOPIC, SCORES_TOPIC, DEAD_LETTERS_TOPIC, BATCH_MAX_SIZE, BATCH_MAX_WAIT, DEVICE, THREADS,
@@ -192,6 +226,7 @@ public final class TailwatchOptions {
         CHECKPOINT_INTERVAL, PARALLELISM, JOB_NAME, STATISTICS_TOPIC, CONTROL_TOPIC, THRESHOLD_ADAPTIVE,
         FALSE_ALARM_RATE, MIN_FRAMES, STATISTICS_HALF_LIFE, OUTLIER_SIGMAS, STATISTICS_TARGET, WEIGHT_MIN, WEIGHT_MAX,
         STATISTICS_INTERVAL, BANK_UPDATE_ENABLED, BANK_UPDATE_DIR, BANK_UPDATE_INTERVAL, BANK_UPDATE_SAMPLE,
-        BANK_UPDATE_PATCHES, BANK_UPDATE_MAX_ADDED, BANK_UPDATE_MAX_SIZE, BANK_UPDATE_WEIGHTING);
+        BANK_UPDATE_PATCHES, BANK_UPDATE_MAX_ADDED, BANK_UPDATE_MAX_SIZE, BANK_UPDATE_WEIGHTING, CUBES_TOPIC,
+        CUBE_DETECTOR, CUBE_MODEL, CUBE_RX_RIDGE, CUBE_THRESHOLD_SIGMAS, CUBE_MIN_PIXELS, MAX_CUBE_PIXELS, MAX_BANDS);
   }
 }

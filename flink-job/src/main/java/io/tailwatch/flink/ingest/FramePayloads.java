@@ -8,7 +8,6 @@ import io.tailwatch.schemas.CameraFrame;
 import io.tailwatch.schemas.DeadLetterReason;
 import io.tailwatch.schemas.ImageEncoding;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,13 +19,11 @@ import java.nio.file.Path;
 public final class FramePayloads {
   private final FrameLimits limits;
   private final ImageDecoder decoder;
-  private final Path claimCheckRoot;
-  /** The root with its links resolved; found on first use, as the folder may be mounted after start-up. */
-  private Path claimCheckRealRoot;
+  private final ClaimChecks claimChecks;
 
   public FramePayloads(FrameLimits limits) {
     this.limits = limits;
-    this.claimCheckRoot = limits.claimCheckRootPath();
+    this.claimChecks = new ClaimChecks(limits.claimCheckRootPath());
     this.decoder = new ImageDecoder((long) limits.maxSide() * limits.maxSide());
   }
 
@@ -139,48 +136,7 @@ public final class FramePayloads {
   }
 
   private Path claimCheckPath(String uriText) throws FrameRejectedException {
-    Path root = claimCheckRoot;
-    if (root == null) {
-      throw new FrameRejectedException(DeadLetterReason.CLAIM_CHECK_UNREADABLE,
-          "payloadUri set but claim checks are off (claim-check.root is not configured)");
-    }
-    URI uri;
-    try {
-      uri = URI.create(uriText);
-    } catch (IllegalArgumentException e) {
-      throw new FrameRejectedException(DeadLetterReason.CLAIM_CHECK_UNREADABLE, "payloadUri is not a URI: "
-          + uriText);
-    }
-    if (!"file".equalsIgnoreCase(uri.getScheme())) {
-      throw new FrameRejectedException(DeadLetterReason.CLAIM_CHECK_UNREADABLE,
-          "payloadUri scheme must be file:, was " + uri.getScheme());
-    }
-    Path path;
-    try {
-      path = Path.of(uri).toAbsolutePath().normalize();
-    } catch (IllegalArgumentException e) {
-      throw new FrameRejectedException(DeadLetterReason.CLAIM_CHECK_UNREADABLE, "payloadUri " + uriText
-          + " is not a file path: " + e.getMessage());
-    }
-    if (!path.startsWith(root)) {
-      throw new FrameRejectedException(DeadLetterReason.CLAIM_CHECK_UNREADABLE,
-          "payloadUri " + uriText + " is outside claim-check.root " + root);
-    }
-    // a symbolic link inside the root must not lead outside it
-    try {
-      Path real = path.toRealPath();
-      if (claimCheckRealRoot == null) {
-        claimCheckRealRoot = root.toRealPath();
-      }
-      if (!real.startsWith(claimCheckRealRoot)) {
-        throw new FrameRejectedException(DeadLetterReason.CLAIM_CHECK_UNREADABLE,
-            "payloadUri " + uriText + " resolves (through a link) to " + real + ", outside claim-check.root " + root);
-      }
-      return real;
-    } catch (IOException e) {
-      throw new FrameRejectedException(DeadLetterReason.CLAIM_CHECK_UNREADABLE,
-          "payloadUri " + uriText + " cannot be read: " + e);
-    }
+    return claimChecks.resolve(uriText);
   }
 
   private static RawPixelFormat rawFormat(CameraFrame frame) {

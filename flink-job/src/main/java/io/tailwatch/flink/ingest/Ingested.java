@@ -2,13 +2,15 @@ package io.tailwatch.flink.ingest;
 
 import io.tailwatch.schemas.CameraFrame;
 import io.tailwatch.schemas.DeadLetter;
+import io.tailwatch.schemas.HyperspectralCube;
 
 /**
- * What the Kafka source emits for each record: a valid frame with where it came from, or the dead letter that
- * replaces it. A Flink POJO (public fields, no-arg constructor); the Avro fields use Flink's Avro serializer.
+ * What a Kafka source emits for each record: a valid frame (or, on the cube chain, a valid cube) with where it
+ * came from, or the dead letter that replaces it. A Flink POJO (public fields, no-arg constructor); the Avro fields use Flink's Avro serializer.
  */
 public class Ingested {
   public CameraFrame frame;
+  public HyperspectralCube cube;
   public DeadLetter deadLetter;
   public String topic;
   public int partition;
@@ -25,6 +27,18 @@ public class Ingested {
     Ingested in = new Ingested();
     in.key = key;
     in.frame = frame;
+    in.topic = topic;
+    in.partition = partition;
+    in.offset = offset;
+    in.ingestTime = ingestTime;
+    return in;
+  }
+
+  public static Ingested cube(HyperspectralCube cube, String topic, int partition, long offset, byte[] key,
+      long ingestTime) {
+    Ingested in = new Ingested();
+    in.key = key;
+    in.cube = cube;
     in.topic = topic;
     in.partition = partition;
     in.offset = offset;
@@ -49,6 +63,7 @@ public class Ingested {
   @Override
   public String toString() {
     return isDeadLetter() ? "DeadLetter(" + deadLetter.getReasonCode() + " " + topic + "/" + partition + "@" + offset
-        + ")" : "Frame(" + frame.getFrameId() + " " + topic + "/" + partition + "@" + offset + ")";
+        + ")" : cube != null ? "Cube(" + cube.getCubeId() + " " + topic + "/" + partition + "@" + offset + ")"
+        : "Frame(" + frame.getFrameId() + " " + topic + "/" + partition + "@" + offset + ")";
   }
 }

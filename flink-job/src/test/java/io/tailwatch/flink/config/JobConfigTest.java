@@ -66,6 +66,16 @@ class JobConfigTest {
         .hasMessageStartingWith("bank-update.weighting: must be gaussian or uniform");
     assertThatThrownBy(() -> args("--statistics.weight-min", "2"))
         .hasMessageContaining("0 < min <= 1 <= max");
+    assertThatThrownBy(() -> args("--cube.detector", "pca"))
+        .hasMessageStartingWith("cube.detector: must be rx or autoencoder");
+    assertThatThrownBy(() -> args("--topics.cubes", "c", "--cube.detector", "autoencoder"))
+        .hasMessageStartingWith("cube.model: must name the autoencoder .onnx file");
+    assertThatThrownBy(() -> args("--cube.rx-ridge", "-1")).hasMessageStartingWith("cube.rx-ridge: must be in [0, 1)");
+    assertThatThrownBy(() -> args("--cube.threshold-sigmas", "0"))
+        .hasMessageStartingWith("cube.threshold-sigmas: must be in (0, 1000]");
+    assertThatThrownBy(() -> args("--limits.max-bands", "1")).hasMessageStartingWith("limits.max-bands: must be in");
+    assertThatThrownBy(() -> args("--limits.max-cube-pixels", "8"))
+        .hasMessageStartingWith("limits.max-cube-pixels: must be at least 64");
   }
 
   @Test

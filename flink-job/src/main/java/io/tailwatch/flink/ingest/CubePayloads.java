@@ -1,0 +1,117 @@
+package io.tailwatch.flink.ingest;
+
+import io.tailwatch.detector.hyperspectral.CubeInterleave;
+import io.tailwatch.detector.hyperspectral.CubeSampleType;
+import io.tailwatch.detector.hyperspectral.SpectralCube;
+import io.tailwatch.schemas.DeadLetterReason;
+import io.tailwatch.schemas.HyperspectralCube;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Checks a cube's fields against the {@link CubeLimits} and turns its payload (inline or claim check) into a
+ * {@link SpectralCube}. Every refusal is a {@link FrameRejectedException} naming the field and the limit.
+ */
+public final class CubePayloads {
+  private final CubeLimits limits;
+  private final ClaimChecks claimChecks;
+
+  public CubePayloads(CubeLimits limits) {
+    this.limits = limits;
+    this.claimChecks = new ClaimChecks(limits.claimCheckRootPath());
+  }
+
+  /** The cheap checks done at ingest: ids, dimensions, sizes, claim-check reachability. */
+  public void validate(HyperspectralCube cube) throws FrameRejectedException {
+    if (cube.getCubeId().isBlank() || cube.getLineId().isBlank()) {
+      throw new FrameRejectedException(DeadLetterReason.INVALID_FIELD, "cubeId and lineId must not be blank");
+    }
+    int lines = cube.getLines();
+    int samples = cube.getSamples();
+    int bands = cube.getBands();
+    if (lines <= 0 || samples <= 0) {
+      throw new FrameRejectedException(DeadLetterReason.INVALID_FIELD, "lines/samples " + lines + "x" + samples
+          + " must be positive");
+    }
+    if ((long) lines * samples > limits.maxPixels()) {
+      throw new FrameRejectedException(DeadLetterReason.INVALID_FIELD, "lines x samples = " + lines + "x"
+          + samples + " exceeds limits.max-cube-pixels = " + limits.maxPixels());
+    }
+    if (bands < 2 || bands > limits.maxBands()) {
+      throw new FrameRejectedException(DeadLetterReason.INVALID_FIELD, "bands " + bands + " outside [2, "
+          + limits.maxBands() + "] (limits.max-bands)");
+    }
+    if (!cube.getWavelengths().isEmpty() && cube.getWavelengths().size() != bands) {
+      throw new FrameRejectedException(DeadLetterReason.DIMENSION_MISMATCH, "wavelengths has "
+          + cube.getWavelengths().size() + " entries for " + bands + " bands");
+    }
+    boolean inline = cube.getPayload() != null;
+    boolean claim = cube.getPayloadUri() != null;
+    if (inline == claim) {
+      throw new FrameRejectedException(DeadLetterReason.INVALID_FIELD,
+          "exactly one of payload and payloadUri must be set, " + (inline ? "both were" : "neither was"));
+    }
+    if (inline) {
+      checkSize(cube, cube.getPayload().remaining());
+    } else {
+      Path file = claimChecks.resolve(cube.getPayloadUri());
+      try {
+        checkSize(cube, Files.size(file));
+      } catch (IOException e) {
+        throw new FrameRejectedException(DeadLetterReason.CLAIM_CHECK_UNREADABLE,
+            "payloadUri " + cube.getPayloadUri() + " cannot be read: " + e);
+      }
+    }
+  }
+
+  /** Loads (claim check) and decodes; re-checks what a file could have changed since ingest. */
+  public SpectralCube decode(HyperspectralCube cube) throws FrameRejectedException {
+    validate(cube);
+    ByteBuffer raw;
+    if (cube.getPayload() != null) {
+      raw = cube.getPayload().duplicate();
+    } else {
+      try {
+        raw = ByteBuffer.wrap(Files.readAllBytes(claimChecks.resolve(cube.getPayloadUri())));
+      } catch (IOException e) {
+        throw new FrameRejectedException(DeadLetterReason.CLAIM_CHECK_UNREADABLE,
+            "payloadUri " + cube.getPayloadUri() + " cannot be read: " + e);
+      }
+      checkSize(cube, raw.remaining());
+    }
+    try {
+      return SpectralCube.decode(raw, cube.getLines(), cube.getSamples(), cube.getBands(),
+          CubeInterleave.valueOf(cube.getInterleave().name()), sampleType(cube),
+          cube.getByteOrder() == io.tailwatch.schemas.ByteOrder.BIG_ENDIAN ? ByteOrder.BIG_ENDIAN
+              : ByteOrder.LITTLE_ENDIAN);
+    } catch (IllegalArgumentException e) {
+      throw new FrameRejectedException(DeadLetterReason.UNDECODABLE, "payload: " + e.getMessage(), e);
+    }
+  }
+
+  private void checkSize(HyperspectralCube cube, long size) throws FrameRejectedException {
+    if (size > limits.maxPayloadBytes()) {
+      throw new FrameRejectedException(DeadLetterReason.PAYLOAD_TOO_LARGE, "payload of " + size
+          + " bytes exceeds limits.max-payload-bytes = " + limits.maxPayloadBytes());
+    }
+    long expected = (long) cube.getLines() * cube.getSamples() * cube.getBands() * sampleType(cube).bytes();
+    if (size != expected) {
+      throw new FrameRejectedException(DeadLetterReason.DIMENSION_MISMATCH, "payload of " + size
+          + " bytes does not match lines x samples x bands = " + cube.getLines() + "x" + cube.getSamples() + "x"
+          + cube.getBands() + " of " + cube.getDataType() + " (" + expected + " bytes)");
+    }
+  }
+
+  static CubeSampleType sampleType(HyperspectralCube cube) {
+    return switch (cube.getDataType()) {
+      case UINT8 -> CubeSampleType.UINT8;
+      case INT16 -> CubeSampleType.INT16;
+      case UINT16 -> CubeSampleType.UINT16;
+      case FLOAT32 -> CubeSampleType.FLOAT32;
+      case FLOAT64 -> CubeSampleType.FLOAT64;
+    };
+  }
+}
