@@ -83,6 +83,14 @@ final class EvaluateCommand implements Callable<Integer> {
       description = "Hyperspectral: runs of each stochastic method (seeds 1..n). Default: ${DEFAULT-VALUE}.")
   int seeds;
 
+  @Option(names = "--local-rx-window", split = ",", defaultValue = "21,7",
+      description = "Hyperspectral: local RX outer,inner window (odd). Default: ${DEFAULT-VALUE}.")
+  int[] localWindow;
+
+  @Option(names = "--local-rx-components", defaultValue = "10",
+      description = "Hyperspectral: principal components local RX works on. Default: ${DEFAULT-VALUE}.")
+  int localComponents;
+
   @Mixin
   SpectralBankCliOptions spectralBank;
 
@@ -102,13 +110,17 @@ final class EvaluateCommand implements Callable<Integer> {
     if (seeds <= 0) {
       throw new IllegalArgumentException("--seeds must be positive (was " + seeds + ")");
     }
+    if (localWindow.length != 2) {
+      throw new IllegalArgumentException("--local-rx-window takes outer,inner (got " + localWindow.length
+          + " values)");
+    }
     List<Path> files = SceneFiles.resolve(dataset, dataDir != null ? dataDir
         : SharedDirs.fromEnv(SharedDirs.DATA_DIR).orElse(null));
     Files.createDirectories(outDir);
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
     HyperspectralEvaluation evaluation = new HyperspectralEvaluation(new HyperspectralEvaluation.Options(seeds,
         spectralBank.options(), autoencoder.trainer(1), autoencoder.amplification(), autoencoder.weighting(),
-        threads, outDir.resolve("maps")));
+        localComponents, localWindow[0], localWindow[1], threads, outDir.resolve("maps")));
     List<HyperspectralEvaluation.SceneResult> results = new ArrayList<>();
     long started = System.nanoTime();
     long epochsPerTraining = autoencoder.epochs;
