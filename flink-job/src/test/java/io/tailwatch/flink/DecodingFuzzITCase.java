@@ -2,6 +2,7 @@ package io.tailwatch.flink;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tailwatch.detector.sim.CubeSimulator;
 import io.tailwatch.detector.sim.ProductLineSimulator;
 import io.tailwatch.detector.testing.TinyBackbone;
 import io.tailwatch.flink.config.JobConfig;
@@ -9,7 +10,11 @@ import io.tailwatch.flink.testing.EmbeddedKafka;
 import io.tailwatch.flink.testing.TinyBank;
 import io.tailwatch.flink.testing.TestFrames;
 import io.tailwatch.schemas.AvroSerdes;
+import io.tailwatch.flink.cube.CubeRecords;
 import io.tailwatch.schemas.CameraFrame;
+import io.tailwatch.schemas.CubeDataType;
+import io.tailwatch.schemas.HyperspectralCube;
+import io.tailwatch.schemas.Interleave;
 import io.tailwatch.schemas.DeadLetter;
 import io.tailwatch.schemas.DeadLetterReason;
 import io.tailwatch.schemas.FrameScore;
@@ -168,6 +173,152 @@ class DecodingFuzzITCase {
       System.out.printf("fuzz: %d records (%d good, %d with known outcome, %d bit flips: %d dead, %d scored)%n",
           10_000 + good.size(), good.size(), expected.size(), flips, flipsDead, flipsScored);
     }
+  }
+
+  /**
+   * The cube path: 10,000 mutated cube records (truncation, marker, fingerprint, huge declared length, zero or
+   * negative dimensions, too many bands, payload/dimension mismatch, NaN/Inf samples, unknown interleave symbol,
+   * bit flips) interleaved with good cubes through the cube chain.
+   */
+  @Test
+  void theCubeChainSurvivesTenThousandMutatedRecords(@TempDir Path dir) throws Exception {
+    Path model = TinyBackbone.write(dir, "tiny.onnx");
+    Path bankFile = dir.resolve("bank.twb");
+    TinyBank.fit(model, bankFile, new ProductLineSimulator(5, 64, 0.0));
+    AvroSerdes<HyperspectralCube> serdes = AvroSerdes.forType(HyperspectralCube.class);
+    CubeSimulator sim = new CubeSimulator(4, 8, 8, 4, 0.3);
+    Random r = new Random(77);
+    Map<String, DeadLetterReason> expected = new HashMap<>();
+    Set<String> good = new HashSet<>();
+    int flips = 0;
+    try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+      kafka.createTopics(2, "in", "cubes", "alerts", "scores", "dead");
+      try (KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
+        for (int i = 0; i < 10_000; i++) {
+          boolean floating = i % 3 == 0;
+          HyperspectralCube base = CubeRecords.inline("c" + i, "line-h", sim.cube(i % 50).cube(),
+              Interleave.values()[i % 3], floating ? CubeDataType.FLOAT32 : CubeDataType.UINT16,
+              i % 2 == 0 ? io.tailwatch.schemas.ByteOrder.LITTLE_ENDIAN : io.tailwatch.schemas.ByteOrder.BIG_ENDIAN,
+              java.time.Instant.now(), Map.of()).build();
+          if (i % 100 == 0) {
+            sendTo(producer, "cubes", "good-" + i, serdes.encode(base));
+            good.add(base.getCubeId());
+          }
+          byte[] bytes = serdes.encode(base);
+          String kind;
+          byte[] mutated;
+          DeadLetterReason reason;
+          switch (i % 10) {
+            case 0 -> {
+              kind = "truncated";
+              mutated = Arrays.copyOf(bytes, 10 + r.nextInt(bytes.length - 10));
+              reason = DeadLetterReason.UNDECODABLE;
+            }
+            case 1 -> {
+              kind = "fingerprint";
+              mutated = bytes.clone();
+              mutated[2 + r.nextInt(8)] ^= (byte) (1 + r.nextInt(255));
+              reason = DeadLetterReason.UNKNOWN_SCHEMA;
+            }
+            case 2 -> {
+              kind = "huge-length"; // the cubeId's length prefix set to 2^31 - 1
+              mutated = concat(Arrays.copyOf(bytes, 10), new byte[] {(byte) 0xfe, (byte) 0xff, (byte) 0xff,
+                  (byte) 0xff, (byte) 0x0f}, Arrays.copyOfRange(bytes, 11, bytes.length));
+              reason = DeadLetterReason.UNDECODABLE;
+            }
+            case 3 -> {
+              kind = "dimension";
+              mutated = serdes.encode(HyperspectralCube.newBuilder(base).setLines(r.nextBoolean() ? 0
+                  : -1 - r.nextInt(1000)).build());
+              reason = DeadLetterReason.INVALID_FIELD;
+            }
+            case 4 -> {
+              kind = "bands";
+              mutated = serdes.encode(HyperspectralCube.newBuilder(base).setBands(r.nextBoolean() ? 1
+                  : 100_000 + r.nextInt(1 << 20)).build());
+              reason = DeadLetterReason.INVALID_FIELD;
+            }
+            case 5 -> {
+              kind = "mismatch";
+              mutated = serdes.encode(HyperspectralCube.newBuilder(base).setSamples(9 + r.nextInt(5)).build());
+              reason = DeadLetterReason.DIMENSION_MISMATCH;
+            }
+            case 6 -> {
+              kind = "non-finite";
+              HyperspectralCube f = CubeRecords.inline("nf" + i, "line-h", sim.cube(i % 50).cube(), Interleave.BIP,
+                  CubeDataType.FLOAT32, io.tailwatch.schemas.ByteOrder.LITTLE_ENDIAN, java.time.Instant.now(),
+                  Map.of()).build();
+              ByteBuffer payload = ByteBuffer.allocate(f.getPayload().remaining())
+                  .order(java.nio.ByteOrder.LITTLE_ENDIAN).put(f.getPayload().duplicate());
+              payload.putFloat(4 * r.nextInt(8 * 8 * 4), r.nextBoolean() ? Float.NaN : Float.NEGATIVE_INFINITY);
+              mutated = serdes.encode(HyperspectralCube.newBuilder(f).setPayload(ByteBuffer.wrap(payload.array()))
+                  .build());
+              reason = DeadLetterReason.UNDECODABLE;
+            }
+            case 7 -> {
+              kind = "interleave"; // an interleave symbol index no schema version has
+              byte[] other = serdes.encode(HyperspectralCube.newBuilder(base)
+                  .setInterleave(base.getInterleave() == Interleave.BSQ ? Interleave.BIL : Interleave.BSQ).build());
+              int at = 0;
+              while (bytes[at] == other[at]) {
+                at++;
+              }
+              mutated = concat(Arrays.copyOf(bytes, at), new byte[] {(byte) 0xC6, 0x01},
+                  Arrays.copyOfRange(bytes, at + 1, bytes.length));
+              reason = DeadLetterReason.UNDECODABLE;
+            }
+            default -> {
+              kind = "flip";
+              mutated = bytes.clone();
+              for (int f = 0; f < 1 + r.nextInt(4); f++) {
+                int at = 10 + r.nextInt(mutated.length - 10);
+                mutated[at] ^= (byte) (1 << r.nextInt(8));
+              }
+              reason = null;
+              flips++;
+            }
+          }
+          String key = kind + "-" + i;
+          if (reason != null) {
+            expected.put(key, reason);
+          }
+          sendTo(producer, "cubes", key, mutated);
+        }
+      }
+
+      JobConfig config = JobConfig.fromArgs(
+          "--kafka.bootstrap-servers", kafka.bootstrapServers(), "--kafka.bounded", "true",
+          "--topics.frames", "in", "--topics.cubes", "cubes", "--topics.alerts", "alerts", "--topics.scores",
+          "scores", "--topics.dead-letters", "dead", "--detector.backbone", model.toString(),
+          "--detector.bank", bankFile.toString(), "--detector.device", "cpu", "--detector.threads", "1",
+          "--limits.max-bands", "64", "--checkpoint.interval", "500 ms", "--job.parallelism", "2");
+      StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+      TailwatchJob.build(env, config);
+      env.execute("cube-fuzz");
+
+      List<DeadLetter> dead = TailwatchJobITCase.decode(kafka.readCommitted("dead", expected.size(), 120_000),
+          DeadLetter.class);
+      List<FrameScore> scores = TailwatchJobITCase.decode(kafka.readCommitted("scores", good.size(), 60_000),
+          FrameScore.class);
+      Map<String, DeadLetterReason> byKey = new HashMap<>();
+      for (DeadLetter d : dead) {
+        byKey.put(StandardCharsets.UTF_8.decode(d.getKey().duplicate()).toString(), d.getReasonCode());
+      }
+      assertThat(byKey).hasSize(dead.size());
+      for (Map.Entry<String, DeadLetterReason> e : expected.entrySet()) {
+        assertThat(byKey.get(e.getKey())).as(e.getKey()).isEqualTo(e.getValue());
+      }
+      assertThat(scores).extracting(FrameScore::getFrameId).containsAll(good);
+      long flipsDead = byKey.keySet().stream().filter(k -> k.startsWith("flip-")).count();
+      long flipsScored = scores.size() - good.size();
+      assertThat(flipsDead + flipsScored).as("every flipped cube scored or dead-lettered").isEqualTo(flips);
+      System.out.printf("cube fuzz: %d records (%d good, %d with known outcome, %d bit flips: %d dead, %d scored)%n",
+          10_000 + good.size(), good.size(), expected.size(), flips, flipsDead, flipsScored);
+    }
+  }
+
+  private static void sendTo(KafkaProducer<byte[], byte[]> producer, String topic, String key, byte[] value) {
+    producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value));
   }
 
   private static void send(KafkaProducer<byte[], byte[]> producer, String key, byte[] value) {

@@ -95,7 +95,7 @@ public final class CubeSimulator {
     }
     if (hasTarget) {
       int ty = 2 + r.nextInt(lines - 6);
-      int tx = 2 + r.nextInt(samples / 2 - 4);
+      int tx = 2 + r.nextInt(Math.max(1, samples / 2 - 4));
       for (int y = ty; y < ty + 3; y++) {
         for (int x = tx; x < tx + 3; x++) {
           System.arraycopy(target, 0, v, (y * samples + x) * bands, bands);
@@ -103,7 +103,7 @@ public final class CubeSimulator {
         }
       }
       int sy = 2 + r.nextInt(lines - 4);
-      int sx = samples / 2 + 2 + r.nextInt(samples / 2 - 4);
+      int sx = samples / 2 + 2 + r.nextInt(Math.max(1, samples / 2 - 4));
       int o = (sy * samples + sx) * bands;
       for (int k = 0; k < bands; k++) {
         v[o + k] = (float) ((1 - SUB_PIXEL_FRACTION) * v[o + k] + SUB_PIXEL_FRACTION * target[k]);

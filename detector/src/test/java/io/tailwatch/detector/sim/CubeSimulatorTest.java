@@ -26,6 +26,14 @@ class CubeSimulatorTest {
       }
     }
     assertThat(withTarget).isBetween(10, 30);
+    CubeSimulator smallest = new CubeSimulator(1, 8, 8, 4, 1.0); // the smallest size still places both targets
+    for (int i = 0; i < 20; i++) {
+      int marked = 0;
+      for (boolean b : smallest.cube(i).anomalous()) {
+        marked += b ? 1 : 0;
+      }
+      assertThat(marked).isEqualTo(10);
+    }
   }
 
   @Test
