@@ -153,25 +153,7 @@ class DecodingFuzzITCase {
       TailwatchJob.build(env, config);
       env.execute("fuzz");
 
-      List<DeadLetter> dead = TailwatchJobITCase.decode(kafka.readCommitted("dead", expected.size(), 120_000),
-          DeadLetter.class);
-      List<FrameScore> scores = TailwatchJobITCase.decode(kafka.readCommitted("scores", good.size(), 60_000),
-          FrameScore.class);
-      Map<String, DeadLetterReason> byKey = new HashMap<>();
-      for (DeadLetter d : dead) {
-        byKey.put(StandardCharsets.UTF_8.decode(d.getKey().duplicate()).toString(), d.getReasonCode());
-      }
-      assertThat(byKey).hasSize(dead.size()); // one dead letter per record
-      for (Map.Entry<String, DeadLetterReason> e : expected.entrySet()) {
-        assertThat(byKey.get(e.getKey())).as(e.getKey()).isEqualTo(e.getValue());
-      }
-      assertThat(scores).extracting(FrameScore::getFrameId).containsAll(good);
-      long flipsDead = byKey.keySet().stream().filter(k -> k.startsWith("flip-")).count();
-      long flipsScored = scores.size() - good.size();
-      assertThat(flipsDead + flipsScored).as("every flipped record scored or dead-lettered").isEqualTo(flips);
-      assertThat(byKey.keySet().stream().filter(k -> k.startsWith("good-"))).isEmpty();
-      System.out.printf("fuzz: %d records (%d good, %d with known outcome, %d bit flips: %d dead, %d scored)%n",
-          10_000 + good.size(), good.size(), expected.size(), flips, flipsDead, flipsScored);
+      assertOutcomes(kafka, "frame fuzz", expected, good, flips);
     }
   }
 
@@ -296,25 +278,35 @@ class DecodingFuzzITCase {
       TailwatchJob.build(env, config);
       env.execute("cube-fuzz");
 
-      List<DeadLetter> dead = TailwatchJobITCase.decode(kafka.readCommitted("dead", expected.size(), 120_000),
-          DeadLetter.class);
-      List<FrameScore> scores = TailwatchJobITCase.decode(kafka.readCommitted("scores", good.size(), 60_000),
-          FrameScore.class);
-      Map<String, DeadLetterReason> byKey = new HashMap<>();
-      for (DeadLetter d : dead) {
-        byKey.put(StandardCharsets.UTF_8.decode(d.getKey().duplicate()).toString(), d.getReasonCode());
-      }
-      assertThat(byKey).hasSize(dead.size());
-      for (Map.Entry<String, DeadLetterReason> e : expected.entrySet()) {
-        assertThat(byKey.get(e.getKey())).as(e.getKey()).isEqualTo(e.getValue());
-      }
-      assertThat(scores).extracting(FrameScore::getFrameId).containsAll(good);
-      long flipsDead = byKey.keySet().stream().filter(k -> k.startsWith("flip-")).count();
-      long flipsScored = scores.size() - good.size();
-      assertThat(flipsDead + flipsScored).as("every flipped cube scored or dead-lettered").isEqualTo(flips);
-      System.out.printf("cube fuzz: %d records (%d good, %d with known outcome, %d bit flips: %d dead, %d scored)%n",
-          10_000 + good.size(), good.size(), expected.size(), flips, flipsDead, flipsScored);
+      assertOutcomes(kafka, "cube fuzz", expected, good, flips);
     }
+  }
+
+  /**
+   * One dead letter per record; each mutation of known kind with its reason; every good record scored and never
+   * dead-lettered; every bit-flipped record either scored or dead-lettered.
+   */
+  private static void assertOutcomes(EmbeddedKafka kafka, String what, Map<String, DeadLetterReason> expected,
+      Set<String> good, int flips) {
+    List<DeadLetter> dead = TailwatchJobITCase.decode(kafka.readCommitted("dead", expected.size(), 120_000),
+        DeadLetter.class);
+    List<FrameScore> scores = TailwatchJobITCase.decode(kafka.readCommitted("scores", good.size(), 60_000),
+        FrameScore.class);
+    Map<String, DeadLetterReason> byKey = new HashMap<>();
+    for (DeadLetter d : dead) {
+      byKey.put(StandardCharsets.UTF_8.decode(d.getKey().duplicate()).toString(), d.getReasonCode());
+    }
+    assertThat(byKey).hasSize(dead.size());
+    for (Map.Entry<String, DeadLetterReason> e : expected.entrySet()) {
+      assertThat(byKey.get(e.getKey())).as(e.getKey()).isEqualTo(e.getValue());
+    }
+    assertThat(scores).extracting(FrameScore::getFrameId).containsAll(good);
+    long flipsDead = byKey.keySet().stream().filter(k -> k.startsWith("flip-")).count();
+    long flipsScored = scores.size() - good.size();
+    assertThat(flipsDead + flipsScored).as("every flipped record scored or dead-lettered").isEqualTo(flips);
+    assertThat(byKey.keySet().stream().filter(k -> k.startsWith("good-"))).isEmpty();
+    System.out.printf("%s: %d records (%d good, %d with known outcome, %d bit flips: %d dead, %d scored)%n", what,
+        10_000 + good.size(), good.size(), expected.size(), flips, flipsDead, flipsScored);
   }
 
   private static void sendTo(KafkaProducer<byte[], byte[]> producer, String topic, String key, byte[] value) {
@@ -322,7 +314,7 @@ class DecodingFuzzITCase {
   }
 
   private static void send(KafkaProducer<byte[], byte[]> producer, String key, byte[] value) {
-    producer.send(new ProducerRecord<>("in", key.getBytes(StandardCharsets.UTF_8), value));
+    sendTo(producer, "in", key, value);
   }
 
   private static byte[] concat(byte[]... parts) {

@@ -34,6 +34,12 @@ final class FrameProducer implements AutoCloseable {
   private final AvroSerdes<CameraFrame> serdes = AvroSerdes.forType(CameraFrame.class);
 
   FrameProducer(String bootstrapServers, String topic) {
+    this.producer = new KafkaProducer<>(producerProperties(bootstrapServers, 16 * 1024 * 1024));
+    this.topic = topic;
+  }
+
+  /** Byte-array producer settings of the simulators: idempotent, acks=all, records up to {@code maxRequest}. */
+  static Properties producerProperties(String bootstrapServers, int maxRequest) {
     Properties p = new Properties();
     p.put("bootstrap.servers", bootstrapServers);
     p.put("key.serializer", ByteArraySerializer.class.getName());
@@ -41,9 +47,8 @@ final class FrameProducer implements AutoCloseable {
     p.put("acks", "all");
     p.put("enable.idempotence", "true");
     p.put("linger.ms", "5");
-    p.put("max.request.size", Integer.toString(16 * 1024 * 1024));
-    this.producer = new KafkaProducer<>(p);
-    this.topic = topic;
+    p.put("max.request.size", Integer.toString(maxRequest));
+    return p;
   }
 
   Future<RecordMetadata> send(CameraFrame frame) {

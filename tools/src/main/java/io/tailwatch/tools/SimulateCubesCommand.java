@@ -18,7 +18,6 @@ import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -81,13 +80,7 @@ final class SimulateCubesCommand implements Callable<Integer> {
     CubeSimulator sim = new CubeSimulator(seed, Integer.parseInt(dims[0]), Integer.parseInt(dims[1]),
         Integer.parseInt(dims[2]), targetRate);
     AvroSerdes<HyperspectralCube> serdes = AvroSerdes.forType(HyperspectralCube.class);
-    Properties p = new Properties();
-    p.put("bootstrap.servers", bootstrapServers);
-    p.put("key.serializer", ByteArraySerializer.class.getName());
-    p.put("value.serializer", ByteArraySerializer.class.getName());
-    p.put("acks", "all");
-    p.put("enable.idempotence", "true");
-    p.put("max.request.size", Integer.toString(Math.max(2 * inlineLimit, 1 << 20)));
+    Properties p = FrameProducer.producerProperties(bootstrapServers, Math.max(2 * inlineLimit, 1 << 20));
     String run = "cubes-" + System.currentTimeMillis();
     long start = System.nanoTime();
     int byReference = 0;

@@ -3,6 +3,7 @@ package io.tailwatch.detector.hyperspectral;
 import ai.onnxruntime.OrtException;
 import io.tailwatch.detector.bank.GreedyCoreset;
 import io.tailwatch.detector.knn.OnnxKnnScorer;
+import io.tailwatch.detector.util.Permutations;
 import io.tailwatch.detector.util.Progress;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -72,11 +73,11 @@ public final class SpectralBankDetector implements PixelDetector {
       System.arraycopy(v, 0, all, off, v.length);
       off += v.length;
     }
-    int[] all_ = new int[n];
+    int[] rows = new int[n];
     for (int i = 0; i < n; i++) {
-      all_[i] = i;
+      rows[i] = i;
     }
-    float[] bank = select(all, f.dim(), all_, options, scorer, new SplittableRandom(options.seed()));
+    float[] bank = select(all, f.dim(), rows, options, scorer, new SplittableRandom(options.seed()));
     int count = bank.length / f.dim();
     return new SpectralBankDetector(options, f, scorer, scorer.index(bank, count, f.dim()), count);
   }
@@ -92,7 +93,7 @@ public final class SpectralBankDetector implements PixelDetector {
     int d = f.dim();
     int n = scene.pixels();
     SplittableRandom random = new SplittableRandom(options.seed());
-    int[] perm = permutation(n, random);
+    int[] perm = Permutations.shuffled(n, random);
     int half = n / 2;
     int[] first = java.util.Arrays.copyOfRange(perm, 0, half);
     int[] second = java.util.Arrays.copyOfRange(perm, half, n);
@@ -122,7 +123,7 @@ public final class SpectralBankDetector implements PixelDetector {
       chosen = GreedyCoreset.exact(pool, candidates.length, d, m, random.nextLong(), Progress.NONE,
           scorer.nearestCentres());
     } else {
-      chosen = java.util.Arrays.copyOf(permutation(candidates.length, random), m);
+      chosen = java.util.Arrays.copyOf(Permutations.shuffled(candidates.length, random), m);
     }
     return gather(pool, d, chosen);
   }
@@ -133,20 +134,6 @@ public final class SpectralBankDetector implements PixelDetector {
       System.arraycopy(x, rows[i] * d, out, i * d, d);
     }
     return out;
-  }
-
-  private static int[] permutation(int n, SplittableRandom random) {
-    int[] p = new int[n];
-    for (int i = 0; i < n; i++) {
-      p[i] = i;
-    }
-    for (int i = n - 1; i > 0; i--) {
-      int j = random.nextInt(i + 1);
-      int t = p[i];
-      p[i] = p[j];
-      p[j] = t;
-    }
-    return p;
   }
 
   @Override

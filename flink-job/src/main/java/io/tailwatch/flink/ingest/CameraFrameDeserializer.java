@@ -1,72 +1,32 @@
 package io.tailwatch.flink.ingest;
 
-import io.tailwatch.schemas.AvroDecodeException;
-import io.tailwatch.schemas.AvroSerdes;
 import io.tailwatch.schemas.CameraFrame;
-import io.tailwatch.schemas.DeadLetterReason;
-import org.apache.flink.api.common.serialization.DeserializationSchema;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
-import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
-/**
- * Kafka record -> {@link Ingested}. Never throws for bad bytes: an undecodable record, an unknown schema
- * fingerprint, a field outside the limits or an unreachable claim check becomes a dead letter that keeps the raw
- * bytes and the origin (topic, partition, offset).
- */
-public final class CameraFrameDeserializer implements KafkaRecordDeserializationSchema<Ingested> {
+/** Camera frames: Avro decode, then field, limit, header-size and claim-check checks ({@link FramePayloads}). */
+public final class CameraFrameDeserializer extends ValidatingDeserializer<CameraFrame> {
   private static final long serialVersionUID = 1L;
 
   private final FrameLimits limits;
-  private transient AvroSerdes<CameraFrame> serdes;
   private transient FramePayloads payloads;
 
   public CameraFrameDeserializer(FrameLimits limits) {
+    super(CameraFrame.class);
     this.limits = limits;
   }
 
   @Override
-  public void open(DeserializationSchema.InitializationContext context) {
-    init();
-  }
-
-  private void init() {
-    if (serdes == null) {
-      serdes = AvroSerdes.forType(CameraFrame.class); // also installs the Avro class-trust rule in this JVM
-      payloads = new FramePayloads(limits);
-    }
+  void prepare() {
+    payloads = new FramePayloads(limits);
   }
 
   @Override
-  public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<Ingested> out) {
-    out.collect(toIngested(record, System.currentTimeMillis()));
-  }
-
-  Ingested toIngested(ConsumerRecord<byte[], byte[]> record, long now) {
-    init();
-    try {
-      CameraFrame frame = serdes.decode(record.value());
-      payloads.validate(frame);
-      return Ingested.frame(frame, record.topic(), record.partition(), record.offset(), record.key(), now);
-    } catch (AvroDecodeException e) {
-      return deadLetter(record, e.kind().deadLetterReason(), e.getMessage(), now);
-    } catch (FrameRejectedException e) {
-      return deadLetter(record, e.reason(), e.getMessage(), now);
-    } catch (RuntimeException e) {
-      // a validator bug must not kill the job or lose the record: keep it, with the cause
-      return deadLetter(record, DeadLetterReason.OTHER, "unexpected " + e, now);
-    }
-  }
-
-  private static Ingested deadLetter(ConsumerRecord<byte[], byte[]> record, DeadLetterReason reason, String message,
-      long now) {
-    return Ingested.deadLetter(DeadLetters.of(record.topic(), record.partition(), record.offset(), record.key(),
-        reason, message, record.value(), now));
+  void validate(CameraFrame frame) throws FrameRejectedException {
+    payloads.validate(frame);
   }
 
   @Override
-  public TypeInformation<Ingested> getProducedType() {
-    return TypeInformation.of(Ingested.class);
+  Ingested wrap(CameraFrame frame, ConsumerRecord<byte[], byte[]> record, long now) {
+    return Ingested.frame(frame, record.topic(), record.partition(), record.offset(), record.key(), now);
   }
 }

@@ -25,6 +25,7 @@ import io.tailwatch.detector.hyperspectral.ImportanceWeights;
 import io.tailwatch.detector.hyperspectral.LossAmplification;
 import io.tailwatch.detector.hyperspectral.SpectralAutoencoder;
 import io.tailwatch.detector.onnx.ExecutionProvider;
+import io.tailwatch.detector.util.Permutations;
 import io.tailwatch.detector.util.Progress;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -136,7 +137,7 @@ public final class AutoencoderTrainer {
         if (options.weighting() != null && epoch >= options.warmupEpochs()) {
           weights = ImportanceWeights.compute(errors(net, store, manager, z, n, bands), options.weighting());
         }
-        int[] order = permutation(n, random);
+        int[] order = Permutations.shuffled(n, random);
         double sum = 0;
         for (int s = 0; s < steps; s++) {
           int from = s * options.batch();
@@ -284,20 +285,6 @@ public final class AutoencoderTrainer {
       double sd = Math.sqrt(v[j] / n);
       scale[j] = sd > 1e-12 ? (float) sd : 1f;
     }
-  }
-
-  private static int[] permutation(int n, SplittableRandom random) {
-    int[] p = new int[n];
-    for (int i = 0; i < n; i++) {
-      p[i] = i;
-    }
-    for (int i = n - 1; i > 0; i--) {
-      int j = random.nextInt(i + 1);
-      int t = p[i];
-      p[i] = p[j];
-      p[j] = t;
-    }
-    return p;
   }
 
   static String format(double v) {
