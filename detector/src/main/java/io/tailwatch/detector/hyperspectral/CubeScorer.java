@@ -10,7 +10,8 @@ import java.util.Locale;
 
 /**
  * Per-pixel scoring of streamed cubes. {@link #rx} fits global RX on each cube itself (its own background, no
- * model to deploy); {@link #autoencoder} runs a trained, exported autoencoder on ONNX Runtime.
+ * model to deploy), {@link #localRx} the dual-window variant; {@link #autoencoder} runs a trained, exported
+ * autoencoder on ONNX Runtime.
  */
 public interface CubeScorer extends AutoCloseable {
   float[] score(SpectralCube cube) throws Exception;
@@ -29,6 +30,23 @@ public interface CubeScorer extends AutoCloseable {
       @Override
       public float[] score(SpectralCube cube) {
         return RxDetector.fit(cube, ridge).score(cube);
+      }
+
+      @Override
+      public String modelVersion() {
+        return version;
+      }
+    };
+  }
+
+  /** Local dual-window RX fitted on each cube (its principal components and windows), no model. */
+  static CubeScorer localRx(int components, int outer, int inner) {
+    LocalRxDetector.fit(new SpectralCube(2, 2, 1, new float[] {0, 1, 2, 3}), 1, outer, inner, 0); // validates
+    String version = "local-rx-self(" + outer + "/" + inner + ", " + components + " components)";
+    return new CubeScorer() {
+      @Override
+      public float[] score(SpectralCube cube) {
+        return LocalRxDetector.fit(cube, components, outer, inner, LocalRxDetector.DEFAULT_RIDGE).score(cube);
       }
 
       @Override

@@ -181,8 +181,8 @@ public final class JobConfig implements Serializable {
       require(get(BANK_UPDATE_MAX_SIZE) >= 1, BANK_UPDATE_MAX_SIZE, "must be at least 1, was "
           + get(BANK_UPDATE_MAX_SIZE));
     }
-    require(Set.of("rx", "autoencoder").contains(get(CUBE_DETECTOR)), CUBE_DETECTOR,
-        "must be rx or autoencoder, was '" + get(CUBE_DETECTOR) + "'");
+    require(Set.of("rx", "local-rx", "autoencoder").contains(get(CUBE_DETECTOR)), CUBE_DETECTOR,
+        "must be rx, local-rx or autoencoder, was '" + get(CUBE_DETECTOR) + "'");
     if (cubesTopic() != null && get(CUBE_DETECTOR).equals("autoencoder")) {
       String model = configuration().get(CUBE_MODEL);
       require(model != null && Files.isRegularFile(Path.of(model)), CUBE_MODEL,

@@ -193,8 +193,9 @@ public final class TailwatchOptions {
 
   public static final ConfigOption<String> CUBE_DETECTOR = ConfigOptions.key("cube.detector")
       .stringType().defaultValue("rx")
-      .withDescription("rx: global RX fitted on each cube itself (no model); autoencoder: the ONNX model in "
-          + "cube.model (written by `tailwatch train`).");
+      .withDescription("rx: global RX fitted on each cube itself (no model); local-rx: dual-window RX (21/7 "
+          + "pixels on 10 principal components) fitted on each cube; autoencoder: the ONNX model in cube.model "
+          + "(written by `tailwatch train`).");
 
   public static final ConfigOption<String> CUBE_MODEL = ConfigOptions.key("cube.model")
       .stringType().noDefaultValue()

@@ -67,7 +67,7 @@ class JobConfigTest {
     assertThatThrownBy(() -> args("--statistics.weight-min", "2"))
         .hasMessageContaining("0 < min <= 1 <= max");
     assertThatThrownBy(() -> args("--cube.detector", "pca"))
-        .hasMessageStartingWith("cube.detector: must be rx or autoencoder");
+        .hasMessageStartingWith("cube.detector: must be rx, local-rx or autoencoder");
     assertThatThrownBy(() -> args("--topics.cubes", "c", "--cube.detector", "autoencoder"))
         .hasMessageStartingWith("cube.model: must name the autoencoder .onnx file");
     assertThatThrownBy(() -> args("--cube.rx-ridge", "-1")).hasMessageStartingWith("cube.rx-ridge: must be in [0, 1)");

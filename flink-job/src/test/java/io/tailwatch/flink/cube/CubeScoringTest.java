@@ -48,10 +48,11 @@ class CubeScoringTest {
     return h;
   }
 
-  @Test
-  void rxScoresEveryCubeAndAlertsTargetCubes() throws Exception {
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"rx", "local-rx"})
+  void rxScoresEveryCubeAndAlertsTargetCubes(String detector) throws Exception {
     CubeSimulator sim = new CubeSimulator(3, 24, 32, 16, 0.5);
-    try (var h = harness(new CubeScorerFactory("rx", null, 1e-4, "cpu", 1))) {
+    try (var h = harness(new CubeScorerFactory(detector, null, 1e-4, "cpu", 1))) {
       int targets = 0;
       for (int i = 0; i < 8; i++) {
         CubeSimulator.SimulatedCube c = sim.cube(i);
