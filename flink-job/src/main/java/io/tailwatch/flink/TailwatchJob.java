@@ -118,6 +118,7 @@ public final class TailwatchJob {
               OffsetsInitializer.committedOffsets(OffsetResetStrategy.LATEST), new BankUpdateDeserializer()),
               WatermarkStrategy.noWatermarks(), "control: " + config.controlTopic())
           .uid(UID_CONTROL_SOURCE).setParallelism(1);
+      inference.withBankAnnouncements();
     }
     SingleOutputStreamOperator<FrameScore> scored = (control == null
         ? byScope.transform("batching inference", TypeInformation.of(FrameScore.class),

@@ -111,6 +111,10 @@ class FaultToleranceITCase {
       int corrupt, JobConfig config, PatchCoreDetectorFactory detector) {}
 
   static Setup produce(Path dir, int frames, int corruptEvery) throws Exception {
+    return produce(KAFKA.broker(), dir, frames, corruptEvery);
+  }
+
+  static Setup produce(EmbeddedKafka broker, Path dir, int frames, int corruptEvery) throws Exception {
     Path model = TinyBackbone.write(dir, "tiny.onnx");
     Path bankFile = dir.resolve("bank.twb");
     ProductLineSimulator line = new ProductLineSimulator(5, 64, 0.0);
@@ -119,12 +123,12 @@ class FaultToleranceITCase {
     Setup s0 = new Setup("frames-" + suffix, "alerts-" + suffix, "scores-" + suffix, "dead-" + suffix,
         new TreeSet<>(), new TreeSet<>(), 0, null, new PatchCoreDetectorFactory(model.toString(),
             bankFile.toString(), "cpu", 1, null, false));
-    KAFKA.broker().createTopics(2, s0.in(), s0.alerts(), s0.scores(), s0.dead());
+    broker.createTopics(2, s0.in(), s0.alerts(), s0.scores(), s0.dead());
     AvroSerdes<CameraFrame> serdes = AvroSerdes.forType(CameraFrame.class);
     ProductLineSimulator.Defect[] defects = ProductLineSimulator.Defect.values();
     List<SimulatedFrame> sims = new ArrayList<>();
     int corrupt = 0;
-    try (KafkaProducer<byte[], byte[]> producer = KAFKA.broker().producer()) {
+    try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
       for (int i = 0; i < frames; i++) {
         SimulatedFrame f = line.frame(5000 + i, ProductLineSimulator.Variant.BRUSHED,
             i % 4 == 3 ? defects[(i / 4) % defects.length] : null);
@@ -148,7 +152,7 @@ class FaultToleranceITCase {
         }
       }
     }
-    JobConfig config = TestJobs.config(KAFKA.broker().bootstrapServers(), "ft-" + suffix, s0.in(), s0.alerts(),
+    JobConfig config = TestJobs.config(broker.bootstrapServers(), "ft-" + suffix, s0.in(), s0.alerts(),
         s0.scores(), s0.dead(), model, bankFile, "--kafka.bounded", "true", "--batch.max-size", "4", "--batch.max-wait", "20 ms", "--checkpoint.interval", "300 ms",
         "--job.parallelism", "2");
     return new Setup(s0.in(), s0.alerts(), s0.scores(), s0.dead(), s0.expectedAlerts(), s0.frames(), corrupt, config,

@@ -92,6 +92,7 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
   private transient WeightedReservoir<BankCandidate> reservoir;
   private transient ListState<BankCandidate> reservoirState;
   private transient ListState<BankRef> bankState;
+  private boolean bankAnnouncements;
   private transient BankRef currentBank; // the last announced bank swapped in (null: the configured one)
   private transient ScheduledFuture<?> timer;
   private transient ListState<Ingested> bufferState;
@@ -119,6 +120,17 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
     this.maxWaitMs = maxWaitMs;
     this.heatmaps = heatmaps;
     this.adaptation = adaptation;
+  }
+
+  /**
+   * This operator receives bank announcements (the job has a control topic): only then does it keep the bank in
+   * use in union operator state. Union state is never registered otherwise, because a bounded job whose vertex
+   * holds union state cannot checkpoint once some of its subtasks have finished (Flink declines those checkpoints
+   * with PartialFinishingNotSupportedByStateException).
+   */
+  public BatchingInferenceOperator withBankAnnouncements() {
+    this.bankAnnouncements = true;
+    return this;
   }
 
   private record Pending(Ingested in, long arrivedMs) {}
@@ -158,16 +170,20 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
         System.nanoTime() ^ getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
     reservoirState = context.getOperatorStateStore().getListState(
         new ListStateDescriptor<>("bank-candidates", TypeInformation.of(BankCandidate.class)));
-    // every subtask keeps the same bank reference; union state so a rescaled restore still finds it
-    bankState = context.getOperatorStateStore().getUnionListState(
-        new ListStateDescriptor<>("current-bank", TypeInformation.of(BankRef.class)));
+    if (bankAnnouncements) {
+      // every subtask keeps the same bank reference; union state so a rescaled restore still finds it
+      bankState = context.getOperatorStateStore().getUnionListState(
+          new ListStateDescriptor<>("current-bank", TypeInformation.of(BankRef.class)));
+    }
     if (context.isRestored()) {
       for (BankCandidate c : reservoirState.get()) {
         reservoir.add(c.key, c);
       }
-      for (BankRef r : bankState.get()) {
-        if (currentBank == null || r.createdAt > currentBank.createdAt) {
-          currentBank = r;
+      if (bankState != null) {
+        for (BankRef r : bankState.get()) {
+          if (currentBank == null || r.createdAt > currentBank.createdAt) {
+            currentBank = r;
+          }
         }
       }
     }
@@ -318,7 +334,9 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
       candidates.add(e.item());
     }
     reservoirState.update(candidates);
-    bankState.update(currentBank == null ? List.of() : List.of(currentBank));
+    if (bankState != null) {
+      bankState.update(currentBank == null ? List.of() : List.of(currentBank));
+    }
   }
 
   @Override

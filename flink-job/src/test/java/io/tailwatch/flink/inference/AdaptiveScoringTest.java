@@ -146,7 +146,7 @@ class AdaptiveScoringTest {
     Path v3 = Files.writeString(dir.resolve("bank-3"), "tampered");
     try (var h = new KeyedTwoInputStreamOperatorTestHarness<String, Ingested, BankUpdate, FrameScore>(
         new BatchingInferenceOperator(new FileBankDetector("bank-1"), BatchingInferenceOperatorTest.LIMITS, 4,
-            10_000, false, adaptation(false)), new ScopeKey(), null, Types.STRING)) {
+            10_000, false, adaptation(false)).withBankAnnouncements(), new ScopeKey(), null, Types.STRING)) {
       h.open();
       h.processElement1(BatchingInferenceOperatorTest.frame(0, 10));
       h.processElement1(BatchingInferenceOperatorTest.frame(1, 10));
@@ -165,7 +165,7 @@ class AdaptiveScoringTest {
       // a restore keeps the swapped-in bank, not the configured one
       try (var r = new KeyedTwoInputStreamOperatorTestHarness<String, Ingested, BankUpdate, FrameScore>(
           new BatchingInferenceOperator(new FileBankDetector("bank-1"), BatchingInferenceOperatorTest.LIMITS, 4,
-              10_000, false, adaptation(false)), new ScopeKey(), null, Types.STRING)) {
+              10_000, false, adaptation(false)).withBankAnnouncements(), new ScopeKey(), null, Types.STRING)) {
         r.initializeState(snapshot);
         r.open();
         r.processElement1(BatchingInferenceOperatorTest.frame(4, 10));

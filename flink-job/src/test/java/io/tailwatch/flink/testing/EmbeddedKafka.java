@@ -39,6 +39,17 @@ public final class EmbeddedKafka implements AutoCloseable {
   }
 
   /**
+   * A broker whose cluster runs the given {@code transaction.version} feature level (1: classic transactions,
+   * 2: KIP-890 server-side defence, where clients add partitions implicitly and bump the epoch per transaction).
+   */
+  public static EmbeddedKafka startWithTransactionVersion(short transactionVersion) throws Exception {
+    var bootstrap = org.apache.kafka.metadata.bootstrap.BootstrapMetadata.fromVersions(
+        org.apache.kafka.server.common.MetadataVersion.latestProduction(),
+        Map.of("transaction.version", transactionVersion), "tailwatch test");
+    return new EmbeddedKafka(startCluster(new TestKitNodes.Builder(bootstrap), Map.of()), new Properties());
+  }
+
+  /**
    * A broker whose client listener takes SASL/SCRAM-SHA-256 only for {@code user} (PLAIN for the test kit's own
    * admin, which creates the SCRAM credential). {@code user} is a super user: the test is about authentication
    * and settings pass-through, not ACLs. {@link #clientSecurity()} holds what a client needs.
@@ -133,9 +144,47 @@ public final class EmbeddedKafka implements AutoCloseable {
         list.add(new NewTopic(t, partitions, (short) 1));
       }
       admin.createTopics(list).all().get(30, TimeUnit.SECONDS);
+      awaitLeaders(admin, List.of(topics), partitions);
     }
   }
 
+  /**
+   * Waits until every partition has a leader. Writing to a topic the broker does not lead yet gets
+   * NOT_LEADER_OR_FOLLOWER; an idempotent producer's retry of that first batch was seen to end in an endless
+   * OUT_OF_ORDER_SEQUENCE_NUMBER loop until the batch expired, losing a test's first input records.
+   */
+  private void awaitLeaders(Admin admin, List<String> topics, int partitions) throws Exception {
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (true) {
+      boolean ready = true;
+      for (var d : admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).values()) {
+        for (var p : d.partitions()) {
+          ready &= p.leader() != null && !p.leader().isEmpty();
+        }
+      }
+      // the metadata can name the leader before the broker's replica manager has taken the partition on
+      for (var broker : cluster.brokers().values()) {
+        for (String t : topics) {
+          for (int i = 0; i < partitions; i++) {
+            var online = broker.replicaManager().onlinePartition(new org.apache.kafka.common.TopicPartition(t, i));
+            ready &= online.isDefined() && online.get().isLeader();
+          }
+        }
+      }
+      if (ready) {
+        return;
+      }
+      if (System.currentTimeMillis() > deadline) {
+        throw new IllegalStateException("topics " + topics + " have partitions without a leader after 30 s");
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  /**
+   * A producer for test input whose {@code close()} fails the test if any record could not be written: a test
+   * that silently lost its own input would blame the job for the missing output.
+   */
   public KafkaProducer<byte[], byte[]> producer() {
     Properties p = clientSecurity();
     p.put("bootstrap.servers", bootstrapServers());
@@ -144,7 +193,46 @@ public final class EmbeddedKafka implements AutoCloseable {
     p.put("max.request.size", Integer.toString(20 * 1024 * 1024));
     p.put("enable.idempotence", "true");
     p.put("acks", "all");
-    return new KafkaProducer<>(p);
+    p.put("delivery.timeout.ms", "45000"); // fail a stuck record in 45 s instead of the default 2 min
+    return new CheckedProducer(p);
+  }
+
+  /** Counts failed sends; {@link #close()} flushes and throws when there were any. */
+  static final class CheckedProducer extends KafkaProducer<byte[], byte[]> {
+    private final java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicReference<Exception> firstFailure =
+        new java.util.concurrent.atomic.AtomicReference<>();
+
+    CheckedProducer(Properties p) {
+      super(p);
+    }
+
+    @Override
+    public java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> send(
+        ProducerRecord<byte[], byte[]> record, org.apache.kafka.clients.producer.Callback callback) {
+      return super.send(record, (metadata, e) -> {
+        if (e != null) {
+          failed.incrementAndGet();
+          firstFailure.compareAndSet(null, e);
+        }
+        if (callback != null) {
+          callback.onCompletion(metadata, e);
+        }
+      });
+    }
+
+    @Override
+    public void close() {
+      try {
+        flush();
+      } finally {
+        super.close();
+      }
+      if (failed.get() > 0) {
+        throw new IllegalStateException(failed.get() + " test input record(s) could not be written to Kafka",
+            firstFailure.get());
+      }
+    }
   }
 
   public void send(String topic, byte[] key, byte[] value) throws Exception {
