@@ -1,0 +1,214 @@
+package io.tailwatch.tools;
+
+import io.tailwatch.tools.bench.KnnBenchmark;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code bench}: performance measurements that print numbers and ratios measured side by side in one run. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Performance benchmarks (numbers and ratios from one run; never timed unit tests).",
+    subcommands = {BenchCommand.Knn.class})
+final class BenchCommand implements Runnable {
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "bench needs a subcommand: knn");
+  }
+
+  /**
+   * Exact 1-NN scoring: ours (ONNX Runtime GEMM + TopK over bank chunks) against FAISS {@code IndexFlatL2} and
+   * PyTorch {@code cdist}+min on the same data, and against the machine's GEMM rate.
+   */
+  @Command(name = "knn", mixinStandardHelpOptions = true,
+      description = {"Queries/s of exact 1-NN scoring on N x D banks: ours vs FAISS IndexFlatL2 vs PyTorch",
+          "cdist+min (same bank and queries, same thread count), and as a fraction of a large GEMM's GFLOP/s."})
+  static final class Knn implements Callable<Integer> {
+    static String lastTable;
+
+    @Option(names = "--bank-sizes", split = ",", defaultValue = "10000,50000,200000",
+        description = "Bank vectors N. Default: ${DEFAULT-VALUE}.")
+    int[] bankSizes;
+
+    @Option(names = "--dims", split = ",", defaultValue = "128,256",
+        description = "Vector dimensions D. Default: ${DEFAULT-VALUE}.")
+    int[] dims;
+
+    @Option(names = "--queries", defaultValue = "6272",
+        description = "Queries per measurement (784 patches x 8 images). Default: ${DEFAULT-VALUE}.")
+    int queries;
+
+    @Option(names = "--threads", split = ",", defaultValue = "1,2", description = "Default: ${DEFAULT-VALUE}.")
+    int[] threads;
+
+    @Option(names = "--repeat", defaultValue = "3", description = "Timed runs (best taken). Default: ${DEFAULT-VALUE}.")
+    int repeat;
+
+    @Option(names = "--gemm-size", defaultValue = "2048", description = "Side of the GEMM-peak MatMul. Default: ${DEFAULT-VALUE}.")
+    int gemmSize;
+
+    @Option(names = "--peers", split = ",", defaultValue = "faiss,torch",
+        description = "Peers to run through --python (empty: none). Default: ${DEFAULT-VALUE}.")
+    List<String> peers;
+
+    @Option(names = "--python", defaultValue = "/usr/bin/python3",
+        description = "Python with numpy and the peers (Debian: python3-faiss, python3-torch). Default: ${DEFAULT-VALUE}.")
+    String python;
+
+    @Option(names = "--out", description = "Also write the markdown table here.")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+      if (queries < 1 || repeat < 1 || gemmSize < 64) {
+        throw new IllegalArgumentException("--queries and --repeat must be positive, --gemm-size at least 64");
+      }
+      peers = peers.stream().filter(p -> !p.isBlank()).toList();
+      StringBuilder md = new StringBuilder();
+      md.append(String.format(Locale.ROOT, "# Exact 1-NN scoring, %d queries per measurement (best of %d)%n%n",
+          queries, repeat));
+      Map<Integer, Double> peak = new HashMap<>();
+      for (int t : threads) {
+        peak.put(t, KnnBenchmark.gemmGflops(gemmSize, t, repeat));
+        md.append(String.format(Locale.ROOT, "- GEMM peak, %d thread(s): %.1f GFLOP/s (ONNX Runtime MatMul %d^3)%n",
+            t, peak.get(t), gemmSize));
+      }
+      md.append("\n| N | D | threads | ours q/s | ours GFLOP/s | of GEMM peak |");
+      peers.forEach(p -> md.append(' ').append(p).append(" q/s | ours / ").append(p).append(" |"));
+      md.append(" same answer |\n|---|---|---|---|---|---|");
+      peers.forEach(p -> md.append("---|---|"));
+      md.append("---|\n");
+      String peerVersions = "";
+      try (ProgressBar bar = new ProgressBar("bench")) {
+        int total = bankSizes.length * dims.length;
+        int done = 0;
+        for (int d : dims) {
+          float[] q = KnnBenchmark.gaussian(queries, d, 7);
+          for (int n : bankSizes) {
+            float[] bank = KnnBenchmark.gaussian(n, d, 11);
+            Map<String, Map<Integer, double[]>> peerResults = new HashMap<>();
+            if (!peers.isEmpty()) {
+              peerVersions = runPeers(bank, n, q, d, peerResults);
+            }
+            for (int t : threads) {
+              KnnBenchmark.Timing ours = KnnBenchmark.ours(bank, n, q, queries, d, t, repeat);
+              double oursQps = queries / ours.seconds();
+              double gflops = KnnBenchmark.gflop(n, d, queries) / ours.seconds();
+              md.append(String.format(Locale.ROOT, "| %d | %d | %d | %.0f | %.1f | %.0f%% |", n, d, t, oursQps,
+                  gflops, 100 * gflops / peak.get(t)));
+              boolean same = true;
+              for (String p : peers) {
+                double[] r = peerResults.getOrDefault(p, Map.of()).get(t);
+                if (r == null) {
+                  md.append(" n/a | n/a |");
+                  continue;
+                }
+                double qps = queries / r[0];
+                md.append(String.format(Locale.ROOT, " %.0f | %.2fx |", qps, oursQps / qps));
+                same &= Math.abs(r[1] - ours.checksum()) <= 1e-3 * Math.abs(ours.checksum());
+              }
+              md.append(peers.isEmpty() ? " - |" : same ? " yes |" : " **no** |").append('\n');
+            }
+            bar.update(++done, total);
+          }
+        }
+      }
+      md.append("\nPeers: ").append(peerVersions.isEmpty() ? "none" : peerVersions)
+          .append(". \"same answer\": the sums of the minimum squared distances agree within 1e-3.\n");
+      lastTable = md.toString();
+      System.out.println(md);
+      if (out != null) {
+        Path parent = out.toAbsolutePath().getParent();
+        if (parent != null) {
+          Files.createDirectories(parent);
+        }
+        Files.writeString(out, md.toString());
+        System.out.println("written to " + out);
+      }
+      return 0;
+    }
+
+    /** Runs the peer script; fills peer -> threads -> {seconds, checksum}; returns the peers' versions. */
+    private String runPeers(float[] bank, int n, float[] q, int d, Map<String, Map<Integer, double[]>> results)
+        throws IOException, InterruptedException {
+      Path dir = Files.createTempDirectory("tailwatch-bench-");
+      try {
+        write(dir.resolve("bank.f32"), bank);
+        write(dir.resolve("queries.f32"), q);
+        Path script = dir.resolve("knn_peers.py");
+        try (InputStream in = BenchCommand.class.getResourceAsStream("/bench/knn_peers.py")) {
+          Files.copy(in, script);
+        }
+        List<String> cmd = new ArrayList<>(List.of(python, script.toString(), "--dir", dir.toString(), "--n",
+            Integer.toString(n), "--d", Integer.toString(d), "--q", Integer.toString(q.length / d), "--repeat",
+            Integer.toString(repeat), "--peers", String.join(",", peers), "--threads",
+            String.join(",", java.util.Arrays.stream(threads).mapToObj(Integer::toString).toList())));
+        Process p;
+        try {
+          p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        } catch (IOException e) {
+          System.err.println("peers not run: cannot start " + python + " (" + e.getMessage() + ")");
+          return "";
+        }
+        List<String> versions = new ArrayList<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
+            StandardCharsets.UTF_8))) {
+          String line;
+          var json = new com.fasterxml.jackson.databind.ObjectMapper();
+          while ((line = r.readLine()) != null) {
+            if (!line.startsWith("{")) {
+              System.err.println("peer: " + line);
+              continue;
+            }
+            var node = json.readTree(line);
+            String peer = node.get("peer").asText();
+            if (node.has("error")) {
+              System.err.println("peer " + peer + " unavailable: " + node.get("error").asText());
+              continue;
+            }
+            results.computeIfAbsent(peer, k -> new HashMap<>()).put(node.get("threads").asInt(),
+                new double[] {node.get("seconds").asDouble(), node.get("checksum").asDouble()});
+            String v = peer + " " + node.get("version").asText();
+            if (!versions.contains(v)) {
+              versions.add(v);
+            }
+          }
+        }
+        int rc = p.waitFor();
+        if (rc != 0) {
+          System.err.println("peer script exited with " + rc + " (" + String.join(" ", cmd) + ")");
+        }
+        return String.join(", ", versions);
+      } finally {
+        try (var files = Files.list(dir)) {
+          for (Path f : files.toList()) {
+            Files.deleteIfExists(f);
+          }
+        }
+        Files.deleteIfExists(dir);
+      }
+    }
+
+    private static void write(Path file, float[] values) throws IOException {
+      ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+      b.asFloatBuffer().put(values);
+      Files.write(file, b.array());
+    }
+  }
+}
