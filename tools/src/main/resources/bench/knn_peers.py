@@ -32,11 +32,18 @@ def main():
     ap.add_argument("--threads", default="1")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--peers", default="faiss,torch")
+    ap.add_argument("--gemm-size", type=int, default=0, help="also time an n^3 numpy sgemm (0: no)")
     a = ap.parse_args()
+    if a.gemm_size > 0:
+        # BLAS threads are fixed per process (OPENBLAS_NUM_THREADS, set by the caller): one thread count per run
+        m = np.random.default_rng(1).standard_normal((a.gemm_size, a.gemm_size), dtype=np.float32)
+        secs, _ = timed(lambda: m @ m, a.repeat)
+        print(json.dumps({"peer": "numpy-sgemm", "version": np.__version__, "threads": int(a.threads),
+                          "seconds": secs, "gflops": 2 * a.gemm_size ** 3 / secs / 1e9}), flush=True)
     bank = np.fromfile(f"{a.dir}/bank.f32", dtype="<f4").reshape(a.n, a.d)
     queries = np.fromfile(f"{a.dir}/queries.f32", dtype="<f4").reshape(a.q, a.d)
     for threads in [int(t) for t in a.threads.split(",")]:
-        for peer in a.peers.split(","):
+        for peer in [p for p in a.peers.split(",") if p]:
             try:
                 if peer == "faiss":
                     import faiss

@@ -85,9 +85,12 @@ final class BenchCommand implements Runnable {
           queries, repeat));
       Map<Integer, Double> peak = new HashMap<>();
       for (int t : threads) {
-        peak.put(t, KnnBenchmark.gemmGflops(gemmSize, t, repeat));
-        md.append(String.format(Locale.ROOT, "- GEMM peak, %d thread(s): %.1f GFLOP/s (ONNX Runtime MatMul %d^3)%n",
-            t, peak.get(t), gemmSize));
+        double ort = KnnBenchmark.gemmGflops(gemmSize, t, repeat);
+        double blas = peers.isEmpty() ? 0 : numpyGemm(t);
+        peak.put(t, Math.max(ort, blas));
+        md.append(String.format(Locale.ROOT, "- GEMM peak, %d thread(s): %.1f GFLOP/s (ONNX Runtime MatMul %d^3: "
+            + "%.1f; numpy/BLAS sgemm %d^3: %s)%n", t, peak.get(t), gemmSize, ort, 2 * gemmSize,
+            blas > 0 ? String.format(Locale.ROOT, "%.1f", blas) : "not run"));
       }
       md.append("\n| N | D | threads | ours q/s | ours GFLOP/s | of GEMM peak |");
       peers.forEach(p -> md.append(' ').append(p).append(" q/s | ours / ").append(p).append(" |"));
@@ -106,6 +109,7 @@ final class BenchCommand implements Runnable {
             if (!peers.isEmpty()) {
               peerVersions = runPeers(bank, n, q, d, peerResults);
             }
+
             for (int t : threads) {
               KnnBenchmark.Timing ours = KnnBenchmark.ours(bank, n, q, queries, d, t, repeat);
               double oursQps = queries / ours.seconds();
@@ -144,65 +148,107 @@ final class BenchCommand implements Runnable {
       return 0;
     }
 
-    /** Runs the peer script; fills peer -> threads -> {seconds, checksum}; returns the peers' versions. */
+    /** The numpy (BLAS) sgemm rate at {@code threads}, or 0 when Python or numpy is missing. */
+    private double numpyGemm(int threads) throws IOException, InterruptedException {
+      Path dir = Files.createTempDirectory("tailwatch-bench-");
+      try {
+        write(dir.resolve("bank.f32"), new float[4]);
+        write(dir.resolve("queries.f32"), new float[4]);
+        double[] gflops = {0};
+        runScript(dir, threads, List.of("--n", "1", "--d", "4", "--q", "1", "--peers", "",
+            "--gemm-size", Integer.toString(2 * gemmSize)), node -> {
+              if (node.get("peer").asText().equals("numpy-sgemm")) {
+                gflops[0] = node.get("gflops").asDouble();
+              }
+            });
+        return gflops[0];
+      } finally {
+        deleteDir(dir);
+      }
+    }
+
+    /** Runs the peer script once per thread count; fills peer -> threads -> {seconds, checksum}; returns versions. */
     private String runPeers(float[] bank, int n, float[] q, int d, Map<String, Map<Integer, double[]>> results)
         throws IOException, InterruptedException {
       Path dir = Files.createTempDirectory("tailwatch-bench-");
+      List<String> versions = new ArrayList<>();
       try {
         write(dir.resolve("bank.f32"), bank);
         write(dir.resolve("queries.f32"), q);
-        Path script = dir.resolve("knn_peers.py");
-        try (InputStream in = BenchCommand.class.getResourceAsStream("/bench/knn_peers.py")) {
-          Files.copy(in, script);
-        }
-        List<String> cmd = new ArrayList<>(List.of(python, script.toString(), "--dir", dir.toString(), "--n",
-            Integer.toString(n), "--d", Integer.toString(d), "--q", Integer.toString(q.length / d), "--repeat",
-            Integer.toString(repeat), "--peers", String.join(",", peers), "--threads",
-            String.join(",", java.util.Arrays.stream(threads).mapToObj(Integer::toString).toList())));
-        Process p;
-        try {
-          p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        } catch (IOException e) {
-          System.err.println("peers not run: cannot start " + python + " (" + e.getMessage() + ")");
-          return "";
-        }
-        List<String> versions = new ArrayList<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
-            StandardCharsets.UTF_8))) {
-          String line;
-          var json = new com.fasterxml.jackson.databind.ObjectMapper();
-          while ((line = r.readLine()) != null) {
-            if (!line.startsWith("{")) {
-              System.err.println("peer: " + line);
-              continue;
-            }
-            var node = json.readTree(line);
-            String peer = node.get("peer").asText();
-            if (node.has("error")) {
-              System.err.println("peer " + peer + " unavailable: " + node.get("error").asText());
-              continue;
-            }
-            results.computeIfAbsent(peer, k -> new HashMap<>()).put(node.get("threads").asInt(),
-                new double[] {node.get("seconds").asDouble(), node.get("checksum").asDouble()});
-            String v = peer + " " + node.get("version").asText();
-            if (!versions.contains(v)) {
-              versions.add(v);
-            }
-          }
-        }
-        int rc = p.waitFor();
-        if (rc != 0) {
-          System.err.println("peer script exited with " + rc + " (" + String.join(" ", cmd) + ")");
+        for (int t : threads) {
+          runScript(dir, t, List.of("--n", Integer.toString(n), "--d", Integer.toString(d), "--q",
+              Integer.toString(q.length / d), "--peers", String.join(",", peers)), node -> {
+                String peer = node.get("peer").asText();
+                results.computeIfAbsent(peer, k -> new HashMap<>()).put(node.get("threads").asInt(),
+                    new double[] {node.get("seconds").asDouble(), node.get("checksum").asDouble()});
+                String v = peer + " " + node.get("version").asText();
+                if (!versions.contains(v)) {
+                  versions.add(v);
+                }
+              });
         }
         return String.join(", ", versions);
       } finally {
-        try (var files = Files.list(dir)) {
-          for (Path f : files.toList()) {
-            Files.deleteIfExists(f);
-          }
-        }
-        Files.deleteIfExists(dir);
+        deleteDir(dir);
       }
+    }
+
+    /**
+     * One run of the peer script with {@code threads} BLAS and OpenMP threads (OpenBLAS fixes its thread count
+     * when it loads, so each thread count gets its own process); each JSON result line goes to {@code sink}.
+     */
+    private void runScript(Path dir, int threads, List<String> args,
+        java.util.function.Consumer<com.fasterxml.jackson.databind.JsonNode> sink)
+        throws IOException, InterruptedException {
+      Path script = dir.resolve("knn_peers.py");
+      if (!Files.exists(script)) {
+        try (InputStream in = BenchCommand.class.getResourceAsStream("/bench/knn_peers.py")) {
+          Files.copy(in, script);
+        }
+      }
+      List<String> cmd = new ArrayList<>(List.of(python, script.toString(), "--dir", dir.toString(), "--repeat",
+          Integer.toString(repeat), "--threads", Integer.toString(threads)));
+      cmd.addAll(args);
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+      for (String v : List.of("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")) {
+        pb.environment().put(v, Integer.toString(threads));
+      }
+      Process p;
+      try {
+        p = pb.start();
+      } catch (IOException e) {
+        System.err.println("peers not run: cannot start " + python + " (" + e.getMessage() + ")");
+        return;
+      }
+      var json = new com.fasterxml.jackson.databind.ObjectMapper();
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = r.readLine()) != null) {
+          if (!line.startsWith("{")) {
+            System.err.println("peer: " + line);
+            continue;
+          }
+          var node = json.readTree(line);
+          if (node.has("error")) {
+            System.err.println("peer " + node.get("peer").asText() + " unavailable: " + node.get("error").asText());
+            continue;
+          }
+          sink.accept(node);
+        }
+      }
+      int rc = p.waitFor();
+      if (rc != 0) {
+        System.err.println("peer script exited with " + rc + " (" + String.join(" ", cmd) + ")");
+      }
+    }
+
+    private static void deleteDir(Path dir) throws IOException {
+      try (var files = Files.list(dir)) {
+        for (Path f : files.toList()) {
+          Files.deleteIfExists(f);
+        }
+      }
+      Files.deleteIfExists(dir);
     }
 
     private static void write(Path file, float[] values) throws IOException {
