@@ -76,7 +76,7 @@ class DecodingFuzzITCase {
           switch (i % 10) {
             case 0 -> {
               kind = "truncated";
-              mutated = Arrays.copyOf(bytes, 10 + r.nextInt(bytes.length - 10));
+              mutated = truncated(bytes, r);
               reason = DeadLetterReason.UNDECODABLE;
             }
             case 1 -> {
@@ -87,15 +87,12 @@ class DecodingFuzzITCase {
             }
             case 2 -> {
               kind = "fingerprint";
-              mutated = bytes.clone();
-              mutated[2 + r.nextInt(8)] ^= (byte) (1 + r.nextInt(255));
+              mutated = wrongFingerprint(bytes, r);
               reason = DeadLetterReason.UNKNOWN_SCHEMA;
             }
             case 3 -> {
               kind = "huge-length"; // the frameId's length prefix (first body byte) set to a huge varint
-              byte[] head = Arrays.copyOf(bytes, 10);
-              byte[] varint = {(byte) 0xfe, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0x0f}; // 2^31 - 1
-              mutated = concat(head, varint, Arrays.copyOfRange(bytes, 11, bytes.length));
+              mutated = hugeFirstLength(bytes);
               reason = DeadLetterReason.UNDECODABLE;
             }
             case 4 -> {
@@ -124,11 +121,7 @@ class DecodingFuzzITCase {
             }
             default -> {
               kind = "flip";
-              mutated = bytes.clone();
-              for (int f = 0; f < 1 + r.nextInt(4); f++) {
-                int at = 10 + r.nextInt(mutated.length - 10);
-                mutated[at] ^= (byte) (1 << r.nextInt(8));
-              }
+              mutated = bitFlips(bytes, r);
               reason = null;
               flips++;
             }
@@ -193,19 +186,17 @@ class DecodingFuzzITCase {
           switch (i % 10) {
             case 0 -> {
               kind = "truncated";
-              mutated = Arrays.copyOf(bytes, 10 + r.nextInt(bytes.length - 10));
+              mutated = truncated(bytes, r);
               reason = DeadLetterReason.UNDECODABLE;
             }
             case 1 -> {
               kind = "fingerprint";
-              mutated = bytes.clone();
-              mutated[2 + r.nextInt(8)] ^= (byte) (1 + r.nextInt(255));
+              mutated = wrongFingerprint(bytes, r);
               reason = DeadLetterReason.UNKNOWN_SCHEMA;
             }
             case 2 -> {
               kind = "huge-length"; // the cubeId's length prefix set to 2^31 - 1
-              mutated = concat(Arrays.copyOf(bytes, 10), new byte[] {(byte) 0xfe, (byte) 0xff, (byte) 0xff,
-                  (byte) 0xff, (byte) 0x0f}, Arrays.copyOfRange(bytes, 11, bytes.length));
+              mutated = hugeFirstLength(bytes);
               reason = DeadLetterReason.UNDECODABLE;
             }
             case 3 -> {
@@ -251,11 +242,7 @@ class DecodingFuzzITCase {
             }
             default -> {
               kind = "flip";
-              mutated = bytes.clone();
-              for (int f = 0; f < 1 + r.nextInt(4); f++) {
-                int at = 10 + r.nextInt(mutated.length - 10);
-                mutated[at] ^= (byte) (1 << r.nextInt(8));
-              }
+              mutated = bitFlips(bytes, r);
               reason = null;
               flips++;
             }
@@ -315,6 +302,34 @@ class DecodingFuzzITCase {
 
   private static void send(KafkaProducer<byte[], byte[]> producer, String key, byte[] value) {
     sendTo(producer, "in", key, value);
+  }
+
+  /** Cut somewhere after the 10-byte single-object header. */
+  private static byte[] truncated(byte[] bytes, Random r) {
+    return Arrays.copyOf(bytes, 10 + r.nextInt(bytes.length - 10));
+  }
+
+  /** One byte of the 8-byte schema fingerprint changed. */
+  private static byte[] wrongFingerprint(byte[] bytes, Random r) {
+    byte[] out = bytes.clone();
+    out[2 + r.nextInt(8)] ^= (byte) (1 + r.nextInt(255));
+    return out;
+  }
+
+  /** The first field's length prefix (the first body byte, a short string's) replaced by 2^31 - 1. */
+  private static byte[] hugeFirstLength(byte[] bytes) {
+    byte[] varint = {(byte) 0xfe, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0x0f};
+    return concat(Arrays.copyOf(bytes, 10), varint, Arrays.copyOfRange(bytes, 11, bytes.length));
+  }
+
+  /** One to four random bit flips in the body. */
+  private static byte[] bitFlips(byte[] bytes, Random r) {
+    byte[] out = bytes.clone();
+    for (int f = 0; f < 1 + r.nextInt(4); f++) {
+      int at = 10 + r.nextInt(out.length - 10);
+      out[at] ^= (byte) (1 << r.nextInt(8));
+    }
+    return out;
   }
 
   private static byte[] concat(byte[]... parts) {
