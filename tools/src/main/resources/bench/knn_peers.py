@@ -1,8 +1,9 @@
 """kNN peers for `tailwatch bench knn`: FAISS IndexFlatL2 and PyTorch cdist+min on the same bank and queries.
 
-Reads bank.f32 (N x D) and queries.f32 (Q x D), raw little-endian float32, and prints one JSON line per peer and
-thread count: {"peer", "threads", "seconds" (best of --repeat), "checksum" (sum of min distances)}.
-A missing module prints {"peer", "error"} instead, so the Java side reports it rather than failing.
+Reads bank.f32 (N x D) and queries.f32 (Q x D) from --dir, raw little-endian float32, and prints one JSON line per
+peer: {"peer", "threads", "seconds" (best of --repeat), "checksum" (sum of min distances)}; with --gemm-size also a
+numpy sgemm rate. One thread count per process: OpenBLAS fixes its threads when it loads (the caller sets
+OPENBLAS_NUM_THREADS). A missing module prints {"peer", "error"} instead, so the Java side reports it.
 """
 import argparse
 import json
@@ -25,57 +26,59 @@ def timed(fn, repeat):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--dir", required=True)
-    ap.add_argument("--n", type=int, required=True)
-    ap.add_argument("--d", type=int, required=True)
-    ap.add_argument("--q", type=int, required=True)
-    ap.add_argument("--threads", default="1")
+    ap.add_argument("--dir")
+    ap.add_argument("--n", type=int)
+    ap.add_argument("--d", type=int)
+    ap.add_argument("--q", type=int)
+    ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--peers", default="faiss,torch")
+    ap.add_argument("--peers", default="")
     ap.add_argument("--gemm-size", type=int, default=0, help="also time an n^3 numpy sgemm (0: no)")
     a = ap.parse_args()
     if a.gemm_size > 0:
-        # BLAS threads are fixed per process (OPENBLAS_NUM_THREADS, set by the caller): one thread count per run
         m = np.random.default_rng(1).standard_normal((a.gemm_size, a.gemm_size), dtype=np.float32)
         secs, _ = timed(lambda: m @ m, a.repeat)
-        print(json.dumps({"peer": "numpy-sgemm", "version": np.__version__, "threads": int(a.threads),
+        print(json.dumps({"peer": "numpy-sgemm", "version": np.__version__, "threads": a.threads,
                           "seconds": secs, "gflops": 2 * a.gemm_size ** 3 / secs / 1e9}), flush=True)
+    peers = [p for p in a.peers.split(",") if p]
+    if not peers:
+        return 0
     bank = np.fromfile(f"{a.dir}/bank.f32", dtype="<f4").reshape(a.n, a.d)
     queries = np.fromfile(f"{a.dir}/queries.f32", dtype="<f4").reshape(a.q, a.d)
-    for threads in [int(t) for t in a.threads.split(",")]:
-        for peer in [p for p in a.peers.split(",") if p]:
-            try:
-                if peer == "faiss":
-                    import faiss
-                    faiss.omp_set_num_threads(threads)
-                    index = faiss.IndexFlatL2(a.d)
-                    index.add(bank)
-                    secs, (dist, _) = timed(lambda: index.search(queries, 1), a.repeat)
-                    checksum = float(dist[:, 0].astype(np.float64).sum())
-                    version = faiss.__version__
-                elif peer == "torch":
-                    import torch
-                    torch.set_num_threads(threads)
-                    b = torch.from_numpy(bank)
-                    qs = torch.from_numpy(queries)
+    threads = a.threads
+    for peer in peers:
+        try:
+            if peer == "faiss":
+                import faiss
+                faiss.omp_set_num_threads(threads)
+                index = faiss.IndexFlatL2(a.d)
+                index.add(bank)
+                secs, (dist, _) = timed(lambda: index.search(queries, 1), a.repeat)
+                checksum = float(dist[:, 0].astype(np.float64).sum())
+                version = faiss.__version__
+            elif peer == "torch":
+                import torch
+                torch.set_num_threads(threads)
+                b = torch.from_numpy(bank)
+                qs = torch.from_numpy(queries)
 
-                    def run():
-                        # chunks of the bank keep the [Q x chunk] distance block in memory, as our scorer does
-                        best = torch.full((a.q,), float("inf"))
-                        for s in range(0, a.n, 4096):
-                            d = torch.cdist(qs, b[s:s + 4096]).pow_(2).min(dim=1).values
-                            best = torch.minimum(best, d)
-                        return best
-                    secs, best = timed(run, a.repeat)
-                    checksum = float(best.double().sum())
-                    version = torch.__version__
-                else:
-                    raise ValueError(f"unknown peer {peer}")
-                print(json.dumps({"peer": peer, "version": version, "threads": threads, "seconds": secs,
-                                  "checksum": checksum}), flush=True)
-            except Exception as e:  # noqa: BLE001 - reported, not hidden
-                print(json.dumps({"peer": peer, "threads": threads, "error": f"{type(e).__name__}: {e}"}),
-                      flush=True)
+                def run():
+                    # chunks of the bank keep the [Q x chunk] distance block in memory, as our scorer does
+                    best = torch.full((a.q,), float("inf"))
+                    for s in range(0, a.n, 4096):
+                        d = torch.cdist(qs, b[s:s + 4096]).pow_(2).min(dim=1).values
+                        best = torch.minimum(best, d)
+                    return best
+                secs, best = timed(run, a.repeat)
+                checksum = float(best.double().sum())
+                version = torch.__version__
+            else:
+                raise ValueError(f"unknown peer {peer}")
+            print(json.dumps({"peer": peer, "version": version, "threads": threads, "seconds": secs,
+                              "checksum": checksum}), flush=True)
+        except Exception as e:  # noqa: BLE001 - reported, not hidden
+            print(json.dumps({"peer": peer, "threads": threads, "error": f"{type(e).__name__}: {e}"}),
+                  flush=True)
 
 
 if __name__ == "__main__":

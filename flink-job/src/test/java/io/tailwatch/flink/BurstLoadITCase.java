@@ -77,14 +77,13 @@ class BurstLoadITCase {
     String suffix = Long.toString(System.nanoTime());
 
     // 1. capacity: a bounded run over a backlog
-    String cal = "cal-" + suffix;
-    KAFKA.broker().createTopics(2, cal, "cal-alerts-" + suffix, "cal-scores-" + suffix, "cal-dead-" + suffix);
+    JobConfig calConfig = job("cal-" + suffix, model, bankFile, true);
     try (KafkaProducer<byte[], byte[]> producer = KAFKA.broker().producer()) {
       for (int i = 0; i < CALIBRATION_FRAMES; i++) {
-        send(producer, serdes, cal, templates.get(i % templates.size()), "cal-" + i);
+        send(producer, serdes, calConfig.get(TailwatchOptions.FRAMES_TOPIC), templates.get(i % templates.size()),
+            "cal-" + i);
       }
     }
-    JobConfig calConfig = config(cal, "cal-" + suffix, model, bankFile, true);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     TailwatchJob.build(env, calConfig);
     env.execute("burst-calibration");
@@ -96,9 +95,8 @@ class BurstLoadITCase {
     double capacity = (CALIBRATION_FRAMES - 1) * 1000.0 / Math.max(1, last - first);
 
     // 2. the burst: 3x capacity for BURST_SECONDS while the job runs
-    String in = "burst-" + suffix;
-    KAFKA.broker().createTopics(2, in, "burst-alerts-" + suffix, "burst-scores-" + suffix, "burst-dead-" + suffix);
-    JobConfig burstConfig = config(in, "burst-" + suffix, model, bankFile, false);
+    JobConfig burstConfig = job("burst-" + suffix, model, bankFile, false);
+    String in = burstConfig.get(TailwatchOptions.FRAMES_TOPIC);
     StreamExecutionEnvironment env2 = StreamExecutionEnvironment.getExecutionEnvironment();
     TailwatchJob.build(env2, burstConfig);
     JobClient job = env2.executeAsync("burst");
@@ -208,10 +206,12 @@ class BurstLoadITCase {
     producer.send(new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8), serdes.encode(f)));
   }
 
-  static JobConfig config(String in, String run, Path model, Path bank, boolean bounded) throws Exception {
-    return TestJobs.config(KAFKA.broker().bootstrapServers(), run, in, in.replaceFirst("^(cal|burst)-",
-            "$1-alerts-"), in.replaceFirst("^(cal|burst)-", "$1-scores-"), in.replaceFirst("^(cal|burst)-",
-            "$1-dead-"), model, bank, "--kafka.bounded", Boolean.toString(bounded), "--batch.max-size", "16",
+  /** A job on four fresh topics named after {@code run}: {@code <run>-frames}, -alerts, -scores, -dead. */
+  static JobConfig job(String run, Path model, Path bank, boolean bounded) throws Exception {
+    KAFKA.broker().createTopics(2, run + "-frames", run + "-alerts", run + "-scores", run + "-dead");
+    return TestJobs.config(KAFKA.broker().bootstrapServers(), run, run + "-frames", run + "-alerts",
+        run + "-scores", run + "-dead", model, bank, "--kafka.bounded", Boolean.toString(bounded),
+        "--batch.max-size", "16",
         "--batch.max-wait", "20 ms", "--checkpoint.interval", "1 s", "--job.parallelism", "2",
         "--" + TailwatchOptions.HEATMAPS.key(), "false");
   }

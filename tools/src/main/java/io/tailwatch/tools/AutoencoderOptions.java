@@ -3,7 +3,6 @@ package io.tailwatch.tools;
 import io.tailwatch.detector.hyperspectral.ImportanceWeights;
 import io.tailwatch.detector.hyperspectral.LossAmplification;
 import io.tailwatch.tools.train.AutoencoderTrainer;
-import java.util.Locale;
 import picocli.CommandLine.Option;
 
 /** Spectral autoencoder training options shared by {@code train} and {@code evaluate}. */
@@ -59,18 +58,8 @@ final class AutoencoderOptions {
     if (clip.length != 2) {
       throw new IllegalArgumentException("--iw-clip takes min,max (got " + clip.length + " values)");
     }
-    ImportanceWeights.Density d;
-    ImportanceWeights.Target t;
-    try {
-      d = ImportanceWeights.Density.valueOf(density.trim().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--iw-density must be kde or histogram (was '" + density + "')");
-    }
-    try {
-      t = ImportanceWeights.Target.valueOf(target.trim().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--iw-target must be robust or moment (was '" + target + "')");
-    }
+    ImportanceWeights.Density d = CliErrors.enumOption(ImportanceWeights.Density.class, density, "--iw-density");
+    ImportanceWeights.Target t = CliErrors.enumOption(ImportanceWeights.Target.class, target, "--iw-target");
     return new ImportanceWeights.Options(d, t, clip[0], clip[1], temper);
   }
 

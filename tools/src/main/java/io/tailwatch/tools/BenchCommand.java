@@ -152,11 +152,8 @@ final class BenchCommand implements Runnable {
     private double numpyGemm(int threads) throws IOException, InterruptedException {
       Path dir = Files.createTempDirectory("tailwatch-bench-");
       try {
-        write(dir.resolve("bank.f32"), new float[4]);
-        write(dir.resolve("queries.f32"), new float[4]);
         double[] gflops = {0};
-        runScript(dir, threads, List.of("--n", "1", "--d", "4", "--q", "1", "--peers", "",
-            "--gemm-size", Integer.toString(2 * gemmSize)), node -> {
+        runScript(dir, threads, List.of("--gemm-size", Integer.toString(2 * gemmSize)), node -> {
               if (node.get("peer").asText().equals("numpy-sgemm")) {
                 gflops[0] = node.get("gflops").asDouble();
               }

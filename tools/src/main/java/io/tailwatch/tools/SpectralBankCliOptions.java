@@ -2,7 +2,6 @@ package io.tailwatch.tools;
 
 import io.tailwatch.detector.hyperspectral.SpectralBankDetector;
 import io.tailwatch.detector.hyperspectral.SpectralFeatures;
-import java.util.Locale;
 import picocli.CommandLine.Option;
 
 /** Spectral memory bank options of {@code evaluate} on hyperspectral scenes. */
@@ -29,18 +28,10 @@ final class SpectralBankCliOptions {
   int neighbourhood;
 
   SpectralBankDetector.Options options() {
-    return new SpectralBankDetector.Options(new SpectralFeatures.Options(neighbourhood,
-        parse(SpectralFeatures.Normalisation.class, normalisation, "--spectral-normalisation"),
-        parse(SpectralFeatures.Projection.class, projection, "--spectral-projection"), dim, 1), bankSize,
-        parse(SpectralBankDetector.Selection.class, selection, "--bank-selection"), 1);
-  }
-
-  private static <E extends Enum<E>> E parse(Class<E> type, String value, String option) {
-    try {
-      return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(option + " must be one of " + java.util.Arrays.toString(
-          type.getEnumConstants()).toLowerCase(Locale.ROOT) + " (was '" + value + "')");
-    }
+    var norm = CliErrors.enumOption(SpectralFeatures.Normalisation.class, normalisation, "--spectral-normalisation");
+    var proj = CliErrors.enumOption(SpectralFeatures.Projection.class, projection, "--spectral-projection");
+    var sel = CliErrors.enumOption(SpectralBankDetector.Selection.class, selection, "--bank-selection");
+    return new SpectralBankDetector.Options(new SpectralFeatures.Options(neighbourhood, norm, proj, dim, 1), bankSize,
+        sel, 1);
   }
 }

@@ -27,6 +27,11 @@ public final class RandomProjection {
     return new RandomProjection(in, out, m);
   }
 
+  /** A copy of the matrix, {@code in x out} row-major (x . M projects a row x). */
+  public float[] matrix() {
+    return matrix.clone();
+  }
+
   public int outputDim() {
     return out;
   }

@@ -6,7 +6,6 @@ import io.tailwatch.detector.util.Hashing;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 
 /**
  * Per-pixel scoring of streamed cubes. {@link #rx} fits global RX on each cube itself (its own background, no
@@ -23,9 +22,8 @@ public interface CubeScorer extends AutoCloseable {
   default void close() throws Exception {}
 
   static CubeScorer rx(double ridge) {
-    RxDetector.fit(new SpectralCube(2, 1, 1, new float[] {0, 1}), ridge); // validates the ridge up front
-    String version = String.format(Locale.ROOT, "rx-self(ridge=%s)", ridge == 0 ? "0" : String.format(
-        Locale.ROOT, "%.0e", ridge));
+    RxDetector.checkRidge(ridge);
+    String version = "rx-self(ridge=" + RxDetector.ridgeLabel(ridge) + ")";
     return new CubeScorer() {
       @Override
       public float[] score(SpectralCube cube) {
@@ -41,7 +39,7 @@ public interface CubeScorer extends AutoCloseable {
 
   /** Local dual-window RX fitted on each cube (its principal components and windows), no model. */
   static CubeScorer localRx(int components, int outer, int inner) {
-    LocalRxDetector.fit(new SpectralCube(2, 2, 1, new float[] {0, 1, 2, 3}), 1, outer, inner, 0); // validates
+    LocalRxDetector.checkSettings(components, outer, inner, LocalRxDetector.DEFAULT_RIDGE);
     String version = "local-rx-self(" + outer + "/" + inner + ", " + components + " components)";
     return new CubeScorer() {
       @Override

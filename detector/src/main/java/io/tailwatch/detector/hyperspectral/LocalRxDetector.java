@@ -35,6 +35,14 @@ public final class LocalRxDetector implements PixelDetector {
    * @param inner odd guard window side, smaller than {@code outer}
    */
   public static LocalRxDetector fit(SpectralCube scene, int components, int outer, int inner, double ridge) {
+    checkSettings(components, outer, inner, ridge);
+    SpectralFeatures f = SpectralFeatures.fit(new SpectralFeatures.Options(1, SpectralFeatures.Normalisation.NONE,
+        SpectralFeatures.Projection.PCA, components, 0), scene);
+    return new LocalRxDetector(f, outer, inner, ridge);
+  }
+
+  /** Refuses windows that are not odd with 1 <= inner < outer, no components, or a bad ridge. */
+  public static void checkSettings(int components, int outer, int inner, double ridge) {
     if (outer % 2 == 0 || inner % 2 == 0 || inner < 1 || inner >= outer) {
       throw new IllegalArgumentException("windows must be odd with 1 <= inner < outer, got outer " + outer
           + ", inner " + inner);
@@ -42,12 +50,7 @@ public final class LocalRxDetector implements PixelDetector {
     if (components < 1) {
       throw new IllegalArgumentException("components must be positive, was " + components);
     }
-    if (!(ridge >= 0) || Double.isInfinite(ridge)) {
-      throw new IllegalArgumentException("ridge must be >= 0, was " + ridge);
-    }
-    SpectralFeatures f = SpectralFeatures.fit(new SpectralFeatures.Options(1, SpectralFeatures.Normalisation.NONE,
-        SpectralFeatures.Projection.PCA, components, 0), scene);
-    return new LocalRxDetector(f, outer, inner, ridge);
+    RxDetector.checkRidge(ridge);
   }
 
   @Override
@@ -98,13 +101,14 @@ public final class LocalRxDetector implements PixelDetector {
     double[] guard = new double[stride];
     double[] cov = new double[k * k];
     double[] v = new double[k];
+    double[] mean = new double[k];
+    double[] factor = new double[k * k];
     float[] out = new float[h * w];
     for (int r = 0; r < h; r++) {
       for (int c = 0; c < w; c++) {
         box(integral, w, stride, r - ro, c - ro, r + ro, c + ro, h, sums);
         box(integral, w, stride, r - ri, c - ri, r + ri, c + ri, h, guard);
         double n = sums[0] - guard[0];
-        double[] mean = new double[k];
         for (int a = 0; a < k; a++) {
           mean[a] = (sums[1 + a] - guard[1 + a]) / n;
         }
@@ -127,7 +131,7 @@ public final class LocalRxDetector implements PixelDetector {
         for (int a = 0; a < k; a++) {
           v[a] = x[o + a] - mean[a];
         }
-        out[r * w + c] = (float) SymmetricMatrices.forwardSolveNorm2(SymmetricMatrices.cholesky(cov, k), k, v);
+        out[r * w + c] = (float) SymmetricMatrices.forwardSolveNorm2(SymmetricMatrices.cholesky(cov, k, factor), k, v);
       }
     }
     return out;

@@ -26,9 +26,7 @@ public final class RxDetector implements PixelDetector {
 
   /** Fits the background statistics on every pixel of {@code background} (usually the scene itself). */
   public static RxDetector fit(SpectralCube background, double ridge) {
-    if (!(ridge >= 0) || Double.isInfinite(ridge)) {
-      throw new IllegalArgumentException("ridge must be >= 0, was " + ridge);
-    }
+    checkRidge(ridge);
     int b = background.bands();
     int n = background.pixels();
     if (n <= b && ridge == 0) {
@@ -44,6 +42,18 @@ public final class RxDetector implements PixelDetector {
     return new RxDetector(b, ridge, mean, SymmetricMatrices.cholesky(cov, b));
   }
 
+  /** Refuses a negative, NaN or infinite ridge. */
+  public static void checkRidge(double ridge) {
+    if (!(ridge >= 0) || Double.isInfinite(ridge)) {
+      throw new IllegalArgumentException("ridge must be >= 0, was " + ridge);
+    }
+  }
+
+  /** The ridge as figures state it: {@code 0} or e.g. {@code 1e-04}. */
+  public static String ridgeLabel(double ridge) {
+    return ridge == 0 ? "0" : String.format(Locale.ROOT, "%.0e", ridge);
+  }
+
   @Override
   public String name() {
     return "RX";
@@ -51,8 +61,7 @@ public final class RxDetector implements PixelDetector {
 
   @Override
   public String describe() {
-    return String.format(Locale.ROOT, "global RX, ridge=%s*trace/B", ridge == 0 ? "0" : String.format(
-        Locale.ROOT, "%.0e", ridge));
+    return "global RX, ridge=" + ridgeLabel(ridge) + "*trace/B";
   }
 
   @Override

@@ -73,11 +73,7 @@ public final class SpectralBankDetector implements PixelDetector {
       System.arraycopy(v, 0, all, off, v.length);
       off += v.length;
     }
-    int[] rows = new int[n];
-    for (int i = 0; i < n; i++) {
-      rows[i] = i;
-    }
-    float[] bank = select(all, f.dim(), rows, options, scorer, new SplittableRandom(options.seed()));
+    float[] bank = select(all, n, f.dim(), options, scorer, new SplittableRandom(options.seed()));
     int count = bank.length / f.dim();
     return new SpectralBankDetector(options, f, scorer, scorer.index(bank, count, f.dim()), count);
   }
@@ -98,8 +94,10 @@ public final class SpectralBankDetector implements PixelDetector {
     int[] first = java.util.Arrays.copyOfRange(perm, 0, half);
     int[] second = java.util.Arrays.copyOfRange(perm, half, n);
     float[] scores = new float[n];
-    scoreAgainst(x, d, second, select(x, d, first, options, scorer, random), scorer, scores);
-    scoreAgainst(x, d, first, select(x, d, second, options, scorer, random), scorer, scores);
+    scoreAgainst(x, d, second, select(gather(x, d, first), first.length, d, options, scorer, random), scorer,
+        scores);
+    scoreAgainst(x, d, first, select(gather(x, d, second), second.length, d, options, scorer, random), scorer,
+        scores);
     return scores;
   }
 
@@ -114,16 +112,15 @@ public final class SpectralBankDetector implements PixelDetector {
     }
   }
 
-  private static float[] select(float[] x, int d, int[] candidates, Options options, OnnxKnnScorer scorer,
+  /** The bank drawn from {@code count} candidate vectors (row-major in {@code pool}). */
+  private static float[] select(float[] pool, int count, int d, Options options, OnnxKnnScorer scorer,
       SplittableRandom random) {
-    int m = Math.min(options.bankSize(), candidates.length);
-    float[] pool = gather(x, d, candidates);
+    int m = Math.min(options.bankSize(), count);
     int[] chosen;
     if (options.selection() == Selection.CORESET) {
-      chosen = GreedyCoreset.exact(pool, candidates.length, d, m, random.nextLong(), Progress.NONE,
-          scorer.nearestCentres());
+      chosen = GreedyCoreset.exact(pool, count, d, m, random.nextLong(), Progress.NONE, scorer.nearestCentres());
     } else {
-      chosen = java.util.Arrays.copyOf(Permutations.shuffled(candidates.length, random), m);
+      chosen = java.util.Arrays.copyOf(Permutations.shuffled(count, random), m);
     }
     return gather(pool, d, chosen);
   }

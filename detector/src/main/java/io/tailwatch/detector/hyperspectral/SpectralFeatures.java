@@ -38,18 +38,16 @@ public final class SpectralFeatures {
   private final Options options;
   private final int bands;
   private final int rawDim;
-  private final float[] centre; // subtracted after normalisation
-  private final float[] scale; // per-feature divisor (STANDARDISE), else 1
+  private final Standardisation standardisation; // after L2; scale 1 unless STANDARDISE
   private final float[] projection; // rawDim x outDim, null for NONE
   private final int outDim;
 
-  private SpectralFeatures(Options options, int bands, int rawDim, float[] centre, float[] scale,
+  private SpectralFeatures(Options options, int bands, int rawDim, Standardisation standardisation,
       float[] projection, int outDim) {
     this.options = options;
     this.bands = bands;
     this.rawDim = rawDim;
-    this.centre = centre;
-    this.scale = scale;
+    this.standardisation = standardisation;
     this.projection = projection;
     this.outDim = outDim;
   }
@@ -75,32 +73,14 @@ public final class SpectralFeatures {
     if (options.normalisation() == Normalisation.L2) {
       l2(raw, n, rawDim);
     }
-    double[] mean = SymmetricMatrices.mean(raw, n, rawDim);
-    float[] centre = new float[rawDim];
-    float[] scale = new float[rawDim];
-    java.util.Arrays.fill(scale, 1f);
-    for (int j = 0; j < rawDim; j++) {
-      centre[j] = (float) mean[j];
-    }
-    if (options.normalisation() == Normalisation.STANDARDISE) {
-      double[] var = new double[rawDim];
-      for (int i = 0; i < n; i++) {
-        for (int j = 0; j < rawDim; j++) {
-          double t = raw[i * rawDim + j] - mean[j];
-          var[j] += t * t;
-        }
-      }
-      for (int j = 0; j < rawDim; j++) {
-        double sd = Math.sqrt(var[j] / n);
-        scale[j] = sd > 1e-12 ? (float) sd : 1f; // a constant band carries no information; leave it at 0
-      }
-    }
+    Standardisation standardisation = options.normalisation() == Normalisation.STANDARDISE
+        ? Standardisation.fit(raw, n, rawDim) : Standardisation.centre(raw, n, rawDim);
     int outDim = rawDim;
     float[] proj = null;
     if (options.projection() != Projection.NONE) {
       outDim = Math.min(options.dim(), rawDim);
       if (options.projection() == Projection.PCA) {
-        normalise(raw, n, rawDim, centre, scale);
+        standardisation.applyInPlace(raw, n);
         double[] cov = SymmetricMatrices.covariance(raw, n, rawDim, new double[rawDim]);
         double[] vectors = new double[rawDim * rawDim];
         SymmetricMatrices.eigen(cov, rawDim, vectors);
@@ -111,16 +91,10 @@ public final class SpectralFeatures {
           }
         }
       } else {
-        // RandomProjection's matrix is internal; project the identity to read it out once
-        RandomProjection rp = RandomProjection.gaussian(rawDim, outDim, options.seed());
-        float[] identity = new float[rawDim * rawDim];
-        for (int k = 0; k < rawDim; k++) {
-          identity[k * rawDim + k] = 1f;
-        }
-        proj = rp.project(identity, rawDim);
+        proj = RandomProjection.gaussian(rawDim, outDim, options.seed()).matrix();
       }
     }
-    return new SpectralFeatures(options, bands, rawDim, centre, scale, proj, outDim);
+    return new SpectralFeatures(options, bands, rawDim, standardisation, proj, outDim);
   }
 
   public Options options() {
@@ -145,7 +119,7 @@ public final class SpectralFeatures {
     if (options.normalisation() == Normalisation.L2) {
       l2(raw, n, rawDim);
     }
-    normalise(raw, n, rawDim, centre, scale);
+    standardisation.applyInPlace(raw, n);
     if (projection == null) {
       return raw;
     }
@@ -162,14 +136,6 @@ public final class SpectralFeatures {
       }
     }
     return out;
-  }
-
-  private static void normalise(float[] raw, int n, int d, float[] centre, float[] scale) {
-    for (int i = 0; i < n; i++) {
-      for (int j = 0; j < d; j++) {
-        raw[i * d + j] = (raw[i * d + j] - centre[j]) / scale[j];
-      }
-    }
   }
 
   private static void l2(float[] raw, int n, int d) {

@@ -57,7 +57,12 @@ final class SymmetricMatrices {
    * @throws IllegalArgumentException if C is not positive definite
    */
   static double[] cholesky(double[] c, int d) {
-    double[] l = new double[d * d];
+    return cholesky(c, d, new double[d * d]);
+  }
+
+  /** As {@link #cholesky(double[], int)}, into {@code l} (d x d, overwritten; reused across many small solves). */
+  static double[] cholesky(double[] c, int d, double[] l) {
+    java.util.Arrays.fill(l, 0);
     for (int i = 0; i < d; i++) {
       for (int j = 0; j <= i; j++) {
         double s = c[i * d + j];

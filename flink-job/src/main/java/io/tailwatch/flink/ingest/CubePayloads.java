@@ -26,6 +26,22 @@ public final class CubePayloads {
 
   /** The cheap checks done at ingest: ids, dimensions, sizes, claim-check reachability. */
   public void validate(HyperspectralCube cube) throws FrameRejectedException {
+    checkFields(cube);
+    if (cube.getPayload() != null) {
+      checkSize(cube, cube.getPayload().remaining());
+    } else {
+      Path file = claimChecks.resolve(cube.getPayloadUri());
+      try {
+        checkSize(cube, Files.size(file));
+      } catch (IOException e) {
+        throw new FrameRejectedException(DeadLetterReason.CLAIM_CHECK_UNREADABLE,
+            "payloadUri " + cube.getPayloadUri() + " cannot be read: " + e);
+      }
+    }
+  }
+
+  /** Ids, dimensions against the limits, wavelengths, exactly one of payload and payloadUri. */
+  private void checkFields(HyperspectralCube cube) throws FrameRejectedException {
     if (cube.getCubeId().isBlank() || cube.getLineId().isBlank()) {
       throw new FrameRejectedException(DeadLetterReason.INVALID_FIELD, "cubeId and lineId must not be blank");
     }
@@ -54,33 +70,25 @@ public final class CubePayloads {
       throw new FrameRejectedException(DeadLetterReason.INVALID_FIELD,
           "exactly one of payload and payloadUri must be set, " + (inline ? "both were" : "neither was"));
     }
-    if (inline) {
-      checkSize(cube, cube.getPayload().remaining());
-    } else {
-      Path file = claimChecks.resolve(cube.getPayloadUri());
-      try {
-        checkSize(cube, Files.size(file));
-      } catch (IOException e) {
-        throw new FrameRejectedException(DeadLetterReason.CLAIM_CHECK_UNREADABLE,
-            "payloadUri " + cube.getPayloadUri() + " cannot be read: " + e);
-      }
-    }
   }
 
-  /** Loads (claim check) and decodes; re-checks what a file could have changed since ingest. */
+  /** Loads (claim check) and decodes; re-checks the fields and what a file could have changed since ingest. */
   public SpectralCube decode(HyperspectralCube cube) throws FrameRejectedException {
-    validate(cube);
+    checkFields(cube);
     ByteBuffer raw;
     if (cube.getPayload() != null) {
       raw = cube.getPayload().duplicate();
+      checkSize(cube, raw.remaining());
     } else {
+      Path file = claimChecks.resolve(cube.getPayloadUri());
       try {
-        raw = ByteBuffer.wrap(Files.readAllBytes(claimChecks.resolve(cube.getPayloadUri())));
+        checkSize(cube, Files.size(file)); // before reading: the file may have grown since ingest
+        raw = ByteBuffer.wrap(Files.readAllBytes(file));
       } catch (IOException e) {
         throw new FrameRejectedException(DeadLetterReason.CLAIM_CHECK_UNREADABLE,
             "payloadUri " + cube.getPayloadUri() + " cannot be read: " + e);
       }
-      checkSize(cube, raw.remaining());
+      checkSize(cube, raw.remaining()); // and after: it may have changed while we read
     }
     try {
       return SpectralCube.decode(raw, cube.getLines(), cube.getSamples(), cube.getBands(),

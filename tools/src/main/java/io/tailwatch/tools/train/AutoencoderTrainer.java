@@ -24,6 +24,7 @@ import io.tailwatch.detector.hyperspectral.AutoencoderDetector;
 import io.tailwatch.detector.hyperspectral.ImportanceWeights;
 import io.tailwatch.detector.hyperspectral.LossAmplification;
 import io.tailwatch.detector.hyperspectral.SpectralAutoencoder;
+import io.tailwatch.detector.hyperspectral.Standardisation;
 import io.tailwatch.detector.onnx.ExecutionProvider;
 import io.tailwatch.detector.util.Permutations;
 import io.tailwatch.detector.util.Progress;
@@ -31,7 +32,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Collectors;
@@ -102,15 +102,8 @@ public final class AutoencoderTrainer {
    * @param spectra {@code n x bands} raw values, row-major
    */
   public static Trained train(float[] spectra, int n, int bands, Options options, Progress progress) {
-    float[] mean = new float[bands];
-    float[] scale = new float[bands];
-    standardisation(spectra, n, bands, mean, scale);
-    float[] z = new float[n * bands];
-    for (int i = 0; i < n; i++) {
-      for (int j = 0; j < bands; j++) {
-        z[i * bands + j] = (spectra[i * bands + j] - mean[j]) / scale[j];
-      }
-    }
+    Standardisation standardisation = Standardisation.fit(spectra, n, bands);
+    float[] z = standardisation.apply(spectra, n);
     Engine engine = Engine.getEngine("PyTorch");
     engine.setRandomSeed((int) options.seed());
     try (NDManager manager = engine.newBaseManager(Device.cpu())) {
@@ -164,7 +157,7 @@ public final class AutoencoderTrainer {
         epochLoss[epoch] = sum / n;
         progress.update(epoch + 1, options.epochs());
       }
-      SpectralAutoencoder model = export(net, bands, mean, scale, options, amp);
+      SpectralAutoencoder model = export(net, bands, standardisation, options, amp);
       int probe = Math.min(n, PROBE);
       float[] expected;
       try (NDManager sub = manager.newSubManager()) {
@@ -235,7 +228,7 @@ public final class AutoencoderTrainer {
     return out;
   }
 
-  private static SpectralAutoencoder export(SequentialBlock net, int bands, float[] mean, float[] scale,
+  private static SpectralAutoencoder export(SequentialBlock net, int bands, Standardisation standardisation,
       Options options, LossAmplification amp) {
     List<SpectralAutoencoder.Dense> layers = new ArrayList<>();
     for (Pair<String, Block> child : net.getChildren()) {
@@ -260,34 +253,6 @@ public final class AutoencoderTrainer {
         : options.weighting().describe() + ", warm-up " + options.warmupEpochs() + " epochs");
     config.put("train.engine", "DJL " + Engine.getDjlVersion() + " PyTorch " + Engine.getEngine("PyTorch")
         .getVersion());
-    return new SpectralAutoencoder(bands, mean, scale, layers, config);
-  }
-
-  private static void standardisation(float[] x, int n, int d, float[] mean, float[] scale) {
-    double[] m = new double[d];
-    double[] v = new double[d];
-    for (int i = 0; i < n; i++) {
-      for (int j = 0; j < d; j++) {
-        m[j] += x[i * d + j];
-      }
-    }
-    for (int j = 0; j < d; j++) {
-      m[j] /= n;
-    }
-    for (int i = 0; i < n; i++) {
-      for (int j = 0; j < d; j++) {
-        double t = x[i * d + j] - m[j];
-        v[j] += t * t;
-      }
-    }
-    for (int j = 0; j < d; j++) {
-      mean[j] = (float) m[j];
-      double sd = Math.sqrt(v[j] / n);
-      scale[j] = sd > 1e-12 ? (float) sd : 1f;
-    }
-  }
-
-  static String format(double v) {
-    return String.format(Locale.ROOT, "%.5f", v);
+    return new SpectralAutoencoder(bands, standardisation.mean(), standardisation.scale(), layers, config);
   }
 }
