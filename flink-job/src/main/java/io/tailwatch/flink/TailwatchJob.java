@@ -6,6 +6,7 @@ import io.tailwatch.flink.config.JobConfig;
 import io.tailwatch.flink.config.KafkaClientProperties;
 import io.tailwatch.flink.inference.BatchingInferenceOperator;
 import io.tailwatch.flink.inference.DetectorFactory;
+import io.tailwatch.detector.knn.KnnPrecision;
 import io.tailwatch.flink.inference.PatchCoreDetectorFactory;
 import io.tailwatch.flink.cube.CubeScorerFactory;
 import io.tailwatch.flink.cube.CubeScoring;
@@ -83,7 +84,8 @@ public final class TailwatchJob {
   /** Adds the pipeline to {@code env} with the detector the config names. */
   public static void build(StreamExecutionEnvironment env, JobConfig config) {
     build(env, config, new PatchCoreDetectorFactory(config.get(BACKBONE), config.get(BANK), config.get(DEVICE),
-        config.get(THREADS), config.configuration().get(THRESHOLD), config.get(REWEIGHT)));
+        config.get(THREADS), config.configuration().get(THRESHOLD), config.get(REWEIGHT),
+        KnnPrecision.parse(config.get(KNN_PRECISION))));
   }
 
   public static void build(StreamExecutionEnvironment env, JobConfig config, DetectorFactory detector) {

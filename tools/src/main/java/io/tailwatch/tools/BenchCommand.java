@@ -1,5 +1,8 @@
 package io.tailwatch.tools;
 
+import io.tailwatch.detector.knn.KnnPrecision;
+import io.tailwatch.detector.knn.OnnxKnnScorer;
+import io.tailwatch.tools.bench.DetectorBenchmark;
 import io.tailwatch.tools.bench.KnnBenchmark;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -22,14 +25,27 @@ import picocli.CommandLine.Option;
 /** {@code bench}: performance measurements that print numbers and ratios measured side by side in one run. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Performance benchmarks (numbers and ratios from one run; never timed unit tests).",
-    subcommands = {BenchCommand.Knn.class})
+    subcommands = {BenchCommand.Knn.class, BenchCommand.Detector.class})
 final class BenchCommand implements Runnable {
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
+  /** Prints a result table and, with {@code out}, writes it there too. */
+  static void printAndWrite(String table, Path out) throws IOException {
+    System.out.println(table);
+    if (out != null) {
+      Path parent = out.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+      Files.writeString(out, table);
+      System.out.println("written to " + out);
+    }
+  }
+
   @Override
   public void run() {
-    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "bench needs a subcommand: knn");
+    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "bench needs a subcommand: knn, detector");
   }
 
   /**
@@ -71,6 +87,24 @@ final class BenchCommand implements Runnable {
         description = "Python with numpy and the peers (Debian: python3-faiss, python3-torch). Default: ${DEFAULT-VALUE}.")
     String python;
 
+    @Option(names = "--precision", split = ",", defaultValue = "fp32",
+        description = "Our scorer's precisions: fp32 (exact) and/or int8 (integer GEMM candidates, exact re-rank; "
+            + "recall measured against fp32). Default: ${DEFAULT-VALUE}.")
+    List<String> precisions;
+
+    @Option(names = "--chunk-rows", defaultValue = "0",
+        description = "Bank vectors per GEMM call (0: " + OnnxKnnScorer.DEFAULT_CHUNK_ROWS + " for fp32, "
+            + OnnxKnnScorer.DEFAULT_INT8_CHUNK_ROWS + " for int8). Default: ${DEFAULT-VALUE}.")
+    int chunkRows;
+
+    @Option(names = "--query-block", defaultValue = "" + OnnxKnnScorer.DEFAULT_QUERY_BLOCK,
+        description = "Queries per GEMM call. Default: ${DEFAULT-VALUE}.")
+    int queryBlock;
+
+    @Option(names = "--candidates", defaultValue = "" + OnnxKnnScorer.DEFAULT_CANDIDATES,
+        description = "int8: approximate matches per chunk re-ranked exactly. Default: ${DEFAULT-VALUE}.")
+    int candidates;
+
     @Option(names = "--out", description = "Also write the markdown table here.")
     Path out;
 
@@ -79,12 +113,28 @@ final class BenchCommand implements Runnable {
       if (queries < 1 || repeat < 1 || gemmSize < 64) {
         throw new IllegalArgumentException("--queries and --repeat must be positive, --gemm-size at least 64");
       }
+      if (chunkRows < 0 || queryBlock < 1 || candidates < 1 || (chunkRows > 0 && candidates > chunkRows)) {
+        throw new IllegalArgumentException("--chunk-rows must be >= 0 (0 = default), --query-block positive, "
+            + "--candidates in [1, --chunk-rows]");
+      }
       peers = peers.stream().filter(p -> !p.isBlank()).toList();
+      List<KnnPrecision> modes = precisions.stream().map(KnnPrecision::parse).distinct().sorted().toList();
+      KnnBenchmark.Setup setup = new KnnBenchmark.Setup(KnnPrecision.FP32, chunkRows, queryBlock, candidates);
       StringBuilder md = new StringBuilder();
-      md.append(String.format(Locale.ROOT, "# Exact 1-NN scoring, %d queries per measurement (best of %d)%n%n",
+      md.append(String.format(Locale.ROOT, "# 1-NN scoring, %d queries per measurement (best of %d)%n%n",
           queries, repeat));
+      md.append(String.format(Locale.ROOT, "Ours: %s bank vectors x %d queries per GEMM call; int8 keeps %d "
+          + "candidates per chunk.%n%n", chunkRows > 0 ? Integer.toString(chunkRows)
+              : OnnxKnnScorer.DEFAULT_CHUNK_ROWS + " (fp32) / " + OnnxKnnScorer.DEFAULT_INT8_CHUNK_ROWS + " (int8)",
+          queryBlock, candidates));
       Map<Integer, Double> peak = new HashMap<>();
+      Map<Integer, Double> int8Peak = new HashMap<>();
       for (int t : threads) {
+        if (modes.contains(KnnPrecision.INT8)) {
+          int8Peak.put(t, KnnBenchmark.int8GemmGops(gemmSize, t, repeat));
+          md.append(String.format(Locale.ROOT, "- int8 GEMM peak, %d thread(s): %.1f GOP/s (ONNX Runtime "
+              + "DynamicQuantizeMatMul %d^3, uint8 x int8)%n", t, int8Peak.get(t), gemmSize));
+        }
         double ort = KnnBenchmark.gemmGflops(gemmSize, t, repeat);
         double blas = peers.isEmpty() ? 0 : numpyGemm(t);
         peak.put(t, Math.max(ort, blas));
@@ -92,9 +142,9 @@ final class BenchCommand implements Runnable {
             + "%.1f; numpy/BLAS sgemm %d^3: %s)%n", t, peak.get(t), gemmSize, ort, 2 * gemmSize,
             blas > 0 ? String.format(Locale.ROOT, "%.1f", blas) : "not run"));
       }
-      md.append("\n| N | D | threads | ours q/s | ours GFLOP/s | of GEMM peak |");
+      md.append("\n| N | D | threads | precision | ours q/s | ours GFLOP/s | of GEMM peak |");
       peers.forEach(p -> md.append(' ').append(p).append(" q/s | ours / ").append(p).append(" |"));
-      md.append(" same answer |\n|---|---|---|---|---|---|");
+      md.append(" same answer |\n|---|---|---|---|---|---|---|");
       peers.forEach(p -> md.append("---|---|"));
       md.append("---|\n");
       String peerVersions = "";
@@ -111,40 +161,46 @@ final class BenchCommand implements Runnable {
             }
 
             for (int t : threads) {
-              KnnBenchmark.Timing ours = KnnBenchmark.ours(bank, n, q, queries, d, t, repeat);
-              double oursQps = queries / ours.seconds();
-              double gflops = KnnBenchmark.gflop(n, d, queries) / ours.seconds();
-              md.append(String.format(Locale.ROOT, "| %d | %d | %d | %.0f | %.1f | %.0f%% |", n, d, t, oursQps,
-                  gflops, 100 * gflops / peak.get(t)));
-              boolean same = true;
-              for (String p : peers) {
-                double[] r = peerResults.getOrDefault(p, Map.of()).get(t);
-                if (r == null) {
-                  md.append(" n/a | n/a |");
-                  continue;
+              float[] exact = null;
+              for (KnnPrecision mode : modes) {
+                KnnBenchmark.Timing ours = KnnBenchmark.ours(bank, n, q, queries, d, t, repeat,
+                    setup.withPrecision(mode));
+                double oursQps = queries / ours.seconds();
+                double gflops = KnnBenchmark.gflop(n, d, queries) / ours.seconds();
+                double ceiling = mode == KnnPrecision.INT8 ? int8Peak.get(t) : peak.get(t);
+                md.append(String.format(Locale.ROOT, "| %d | %d | %d | %s | %.0f | %.1f | %.0f%% |", n, d, t,
+                    mode.label(), oursQps, gflops, 100 * gflops / ceiling));
+                boolean same = true;
+                for (String p : peers) {
+                  double[] r = peerResults.getOrDefault(p, Map.of()).get(t);
+                  if (r == null) {
+                    md.append(" n/a | n/a |");
+                    continue;
+                  }
+                  double qps = queries / r[0];
+                  md.append(String.format(Locale.ROOT, " %.0f | %.2fx |", qps, oursQps / qps));
+                  same &= Math.abs(r[1] - ours.checksum()) <= 1e-3 * Math.abs(ours.checksum());
                 }
-                double qps = queries / r[0];
-                md.append(String.format(Locale.ROOT, " %.0f | %.2fx |", qps, oursQps / qps));
-                same &= Math.abs(r[1] - ours.checksum()) <= 1e-3 * Math.abs(ours.checksum());
+                if (mode == KnnPrecision.FP32) {
+                  exact = ours.distances();
+                  md.append(peers.isEmpty() ? " - |" : same ? " yes |" : " **no** |").append('\n');
+                } else {
+                  md.append(exact == null ? " recall n/a (no fp32 run) |" : String.format(Locale.ROOT,
+                      " recall %.4f |", KnnBenchmark.recall(exact, ours.distances()))).append('\n');
+                }
               }
-              md.append(peers.isEmpty() ? " - |" : same ? " yes |" : " **no** |").append('\n');
             }
             bar.update(++done, total);
           }
         }
       }
       md.append("\nPeers: ").append(peerVersions.isEmpty() ? "none" : peerVersions)
-          .append(". \"same answer\": the sums of the minimum squared distances agree within 1e-3.\n");
+          .append(". \"same answer\": the sums of the minimum squared distances agree within 1e-3; \"recall\": the "
+              + "share of queries whose int8 answer has the exact (fp32) minimum distance. GFLOP/s counts 2 N D per "
+              + "query for either precision; \"of GEMM peak\" is over the fp32 peak for fp32 and over the int8 GEMM "
+              + "peak for int8.\n");
       lastTable = md.toString();
-      System.out.println(md);
-      if (out != null) {
-        Path parent = out.toAbsolutePath().getParent();
-        if (parent != null) {
-          Files.createDirectories(parent);
-        }
-        Files.writeString(out, md.toString());
-        System.out.println("written to " + out);
-      }
+      printAndWrite(md.toString(), out);
       return 0;
     }
 
@@ -252,6 +308,87 @@ final class BenchCommand implements Runnable {
       ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
       b.asFloatBuffer().put(values);
       Files.write(file, b.array());
+    }
+  }
+
+  /** The whole detector per image and its stages, per batch size and kNN precision. */
+  @Command(name = "detector", mixinStandardHelpOptions = true,
+      description = {"Frames/s of the whole PatchCore detector (preprocessing, backbone + patch embedding, kNN,",
+          "maps) and of its feature and kNN stages alone, per batch size, against an N-vector bank."})
+  static final class Detector implements Callable<Integer> {
+    static String lastTable;
+
+    @picocli.CommandLine.Mixin
+    BackboneOptions backbone;
+
+    @Option(names = "--bank-size", defaultValue = "20000", description = "Bank vectors N. Default: ${DEFAULT-VALUE}.")
+    int bankSize;
+
+    @Option(names = "--batch-sizes", split = ",", defaultValue = "1,2,4,8,16,32,64",
+        description = "Default: ${DEFAULT-VALUE}.")
+    int[] batchSizes;
+
+    @Option(names = "--frames", defaultValue = "128",
+        description = "Simulated frames per pass (a multiple of every batch size). Default: ${DEFAULT-VALUE}.")
+    int frames;
+
+    @Option(names = "--size", defaultValue = "256", description = "Frame side in pixels. Default: ${DEFAULT-VALUE}.")
+    int size;
+
+    @Option(names = "--knn-precision", split = ",", defaultValue = "fp32,int8",
+        description = "Default: ${DEFAULT-VALUE}.")
+    List<String> precisions;
+
+    @Option(names = "--repeat", defaultValue = "2", description = "Timed passes (best taken). Default: ${DEFAULT-VALUE}.")
+    int repeat;
+
+    @Option(names = "--out", description = "Also write the markdown table here.")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+      backbone.validate();
+      List<KnnPrecision> modes = precisions.stream().map(KnnPrecision::parse).distinct().sorted().toList();
+      if (bankSize < 1 || frames < 1 || repeat < 1 || size < 64) {
+        throw new IllegalArgumentException("--bank-size, --frames and --repeat must be positive, --size >= 64");
+      }
+      for (int b : batchSizes) {
+        if (b < 1 || b > frames) {
+          throw new IllegalArgumentException("--batch-sizes must be in [1, --frames=" + frames + "], was " + b);
+        }
+      }
+      var model = backbone.loadBackbone(null);
+      var spec = backbone.spec(model);
+      StringBuilder md = new StringBuilder();
+      try (var extractor = backbone.openExtractor(model, spec);
+          ProgressBar bar = new ProgressBar("bench")) {
+        DetectorBenchmark bench = DetectorBenchmark.prepare(extractor, bankSize, frames, size, 7, bar);
+        md.append(String.format(Locale.ROOT, "# Detector per image: %s on %s, bank %,d x %d, %d px frames, "
+                + "%s threads (best of %d passes over %d frames)%n%n", model.id(), extractor.provider(),
+            bench.bank().count(), bench.bank().dim(), size, backbone.threads == 0 ? "all" : backbone.threads,
+            repeat, frames));
+        md.append("| batch | kNN | detector frames/s | ms per batch | features frames/s | kNN frames/s "
+            + "| kNN share |\n|---|---|---|---|---|---|---|\n");
+        int total = modes.size() * batchSizes.length;
+        int done = 0;
+        for (KnnPrecision mode : modes) {
+          try (OnnxKnnScorer knn = OnnxKnnScorer.open(backbone.provider(), backbone.threads, mode)) {
+            for (int b : batchSizes) {
+              DetectorBenchmark.Row r = bench.measure(knn, b, repeat);
+              md.append(String.format(Locale.ROOT, "| %d | %s | %.1f | %.1f | %.1f | %.1f | %.0f%% |%n", b,
+                  mode.label(), r.detectorFps(), r.batchMillis(), r.featuresFps(), r.knnFps(),
+                  100 * r.knnShare()));
+              bar.update(++done, total);
+            }
+          }
+        }
+      }
+      md.append("\nThe detector column is the whole `PatchCoreDetector.detect` (preprocessing, backbone + patch "
+          + "embedding, kNN, anomaly maps); the stage columns run the same batches through each stage alone; kNN "
+          + "share = detector time spent in the search, from those rates.\n");
+      lastTable = md.toString();
+      printAndWrite(md.toString(), out);
+      return 0;
     }
   }
 }

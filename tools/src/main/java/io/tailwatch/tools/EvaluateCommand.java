@@ -16,6 +16,7 @@ import io.tailwatch.tools.train.HyperspectralEvaluation;
 import java.util.ArrayList;
 import java.util.List;
 import io.tailwatch.detector.image.FloatImage;
+import io.tailwatch.detector.knn.KnnPrecision;
 import io.tailwatch.detector.knn.OnnxKnnScorer;
 import io.tailwatch.detector.scoring.Detection;
 import io.tailwatch.detector.scoring.DetectorOptions;
@@ -69,6 +70,11 @@ final class EvaluateCommand implements Callable<Integer> {
 
   @Option(names = "--batch", defaultValue = "16")
   int batch;
+
+  @Option(names = "--knn-precision", defaultValue = "fp32", description = "Arithmetic of the test images' kNN "
+      + "search: fp32 (exact) or int8 (integer GEMM candidates re-ranked exactly; CPU). The bank is always built "
+      + "in fp32. Default: ${DEFAULT-VALUE}.")
+  String knnPrecision;
 
   @Option(names = "--reweight", description = "PatchCore neighbourhood reweighting of image scores.")
   boolean reweight;
@@ -169,6 +175,7 @@ final class EvaluateCommand implements Callable<Integer> {
       return evaluateScenes();
     }
     backbone.validate();
+    KnnPrecision.parse(knnPrecision);
     if (!dataset.equals("magnetic-tile")) {
       throw new IllegalArgumentException("--dataset must be magnetic-tile, abu, hydice or a directory of .mat"
           + " scenes (was '" + dataset + "')");
@@ -184,10 +191,13 @@ final class EvaluateCommand implements Callable<Integer> {
     Files.createDirectories(outDir);
     Path mapDir = outDir.resolve("maps");
     Map<String, Integer> written = new HashMap<>();
-    System.err.printf(Locale.ROOT, "evaluate %s: %d train, %d test images; %s; coreset %s %.3f%n", dataset,
-        split.train().size(), split.test().size(), fit.preprocessing(), fit.method(), coreset);
+    System.err.printf(Locale.ROOT, "evaluate %s: %d train, %d test images; %s; coreset %s %.3f; kNN %s%n",
+        dataset, split.train().size(), split.test().size(), fit.preprocessing(), fit.method(), coreset,
+        knnPrecision);
     try (FeatureExtractor extractor = backbone.openExtractor(model, spec);
         OnnxKnnScorer knn = OnnxKnnScorer.open(backbone.provider(), backbone.threads);
+        OnnxKnnScorer scoringKnn = OnnxKnnScorer.open(backbone.provider(), backbone.threads,
+            KnnPrecision.parse(knnPrecision));
         ProgressBar embedBar = new ProgressBar("embed");
         ProgressBar coresetBar = new ProgressBar("coreset");
         ProgressBar scoreBar = new ProgressBar("score")) {
@@ -222,7 +232,7 @@ final class EvaluateCommand implements Callable<Integer> {
           }
         }
       };
-      EvaluationResult result = new PatchCoreEvaluation(extractor, knn, fit, detect)
+      EvaluationResult result = new PatchCoreEvaluation(extractor, knn, scoringKnn, fit, detect)
           .run(dataset, split.train(), split.test(), listener);
       String table = "# " + dataset + " evaluation\n\n" + result.markdown();
       Path file = outDir.resolve("evaluation-" + dataset + ".md");

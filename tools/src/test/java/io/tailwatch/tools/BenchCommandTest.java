@@ -24,8 +24,41 @@ class BenchCommandTest {
         out.toString());
     assertThat(rc).as(err.toString()).isZero();
     String table = Files.readString(out);
-    assertThat(table).contains("GEMM peak, 1 thread(s)").contains("| 300 | 16 | 1 |").contains("| 600 | 16 | 1 |")
-        .contains("faiss q/s").contains("n/a");
+    assertThat(table).contains("GEMM peak, 1 thread(s)").contains("| 300 | 16 | 1 | fp32 |")
+        .contains("| 600 | 16 | 1 | fp32 |").contains("faiss q/s").contains("n/a");
+  }
+
+  @Test
+  void int8RowsReportTheirRecallAgainstFp32(@TempDir Path dir) throws Exception {
+    StringWriter err = new StringWriter();
+    CommandLine cli = TailwatchCli.commandLine();
+    cli.setErr(new PrintWriter(err, true));
+    Path out = dir.resolve("knn.md");
+    int rc = cli.execute("bench", "knn", "--bank-sizes", "500", "--dims", "32", "--queries", "60", "--threads", "1",
+        "--repeat", "1", "--gemm-size", "64", "--peers", "", "--precision", "int8,fp32", "--out", out.toString());
+    assertThat(rc).as(err.toString()).isZero();
+    String table = Files.readString(out);
+    assertThat(table).contains("int8 GEMM peak, 1 thread(s)").contains("| 500 | 32 | 1 | fp32 |")
+        .containsPattern("\\| 500 \\| 32 \\| 1 \\| int8 \\|.*\\| recall (0\\.9\\d*|1\\.0000) \\|");
+    assertThat(cli.execute("bench", "knn", "--precision", "int4")).isNotZero();
+  }
+
+  @Test
+  void detectorTableOnATinyBackbone(@TempDir Path dir) throws Exception {
+    Path model = io.tailwatch.detector.testing.TinyBackbone.write(dir, "tiny.onnx");
+    StringWriter err = new StringWriter();
+    CommandLine cli = TailwatchCli.commandLine();
+    cli.setErr(new PrintWriter(err, true));
+    Path out = dir.resolve("detector.md");
+    int rc = cli.execute("bench", "detector", "--backbone", model.toString(), "--layers", "feat_a,feat_b",
+        "--pretrain-dim", "36", "--target-dim", "32", "--device", "cpu", "--threads", "1", "--bank-size", "1000",
+        "--batch-sizes", "1,4", "--frames", "8", "--size", "64", "--repeat", "1", "--out", out.toString());
+    assertThat(rc).as(err.toString()).isZero();
+    String table = Files.readString(out);
+    assertThat(table).contains("bank 1,000 x 32").containsPattern("\\| 1 \\| fp32 \\| [0-9.]+ \\|")
+        .containsPattern("\\| 4 \\| int8 \\| [0-9.]+ \\|");
+    assertThat(cli.execute("bench", "detector", "--backbone", model.toString(), "--frames", "4", "--batch-sizes",
+        "8")).isNotZero();
   }
 
   @Test

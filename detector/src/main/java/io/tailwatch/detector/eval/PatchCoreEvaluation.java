@@ -51,14 +51,22 @@ public final class PatchCoreEvaluation {
 
   private final FeatureExtractor extractor;
   private final OnnxKnnScorer knn;
+  private final OnnxKnnScorer scoringKnn;
   private final PatchCoreFitter.Options fitOptions;
   private final DetectorOptions detectorOptions;
   private final ImageDecoder decoder = new ImageDecoder();
 
   public PatchCoreEvaluation(FeatureExtractor extractor, OnnxKnnScorer knn, PatchCoreFitter.Options fitOptions,
       DetectorOptions detectorOptions) {
+    this(extractor, knn, knn, fitOptions, detectorOptions);
+  }
+
+  /** @param scoringKnn scores the test images (e.g. reduced precision), {@code knn} builds the bank */
+  public PatchCoreEvaluation(FeatureExtractor extractor, OnnxKnnScorer knn, OnnxKnnScorer scoringKnn,
+      PatchCoreFitter.Options fitOptions, DetectorOptions detectorOptions) {
     this.extractor = extractor;
     this.knn = knn;
+    this.scoringKnn = scoringKnn;
     this.fitOptions = fitOptions;
     this.detectorOptions = detectorOptions;
   }
@@ -87,7 +95,7 @@ public final class PatchCoreEvaluation {
     List<float[]> normalMaps = new ArrayList<>();
     int s = fitOptions.preprocessing().inputSize();
     long t3 = System.nanoTime();
-    try (PatchCoreDetector detector = new PatchCoreDetector(extractor, knn, bank, detectorOptions)) {
+    try (PatchCoreDetector detector = new PatchCoreDetector(extractor, scoringKnn, bank, detectorOptions)) {
       int batch = fitOptions.batchSize();
       for (int start = 0; start < test.size(); start += batch) {
         int n = Math.min(batch, test.size() - start);

@@ -26,6 +26,11 @@ public final class KnnGraph {
   public static final String BANK_NORMS = "bank_norms";
   public static final String MIN_DIST = "min_dist";
   public static final String MIN_INDEX = "min_index";
+  public static final String BANK_INT8 = "bank_int8";
+  public static final String BANK_SCALE = "bank_scale";
+  public static final String CANDIDATE_DIST = "candidate_dist";
+  public static final String CANDIDATE_INDEX = "candidate_index";
+  public static final String CANDIDATES = "candidates";
 
   private KnnGraph() {}
 
@@ -46,5 +51,37 @@ public final class KnnGraph {
     graph.addOutput(floatTensor(MIN_DIST, "q", 1));
     graph.addOutput(GraphBuilder.tensor(MIN_INDEX, OnnxMl.TensorProto.DataType.INT64, "q", 1));
     return GraphBuilder.model(graph.build(), 17);
+  }
+
+  /**
+   * The reduced-precision candidate step: queries are quantised to uint8 per call (ONNX Runtime's
+   * {@code DynamicQuantizeMatMul}), the bank chunk is int8 (transposed, one scale for the bank), and the
+   * distance epilogue is fused into the integer GEMM as its output multiplier and bias:
+   * <pre>
+   *   e(q, m) ~ ||m||^2 - 2 q.m = bias + (a_scale * bank_scale) * sum((q_u8 - zp) * m_i8)
+   *   with bank_scale = -2 * s_bank and bias = ||m||^2 (of the float vectors)
+   *   (value, index) = TopK(e, k=candidates, smallest)
+   * </pre>
+   * Inputs {@code queries [Q,D]} float, {@code bank_int8 [D,K]} int8, {@code bank_scale []}, {@code bank_norms [K]},
+   * {@code candidates [1]} (int64, at most K);
+   * outputs {@code candidate_dist [Q,c]} (approximate, without ||q||^2) and {@code candidate_index [Q,c]}.
+   * The caller re-ranks the candidates with exact float distances.
+   */
+  public static OnnxMl.ModelProto buildInt8() {
+    OnnxMl.GraphProto.Builder graph = OnnxMl.GraphProto.newBuilder().setName("tailwatch_knn_int8");
+    graph.addInput(floatTensor(QUERIES, "q", "d"));
+    graph.addInput(GraphBuilder.tensor(BANK_INT8, OnnxMl.TensorProto.DataType.INT8, "d", "k"));
+    graph.addInput(floatTensor(BANK_SCALE));
+    graph.addInput(floatTensor(BANK_NORMS, "k"));
+    graph.addInput(GraphBuilder.tensor(CANDIDATES, OnnxMl.TensorProto.DataType.INT64, 1));
+    GraphBuilder g = new GraphBuilder(graph, "tw_");
+    String e = g.fresh("approx_dist");
+    g.node(GraphBuilder.MICROSOFT_DOMAIN, "DynamicQuantizeMatMul",
+        List.of(QUERIES, BANK_INT8, BANK_SCALE, "", BANK_NORMS), List.of(e));
+    g.node("TopK", List.of(e, CANDIDATES), List.of(CANDIDATE_DIST, CANDIDATE_INDEX),
+        intAttr("axis", 1), intAttr("largest", 0), intAttr("sorted", 0));
+    graph.addOutput(floatTensor(CANDIDATE_DIST, "q", "c"));
+    graph.addOutput(GraphBuilder.tensor(CANDIDATE_INDEX, OnnxMl.TensorProto.DataType.INT64, "q", "c"));
+    return GraphBuilder.modelWithContribOps(graph.build(), 17);
   }
 }

@@ -22,6 +22,9 @@ public final class GraphBuilder {
   private final String prefix;
   private int counter;
 
+  /** ONNX Runtime's contrib operators (MatMulIntegerToFloat, ...); a model using them imports it at version 1. */
+  public static final String MICROSOFT_DOMAIN = "com.microsoft";
+
   public GraphBuilder(OnnxMl.GraphProto.Builder graph, String prefix) {
     this.graph = graph;
     this.prefix = prefix;
@@ -43,7 +46,16 @@ public final class GraphBuilder {
   }
 
   public void node(String opType, List<String> inputs, List<String> outputs, AttributeProto... attributes) {
+    node("", opType, inputs, outputs, attributes);
+  }
+
+  /** A node of another operator domain, e.g. ONNX Runtime's {@link #MICROSOFT_DOMAIN} contrib ops. */
+  public void node(String domain, String opType, List<String> inputs, List<String> outputs,
+      AttributeProto... attributes) {
     NodeProto.Builder node = NodeProto.newBuilder().setOpType(opType).setName(fresh("n_" + opType));
+    if (!domain.isEmpty()) {
+      node.setDomain(domain);
+    }
     node.addAllInput(inputs).addAllOutput(outputs);
     for (AttributeProto a : attributes) {
       node.addAttribute(a);
@@ -123,12 +135,22 @@ public final class GraphBuilder {
 
   /** A standalone model around a graph (IR 8, default domain at {@code opset}). */
   public static OnnxMl.ModelProto model(OnnxMl.GraphProto graph, int opset) {
+    return modelBuilder(graph, opset).build();
+  }
+
+  /** As {@link #model(OnnxMl.GraphProto, int)}, also importing ONNX Runtime's contrib domain. */
+  public static OnnxMl.ModelProto modelWithContribOps(OnnxMl.GraphProto graph, int opset) {
+    return modelBuilder(graph, opset)
+        .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain(MICROSOFT_DOMAIN).setVersion(1))
+        .build();
+  }
+
+  private static OnnxMl.ModelProto.Builder modelBuilder(OnnxMl.GraphProto graph, int opset) {
     return OnnxMl.ModelProto.newBuilder()
         .setIrVersion(8)
         .setProducerName("tailwatch")
         .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset))
-        .setGraph(graph)
-        .build();
+        .setGraph(graph);
   }
 
   public static List<String> names(String... names) {

@@ -129,6 +129,10 @@ public final class JobConfig implements Serializable {
         "must be in [0, 1 min], was " + wait);
     require(Set.of("auto", "cpu", "cuda").contains(get(DEVICE).toLowerCase(Locale.ROOT)), DEVICE,
         "must be auto, cpu or cuda, was '" + get(DEVICE) + "'");
+    require(Set.of("fp32", "int8").contains(get(KNN_PRECISION).toLowerCase(Locale.ROOT)), KNN_PRECISION,
+        "must be fp32 or int8, was '" + get(KNN_PRECISION) + "'");
+    require(!(get(KNN_PRECISION).equalsIgnoreCase("int8") && get(DEVICE).equalsIgnoreCase("cuda")), KNN_PRECISION,
+        "int8 runs on the CPU execution provider only; use fp32 with detector.device=cuda");
     require(get(THREADS) >= 0 && get(THREADS) <= 256, THREADS, "must be in [0, 256], was " + get(THREADS));
     requireFile(BACKBONE);
     requireFile(BANK);

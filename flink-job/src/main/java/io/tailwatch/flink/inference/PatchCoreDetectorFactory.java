@@ -7,6 +7,7 @@ import io.tailwatch.detector.features.BackboneModel;
 import io.tailwatch.detector.features.FeatureExtractor;
 import io.tailwatch.detector.features.PatchEmbeddingSpec;
 import io.tailwatch.detector.image.FloatImage;
+import io.tailwatch.detector.knn.KnnPrecision;
 import io.tailwatch.detector.knn.OnnxKnnScorer;
 import io.tailwatch.detector.onnx.ExecutionProvider;
 import io.tailwatch.detector.scoring.Detection;
@@ -22,7 +23,12 @@ import java.util.List;
  * bank's calibrated one; a bank with neither is refused at open.
  */
 public record PatchCoreDetectorFactory(String backbonePath, String bankPath, String device, int threads,
-    Double threshold, boolean reweight) implements DetectorFactory {
+    Double threshold, boolean reweight, KnnPrecision knnPrecision) implements DetectorFactory {
+
+  public PatchCoreDetectorFactory(String backbonePath, String bankPath, String device, int threads,
+      Double threshold, boolean reweight) {
+    this(backbonePath, bankPath, device, threads, threshold, reweight, KnnPrecision.FP32);
+  }
 
   @Override
   public FrameDetector open() throws Exception {
@@ -45,7 +51,7 @@ public record PatchCoreDetectorFactory(String backbonePath, String bankPath, Str
     FeatureExtractor extractor = FeatureExtractor.open(model, spec, provider, threads);
     OnnxKnnScorer knn = null;
     try {
-      knn = OnnxKnnScorer.open(provider, threads);
+      knn = OnnxKnnScorer.open(provider, threads, knnPrecision);
       PatchCoreDetector detector = new PatchCoreDetector(extractor, knn,
           bank, new DetectorOptions(reweight, Reweighting.DEFAULT_NEIGHBOURS, 4.0));
       return new Opened(detector, knn, threshold, t, calibration, model.id());

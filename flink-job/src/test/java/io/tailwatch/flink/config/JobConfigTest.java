@@ -42,6 +42,10 @@ class JobConfigTest {
     assertThatThrownBy(() -> JobConfig.fromArgs("--detector.backbone", backbone, "--detector.bank", bank + ".missing"))
         .hasMessageStartingWith("detector.bank: file not found");
     assertThatThrownBy(() -> args("--batch.max-size", "0")).hasMessageStartingWith("batch.max-size: must be in [1, 1024]");
+    assertThatThrownBy(() -> args("--detector.knn-precision", "int4"))
+        .hasMessageStartingWith("detector.knn-precision: must be fp32 or int8, was 'int4'");
+    assertThatThrownBy(() -> args("--detector.knn-precision", "int8", "--detector.device", "cuda"))
+        .hasMessageStartingWith("detector.knn-precision: int8 runs on the CPU execution provider only");
     assertThatThrownBy(() -> args("--batch.max-size", "lots")).hasMessageStartingWith("batch.max-size: cannot be parsed");
     assertThatThrownBy(() -> args("--batch.max-sise", "4")).hasMessageStartingWith("batch.max-sise: is not a tailwatch option");
     assertThatThrownBy(() -> args("--detector.device", "tpu")).hasMessageStartingWith("detector.device: must be auto, cpu or cuda");

@@ -4,6 +4,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnx.proto.OnnxMl;
+import io.tailwatch.detector.knn.KnnPrecision;
 import io.tailwatch.detector.knn.OnnxKnnScorer;
 import io.tailwatch.detector.onnx.ExecutionProvider;
 import io.tailwatch.detector.onnx.GraphBuilder;
@@ -31,12 +32,38 @@ public final class KnnBenchmark {
     return out;
   }
 
-  /** One timing: best seconds and the sum of the minimum squared distances (to compare answers with peers). */
-  public record Timing(double seconds, double checksum) {}
+  /**
+   * One timing: best seconds, the sum of the minimum squared distances (to compare answers with peers) and the
+   * distances themselves (to compare precisions).
+   */
+  public record Timing(double seconds, double checksum, float[] distances) {}
+
+  /** How our scorer is set up: precision, bank chunk and query block sizes, int8 candidates. */
+  public record Setup(KnnPrecision precision, int chunkRows, int queryBlock, int candidates) {
+    public static final Setup DEFAULT = new Setup(KnnPrecision.FP32, 0, OnnxKnnScorer.DEFAULT_QUERY_BLOCK,
+        OnnxKnnScorer.DEFAULT_CANDIDATES);
+
+    /** @param chunkRows 0: the precision's default */
+    public Setup {}
+
+    public Setup withPrecision(KnnPrecision p) {
+      return new Setup(p, chunkRows, queryBlock, candidates);
+    }
+
+    public int effectiveChunkRows() {
+      return chunkRows > 0 ? chunkRows : OnnxKnnScorer.defaultChunkRows(precision);
+    }
+  }
 
   public static Timing ours(float[] bank, int n, float[] queries, int q, int dim, int threads, int repeat)
       throws OrtException {
-    try (OnnxKnnScorer scorer = OnnxKnnScorer.open(ExecutionProvider.CPU, threads);
+    return ours(bank, n, queries, q, dim, threads, repeat, Setup.DEFAULT);
+  }
+
+  public static Timing ours(float[] bank, int n, float[] queries, int q, int dim, int threads, int repeat,
+      Setup setup) throws OrtException {
+    try (OnnxKnnScorer scorer = OnnxKnnScorer.open(ExecutionProvider.CPU, threads, setup.effectiveChunkRows(),
+            setup.queryBlock(), setup.precision(), setup.candidates());
         OnnxKnnScorer.Index index = scorer.index(bank, n, dim)) {
       float[] d = scorer.search(index, queries, q).distances(); // warm-up
       double best = Double.POSITIVE_INFINITY;
@@ -49,8 +76,17 @@ public final class KnnBenchmark {
       for (float v : d) {
         sum += v;
       }
-      return new Timing(best, sum);
+      return new Timing(best, sum, d);
     }
+  }
+
+  /** Share of queries whose distance equals the exact one (within 1e-4 relative): recall of the true neighbour. */
+  public static double recall(float[] exact, float[] approx) {
+    int same = 0;
+    for (int i = 0; i < exact.length; i++) {
+      same += Math.abs(approx[i] - exact[i]) <= 1e-4 * (1 + Math.abs(exact[i])) ? 1 : 0;
+    }
+    return same / (double) exact.length;
   }
 
   /** GFLOP/s of an {@code size^3} single-precision MatMul on ONNX Runtime with {@code threads} intra-op threads. */
@@ -76,6 +112,45 @@ public final class KnnBenchmark {
       for (int i = 0; i < repeat; i++) {
         long t = System.nanoTime();
         try (OrtSession.Result r = s.session().run(in)) {
+          best = Math.min(best, (System.nanoTime() - t) / 1e9);
+        }
+      }
+      return 2.0 * size * size * (double) size / best / 1e9;
+    }
+  }
+
+  /**
+   * Giga-operations/s (2 per multiply-add) of an {@code size^3} uint8 x int8 GEMM with float output, the kernel
+   * under our int8 kNN path ({@code DynamicQuantizeMatMul}: float A quantised per call, int8 B), as its ceiling.
+   */
+  public static double int8GemmGops(int size, int threads, int repeat) throws OrtException {
+    OnnxMl.GraphProto.Builder graph = OnnxMl.GraphProto.newBuilder().setName("int8_gemm_peak");
+    graph.addInput(GraphBuilder.floatTensor("a", size, size));
+    graph.addInput(GraphBuilder.tensor("b", OnnxMl.TensorProto.DataType.INT8, size, size));
+    graph.addInput(GraphBuilder.floatTensor("s"));
+    new GraphBuilder(graph, "g_").node(GraphBuilder.MICROSOFT_DOMAIN, "DynamicQuantizeMatMul",
+        List.of("a", "b", "s"), List.of("y"));
+    graph.addOutput(GraphBuilder.floatTensor("y", size, size));
+    byte[] model = GraphBuilder.modelWithContribOps(graph.build(), 17).toByteArray();
+    float[] a = gaussian(size, size, 1);
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(size * size);
+    SplittableRandom r = new SplittableRandom(2);
+    for (int i = 0; i < size * size; i++) {
+      b.put(i, (byte) (r.nextInt(127) - 63));
+    }
+    var env = OrtSessions.environment();
+    try (OrtSessions.Opened s = OrtSessions.open(model, ExecutionProvider.CPU, threads, "int8 gemm peak");
+        OnnxTensor ta = OnnxTensor.createTensor(env, FloatBuffer.wrap(a), new long[] {size, size});
+        OnnxTensor tb = OnnxTensor.createTensor(env, b, new long[] {size, size}, ai.onnxruntime.OnnxJavaType.INT8);
+        OnnxTensor ts = OnnxTensor.createTensor(env, 0.01f)) {
+      Map<String, OnnxTensor> in = Map.of("a", ta, "b", tb, "s", ts);
+      try (OrtSession.Result warm = s.session().run(in)) {
+        // warm-up
+      }
+      double best = Double.POSITIVE_INFINITY;
+      for (int i = 0; i < repeat; i++) {
+        long t = System.nanoTime();
+        try (OrtSession.Result res = s.session().run(in)) {
           best = Math.min(best, (System.nanoTime() - t) / 1e9);
         }
       }

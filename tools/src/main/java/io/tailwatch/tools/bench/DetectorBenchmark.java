@@ -1,0 +1,123 @@
+package io.tailwatch.tools.bench;
+
+import ai.onnxruntime.OrtException;
+import io.tailwatch.detector.bank.CoresetMethod;
+import io.tailwatch.detector.bank.MemoryBank;
+import io.tailwatch.detector.bank.PatchCoreFitter;
+import io.tailwatch.detector.features.FeatureExtractor;
+import io.tailwatch.detector.features.PatchFeatures;
+import io.tailwatch.detector.image.FloatImage;
+import io.tailwatch.detector.image.ImageSource;
+import io.tailwatch.detector.image.Preprocessing;
+import io.tailwatch.detector.knn.KnnPrecision;
+import io.tailwatch.detector.knn.OnnxKnnScorer;
+import io.tailwatch.detector.scoring.DetectorOptions;
+import io.tailwatch.detector.scoring.PatchCoreDetector;
+import io.tailwatch.detector.sim.ProductLineSimulator;
+import io.tailwatch.detector.util.Progress;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The whole detector per image, and its two stages apart: backbone + patch embedding, and the kNN search
+ * against an N-vector bank, per batch size. The bank holds real patch vectors of simulated normal frames
+ * (every patch of the first frames, no coreset: the search cost depends on N and D only).
+ */
+public final class DetectorBenchmark {
+  private final FeatureExtractor extractor;
+  private final List<FloatImage> frames;
+  private final MemoryBank bank;
+
+  /** One measured setting: frames/s of the whole detector, of the features alone and of the kNN alone. */
+  public record Row(int batch, KnnPrecision precision, double detectorFps, double featuresFps, double knnFps,
+      double batchMillis) {
+    /** Share of the detector's time spent in the kNN search (from the stage rates). */
+    public double knnShare() {
+      return detectorFps / knnFps;
+    }
+  }
+
+  private DetectorBenchmark(FeatureExtractor extractor, List<FloatImage> frames, MemoryBank bank) {
+    this.extractor = extractor;
+    this.frames = frames;
+    this.bank = bank;
+  }
+
+  /** Simulated frames of {@code side} px, and a bank of {@code bankSize} patch vectors from the first of them. */
+  public static DetectorBenchmark prepare(FeatureExtractor extractor, int bankSize, int frameCount, int side,
+      long seed, Progress progress) throws IOException, OrtException {
+    ProductLineSimulator line = new ProductLineSimulator(seed, side, 0.0);
+    List<FloatImage> frames = new ArrayList<>();
+    for (int i = 0; i < frameCount; i++) {
+      frames.add(line.frame(1_000 + i).toFloatImage());
+    }
+    int s = extractor.inputSize();
+    Preprocessing p = new Preprocessing(s, 0, Preprocessing.IMAGENET_MEAN, Preprocessing.IMAGENET_STD);
+    float[] one = new float[3 * s * s];
+    p.normalizeInto(p.geometry(frames.get(0)), one, 0);
+    int positions = extractor.extract(one, 1).positions();
+    int bankFrames = (bankSize + positions - 1) / positions;
+    List<ImageSource> sources = new ArrayList<>();
+    for (int i = 0; i < bankFrames; i++) {
+      sources.add(ImageSource.of("bank-" + i, line.frame(i).toFloatImage()));
+    }
+    PatchCoreFitter fitter = new PatchCoreFitter(extractor, new PatchCoreFitter.Options(1.0, CoresetMethod.NONE, 128,
+        seed, 16, p));
+    PatchCoreFitter.Embedded e = fitter.embed(sources, progress);
+    MemoryBank full = fitter.build(e, "bench-" + bankSize, Progress.NONE);
+    MemoryBank bank = MemoryBank.of(full.header(), Arrays.copyOf(e.patches(), bankSize * e.dim()), bankSize);
+    return new DetectorBenchmark(extractor, frames, bank);
+  }
+
+  public MemoryBank bank() {
+    return bank;
+  }
+
+  /** Best of {@code repeat} passes over all frames, in batches of {@code batch}, after one warm-up batch. */
+  public Row measure(OnnxKnnScorer knn, int batch, int repeat) throws Exception {
+    try (PatchCoreDetector detector = new PatchCoreDetector(extractor, knn, bank, DetectorOptions.DEFAULT);
+        OnnxKnnScorer.Index index = knn.index(bank)) { // the kNN stage alone, on its own index of the bank
+      Preprocessing p = detector.preprocessing();
+      int s = p.inputSize();
+      int n = frames.size() / batch * batch;
+      if (n == 0) {
+        throw new IllegalArgumentException("need at least " + batch + " frames for batch " + batch);
+      }
+      List<float[]> tensors = new ArrayList<>();
+      for (int b = 0; b < n; b += batch) {
+        float[] input = new float[batch * 3 * s * s];
+        for (int i = 0; i < batch; i++) {
+          p.normalizeInto(p.geometry(frames.get(b + i)), input, i * 3 * s * s);
+        }
+        tensors.add(input);
+      }
+      PatchFeatures sample = extractor.extract(tensors.get(0), batch);
+      detector.detect(frames.subList(0, batch)); // warm-up of every stage
+      knn.search(index, sample.patches(), batch * sample.positions());
+      double whole = Double.POSITIVE_INFINITY;
+      double features = Double.POSITIVE_INFINITY;
+      double search = Double.POSITIVE_INFINITY;
+      for (int r = 0; r < repeat; r++) {
+        long t0 = System.nanoTime();
+        for (int b = 0; b < n; b += batch) {
+          detector.detect(frames.subList(b, b + batch));
+        }
+        long t1 = System.nanoTime();
+        for (float[] t : tensors) {
+          extractor.extract(t, batch);
+        }
+        long t2 = System.nanoTime();
+        for (int b = 0; b < n; b += batch) {
+          knn.search(index, sample.patches(), batch * sample.positions());
+        }
+        long t3 = System.nanoTime();
+        whole = Math.min(whole, (t1 - t0) / 1e9);
+        features = Math.min(features, (t2 - t1) / 1e9);
+        search = Math.min(search, (t3 - t2) / 1e9);
+      }
+      return new Row(batch, knn.precision(), n / whole, n / features, n / search, 1e3 * whole / (n / batch));
+    }
+  }
+}
