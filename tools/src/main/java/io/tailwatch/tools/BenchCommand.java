@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
 /** {@code bench}: performance measurements that print numbers and ratios measured side by side in one run. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Performance benchmarks (numbers and ratios from one run; never timed unit tests).",
-    subcommands = {BenchCommand.Knn.class, BenchCommand.Detector.class})
+    subcommands = {BenchCommand.Knn.class, BenchCommand.Detector.class, StreamBench.class,
+        BenchCommand.Jmh.class, BenchCommand.Memory.class})
 final class BenchCommand implements Runnable {
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
@@ -45,7 +46,7 @@ final class BenchCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "bench needs a subcommand: knn, detector");
+    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "bench needs a subcommand: knn, detector, stream, jmh, memory");
   }
 
   /**
@@ -388,6 +389,120 @@ final class BenchCommand implements Runnable {
           + "share = detector time spent in the search, from those rates.\n");
       lastTable = md.toString();
       printAndWrite(md.toString(), out);
+      return 0;
+    }
+  }
+
+  /** JMH: one image's kNN search per bank size and precision, with the GC profiler's bytes per search. */
+  @Command(name = "jmh", mixinStandardHelpOptions = true,
+      description = {"JMH microbenchmark of one image's kNN search (784 queries) with the GC profiler:",
+          "ms per image and Java heap bytes allocated per search, per bank size and precision."})
+  static final class Jmh implements Callable<Integer> {
+    static String lastTable;
+
+    @Option(names = "--bank-sizes", split = ",", defaultValue = "20000,50000", description = "Default: ${DEFAULT-VALUE}.")
+    List<String> bankSizes;
+
+    @Option(names = "--precision", split = ",", defaultValue = "fp32,int8", description = "Default: ${DEFAULT-VALUE}.")
+    List<String> precisions;
+
+    @Option(names = "--forks", defaultValue = "1", description = "Default: ${DEFAULT-VALUE}.")
+    int forks;
+
+    @Option(names = "--warmups", defaultValue = "2", description = "Warm-up iterations. Default: ${DEFAULT-VALUE}.")
+    int warmups;
+
+    @Option(names = "--iterations", defaultValue = "3", description = "Default: ${DEFAULT-VALUE}.")
+    int iterations;
+
+    @Option(names = "--iteration-seconds", defaultValue = "2", description = "Default: ${DEFAULT-VALUE}.")
+    int iterationSeconds;
+
+    @Option(names = "--out", description = "Also write the markdown table here.")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+      precisions.forEach(KnnPrecision::parse);
+      bankSizes.forEach(Integer::parseInt);
+      if (forks < 0 || warmups < 0 || iterations < 1 || iterationSeconds < 1) {
+        throw new IllegalArgumentException("--forks and --warmups must be >= 0, --iterations and "
+            + "--iteration-seconds >= 1");
+      }
+      var options = new org.openjdk.jmh.runner.options.OptionsBuilder()
+          .include(io.tailwatch.tools.bench.jmh.KnnSearchJmh.class.getName() + ".*")
+          .param("bankSize", bankSizes.toArray(String[]::new))
+          .param("precision", precisions.toArray(String[]::new))
+          .addProfiler(org.openjdk.jmh.profile.GCProfiler.class)
+          .forks(forks).warmupIterations(warmups).measurementIterations(iterations)
+          .warmupTime(org.openjdk.jmh.runner.options.TimeValue.seconds(iterationSeconds))
+          .measurementTime(org.openjdk.jmh.runner.options.TimeValue.seconds(iterationSeconds))
+          .build();
+      StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "# JMH: one image's kNN search (784 queries, "
+          + "D = 128, 1 thread), GC profiler%n%n| bank N | precision | ms per image (+- 99.9%%) | heap bytes "
+          + "per search | GC count |%n|---|---|---|---|---|%n"));
+      for (var r : new org.openjdk.jmh.runner.Runner(options).run()) {
+        var p = r.getParams();
+        var primary = r.getPrimaryResult();
+        var secondary = r.getSecondaryResults();
+        var alloc = secondary.get("gc.alloc.rate.norm");
+        var gcs = secondary.get("gc.count");
+        md.append(String.format(Locale.ROOT, "| %s | %s | %.3f +- %.3f | %.0f | %s |%n", p.getParam("bankSize"),
+            p.getParam("precision"), primary.getScore(), primary.getScoreError(),
+            alloc == null ? Double.NaN : alloc.getScore(), gcs == null ? "n/a"
+                : String.format(Locale.ROOT, "%.0f", gcs.getScore())));
+      }
+      lastTable = md.toString();
+      printAndWrite(lastTable, out);
+      return 0;
+    }
+  }
+
+  /** A serving bank's resident size against its raw float size, per precision. */
+  @Command(name = "memory", mixinStandardHelpOptions = true,
+      description = "Resident-set growth of mapping a bank and searching it, against its raw float size.")
+  static final class Memory implements Callable<Integer> {
+    static String lastTable;
+
+    @Option(names = "--bank-size", defaultValue = "200000", description = "Default: ${DEFAULT-VALUE}.")
+    int bankSize;
+
+    @Option(names = "--dim", defaultValue = "128", description = "Default: ${DEFAULT-VALUE}.")
+    int dim;
+
+    @Option(names = "--precision", split = ",", defaultValue = "fp32,int8", description = "Default: ${DEFAULT-VALUE}.")
+    List<String> precisions;
+
+    @Option(names = "--out", description = "Also write the markdown table here.")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+      if (bankSize < 1 || dim < 1) {
+        throw new IllegalArgumentException("--bank-size and --dim must be positive");
+      }
+      List<KnnPrecision> modes = precisions.stream().map(KnnPrecision::parse).distinct().sorted().toList();
+      Path dir = Files.createTempDirectory("tailwatch-bench-memory-");
+      StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "# Bank residency: %,d x %d (raw %.1f MiB)%n%n"
+          + "| precision | step | RSS growth MiB | total / raw |%n|---|---|---|---|%n", bankSize, dim,
+          bankSize * (double) dim * 4 / (1 << 20)));
+      try {
+        for (KnnPrecision mode : modes) {
+          var r = io.tailwatch.tools.bench.BankResidency.measure(bankSize, dim, mode, dir);
+          long total = 0;
+          for (var step : r.steps()) {
+            total += step.rssBytes();
+            md.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %.3f |%n", mode.label(), step.what(),
+                step.rssBytes() / (double) (1 << 20), total / (double) r.rawBytes()));
+          }
+        }
+      } finally {
+        Files.deleteIfExists(dir);
+      }
+      md.append("\nEach run measures in a fresh scorer after ONNX Runtime has started; total / raw adds the steps "
+          + "so far (the mapped file, the norms, the index's own tensors, the first search's working memory).\n");
+      lastTable = md.toString();
+      printAndWrite(lastTable, out);
       return 0;
     }
   }

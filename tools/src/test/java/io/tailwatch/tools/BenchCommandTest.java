@@ -62,6 +62,16 @@ class BenchCommandTest {
   }
 
   @Test
+  void memoryTableHasEveryStepPerPrecision(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("memory.md");
+    int rc = TailwatchCli.commandLine().execute("bench", "memory", "--bank-size", "5000", "--dim", "16", "--out",
+        out.toString());
+    assertThat(rc).isZero();
+    assertThat(Files.readString(out)).contains("5,000 x 16").contains("| fp32 | bank mapped, pages touched, norms |")
+        .contains("| int8 | int8 index built |").contains("| int8 | first search (784 queries) |");
+  }
+
+  @Test
   void oursFindsTheTrueNearestNeighbours() throws Exception {
     int n = 400;
     int d = 8;

@@ -16,6 +16,7 @@ import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -49,6 +50,8 @@ public final class OnnxKnnScorer implements AutoCloseable {
   private final KnnPrecision precision;
   private final int candidates;
   private FloatBuffer queryBuffer = FloatBuffer.allocate(0);
+  /** Output tensors ONNX Runtime writes into (pinned), per [rows, columns]: no Java copy per chunk call. */
+  private final Map<Long, Outputs> outputs = new HashMap<>();
 
   private OnnxKnnScorer(OrtSessions.Opened session, int chunkRows, int queryBlock, KnnPrecision precision,
       int candidates) {
@@ -182,11 +185,13 @@ public final class OnnxKnnScorer implements AutoCloseable {
 
   private void exactBlock(Index index, OnnxTensor qt, int rows, int q0, float[] best, int[] bestIdx)
       throws OrtException {
+    Outputs out = outputs(rows, 1, KnnGraph.MIN_DIST, KnnGraph.MIN_INDEX);
+    FloatBuffer d = out.distances;
+    LongBuffer i = out.indices;
     for (Chunk chunk : index.chunks) {
       try (OrtSession.Result r = session.session().run(
-          Map.of(KnnGraph.QUERIES, qt, KnnGraph.BANK, chunk.vectors, KnnGraph.BANK_NORMS, chunk.norms))) {
-        FloatBuffer d = ((OnnxTensor) r.get(KnnGraph.MIN_DIST).orElseThrow()).getFloatBuffer();
-        LongBuffer i = ((OnnxTensor) r.get(KnnGraph.MIN_INDEX).orElseThrow()).getLongBuffer();
+          Map.of(KnnGraph.QUERIES, qt, KnnGraph.BANK, chunk.vectors, KnnGraph.BANK_NORMS, chunk.norms),
+          out.pinned)) {
         for (int j = 0; j < rows; j++) {
           float v = d.get(j);
           if (v < best[q0 + j]) {
@@ -207,11 +212,12 @@ public final class OnnxKnnScorer implements AutoCloseable {
     Arrays.fill(approx, Float.POSITIVE_INFINITY);
     Arrays.fill(at, -1);
     for (Chunk chunk : index.chunks) {
+      Outputs out = outputs(rows, chunk.candidateCount, KnnGraph.CANDIDATE_DIST, KnnGraph.CANDIDATE_INDEX);
       try (OrtSession.Result r = session.session().run(Map.of(KnnGraph.QUERIES, qt, KnnGraph.BANK_INT8,
           chunk.vectors, KnnGraph.BANK_SCALE, index.int8Scale, KnnGraph.BANK_NORMS, chunk.norms,
-          KnnGraph.CANDIDATES, chunk.candidates))) {
-        FloatBuffer d = ((OnnxTensor) r.get(KnnGraph.CANDIDATE_DIST).orElseThrow()).getFloatBuffer();
-        LongBuffer i = ((OnnxTensor) r.get(KnnGraph.CANDIDATE_INDEX).orElseThrow()).getLongBuffer();
+          KnnGraph.CANDIDATES, chunk.candidates), out.pinned)) {
+        FloatBuffer d = out.distances;
+        LongBuffer i = out.indices;
         int kc = chunk.candidateCount;
         for (int j = 0; j < rows; j++) {
           int base = j * c;
@@ -259,9 +265,41 @@ public final class OnnxKnnScorer implements AutoCloseable {
     }
   }
 
+  private Outputs outputs(int rows, int cols, String distName, String indexName) throws OrtException {
+    Outputs o = outputs.get(((long) rows << 32) | cols);
+    if (o == null) {
+      o = new Outputs(rows, cols, distName, indexName);
+      outputs.put(((long) rows << 32) | cols, o);
+    }
+    return o;
+  }
+
   @Override
   public void close() throws OrtException {
+    outputs.values().forEach(Outputs::close);
+    outputs.clear();
     session.close();
+  }
+
+  /** Direct buffers for one output shape, wrapped as the tensors ONNX Runtime writes the run's results into. */
+  private static final class Outputs implements AutoCloseable {
+    final FloatBuffer distances;
+    final LongBuffer indices;
+    final Map<String, OnnxTensor> pinned;
+
+    Outputs(int rows, int cols, String distName, String indexName) throws OrtException {
+      OrtEnvironment env = OrtSessions.environment();
+      distances = ByteBuffer.allocateDirect(rows * cols * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+      indices = ByteBuffer.allocateDirect(rows * cols * 8).order(ByteOrder.nativeOrder()).asLongBuffer();
+      OnnxTensor d = OnnxTensor.createTensor(env, distances, new long[] {rows, cols});
+      OnnxTensor i = OnnxTensor.createTensor(env, indices, new long[] {rows, cols});
+      pinned = Map.of(distName, d, indexName, i);
+    }
+
+    @Override
+    public void close() {
+      pinned.values().forEach(OnnxTensor::close);
+    }
   }
 
   private record Chunk(int offset, OnnxTensor vectors, OnnxTensor norms, OnnxTensor candidates,
