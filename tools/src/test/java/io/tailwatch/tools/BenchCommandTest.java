@@ -13,11 +13,17 @@ import picocli.CommandLine;
 
 /** The bench command's plumbing on tiny sizes (the figures themselves come from real runs, see bench/README.md). */
 class BenchCommandTest {
+  /** The CLI with its error stream captured, so a failed run's message shows in the assertion. */
+  static CommandLine cli(StringWriter err) {
+    CommandLine cli = TailwatchCli.commandLine();
+    cli.setErr(new PrintWriter(err, true));
+    return cli;
+  }
+
   @Test
   void knnTableWithAMissingPeerInterpreter(@TempDir Path dir) throws Exception {
     StringWriter err = new StringWriter();
-    CommandLine cli = TailwatchCli.commandLine();
-    cli.setErr(new PrintWriter(err, true));
+    CommandLine cli = cli(err);
     Path out = dir.resolve("knn.md");
     int rc = cli.execute("bench", "knn", "--bank-sizes", "300,600", "--dims", "16", "--queries", "50", "--threads",
         "1", "--repeat", "1", "--gemm-size", "64", "--python", dir.resolve("no-python").toString(), "--out",
@@ -31,8 +37,7 @@ class BenchCommandTest {
   @Test
   void int8RowsReportTheirRecallAgainstFp32(@TempDir Path dir) throws Exception {
     StringWriter err = new StringWriter();
-    CommandLine cli = TailwatchCli.commandLine();
-    cli.setErr(new PrintWriter(err, true));
+    CommandLine cli = cli(err);
     Path out = dir.resolve("knn.md");
     int rc = cli.execute("bench", "knn", "--bank-sizes", "500", "--dims", "32", "--queries", "60", "--threads", "1",
         "--repeat", "1", "--gemm-size", "64", "--peers", "", "--precision", "int8,fp32", "--out", out.toString());
@@ -47,8 +52,7 @@ class BenchCommandTest {
   void detectorTableOnATinyBackbone(@TempDir Path dir) throws Exception {
     Path model = io.tailwatch.detector.testing.TinyBackbone.write(dir, "tiny.onnx");
     StringWriter err = new StringWriter();
-    CommandLine cli = TailwatchCli.commandLine();
-    cli.setErr(new PrintWriter(err, true));
+    CommandLine cli = cli(err);
     Path out = dir.resolve("detector.md");
     int rc = cli.execute("bench", "detector", "--backbone", model.toString(), "--layers", "feat_a,feat_b",
         "--pretrain-dim", "36", "--target-dim", "32", "--device", "cpu", "--threads", "1", "--bank-size", "1000",

@@ -3,7 +3,6 @@ package io.tailwatch.tools;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tailwatch.detector.testing.TinyBackbone;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,8 +16,7 @@ class StreamBenchITCase {
   void reportsSaturationLatencyAndHeap(@TempDir Path dir) throws Exception {
     Path model = TinyBackbone.write(dir, "tiny.onnx");
     StringWriter err = new StringWriter();
-    CommandLine cli = TailwatchCli.commandLine();
-    cli.setErr(new PrintWriter(err, true));
+    CommandLine cli = BenchCommandTest.cli(err);
     Path out = dir.resolve("stream.md");
     int rc = cli.execute("bench", "stream", "--backbone", model.toString(), "--layers", "feat_a,feat_b",
         "--pretrain-dim", "36", "--target-dim", "32", "--device", "cpu", "--threads", "1", "--bank-size", "2000",

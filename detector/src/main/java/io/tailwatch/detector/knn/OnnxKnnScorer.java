@@ -355,15 +355,6 @@ public final class OnnxKnnScorer implements AutoCloseable {
       return bank;
     }
 
-    /** Bytes this index holds beyond the bank's own vectors (int8 copy, norms), for residency accounting. */
-    public long extraBytes() {
-      long rows = 0;
-      for (Chunk c : chunks) {
-        rows += c.norms.getInfo().getShape()[0];
-      }
-      return rows * 4 + (precision == KnnPrecision.INT8 ? rows * dim : 0);
-    }
-
     @Override
     public void close() {
       for (Chunk c : chunks) {

@@ -35,21 +35,10 @@ class OnnxKnnScorerTest {
         OnnxKnnScorer.Index index = knn.index(bank)) {
       KnnResult result = knn.search(index, queries, q);
       for (int i = 0; i < q; i++) {
-        int best = -1;
-        double bestD = Double.MAX_VALUE;
-        for (int j = 0; j < k; j++) {
-          double d = 0;
-          for (int c = 0; c < dim; c++) {
-            double t = queries[i * dim + c] - bankData[j * dim + c];
-            d += t * t;
-          }
-          if (d < bestD) {
-            bestD = d;
-            best = j;
-          }
-        }
-        assertThat(result.indices()[i]).as("query %d", i).isEqualTo(best);
-        assertThat((double) result.distances()[i]).isCloseTo(bestD, org.assertj.core.data.Offset.offset(1e-3 * (1 + bestD)));
+        double[] truth = bruteForce(bankData, k, queries, i, dim);
+        assertThat(result.indices()[i]).as("query %d", i).isEqualTo((int) truth[0]);
+        assertThat((double) result.distances()[i]).isCloseTo(truth[1],
+            org.assertj.core.data.Offset.offset(1e-3 * (1 + truth[1])));
       }
       assertThat(result.indices()[5]).isEqualTo(4321);
       assertThat(result.distances()[5]).isLessThan(1e-3f).isGreaterThanOrEqualTo(0f);
