@@ -57,7 +57,6 @@ final class BenchCommand implements Runnable {
       description = {"Queries/s of exact 1-NN scoring on N x D banks: ours vs FAISS IndexFlatL2 vs PyTorch",
           "cdist+min (same bank and queries, same thread count), and as a fraction of a large GEMM's GFLOP/s."})
   static final class Knn implements Callable<Integer> {
-    static String lastTable;
 
     @Option(names = "--bank-sizes", split = ",", defaultValue = "10000,50000,200000",
         description = "Bank vectors N. Default: ${DEFAULT-VALUE}.")
@@ -119,7 +118,7 @@ final class BenchCommand implements Runnable {
             + "--candidates in [1, --chunk-rows]");
       }
       peers = peers.stream().filter(p -> !p.isBlank()).toList();
-      List<KnnPrecision> modes = precisions.stream().map(KnnPrecision::parse).distinct().sorted().toList();
+      List<KnnPrecision> modes = KnnPrecision.parseAll(precisions);
       KnnBenchmark.Setup setup = new KnnBenchmark.Setup(KnnPrecision.FP32, chunkRows, queryBlock, candidates);
       StringBuilder md = new StringBuilder();
       md.append(String.format(Locale.ROOT, "# 1-NN scoring, %d queries per measurement (best of %d)%n%n",
@@ -200,7 +199,6 @@ final class BenchCommand implements Runnable {
               + "share of queries whose int8 answer has the exact (fp32) minimum distance. GFLOP/s counts 2 N D per "
               + "query for either precision; \"of GEMM peak\" is over the fp32 peak for fp32 and over the int8 GEMM "
               + "peak for int8.\n");
-      lastTable = md.toString();
       printAndWrite(md.toString(), out);
       return 0;
     }
@@ -317,7 +315,6 @@ final class BenchCommand implements Runnable {
       description = {"Frames/s of the whole PatchCore detector (preprocessing, backbone + patch embedding, kNN,",
           "maps) and of its feature and kNN stages alone, per batch size, against an N-vector bank."})
   static final class Detector implements Callable<Integer> {
-    static String lastTable;
 
     @picocli.CommandLine.Mixin
     BackboneOptions backbone;
@@ -349,7 +346,7 @@ final class BenchCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       backbone.validate();
-      List<KnnPrecision> modes = precisions.stream().map(KnnPrecision::parse).distinct().sorted().toList();
+      List<KnnPrecision> modes = KnnPrecision.parseAll(precisions);
       if (bankSize < 1 || frames < 1 || repeat < 1 || size < 64) {
         throw new IllegalArgumentException("--bank-size, --frames and --repeat must be positive, --size >= 64");
       }
@@ -387,7 +384,6 @@ final class BenchCommand implements Runnable {
       md.append("\nThe detector column is the whole `PatchCoreDetector.detect` (preprocessing, backbone + patch "
           + "embedding, kNN, anomaly maps); the stage columns run the same batches through each stage alone; kNN "
           + "share = detector time spent in the search, from those rates.\n");
-      lastTable = md.toString();
       printAndWrite(md.toString(), out);
       return 0;
     }
@@ -398,7 +394,6 @@ final class BenchCommand implements Runnable {
       description = {"JMH microbenchmark of one image's kNN search (784 queries) with the GC profiler:",
           "ms per image and Java heap bytes allocated per search, per bank size and precision."})
   static final class Jmh implements Callable<Integer> {
-    static String lastTable;
 
     @Option(names = "--bank-sizes", split = ",", defaultValue = "20000,50000", description = "Default: ${DEFAULT-VALUE}.")
     List<String> bankSizes;
@@ -452,8 +447,7 @@ final class BenchCommand implements Runnable {
             alloc == null ? Double.NaN : alloc.getScore(), gcs == null ? "n/a"
                 : String.format(Locale.ROOT, "%.0f", gcs.getScore())));
       }
-      lastTable = md.toString();
-      printAndWrite(lastTable, out);
+      printAndWrite(md.toString(), out);
       return 0;
     }
   }
@@ -462,7 +456,6 @@ final class BenchCommand implements Runnable {
   @Command(name = "memory", mixinStandardHelpOptions = true,
       description = "Resident-set growth of mapping a bank and searching it, against its raw float size.")
   static final class Memory implements Callable<Integer> {
-    static String lastTable;
 
     @Option(names = "--bank-size", defaultValue = "200000", description = "Default: ${DEFAULT-VALUE}.")
     int bankSize;
@@ -481,7 +474,7 @@ final class BenchCommand implements Runnable {
       if (bankSize < 1 || dim < 1) {
         throw new IllegalArgumentException("--bank-size and --dim must be positive");
       }
-      List<KnnPrecision> modes = precisions.stream().map(KnnPrecision::parse).distinct().sorted().toList();
+      List<KnnPrecision> modes = KnnPrecision.parseAll(precisions);
       Path dir = Files.createTempDirectory("tailwatch-bench-memory-");
       StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "# Bank residency: %,d x %d (raw %.1f MiB)%n%n"
           + "| precision | step | RSS growth MiB | total / raw |%n|---|---|---|---|%n", bankSize, dim,
@@ -501,8 +494,7 @@ final class BenchCommand implements Runnable {
       }
       md.append("\nEach run measures in a fresh scorer after ONNX Runtime has started; total / raw adds the steps "
           + "so far (the mapped file, the norms, the index's own tensors, the first search's working memory).\n");
-      lastTable = md.toString();
-      printAndWrite(lastTable, out);
+      printAndWrite(md.toString(), out);
       return 0;
     }
   }

@@ -46,7 +46,6 @@ import picocli.CommandLine.Option;
     description = {"End-to-end frames/s of the job through Kafka at saturation and its latency p50/p99 at",
         "fractions of it, beside the bare detector's frames/s on the same bank and batch size."})
 final class StreamBench implements Callable<Integer> {
-  static String lastTable;
 
   @Mixin
   BackboneOptions backbone;
@@ -224,8 +223,7 @@ final class StreamBench implements Callable<Integer> {
       }
       kafka.close();
     }
-    lastTable = md.toString();
-    BenchCommand.printAndWrite(lastTable, out);
+    BenchCommand.printAndWrite(md.toString(), out);
     return 0;
   }
 

@@ -19,6 +19,11 @@ public enum KnnPrecision {
     }
   }
 
+  /** Each named precision once, fp32 first (so an int8 run can be compared with the exact one before it). */
+  public static java.util.List<KnnPrecision> parseAll(java.util.List<String> values) {
+    return values.stream().map(KnnPrecision::parse).distinct().sorted().toList();
+  }
+
   public String label() {
     return name().toLowerCase(Locale.ROOT);
   }

@@ -89,7 +89,7 @@ public final class OrtSessions {
       options.setIntraOpNumThreads(threads);
     }
     // ONNX Runtime's pool threads spin after each run by default; here Java work (preprocessing, maps,
-    // candidate merges) follows every run and those spinning threads took its cores (bench detector: 1.7-1.9x
+    // candidate merges) follows every run and those spinning threads took its cores (bench detector: 1.8-1.9x
     // frames/s at batch 1 without spinning). -Dtailwatch.ort.spinning=true restores ONNX Runtime's default.
     if (!Boolean.getBoolean(SPINNING_PROPERTY)) {
       options.addConfigEntry("session.intra_op.allow_spinning", "0");

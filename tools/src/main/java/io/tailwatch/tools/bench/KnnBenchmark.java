@@ -38,13 +38,13 @@ public final class KnnBenchmark {
    */
   public record Timing(double seconds, double checksum, float[] distances) {}
 
-  /** How our scorer is set up: precision, bank chunk and query block sizes, int8 candidates. */
+  /**
+   * How our scorer is set up: precision, bank chunk (0: the precision's default) and query block sizes, int8
+   * candidates.
+   */
   public record Setup(KnnPrecision precision, int chunkRows, int queryBlock, int candidates) {
     public static final Setup DEFAULT = new Setup(KnnPrecision.FP32, 0, OnnxKnnScorer.DEFAULT_QUERY_BLOCK,
         OnnxKnnScorer.DEFAULT_CANDIDATES);
-
-    /** @param chunkRows 0: the precision's default */
-    public Setup {}
 
     public Setup withPrecision(KnnPrecision p) {
       return new Setup(p, chunkRows, queryBlock, candidates);
