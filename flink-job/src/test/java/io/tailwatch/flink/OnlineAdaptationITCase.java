@@ -3,7 +3,7 @@ package io.tailwatch.flink;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tailwatch.detector.sim.ProductLineSimulator;
-import io.tailwatch.detector.sim.SimulatedFrame;
+import io.tailwatch.detector.sim.RareVariantStream;
 import io.tailwatch.detector.testing.TinyBackbone;
 import io.tailwatch.flink.config.JobConfig;
 import io.tailwatch.flink.testing.EmbeddedKafka;
@@ -62,37 +62,25 @@ class OnlineAdaptationITCase {
   static final int DEFECT_EVERY = 97; // about 1%
   static final int WINDOW = FRAMES / 4; // first and last frames compared
 
-  enum Kind { NORMAL, RARE, DEFECT }
-
-  static Kind kind(int i) {
-    if (i % RARE_EVERY == 25) {
-      return Kind.RARE;
-    }
-    return i % DEFECT_EVERY == 48 ? Kind.DEFECT : Kind.NORMAL;
+  /** Brushed metal; 2% a grained finish (60% grain over the brushed texture); about 1% cracks or missing material. */
+  static RareVariantStream recipe(ProductLineSimulator line) {
+    return new RareVariantStream(line, RARE_EVERY, DEFECT_EVERY, 0.6, 10_000);
   }
 
-  /**
-   * The stream: brushed metal; the rare variant is a grained finish (60% grain texture over the brushed one);
-   * defects are cracks or missing material.
-   */
+  /** Which frame is which depends only on the frame number. */
+  static final RareVariantStream KINDS = recipe(new ProductLineSimulator(5, 64, 0.0));
+
+  static RareVariantStream.Kind kind(int i) {
+    return KINDS.kind(i);
+  }
+
   static List<CameraFrame> stream(ProductLineSimulator line) {
     AvroSerdes.forType(CameraFrame.class); // registers the schema classes with Avro's class-trust check
+    RareVariantStream recipe = recipe(line);
     List<CameraFrame> out = new ArrayList<>(FRAMES);
     for (int i = 0; i < FRAMES; i++) {
-      Kind k = kind(i);
-      SimulatedFrame f = line.frame(10_000 + i, ProductLineSimulator.Variant.BRUSHED, k == Kind.DEFECT
-          ? (i % 2 == 0 ? ProductLineSimulator.Defect.CRACK : ProductLineSimulator.Defect.MISSING) : null);
-      if (k == Kind.RARE) {
-        byte[] brushed = f.gray();
-        byte[] grain = line.frame(10_000 + i, ProductLineSimulator.Variant.GRAIN, null).gray();
-        byte[] g = new byte[brushed.length];
-        for (int p = 0; p < g.length; p++) {
-          g[p] = (byte) Math.round(0.4 * (brushed[p] & 0xff) + 0.6 * (grain[p] & 0xff));
-        }
-        f = new SimulatedFrame(f.index(), f.variant(), null, f.width(), f.height(), g, f.mask());
-      }
-      out.add(CameraFrame.newBuilder(TestFrames.png(f)).setFrameId(k.name().toLowerCase(Locale.ROOT) + "-" + i)
-          .build());
+      out.add(CameraFrame.newBuilder(TestFrames.png(recipe.frame(i)))
+          .setFrameId(recipe.kind(i).name().toLowerCase(Locale.ROOT) + "-" + i).build());
     }
     return out;
   }

@@ -1,0 +1,187 @@
+package io.tailwatch.detector.online;
+
+import io.tailwatch.detector.bank.MemoryBank;
+import io.tailwatch.detector.image.FloatImage;
+import io.tailwatch.detector.scoring.Detection;
+import io.tailwatch.detector.scoring.PatchCoreDetector;
+import io.tailwatch.detector.util.Progress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The online adaptation loop of ALGORITHMS.md §6 replayed frame by frame in one thread, with the same parts and
+ * the same decisions as the streaming job (threshold from {@link OnlineScoreStatistics}, non-alerting frames
+ * offered to a {@link WeightedReservoir} with weight w(s) or 1, {@link BankMerger} every {@code updateEvery}
+ * frames, the new bank swapped in between batches). What the job decides by wall clock (update intervals, which
+ * frames share a batch with an update) is fixed here by frame counts, so two runs with the same seed give the same
+ * figures: the job's {@code OnlineAdaptationITCase} cannot separate the weighting from timing noise, this can.
+ *
+ * <p>One scope (one line, one modality), one reservoir (the job has one per subtask, merged by the builder).
+ */
+public final class AdaptationReplay {
+  private AdaptationReplay() {}
+
+  /** A frame of the replayed stream; {@code group} names what it is for the report (e.g. normal, rare, defect). */
+  public record Frame(FloatImage image, String group, boolean defective) {}
+
+  /**
+   * @param adaptiveThreshold the (1 - alpha) quantile of the statistics after min-frames (true), or the bank's
+   *     calibrated threshold throughout (false)
+   * @param gaussianWeighting reservoir priority with w(s) (true) or w = 1 (uniform)
+   * @param updateEvery frames between bank updates (the job's {@code bank-update.interval} x frame rate)
+   */
+  public record Settings(OnlineScoreStatistics.Config statistics, boolean adaptiveThreshold,
+      boolean gaussianWeighting, int sampleFrames, int patchesPerFrame, int updateEvery, int maxAdded,
+      int maxBankSize, int batch, long seed) {
+    public Settings {
+      if (statistics == null) {
+        throw new IllegalArgumentException("statistics config is required");
+      }
+      if (sampleFrames < 1 || patchesPerFrame < 1 || updateEvery < 1 || maxAdded < 1 || maxBankSize < 1
+          || batch < 1) {
+        throw new IllegalArgumentException("sample-frames, patches-per-frame, update-every, max-added, "
+            + "max-bank-size and batch must be >= 1, were " + sampleFrames + ", " + patchesPerFrame + ", "
+            + updateEvery + ", " + maxAdded + ", " + maxBankSize + ", " + batch);
+      }
+    }
+  }
+
+  /** What happened to one frame: its score, the threshold it was judged by, its weight (1 when uniform). */
+  public record Outcome(int index, String group, boolean defective, double score, double threshold,
+      boolean alerted, double weight, String bankVersion) {}
+
+  /** One bank update: how many sampled frames of each group it drew on, vectors added, bank size, threshold. */
+  public record Update(int afterFrame, String version, Map<String, Integer> sampledByGroup, int added,
+      int bankSize, double threshold) {}
+
+  public record Result(List<Outcome> outcomes, List<Update> updates) {
+    /** Alert rate of {@code group} over frames [from, to): false alarms for a normal group, recall for defects. */
+    public double alertRate(String group, int from, int to) {
+      int n = 0;
+      int alerts = 0;
+      for (Outcome o : outcomes.subList(from, to)) {
+        if (o.group().equals(group)) {
+          n++;
+          alerts += o.alerted() ? 1 : 0;
+        }
+      }
+      return n == 0 ? Double.NaN : alerts / (double) n;
+    }
+
+    public int count(String group, int from, int to) {
+      return (int) outcomes.subList(from, to).stream().filter(o -> o.group().equals(group)).count();
+    }
+
+    /** Moment skewness of the scores of non-defective frames in [from, to). */
+    public double normalSkewness(int from, int to) {
+      double[] s = outcomes.subList(from, to).stream().filter(o -> !o.defective()).mapToDouble(Outcome::score)
+          .toArray();
+      double mean = 0;
+      for (double v : s) {
+        mean += v / s.length;
+      }
+      double m2 = 0;
+      double m3 = 0;
+      for (double v : s) {
+        m2 += (v - mean) * (v - mean) / s.length;
+        m3 += (v - mean) * (v - mean) * (v - mean) / s.length;
+      }
+      return m2 > 0 ? m3 / Math.pow(m2, 1.5) : 0;
+    }
+
+    /** Mean weight of the frames of {@code group} offered to the reservoir (non-alerting) in [from, to). */
+    public double meanOfferedWeight(String group, int from, int to) {
+      return outcomes.subList(from, to).stream().filter(o -> o.group().equals(group) && !o.alerted())
+          .mapToDouble(Outcome::weight).average().orElse(Double.NaN);
+    }
+  }
+
+  private record Candidate(int index, String group, double weight, Detection.TopPatches patches) {}
+
+  /**
+   * Replays {@code frames} through {@code detector}, starting from {@code initialBank} (swapped in first; the
+   * detector holds the last version afterwards).
+   *
+   * @param floorThreshold the bank's calibrated threshold: before min-frames, and throughout when not adaptive
+   */
+  public static Result run(PatchCoreDetector detector, MemoryBank initialBank, double floorThreshold,
+      List<Frame> frames, Settings settings, Progress progress) throws Exception {
+    detector.swapBank(initialBank);
+    OnlineScoreStatistics stats = new OnlineScoreStatistics(settings.statistics());
+    WeightedReservoir<Candidate> reservoir = new WeightedReservoir<>(settings.sampleFrames(), settings.seed());
+    MemoryBank bank = initialBank;
+    List<Outcome> outcomes = new ArrayList<>(frames.size());
+    List<Update> updates = new ArrayList<>();
+    int sinceUpdate = 0;
+    for (int start = 0; start < frames.size(); start += settings.batch()) {
+      int end = Math.min(frames.size(), start + settings.batch());
+      List<FloatImage> images = new ArrayList<>(end - start);
+      for (int i = start; i < end; i++) {
+        images.add(frames.get(i).image());
+      }
+      List<Detection> detections = detector.detect(images);
+      for (int i = start; i < end; i++) {
+        Frame f = frames.get(i);
+        Detection d = detections.get(i - start);
+        double threshold = settings.adaptiveThreshold() ? stats.threshold(floorThreshold) : floorThreshold;
+        boolean alerted = d.score() > threshold;
+        double weight = settings.gaussianWeighting() ? stats.weight(d.score()) : 1;
+        if (!alerted) {
+          double key = reservoir.drawKey(weight);
+          if (reservoir.accepts(key)) {
+            reservoir.add(key, new Candidate(i, f.group(), weight, d.topPatches(settings.patchesPerFrame())));
+          }
+        }
+        stats.add(d.score(), alerted);
+        outcomes.add(new Outcome(i, f.group(), f.defective(), d.score(), threshold, alerted, weight,
+            bank.header().bankVersion()));
+      }
+      sinceUpdate += end - start;
+      // like the job: an update lands between batches, never inside one
+      if (sinceUpdate >= settings.updateEvery()) {
+        sinceUpdate = 0;
+        Merged m = update(bank, reservoir.drain(), settings, updates.size() + 1, end,
+            settings.adaptiveThreshold() ? stats.threshold(floorThreshold) : floorThreshold);
+        if (m != null) {
+          bank = m.bank();
+          detector.swapBank(bank);
+          updates.add(m.update());
+        }
+      }
+      progress.update(end, frames.size());
+    }
+    return new Result(outcomes, updates);
+  }
+
+  private record Merged(Update update, MemoryBank bank) {}
+
+  /** The sampled frames' patches merged into the bank, or null when they add nothing (no new version). */
+  private static Merged update(MemoryBank bank, List<WeightedReservoir.Entry<Candidate>> sample, Settings settings,
+      int sequence, int afterFrame, double threshold) {
+    int dim = bank.dim();
+    int n = 0;
+    for (WeightedReservoir.Entry<Candidate> e : sample) {
+      n += e.item().patches().count();
+    }
+    float[] vectors = new float[n * dim];
+    float[] distances = new float[n];
+    Map<String, Integer> byGroup = new java.util.TreeMap<>();
+    int at = 0;
+    for (WeightedReservoir.Entry<Candidate> e : sample) {
+      Detection.TopPatches p = e.item().patches();
+      System.arraycopy(p.vectors(), 0, vectors, at * dim, p.count() * dim);
+      System.arraycopy(p.distances2(), 0, distances, at, p.count());
+      at += p.count();
+      byGroup.merge(e.item().group(), 1, Integer::sum);
+    }
+    String root = bank.header().bankVersion().replaceAll("-u\\d+$", "");
+    BankMerger.Result r = BankMerger.merge(bank, vectors, distances, n, settings.maxAdded(), settings.maxBankSize(),
+        root + "-u" + sequence, Map.of("frames", sample.size(), "replay", true), settings.seed() + sequence);
+    if (r.added() == 0) {
+      return null;
+    }
+    return new Merged(new Update(afterFrame, r.bank().header().bankVersion(), byGroup, r.added(), r.bank().count(),
+        threshold), r.bank());
+  }
+}

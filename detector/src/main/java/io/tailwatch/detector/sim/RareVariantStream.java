@@ -1,0 +1,47 @@
+package io.tailwatch.detector.sim;
+
+/**
+ * The online-adaptation test stream: a line making brushed metal; every {@code rareEvery}-th frame (offset half a
+ * period) is a rare normal variant, the same product with a grained finish ({@code grainShare} of a grain texture
+ * blended over the brushed one); frames at {@code i % defectEvery == defectEvery / 2} (unless rare) carry a crack
+ * or missing material. Frame i is drawn from the simulator at index {@code firstIndex + i}, so streams with
+ * different first indices are different frames of the same line.
+ */
+public record RareVariantStream(ProductLineSimulator line, int rareEvery, int defectEvery, double grainShare,
+    long firstIndex) {
+  public enum Kind { NORMAL, RARE, DEFECT }
+
+  public RareVariantStream {
+    if (rareEvery < 2 || defectEvery < 2) {
+      throw new IllegalArgumentException("rare-every and defect-every must be >= 2, were " + rareEvery + ", "
+          + defectEvery);
+    }
+    if (!(grainShare > 0 && grainShare <= 1)) {
+      throw new IllegalArgumentException("grain share must be in (0, 1], was " + grainShare);
+    }
+  }
+
+  public Kind kind(int i) {
+    if (i % rareEvery == rareEvery / 2) {
+      return Kind.RARE;
+    }
+    return i % defectEvery == defectEvery / 2 ? Kind.DEFECT : Kind.NORMAL;
+  }
+
+  public SimulatedFrame frame(int i) {
+    Kind k = kind(i);
+    long index = firstIndex + i;
+    SimulatedFrame f = line.frame(index, ProductLineSimulator.Variant.BRUSHED, k == Kind.DEFECT
+        ? (i % 2 == 0 ? ProductLineSimulator.Defect.CRACK : ProductLineSimulator.Defect.MISSING) : null);
+    if (k != Kind.RARE) {
+      return f;
+    }
+    byte[] brushed = f.gray();
+    byte[] grain = line.frame(index, ProductLineSimulator.Variant.GRAIN, null).gray();
+    byte[] g = new byte[brushed.length];
+    for (int p = 0; p < g.length; p++) {
+      g[p] = (byte) Math.round((1 - grainShare) * (brushed[p] & 0xff) + grainShare * (grain[p] & 0xff));
+    }
+    return new SimulatedFrame(f.index(), f.variant(), null, f.width(), f.height(), g, f.mask());
+  }
+}

@@ -1,0 +1,149 @@
+package io.tailwatch.detector.online;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tailwatch.detector.bank.CoresetMethod;
+import io.tailwatch.detector.bank.MemoryBank;
+import io.tailwatch.detector.bank.PatchCoreFitter;
+import io.tailwatch.detector.features.BackboneModel;
+import io.tailwatch.detector.features.FeatureExtractor;
+import io.tailwatch.detector.features.PatchEmbeddingSpec;
+import io.tailwatch.detector.image.ImageSource;
+import io.tailwatch.detector.image.Preprocessing;
+import io.tailwatch.detector.knn.OnnxKnnScorer;
+import io.tailwatch.detector.onnx.ExecutionProvider;
+import io.tailwatch.detector.scoring.DetectorOptions;
+import io.tailwatch.detector.scoring.PatchCoreDetector;
+import io.tailwatch.detector.sim.ProductLineSimulator;
+import io.tailwatch.detector.sim.RareVariantStream;
+import io.tailwatch.detector.testing.TinyBackbone;
+import io.tailwatch.detector.util.Progress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The replayed adaptation loop on the generated CNN and the rare-variant stream (600 frames, 3 updates). */
+class AdaptationReplayTest {
+  static final Preprocessing P32 = new Preprocessing(32, 0, Preprocessing.IMAGENET_MEAN, Preprocessing.IMAGENET_STD);
+  static final int FRAMES = 600;
+
+  @TempDir
+  static Path dir;
+  static BackboneModel model;
+  static PatchEmbeddingSpec spec;
+  static MemoryBank bank;
+  static List<AdaptationReplay.Frame> stream;
+  static RareVariantStream recipe;
+
+  @BeforeAll
+  static void fitBank() throws Exception {
+    model = BackboneModel.load(TinyBackbone.write(dir, "tiny.onnx"));
+    spec = new PatchEmbeddingSpec(model.layers(List.of("feat_a", "feat_b")), 3, 36, 32);
+    ProductLineSimulator line = new ProductLineSimulator(5, 64, 0.0);
+    List<ImageSource> train = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      train.add(ImageSource.of("n" + i, line.frame(i, ProductLineSimulator.Variant.BRUSHED, null).toFloatImage()));
+    }
+    try (FeatureExtractor extractor = FeatureExtractor.open(model, spec, ExecutionProvider.CPU, 1)) {
+      PatchCoreFitter fitter = new PatchCoreFitter(extractor,
+          new PatchCoreFitter.Options(0.25, CoresetMethod.APPROXIMATE, 128, 1, 8, P32));
+      bank = fitter.build(fitter.embed(train, Progress.NONE), "replay-test", Progress.NONE);
+    }
+    recipe = new RareVariantStream(line, 10, 23, 0.6, 10_000);
+    stream = new ArrayList<>();
+    for (int i = 0; i < FRAMES; i++) {
+      RareVariantStream.Kind k = recipe.kind(i);
+      stream.add(new AdaptationReplay.Frame(recipe.frame(i).toFloatImage(), k.name().toLowerCase(Locale.ROOT),
+          k == RareVariantStream.Kind.DEFECT));
+    }
+  }
+
+  static AdaptationReplay.Settings settings(boolean gaussian, boolean adaptive) {
+    OnlineScoreStatistics.Config stats = new OnlineScoreStatistics.Config(512, 200, 0.01, 100, 0.1, 10, 8, 16,
+        OnlineScoreStatistics.Target.MOMENT);
+    return new AdaptationReplay.Settings(stats, adaptive, gaussian, 16, 64, 200, 256, 4000, 8, 3);
+  }
+
+  AdaptationReplay.Result replay(AdaptationReplay.Settings s, double floor) throws Exception {
+    try (FeatureExtractor extractor = FeatureExtractor.open(model, spec, ExecutionProvider.CPU, 1);
+        OnnxKnnScorer knn = OnnxKnnScorer.open(ExecutionProvider.CPU, 1);
+        PatchCoreDetector detector = new PatchCoreDetector(extractor, knn, bank, DetectorOptions.DEFAULT)) {
+      return AdaptationReplay.run(detector, bank, floor, stream, s, Progress.NONE);
+    }
+  }
+
+  @Test
+  void updatesLandBetweenBatchesAndEveryFrameIsJudgedOnce() throws Exception {
+    AdaptationReplay.Result r = replay(settings(true, true), 1e9);
+    assertThat(r.outcomes()).hasSize(FRAMES);
+    assertThat(r.outcomes()).extracting(AdaptationReplay.Outcome::index)
+        .containsExactlyElementsOf(java.util.stream.IntStream.range(0, FRAMES).boxed().toList());
+    assertThat(r.updates()).extracting(AdaptationReplay.Update::afterFrame).containsExactly(200, 400, 600);
+    assertThat(r.updates()).extracting(AdaptationReplay.Update::version)
+        .containsExactly("replay-test-u1", "replay-test-u2", "replay-test-u3");
+    // the bank in use changes exactly at the update frames, which are batch boundaries
+    for (AdaptationReplay.Outcome o : r.outcomes()) {
+      int updatesBefore = (int) r.updates().stream().filter(u -> u.afterFrame() <= o.index()).count();
+      assertThat(o.bankVersion()).as("frame %d", o.index())
+          .isEqualTo(updatesBefore == 0 ? "replay-test" : "replay-test-u" + updatesBefore);
+    }
+    for (AdaptationReplay.Update u : r.updates()) {
+      assertThat(u.sampledByGroup().values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(16);
+      assertThat(u.added()).isBetween(1, 256);
+    }
+    assertThat(r.updates().get(2).bankSize()).isEqualTo(bank.count() + r.updates().stream()
+        .mapToInt(AdaptationReplay.Update::added).sum());
+  }
+
+  @Test
+  void theSameSeedGivesTheSameRun() throws Exception {
+    AdaptationReplay.Result a = replay(settings(true, true), 1e9);
+    AdaptationReplay.Result b = replay(settings(true, true), 1e9);
+    assertThat(b.outcomes()).isEqualTo(a.outcomes());
+    assertThat(b.updates()).isEqualTo(a.updates());
+  }
+
+  @Test
+  void weightsFollowTheSettingAndAlertingFramesAreNeverSampled() throws Exception {
+    // the online threshold after 100 frames: some frames alert from then on
+    AdaptationReplay.Result gaussian = replay(settings(true, true), 1e9);
+    assertThat(gaussian.outcomes()).extracting(AdaptationReplay.Outcome::weight)
+        .allSatisfy(w -> assertThat(w).isBetween(0.1, 10.0));
+    assertThat(gaussian.outcomes().stream().mapToDouble(AdaptationReplay.Outcome::weight).distinct().count())
+        .isGreaterThan(10);
+    assertThat(gaussian.outcomes().subList(100, FRAMES)).anyMatch(AdaptationReplay.Outcome::alerted);
+    AdaptationReplay.Result uniform = replay(settings(false, true), 1e9);
+    assertThat(uniform.outcomes()).extracting(AdaptationReplay.Outcome::weight).containsOnly(1.0);
+
+    // a fixed threshold below every score: everything alerts, nothing is offered, no version is built
+    AdaptationReplay.Result allAlert = replay(settings(true, false), 0);
+    assertThat(allAlert.outcomes()).allMatch(AdaptationReplay.Outcome::alerted);
+    assertThat(allAlert.updates()).isEmpty();
+    assertThat(allAlert.outcomes()).extracting(AdaptationReplay.Outcome::bankVersion).containsOnly("replay-test");
+  }
+
+  @Test
+  void summariesCountTheRightFrames() throws Exception {
+    AdaptationReplay.Result r = replay(settings(false, false), 1e9); // nothing alerts
+    assertThat(r.count("rare", 0, FRAMES)).isEqualTo(60);
+    assertThat(r.alertRate("rare", 0, FRAMES)).isZero();
+    assertThat(r.alertRate("defect", 0, FRAMES)).isZero();
+    assertThat(r.alertRate("none-such", 0, FRAMES)).isNaN();
+    assertThat(r.meanOfferedWeight("normal", 0, FRAMES)).isEqualTo(1.0);
+    assertThat(r.normalSkewness(0, FRAMES)).isFinite();
+  }
+
+  @Test
+  void badSettingsAreRefused() {
+    OnlineScoreStatistics.Config stats = OnlineScoreStatistics.Config.defaults();
+    assertThatThrownBy(() -> new AdaptationReplay.Settings(stats, true, true, 0, 64, 200, 256, 4000, 8, 3))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sample-frames");
+    assertThatThrownBy(() -> new AdaptationReplay.Settings(null, true, true, 1, 64, 200, 256, 4000, 8, 3))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("statistics");
+  }
+}

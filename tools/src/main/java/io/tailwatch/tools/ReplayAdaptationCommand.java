@@ -1,0 +1,281 @@
+package io.tailwatch.tools;
+
+import io.tailwatch.detector.bank.CoresetMethod;
+import io.tailwatch.detector.bank.PatchCoreFitter;
+import io.tailwatch.detector.features.BackboneModel;
+import io.tailwatch.detector.features.FeatureExtractor;
+import io.tailwatch.detector.features.PatchEmbeddingSpec;
+import io.tailwatch.detector.image.ImageSource;
+import io.tailwatch.detector.knn.OnnxKnnScorer;
+import io.tailwatch.detector.online.AdaptationReplay;
+import io.tailwatch.detector.online.OnlineScoreStatistics;
+import io.tailwatch.detector.scoring.DetectorOptions;
+import io.tailwatch.detector.scoring.PatchCoreDetector;
+import io.tailwatch.detector.sim.ProductLineSimulator;
+import io.tailwatch.detector.sim.RareVariantStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code replay-adaptation}: the online adaptation loop (ALGORITHMS.md §6) over the rare-variant stream, frame by
+ * frame and deterministic ({@link AdaptationReplay}), for several stream seeds and both reservoir weightings:
+ * what the job's {@code OnlineAdaptationITCase} measures, without its timing noise.
+ */
+@Command(name = "replay-adaptation", mixinStandardHelpOptions = true,
+    description = "Replay the online adaptation loop (statistics, adaptive threshold, weighted reservoir, bank "
+        + "updates) over a simulated line with a rare normal variant, deterministically; a markdown table of the "
+        + "rare variant's false alarms, defect recall and normal-score skewness, first vs last quarter.")
+final class ReplayAdaptationCommand implements Callable<Integer> {
+  @Option(names = "--frames", defaultValue = "6000", description = "Frames per run. Default: ${DEFAULT-VALUE}.")
+  int frames;
+
+  @Option(names = "--seeds", defaultValue = "0,1,2,3", split = ",",
+      description = "Stream seeds: seed s replays frames 10000 + 100000 s + i of the line. Default: ${DEFAULT-VALUE}.")
+  List<Integer> seeds;
+
+  @Option(names = "--weighting", defaultValue = "gaussian,uniform", split = ",",
+      description = "Reservoir weightings to run: gaussian (w(s), §6), uniform (w = 1). Default: ${DEFAULT-VALUE}.")
+  List<String> weightings;
+
+  @Option(names = "--threshold", defaultValue = "adaptive",
+      description = "adaptive ((1 - alpha) quantile after --min-frames) or fixed (the bank's). Default: ${DEFAULT-VALUE}.")
+  String threshold;
+
+  @Option(names = "--grain-share", defaultValue = "0.6",
+      description = "The rare variant: this share of grain texture over the brushed one. Default: ${DEFAULT-VALUE}.")
+  double grainShare;
+
+  @Option(names = "--rare-every", defaultValue = "50", description = "One rare frame in this many. Default: ${DEFAULT-VALUE}.")
+  int rareEvery;
+
+  @Option(names = "--defect-every", defaultValue = "97", description = "One defect in this many. Default: ${DEFAULT-VALUE}.")
+  int defectEvery;
+
+  @Option(names = "--size", defaultValue = "64", description = "Simulated frame size in px. Default: ${DEFAULT-VALUE}.")
+  int size;
+
+  @Option(names = "--train", defaultValue = "60",
+      description = "Majority frames for the initial bank (20% of them calibrate its threshold). Default: ${DEFAULT-VALUE}.")
+  int train;
+
+  @Option(names = "--coreset", defaultValue = "0.25", description = "Initial bank's coreset fraction. Default: ${DEFAULT-VALUE}.")
+  double coreset;
+
+  @Option(names = "--update-every", defaultValue = "400",
+      description = "Frames between bank updates (the job: bank-update.interval x frame rate). Default: ${DEFAULT-VALUE}.")
+  int updateEvery;
+
+  @Option(names = "--sample-frames", defaultValue = "64", description = "bank-update.sample-frames. Default: ${DEFAULT-VALUE}.")
+  int sampleFrames;
+
+  @Option(names = "--patches-per-frame", defaultValue = "256",
+      description = "bank-update.patches-per-frame. Default: ${DEFAULT-VALUE}.")
+  int patchesPerFrame;
+
+  @Option(names = "--max-added", defaultValue = "1024", description = "bank-update.max-added. Default: ${DEFAULT-VALUE}.")
+  int maxAdded;
+
+  @Option(names = "--max-bank-size", defaultValue = "6000", description = "bank-update.max-bank-size. Default: ${DEFAULT-VALUE}.")
+  int maxBankSize;
+
+  @Option(names = "--half-life", defaultValue = "1000", description = "statistics.half-life (frames). Default: ${DEFAULT-VALUE}.")
+  double halfLife;
+
+  @Option(names = "--false-alarm-rate", defaultValue = "0.01",
+      description = "threshold.false-alarm-rate (also the initial bank's calibration). Default: ${DEFAULT-VALUE}.")
+  double falseAlarmRate;
+
+  @Option(names = "--min-frames", defaultValue = "200", description = "threshold.min-frames. Default: ${DEFAULT-VALUE}.")
+  int minFrames;
+
+  @Option(names = "--target", defaultValue = "moment", description = "statistics.target: robust or moment. Default: ${DEFAULT-VALUE}.")
+  String target;
+
+  @Option(names = "--weight-min", defaultValue = "0.1", description = "statistics.weight-min. Default: ${DEFAULT-VALUE}.")
+  double weightMin;
+
+  @Option(names = "--weight-max", defaultValue = "10", description = "statistics.weight-max. Default: ${DEFAULT-VALUE}.")
+  double weightMax;
+
+  @Option(names = "--batch", defaultValue = "8", description = "Frames per inference batch. Default: ${DEFAULT-VALUE}.")
+  int batch;
+
+  @Option(names = "--out", description = "Also write the table to this markdown file.")
+  Path out;
+
+  @Mixin
+  PreprocessingOptions preprocessing;
+
+  @Mixin
+  BackboneOptions backbone;
+
+  /** One run's figures over the first and last quarter. */
+  record Row(int seed, String weighting, int rareFirst, int rareFirstAlerts, int rareLast, int rareLastAlerts,
+      int defectsFirst, int defectsFirstCaught, int defectsLast, int defectsLastCaught, double skewFirst,
+      double skewLast, int versions, int rareSampled, double rareWeight, double normalWeight) {
+    String line() {
+      return String.format(Locale.ROOT, "| %s | %s | %d/%d (%.3f) | %d/%d (%.3f) | %s | %.3f | %.3f | %.2f | %.2f | %d "
+              + "| %d | %s | %s |", seed < 0 ? "all" : Integer.toString(seed), weighting, rareFirstAlerts, rareFirst,
+          rate(rareFirstAlerts, rareFirst), rareLastAlerts, rareLast, rate(rareLastAlerts, rareLast),
+          fall(), rate(defectsFirstCaught, defectsFirst), rate(defectsLastCaught, defectsLast), skewFirst, skewLast,
+          versions, rareSampled, Double.isNaN(rareWeight) ? "-" : String.format(Locale.ROOT, "%.2f", rareWeight),
+          Double.isNaN(normalWeight) ? "-" : String.format(Locale.ROOT, "%.2f", normalWeight));
+    }
+
+    String fall() {
+      if (rareLastAlerts == 0) {
+        return rareFirstAlerts == 0 ? "-" : "to zero";
+      }
+      return String.format(Locale.ROOT, "%.1fx", rate(rareFirstAlerts, rareFirst) / rate(rareLastAlerts, rareLast));
+    }
+
+    static double rate(int k, int n) {
+      return n == 0 ? Double.NaN : k / (double) n;
+    }
+  }
+
+  static final String HEADER = "| seed | reservoir | rare FA, first quarter | rare FA, last quarter | fall "
+      + "| defect recall, first | last | normal skewness, first | last | bank versions | rare frames sampled "
+      + "| mean w offered, rare | normal |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|";
+
+  @Override
+  public Integer call() throws Exception {
+    backbone.validate();
+    validate();
+    boolean adaptive = threshold.equals("adaptive");
+    OnlineScoreStatistics.Config stats = new OnlineScoreStatistics.Config(512, halfLife, falseAlarmRate, minFrames,
+        weightMin, weightMax, 8, 16, OnlineScoreStatistics.Target.valueOf(target.toUpperCase(Locale.ROOT)));
+    ProductLineSimulator line = new ProductLineSimulator(5, size, 0.0);
+    List<ImageSource> trainImages = new ArrayList<>();
+    List<ImageSource> holdout = new ArrayList<>();
+    int fit = Math.max(1, (int) Math.round(train * 0.8));
+    for (int i = 0; i < train; i++) {
+      ImageSource s = ImageSource.of("n" + i, line.frame(i, ProductLineSimulator.Variant.BRUSHED, null).toFloatImage());
+      (i < fit ? trainImages : holdout).add(s);
+    }
+    BackboneModel model = backbone.loadBackbone(null);
+    PatchEmbeddingSpec spec = backbone.spec(model);
+    List<Row> rows = new ArrayList<>();
+    try (FeatureExtractor extractor = backbone.openExtractor(model, spec);
+        OnnxKnnScorer knn = OnnxKnnScorer.open(backbone.provider(), backbone.threads)) {
+      PatchCoreFitter.Options options = new PatchCoreFitter.Options(coreset, CoresetMethod.APPROXIMATE, 128, 1,
+          batch, preprocessing.toPreprocessing());
+      BankBuilder.Result initial = BankBuilder.build(extractor, knn, options, trainImages, holdout, falseAlarmRate,
+          "replay-bank");
+      System.err.printf(Locale.ROOT, "replay-adaptation: initial bank %,d vectors, dim %d, threshold %.4f; %s "
+              + "threshold, %d frames x %d seeds x %s%n", initial.bank().count(), initial.bank().dim(),
+          initial.calibration().threshold(), threshold, frames, seeds.size(), weightings);
+      try (PatchCoreDetector detector = new PatchCoreDetector(extractor, knn, initial.bank(), DetectorOptions.DEFAULT)) {
+        for (int seed : seeds) {
+          RareVariantStream recipe = new RareVariantStream(line, rareEvery, defectEvery, grainShare,
+              10_000L + 100_000L * seed);
+          List<AdaptationReplay.Frame> stream = new ArrayList<>(frames);
+          for (int i = 0; i < frames; i++) {
+            RareVariantStream.Kind k = recipe.kind(i);
+            stream.add(new AdaptationReplay.Frame(recipe.frame(i).toFloatImage(), k.name().toLowerCase(Locale.ROOT),
+                k == RareVariantStream.Kind.DEFECT));
+          }
+          for (String w : weightings) {
+            AdaptationReplay.Settings settings = new AdaptationReplay.Settings(stats, adaptive, w.equals("gaussian"),
+                sampleFrames, patchesPerFrame, updateEvery, maxAdded, maxBankSize, batch, 7 + seed);
+            AdaptationReplay.Result r;
+            try (ProgressBar bar = new ProgressBar("seed " + seed + " " + w)) {
+              r = AdaptationReplay.run(detector, initial.bank(), initial.calibration().threshold(), stream, settings,
+                  bar);
+            }
+            Row row = row(seed, w, r);
+            rows.add(row);
+            System.err.println(row.line());
+            if (!r.updates().isEmpty()) {
+              System.err.printf(Locale.ROOT, "seed %d %s: threshold %.4f at the first update (frame %d), %.4f at the "
+                      + "last (frame %d); bank %,d -> %,d vectors%n", seed, w, r.updates().get(0).threshold(),
+                  r.updates().get(0).afterFrame(), r.updates().get(r.updates().size() - 1).threshold(),
+                  r.updates().get(r.updates().size() - 1).afterFrame(), initial.bank().count(),
+                  r.updates().get(r.updates().size() - 1).bankSize());
+            }
+          }
+        }
+      }
+    }
+    StringBuilder table = new StringBuilder(HEADER).append('\n');
+    rows.forEach(r -> table.append(r.line()).append('\n'));
+    if (seeds.size() > 1) {
+      for (String w : weightings) {
+        table.append(total(w, rows.stream().filter(r -> r.weighting().equals(w)).toList()).line()).append('\n');
+      }
+    }
+    System.out.print(table);
+    if (out != null) {
+      if (out.toAbsolutePath().getParent() != null) {
+        Files.createDirectories(out.toAbsolutePath().getParent());
+      }
+      Files.writeString(out, table.toString());
+    }
+    return 0;
+  }
+
+  private void validate() {
+    if (frames < 8) {
+      throw new IllegalArgumentException("--frames must be at least 8, was " + frames);
+    }
+    if (seeds.isEmpty() || weightings.isEmpty()) {
+      throw new IllegalArgumentException("--seeds and --weighting need at least one value");
+    }
+    for (String w : weightings) {
+      if (!w.equals("gaussian") && !w.equals("uniform")) {
+        throw new IllegalArgumentException("--weighting: gaussian or uniform, was " + w);
+      }
+    }
+    if (!threshold.equals("adaptive") && !threshold.equals("fixed")) {
+      throw new IllegalArgumentException("--threshold: adaptive or fixed, was " + threshold);
+    }
+    if (!target.equalsIgnoreCase("robust") && !target.equalsIgnoreCase("moment")) {
+      throw new IllegalArgumentException("--target: robust or moment, was " + target);
+    }
+    if (train < 5) {
+      throw new IllegalArgumentException("--train must be at least 5 frames (4 to fit, 1 to calibrate), was " + train);
+    }
+    if (size < 16) {
+      throw new IllegalArgumentException("--size must be at least 16 px, was " + size);
+    }
+  }
+
+  static Row row(int seed, String weighting, AdaptationReplay.Result r) {
+    int n = r.outcomes().size();
+    int quarter = n / 4;
+    int last = n - quarter;
+    int sampled = r.updates().stream().mapToInt(u -> u.sampledByGroup().getOrDefault("rare", 0)).sum();
+    return new Row(seed, weighting, r.count("rare", 0, quarter), alerts(r, "rare", 0, quarter),
+        r.count("rare", last, n), alerts(r, "rare", last, n), r.count("defect", 0, quarter),
+        alerts(r, "defect", 0, quarter), r.count("defect", last, n), alerts(r, "defect", last, n),
+        r.normalSkewness(0, quarter), r.normalSkewness(last, n), r.updates().size(), sampled,
+        weighting.equals("gaussian") ? r.meanOfferedWeight("rare", 0, n) : Double.NaN,
+        weighting.equals("gaussian") ? r.meanOfferedWeight("normal", 0, n) : Double.NaN);
+  }
+
+  private static int alerts(AdaptationReplay.Result r, String group, int from, int to) {
+    return (int) r.outcomes().subList(from, to).stream().filter(o -> o.group().equals(group) && o.alerted()).count();
+  }
+
+  /** Counts summed over seeds; skewness, versions and weights averaged. */
+  static Row total(String weighting, List<Row> rows) {
+    return new Row(-1, weighting, rows.stream().mapToInt(Row::rareFirst).sum(),
+        rows.stream().mapToInt(Row::rareFirstAlerts).sum(), rows.stream().mapToInt(Row::rareLast).sum(),
+        rows.stream().mapToInt(Row::rareLastAlerts).sum(), rows.stream().mapToInt(Row::defectsFirst).sum(),
+        rows.stream().mapToInt(Row::defectsFirstCaught).sum(), rows.stream().mapToInt(Row::defectsLast).sum(),
+        rows.stream().mapToInt(Row::defectsLastCaught).sum(),
+        rows.stream().mapToDouble(Row::skewFirst).average().orElse(Double.NaN),
+        rows.stream().mapToDouble(Row::skewLast).average().orElse(Double.NaN),
+        (int) Math.round(rows.stream().mapToInt(Row::versions).average().orElse(0)),
+        rows.stream().mapToInt(Row::rareSampled).sum(),
+        rows.stream().mapToDouble(Row::rareWeight).average().orElse(Double.NaN),
+        rows.stream().mapToDouble(Row::normalWeight).average().orElse(Double.NaN));
+  }
+}
