@@ -239,8 +239,8 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
     if (!target.equalsIgnoreCase("robust") && !target.equalsIgnoreCase("moment")) {
       throw new IllegalArgumentException("--target: robust or moment, was " + target);
     }
-    if (train < 5) {
-      throw new IllegalArgumentException("--train must be at least 5 frames (4 to fit, 1 to calibrate), was " + train);
+    if (train < 10) {
+      throw new IllegalArgumentException("--train must be at least 10 frames (8 to fit, 2 to calibrate), was " + train);
     }
     if (size < 16) {
       throw new IllegalArgumentException("--size must be at least 16 px, was " + size);

@@ -52,4 +52,14 @@ public final class TinyBackbone {
     Files.write(p, model(7).toByteArray());
     return p;
   }
+
+  /** Writes the model to the given file, for measurements on the tests' CNN (README, replay-adaptation). */
+  public static void main(String[] args) throws IOException {
+    if (args.length != 1) {
+      System.err.println("usage: TinyBackbone OUT.onnx");
+      System.exit(2);
+    }
+    Path out = Path.of(args[0]).toAbsolutePath();
+    System.out.println(write(out.getParent(), out.getFileName().toString()));
+  }
 }
