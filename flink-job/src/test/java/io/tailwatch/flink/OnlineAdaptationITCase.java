@@ -64,7 +64,8 @@ class OnlineAdaptationITCase {
 
   /** Brushed metal; 2% a grained finish (60% grain over the brushed texture); about 1% cracks or missing material. */
   static RareVariantStream recipe(ProductLineSimulator line) {
-    return new RareVariantStream(line, RARE_EVERY, DEFECT_EVERY, 0.6, 10_000);
+    return new RareVariantStream(line, RARE_EVERY, DEFECT_EVERY, ProductLineSimulator.Variant.GRAIN, 0.6,
+        10_000);
   }
 
   /** Which frame is which depends only on the frame number. */

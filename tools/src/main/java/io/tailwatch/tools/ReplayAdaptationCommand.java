@@ -48,9 +48,14 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
       description = "adaptive ((1 - alpha) quantile after --min-frames) or fixed (the bank's). Default: ${DEFAULT-VALUE}.")
   String threshold;
 
-  @Option(names = "--grain-share", defaultValue = "0.6",
-      description = "The rare variant: this share of grain texture over the brushed one. Default: ${DEFAULT-VALUE}.")
-  double grainShare;
+  @Option(names = "--rare-finish", defaultValue = "grain",
+      description = "The rare variant's finish, blended over the brushed one: grain, washer, mesh, perforated. "
+          + "Default: ${DEFAULT-VALUE}.")
+  String rareFinish;
+
+  @Option(names = "--rare-share", defaultValue = "0.6",
+      description = "The rare variant: this share of the rare finish over the brushed texture. Default: ${DEFAULT-VALUE}.")
+  double rareShare;
 
   @Option(names = "--rare-every", defaultValue = "50", description = "One rare frame in this many. Default: ${DEFAULT-VALUE}.")
   int rareEvery;
@@ -150,6 +155,7 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
     backbone.validate();
     validate();
     boolean adaptive = threshold.equals("adaptive");
+    ProductLineSimulator.Variant finish = rareFinish();
     OnlineScoreStatistics.Config stats = new OnlineScoreStatistics.Config(512, halfLife, falseAlarmRate, minFrames,
         weightMin, weightMax, 8, 16, OnlineScoreStatistics.Target.valueOf(target.toUpperCase(Locale.ROOT)));
     ProductLineSimulator line = new ProductLineSimulator(5, size, 0.0);
@@ -174,7 +180,7 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
           initial.calibration().threshold(), threshold, frames, seeds.size(), weightings);
       try (PatchCoreDetector detector = new PatchCoreDetector(extractor, knn, initial.bank(), DetectorOptions.DEFAULT)) {
         for (int seed : seeds) {
-          RareVariantStream recipe = new RareVariantStream(line, rareEvery, defectEvery, grainShare,
+          RareVariantStream recipe = new RareVariantStream(line, rareEvery, defectEvery, finish, rareShare,
               10_000L + 100_000L * seed);
           List<AdaptationReplay.Frame> stream = new ArrayList<>(frames);
           for (int i = 0; i < frames; i++) {
@@ -221,6 +227,18 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
     return 0;
   }
 
+  private ProductLineSimulator.Variant rareFinish() {
+    try {
+      ProductLineSimulator.Variant v = ProductLineSimulator.Variant.valueOf(rareFinish.toUpperCase(Locale.ROOT));
+      if (v != ProductLineSimulator.Variant.BRUSHED) {
+        return v;
+      }
+    } catch (IllegalArgumentException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException("--rare-finish: grain, washer, mesh or perforated, was " + rareFinish);
+  }
+
   private void validate() {
     if (frames < 8) {
       throw new IllegalArgumentException("--frames must be at least 8, was " + frames);
@@ -242,8 +260,9 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
     if (train < 10) {
       throw new IllegalArgumentException("--train must be at least 10 frames (8 to fit, 2 to calibrate), was " + train);
     }
-    if (size < 16) {
-      throw new IllegalArgumentException("--size must be at least 16 px, was " + size);
+    rareFinish();
+    if (size < 64 || size > 4096) {
+      throw new IllegalArgumentException("--size must be in [64, 4096] px (the simulator's range), was " + size);
     }
   }
 

@@ -42,6 +42,8 @@ class ReplayAdaptationCommandTest {
     assertThat(err.toString()).contains("--weighting");
     assertThat(cli.execute("replay-adaptation", "--threshold", "sometimes")).isEqualTo(2);
     assertThat(err.toString()).contains("--threshold");
+    assertThat(cli.execute("replay-adaptation", "--rare-finish", "brushed")).isEqualTo(2);
+    assertThat(err.toString()).contains("--rare-finish");
     assertThat(cli.execute("replay-adaptation", "--train", "5")).isEqualTo(2);
     assertThat(err.toString()).contains("--train must be at least 10");
   }

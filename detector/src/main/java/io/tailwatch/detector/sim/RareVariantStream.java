@@ -2,13 +2,13 @@ package io.tailwatch.detector.sim;
 
 /**
  * The online-adaptation test stream: a line making brushed metal; every {@code rareEvery}-th frame (offset half a
- * period) is a rare normal variant, the same product with a grained finish ({@code grainShare} of a grain texture
- * blended over the brushed one); frames at {@code i % defectEvery == defectEvery / 2} (unless rare) carry a crack
+ * period) is a rare normal variant, the same product with another finish ({@code rareShare} of the simulator's
+ * {@code rareFinish} texture blended over the brushed one; the ITCase's: 60% grain); frames at {@code i % defectEvery == defectEvery / 2} (unless rare) carry a crack
  * or missing material. Frame i is drawn from the simulator at index {@code firstIndex + i}, so streams with
  * different first indices are different frames of the same line.
  */
-public record RareVariantStream(ProductLineSimulator line, int rareEvery, int defectEvery, double grainShare,
-    long firstIndex) {
+public record RareVariantStream(ProductLineSimulator line, int rareEvery, int defectEvery,
+    ProductLineSimulator.Variant rareFinish, double rareShare, long firstIndex) {
   public enum Kind { NORMAL, RARE, DEFECT }
 
   public RareVariantStream {
@@ -16,8 +16,11 @@ public record RareVariantStream(ProductLineSimulator line, int rareEvery, int de
       throw new IllegalArgumentException("rare-every and defect-every must be >= 2, were " + rareEvery + ", "
           + defectEvery);
     }
-    if (!(grainShare > 0 && grainShare <= 1)) {
-      throw new IllegalArgumentException("grain share must be in (0, 1], was " + grainShare);
+    if (rareFinish == null || rareFinish == ProductLineSimulator.Variant.BRUSHED) {
+      throw new IllegalArgumentException("the rare finish must be another variant than BRUSHED, was " + rareFinish);
+    }
+    if (!(rareShare > 0 && rareShare <= 1)) {
+      throw new IllegalArgumentException("rare share must be in (0, 1], was " + rareShare);
     }
   }
 
@@ -37,10 +40,10 @@ public record RareVariantStream(ProductLineSimulator line, int rareEvery, int de
       return f;
     }
     byte[] brushed = f.gray();
-    byte[] grain = line.frame(index, ProductLineSimulator.Variant.GRAIN, null).gray();
+    byte[] finish = line.frame(index, rareFinish, null).gray();
     byte[] g = new byte[brushed.length];
     for (int p = 0; p < g.length; p++) {
-      g[p] = (byte) Math.round((1 - grainShare) * (brushed[p] & 0xff) + grainShare * (grain[p] & 0xff));
+      g[p] = (byte) Math.round((1 - rareShare) * (brushed[p] & 0xff) + rareShare * (finish[p] & 0xff));
     }
     return new SimulatedFrame(f.index(), f.variant(), null, f.width(), f.height(), g, f.mask());
   }

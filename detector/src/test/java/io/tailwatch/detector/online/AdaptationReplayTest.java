@@ -54,7 +54,7 @@ class AdaptationReplayTest {
           new PatchCoreFitter.Options(0.25, CoresetMethod.APPROXIMATE, 128, 1, 8, P32));
       bank = fitter.build(fitter.embed(train, Progress.NONE), "replay-test", Progress.NONE);
     }
-    recipe = new RareVariantStream(line, 10, 23, 0.6, 10_000);
+    recipe = new RareVariantStream(line, 10, 23, ProductLineSimulator.Variant.GRAIN, 0.6, 10_000);
     stream = new ArrayList<>();
     for (int i = 0; i < FRAMES; i++) {
       RareVariantStream.Kind k = recipe.kind(i);

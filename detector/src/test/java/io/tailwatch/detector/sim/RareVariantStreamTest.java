@@ -1,0 +1,46 @@
+package io.tailwatch.detector.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class RareVariantStreamTest {
+  final ProductLineSimulator line = new ProductLineSimulator(5, 64, 0.0);
+
+  @Test
+  void kindsFollowTheFrameNumber() {
+    RareVariantStream s = new RareVariantStream(line, 50, 97, ProductLineSimulator.Variant.GRAIN, 0.6, 10_000);
+    assertThat(s.kind(25)).isEqualTo(RareVariantStream.Kind.RARE);
+    assertThat(s.kind(75)).isEqualTo(RareVariantStream.Kind.RARE);
+    assertThat(s.kind(48)).isEqualTo(RareVariantStream.Kind.DEFECT);
+    assertThat(s.kind(0)).isEqualTo(RareVariantStream.Kind.NORMAL);
+    long rare = java.util.stream.IntStream.range(0, 1000).filter(i -> s.kind(i) == RareVariantStream.Kind.RARE)
+        .count();
+    assertThat(rare).isEqualTo(20);
+    assertThat(s.frame(48).defective()).isTrue();
+    assertThat(s.frame(25).defective()).isFalse();
+  }
+
+  @Test
+  void theRareFrameIsTheBlendOfBothFinishes() {
+    RareVariantStream s = new RareVariantStream(line, 50, 97, ProductLineSimulator.Variant.MESH, 0.25, 10_000);
+    byte[] rare = s.frame(25).gray();
+    byte[] brushed = line.frame(10_025, ProductLineSimulator.Variant.BRUSHED, null).gray();
+    byte[] mesh = line.frame(10_025, ProductLineSimulator.Variant.MESH, null).gray();
+    for (int p = 0; p < rare.length; p++) {
+      assertThat(rare[p] & 0xff).isEqualTo((int) Math.round(0.75 * (brushed[p] & 0xff) + 0.25 * (mesh[p] & 0xff)));
+    }
+    assertThat(s.frame(24).gray()).isEqualTo(line.frame(10_024, ProductLineSimulator.Variant.BRUSHED, null).gray());
+  }
+
+  @Test
+  void refusesAFinishThatIsNotRareOrAShareOutOfRange() {
+    assertThatThrownBy(() -> new RareVariantStream(line, 50, 97, ProductLineSimulator.Variant.BRUSHED, 0.6, 0))
+        .hasMessageContaining("BRUSHED");
+    assertThatThrownBy(() -> new RareVariantStream(line, 50, 97, ProductLineSimulator.Variant.GRAIN, 0, 0))
+        .hasMessageContaining("rare share");
+    assertThatThrownBy(() -> new RareVariantStream(line, 1, 97, ProductLineSimulator.Variant.GRAIN, 0.5, 0))
+        .hasMessageContaining("rare-every");
+  }
+}
