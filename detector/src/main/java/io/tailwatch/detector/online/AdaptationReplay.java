@@ -8,6 +8,7 @@ import io.tailwatch.detector.util.Progress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The online adaptation loop of ALGORITHMS.md §6 replayed frame by frame in one thread, with the same parts and
@@ -97,7 +98,8 @@ public final class AdaptationReplay {
     }
   }
 
-  private record Candidate(int index, String group, double weight, Detection.TopPatches patches) {}
+  /** A sampled frame: its group (for the report) and its highest-scoring patches. */
+  private record Candidate(String group, Detection.TopPatches patches) {}
 
   /**
    * Replays {@code frames} through {@code detector}, starting from {@code initialBank} (swapped in first; the
@@ -130,7 +132,7 @@ public final class AdaptationReplay {
         if (!alerted) {
           double key = reservoir.drawKey(weight);
           if (reservoir.accepts(key)) {
-            reservoir.add(key, new Candidate(i, f.group(), weight, d.topPatches(settings.patchesPerFrame())));
+            reservoir.add(key, new Candidate(f.group(), d.topPatches(settings.patchesPerFrame())));
           }
         }
         stats.add(d.score(), alerted);
@@ -166,7 +168,7 @@ public final class AdaptationReplay {
     }
     float[] vectors = new float[n * dim];
     float[] distances = new float[n];
-    Map<String, Integer> byGroup = new java.util.TreeMap<>();
+    Map<String, Integer> byGroup = new TreeMap<>();
     int at = 0;
     for (WeightedReservoir.Entry<Candidate> e : sample) {
       Detection.TopPatches p = e.item().patches();
