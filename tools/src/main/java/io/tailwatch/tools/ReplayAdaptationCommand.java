@@ -271,16 +271,12 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
     int quarter = n / 4;
     int last = n - quarter;
     int sampled = r.updates().stream().mapToInt(u -> u.sampledByGroup().getOrDefault("rare", 0)).sum();
-    return new Row(seed, weighting, r.count("rare", 0, quarter), alerts(r, "rare", 0, quarter),
-        r.count("rare", last, n), alerts(r, "rare", last, n), r.count("defect", 0, quarter),
-        alerts(r, "defect", 0, quarter), r.count("defect", last, n), alerts(r, "defect", last, n),
+    return new Row(seed, weighting, r.count("rare", 0, quarter), r.alerts("rare", 0, quarter),
+        r.count("rare", last, n), r.alerts("rare", last, n), r.count("defect", 0, quarter),
+        r.alerts("defect", 0, quarter), r.count("defect", last, n), r.alerts("defect", last, n),
         r.normalSkewness(0, quarter), r.normalSkewness(last, n), r.updates().size(), sampled,
         weighting.equals("gaussian") ? r.meanOfferedWeight("rare", 0, n) : Double.NaN,
         weighting.equals("gaussian") ? r.meanOfferedWeight("normal", 0, n) : Double.NaN);
-  }
-
-  private static int alerts(AdaptationReplay.Result r, String group, int from, int to) {
-    return (int) r.outcomes().subList(from, to).stream().filter(o -> o.group().equals(group) && o.alerted()).count();
   }
 
   /** Counts summed over seeds; skewness, versions and weights averaged. */

@@ -59,15 +59,13 @@ public final class AdaptationReplay {
   public record Result(List<Outcome> outcomes, List<Update> updates) {
     /** Alert rate of {@code group} over frames [from, to): false alarms for a normal group, recall for defects. */
     public double alertRate(String group, int from, int to) {
-      int n = 0;
-      int alerts = 0;
-      for (Outcome o : outcomes.subList(from, to)) {
-        if (o.group().equals(group)) {
-          n++;
-          alerts += o.alerted() ? 1 : 0;
-        }
-      }
-      return n == 0 ? Double.NaN : alerts / (double) n;
+      int n = count(group, from, to);
+      return n == 0 ? Double.NaN : alerts(group, from, to) / (double) n;
+    }
+
+    /** Frames of {@code group} in [from, to) that alerted. */
+    public int alerts(String group, int from, int to) {
+      return (int) outcomes.subList(from, to).stream().filter(o -> o.group().equals(group) && o.alerted()).count();
     }
 
     public int count(String group, int from, int to) {

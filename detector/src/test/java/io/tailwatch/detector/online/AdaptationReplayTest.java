@@ -123,6 +123,7 @@ class AdaptationReplayTest {
     // a fixed threshold below every score: everything alerts, nothing is offered, no version is built
     AdaptationReplay.Result allAlert = replay(settings(true, false), 0);
     assertThat(allAlert.outcomes()).allMatch(AdaptationReplay.Outcome::alerted);
+    assertThat(allAlert.alerts("rare", 0, FRAMES)).isEqualTo(allAlert.count("rare", 0, FRAMES)).isEqualTo(60);
     assertThat(allAlert.updates()).isEmpty();
     assertThat(allAlert.outcomes()).extracting(AdaptationReplay.Outcome::bankVersion).containsOnly("replay-test");
   }
@@ -132,6 +133,7 @@ class AdaptationReplayTest {
     AdaptationReplay.Result r = replay(settings(false, false), 1e9); // nothing alerts
     assertThat(r.count("rare", 0, FRAMES)).isEqualTo(60);
     assertThat(r.alertRate("rare", 0, FRAMES)).isZero();
+    assertThat(r.alerts("rare", 0, FRAMES)).isZero();
     assertThat(r.alertRate("defect", 0, FRAMES)).isZero();
     assertThat(r.alertRate("none-such", 0, FRAMES)).isNaN();
     assertThat(r.meanOfferedWeight("normal", 0, FRAMES)).isEqualTo(1.0);
