@@ -7,6 +7,7 @@ import io.tailwatch.flink.config.KafkaClientProperties;
 import io.tailwatch.flink.inference.BatchingInferenceOperator;
 import io.tailwatch.flink.inference.DetectorFactory;
 import io.tailwatch.detector.knn.KnnPrecision;
+import io.tailwatch.detector.onnx.ComputePrecision;
 import io.tailwatch.flink.inference.PatchCoreDetectorFactory;
 import io.tailwatch.flink.cube.CubeScorerFactory;
 import io.tailwatch.flink.cube.CubeScoring;
@@ -85,7 +86,7 @@ public final class TailwatchJob {
   public static void build(StreamExecutionEnvironment env, JobConfig config) {
     build(env, config, new PatchCoreDetectorFactory(config.get(BACKBONE), config.get(BANK), config.get(DEVICE),
         config.get(THREADS), config.configuration().get(THRESHOLD), config.get(REWEIGHT),
-        KnnPrecision.parse(config.get(KNN_PRECISION))));
+        KnnPrecision.parse(config.get(KNN_PRECISION)), ComputePrecision.parse(config.get(PRECISION))));
   }
 
   public static void build(StreamExecutionEnvironment env, JobConfig config, DetectorFactory detector) {

@@ -4,6 +4,7 @@ import ai.onnxruntime.OrtException;
 import io.tailwatch.detector.features.BackboneModel;
 import io.tailwatch.detector.features.FeatureExtractor;
 import io.tailwatch.detector.features.PatchEmbeddingSpec;
+import io.tailwatch.detector.onnx.ComputePrecision;
 import io.tailwatch.detector.onnx.ExecutionProvider;
 import io.tailwatch.detector.util.SharedDirs;
 import java.io.IOException;
@@ -22,6 +23,11 @@ final class BackboneOptions {
   @Option(names = "--device", defaultValue = "auto", description = "auto (CUDA if available, else CPU), cpu, cuda. Default: ${DEFAULT-VALUE}.")
   String device;
 
+  @Option(names = "--precision", defaultValue = "fp32", description = "Backbone arithmetic: fp32, or fp16 (the "
+      + "graph converted to float16; needs a float32 model, e.g. --backbone fp32; meant for CUDA, on CPU it runs "
+      + "slower and shows the accuracy change). Default: ${DEFAULT-VALUE}.")
+  String precision;
+
   @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime intra-op threads (0 = all cores).")
   int threads;
 
@@ -38,6 +44,7 @@ final class BackboneOptions {
   /** Fails on bad option values before any file is read or model loaded. */
   void validate() {
     provider();
+    precision();
     if (threads < 0) {
       throw new IllegalArgumentException("--threads must be >= 0 (0 = all cores), was " + threads);
     }
@@ -73,7 +80,16 @@ final class BackboneOptions {
     return ExecutionProvider.parse(device);
   }
 
+  ComputePrecision precision() {
+    return ComputePrecision.parse(precision);
+  }
+
   FeatureExtractor openExtractor(BackboneModel model, PatchEmbeddingSpec spec) throws OrtException {
-    return FeatureExtractor.open(model, spec, provider(), threads);
+    return openExtractor(model, spec, precision());
+  }
+
+  FeatureExtractor openExtractor(BackboneModel model, PatchEmbeddingSpec spec, ComputePrecision at)
+      throws OrtException {
+    return FeatureExtractor.open(model, spec, provider(), threads, at);
   }
 }

@@ -361,8 +361,9 @@ final class BenchCommand implements Runnable {
       try (var extractor = backbone.openExtractor(model, spec);
           ProgressBar bar = new ProgressBar("bench")) {
         DetectorBenchmark bench = DetectorBenchmark.prepare(extractor, bankSize, frames, size, 7, bar);
-        md.append(String.format(Locale.ROOT, "# Detector per image: %s on %s, bank %,d x %d, %d px frames, "
-                + "%s threads (best of %d passes over %d frames)%n%n", model.id(), extractor.provider(),
+        md.append(String.format(Locale.ROOT, "# Detector per image: %s (%s) on %s, bank %,d x %d, %d px frames, "
+                + "%s threads (best of %d passes over %d frames)%n%n", model.id(),
+            extractor.precision().name().toLowerCase(Locale.ROOT), extractor.provider(),
             bench.bank().count(), bench.bank().dim(), size, backbone.threads == 0 ? "all" : backbone.threads,
             repeat, frames));
         md.append("| batch | kNN | detector frames/s | ms per batch | features frames/s | kNN frames/s "

@@ -18,6 +18,7 @@ import java.util.List;
 import io.tailwatch.detector.image.FloatImage;
 import io.tailwatch.detector.knn.KnnPrecision;
 import io.tailwatch.detector.knn.OnnxKnnScorer;
+import io.tailwatch.detector.onnx.ComputePrecision;
 import io.tailwatch.detector.scoring.Detection;
 import io.tailwatch.detector.scoring.DetectorOptions;
 import io.tailwatch.detector.scoring.Heatmaps;
@@ -191,10 +192,13 @@ final class EvaluateCommand implements Callable<Integer> {
     Files.createDirectories(outDir);
     Path mapDir = outDir.resolve("maps");
     Map<String, Integer> written = new HashMap<>();
-    System.err.printf(Locale.ROOT, "evaluate %s: %d train, %d test images; %s; coreset %s %.3f; kNN %s%n",
-        dataset, split.train().size(), split.test().size(), fit.preprocessing(), fit.method(), coreset,
-        knnPrecision);
-    try (FeatureExtractor extractor = backbone.openExtractor(model, spec);
+    System.err.printf(Locale.ROOT, "evaluate %s: %d train, %d test images; %s; coreset %s %.3f; kNN %s; test "
+            + "images' backbone %s%n", dataset, split.train().size(), split.test().size(), fit.preprocessing(),
+        fit.method(), coreset, knnPrecision, backbone.precision().name().toLowerCase(Locale.ROOT));
+    // the bank is built in fp32 whatever --precision says, as a bank fitted once and scored on a GPU in fp16 would be
+    try (FeatureExtractor extractor = backbone.openExtractor(model, spec, ComputePrecision.FP32);
+        FeatureExtractor scoringExtractor = backbone.precision() == ComputePrecision.FP32 ? null
+            : backbone.openExtractor(model, spec);
         OnnxKnnScorer knn = OnnxKnnScorer.open(backbone.provider(), backbone.threads);
         OnnxKnnScorer scoringKnn = OnnxKnnScorer.open(backbone.provider(), backbone.threads,
             KnnPrecision.parse(knnPrecision));
@@ -232,7 +236,8 @@ final class EvaluateCommand implements Callable<Integer> {
           }
         }
       };
-      EvaluationResult result = new PatchCoreEvaluation(extractor, knn, scoringKnn, fit, detect)
+      EvaluationResult result = new PatchCoreEvaluation(extractor,
+          scoringExtractor == null ? extractor : scoringExtractor, knn, scoringKnn, fit, detect)
           .run(dataset, split.train(), split.test(), listener);
       String table = "# " + dataset + " evaluation\n\n" + result.markdown();
       Path file = outDir.resolve("evaluation-" + dataset + ".md");

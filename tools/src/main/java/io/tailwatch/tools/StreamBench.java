@@ -159,6 +159,7 @@ final class StreamBench implements Callable<Integer> {
           Map.entry(THRESHOLD.key(), "1e30"), // no alerts: every frame costs the same
           Map.entry(DEVICE.key(), backbone.device), Map.entry(THREADS.key(), Integer.toString(backbone.threads)),
           Map.entry(KNN_PRECISION.key(), precision.label()),
+          Map.entry(PRECISION.key(), backbone.precision().name().toLowerCase(Locale.ROOT)), // the bare run's too
           Map.entry(BATCH_MAX_SIZE.key(), Integer.toString(batch)),
           Map.entry(BATCH_MAX_WAIT.key(), batchWaitMs + " ms"),
           Map.entry(CHECKPOINT_INTERVAL.key(), checkpointInterval), Map.entry(JOB_NAME.key(), "tailwatch " + run)));

@@ -50,6 +50,7 @@ public final class PatchCoreEvaluation {
   }
 
   private final FeatureExtractor extractor;
+  private final FeatureExtractor scoringExtractor;
   private final OnnxKnnScorer knn;
   private final OnnxKnnScorer scoringKnn;
   private final PatchCoreFitter.Options fitOptions;
@@ -64,7 +65,21 @@ public final class PatchCoreEvaluation {
   /** @param scoringKnn scores the test images (e.g. reduced precision), {@code knn} builds the bank */
   public PatchCoreEvaluation(FeatureExtractor extractor, OnnxKnnScorer knn, OnnxKnnScorer scoringKnn,
       PatchCoreFitter.Options fitOptions, DetectorOptions detectorOptions) {
+    this(extractor, extractor, knn, scoringKnn, fitOptions, detectorOptions);
+  }
+
+  /**
+   * @param extractor embeds the training images (the bank), {@code scoringExtractor} the test images (e.g. the
+   *     backbone in fp16 against a bank built in fp32, as a GPU deployment would score)
+   */
+  public PatchCoreEvaluation(FeatureExtractor extractor, FeatureExtractor scoringExtractor, OnnxKnnScorer knn,
+      OnnxKnnScorer scoringKnn, PatchCoreFitter.Options fitOptions, DetectorOptions detectorOptions) {
+    if (!scoringExtractor.backbone().sha256().equals(extractor.backbone().sha256())
+        || !scoringExtractor.spec().equals(extractor.spec())) {
+      throw new IllegalArgumentException("the scoring extractor must run the same backbone and patch embedding");
+    }
     this.extractor = extractor;
+    this.scoringExtractor = scoringExtractor;
     this.knn = knn;
     this.scoringKnn = scoringKnn;
     this.fitOptions = fitOptions;
@@ -95,7 +110,7 @@ public final class PatchCoreEvaluation {
     List<float[]> normalMaps = new ArrayList<>();
     int s = fitOptions.preprocessing().inputSize();
     long t3 = System.nanoTime();
-    try (PatchCoreDetector detector = new PatchCoreDetector(extractor, scoringKnn, bank, detectorOptions)) {
+    try (PatchCoreDetector detector = new PatchCoreDetector(scoringExtractor, scoringKnn, bank, detectorOptions)) {
       int batch = fitOptions.batchSize();
       for (int start = 0; start < test.size(); start += batch) {
         int n = Math.min(batch, test.size() - start);
@@ -151,7 +166,9 @@ public final class PatchCoreEvaluation {
     }
     List<Integer> all = IntStream.range(0, test.size()).boxed().toList();
     EvaluationResult.Row overall = row("overall", normals, test.size() - normals, all, scores, test, overallPixels);
-    return new EvaluationResult(dataset, extractor.backbone().id(), extractor.provider().toString(), rows, overall,
+    String provider = extractor.provider() + (scoringExtractor.precision() == extractor.precision() ? ""
+        : ", test images in " + scoringExtractor.precision().name().toLowerCase(java.util.Locale.ROOT));
+    return new EvaluationResult(dataset, extractor.backbone().id(), provider, rows, overall,
         train.size(), embeddedCount(train.size()), bank.count(), seconds(t1 - t0), seconds(t2 - t1), test.size(),
         seconds(t4 - t3));
   }

@@ -3,40 +3,72 @@ package io.tailwatch.detector.features;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import io.tailwatch.detector.onnx.ComputePrecision;
 import io.tailwatch.detector.onnx.ExecutionProvider;
+import io.tailwatch.detector.onnx.Float16Conversion;
 import io.tailwatch.detector.onnx.OrtSessions;
 import io.tailwatch.detector.onnx.ProviderChoice;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One ONNX Runtime session running backbone + patch embedding on a batch of normalised images. Not thread
- * safe (it reuses its input buffer); use one per thread / task slot.
+ * safe (it reuses its buffers); use one per thread / task slot.
+ *
+ * <p>Inputs and outputs are bound to direct buffers that live as long as the batch size does: the input tensor
+ * wraps the reused input buffer, and the outputs are pre-allocated tensors ONNX Runtime writes into (the Java
+ * API's form of I/O binding; on CUDA the results are copied into them), so a run allocates no native tensors.
  */
 public final class FeatureExtractor implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(FeatureExtractor.class);
   private final BackboneModel backbone;
   private final PatchEmbeddingSpec spec;
   private final OrtSessions.Opened session;
   private final boolean hasGlobal;
-  private FloatBuffer input = FloatBuffer.allocate(0);
+  private final int globalDim;
+  private final ComputePrecision precision;
+  private Bound bound;
 
   private FeatureExtractor(BackboneModel backbone, PatchEmbeddingSpec spec, OrtSessions.Opened session,
-      boolean hasGlobal) {
+      int globalDim, ComputePrecision precision) {
     this.backbone = backbone;
     this.spec = spec;
     this.session = session;
-    this.hasGlobal = hasGlobal;
+    this.hasGlobal = globalDim > 0;
+    this.globalDim = globalDim;
+    this.precision = precision;
   }
 
   public static FeatureExtractor open(BackboneModel backbone, PatchEmbeddingSpec spec, ExecutionProvider device,
       int threads) throws OrtException {
+    return open(backbone, spec, device, threads, ComputePrecision.FP32);
+  }
+
+  /** @param precision FP16 converts the graph ({@link Float16Conversion}); a quantised backbone is refused */
+  public static FeatureExtractor open(BackboneModel backbone, PatchEmbeddingSpec spec, ExecutionProvider device,
+      int threads, ComputePrecision precision) throws OrtException {
     String global = backbone.hasLayer(BackboneModel.DEFAULT_GLOBAL_LAYER) ? BackboneModel.DEFAULT_GLOBAL_LAYER : null;
     byte[] model = backbone.withPatchEmbedding(spec, global);
-    return new FeatureExtractor(backbone, spec, OrtSessions.open(model, device, threads, "backbone " + backbone.id()),
-        global != null);
+    if (precision == ComputePrecision.FP16) {
+      model = Float16Conversion.convert(model, backbone.path().getFileName().toString());
+    }
+    OrtSessions.Opened session = OrtSessions.open(model, device, threads,
+        "backbone " + backbone.id() + (precision == ComputePrecision.FP16 ? " (fp16)" : ""));
+    if (precision == ComputePrecision.FP16 && session.provider().actual() == ExecutionProvider.CPU) {
+      LOG.warn("backbone {}: precision fp16 on CPU: ONNX Runtime computes most ops in float32 between casts "
+          + "(slower than fp32); use it to measure the accuracy change, or on CUDA for speed", backbone.id());
+    }
+    return new FeatureExtractor(backbone, spec, session, global == null ? 0 : backbone.layer(global).channels(),
+        precision);
+  }
+
+  public ComputePrecision precision() {
+    return precision;
   }
 
   public BackboneModel backbone() {
@@ -63,39 +95,76 @@ public final class FeatureExtractor implements AutoCloseable {
       throw new IllegalArgumentException("batch of " + n + " images needs " + (long) n * per + " values, got "
           + nchw.length);
     }
-    if (input.capacity() < n * per) {
-      input = ByteBuffer.allocateDirect(n * per * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
-    }
-    input.clear();
-    input.put(nchw, 0, n * per).flip();
-    var env = OrtSessions.environment();
-    try (OnnxTensor tensor = OnnxTensor.createTensor(env, input, new long[] {n, 3, s, s});
-        OrtSession.Result result = session.session().run(Map.of(backbone.inputName(), tensor))) {
-      float[] patches = read(result.get(PatchEmbeddingGraph.PATCHES_OUTPUT), (long) n * spec.positions() * spec.targetDim());
+    Bound b = bind(n);
+    b.input.clear();
+    b.input.put(nchw, 0, n * per);
+    try (OrtSession.Result result = session.session().run(Map.of(backbone.inputName(), b.inputTensor),
+        b.outputs)) {
+      // the results are the bound tensors: nothing to read from the Result, nothing more to close
+      float[] patches = new float[n * spec.positions() * spec.targetDim()];
+      b.patches.clear();
+      b.patches.get(patches);
       float[] global = null;
-      int globalDim = 0;
       if (hasGlobal) {
-        Optional<ai.onnxruntime.OnnxValue> g = result.get(PatchEmbeddingGraph.GLOBAL_OUTPUT);
-        global = read(g, -1);
-        globalDim = global.length / n;
+        global = new float[n * globalDim];
+        b.global.clear();
+        b.global.get(global);
       }
-      return new PatchFeatures(n, spec.gridHeight(), spec.gridWidth(), spec.targetDim(), patches, globalDim, global);
+      return new PatchFeatures(n, spec.gridHeight(), spec.gridWidth(), spec.targetDim(), patches,
+          hasGlobal ? globalDim : 0, global);
     }
   }
 
-  private static float[] read(Optional<ai.onnxruntime.OnnxValue> value, long expected) {
-    OnnxTensor t = (OnnxTensor) value.orElseThrow(() -> new IllegalStateException("missing output"));
-    FloatBuffer fb = t.getFloatBuffer();
-    if (expected >= 0 && fb.remaining() != expected) {
-      throw new IllegalStateException("output has " + fb.remaining() + " values, expected " + expected);
+  /** Input and output tensors for batch size {@code n}, made again only when the batch size changes. */
+  private Bound bind(int n) throws OrtException {
+    if (bound != null && bound.n == n) {
+      return bound;
     }
-    float[] out = new float[fb.remaining()];
-    fb.get(out);
-    return out;
+    if (bound != null) {
+      bound.close();
+      bound = null;
+    }
+    int s = backbone.inputSize();
+    var env = OrtSessions.environment();
+    FloatBuffer in = direct(n * 3 * s * s);
+    FloatBuffer patches = direct(n * spec.positions() * spec.targetDim());
+    FloatBuffer global = hasGlobal ? direct(n * globalDim) : null;
+    Map<String, OnnxTensor> outputs = new LinkedHashMap<>();
+    OnnxTensor inTensor = OnnxTensor.createTensor(env, in, new long[] {n, 3, s, s});
+    try {
+      outputs.put(PatchEmbeddingGraph.PATCHES_OUTPUT,
+          OnnxTensor.createTensor(env, patches, new long[] {n, spec.positions(), spec.targetDim()}));
+      if (hasGlobal) {
+        outputs.put(PatchEmbeddingGraph.GLOBAL_OUTPUT, OnnxTensor.createTensor(env, global, new long[] {n, globalDim}));
+      }
+    } catch (OrtException | RuntimeException e) {
+      inTensor.close();
+      outputs.values().forEach(OnnxTensor::close);
+      throw e;
+    }
+    bound = new Bound(n, in, inTensor, patches, global, outputs);
+    return bound;
+  }
+
+  private static FloatBuffer direct(int floats) {
+    return ByteBuffer.allocateDirect(floats * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+  }
+
+  private record Bound(int n, FloatBuffer input, OnnxTensor inputTensor, FloatBuffer patches, FloatBuffer global,
+      Map<String, OnnxTensor> outputs) implements AutoCloseable {
+    @Override
+    public void close() {
+      inputTensor.close();
+      outputs.values().forEach(OnnxTensor::close);
+    }
   }
 
   @Override
   public void close() throws OrtException {
+    if (bound != null) {
+      bound.close();
+      bound = null;
+    }
     session.close();
   }
 }

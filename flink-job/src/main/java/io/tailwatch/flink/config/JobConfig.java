@@ -133,6 +133,8 @@ public final class JobConfig implements Serializable {
         "must be fp32 or int8, was '" + get(KNN_PRECISION) + "'");
     require(!(get(KNN_PRECISION).equalsIgnoreCase("int8") && get(DEVICE).equalsIgnoreCase("cuda")), KNN_PRECISION,
         "int8 runs on the CPU execution provider only; use fp32 with detector.device=cuda");
+    require(Set.of("fp32", "fp16").contains(get(PRECISION).toLowerCase(Locale.ROOT)), PRECISION,
+        "must be fp32 or fp16, was '" + get(PRECISION) + "'");
     require(get(THREADS) >= 0 && get(THREADS) <= 256, THREADS, "must be in [0, 256], was " + get(THREADS));
     requireFile(BACKBONE);
     requireFile(BANK);

@@ -68,6 +68,11 @@ public final class TailwatchOptions {
       .withDescription("fp32 (exact kNN) or int8 (integer-GEMM candidates re-ranked with exact float distances; "
           + "CPU execution provider only).");
 
+  public static final ConfigOption<String> PRECISION = ConfigOptions.key("detector.precision")
+      .stringType().defaultValue("fp32")
+      .withDescription("Backbone arithmetic: fp32, or fp16 (the float32 backbone converted to float16 at open, inputs "
+          + "and outputs stay float32; for CUDA; a quantised backbone is refused).");
+
   public static final ConfigOption<Integer> THREADS = ConfigOptions.key("detector.threads")
       .intType().defaultValue(0).withDescription("ONNX Runtime intra-op threads per session; 0 = its default.");
 
@@ -227,7 +232,7 @@ public final class TailwatchOptions {
 
   public static List<ConfigOption<?>> all() {
     return List.of(BOOTSTRAP_SERVERS, GROUP_ID, KAFKA_PROPERTIES_FILE, STARTING_OFFSETS, BOUNDED, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT,
-        FRAMES_TOPIC, ALERTS_TOPIC, SCORES_TOPIC, DEAD_LETTERS_TOPIC, BATCH_MAX_SIZE, BATCH_MAX_WAIT, DEVICE, KNN_PRECISION, THREADS,
+        FRAMES_TOPIC, ALERTS_TOPIC, SCORES_TOPIC, DEAD_LETTERS_TOPIC, BATCH_MAX_SIZE, BATCH_MAX_WAIT, DEVICE, KNN_PRECISION, PRECISION, THREADS,
         BACKBONE, BANK, THRESHOLD, REWEIGHT, HEATMAPS, MAX_PAYLOAD_BYTES, MAX_SIDE, CLAIM_CHECK_ROOT,
         CHECKPOINT_INTERVAL, PARALLELISM, JOB_NAME, STATISTICS_TOPIC, CONTROL_TOPIC, THRESHOLD_ADAPTIVE,
         FALSE_ALARM_RATE, MIN_FRAMES, STATISTICS_HALF_LIFE, OUTLIER_SIGMAS, STATISTICS_TARGET, WEIGHT_MIN, WEIGHT_MAX,

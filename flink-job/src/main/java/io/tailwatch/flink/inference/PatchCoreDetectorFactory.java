@@ -9,6 +9,7 @@ import io.tailwatch.detector.features.PatchEmbeddingSpec;
 import io.tailwatch.detector.image.FloatImage;
 import io.tailwatch.detector.knn.KnnPrecision;
 import io.tailwatch.detector.knn.OnnxKnnScorer;
+import io.tailwatch.detector.onnx.ComputePrecision;
 import io.tailwatch.detector.onnx.ExecutionProvider;
 import io.tailwatch.detector.scoring.Detection;
 import io.tailwatch.detector.scoring.DetectorOptions;
@@ -23,11 +24,12 @@ import java.util.List;
  * bank's calibrated one; a bank with neither is refused at open.
  */
 public record PatchCoreDetectorFactory(String backbonePath, String bankPath, String device, int threads,
-    Double threshold, boolean reweight, KnnPrecision knnPrecision) implements DetectorFactory {
+    Double threshold, boolean reweight, KnnPrecision knnPrecision, ComputePrecision precision)
+    implements DetectorFactory {
 
   public PatchCoreDetectorFactory(String backbonePath, String bankPath, String device, int threads,
       Double threshold, boolean reweight) {
-    this(backbonePath, bankPath, device, threads, threshold, reweight, KnnPrecision.FP32);
+    this(backbonePath, bankPath, device, threads, threshold, reweight, KnnPrecision.FP32, ComputePrecision.FP32);
   }
 
   @Override
@@ -48,7 +50,7 @@ public record PatchCoreDetectorFactory(String backbonePath, String bankPath, Str
           + " has no calibrated threshold (fit it with --calibration-holdout > 0)");
     }
     ExecutionProvider provider = ExecutionProvider.parse(device);
-    FeatureExtractor extractor = FeatureExtractor.open(model, spec, provider, threads);
+    FeatureExtractor extractor = FeatureExtractor.open(model, spec, provider, threads, precision);
     OnnxKnnScorer knn = null;
     try {
       knn = OnnxKnnScorer.open(provider, threads, knnPrecision);
@@ -99,7 +101,8 @@ public record PatchCoreDetectorFactory(String backbonePath, String bankPath, Str
 
     @Override
     public String executionProvider() {
-      return detector.extractor().provider().toString();
+      FeatureExtractor e = detector.extractor();
+      return e.provider() + (e.precision() == ComputePrecision.FP32 ? "" : " fp16");
     }
 
     @Override

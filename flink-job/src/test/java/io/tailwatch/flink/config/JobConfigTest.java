@@ -46,6 +46,8 @@ class JobConfigTest {
         .hasMessageStartingWith("detector.knn-precision: must be fp32 or int8, was 'int4'");
     assertThatThrownBy(() -> args("--detector.knn-precision", "int8", "--detector.device", "cuda"))
         .hasMessageStartingWith("detector.knn-precision: int8 runs on the CPU execution provider only");
+    assertThatThrownBy(() -> args("--detector.precision", "bf16"))
+        .hasMessageStartingWith("detector.precision: must be fp32 or fp16, was 'bf16'");
     assertThatThrownBy(() -> args("--batch.max-size", "lots")).hasMessageStartingWith("batch.max-size: cannot be parsed");
     assertThatThrownBy(() -> args("--batch.max-sise", "4")).hasMessageStartingWith("batch.max-sise: is not a tailwatch option");
     assertThatThrownBy(() -> args("--detector.device", "tpu")).hasMessageStartingWith("detector.device: must be auto, cpu or cuda");
