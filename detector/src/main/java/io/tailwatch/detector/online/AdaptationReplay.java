@@ -12,8 +12,8 @@ import java.util.TreeMap;
 
 /**
  * The online adaptation loop of ALGORITHMS.md §6 replayed frame by frame in one thread, with the same parts and
- * the same decisions as the streaming job (threshold from {@link OnlineScoreStatistics}, non-alerting frames
- * offered to a {@link WeightedReservoir} with weight w(s) or 1, {@link BankMerger} every {@code updateEvery}
+ * the same decisions as the streaming job ({@link OnlineDecision}: threshold from {@link OnlineScoreStatistics},
+ * non-alerting frames offered to a {@link WeightedReservoir} with weight w(s) or 1; {@link BankMerger} every {@code updateEvery}
  * frames, the new bank swapped in between batches). What the job decides by wall clock (update intervals, which
  * frames share a batch with an update) is fixed here by frame counts, so two runs with the same seed give the same
  * figures: the job's {@code OnlineAdaptationITCase} cannot separate the weighting from timing noise, this can.
@@ -124,17 +124,11 @@ public final class AdaptationReplay {
       for (int i = start; i < end; i++) {
         Frame f = frames.get(i);
         Detection d = detections.get(i - start);
-        double threshold = settings.adaptiveThreshold() ? stats.threshold(floorThreshold) : floorThreshold;
-        boolean alerted = d.score() > threshold;
-        double weight = settings.gaussianWeighting() ? stats.weight(d.score()) : 1;
-        if (!alerted) {
-          double key = reservoir.drawKey(weight);
-          if (reservoir.accepts(key)) {
-            reservoir.add(key, new Candidate(f.group(), d.topPatches(settings.patchesPerFrame())));
-          }
-        }
-        stats.add(d.score(), alerted);
-        outcomes.add(new Outcome(i, f.group(), f.defective(), d.score(), threshold, alerted, weight,
+        OnlineDecision.Verdict v = OnlineDecision.judge(stats, floorThreshold, settings.adaptiveThreshold(),
+            settings.gaussianWeighting(), d.score());
+        OnlineDecision.record(stats, reservoir, v, d.score(),
+            key -> new Candidate(f.group(), d.topPatches(settings.patchesPerFrame())));
+        outcomes.add(new Outcome(i, f.group(), f.defective(), d.score(), v.threshold(), v.alerted(), v.weight(),
             bank.header().bankVersion()));
       }
       sinceUpdate += end - start;
@@ -142,7 +136,7 @@ public final class AdaptationReplay {
       if (sinceUpdate >= settings.updateEvery()) {
         sinceUpdate = 0;
         Merged m = update(bank, reservoir.drain(), settings, updates.size() + 1, end,
-            settings.adaptiveThreshold() ? stats.threshold(floorThreshold) : floorThreshold);
+            OnlineDecision.threshold(stats, floorThreshold, settings.adaptiveThreshold()));
         if (m != null) {
           bank = m.bank();
           detector.swapBank(bank);

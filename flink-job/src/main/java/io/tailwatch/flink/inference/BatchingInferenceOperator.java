@@ -14,6 +14,7 @@ import io.tailwatch.schemas.AvroSerdes;
 import io.tailwatch.schemas.CameraFrame;
 import io.tailwatch.schemas.DeadLetterReason;
 import io.tailwatch.schemas.FrameScore;
+import io.tailwatch.detector.online.OnlineDecision;
 import io.tailwatch.detector.online.OnlineScoreStatistics;
 import io.tailwatch.detector.online.WeightedReservoir;
 import io.tailwatch.flink.adapt.Adaptation;
@@ -405,8 +406,7 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
   }
 
   private double threshold(Scope s) {
-    double fixed = detector.threshold();
-    return s != null && adaptation.adaptiveThreshold() ? s.stats.threshold(fixed) : fixed;
+    return OnlineDecision.threshold(s == null ? null : s.stats, detector.threshold(), adaptation.adaptiveThreshold());
   }
 
   /** Hands this subtask's reservoir to the bank builder and starts a new one. */
@@ -488,8 +488,10 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
       }
       CameraFrame frame = decodedFrames.get(i).in().frame;
       Scope scope = scope(frame);
-      double threshold = threshold(scope);
-      boolean anomalous = d.score() > threshold;
+      OnlineDecision.Verdict verdict = OnlineDecision.judge(scope == null ? null : scope.stats, detector.threshold(),
+          adaptation.adaptiveThreshold(), adaptation.gaussianWeighting(), d.score());
+      double threshold = verdict.threshold();
+      boolean anomalous = verdict.alerted();
       FrameScore score = Verdicts.score(frame, d, detector, threshold, now);
       output.collect(new StreamRecord<>(score));
       metrics.frameOut(score);
@@ -501,15 +503,10 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
         metrics.alert();
       }
       if (scope != null) {
-        if (!anomalous && adaptation.bankUpdates() && d.features() != null) {
-          double weight = adaptation.gaussianWeighting() ? scope.stats.weight(d.score()) : 1;
-          double key = reservoir.drawKey(weight);
-          if (reservoir.accepts(key)) {
-            reservoir.add(key, BankCandidate.of(scope.key, frame.getFrameId(), detector.bankVersion(), d, weight,
-                key, adaptation.patchesPerFrame()));
-          }
-        }
-        scope.stats.add(d.score(), anomalous);
+        String scopeKey = scope.key;
+        OnlineDecision.record(scope.stats, adaptation.bankUpdates() && d.features() != null ? reservoir : null,
+            verdict, d.score(), key -> BankCandidate.of(scopeKey, frame.getFrameId(), detector.bankVersion(), d,
+                verdict.weight(), key, adaptation.patchesPerFrame()));
         scope.dirty = true;
         scope.published = false;
         metrics.statistics(frame.getLineId(), scope.stats);

@@ -1,0 +1,52 @@
+package io.tailwatch.detector.online;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class OnlineDecisionTest {
+  private static OnlineScoreStatistics warmed(int frames) {
+    OnlineScoreStatistics stats = new OnlineScoreStatistics(new OnlineScoreStatistics.Config(512, 1000, 0.01, 100,
+        0.1, 10, 8, 16, OnlineScoreStatistics.Target.MOMENT));
+    Random r = new Random(1);
+    for (int i = 0; i < frames; i++) {
+      stats.add(1 + 0.1 * r.nextGaussian() + (i % 20 == 0 ? 0.5 : 0), false);
+    }
+    stats.refresh();
+    return stats;
+  }
+
+  @Test
+  void thresholdIsTheFixedOneUntilWarmedUpAndWithoutAScope() {
+    assertThat(OnlineDecision.threshold(null, 2.5, true)).isEqualTo(2.5);
+    assertThat(OnlineDecision.threshold(warmed(50), 2.5, true)).as("before min-frames").isEqualTo(2.5);
+    OnlineScoreStatistics stats = warmed(2000);
+    assertThat(OnlineDecision.threshold(stats, 2.5, false)).isEqualTo(2.5);
+    assertThat(OnlineDecision.threshold(stats, 2.5, true)).isEqualTo(stats.threshold(2.5)).isLessThan(2.0);
+  }
+
+  @Test
+  void verdictAlertsAboveTheThresholdAndWeighsOnlyWithGaussianWeighting() {
+    OnlineScoreStatistics stats = warmed(2000);
+    OnlineDecision.Verdict low = OnlineDecision.judge(stats, 2.5, false, true, 1.0);
+    assertThat(low.alerted()).isFalse();
+    assertThat(low.weight()).isEqualTo(stats.weight(1.0)).isNotEqualTo(1.0);
+    assertThat(OnlineDecision.judge(stats, 2.5, false, false, 1.0).weight()).isEqualTo(1.0);
+    assertThat(OnlineDecision.judge(null, 2.5, true, true, 1.0).weight()).as("no scope").isEqualTo(1.0);
+    assertThat(OnlineDecision.judge(stats, 2.5, false, true, 2.6).alerted()).isTrue();
+    assertThat(OnlineDecision.judge(stats, 2.5, false, true, 2.5).alerted()).as("strictly above").isFalse();
+  }
+
+  @Test
+  void onlyNonAlertingFramesAreOfferedAndEveryScoreIsCounted() {
+    OnlineScoreStatistics stats = warmed(2000);
+    WeightedReservoir<String> reservoir = new WeightedReservoir<>(10, 3);
+    long before = stats.count();
+    OnlineDecision.record(stats, reservoir, OnlineDecision.judge(stats, 2.5, false, true, 3.0), 3.0, k -> "alerting");
+    OnlineDecision.record(stats, reservoir, OnlineDecision.judge(stats, 2.5, false, true, 1.0), 1.0, k -> "normal");
+    OnlineDecision.record(stats, null, OnlineDecision.judge(stats, 2.5, false, true, 1.1), 1.1, k -> "no updates");
+    assertThat(reservoir.entries()).extracting(WeightedReservoir.Entry::item).containsExactly("normal");
+    assertThat(stats.count()).isEqualTo(before + 3);
+  }
+}
