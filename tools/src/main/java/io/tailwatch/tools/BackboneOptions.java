@@ -24,8 +24,8 @@ final class BackboneOptions {
   String device;
 
   @Option(names = "--precision", defaultValue = "fp32", description = "Backbone arithmetic: fp32, or fp16 (the "
-      + "graph converted to float16; needs a float32 model, e.g. --backbone fp32; meant for CUDA, on CPU it runs "
-      + "slower and shows the accuracy change). Default: ${DEFAULT-VALUE}.")
+      + "graph converted to float16; needs a float32 model, e.g. --backbone fp32; meant for CUDA; on CPU it shows the "
+      + "accuracy change, not a speed-up). Default: ${DEFAULT-VALUE}.")
   String precision;
 
   @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime intra-op threads (0 = all cores).")

@@ -8,6 +8,7 @@ import io.tailwatch.detector.features.PatchEmbeddingSpec;
 import io.tailwatch.detector.image.ImageSource;
 import io.tailwatch.detector.knn.OnnxKnnScorer;
 import io.tailwatch.detector.online.AdaptationReplay;
+import io.tailwatch.detector.online.OnlineDecision;
 import io.tailwatch.detector.online.OnlineScoreStatistics;
 import io.tailwatch.detector.scoring.DetectorOptions;
 import io.tailwatch.detector.scoring.PatchCoreDetector;
@@ -112,6 +113,10 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
   @Option(names = "--batch", defaultValue = "8", description = "Frames per inference batch. Default: ${DEFAULT-VALUE}.")
   int batch;
 
+  @Option(names = "--weight-exponent", defaultValue = "1",
+      description = "bank-update.weight-exponent: reservoir priority weight w(s)^x. Default: ${DEFAULT-VALUE}.")
+  double weightExponent;
+
   @Option(names = "--out", description = "Also write the table to this markdown file.")
   Path out;
 
@@ -190,7 +195,7 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
           }
           for (String w : weightings) {
             AdaptationReplay.Settings settings = new AdaptationReplay.Settings(stats, adaptive, w.equals("gaussian"),
-                sampleFrames, patchesPerFrame, updateEvery, maxAdded, maxBankSize, batch, 7 + seed);
+                sampleFrames, patchesPerFrame, updateEvery, maxAdded, maxBankSize, batch, 7 + seed, weightExponent);
             AdaptationReplay.Result r;
             try (ProgressBar bar = new ProgressBar("seed " + seed + " " + w)) {
               r = AdaptationReplay.run(detector, initial.bank(), initial.calibration().threshold(), stream, settings,
@@ -240,6 +245,12 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
   }
 
   private void validate() {
+    try {
+      OnlineDecision.checkExponent(weightExponent);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--weight-exponent must be in (0, " + OnlineDecision.MAX_EXPONENT
+          + "], was " + weightExponent);
+    }
     if (frames < 8) {
       throw new IllegalArgumentException("--frames must be at least 8, was " + frames);
     }

@@ -60,8 +60,9 @@ public final class FeatureExtractor implements AutoCloseable {
     OrtSessions.Opened session = OrtSessions.open(model, device, threads,
         "backbone " + backbone.id() + (precision == ComputePrecision.FP16 ? " (fp16)" : ""));
     if (precision == ComputePrecision.FP16 && session.provider().actual() == ExecutionProvider.CPU) {
-      LOG.warn("backbone {}: precision fp16 on CPU: ONNX Runtime computes most ops in float32 between casts "
-          + "(slower than fp32); use it to measure the accuracy change, or on CUDA for speed", backbone.id());
+      LOG.warn("backbone {}: precision fp16 on CPU: ONNX Runtime runs the ops it has no float16 kernel for in "
+          + "float32 between casts, so expect no speed-up; use it to measure the accuracy change, or on CUDA",
+          backbone.id());
     }
     return new FeatureExtractor(backbone, spec, session, global == null ? 0 : backbone.layer(global).channels(),
         precision);

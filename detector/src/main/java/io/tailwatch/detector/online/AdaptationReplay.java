@@ -31,11 +31,20 @@ public final class AdaptationReplay {
    *     calibrated threshold throughout (false)
    * @param gaussianWeighting reservoir priority with w(s) (true) or w = 1 (uniform)
    * @param updateEvery frames between bank updates (the job's {@code bank-update.interval} x frame rate)
+   * @param weightExponent the reservoir's priority weight is w(s)^exponent ({@link OnlineDecision})
    */
   public record Settings(OnlineScoreStatistics.Config statistics, boolean adaptiveThreshold,
       boolean gaussianWeighting, int sampleFrames, int patchesPerFrame, int updateEvery, int maxAdded,
-      int maxBankSize, int batch, long seed) {
+      int maxBankSize, int batch, long seed, double weightExponent) {
+    /** Untempered weights (exponent 1), as §6 states them. */
+    public Settings(OnlineScoreStatistics.Config statistics, boolean adaptiveThreshold, boolean gaussianWeighting,
+        int sampleFrames, int patchesPerFrame, int updateEvery, int maxAdded, int maxBankSize, int batch, long seed) {
+      this(statistics, adaptiveThreshold, gaussianWeighting, sampleFrames, patchesPerFrame, updateEvery, maxAdded,
+          maxBankSize, batch, seed, 1);
+    }
+
     public Settings {
+      OnlineDecision.checkExponent(weightExponent);
       if (statistics == null) {
         throw new IllegalArgumentException("statistics config is required");
       }
@@ -125,7 +134,7 @@ public final class AdaptationReplay {
         Frame f = frames.get(i);
         Detection d = detections.get(i - start);
         OnlineDecision.Verdict v = OnlineDecision.judge(stats, floorThreshold, settings.adaptiveThreshold(),
-            settings.gaussianWeighting(), d.score());
+            settings.gaussianWeighting(), settings.weightExponent(), d.score());
         OnlineDecision.record(stats, reservoir, v, d.score(),
             key -> new Candidate(f.group(), d.topPatches(settings.patchesPerFrame())));
         outcomes.add(new Outcome(i, f.group(), f.defective(), d.score(), v.threshold(), v.alerted(), v.weight(),

@@ -10,8 +10,19 @@ import java.util.function.DoubleFunction;
 public final class OnlineDecision {
   private OnlineDecision() {}
 
-  /** @param weight w(s) with Gaussian weighting, else 1 */
+  /** @param weight the reservoir priority weight: w(s)^exponent with Gaussian weighting, else 1 */
   public record Verdict(double threshold, boolean alerted, double weight) {}
+
+  /** Largest weight exponent accepted: w in [0.1, 10] to the 4th spans 8 decades already. */
+  public static final double MAX_EXPONENT = 4;
+
+  /** @throws IllegalArgumentException unless the exponent is in (0, {@link #MAX_EXPONENT}] */
+  public static double checkExponent(double exponent) {
+    if (!(exponent > 0 && exponent <= MAX_EXPONENT)) {
+      throw new IllegalArgumentException("weight exponent must be in (0, " + MAX_EXPONENT + "], was " + exponent);
+    }
+    return exponent;
+  }
 
   /**
    * The threshold in force: the scope's (1 - alpha) quantile when adaptive and warmed up, else {@code fixed}.
@@ -24,8 +35,22 @@ public final class OnlineDecision {
 
   public static Verdict judge(OnlineScoreStatistics stats, double fixed, boolean adaptive, boolean gaussianWeighting,
       double score) {
+    return judge(stats, fixed, adaptive, gaussianWeighting, 1, score);
+  }
+
+  /**
+   * @param exponent tempers the weight, w^exponent (1 = as §6 states it; above 1 sharpens the preference for the
+   *     score distribution's shoulder and against its extreme tail). Weighted reservoir sampling is invariant to
+   *     scaling all weights, so the tempered weights need no renormalising.
+   */
+  public static Verdict judge(OnlineScoreStatistics stats, double fixed, boolean adaptive, boolean gaussianWeighting,
+      double exponent, double score) {
     double threshold = threshold(stats, fixed, adaptive);
-    double weight = stats != null && gaussianWeighting ? stats.weight(score) : 1;
+    double weight = 1;
+    if (stats != null && gaussianWeighting) {
+      double w = stats.weight(score);
+      weight = exponent == 1 ? w : Math.pow(w, exponent);
+    }
     return new Verdict(threshold, score > threshold, weight);
   }
 

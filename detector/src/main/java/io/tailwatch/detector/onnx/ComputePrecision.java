@@ -7,8 +7,8 @@ public enum ComputePrecision {
   FP32,
   /**
    * Weights and activations in float16 ({@link Float16Conversion}). Meant for CUDA (tensor cores); on CPU ONNX
-   * Runtime casts the ops it has no float16 kernel for back to float32, so it runs, slower, with fp16 rounding:
-   * good for measuring the accuracy change, not for speed.
+   * Runtime runs the ops it has no float16 kernel for in float32 between casts, so it runs with fp16 rounding
+   * and no speed-up: good for measuring the accuracy change, not for speed.
    */
   FP16;
 
