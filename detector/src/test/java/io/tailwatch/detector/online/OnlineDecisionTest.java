@@ -36,6 +36,12 @@ class OnlineDecisionTest {
     assertThat(OnlineDecision.judge(null, 2.5, true, true, 1.0).weight()).as("no scope").isEqualTo(1.0);
     assertThat(OnlineDecision.judge(stats, 2.5, false, true, 2.6).alerted()).isTrue();
     assertThat(OnlineDecision.judge(stats, 2.5, false, true, 2.5).alerted()).as("strictly above").isFalse();
+    // tempered: w^x as the priority weight; uniform stays 1
+    assertThat(OnlineDecision.judge(stats, 2.5, false, true, 3, 1.0).weight())
+        .isCloseTo(Math.pow(stats.weight(1.0), 3), org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(OnlineDecision.judge(stats, 2.5, false, false, 3, 1.0).weight()).isEqualTo(1.0);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> OnlineDecision.checkExponent(0))
+        .hasMessageContaining("weight exponent must be in (0, 4.0], was 0.0");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.tailwatch.flink.adapt;
 
+import io.tailwatch.detector.online.OnlineDecision;
 import io.tailwatch.detector.online.OnlineScoreStatistics;
 import java.io.Serializable;
 
@@ -11,11 +12,23 @@ import java.io.Serializable;
  * @param statisticsIntervalMs how often each scope's snapshot goes to the statistics output (0 = never)
  * @param bankUpdates collect bank-update candidates (weighted reservoir) and hand them over every interval
  * @param gaussianWeighting reservoir priority u^(1/w(s)) with the Gaussian-aligned weight; false = uniform (w = 1)
+ * @param weightExponent the priority weight is w(s)^exponent (1 = as §6 states it)
  */
 public record Adaptation(OnlineScoreStatistics.Config statistics, boolean adaptiveThreshold,
     long statisticsIntervalMs, boolean bankUpdates, boolean gaussianWeighting, int reservoirSize,
-    int patchesPerFrame, long updateIntervalMs) implements Serializable {
-  private static final long serialVersionUID = 1L;
+    int patchesPerFrame, long updateIntervalMs, double weightExponent) implements Serializable {
+  private static final long serialVersionUID = 2L;
+
+  public Adaptation {
+    OnlineDecision.checkExponent(weightExponent);
+  }
+
+  /** Untempered weights (bank-update.weight-exponent 1). */
+  public Adaptation(OnlineScoreStatistics.Config statistics, boolean adaptiveThreshold, long statisticsIntervalMs,
+      boolean bankUpdates, boolean gaussianWeighting, int reservoirSize, int patchesPerFrame, long updateIntervalMs) {
+    this(statistics, adaptiveThreshold, statisticsIntervalMs, bankUpdates, gaussianWeighting, reservoirSize,
+        patchesPerFrame, updateIntervalMs, 1);
+  }
 
   /**
    * Whether the scoring operator needs per-line keyed state: an online threshold, bank updates or statistics

@@ -169,6 +169,10 @@ public final class JobConfig implements Serializable {
         + get(STATISTICS_INTERVAL));
     require(Set.of("robust", "moment").contains(get(STATISTICS_TARGET)), STATISTICS_TARGET,
         "must be robust or moment, was '" + get(STATISTICS_TARGET) + "'");
+    double exponent = get(BANK_UPDATE_WEIGHT_EXPONENT);
+    require(exponent > 0 && exponent <= io.tailwatch.detector.online.OnlineDecision.MAX_EXPONENT,
+        BANK_UPDATE_WEIGHT_EXPONENT, "must be in (0, " + io.tailwatch.detector.online.OnlineDecision.MAX_EXPONENT
+            + "], was " + exponent);
     require(Set.of("gaussian", "uniform").contains(get(BANK_UPDATE_WEIGHTING)), BANK_UPDATE_WEIGHTING,
         "must be gaussian or uniform, was '" + get(BANK_UPDATE_WEIGHTING) + "'");
     if (get(BANK_UPDATE_ENABLED)) {
@@ -219,7 +223,7 @@ public final class JobConfig implements Serializable {
     return new io.tailwatch.flink.adapt.Adaptation(stats, get(THRESHOLD_ADAPTIVE),
         statisticsTopic() == null ? 0 : get(STATISTICS_INTERVAL).toMillis(), get(BANK_UPDATE_ENABLED),
         "gaussian".equals(get(BANK_UPDATE_WEIGHTING)), get(BANK_UPDATE_SAMPLE), get(BANK_UPDATE_PATCHES),
-        get(BANK_UPDATE_INTERVAL).toMillis());
+        get(BANK_UPDATE_INTERVAL).toMillis(), get(BANK_UPDATE_WEIGHT_EXPONENT));
   }
 
   /** The cube topic, or null when the job has no cube chain. */

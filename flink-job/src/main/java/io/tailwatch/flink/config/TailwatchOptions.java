@@ -190,6 +190,11 @@ public final class TailwatchOptions {
       .intType().defaultValue(200_000)
       .withDescription("Bank size cap; above it the union is reduced by approximate greedy coreset.");
 
+  public static final ConfigOption<Double> BANK_UPDATE_WEIGHT_EXPONENT =
+      ConfigOptions.key("bank-update.weight-exponent").doubleType().defaultValue(1.0)
+          .withDescription("With gaussian weighting, the reservoir priority weight is w(s) to this power, in (0, 4]: "
+              + "above 1 prefers the score distribution's shoulder more strongly (1 = as ALGORITHMS.md section 6).");
+
   public static final ConfigOption<String> BANK_UPDATE_WEIGHTING = ConfigOptions.key("bank-update.weighting")
       .stringType().defaultValue("gaussian")
       .withDescription("gaussian: sample normal frames with priority u^(1/w(s)), w the Gaussian-aligned "
@@ -237,7 +242,8 @@ public final class TailwatchOptions {
         CHECKPOINT_INTERVAL, PARALLELISM, JOB_NAME, STATISTICS_TOPIC, CONTROL_TOPIC, THRESHOLD_ADAPTIVE,
         FALSE_ALARM_RATE, MIN_FRAMES, STATISTICS_HALF_LIFE, OUTLIER_SIGMAS, STATISTICS_TARGET, WEIGHT_MIN, WEIGHT_MAX,
         STATISTICS_INTERVAL, BANK_UPDATE_ENABLED, BANK_UPDATE_DIR, BANK_UPDATE_INTERVAL, BANK_UPDATE_SAMPLE,
-        BANK_UPDATE_PATCHES, BANK_UPDATE_MAX_ADDED, BANK_UPDATE_MAX_SIZE, BANK_UPDATE_WEIGHTING, CUBES_TOPIC,
+        BANK_UPDATE_PATCHES, BANK_UPDATE_MAX_ADDED, BANK_UPDATE_MAX_SIZE, BANK_UPDATE_WEIGHTING,
+        BANK_UPDATE_WEIGHT_EXPONENT, CUBES_TOPIC,
         CUBE_DETECTOR, CUBE_MODEL, CUBE_RX_RIDGE, CUBE_THRESHOLD_SIGMAS, CUBE_MIN_PIXELS, MAX_CUBE_PIXELS, MAX_BANDS);
   }
 }

@@ -489,7 +489,7 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
       CameraFrame frame = decodedFrames.get(i).in().frame;
       Scope scope = scope(frame);
       OnlineDecision.Verdict verdict = OnlineDecision.judge(scope == null ? null : scope.stats, detector.threshold(),
-          adaptation.adaptiveThreshold(), adaptation.gaussianWeighting(), d.score());
+          adaptation.adaptiveThreshold(), adaptation.gaussianWeighting(), adaptation.weightExponent(), d.score());
       double threshold = verdict.threshold();
       boolean anomalous = verdict.alerted();
       FrameScore score = Verdicts.score(frame, d, detector, threshold, now);

@@ -36,7 +36,7 @@ class JobConfigTest {
   }
 
   @Test
-  void everyProblemNamesItsKey() {
+  void everyProblemNamesItsKey() throws Exception {
     assertThatThrownBy(() -> JobConfig.fromArgs("--detector.bank", bank))
         .isInstanceOf(InvalidConfigException.class).hasMessageStartingWith("detector.backbone: is required");
     assertThatThrownBy(() -> JobConfig.fromArgs("--detector.backbone", backbone, "--detector.bank", bank + ".missing"))
@@ -46,6 +46,9 @@ class JobConfigTest {
         .hasMessageStartingWith("detector.knn-precision: must be fp32 or int8, was 'int4'");
     assertThatThrownBy(() -> args("--detector.knn-precision", "int8", "--detector.device", "cuda"))
         .hasMessageStartingWith("detector.knn-precision: int8 runs on the CPU execution provider only");
+    assertThatThrownBy(() -> args("--bank-update.weight-exponent", "0"))
+        .hasMessageStartingWith("bank-update.weight-exponent: must be in (0, 4.0], was 0.0");
+    assertThat(args("--bank-update.weight-exponent", "2").adaptation().weightExponent()).isEqualTo(2.0);
     assertThatThrownBy(() -> args("--detector.precision", "bf16"))
         .hasMessageStartingWith("detector.precision: must be fp32 or fp16, was 'bf16'");
     assertThatThrownBy(() -> args("--batch.max-size", "lots")).hasMessageStartingWith("batch.max-size: cannot be parsed");
