@@ -119,10 +119,12 @@ class OnlineAdaptationITCase {
     Files.createDirectories(report.getParent());
     Files.writeString(report, table + "\n");
 
-    // The acceptance (rare-variant false alarms fall 5x with the weighting) is NOT met on this stream
-    // (README: 1.2x and 1.3x Gaussian-weighted, 2.7x and 6.5x uniform, two runs of 6,000 frames; replayed without
-    // timing noise over four stream seeds by `tailwatch replay-adaptation`, no fall with either weighting), so the
-    // false-alarm and skewness figures are reported, not asserted. What is asserted: the loop works end to end and does not cost defect recall.
+    // The acceptance (rare-variant false alarms fall 5x with the weighting, skewness down) is not met on
+    // this stream: replayed without timing noise over four stream seeds (`tailwatch replay-adaptation`, README),
+    // this grained finish falls 2.4-3.2x with the bank's fixed threshold and at most 2x with the adaptive one, more
+    // with the weighting than without; 5x only for a structured finish (30% mesh) with the fixed threshold; and the
+    // skewness of normal scores rises. Here, one timing-dependent run, the figures are reported, not
+    // asserted. What is asserted: the loop works end to end and does not cost defect recall.
     for (Run r : List.of(gaussian, uniform)) {
       assertThat(r.updates()).as(r.weighting() + ": bank versions built and announced").isNotEmpty();
       assertThat(r.scores()).extracting(FrameScore::getBankVersion).as(r.weighting() + ": scored with new versions")
@@ -192,7 +194,8 @@ class OnlineAdaptationITCase {
         "--statistics.interval", "1 s", "--bank-update.enabled", "true",
         "--bank-update.dir", dir.resolve("banks").toString(), "--bank-update.interval", "2 s",
         "--bank-update.sample-frames", "64", "--bank-update.patches-per-frame", "256",
-        "--bank-update.max-added", "1024", "--bank-update.max-bank-size", "6000",
+        // the cap well above what the run adds: a 6,000 cap was what held learning back (README, replay-adaptation)
+        "--bank-update.max-added", "1024", "--bank-update.max-bank-size", "100000",
         "--bank-update.weighting", weighting, "--statistics.target", "moment");
 
     // frames arrive at about 200 per second while the job runs, so bank versions roll out during the stream

@@ -88,7 +88,8 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
   @Option(names = "--max-added", defaultValue = "1024", description = "bank-update.max-added. Default: ${DEFAULT-VALUE}.")
   int maxAdded;
 
-  @Option(names = "--max-bank-size", defaultValue = "6000", description = "bank-update.max-bank-size. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--max-bank-size", defaultValue = "100000",
+      description = "bank-update.max-bank-size (the ITCase's). Default: ${DEFAULT-VALUE}.")
   int maxBankSize;
 
   @Option(names = "--half-life", defaultValue = "1000", description = "statistics.half-life (frames). Default: ${DEFAULT-VALUE}.")
