@@ -11,6 +11,7 @@ import io.tailwatch.detector.onnx.ProviderChoice;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -20,9 +21,9 @@ import org.slf4j.LoggerFactory;
  * One ONNX Runtime session running backbone + patch embedding on a batch of normalised images. Not thread
  * safe (it reuses its buffers); use one per thread / task slot.
  *
- * <p>Inputs and outputs are bound to direct buffers that live as long as the batch size does: the input tensor
- * wraps the reused input buffer, and the outputs are pre-allocated tensors ONNX Runtime writes into (the Java
- * API's form of I/O binding; on CUDA the results are copied into them), so a run allocates no native tensors.
+ * <p>Inputs and outputs are bound to reused direct buffers: the input tensor wraps the input buffer, and the
+ * outputs are pre-allocated tensors ONNX Runtime writes into (the Java API's form of I/O binding; on CUDA the
+ * results are copied into them), so a run allocates no native tensors.
  */
 public final class FeatureExtractor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FeatureExtractor.class);
@@ -32,7 +33,10 @@ public final class FeatureExtractor implements AutoCloseable {
   private final boolean hasGlobal;
   private final int globalDim;
   private final ComputePrecision precision;
-  private Bound bound;
+  private final Map<Integer, Bound> bound = new HashMap<>();
+  private FloatBuffer inputBuffer = direct(0);
+  private FloatBuffer patchBuffer = direct(0);
+  private FloatBuffer globalBuffer = direct(0);
 
   private FeatureExtractor(BackboneModel backbone, PatchEmbeddingSpec spec, OrtSessions.Opened session,
       int globalDim, ComputePrecision precision) {
@@ -116,25 +120,34 @@ public final class FeatureExtractor implements AutoCloseable {
     }
   }
 
-  /** Input and output tensors for batch size {@code n}, made again only when the batch size changes. */
+  /**
+   * Input and output tensors for batch size {@code n}: views of direct buffers that only grow, one set of
+   * tensors per batch size seen (a streaming job's partial batches take a few sizes; a view costs no copy).
+   */
   private Bound bind(int n) throws OrtException {
-    if (bound != null && bound.n == n) {
-      return bound;
-    }
-    if (bound != null) {
-      bound.close();
-      bound = null;
+    Bound b = bound.get(n);
+    if (b != null) {
+      return b;
     }
     int s = backbone.inputSize();
+    int inputs = n * 3 * s * s;
+    int patches = n * spec.positions() * spec.targetDim();
+    if (inputBuffer.capacity() < inputs) {
+      closeBound(); // the tensors of smaller batches point into the old buffers
+      int most = Math.max(n, 2 * inputBuffer.capacity() / (3 * s * s));
+      inputBuffer = direct(most * 3 * s * s);
+      patchBuffer = direct(most * spec.positions() * spec.targetDim());
+      globalBuffer = direct(hasGlobal ? most * globalDim : 0);
+    }
+    FloatBuffer in = view(inputBuffer, inputs);
+    FloatBuffer out = view(patchBuffer, patches);
+    FloatBuffer global = hasGlobal ? view(globalBuffer, n * globalDim) : null;
     var env = OrtSessions.environment();
-    FloatBuffer in = direct(n * 3 * s * s);
-    FloatBuffer patches = direct(n * spec.positions() * spec.targetDim());
-    FloatBuffer global = hasGlobal ? direct(n * globalDim) : null;
     Map<String, OnnxTensor> outputs = new LinkedHashMap<>();
     OnnxTensor inTensor = OnnxTensor.createTensor(env, in, new long[] {n, 3, s, s});
     try {
       outputs.put(PatchEmbeddingGraph.PATCHES_OUTPUT,
-          OnnxTensor.createTensor(env, patches, new long[] {n, spec.positions(), spec.targetDim()}));
+          OnnxTensor.createTensor(env, out, new long[] {n, spec.positions(), spec.targetDim()}));
       if (hasGlobal) {
         outputs.put(PatchEmbeddingGraph.GLOBAL_OUTPUT, OnnxTensor.createTensor(env, global, new long[] {n, globalDim}));
       }
@@ -143,15 +156,26 @@ public final class FeatureExtractor implements AutoCloseable {
       outputs.values().forEach(OnnxTensor::close);
       throw e;
     }
-    bound = new Bound(n, in, inTensor, patches, global, outputs);
-    return bound;
+    b = new Bound(in, inTensor, out, global, outputs);
+    bound.put(n, b);
+    return b;
+  }
+
+  /** The first {@code floats} of a direct buffer as a direct buffer of its own (same memory). */
+  private static FloatBuffer view(FloatBuffer buffer, int floats) {
+    return buffer.duplicate().position(0).limit(floats).slice();
   }
 
   private static FloatBuffer direct(int floats) {
     return ByteBuffer.allocateDirect(floats * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
   }
 
-  private record Bound(int n, FloatBuffer input, OnnxTensor inputTensor, FloatBuffer patches, FloatBuffer global,
+  private void closeBound() {
+    bound.values().forEach(Bound::close);
+    bound.clear();
+  }
+
+  private record Bound(FloatBuffer input, OnnxTensor inputTensor, FloatBuffer patches, FloatBuffer global,
       Map<String, OnnxTensor> outputs) implements AutoCloseable {
     @Override
     public void close() {
@@ -162,10 +186,7 @@ public final class FeatureExtractor implements AutoCloseable {
 
   @Override
   public void close() throws OrtException {
-    if (bound != null) {
-      bound.close();
-      bound = null;
-    }
+    closeBound();
     session.close();
   }
 }

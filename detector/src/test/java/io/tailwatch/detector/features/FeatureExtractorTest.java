@@ -43,6 +43,13 @@ class FeatureExtractorTest {
       }
       PatchFeatures again = ex.extract(three, 3);
       assertThat(again.patches()).containsExactly(batch.patches());
+      // a larger batch grows the buffers (the smaller batches' tensors are made again over the new ones)
+      float[] five = new float[5 * per];
+      System.arraycopy(three, 0, five, 2 * per, 3 * per);
+      PatchFeatures grown = ex.extract(five, 5);
+      assertThat(Arrays.copyOfRange(grown.patches(), 2 * vectors, 5 * vectors)).containsExactly(batch.patches());
+      assertThat(ex.extract(Arrays.copyOfRange(three, 0, per), 1).patches())
+          .containsExactly(Arrays.copyOfRange(batch.patches(), 0, vectors));
       assertThat(again.patches()).isNotSameAs(batch.patches()); // results are copies, not views of the buffers
       assertThatThrownBy(() -> ex.extract(new float[per], 2)).hasMessageContaining("needs " + 2 * per + " values");
     }
