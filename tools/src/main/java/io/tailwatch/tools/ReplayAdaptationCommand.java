@@ -130,13 +130,14 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
   /** One run's figures over the first and last quarter. */
   record Row(int seed, String weighting, int rareFirst, int rareFirstAlerts, int rareLast, int rareLastAlerts,
       int defectsFirst, int defectsFirstCaught, int defectsLast, int defectsLastCaught, double skewFirst,
-      double skewLast, int versions, int rareSampled, double rareWeight, double normalWeight) {
+      double skewLast, double majoritySkewFirst, double majoritySkewLast, int versions, int rareSampled,
+      double rareWeight, double normalWeight) {
     String line() {
-      return String.format(Locale.ROOT, "| %s | %s | %d/%d (%.3f) | %d/%d (%.3f) | %s | %.3f | %.3f | %.2f | %.2f | %d "
-              + "| %d | %s | %s |", seed < 0 ? "all" : Integer.toString(seed), weighting, rareFirstAlerts, rareFirst,
-          rate(rareFirstAlerts, rareFirst), rareLastAlerts, rareLast, rate(rareLastAlerts, rareLast),
-          fall(), rate(defectsFirstCaught, defectsFirst), rate(defectsLastCaught, defectsLast), skewFirst, skewLast,
-          versions, rareSampled, Double.isNaN(rareWeight) ? "-" : String.format(Locale.ROOT, "%.2f", rareWeight),
+      return String.format(Locale.ROOT, "| %s | %s | %d/%d (%.3f) | %d/%d (%.3f) | %s | %.3f | %.3f | %.2f | %.2f "
+              + "| %.2f | %.2f | %d | %d | %s | %s |", seed < 0 ? "all" : Integer.toString(seed), weighting,
+          rareFirstAlerts, rareFirst, rate(rareFirstAlerts, rareFirst), rareLastAlerts, rareLast,
+          rate(rareLastAlerts, rareLast), fall(), rate(defectsFirstCaught, defectsFirst),
+          rate(defectsLastCaught, defectsLast), skewFirst, skewLast, majoritySkewFirst, majoritySkewLast, versions, rareSampled, Double.isNaN(rareWeight) ? "-" : String.format(Locale.ROOT, "%.2f", rareWeight),
           Double.isNaN(normalWeight) ? "-" : String.format(Locale.ROOT, "%.2f", normalWeight));
     }
 
@@ -153,8 +154,9 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
   }
 
   static final String HEADER = "| seed | reservoir | rare FA, first quarter | rare FA, last quarter | fall "
-      + "| defect recall, first | last | normal skewness, first | last | bank versions | rare frames sampled "
-      + "| mean w offered, rare | normal |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|";
+      + "| defect recall, first | last | normal skewness, first | last | majority only, first | last | bank versions "
+      + "| rare frames sampled | mean w offered, rare | normal |\n"
+      + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|";
 
   @Override
   public Integer call() throws Exception {
@@ -286,7 +288,8 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
     return new Row(seed, weighting, r.count("rare", 0, quarter), r.alerts("rare", 0, quarter),
         r.count("rare", last, n), r.alerts("rare", last, n), r.count("defect", 0, quarter),
         r.alerts("defect", 0, quarter), r.count("defect", last, n), r.alerts("defect", last, n),
-        r.normalSkewness(0, quarter), r.normalSkewness(last, n), r.updates().size(), sampled,
+        r.normalSkewness(0, quarter), r.normalSkewness(last, n), r.skewness("normal", 0, quarter),
+        r.skewness("normal", last, n), r.updates().size(), sampled,
         weighting.equals("gaussian") ? r.meanOfferedWeight("rare", 0, n) : Double.NaN,
         weighting.equals("gaussian") ? r.meanOfferedWeight("normal", 0, n) : Double.NaN);
   }
@@ -300,6 +303,8 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
         rows.stream().mapToInt(Row::defectsLastCaught).sum(),
         rows.stream().mapToDouble(Row::skewFirst).average().orElse(Double.NaN),
         rows.stream().mapToDouble(Row::skewLast).average().orElse(Double.NaN),
+        rows.stream().mapToDouble(Row::majoritySkewFirst).average().orElse(Double.NaN),
+        rows.stream().mapToDouble(Row::majoritySkewLast).average().orElse(Double.NaN),
         (int) Math.round(rows.stream().mapToInt(Row::versions).average().orElse(0)),
         rows.stream().mapToInt(Row::rareSampled).sum(),
         rows.stream().mapToDouble(Row::rareWeight).average().orElse(Double.NaN),

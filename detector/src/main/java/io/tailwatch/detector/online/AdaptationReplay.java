@@ -83,8 +83,17 @@ public final class AdaptationReplay {
 
     /** Moment skewness of the scores of non-defective frames in [from, to). */
     public double normalSkewness(int from, int to) {
-      double[] s = outcomes.subList(from, to).stream().filter(o -> !o.defective()).mapToDouble(Outcome::score)
-          .toArray();
+      return skewness(outcomes.subList(from, to).stream().filter(o -> !o.defective()).mapToDouble(Outcome::score)
+          .toArray());
+    }
+
+    /** Moment skewness of the scores of {@code group}'s frames in [from, to) (e.g. the majority alone). */
+    public double skewness(String group, int from, int to) {
+      return skewness(outcomes.subList(from, to).stream().filter(o -> o.group().equals(group))
+          .mapToDouble(Outcome::score).toArray());
+    }
+
+    private static double skewness(double[] s) {
       double mean = 0;
       for (double v : s) {
         mean += v / s.length;

@@ -140,6 +140,23 @@ class AdaptationReplayTest {
     assertThat(r.normalSkewness(0, FRAMES)).isFinite();
   }
 
+  /** Moment skewness over a hand-made outcome list: all non-defective frames, or one group alone. */
+  @Test
+  void skewnessOfAllNormalFramesAndOfOneGroup() {
+    List<AdaptationReplay.Outcome> o = new java.util.ArrayList<>();
+    double[] majority = {1, 1, 1, 2};
+    for (double v : majority) {
+      o.add(new AdaptationReplay.Outcome(o.size(), "normal", false, v, 9, false, 1, "v"));
+    }
+    o.add(new AdaptationReplay.Outcome(o.size(), "rare", false, 5, 9, false, 1, "v"));
+    o.add(new AdaptationReplay.Outcome(o.size(), "defect", true, 50, 9, true, 1, "v"));
+    AdaptationReplay.Result r = new AdaptationReplay.Result(o, List.of());
+    // majority {1,1,1,2}: mean 1.25, m2 = 0.1875, m3 = 0.09375 -> 0.09375 / 0.1875^1.5 = 1.1547
+    assertThat(r.skewness("normal", 0, o.size())).isCloseTo(1.1547, org.assertj.core.data.Offset.offset(1e-4));
+    // {1,1,1,2,5}: mean 2, m2 = 2.4, m3 = 4.8 -> 4.8 / 2.4^1.5 = 1.2910 (the defect is left out)
+    assertThat(r.normalSkewness(0, o.size())).isCloseTo(1.2910, org.assertj.core.data.Offset.offset(1e-4));
+  }
+
   @Test
   void badSettingsAreRefused() {
     OnlineScoreStatistics.Config stats = OnlineScoreStatistics.Config.defaults();
