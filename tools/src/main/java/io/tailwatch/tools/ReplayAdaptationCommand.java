@@ -248,11 +248,9 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
   }
 
   private void validate() {
-    try {
-      OnlineDecision.checkExponent(weightExponent);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--weight-exponent must be in (0, " + OnlineDecision.MAX_EXPONENT
-          + "], was " + weightExponent);
+    String exponentProblem = OnlineDecision.exponentProblem(weightExponent);
+    if (exponentProblem != null) {
+      throw new IllegalArgumentException("--weight-exponent " + exponentProblem);
     }
     if (frames < 8) {
       throw new IllegalArgumentException("--frames must be at least 8, was " + frames);

@@ -30,7 +30,7 @@ public final class FeatureExtractor implements AutoCloseable {
   private final BackboneModel backbone;
   private final PatchEmbeddingSpec spec;
   private final OrtSessions.Opened session;
-  private final boolean hasGlobal;
+  /** Channels of the pooled global embedding; 0 when the backbone has no global layer. */
   private final int globalDim;
   private final ComputePrecision precision;
   private final Map<Integer, Bound> bound = new HashMap<>();
@@ -43,7 +43,6 @@ public final class FeatureExtractor implements AutoCloseable {
     this.backbone = backbone;
     this.spec = spec;
     this.session = session;
-    this.hasGlobal = globalDim > 0;
     this.globalDim = globalDim;
     this.precision = precision;
   }
@@ -110,13 +109,13 @@ public final class FeatureExtractor implements AutoCloseable {
       b.patches.clear();
       b.patches.get(patches);
       float[] global = null;
-      if (hasGlobal) {
+      if (globalDim > 0) {
         global = new float[n * globalDim];
         b.global.clear();
         b.global.get(global);
       }
       return new PatchFeatures(n, spec.gridHeight(), spec.gridWidth(), spec.targetDim(), patches,
-          hasGlobal ? globalDim : 0, global);
+          globalDim, global);
     }
   }
 
@@ -137,18 +136,18 @@ public final class FeatureExtractor implements AutoCloseable {
       int most = Math.max(n, 2 * inputBuffer.capacity() / (3 * s * s));
       inputBuffer = direct(most * 3 * s * s);
       patchBuffer = direct(most * spec.positions() * spec.targetDim());
-      globalBuffer = direct(hasGlobal ? most * globalDim : 0);
+      globalBuffer = direct(most * globalDim);
     }
     FloatBuffer in = view(inputBuffer, inputs);
     FloatBuffer out = view(patchBuffer, patches);
-    FloatBuffer global = hasGlobal ? view(globalBuffer, n * globalDim) : null;
+    FloatBuffer global = globalDim > 0 ? view(globalBuffer, n * globalDim) : null;
     var env = OrtSessions.environment();
     Map<String, OnnxTensor> outputs = new LinkedHashMap<>();
     OnnxTensor inTensor = OnnxTensor.createTensor(env, in, new long[] {n, 3, s, s});
     try {
       outputs.put(PatchEmbeddingGraph.PATCHES_OUTPUT,
           OnnxTensor.createTensor(env, out, new long[] {n, spec.positions(), spec.targetDim()}));
-      if (hasGlobal) {
+      if (globalDim > 0) {
         outputs.put(PatchEmbeddingGraph.GLOBAL_OUTPUT, OnnxTensor.createTensor(env, global, new long[] {n, globalDim}));
       }
     } catch (OrtException | RuntimeException e) {

@@ -16,10 +16,17 @@ public final class OnlineDecision {
   /** Largest weight exponent accepted: w in [0.1, 10] to the 4th spans 8 decades already. */
   public static final double MAX_EXPONENT = 4;
 
+  /** Null when the exponent is in (0, {@link #MAX_EXPONENT}], else what is wrong ("must be in ..., was x"). */
+  public static String exponentProblem(double exponent) {
+    return exponent > 0 && exponent <= MAX_EXPONENT ? null
+        : "must be in (0, " + MAX_EXPONENT + "], was " + exponent;
+  }
+
   /** @throws IllegalArgumentException unless the exponent is in (0, {@link #MAX_EXPONENT}] */
   public static double checkExponent(double exponent) {
-    if (!(exponent > 0 && exponent <= MAX_EXPONENT)) {
-      throw new IllegalArgumentException("weight exponent must be in (0, " + MAX_EXPONENT + "], was " + exponent);
+    String problem = exponentProblem(exponent);
+    if (problem != null) {
+      throw new IllegalArgumentException("weight exponent " + problem);
     }
     return exponent;
   }

@@ -67,8 +67,9 @@ public final class Float16Conversion {
 
     // a constant used only where ONNX wants float32 whatever the data type stays float32; any other tensor
     // arriving there (computed, or a constant also used elsewhere) is fp16 and gets a Cast back
-    Set<String> constants = new HashSet<>();
-    graph.getInitializerList().forEach(t -> constants.add(t.getName()));
+    Set<String> initializerNames = new HashSet<>();
+    graph.getInitializerList().forEach(t -> initializerNames.add(t.getName()));
+    Set<String> constants = new HashSet<>(initializerNames);
     graph.getNodeList().stream().filter(n -> n.getOpType().equals("Constant"))
         .forEach(n -> constants.add(n.getOutput(0)));
     Set<String> keepFloat = new HashSet<>();
@@ -85,11 +86,9 @@ public final class Float16Conversion {
     GraphProto.Builder out = graph.toBuilder();
     out.clearValueInfo();
     int converted = 0;
-    Set<String> initializerNames = new HashSet<>();
     Set<String> float16Constants = new HashSet<>();
     for (int i = 0; i < out.getInitializerCount(); i++) {
       TensorProto t = out.getInitializer(i);
-      initializerNames.add(t.getName());
       if (t.getDataType() == FLOAT && !keepFloat.contains(t.getName())) {
         out.setInitializer(i, toFloat16(t));
         float16Constants.add(t.getName());

@@ -169,10 +169,9 @@ public final class JobConfig implements Serializable {
         + get(STATISTICS_INTERVAL));
     require(Set.of("robust", "moment").contains(get(STATISTICS_TARGET)), STATISTICS_TARGET,
         "must be robust or moment, was '" + get(STATISTICS_TARGET) + "'");
-    double exponent = get(BANK_UPDATE_WEIGHT_EXPONENT);
-    require(exponent > 0 && exponent <= io.tailwatch.detector.online.OnlineDecision.MAX_EXPONENT,
-        BANK_UPDATE_WEIGHT_EXPONENT, "must be in (0, " + io.tailwatch.detector.online.OnlineDecision.MAX_EXPONENT
-            + "], was " + exponent);
+    String exponentProblem =
+        io.tailwatch.detector.online.OnlineDecision.exponentProblem(get(BANK_UPDATE_WEIGHT_EXPONENT));
+    require(exponentProblem == null, BANK_UPDATE_WEIGHT_EXPONENT, exponentProblem);
     require(Set.of("gaussian", "uniform").contains(get(BANK_UPDATE_WEIGHTING)), BANK_UPDATE_WEIGHTING,
         "must be gaussian or uniform, was '" + get(BANK_UPDATE_WEIGHTING) + "'");
     if (get(BANK_UPDATE_ENABLED)) {
