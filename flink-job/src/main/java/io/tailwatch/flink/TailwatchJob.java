@@ -178,7 +178,7 @@ public final class TailwatchJob {
           .transform("bank builder", TypeInformation.of(BankUpdate.class), new BankUpdateBuilder(config.get(BANK),
               config.get(BANK_UPDATE_DIR), config.get(BANK_UPDATE_SAMPLE), config.get(BANK_UPDATE_MAX_ADDED),
               config.get(BANK_UPDATE_MAX_SIZE), Math.min(2000, interval.toMillis() / 4),
-              config.get(BANK_UPDATE_WEIGHTING)))
+              config.get(BANK_UPDATE_WEIGHTING), config.get(BANK_UPDATE_RESOLUTION_QUANTILE)))
           .setParallelism(1).setMaxParallelism(1).uid(UID_BANK_BUILDER)
           .sinkTo(sink(config, client, BankUpdate.class, config.controlTopic(), BankUpdate::getBankVersion,
               prefix + "-control"))

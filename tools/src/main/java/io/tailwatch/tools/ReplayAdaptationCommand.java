@@ -118,8 +118,18 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
       description = "bank-update.weight-exponent: reservoir priority weight w(s)^x. Default: ${DEFAULT-VALUE}.")
   double weightExponent;
 
+  @Option(names = "--resolution-quantile", defaultValue = "0.5",
+      description = "bank-update.resolution-quantile: a candidate patch within this quantile of the bank's "
+          + "nearest-neighbour spacing is covered (0 = only exact copies). Default: ${DEFAULT-VALUE}.")
+  double resolutionQuantile;
+
   @Option(names = "--out", description = "Also write the table to this markdown file.")
   Path out;
+
+  @Option(names = "--outcomes-out",
+      description = "Also write every frame's outcome (seed, reservoir, frame, group, score, threshold, alerted, "
+          + "weight, bank version) to this CSV file.")
+  Path outcomesOut;
 
   @Mixin
   PreprocessingOptions preprocessing;
@@ -177,6 +187,7 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
     BackboneModel model = backbone.loadBackbone(null);
     PatchEmbeddingSpec spec = backbone.spec(model);
     List<Row> rows = new ArrayList<>();
+    List<SeedRun> outcomes = new ArrayList<>();
     try (FeatureExtractor extractor = backbone.openExtractor(model, spec);
         OnnxKnnScorer knn = OnnxKnnScorer.open(backbone.provider(), backbone.threads)) {
       PatchCoreFitter.Options options = new PatchCoreFitter.Options(coreset, CoresetMethod.APPROXIMATE, 128, 1,
@@ -198,12 +209,13 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
           }
           for (String w : weightings) {
             AdaptationReplay.Settings settings = new AdaptationReplay.Settings(stats, adaptive, w.equals("gaussian"),
-                sampleFrames, patchesPerFrame, updateEvery, maxAdded, maxBankSize, batch, 7 + seed, weightExponent);
+                sampleFrames, patchesPerFrame, updateEvery, maxAdded, maxBankSize, batch, 7 + seed, weightExponent, resolutionQuantile);
             AdaptationReplay.Result r;
             try (ProgressBar bar = new ProgressBar("seed " + seed + " " + w)) {
               r = AdaptationReplay.run(detector, initial.bank(), initial.calibration().threshold(), stream, settings,
                   bar);
             }
+            outcomes.add(new SeedRun(seed, w, r));
             Row row = row(seed, w, r);
             rows.add(row);
             System.err.println(row.line());
@@ -232,7 +244,27 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
       }
       Files.writeString(out, table.toString());
     }
+    if (outcomesOut != null) {
+      writeOutcomes(outcomesOut, outcomes);
+    }
     return 0;
+  }
+
+  private record SeedRun(int seed, String weighting, AdaptationReplay.Result result) {}
+
+  private static void writeOutcomes(Path file, List<SeedRun> runs) throws java.io.IOException {
+    if (file.toAbsolutePath().getParent() != null) {
+      Files.createDirectories(file.toAbsolutePath().getParent());
+    }
+    try (java.io.BufferedWriter w = Files.newBufferedWriter(file)) {
+      w.write("seed,reservoir,frame,group,score,threshold,alerted,weight,bank_version\n");
+      for (SeedRun run : runs) {
+        for (AdaptationReplay.Outcome o : run.result().outcomes()) {
+          w.write(String.format(Locale.ROOT, "%d,%s,%d,%s,%.6f,%.6f,%b,%.4f,%s%n", run.seed(), run.weighting(),
+              o.index(), o.group(), o.score(), o.threshold(), o.alerted(), o.weight(), o.bankVersion()));
+        }
+      }
+    }
   }
 
   private ProductLineSimulator.Variant rareFinish() {

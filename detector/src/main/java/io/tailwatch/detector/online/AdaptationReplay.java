@@ -32,19 +32,24 @@ public final class AdaptationReplay {
    * @param gaussianWeighting reservoir priority with w(s) (true) or w = 1 (uniform)
    * @param updateEvery frames between bank updates (the job's {@code bank-update.interval} x frame rate)
    * @param weightExponent the reservoir's priority weight is w(s)^exponent ({@link OnlineDecision})
+   * @param resolutionQuantile the merge's covered distance is this quantile of the initial bank's spacing
+   *     ({@link BankMerger#resolution2}; 0 = only exact copies are covered)
    */
   public record Settings(OnlineScoreStatistics.Config statistics, boolean adaptiveThreshold,
       boolean gaussianWeighting, int sampleFrames, int patchesPerFrame, int updateEvery, int maxAdded,
-      int maxBankSize, int batch, long seed, double weightExponent) {
-    /** Untempered weights (exponent 1), as §6 states them. */
+      int maxBankSize, int batch, long seed, double weightExponent, double resolutionQuantile) {
+    /** Untempered weights (exponent 1), as §6 states them, and the default resolution. */
     public Settings(OnlineScoreStatistics.Config statistics, boolean adaptiveThreshold, boolean gaussianWeighting,
         int sampleFrames, int patchesPerFrame, int updateEvery, int maxAdded, int maxBankSize, int batch, long seed) {
       this(statistics, adaptiveThreshold, gaussianWeighting, sampleFrames, patchesPerFrame, updateEvery, maxAdded,
-          maxBankSize, batch, seed, 1);
+          maxBankSize, batch, seed, 1, BankMerger.DEFAULT_RESOLUTION_QUANTILE);
     }
 
     public Settings {
       OnlineDecision.checkExponent(weightExponent);
+      if (!(resolutionQuantile >= 0 && resolutionQuantile <= 1)) {
+        throw new IllegalArgumentException("resolution quantile must be in [0, 1], was " + resolutionQuantile);
+      }
       if (statistics == null) {
         throw new IllegalArgumentException("statistics config is required");
       }
@@ -129,6 +134,7 @@ public final class AdaptationReplay {
     OnlineScoreStatistics stats = new OnlineScoreStatistics(settings.statistics());
     WeightedReservoir<Candidate> reservoir = new WeightedReservoir<>(settings.sampleFrames(), settings.seed());
     MemoryBank bank = initialBank;
+    double covered2 = BankMerger.resolution2(initialBank, settings.resolutionQuantile(), settings.seed());
     List<Outcome> outcomes = new ArrayList<>(frames.size());
     List<Update> updates = new ArrayList<>();
     int sinceUpdate = 0;
@@ -153,7 +159,7 @@ public final class AdaptationReplay {
       // like the job: an update lands between batches, never inside one
       if (sinceUpdate >= settings.updateEvery()) {
         sinceUpdate = 0;
-        Merged m = update(bank, reservoir.drain(), settings, updates.size() + 1, end,
+        Merged m = update(bank, reservoir.drain(), settings, covered2, updates.size() + 1, end,
             OnlineDecision.threshold(stats, floorThreshold, settings.adaptiveThreshold()));
         if (m != null) {
           bank = m.bank();
@@ -170,7 +176,7 @@ public final class AdaptationReplay {
 
   /** The sampled frames' patches merged into the bank, or null when they add nothing (no new version). */
   private static Merged update(MemoryBank bank, List<WeightedReservoir.Entry<Candidate>> sample, Settings settings,
-      int sequence, int afterFrame, double threshold) {
+      double covered2, int sequence, int afterFrame, double threshold) {
     int dim = bank.dim();
     int n = 0;
     for (WeightedReservoir.Entry<Candidate> e : sample) {
@@ -189,7 +195,7 @@ public final class AdaptationReplay {
     }
     String root = bank.header().bankVersion().replaceAll("-u\\d+$", "");
     BankMerger.Result r = BankMerger.merge(bank, vectors, distances, n, settings.maxAdded(), settings.maxBankSize(),
-        root + "-u" + sequence, Map.of("frames", sample.size(), "replay", true), settings.seed() + sequence);
+        covered2, root + "-u" + sequence, Map.of("frames", sample.size(), "replay", true), settings.seed() + sequence);
     if (r.added() == 0) {
       return null;
     }

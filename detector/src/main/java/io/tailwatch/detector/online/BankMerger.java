@@ -16,6 +16,13 @@ import java.util.Map;
  * {@code maxAdded} were added or the rest is covered; then, if the bank would exceed {@code maxSize}, an
  * approximate greedy coreset of the union down to the cap.
  *
+ * <p>"Covered" is within the bank's resolution (squared distance {@code covered2}, see {@link #resolution2}): a
+ * k-centre coreset stops at a covering radius, and its continuation stops there too. Without that bound the
+ * continuation densifies what the bank already knows: fresh frames of the majority product offer tens of
+ * thousands of patches just outside the old vectors, they take most of every update's {@code maxAdded}, the
+ * majority's scores tighten update by update, and a rare variant's few sampled frames, though learned in absolute
+ * terms, stay just as far out relative to the majority (and to a threshold set by the majority's quantile).
+ *
  * <p>The candidates' starting distances are their squared nearest-neighbour distances when they were scored
  * (the scorer computed them anyway): against the same bank they are exact; if the bank grew since, they are upper
  * bounds, which only makes a candidate look less covered than it is.
@@ -26,13 +33,76 @@ public final class BankMerger {
   /** What a merge did. */
   public record Result(MemoryBank bank, int added, int candidates, boolean capped) {}
 
+  /** Header parameter carrying the resolution forward, so every version of a lineage merges at the same one. */
+  public static final String RESOLUTION_PARAM = "resolution2";
+
+  /** Default quantile of the bank's spacing taken as its resolution (job option bank-update.resolution-quantile). */
+  public static final double DEFAULT_RESOLUTION_QUANTILE = 0.5;
+
+  /** Bank vectors sampled for {@link #spacing2}: 1,024 x bank size x dim multiply-adds. */
+  static final int SPACING_SAMPLE = 1024;
+
+  /**
+   * The squared distance within which a candidate counts as covered by the bank: the header's
+   * {@value #RESOLUTION_PARAM} when a previous merge recorded it, else {@link #spacing2} at {@code quantile};
+   * 0 when {@code quantile} is 0 (covered only when exactly present: every merge densifies).
+   */
+  public static double resolution2(MemoryBank bank, double quantile, long seed) {
+    if (!(quantile >= 0 && quantile <= 1)) {
+      throw new IllegalArgumentException("resolution quantile must be in [0, 1], was " + quantile);
+    }
+    if (quantile == 0) {
+      return 0;
+    }
+    Map<String, Object> params = bank.header().params();
+    if (params != null && params.get(RESOLUTION_PARAM) instanceof Number n && n.doubleValue() > 0) {
+      return n.doubleValue();
+    }
+    return spacing2(bank, quantile, seed);
+  }
+
+  /**
+   * The {@code quantile} of the bank vectors' squared distances to their nearest other bank vector, over a seeded
+   * sample of at most {@value #SPACING_SAMPLE}. For a greedy k-centre coreset every pair of centres is at least the
+   * covering radius apart, so low quantiles of the spacing sit at that radius; 0 for a bank of one vector.
+   */
+  public static double spacing2(MemoryBank bank, double quantile, long seed) {
+    int count = bank.count();
+    int dim = bank.dim();
+    if (count < 2) {
+      return 0;
+    }
+    float[] all = new float[count * dim];
+    bank.vectors().get(0, all, 0, count * dim);
+    int[] sample = new java.util.Random(seed).ints(0, count).distinct().limit(Math.min(SPACING_SAMPLE, count))
+        .toArray();
+    double[] nearest = new double[sample.length];
+    for (int s = 0; s < sample.length; s++) {
+      int i = sample[s];
+      float best = Float.MAX_VALUE;
+      for (int j = 0; j < count; j++) {
+        if (j != i) {
+          float d = GreedyCoreset.dist2(all, i * dim, all, j * dim, dim);
+          if (d < best) {
+            best = d;
+          }
+        }
+      }
+      nearest[s] = best;
+    }
+    Arrays.sort(nearest);
+    return nearest[(int) Math.min(nearest.length - 1, Math.floor(quantile * nearest.length))];
+  }
+
   /**
    * @param candidates {@code n x dim} vectors
    * @param distances2 their squared distances to the nearest vector of {@code bank}
    * @param version the new bank's version
+   * @param covered2 a candidate within this squared distance of the bank or of an added vector is covered
+   *     ({@link #resolution2}; 0 = only an exact copy is); recorded in the new header
    */
   public static Result merge(MemoryBank bank, float[] candidates, float[] distances2, int n, int maxAdded,
-      int maxSize, String version, Map<String, Object> extraParams, long seed) {
+      int maxSize, double covered2, String version, Map<String, Object> extraParams, long seed) {
     int dim = bank.dim();
     if ((long) n * dim > candidates.length || distances2.length < n) {
       throw new IllegalArgumentException(n + " candidates of dimension " + dim + " need " + (long) n * dim
@@ -41,12 +111,15 @@ public final class BankMerger {
     if (maxAdded < 0 || maxSize < 1) {
       throw new IllegalArgumentException("maxAdded must be >= 0 and maxSize >= 1, were " + maxAdded + ", " + maxSize);
     }
+    if (!(covered2 >= 0) || Double.isInfinite(covered2)) {
+      throw new IllegalArgumentException("covered distance must be finite and >= 0, was " + covered2);
+    }
     float[] min = Arrays.copyOf(distances2, n);
     int[] picked = new int[Math.min(maxAdded, n)];
     int added = 0;
     while (added < picked.length) {
       int arg = -1;
-      float best = 0;
+      double best = covered2;
       for (int i = 0; i < n; i++) {
         if (min[i] > best) {
           best = min[i];
@@ -54,12 +127,12 @@ public final class BankMerger {
         }
       }
       if (arg < 0) {
-        break; // everything left is covered exactly
+        break; // everything left is covered
       }
       picked[added++] = arg;
       min[arg] = 0;
       for (int i = 0; i < n; i++) {
-        if (min[i] > 0) {
+        if (min[i] > covered2) { // a covered candidate is never picked: skip it
           float d = GreedyCoreset.dist2(candidates, i * dim, candidates, arg * dim, dim);
           if (d < min[i]) {
             min[i] = d;
@@ -104,6 +177,7 @@ public final class BankMerger {
     params.put("maxAdded", maxAdded);
     params.put("maxSize", maxSize);
     params.put("capped", capped);
+    params.put(RESOLUTION_PARAM, covered2);
     if (extraParams != null) {
       params.putAll(extraParams);
     }

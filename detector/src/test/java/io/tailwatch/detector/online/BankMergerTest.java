@@ -34,7 +34,7 @@ class BankMergerTest {
     for (int i = 0; i < 6; i++) {
       d[i] = Math.min(d2(c, i, 0, 0), Math.min(d2(c, i, 1, 0), d2(c, i, 0, 1)));
     }
-    BankMerger.Result r = BankMerger.merge(bank, c, d, 6, 2, 100, "v2", Map.of("weighting", "gaussian"), 1);
+    BankMerger.Result r = BankMerger.merge(bank, c, d, 6, 2, 100, 0, "v2", Map.of("weighting", "gaussian"), 1);
     assertThat(r.added()).isEqualTo(2);
     assertThat(r.capped()).isFalse();
     MemoryBank merged = r.bank();
@@ -60,12 +60,50 @@ class BankMergerTest {
   void coveredCandidatesAddNothingAndTheCapHolds() {
     MemoryBank bank = bank(0, 0, 1, 0, 0, 1, 1, 1);
     float[] same = {0, 0, 1, 1};
-    BankMerger.Result none = BankMerger.merge(bank, same, new float[] {0, 0}, 2, 10, 100, "v2", null, 1);
+    BankMerger.Result none = BankMerger.merge(bank, same, new float[] {0, 0}, 2, 10, 100, 0, "v2", null, 1);
     assertThat(none.added()).isZero();
     assertThat(none.bank().count()).isEqualTo(4);
     float[] far = {5, 5, 6, 6, 7, 7};
-    BankMerger.Result capped = BankMerger.merge(bank, far, new float[] {32, 50, 72}, 3, 3, 5, "v3", null, 1);
+    BankMerger.Result capped = BankMerger.merge(bank, far, new float[] {32, 50, 72}, 3, 3, 5, 0, "v3", null, 1);
     assertThat(capped.capped()).isTrue();
     assertThat(capped.bank().count()).isEqualTo(5);
+  }
+
+  @Test
+  void candidatesWithinTheResolutionAreCoveredAndTheResolutionIsCarriedForward() {
+    MemoryBank bank = bank(0, 0, 1, 0, 0, 1, 1, 1);
+    // squared distances to the bank: 0.25 (inside a resolution of 0.5), 0.49 (inside), 0.81 (outside), 25
+    float[] c = {0.5f, 0, 1.7f, 1, -0.9f, 0, 6, 1};
+    float[] d = {0.25f, 0.49f, 0.81f, 25};
+    BankMerger.Result r = BankMerger.merge(bank, c, d, 4, 10, 100, 0.5, "v2", null, 1);
+    assertThat(r.added()).as("only the two candidates beyond the resolution").isEqualTo(2);
+    float[] v = new float[2];
+    r.bank().vector(4, v, 0);
+    assertThat(v).containsExactly(6f, 1f);
+    r.bank().vector(5, v, 0);
+    assertThat(v).containsExactly(-0.9f, 0f);
+    assertThat(r.bank().header().params()).containsEntry(BankMerger.RESOLUTION_PARAM, 0.5);
+    assertThat(BankMerger.resolution2(r.bank(), 0.05, 1)).as("a recorded resolution wins").isEqualTo(0.5);
+    assertThat(BankMerger.resolution2(r.bank(), 0, 1)).as("quantile 0: densify, whatever was recorded").isZero();
+
+    // a candidate covered by an earlier pick (not by the bank) is not added either
+    float[] pair = {10, 0, 10.5f, 0};
+    BankMerger.Result one = BankMerger.merge(bank, pair, new float[] {81, 90.25f}, 2, 10, 100, 0.5, "v3", null, 1);
+    assertThat(one.added()).isEqualTo(1);
+    assertThat(BankMerger.merge(bank, pair, new float[] {81, 90.25f}, 2, 10, 100, 0, "v3", null, 1).added())
+        .as("without a resolution both are added").isEqualTo(2);
+  }
+
+  @Test
+  void spacingIsTheQuantileOfNearestOtherVectorDistances() {
+    // a 1-d comb at 0, 1, 3, 6 (second coordinate 0): nearest-other squared distances 1, 1, 4, 9
+    MemoryBank bank = bank(0, 0, 1, 0, 3, 0, 6, 0);
+    assertThat(BankMerger.spacing2(bank, 0, 1)).isEqualTo(1.0);
+    assertThat(BankMerger.spacing2(bank, 0.5, 1)).isEqualTo(4.0);
+    assertThat(BankMerger.spacing2(bank, 1, 1)).isEqualTo(9.0);
+    assertThat(BankMerger.resolution2(bank, 0.5, 1)).as("no recorded resolution: the spacing").isEqualTo(4.0);
+    assertThat(BankMerger.spacing2(bank(2, 2), 0.5, 1)).as("one vector").isZero();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> BankMerger.resolution2(bank, 1.5, 1))
+        .hasMessageContaining("[0, 1]");
   }
 }

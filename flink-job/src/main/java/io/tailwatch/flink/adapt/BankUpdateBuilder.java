@@ -42,6 +42,7 @@ public final class BankUpdateBuilder extends AbstractStreamOperator<BankUpdate>
   private final int maxBankSize;
   private final long gatherMs;
   private final String weighting;
+  private final double resolutionQuantile;
 
   private transient List<BankCandidate> pending;
   private transient ListState<BankCandidate> pendingState;
@@ -55,12 +56,21 @@ public final class BankUpdateBuilder extends AbstractStreamOperator<BankUpdate>
   private transient Counter built;
   private transient Counter failed;
 
+  /**
+   * @param resolutionQuantile quantile of the base bank's nearest-neighbour spacing within which a candidate counts
+   *     as covered ({@link BankMerger#resolution2}; 0 = only exact copies are)
+   */
   public BankUpdateBuilder(String initialBank, String directory, int sampleSize, int maxAdded, int maxBankSize,
-      long gatherMs, String weighting) {
+      long gatherMs, String weighting, double resolutionQuantile) {
     if (sampleSize < 1 || maxAdded < 1 || maxBankSize < 1 || gatherMs < 0) {
       throw new IllegalArgumentException("bank builder needs sampleSize, maxAdded, maxBankSize >= 1 and gather >= 0,"
           + " were " + sampleSize + ", " + maxAdded + ", " + maxBankSize + ", " + gatherMs);
     }
+    if (!(resolutionQuantile >= 0 && resolutionQuantile <= 1)) {
+      throw new IllegalArgumentException("bank builder resolution quantile must be in [0, 1], was "
+          + resolutionQuantile);
+    }
+    this.resolutionQuantile = resolutionQuantile;
     this.initialBank = initialBank;
     this.directory = directory;
     this.sampleSize = sampleSize;
@@ -179,7 +189,8 @@ public final class BankUpdateBuilder extends AbstractStreamOperator<BankUpdate>
     }
     long next = sequence + 1;
     String version = rootVersion + "-u" + next;
-    BankMerger.Result r = BankMerger.merge(bank, vectors, distances, n, maxAdded, maxBankSize, version,
+    BankMerger.Result r = BankMerger.merge(bank, vectors, distances, n, maxAdded, maxBankSize,
+        BankMerger.resolution2(bank, resolutionQuantile, 0), version,
         Map.of("frames", sample.size(), "weighting", weighting, "frameWeightMin", sample.isEmpty() ? 0 : minWeight,
             "frameWeightMax", maxWeight), next);
     if (r.added() == 0) {

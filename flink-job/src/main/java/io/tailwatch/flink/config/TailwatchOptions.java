@@ -190,6 +190,14 @@ public final class TailwatchOptions {
       .intType().defaultValue(200_000)
       .withDescription("Bank size cap; above it the union is reduced by approximate greedy coreset.");
 
+  public static final ConfigOption<Double> BANK_UPDATE_RESOLUTION_QUANTILE =
+      ConfigOptions.key("bank-update.resolution-quantile").doubleType()
+          .defaultValue(io.tailwatch.detector.online.BankMerger.DEFAULT_RESOLUTION_QUANTILE)
+          .withDescription("A candidate patch within this quantile of the bank's nearest-neighbour spacing (squared) "
+              + "of the bank is covered and not added, in [0, 1]: the coreset's resolution is kept and an update "
+              + "adds what is new instead of densifying what is known; 0 = only exact copies are covered. The value "
+              + "is computed once from the bank and carried in each new version's header.");
+
   public static final ConfigOption<Double> BANK_UPDATE_WEIGHT_EXPONENT =
       ConfigOptions.key("bank-update.weight-exponent").doubleType().defaultValue(1.0)
           .withDescription("With gaussian weighting, the reservoir priority weight is w(s) to this power, in (0, 4]: "
@@ -243,7 +251,7 @@ public final class TailwatchOptions {
         FALSE_ALARM_RATE, MIN_FRAMES, STATISTICS_HALF_LIFE, OUTLIER_SIGMAS, STATISTICS_TARGET, WEIGHT_MIN, WEIGHT_MAX,
         STATISTICS_INTERVAL, BANK_UPDATE_ENABLED, BANK_UPDATE_DIR, BANK_UPDATE_INTERVAL, BANK_UPDATE_SAMPLE,
         BANK_UPDATE_PATCHES, BANK_UPDATE_MAX_ADDED, BANK_UPDATE_MAX_SIZE, BANK_UPDATE_WEIGHTING,
-        BANK_UPDATE_WEIGHT_EXPONENT, CUBES_TOPIC,
+        BANK_UPDATE_WEIGHT_EXPONENT, BANK_UPDATE_RESOLUTION_QUANTILE, CUBES_TOPIC,
         CUBE_DETECTOR, CUBE_MODEL, CUBE_RX_RIDGE, CUBE_THRESHOLD_SIGMAS, CUBE_MIN_PIXELS, MAX_CUBE_PIXELS, MAX_BANDS);
   }
 }

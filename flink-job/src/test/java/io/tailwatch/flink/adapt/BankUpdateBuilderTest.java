@@ -16,6 +16,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class BankUpdateBuilderTest {
+  static {
+    // the harness serialises BankUpdate records with Avro: register the schema classes with its class-trust check
+    // (run alone, no other test did it first)
+    io.tailwatch.schemas.AvroSerdes.forType(io.tailwatch.schemas.BankUpdate.class);
+  }
+
   static BankCandidate candidate(String id, double key, float x, float y, float d2) {
     BankCandidate c = new BankCandidate();
     c.scope = "line-1/camera";
@@ -38,7 +44,7 @@ class BankUpdateBuilderTest {
         Map.of(), null);
     MemoryBank.of(h, new float[] {0, 0, 1, 1}, 2).write(initial);
     BankUpdateBuilder builder = new BankUpdateBuilder(initial.toString(), dir.resolve("banks").toString(), 2, 10,
-        100, 50, "gaussian");
+        100, 50, "gaussian", 0);
     try (var t = new TwoInputStreamOperatorTestHarness<BankCandidate, BankUpdate, BankUpdate>(builder)) {
       t.open();
       t.setProcessingTime(0);

@@ -49,6 +49,8 @@ class JobConfigTest {
     assertThatThrownBy(() -> args("--bank-update.weight-exponent", "0"))
         .hasMessageStartingWith("bank-update.weight-exponent: must be in (0, 4.0], was 0.0");
     assertThat(args("--bank-update.weight-exponent", "2").adaptation().weightExponent()).isEqualTo(2.0);
+    assertThatThrownBy(() -> args("--bank-update.resolution-quantile", "1.5"))
+        .hasMessageStartingWith("bank-update.resolution-quantile: must be in [0, 1], was 1.5");
     assertThatThrownBy(() -> args("--detector.precision", "bf16"))
         .hasMessageStartingWith("detector.precision: must be fp32 or fp16, was 'bf16'");
     assertThatThrownBy(() -> args("--batch.max-size", "lots")).hasMessageStartingWith("batch.max-size: cannot be parsed");

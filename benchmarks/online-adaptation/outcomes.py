@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+"""Reads `tailwatch replay-adaptation --outcomes-out FILE.csv` and prints, per seed and reservoir:
+the majority's and the rare variant's score medians per quarter (the majority's spread too), and the mean
+weight of offered (non-alerting) normal frames by how far above the majority's median they score, in the
+majority's robust sigmas (1.4826 MAD, over frames 1,000-2,000). Python 3 standard library only."""
+import csv
+import statistics
+import sys
+from collections import defaultdict
+
+
+def robust(xs):
+    med = statistics.median(xs)
+    return med, 1.4826 * statistics.median(abs(x - med) for x in xs)
+
+
+def main(path):
+    runs = defaultdict(list)
+    with open(path, newline="") as f:
+        for r in csv.DictReader(f):
+            runs[(int(r["seed"]), r["reservoir"])].append(r)
+    for (seed, reservoir), rows in sorted(runs.items()):
+        n = len(rows)
+        q = n // 4
+        print(f"seed {seed} {reservoir}")
+        for name, part in (("first", rows[:q]), ("last", rows[n - q:])):
+            maj = [float(r["score"]) for r in part if r["group"] == "normal"]
+            rare = [float(r["score"]) for r in part if r["group"] == "rare"]
+            med, sigma = robust(maj)
+            fa = sum(r["alerted"] == "true" for r in part if r["group"] == "rare")
+            print(f"  {name} quarter: majority median {med:.4f} sigma {sigma:.4f}; rare median "
+                  f"{statistics.median(rare):.4f} ({(statistics.median(rare) - med) / sigma:.1f} sigma above); "
+                  f"rare false alarms {fa}/{len(rare)}")
+        ref = rows[1000:2000] if n >= 2000 else rows
+        med, sigma = robust([float(r["score"]) for r in ref if r["group"] == "normal"])
+        bins = defaultdict(list)
+        for r in ref:
+            if r["group"] != "defect" and r["alerted"] == "false":
+                z = (float(r["score"]) - med) / sigma
+                bins[(min(int(z // 1), 8), r["group"])].append(float(r["weight"]))
+        print("  mean weight offered by sigmas above the majority's median (frames 1,000-2,000):")
+        for (z, group), ws in sorted(bins.items()):
+            print(f"    [{z}, {z + 1}){'+' if z == 8 else ''} {group}: {len(ws)} frames, mean w {statistics.mean(ws):.2f}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: outcomes.py OUTCOMES.csv (from replay-adaptation --outcomes-out)")
+    main(sys.argv[1])
