@@ -47,8 +47,8 @@ public final class AdaptationReplay {
 
     public Settings {
       OnlineDecision.checkExponent(weightExponent);
-      if (!(resolutionQuantile >= 0 && resolutionQuantile <= 1)) {
-        throw new IllegalArgumentException("resolution quantile must be in [0, 1], was " + resolutionQuantile);
+      if (BankMerger.quantileProblem(resolutionQuantile) != null) {
+        throw new IllegalArgumentException("resolution quantile " + BankMerger.quantileProblem(resolutionQuantile));
       }
       if (statistics == null) {
         throw new IllegalArgumentException("statistics config is required");

@@ -42,14 +42,20 @@ public final class BankMerger {
   /** Bank vectors sampled for {@link #spacing2}: 1,024 x bank size x dim multiply-adds. */
   static final int SPACING_SAMPLE = 1024;
 
+  /** Why {@code quantile} is not a valid resolution quantile ("must be in [0, 1], was ..."), or null. */
+  public static String quantileProblem(double quantile) {
+    return quantile >= 0 && quantile <= 1 ? null : "must be in [0, 1], was " + quantile;
+  }
+
   /**
    * The squared distance within which a candidate counts as covered by the bank: the header's
    * {@value #RESOLUTION_PARAM} when a previous merge recorded it, else {@link #spacing2} at {@code quantile};
    * 0 when {@code quantile} is 0 (covered only when exactly present: every merge densifies).
    */
   public static double resolution2(MemoryBank bank, double quantile, long seed) {
-    if (!(quantile >= 0 && quantile <= 1)) {
-      throw new IllegalArgumentException("resolution quantile must be in [0, 1], was " + quantile);
+    String problem = quantileProblem(quantile);
+    if (problem != null) {
+      throw new IllegalArgumentException("resolution quantile " + problem);
     }
     if (quantile == 0) {
       return 0;

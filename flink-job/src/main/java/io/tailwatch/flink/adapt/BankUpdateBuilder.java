@@ -66,9 +66,9 @@ public final class BankUpdateBuilder extends AbstractStreamOperator<BankUpdate>
       throw new IllegalArgumentException("bank builder needs sampleSize, maxAdded, maxBankSize >= 1 and gather >= 0,"
           + " were " + sampleSize + ", " + maxAdded + ", " + maxBankSize + ", " + gatherMs);
     }
-    if (!(resolutionQuantile >= 0 && resolutionQuantile <= 1)) {
-      throw new IllegalArgumentException("bank builder resolution quantile must be in [0, 1], was "
-          + resolutionQuantile);
+    if (BankMerger.quantileProblem(resolutionQuantile) != null) {
+      throw new IllegalArgumentException("bank builder resolution quantile "
+          + BankMerger.quantileProblem(resolutionQuantile));
     }
     this.resolutionQuantile = resolutionQuantile;
     this.initialBank = initialBank;

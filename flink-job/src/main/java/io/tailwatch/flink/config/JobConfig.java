@@ -172,9 +172,9 @@ public final class JobConfig implements Serializable {
     String exponentProblem =
         io.tailwatch.detector.online.OnlineDecision.exponentProblem(get(BANK_UPDATE_WEIGHT_EXPONENT));
     require(exponentProblem == null, BANK_UPDATE_WEIGHT_EXPONENT, exponentProblem);
-    double resolution = get(BANK_UPDATE_RESOLUTION_QUANTILE);
-    require(resolution >= 0 && resolution <= 1, BANK_UPDATE_RESOLUTION_QUANTILE, "must be in [0, 1], was "
-        + resolution);
+    String resolutionProblem =
+        io.tailwatch.detector.online.BankMerger.quantileProblem(get(BANK_UPDATE_RESOLUTION_QUANTILE));
+    require(resolutionProblem == null, BANK_UPDATE_RESOLUTION_QUANTILE, resolutionProblem);
     require(Set.of("gaussian", "uniform").contains(get(BANK_UPDATE_WEIGHTING)), BANK_UPDATE_WEIGHTING,
         "must be gaussian or uniform, was '" + get(BANK_UPDATE_WEIGHTING) + "'");
     if (get(BANK_UPDATE_ENABLED)) {
