@@ -52,7 +52,7 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--rate", defaultValue = "8", description = "Frames per second sent. Default: ${DEFAULT-VALUE}.")
   double rate;
 
-  @Option(names = "--train", defaultValue = "150", description = "Normal frames to fit the bank on (20% of them calibrate). Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--train", defaultValue = "150", description = "Normal frames to fit the bank on (20%% of them calibrate). Default: ${DEFAULT-VALUE}.")
   int train;
 
   @Option(names = "--size", defaultValue = "128", description = "Frame side in pixels. Default: ${DEFAULT-VALUE}.")

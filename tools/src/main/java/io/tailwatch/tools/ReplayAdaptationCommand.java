@@ -68,7 +68,7 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
   int size;
 
   @Option(names = "--train", defaultValue = "60",
-      description = "Majority frames for the initial bank (20% of them calibrate its threshold). Default: ${DEFAULT-VALUE}.")
+      description = "Majority frames for the initial bank (20%% of them calibrate its threshold). Default: ${DEFAULT-VALUE}.")
   int train;
 
   @Option(names = "--coreset", defaultValue = "0.25", description = "Initial bank's coreset fraction. Default: ${DEFAULT-VALUE}.")
@@ -140,14 +140,15 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
   /** One run's figures over the first and last quarter. */
   record Row(int seed, String weighting, int rareFirst, int rareFirstAlerts, int rareLast, int rareLastAlerts,
       int defectsFirst, int defectsFirstCaught, int defectsLast, int defectsLastCaught, double skewFirst,
-      double skewLast, double majoritySkewFirst, double majoritySkewLast, int versions, int rareSampled,
-      double rareWeight, double normalWeight) {
+      double skewLast, double majoritySkewFirst, double majoritySkewLast, double statisticsSkewFirst,
+      double statisticsSkewLast, int versions, int rareSampled, double rareWeight, double normalWeight) {
     String line() {
       return String.format(Locale.ROOT, "| %s | %s | %d/%d (%.3f) | %d/%d (%.3f) | %s | %.3f | %.3f | %.2f | %.2f "
-              + "| %.2f | %.2f | %d | %d | %s | %s |", seed < 0 ? "all" : Integer.toString(seed), weighting,
+              + "| %.2f | %.2f | %.2f | %.2f | %d | %d | %s | %s |", seed < 0 ? "all" : Integer.toString(seed), weighting,
           rareFirstAlerts, rareFirst, rate(rareFirstAlerts, rareFirst), rareLastAlerts, rareLast,
           rate(rareLastAlerts, rareLast), fall(), rate(defectsFirstCaught, defectsFirst),
-          rate(defectsLastCaught, defectsLast), skewFirst, skewLast, majoritySkewFirst, majoritySkewLast, versions, rareSampled, Double.isNaN(rareWeight) ? "-" : String.format(Locale.ROOT, "%.2f", rareWeight),
+          rate(defectsLastCaught, defectsLast), skewFirst, skewLast, majoritySkewFirst, majoritySkewLast, statisticsSkewFirst, statisticsSkewLast,
+          versions, rareSampled, Double.isNaN(rareWeight) ? "-" : String.format(Locale.ROOT, "%.2f", rareWeight),
           Double.isNaN(normalWeight) ? "-" : String.format(Locale.ROOT, "%.2f", normalWeight));
     }
 
@@ -164,9 +165,10 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
   }
 
   static final String HEADER = "| seed | reservoir | rare FA, first quarter | rare FA, last quarter | fall "
-      + "| defect recall, first | last | normal skewness, first | last | majority only, first | last | bank versions "
+      + "| defect recall, first | last | normal skewness, first | last | majority only, first | last "
+      + "| statistics' skewness, end of first quarter | at the end | bank versions "
       + "| rare frames sampled | mean w offered, rare | normal |\n"
-      + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|";
+      + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|";
 
   @Override
   public Integer call() throws Exception {
@@ -257,11 +259,12 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
       Files.createDirectories(file.toAbsolutePath().getParent());
     }
     try (java.io.BufferedWriter w = Files.newBufferedWriter(file)) {
-      w.write("seed,reservoir,frame,group,score,threshold,alerted,weight,bank_version\n");
+      w.write("seed,reservoir,frame,group,score,threshold,alerted,weight,bank_version,statistics_skewness\n");
       for (SeedRun run : runs) {
         for (AdaptationReplay.Outcome o : run.result().outcomes()) {
-          w.write(String.format(Locale.ROOT, "%d,%s,%d,%s,%.6f,%.6f,%b,%.4f,%s%n", run.seed(), run.weighting(),
-              o.index(), o.group(), o.score(), o.threshold(), o.alerted(), o.weight(), o.bankVersion()));
+          w.write(String.format(Locale.ROOT, "%d,%s,%d,%s,%.6f,%.6f,%b,%.4f,%s,%.4f%n", run.seed(),
+              run.weighting(), o.index(), o.group(), o.score(), o.threshold(), o.alerted(), o.weight(),
+              o.bankVersion(), o.statisticsSkewness()));
         }
       }
     }
@@ -319,7 +322,8 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
         r.count("rare", last, n), r.alerts("rare", last, n), r.count("defect", 0, quarter),
         r.alerts("defect", 0, quarter), r.count("defect", last, n), r.alerts("defect", last, n),
         r.normalSkewness(0, quarter), r.normalSkewness(last, n), r.skewness("normal", 0, quarter),
-        r.skewness("normal", last, n), r.updates().size(), sampled,
+        r.skewness("normal", last, n), r.outcomes().get(quarter - 1).statisticsSkewness(),
+        r.outcomes().get(n - 1).statisticsSkewness(), r.updates().size(), sampled,
         weighting.equals("gaussian") ? r.meanOfferedWeight("rare", 0, n) : Double.NaN,
         weighting.equals("gaussian") ? r.meanOfferedWeight("normal", 0, n) : Double.NaN);
   }
@@ -335,6 +339,8 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
         rows.stream().mapToDouble(Row::skewLast).average().orElse(Double.NaN),
         rows.stream().mapToDouble(Row::majoritySkewFirst).average().orElse(Double.NaN),
         rows.stream().mapToDouble(Row::majoritySkewLast).average().orElse(Double.NaN),
+        rows.stream().mapToDouble(Row::statisticsSkewFirst).average().orElse(Double.NaN),
+        rows.stream().mapToDouble(Row::statisticsSkewLast).average().orElse(Double.NaN),
         (int) Math.round(rows.stream().mapToInt(Row::versions).average().orElse(0)),
         rows.stream().mapToInt(Row::rareSampled).sum(),
         rows.stream().mapToDouble(Row::rareWeight).average().orElse(Double.NaN),

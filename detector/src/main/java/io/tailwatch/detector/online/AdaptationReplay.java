@@ -62,9 +62,13 @@ public final class AdaptationReplay {
     }
   }
 
-  /** What happened to one frame: its score, the threshold it was judged by, its weight (1 when uniform). */
+  /**
+   * What happened to one frame: its score, the threshold it was judged by, its weight (1 when uniform), and the
+   * skewness the scope's statistics report once its score entered (what the job publishes on the statistics topic:
+   * decayed, scores above the outlier guard left out).
+   */
   public record Outcome(int index, String group, boolean defective, double score, double threshold,
-      boolean alerted, double weight, String bankVersion) {}
+      boolean alerted, double weight, String bankVersion, double statisticsSkewness) {}
 
   /** One bank update: how many sampled frames of each group it drew on, vectors added, bank size, threshold. */
   public record Update(int afterFrame, String version, Map<String, Integer> sampledByGroup, int added,
@@ -153,7 +157,7 @@ public final class AdaptationReplay {
         OnlineDecision.record(stats, reservoir, v, d.score(),
             key -> new Candidate(f.group(), d.topPatches(settings.patchesPerFrame())));
         outcomes.add(new Outcome(i, f.group(), f.defective(), d.score(), v.threshold(), v.alerted(), v.weight(),
-            bank.header().bankVersion()));
+            bank.header().bankVersion(), stats.skewness()));
       }
       sinceUpdate += end - start;
       // like the job: an update lands between batches, never inside one

@@ -100,6 +100,20 @@ class AdaptationReplayTest {
         .mapToInt(AdaptationReplay.Update::added).sum());
   }
 
+  /** The recorded statistics' skewness is what a scope's statistics fed the same scores and verdicts report. */
+  @Test
+  void statisticsSkewnessIsTheScopeStatisticsAfterEachFrame() throws Exception {
+    AdaptationReplay.Settings s = settings(true, true);
+    AdaptationReplay.Result r = replay(s, 1e9);
+    OnlineScoreStatistics stats = new OnlineScoreStatistics(s.statistics());
+    for (AdaptationReplay.Outcome o : r.outcomes()) {
+      stats.add(o.score(), o.alerted());
+      assertThat(o.statisticsSkewness()).as("frame %d", o.index()).isEqualTo(stats.skewness());
+    }
+    assertThat(r.outcomes().stream().mapToDouble(AdaptationReplay.Outcome::statisticsSkewness).distinct().count())
+        .isGreaterThan(100);
+  }
+
   @Test
   void theSameSeedGivesTheSameRun() throws Exception {
     AdaptationReplay.Result a = replay(settings(true, true), 1e9);
@@ -146,10 +160,10 @@ class AdaptationReplayTest {
     List<AdaptationReplay.Outcome> o = new java.util.ArrayList<>();
     double[] majority = {1, 1, 1, 2};
     for (double v : majority) {
-      o.add(new AdaptationReplay.Outcome(o.size(), "normal", false, v, 9, false, 1, "v"));
+      o.add(new AdaptationReplay.Outcome(o.size(), "normal", false, v, 9, false, 1, "v", 0));
     }
-    o.add(new AdaptationReplay.Outcome(o.size(), "rare", false, 5, 9, false, 1, "v"));
-    o.add(new AdaptationReplay.Outcome(o.size(), "defect", true, 50, 9, true, 1, "v"));
+    o.add(new AdaptationReplay.Outcome(o.size(), "rare", false, 5, 9, false, 1, "v", 0));
+    o.add(new AdaptationReplay.Outcome(o.size(), "defect", true, 50, 9, true, 1, "v", 0));
     AdaptationReplay.Result r = new AdaptationReplay.Result(o, List.of());
     // majority {1,1,1,2}: mean 1.25, m2 = 0.1875, m3 = 0.09375 -> 0.09375 / 0.1875^1.5 = 1.1547
     assertThat(r.skewness("normal", 0, o.size())).isCloseTo(1.1547, org.assertj.core.data.Offset.offset(1e-4));
