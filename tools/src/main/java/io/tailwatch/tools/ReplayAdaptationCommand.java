@@ -102,7 +102,7 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
   @Option(names = "--min-frames", defaultValue = "200", description = "threshold.min-frames. Default: ${DEFAULT-VALUE}.")
   int minFrames;
 
-  @Option(names = "--target", defaultValue = "moment", description = "statistics.target: robust or moment. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--target", defaultValue = "moment", description = "statistics.target: robust, moment or flat. Default: ${DEFAULT-VALUE}.")
   String target;
 
   @Option(names = "--weight-min", defaultValue = "0.1", description = "statistics.weight-min. Default: ${DEFAULT-VALUE}.")
@@ -301,8 +301,8 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
     if (!threshold.equals("adaptive") && !threshold.equals("fixed")) {
       throw new IllegalArgumentException("--threshold: adaptive or fixed, was " + threshold);
     }
-    if (!target.equalsIgnoreCase("robust") && !target.equalsIgnoreCase("moment")) {
-      throw new IllegalArgumentException("--target: robust or moment, was " + target);
+    if (!java.util.Set.of("robust", "moment", "flat").contains(target.toLowerCase(Locale.ROOT))) {
+      throw new IllegalArgumentException("--target: robust, moment or flat, was " + target);
     }
     if (train < 10) {
       throw new IllegalArgumentException("--train must be at least 10 frames (8 to fit, 2 to calibrate), was " + train);

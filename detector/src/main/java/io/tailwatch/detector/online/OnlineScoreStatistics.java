@@ -41,9 +41,11 @@ public final class OnlineScoreStatistics {
    * The target Gaussian: ROBUST = N(median, (1.4826 MAD)^2) (ALGORITHMS.md §6, default); MOMENT = N(mean, sd^2) of
    * the scores in the histogram (§3's alternative). The robust target is as narrow as the majority mode, so it
    * up-weights only just above the mode; the moment target is widened by the tail and up-weights a shoulder further
-   * out.
+   * out. FLAT is not a Gaussian: p uniform over the histogram's range, so w = 1/q up to the normalisation (the
+   * inverse of the observed density: sparse score regions, shoulder and far tail alike, are up-weighted; an
+   * extension of §6 for where the far tail holds what is to be learned, see the README's replay figures).
    */
-  public enum Target { ROBUST, MOMENT }
+  public enum Target { ROBUST, MOMENT, FLAT }
 
   /** Tunables; validated here so a bad job setting fails at start with the option's meaning. */
   public record Config(int bins, double halfLife, double falseAlarmRate, long minFrames, double weightMin,
@@ -56,7 +58,7 @@ public final class OnlineScoreStatistics {
 
     public Config {
       if (target == null) {
-        throw new IllegalArgumentException("statistics target must be ROBUST or MOMENT");
+        throw new IllegalArgumentException("statistics target must be ROBUST, MOMENT or FLAT");
       }
       if (bins < 16 || bins > 65536) {
         throw new IllegalArgumentException("statistics bins must be in [16, 65536], was " + bins);
@@ -267,8 +269,14 @@ public final class OnlineScoreStatistics {
     return sigma > 0 ? sigma : hi / bins.length;
   }
 
-  /** Target density p(s): N(median, (1.4826 MAD)^2), or N(mean, sd^2) with {@link Target#MOMENT}. */
+  /**
+   * Target density p(s): N(median, (1.4826 MAD)^2), or N(mean, sd^2) with {@link Target#MOMENT}, or 1/hi over the
+   * histogram's range [0, hi) with {@link Target#FLAT}.
+   */
   public double target(double s) {
+    if (config.target() == Target.FLAT) {
+      return hi > 0 ? 1 / hi : 0;
+    }
     boolean moment = config.target() == Target.MOMENT;
     double sigma = moment ? Math.max(standardDeviation(), hi / bins.length) : robustSigma();
     double z = (s - (moment ? mean() : median)) / sigma;

@@ -138,6 +138,34 @@ class OnlineScoreStatisticsTest {
     assertThat(moment.weight(18)).as("extreme tail").isCloseTo(0.1, within(0.01));
   }
 
+  /** FLAT: p uniform over the range, so w = c / q wherever unclipped; the far tail is up-weighted, not cut. */
+  @Test
+  void theFlatTargetWeightsByTheInverseObservedDensity() {
+    OnlineScoreStatistics flat = new OnlineScoreStatistics(new OnlineScoreStatistics.Config(512, 1e12, 0.01, 10,
+        0.001, 1000, 1e6, 16, OnlineScoreStatistics.Target.FLAT));
+    SplittableRandom rnd = new SplittableRandom(5);
+    double[] x = new double[20_000];
+    for (int i = 0; i < x.length; i++) {
+      double u = rnd.nextDouble();
+      x[i] = u < 0.70 ? 10 + 0.3 * gaussian(rnd) : u < 0.98 ? 10.8 + 0.6 * gaussian(rnd) : 16 + 0.5 * gaussian(rnd);
+      flat.add(x[i], false);
+    }
+    flat.refresh();
+    double sum = 0;
+    for (double v : x) {
+      sum += flat.weight(v);
+    }
+    assertThat(sum / x.length).isCloseTo(1.0, within(0.05));
+    assertThat(flat.target(3)).isEqualTo(flat.target(15));
+    for (double[] pair : new double[][] {{10, 11.5}, {10, 16}, {11.5, 16}}) {
+      double ratio = flat.weight(pair[0]) / flat.weight(pair[1]);
+      assertThat(ratio).as("w(%s) / w(%s) = q(%s) / q(%s)", pair[0], pair[1], pair[1], pair[0])
+          .isCloseTo(flat.observed(pair[1]) / flat.observed(pair[0]), within(1e-9 + 1e-6 * ratio));
+    }
+    assertThat(flat.weight(16)).as("the far cluster (2%)").isGreaterThan(flat.weight(11.5))
+        .isGreaterThan(10 * flat.weight(10));
+  }
+
   @Test
   void thresholdIsTheFloorUntilMinFramesAndGrossOutliersStayOut() {
     OnlineScoreStatistics stats = new OnlineScoreStatistics(config(1000, 100));

@@ -167,8 +167,8 @@ public final class JobConfig implements Serializable {
         + get(STATISTICS_HALF_LIFE));
     require(get(STATISTICS_INTERVAL).toMillis() >= 100, STATISTICS_INTERVAL, "must be at least 100 ms, was "
         + get(STATISTICS_INTERVAL));
-    require(Set.of("robust", "moment").contains(get(STATISTICS_TARGET)), STATISTICS_TARGET,
-        "must be robust or moment, was '" + get(STATISTICS_TARGET) + "'");
+    require(Set.of("robust", "moment", "flat").contains(get(STATISTICS_TARGET)), STATISTICS_TARGET,
+        "must be robust, moment or flat, was '" + get(STATISTICS_TARGET) + "'");
     String exponentProblem =
         io.tailwatch.detector.online.OnlineDecision.exponentProblem(get(BANK_UPDATE_WEIGHT_EXPONENT));
     require(exponentProblem == null, BANK_UPDATE_WEIGHT_EXPONENT, exponentProblem);

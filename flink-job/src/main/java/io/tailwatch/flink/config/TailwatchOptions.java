@@ -149,9 +149,10 @@ public final class TailwatchOptions {
 
   public static final ConfigOption<String> STATISTICS_TARGET = ConfigOptions.key("statistics.target")
       .stringType().defaultValue("robust")
-      .withDescription("Target Gaussian of the importance weights: robust = N(median, (1.4826 MAD)^2) "
+      .withDescription("Target density p of the importance weights w = p/q: robust = N(median, (1.4826 MAD)^2) "
           + "(ALGORITHMS.md §6), moment = N(mean, sd^2) of the line's recent scores (wider: up-weights a shoulder "
-          + "of rare normal scores further out).");
+          + "of rare normal scores further out), flat = uniform over the scores' range (w = 1/q: every sparse "
+          + "score region up-weighted, the far tail too; not §6's Gaussian, see README).");
 
   public static final ConfigOption<Double> WEIGHT_MIN = ConfigOptions.key("statistics.weight-min")
       .doubleType().defaultValue(0.1).withDescription("Lower clip of the importance weight p/q.");

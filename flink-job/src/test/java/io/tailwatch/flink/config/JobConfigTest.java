@@ -68,7 +68,7 @@ class JobConfigTest {
     assertThatThrownBy(() -> args("--threshold.false-alarm-rate", "0.7"))
         .hasMessageStartingWith("threshold.false-alarm-rate: must be in (0, 0.5)");
     assertThatThrownBy(() -> args("--statistics.target", "mean"))
-        .hasMessageStartingWith("statistics.target: must be robust or moment");
+        .hasMessageStartingWith("statistics.target: must be robust, moment or flat");
     assertThatThrownBy(() -> args("--bank-update.enabled", "true"))
         .hasMessageStartingWith("topics.control: must be set when bank-update.enabled");
     assertThatThrownBy(() -> args("--bank-update.enabled", "true", "--topics.control", "c"))
@@ -100,6 +100,8 @@ class JobConfigTest {
     assertThat(a.gaussianWeighting()).isFalse();
     assertThat(a.statisticsIntervalMs()).isEqualTo(10_000);
     assertThat(args().adaptation().statisticsIntervalMs()).as("no statistics topic, no snapshots").isZero();
+    assertThat(args("--statistics.target", "flat").adaptation().statistics().target())
+        .isEqualTo(io.tailwatch.detector.online.OnlineScoreStatistics.Target.FLAT);
   }
 
   @Test
