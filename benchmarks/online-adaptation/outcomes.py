@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Reads `tailwatch replay-adaptation --outcomes-out FILE.csv` and prints, per seed and reservoir:
-the majority's and the rare variant's score medians per quarter (the majority's spread too), and the mean
+the majority's and the rare variant's score medians per quarter (the majority's spread too), the skewness of
+normal scores per quarter with and without its highest one and three scores, and the mean
 weight of offered (non-alerting) normal frames by how far above the majority's median they score, in the
 majority's robust sigmas (1.4826 MAD, over frames 1,000-2,000). Python 3 standard library only."""
 import csv
@@ -12,6 +13,13 @@ from collections import defaultdict
 def robust(xs):
     med = statistics.median(xs)
     return med, 1.4826 * statistics.median(abs(x - med) for x in xs)
+
+
+def skewness(xs):
+    m = statistics.fmean(xs)
+    m2 = statistics.fmean((x - m) ** 2 for x in xs)
+    m3 = statistics.fmean((x - m) ** 3 for x in xs)
+    return m3 / m2 ** 1.5 if m2 > 0 else 0.0
 
 
 def main(path):
@@ -31,6 +39,9 @@ def main(path):
             print(f"  {name} quarter: majority median {med:.4f} sigma {sigma:.4f}; rare median "
                   f"{statistics.median(rare):.4f} ({(statistics.median(rare) - med) / sigma:.1f} sigma above); "
                   f"rare false alarms {fa}/{len(rare)}")
+            normal = sorted(float(r["score"]) for r in part if r["group"] != "defect")
+            print(f"    skewness of normal scores {skewness(normal):.2f}; without the highest score "
+                  f"{skewness(normal[:-1]):.2f}, without the three highest {skewness(normal[:-3]):.2f}")
         ref = rows[1000:2000] if n >= 2000 else rows
         med, sigma = robust([float(r["score"]) for r in ref if r["group"] == "normal"])
         bins = defaultdict(list)

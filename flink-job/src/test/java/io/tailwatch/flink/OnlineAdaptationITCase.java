@@ -138,10 +138,10 @@ class OnlineAdaptationITCase {
 
     // 64 of ~400 frames per interval sampled with w = 1/q (statistics.target=flat) and merged at the bank's
     // resolution (quantile 0.97). Asserted: the 5x false-alarm fall and the falling skewness of normal scores for
-    // the weighted run (six local runs: to zero or 8x; skewness down 1.3-1.7), recall kept; uniform is reported.
+    // the weighted run (seven runs, README: to zero or 8x; skewness down 0.5-1.7), recall kept; uniform reported.
     assertThat(gaussian.last().normalSkewness()).as("weighted: skewness of normal scores drops (%s)",
         gaussian.row()).isLessThan(gaussian.first().normalSkewness());
-    assertThat(gaussian.last().rareFalseAlarms()).as("gaussian: rare-variant false alarms fall at least 5x (%s)",
+    assertThat(gaussian.last().rareFalseAlarms()).as("weighted: rare-variant false alarms fall at least 5x (%s)",
         gaussian.row()).isLessThanOrEqualTo(gaussian.first().rareFalseAlarms() / 5);
     for (Run r : List.of(gaussian, uniform)) {
       assertThat(r.updates()).as(r.weighting() + ": bank versions built and announced").isNotEmpty();

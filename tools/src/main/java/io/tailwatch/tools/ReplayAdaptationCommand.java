@@ -177,7 +177,7 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
     boolean adaptive = threshold.equals("adaptive");
     ProductLineSimulator.Variant finish = rareFinish();
     OnlineScoreStatistics.Config stats = new OnlineScoreStatistics.Config(512, halfLife, falseAlarmRate, minFrames,
-        weightMin, weightMax, 8, 16, OnlineScoreStatistics.Target.valueOf(target.toUpperCase(Locale.ROOT)));
+        weightMin, weightMax, 8, 16, OnlineScoreStatistics.Target.parse(target));
     ProductLineSimulator line = new ProductLineSimulator(5, size, 0.0);
     List<ImageSource> trainImages = new ArrayList<>();
     List<ImageSource> holdout = new ArrayList<>();
@@ -301,8 +301,8 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
     if (!threshold.equals("adaptive") && !threshold.equals("fixed")) {
       throw new IllegalArgumentException("--threshold: adaptive or fixed, was " + threshold);
     }
-    if (!java.util.Set.of("robust", "moment", "flat").contains(target.toLowerCase(Locale.ROOT))) {
-      throw new IllegalArgumentException("--target: robust, moment or flat, was " + target);
+    if (OnlineScoreStatistics.Target.parse(target) == null) {
+      throw new IllegalArgumentException("--target: " + OnlineScoreStatistics.Target.choices() + ", was " + target);
     }
     if (train < 10) {
       throw new IllegalArgumentException("--train must be at least 10 frames (8 to fit, 2 to calibrate), was " + train);

@@ -1,5 +1,7 @@
 package io.tailwatch.detector.online;
 
+import java.util.Locale;
+
 import io.tailwatch.detector.scoring.ScoreCalibration;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -45,7 +47,29 @@ public final class OnlineScoreStatistics {
    * inverse of the observed density: sparse score regions, shoulder and far tail alike, are up-weighted; an
    * extension of §6 for where the far tail holds what is to be learned, see the README's replay figures).
    */
-  public enum Target { ROBUST, MOMENT, FLAT }
+  public enum Target {
+    ROBUST, MOMENT, FLAT;
+
+    /** The names a setting accepts, lower case, for messages: "robust, moment or flat". */
+    public static String choices() {
+      Target[] all = values();
+      StringBuilder b = new StringBuilder();
+      for (int i = 0; i < all.length; i++) {
+        b.append(i == 0 ? "" : i == all.length - 1 ? " or " : ", ").append(all[i].name().toLowerCase(Locale.ROOT));
+      }
+      return b.toString();
+    }
+
+    /** The target named {@code name} (any case), or null when there is none. */
+    public static Target parse(String name) {
+      for (Target t : values()) {
+        if (t.name().equalsIgnoreCase(name)) {
+          return t;
+        }
+      }
+      return null;
+    }
+  }
 
   /** Tunables; validated here so a bad job setting fails at start with the option's meaning. */
   public record Config(int bins, double halfLife, double falseAlarmRate, long minFrames, double weightMin,
@@ -58,7 +82,7 @@ public final class OnlineScoreStatistics {
 
     public Config {
       if (target == null) {
-        throw new IllegalArgumentException("statistics target must be ROBUST, MOMENT or FLAT");
+        throw new IllegalArgumentException("statistics target must be " + Target.choices());
       }
       if (bins < 16 || bins > 65536) {
         throw new IllegalArgumentException("statistics bins must be in [16, 65536], was " + bins);

@@ -167,8 +167,10 @@ public final class JobConfig implements Serializable {
         + get(STATISTICS_HALF_LIFE));
     require(get(STATISTICS_INTERVAL).toMillis() >= 100, STATISTICS_INTERVAL, "must be at least 100 ms, was "
         + get(STATISTICS_INTERVAL));
-    require(Set.of("robust", "moment", "flat").contains(get(STATISTICS_TARGET)), STATISTICS_TARGET,
-        "must be robust, moment or flat, was '" + get(STATISTICS_TARGET) + "'");
+    require(get(STATISTICS_TARGET).equals(get(STATISTICS_TARGET).toLowerCase(Locale.ROOT))
+        && io.tailwatch.detector.online.OnlineScoreStatistics.Target.parse(get(STATISTICS_TARGET)) != null,
+        STATISTICS_TARGET, "must be " + io.tailwatch.detector.online.OnlineScoreStatistics.Target.choices()
+            + ", was '" + get(STATISTICS_TARGET) + "'");
     String exponentProblem =
         io.tailwatch.detector.online.OnlineDecision.exponentProblem(get(BANK_UPDATE_WEIGHT_EXPONENT));
     require(exponentProblem == null, BANK_UPDATE_WEIGHT_EXPONENT, exponentProblem);
@@ -220,8 +222,7 @@ public final class JobConfig implements Serializable {
     io.tailwatch.detector.online.OnlineScoreStatistics.Config stats =
         new io.tailwatch.detector.online.OnlineScoreStatistics.Config(512, get(STATISTICS_HALF_LIFE),
             get(FALSE_ALARM_RATE), get(MIN_FRAMES), get(WEIGHT_MIN), get(WEIGHT_MAX), get(OUTLIER_SIGMAS), 16,
-            io.tailwatch.detector.online.OnlineScoreStatistics.Target.valueOf(
-                get(STATISTICS_TARGET).toUpperCase(Locale.ROOT)));
+            io.tailwatch.detector.online.OnlineScoreStatistics.Target.parse(get(STATISTICS_TARGET)));
     return new io.tailwatch.flink.adapt.Adaptation(stats, get(THRESHOLD_ADAPTIVE),
         statisticsTopic() == null ? 0 : get(STATISTICS_INTERVAL).toMillis(), get(BANK_UPDATE_ENABLED),
         "gaussian".equals(get(BANK_UPDATE_WEIGHTING)), get(BANK_UPDATE_SAMPLE), get(BANK_UPDATE_PATCHES),
