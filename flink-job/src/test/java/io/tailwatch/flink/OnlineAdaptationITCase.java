@@ -42,7 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Online adaptation end to end (ALGORITHMS.md §6): a line whose bank knows only the majority product; a rare normal
  * variant (2% of frames: the same product with a grained finish) false-alarms at first; clear defects
  * (cracks, missing material; about 1%) must keep alerting. The job samples normal frames (Gaussian-aligned
- * weighted reservoir; here w = 1/q, 64 of ~400 frames per interval), merges their patches at the bank's
+ * weighted reservoir: the Gaussian with the line's median and threshold as target, w^3, 64 of ~400 frames per
+ * interval), merges their patches at the bank's
  * resolution, builds new bank versions, announces them on the control topic and swaps them in. Measured
  * over the first and the last quarter of the run: the rare variant's false-alarm rate, defect recall and the
  * skewness of normal scores, written to {@code target/online-adaptation.md}; the same stream with the uniform
@@ -136,9 +137,10 @@ class OnlineAdaptationITCase {
     Files.createDirectories(report.getParent());
     Files.writeString(report, table + "\n");
 
-    // 64 of ~400 frames per interval sampled with w = 1/q (statistics.target=flat) and merged at the bank's
-    // resolution (quantile 0.97). Asserted: the 5x false-alarm fall and the falling skewness of normal scores for
-    // the weighted run (seven runs, README: to zero or 8x; skewness down 0.5-1.7), recall kept; uniform reported.
+    // 64 of ~400 frames per interval sampled with priority weight w^3 against the Gaussian that shares the line's
+    // median and threshold (statistics.target=quantile) and merged at the bank's resolution (quantile 0.97).
+    // Asserted: the 5x false-alarm fall and the falling skewness of normal scores for the weighted run (README's
+    // runs), recall kept; uniform reported.
     assertThat(gaussian.last().normalSkewness()).as("weighted: skewness of normal scores drops (%s)",
         gaussian.row()).isLessThan(gaussian.first().normalSkewness());
     assertThat(gaussian.last().rareFalseAlarms()).as("weighted: rare-variant false alarms fall at least 5x (%s)",
@@ -215,7 +217,8 @@ class OnlineAdaptationITCase {
         // the cap well above what the run adds: a 6,000 cap was what held learning back (README, replay-adaptation)
         "--bank-update.max-added", "4096", "--bank-update.max-bank-size", "100000",
         "--bank-update.resolution-quantile", "0.97",
-        "--bank-update.weighting", weighting, "--statistics.target", "flat");
+        "--bank-update.weighting", weighting, "--bank-update.weight-exponent", "3",
+        "--statistics.target", "quantile");
 
     // frames arrive at about 200 per second while the job runs, so bank versions roll out during the stream
     AtomicReference<Exception> producerFailure = new AtomicReference<>();

@@ -102,7 +102,7 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
   @Option(names = "--min-frames", defaultValue = "200", description = "threshold.min-frames. Default: ${DEFAULT-VALUE}.")
   int minFrames;
 
-  @Option(names = "--target", defaultValue = "moment", description = "statistics.target: robust, moment or flat. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--target", defaultValue = "moment", description = "statistics.target: robust, moment, flat or quantile. Default: ${DEFAULT-VALUE}.")
   String target;
 
   @Option(names = "--weight-min", defaultValue = "0.1", description = "statistics.weight-min. Default: ${DEFAULT-VALUE}.")

@@ -9,8 +9,9 @@ import java.util.Arrays;
 /**
  * Streaming statistics of one scope's (line x modality) image scores, ALGORITHMS.md §6: an exponentially decayed
  * histogram with decayed moments, the robust location/scale from it, the observed density q (Gaussian KDE over
- * the histogram, Silverman bandwidth), the Gaussian target p = N(median, (1.4826 MAD)^2), the importance weight
- * w(s) = clip(p(s)/q(s)) normalised to mean 1 under q, and the (1 - alpha) quantile threshold.
+ * the histogram, Silverman bandwidth), a target p ({@link Target}: §6's N(median, (1.4826 MAD)^2) or a variant),
+ * the importance weight w(s) = clip(p(s)/q(s)) normalised to mean 1 under q, and the (1 - alpha) quantile
+ * threshold.
  *
  * <p>Which scores enter: every score up to a guard of {@code median + outlierSigmas * 1.4826 MAD}. Not only the
  * frames below the current threshold: a histogram cut at its own (1 - alpha) quantile has a lower (1 - alpha)
@@ -40,17 +41,24 @@ public final class OnlineScoreStatistics {
   static final double MAX_OUTLIER_RATE = 0.2;
 
   /**
-   * The target Gaussian: ROBUST = N(median, (1.4826 MAD)^2) (ALGORITHMS.md §6, default); MOMENT = N(mean, sd^2) of
+   * The target Gaussian: ROBUST = N(median, (1.4826 MAD)^2) (ALGORITHMS.md §6 as written; the default of
+   * {@link Config}'s short constructor, not of the job); MOMENT = N(mean, sd^2) of
    * the scores in the histogram (§3's alternative). The robust target is as narrow as the majority mode, so it
    * up-weights only just above the mode; the moment target is widened by the tail and up-weights a shoulder further
    * out. FLAT is not a Gaussian: p uniform over the histogram's range, so w = 1/q up to the normalisation (the
    * inverse of the observed density: sparse score regions, shoulder and far tail alike, are up-weighted; an
    * extension of §6 for where the far tail holds what is to be learned, see the README's replay figures).
+   * QUANTILE is the Gaussian that shares the observed median and (1 - alpha) quantile, N(median, sigma^2) with
+   * sigma = (threshold - median) / z(1 - alpha): the Gaussian under which the threshold in force holds exactly
+   * the configured false-alarm rate. Its shoulder reaches the threshold, so the frames just below it (where a
+   * rare normal variant that false-alarms sits) are up-weighted and only what lies beyond is treated as
+   * contamination; never narrower than ROBUST.
    */
   public enum Target {
-    ROBUST, MOMENT, FLAT;
+    // append only: the ordinal is part of the serialised state
+    ROBUST, MOMENT, FLAT, QUANTILE;
 
-    /** The names a setting accepts, lower case, for messages: "robust, moment or flat". */
+    /** The names a setting accepts, lower case, for messages: "robust, moment, flat or quantile". */
     public static String choices() {
       Target[] all = values();
       StringBuilder b = new StringBuilder();
@@ -288,6 +296,13 @@ public final class OnlineScoreStatistics {
     return sum / (s0 * h * Math.sqrt(2 * Math.PI));
   }
 
+  /** The scale of {@link Target#QUANTILE}: (threshold - median) / z(1 - alpha), at least the robust sigma. */
+  private double quantileSigma() {
+    double z = ScoreCalibration.inverseNormalCdf(1 - config.falseAlarmRate());
+    double sigma = (onlineThreshold - median) / z;
+    return Double.isFinite(sigma) ? Math.max(sigma, robustSigma()) : robustSigma();
+  }
+
   private double robustSigma() {
     double sigma = MAD_TO_SIGMA * mad;
     return sigma > 0 ? sigma : hi / bins.length;
@@ -302,7 +317,11 @@ public final class OnlineScoreStatistics {
       return hi > 0 ? 1 / hi : 0;
     }
     boolean moment = config.target() == Target.MOMENT;
-    double sigma = moment ? Math.max(standardDeviation(), hi / bins.length) : robustSigma();
+    double sigma = switch (config.target()) {
+      case MOMENT -> Math.max(standardDeviation(), hi / bins.length);
+      case QUANTILE -> quantileSigma();
+      default -> robustSigma();
+    };
     double z = (s - (moment ? mean() : median)) / sigma;
     return Math.exp(-0.5 * z * z) / (sigma * Math.sqrt(2 * Math.PI));
   }

@@ -84,18 +84,30 @@ class OnlineScoreStatisticsTest {
     assertThat(stats.count()).isEqualTo(10_000);
   }
 
-  @Test
-  void weightsHaveMeanOneAreClippedAndFavourTheShoulder() {
-    OnlineScoreStatistics stats = new OnlineScoreStatistics(unguarded(1e12, 10));
+  /**
+   * A sharp majority mode (70%), a shoulder of rarer normal patterns (29.5%) and a few extreme scores (0.5%), each
+   * added to every one of {@code stats}, which are then refreshed; seed 3.
+   */
+  private static double[] shoulderMixture(OnlineScoreStatistics... stats) {
     SplittableRandom rnd = new SplittableRandom(3);
-    // a sharp majority mode, a shoulder of rarer normal patterns, and a few extreme scores
     double[] x = new double[20_000];
     for (int i = 0; i < x.length; i++) {
       double u = rnd.nextDouble();
       x[i] = u < 0.70 ? 10 + 0.3 * gaussian(rnd) : u < 0.995 ? 10.8 + 0.6 * gaussian(rnd) : 18 + gaussian(rnd);
-      stats.add(x[i], false);
+      for (OnlineScoreStatistics st : stats) {
+        st.add(x[i], false);
+      }
     }
-    stats.refresh();
+    for (OnlineScoreStatistics st : stats) {
+      st.refresh();
+    }
+    return x;
+  }
+
+  @Test
+  void weightsHaveMeanOneAreClippedAndFavourTheShoulder() {
+    OnlineScoreStatistics stats = new OnlineScoreStatistics(unguarded(1e12, 10));
+    double[] x = shoulderMixture(stats);
     double sum = 0;
     for (double v : x) {
       double w = stats.weight(v);
@@ -117,17 +129,8 @@ class OnlineScoreStatisticsTest {
     OnlineScoreStatistics robust = new OnlineScoreStatistics(unguarded(1e12, 10));
     OnlineScoreStatistics moment = new OnlineScoreStatistics(new OnlineScoreStatistics.Config(512, 1e12, 0.01, 10,
         0.1, 10, 1e6, 16, OnlineScoreStatistics.Target.MOMENT));
-    SplittableRandom rnd = new SplittableRandom(3);
     double sum = 0;
-    double[] x = new double[20_000];
-    for (int i = 0; i < x.length; i++) {
-      double u = rnd.nextDouble();
-      x[i] = u < 0.70 ? 10 + 0.3 * gaussian(rnd) : u < 0.995 ? 10.8 + 0.6 * gaussian(rnd) : 18 + gaussian(rnd);
-      robust.add(x[i], false);
-      moment.add(x[i], false);
-    }
-    robust.refresh();
-    moment.refresh();
+    double[] x = shoulderMixture(robust, moment);
     for (double v : x) {
       sum += moment.weight(v);
     }
@@ -136,6 +139,37 @@ class OnlineScoreStatisticsTest {
     assertThat(robust.weight(12)).as("far shoulder, robust target").isLessThan(0.5);
     assertThat(moment.weight(10)).as("dense mode").isLessThan(1);
     assertThat(moment.weight(18)).as("extreme tail").isCloseTo(0.1, within(0.01));
+  }
+
+  /**
+   * QUANTILE: the Gaussian with the observed median and (1 - alpha) quantile, so its shoulder reaches the
+   * threshold: the scores just below it are up-weighted where the robust target has decayed, and the extreme tail
+   * beyond it is still cut.
+   */
+  @Test
+  void theQuantileTargetSharesTheThresholdAndUpWeightsJustBelowIt() {
+    OnlineScoreStatistics robust = new OnlineScoreStatistics(unguarded(1e12, 10));
+    OnlineScoreStatistics quantile = new OnlineScoreStatistics(new OnlineScoreStatistics.Config(512, 1e12, 0.01,
+        10, 0.1, 10, 1e6, 16, OnlineScoreStatistics.Target.QUANTILE));
+    double[] x = shoulderMixture(robust, quantile);
+    double threshold = quantile.threshold(Double.NaN);
+    Arrays.sort(x);
+    assertThat(threshold).isCloseTo(exactQuantile(x, 0.99), within(0.1));
+    // p(median) = 1 / (sigma sqrt(2 pi)) gives the target's sigma; median + z(0.99) sigma is the threshold
+    double sigma = 1 / (quantile.target(quantile.median()) * Math.sqrt(2 * Math.PI));
+    assertThat(quantile.median() + 2.3263 * sigma).isCloseTo(threshold, within(1e-3));
+    assertThat(sigma).isGreaterThan(1.4826 * quantile.mad());
+    double sum = 0;
+    for (double v : x) {
+      sum += quantile.weight(v);
+    }
+    assertThat(sum / x.length).isCloseTo(1.0, within(0.05));
+    double belowThreshold = threshold - 0.3;
+    assertThat(quantile.weight(belowThreshold)).as("just below the threshold").isGreaterThan(1.2)
+        .isGreaterThan(5 * robust.weight(belowThreshold));
+    assertThat(quantile.weight(10)).as("dense mode").isLessThan(1);
+    // the lower clip divided by the normaliser (the mean raw weight, here below 1)
+    assertThat(quantile.weight(18)).as("extreme tail").isLessThan(0.15);
   }
 
   /** FLAT: p uniform over the range, so w = c / q wherever unclipped; the far tail is up-weighted, not cut. */

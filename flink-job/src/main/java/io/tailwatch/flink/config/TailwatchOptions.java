@@ -148,11 +148,13 @@ public final class TailwatchOptions {
           + "(gross defects must not raise the threshold).");
 
   public static final ConfigOption<String> STATISTICS_TARGET = ConfigOptions.key("statistics.target")
-      .stringType().defaultValue("robust")
+      .stringType().defaultValue("quantile")
       .withDescription("Target density p of the importance weights w = p/q: robust = N(median, (1.4826 MAD)^2) "
           + "(ALGORITHMS.md §6), moment = N(mean, sd^2) of the line's recent scores (wider: up-weights a shoulder "
           + "of rare normal scores further out), flat = uniform over the scores' range (w = 1/q: every sparse "
-          + "score region up-weighted, the far tail too; not §6's Gaussian, see README).");
+          + "score region up-weighted, the far tail too; not §6's Gaussian, see README), quantile = the Gaussian "
+          + "with the line's median and (1 - alpha) quantile (its shoulder reaches the threshold: rare normal "
+          + "scores just below it are up-weighted, only what lies beyond is treated as contamination).");
 
   public static final ConfigOption<Double> WEIGHT_MIN = ConfigOptions.key("statistics.weight-min")
       .doubleType().defaultValue(0.1).withDescription("Lower clip of the importance weight p/q.");
@@ -193,16 +195,17 @@ public final class TailwatchOptions {
 
   public static final ConfigOption<Double> BANK_UPDATE_RESOLUTION_QUANTILE =
       ConfigOptions.key("bank-update.resolution-quantile").doubleType()
-          .defaultValue(io.tailwatch.detector.online.BankMerger.DEFAULT_RESOLUTION_QUANTILE)
+          .defaultValue(0.97)
           .withDescription("A candidate patch within this quantile of the bank's nearest-neighbour spacing (squared) "
               + "of the bank is covered and not added, in [0, 1]: the coreset's resolution is kept and an update "
               + "adds what is new instead of densifying what is known; 0 = only exact copies are covered. The value "
               + "is computed once from the bank and carried in each new version's header.");
 
   public static final ConfigOption<Double> BANK_UPDATE_WEIGHT_EXPONENT =
-      ConfigOptions.key("bank-update.weight-exponent").doubleType().defaultValue(1.0)
+      ConfigOptions.key("bank-update.weight-exponent").doubleType().defaultValue(3.0)
           .withDescription("With gaussian weighting, the reservoir priority weight is w(s) to this power, in (0, 4]: "
-              + "above 1 prefers the score distribution's shoulder more strongly (1 = as ALGORITHMS.md section 6).");
+              + "above 1 prefers what the weight favours more strongly (1 = as ALGORITHMS.md section 6; the tempering "
+              + "w^beta of section 3).");
 
   public static final ConfigOption<String> BANK_UPDATE_WEIGHTING = ConfigOptions.key("bank-update.weighting")
       .stringType().defaultValue("gaussian")

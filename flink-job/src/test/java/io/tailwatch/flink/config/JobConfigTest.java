@@ -68,7 +68,7 @@ class JobConfigTest {
     assertThatThrownBy(() -> args("--threshold.false-alarm-rate", "0.7"))
         .hasMessageStartingWith("threshold.false-alarm-rate: must be in (0, 0.5)");
     assertThatThrownBy(() -> args("--statistics.target", "mean"))
-        .hasMessageStartingWith("statistics.target: must be robust, moment or flat");
+        .hasMessageStartingWith("statistics.target: must be robust, moment, flat or quantile");
     assertThatThrownBy(() -> args("--bank-update.enabled", "true"))
         .hasMessageStartingWith("topics.control: must be set when bank-update.enabled");
     assertThatThrownBy(() -> args("--bank-update.enabled", "true", "--topics.control", "c"))
@@ -102,6 +102,12 @@ class JobConfigTest {
     assertThat(args().adaptation().statisticsIntervalMs()).as("no statistics topic, no snapshots").isZero();
     assertThat(args("--statistics.target", "flat").adaptation().statistics().target())
         .isEqualTo(io.tailwatch.detector.online.OnlineScoreStatistics.Target.FLAT);
+    // the defaults the README's replay measured as the weighting that pays at the default sample budget
+    var defaults = args().adaptation();
+    assertThat(defaults.statistics().target())
+        .isEqualTo(io.tailwatch.detector.online.OnlineScoreStatistics.Target.QUANTILE);
+    assertThat(defaults.weightExponent()).isEqualTo(3.0);
+    assertThat(args().get(TailwatchOptions.BANK_UPDATE_RESOLUTION_QUANTILE)).isEqualTo(0.97);
   }
 
   @Test
