@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Reads `tailwatch replay-adaptation --outcomes-out FILE.csv` and prints, per seed and reservoir:
 the majority's and the rare variant's score medians per quarter (the majority's spread too), the skewness of
-normal scores per quarter with and without its highest one and three scores, and the mean
+normal scores per quarter with and without its highest one and three scores, the mean weight of the defects
+that did not alert (offered to the reservoir like normal frames), and the mean
 weight of offered (non-alerting) normal frames by how far above the majority's median they score, in the
 majority's robust sigmas (1.4826 MAD, over frames 1,000-2,000). Python 3 standard library only."""
 import csv
@@ -49,6 +50,10 @@ def main(path):
             if r["group"] != "defect" and r["alerted"] == "false":
                 z = (float(r["score"]) - med) / sigma
                 bins[(min(int(z // 1), 8), r["group"])].append(float(r["weight"]))
+        offered = [float(r["weight"]) for r in rows if r["group"] == "defect" and r["alerted"] == "false"]
+        if offered:
+            print(f"  defects offered (not alerting), whole run: {len(offered)}, mean w {statistics.mean(offered):.2f}; "
+                  f"normal frames offered: mean w {statistics.mean(float(r['weight']) for r in rows if r['group'] == 'normal' and r['alerted'] == 'false'):.2f}")
         print("  mean weight offered by sigmas above the majority's median (frames 1,000-2,000):")
         for (z, group), ws in sorted(bins.items()):
             print(f"    [{z}, {z + 1}){'+' if z == 8 else ''} {group}: {len(ws)} frames, mean w {statistics.mean(ws):.2f}")

@@ -58,6 +58,11 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
       description = "The rare variant: this share of the rare finish over the brushed texture. Default: ${DEFAULT-VALUE}.")
   double rareShare;
 
+  @Option(names = "--defect-strength", defaultValue = "1",
+      description = "Defects blended at this share over the same frame without them, in (0, 1]: below 1 they are "
+          + "faint and score near the threshold (what the weighting must not learn). Default: ${DEFAULT-VALUE}.")
+  double defectStrength;
+
   @Option(names = "--rare-every", defaultValue = "50", description = "One rare frame in this many. Default: ${DEFAULT-VALUE}.")
   int rareEvery;
 
@@ -202,7 +207,7 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
       try (PatchCoreDetector detector = new PatchCoreDetector(extractor, knn, initial.bank(), DetectorOptions.DEFAULT)) {
         for (int seed : seeds) {
           RareVariantStream recipe = new RareVariantStream(line, rareEvery, defectEvery, finish, rareShare,
-              10_000L + 100_000L * seed);
+              10_000L + 100_000L * seed, defectStrength);
           List<AdaptationReplay.Frame> stream = new ArrayList<>(frames);
           for (int i = 0; i < frames; i++) {
             RareVariantStream.Kind k = recipe.kind(i);
@@ -303,6 +308,9 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
     }
     if (OnlineScoreStatistics.Target.parse(target) == null) {
       throw new IllegalArgumentException("--target: " + OnlineScoreStatistics.Target.choices() + ", was " + target);
+    }
+    if (!(defectStrength > 0 && defectStrength <= 1)) {
+      throw new IllegalArgumentException("--defect-strength must be in (0, 1], was " + defectStrength);
     }
     if (train < 10) {
       throw new IllegalArgumentException("--train must be at least 10 frames (8 to fit, 2 to calibrate), was " + train);

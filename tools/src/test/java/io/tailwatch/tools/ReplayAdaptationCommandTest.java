@@ -46,5 +46,9 @@ class ReplayAdaptationCommandTest {
     assertThat(err.toString()).contains("--rare-finish");
     assertThat(cli.execute("replay-adaptation", "--train", "5")).isEqualTo(2);
     assertThat(err.toString()).contains("--train must be at least 10");
+    assertThat(cli.execute("replay-adaptation", "--defect-strength", "1.5")).isEqualTo(2);
+    assertThat(err.toString()).contains("--defect-strength must be in (0, 1], was 1.5");
+    assertThat(cli.execute("replay-adaptation", "--target", "gaussian")).isEqualTo(2);
+    assertThat(err.toString()).contains("--target: robust, moment, flat or quantile, was gaussian");
   }
 }

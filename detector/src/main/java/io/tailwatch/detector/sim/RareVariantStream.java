@@ -4,14 +4,24 @@ package io.tailwatch.detector.sim;
  * The online-adaptation test stream: a line making brushed metal; every {@code rareEvery}-th frame (offset half a
  * period) is a rare normal variant, the same product with another finish ({@code rareShare} of the simulator's
  * {@code rareFinish} texture blended over the brushed one; the ITCase's: 60% grain); frames at {@code i % defectEvery == defectEvery / 2} (unless rare) carry a crack
- * or missing material. Frame i is drawn from the simulator at index {@code firstIndex + i}, so streams with
- * different first indices are different frames of the same line.
+ * or missing material, blended at {@code defectStrength} over the same frame rendered without it (1 = the full
+ * defect; lower = faint defects, which score near the threshold). Frame i is drawn from the simulator at index
+ * {@code firstIndex + i}, so streams with different first indices are different frames of the same line.
  */
 public record RareVariantStream(ProductLineSimulator line, int rareEvery, int defectEvery,
-    ProductLineSimulator.Variant rareFinish, double rareShare, long firstIndex) {
+    ProductLineSimulator.Variant rareFinish, double rareShare, long firstIndex, double defectStrength) {
   public enum Kind { NORMAL, RARE, DEFECT }
 
+  /** Full-strength defects. */
+  public RareVariantStream(ProductLineSimulator line, int rareEvery, int defectEvery,
+      ProductLineSimulator.Variant rareFinish, double rareShare, long firstIndex) {
+    this(line, rareEvery, defectEvery, rareFinish, rareShare, firstIndex, 1);
+  }
+
   public RareVariantStream {
+    if (!(defectStrength > 0 && defectStrength <= 1)) {
+      throw new IllegalArgumentException("defect strength must be in (0, 1], was " + defectStrength);
+    }
     if (rareEvery < 2 || defectEvery < 2) {
       throw new IllegalArgumentException("rare-every and defect-every must be >= 2, were " + rareEvery + ", "
           + defectEvery);
@@ -36,15 +46,26 @@ public record RareVariantStream(ProductLineSimulator line, int rareEvery, int de
     long index = firstIndex + i;
     SimulatedFrame f = line.frame(index, ProductLineSimulator.Variant.BRUSHED, k == Kind.DEFECT
         ? (i % 2 == 0 ? ProductLineSimulator.Defect.CRACK : ProductLineSimulator.Defect.MISSING) : null);
+    if (k == Kind.DEFECT && defectStrength < 1) {
+      // the same texture without the defect (its lighting and noise are drawn after the defect, so they differ)
+      byte[] clean = line.frame(index, ProductLineSimulator.Variant.BRUSHED, null).gray();
+      return new SimulatedFrame(f.index(), f.variant(), f.defect(), f.width(), f.height(),
+          blend(clean, f.gray(), defectStrength), f.mask());
+    }
     if (k != Kind.RARE) {
       return f;
     }
-    byte[] brushed = f.gray();
     byte[] finish = line.frame(index, rareFinish, null).gray();
-    byte[] g = new byte[brushed.length];
+    return new SimulatedFrame(f.index(), f.variant(), null, f.width(), f.height(), blend(f.gray(), finish, rareShare),
+        f.mask());
+  }
+
+  /** (1 - share) a + share b, per pixel. */
+  private static byte[] blend(byte[] a, byte[] b, double share) {
+    byte[] g = new byte[a.length];
     for (int p = 0; p < g.length; p++) {
-      g[p] = (byte) Math.round((1 - rareShare) * (brushed[p] & 0xff) + rareShare * (finish[p] & 0xff));
+      g[p] = (byte) Math.round((1 - share) * (a[p] & 0xff) + share * (b[p] & 0xff));
     }
-    return new SimulatedFrame(f.index(), f.variant(), null, f.width(), f.height(), g, f.mask());
+    return g;
   }
 }

@@ -35,6 +35,23 @@ class RareVariantStreamTest {
   }
 
   @Test
+  void aFaintDefectIsTheDefectBlendedOverTheCleanFrame() {
+    RareVariantStream full = new RareVariantStream(line, 50, 97, ProductLineSimulator.Variant.GRAIN, 0.6, 10_000);
+    RareVariantStream faint = new RareVariantStream(line, 50, 97, ProductLineSimulator.Variant.GRAIN, 0.6, 10_000,
+        0.3);
+    byte[] defective = full.frame(48).gray();
+    byte[] clean = line.frame(10_048, ProductLineSimulator.Variant.BRUSHED, null).gray();
+    byte[] g = faint.frame(48).gray();
+    for (int p = 0; p < g.length; p++) {
+      assertThat(g[p] & 0xff).isEqualTo((int) Math.round(0.7 * (clean[p] & 0xff) + 0.3 * (defective[p] & 0xff)));
+    }
+    assertThat(faint.frame(48).defective()).isTrue();
+    assertThat(faint.frame(48).mask()).isEqualTo(full.frame(48).mask());
+    assertThat(faint.frame(24).gray()).as("normal frames unchanged").isEqualTo(full.frame(24).gray());
+    assertThat(faint.frame(25).gray()).as("rare frames unchanged").isEqualTo(full.frame(25).gray());
+  }
+
+  @Test
   void refusesAFinishThatIsNotRareOrAShareOutOfRange() {
     assertThatThrownBy(() -> new RareVariantStream(line, 50, 97, ProductLineSimulator.Variant.BRUSHED, 0.6, 0))
         .hasMessageContaining("BRUSHED");
@@ -42,5 +59,7 @@ class RareVariantStreamTest {
         .hasMessageContaining("rare share");
     assertThatThrownBy(() -> new RareVariantStream(line, 1, 97, ProductLineSimulator.Variant.GRAIN, 0.5, 0))
         .hasMessageContaining("rare-every");
+    assertThatThrownBy(() -> new RareVariantStream(line, 50, 97, ProductLineSimulator.Variant.GRAIN, 0.5, 0, 0))
+        .hasMessageContaining("defect strength must be in (0, 1], was 0.0");
   }
 }
