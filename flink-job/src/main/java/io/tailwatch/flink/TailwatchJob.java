@@ -110,7 +110,7 @@ public final class TailwatchJob {
 
     // with online adaptation, keyed by line x modality: each line's statistics live in the operator's keyed state;
     // without it, the scoring operator stays chained to the router as before
-    DataStream<Ingested> byScope = config.adaptation().keyed() ? frames.keyBy(new ScopeKey()) : frames;
+    DataStream<Ingested> byScope = config.adaptation().keyed() ? frames.keyBy(new ScopeKey(config.adaptation().perSource())) : frames;
     BatchingInferenceOperator inference = new BatchingInferenceOperator(detector, limits,
         config.get(BATCH_MAX_SIZE), config.get(BATCH_MAX_WAIT).toMillis(), config.get(HEATMAPS),
         config.adaptation());

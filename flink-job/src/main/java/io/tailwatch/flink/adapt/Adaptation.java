@@ -13,17 +13,26 @@ import java.io.Serializable;
  * @param bankUpdates collect bank-update candidates (weighted reservoir) and hand them over every interval
  * @param gaussianWeighting reservoir priority u^(1/w(s)) with the Gaussian-aligned weight; false = uniform (w = 1)
  * @param weightExponent the priority weight is w(s)^exponent (1 = as §6 states it)
+ * @param perSource scopes are line x modality x source instead of line x modality ({@link ScopeKey})
  */
 public record Adaptation(OnlineScoreStatistics.Config statistics, boolean adaptiveThreshold,
     long statisticsIntervalMs, boolean bankUpdates, boolean gaussianWeighting, int reservoirSize,
-    int patchesPerFrame, long updateIntervalMs, double weightExponent) implements Serializable {
-  private static final long serialVersionUID = 2L;
+    int patchesPerFrame, long updateIntervalMs, double weightExponent, boolean perSource) implements Serializable {
+  private static final long serialVersionUID = 3L;
 
   public Adaptation {
     OnlineDecision.checkExponent(weightExponent);
   }
 
-  /** Untempered weights (bank-update.weight-exponent 1). */
+  /** Scopes per line x modality. */
+  public Adaptation(OnlineScoreStatistics.Config statistics, boolean adaptiveThreshold, long statisticsIntervalMs,
+      boolean bankUpdates, boolean gaussianWeighting, int reservoirSize, int patchesPerFrame, long updateIntervalMs,
+      double weightExponent) {
+    this(statistics, adaptiveThreshold, statisticsIntervalMs, bankUpdates, gaussianWeighting, reservoirSize,
+        patchesPerFrame, updateIntervalMs, weightExponent, false);
+  }
+
+  /** Untempered weights (bank-update.weight-exponent 1), scopes per line x modality. */
   public Adaptation(OnlineScoreStatistics.Config statistics, boolean adaptiveThreshold, long statisticsIntervalMs,
       boolean bankUpdates, boolean gaussianWeighting, int reservoirSize, int patchesPerFrame, long updateIntervalMs) {
     this(statistics, adaptiveThreshold, statisticsIntervalMs, bankUpdates, gaussianWeighting, reservoirSize,

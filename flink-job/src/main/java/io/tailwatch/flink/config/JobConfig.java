@@ -226,7 +226,7 @@ public final class JobConfig implements Serializable {
     return new io.tailwatch.flink.adapt.Adaptation(stats, get(THRESHOLD_ADAPTIVE),
         statisticsTopic() == null ? 0 : get(STATISTICS_INTERVAL).toMillis(), get(BANK_UPDATE_ENABLED),
         "gaussian".equals(get(BANK_UPDATE_WEIGHTING)), get(BANK_UPDATE_SAMPLE), get(BANK_UPDATE_PATCHES),
-        get(BANK_UPDATE_INTERVAL).toMillis(), get(BANK_UPDATE_WEIGHT_EXPONENT));
+        get(BANK_UPDATE_INTERVAL).toMillis(), get(BANK_UPDATE_WEIGHT_EXPONENT), get(STATISTICS_PER_SOURCE));
   }
 
   /** The cube topic, or null when the job has no cube chain. */

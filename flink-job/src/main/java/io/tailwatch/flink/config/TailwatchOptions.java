@@ -156,6 +156,12 @@ public final class TailwatchOptions {
           + "with the line's median and (1 - alpha) quantile (its shoulder reaches the threshold: rare normal "
           + "scores just below it are up-weighted, only what lies beyond is treated as contamination).");
 
+  public static final ConfigOption<Boolean> STATISTICS_PER_SOURCE = ConfigOptions.key("statistics.per-source")
+      .booleanType().defaultValue(false)
+      .withDescription("Keep statistics, thresholds and metrics per line x modality x source (camera or station) "
+          + "instead of per line x modality. Changing it changes the state keys: a restore starts the new scopes "
+          + "from scratch (bank floor until min-frames).");
+
   public static final ConfigOption<Double> WEIGHT_MIN = ConfigOptions.key("statistics.weight-min")
       .doubleType().defaultValue(0.1).withDescription("Lower clip of the importance weight p/q.");
 
@@ -252,7 +258,7 @@ public final class TailwatchOptions {
         FRAMES_TOPIC, ALERTS_TOPIC, SCORES_TOPIC, DEAD_LETTERS_TOPIC, BATCH_MAX_SIZE, BATCH_MAX_WAIT, DEVICE, KNN_PRECISION, PRECISION, THREADS,
         BACKBONE, BANK, THRESHOLD, REWEIGHT, HEATMAPS, MAX_PAYLOAD_BYTES, MAX_SIDE, CLAIM_CHECK_ROOT,
         CHECKPOINT_INTERVAL, PARALLELISM, JOB_NAME, STATISTICS_TOPIC, CONTROL_TOPIC, THRESHOLD_ADAPTIVE,
-        FALSE_ALARM_RATE, MIN_FRAMES, STATISTICS_HALF_LIFE, OUTLIER_SIGMAS, STATISTICS_TARGET, WEIGHT_MIN, WEIGHT_MAX,
+        FALSE_ALARM_RATE, MIN_FRAMES, STATISTICS_HALF_LIFE, OUTLIER_SIGMAS, STATISTICS_TARGET, STATISTICS_PER_SOURCE, WEIGHT_MIN, WEIGHT_MAX,
         STATISTICS_INTERVAL, BANK_UPDATE_ENABLED, BANK_UPDATE_DIR, BANK_UPDATE_INTERVAL, BANK_UPDATE_SAMPLE,
         BANK_UPDATE_PATCHES, BANK_UPDATE_MAX_ADDED, BANK_UPDATE_MAX_SIZE, BANK_UPDATE_WEIGHTING,
         BANK_UPDATE_WEIGHT_EXPONENT, BANK_UPDATE_RESOLUTION_QUANTILE, CUBES_TOPIC,

@@ -140,13 +140,15 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
   private static final class Scope {
     final String key;
     final String lineId;
+    final String sourceId; // null unless scopes are per source
     final OnlineScoreStatistics stats;
     boolean dirty;
     boolean published = true;
 
-    Scope(String key, String lineId, OnlineScoreStatistics stats) {
+    Scope(String key, String lineId, String sourceId, OnlineScoreStatistics stats) {
       this.key = key;
       this.lineId = lineId;
+      this.sourceId = sourceId;
       this.stats = stats;
     }
   }
@@ -203,7 +205,7 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
       throw new SuppressRestartsException(new IllegalStateException("inference operator cannot start: "
           + e.getMessage(), e));
     }
-    metrics = new InferenceMetrics(getMetricGroup(), detector);
+    metrics = new InferenceMetrics(getMetricGroup(), detector, adaptation.perSource());
     if (currentBank != null && !currentBank.version.equals(detector.bankVersion())) {
       try {
         detector.swapBank(Path.of(URI.create(currentBank.uri)), currentBank.sha256);
@@ -352,7 +354,7 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
     if (statisticsState == null) {
       return null;
     }
-    String key = ScopeKey.of(frame);
+    String key = ScopeKey.of(frame, adaptation.perSource());
     Scope s = scopes.get(key);
     if (s != null) {
       return s;
@@ -368,7 +370,7 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
     byte[] bytes = statisticsState.value();
     OnlineScoreStatistics stats = bytes == null ? new OnlineScoreStatistics(adaptation.statistics())
         : OnlineScoreStatistics.fromBytes(bytes).withConfig(adaptation.statistics());
-    s = new Scope(key, frame.getLineId(), stats);
+    s = new Scope(key, frame.getLineId(), adaptation.perSource() ? frame.getSourceId() : null, stats);
     scopes.put(key, s);
     return s;
   }
@@ -389,6 +391,7 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
     return ScoreStatistics.newBuilder()
         .setLineId(s.lineId)
         .setModality(Modality.CAMERA)
+        .setSourceId(s.sourceId)
         .setSnapshotTime(Instant.ofEpochMilli(now))
         .setCount(st.count())
         .setEffectiveCount(st.effectiveCount())
@@ -509,7 +512,7 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
                 verdict.weight(), key, adaptation.patchesPerFrame()));
         scope.dirty = true;
         scope.published = false;
-        metrics.statistics(frame.getLineId(), scope.stats);
+        metrics.statistics(frame.getLineId(), scope.sourceId, scope.stats);
       }
     }
   }
@@ -539,8 +542,10 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
     private final MetricGroup group;
     private volatile String bankVersion;
     private final LineMetrics lines;
+    private final boolean perSource; // line metrics per line x source, as the statistics scopes
 
-    InferenceMetrics(MetricGroup group, FrameDetector detector) {
+    InferenceMetrics(MetricGroup group, FrameDetector detector, boolean perSource) {
+      this.perSource = perSource;
       framesOut = group.counter("framesOut");
       group.meter("framesOutPerSecond", new MeterView(framesOut));
       alerts = group.counter("alerts");
@@ -582,8 +587,8 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
       candidates.inc(n);
     }
 
-    void statistics(String lineId, OnlineScoreStatistics stats) {
-      lines.of(lineId).statistics(stats);
+    void statistics(String lineId, String sourceId, OnlineScoreStatistics stats) {
+      lines.of(lineId, sourceId).statistics(stats);
     }
 
     void queueWait(long ms) {
@@ -598,7 +603,7 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
     void frameOut(FrameScore score) {
       framesOut.inc();
       endToEndLatency.update(score.getLatencyMs());
-      lines.of(score.getLineId()).frame(score);
+      lines.of(score.getLineId(), perSource ? score.getSourceId() : null).frame(score);
     }
 
     void alert() {

@@ -15,7 +15,9 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
  * ({@code threshold}), frames and alerts; with online statistics also {@code scoreSkewness}, {@code scoreMedian},
  * {@code weightMin}, {@code weightMax}, {@code alertRate} (decayed) and {@code onlineThreshold} (1 once the
  * scope's own quantile is in force). Line ids come from senders, so past {@code maxLines} distinct ids
- * the rest share the group {@code line="_other"} instead of growing the metric registry without bound.
+ * the rest share the group {@code line="_other"} instead of growing the metric registry without bound. With
+ * per-source scopes ({@code statistics.per-source}) each line's group has a {@code source} subgroup per source,
+ * counted against the same cap ({@code line="_other", source="_other"} past it).
  */
 final class LineMetrics {
   static final String OTHER = "_other";
@@ -30,10 +32,20 @@ final class LineMetrics {
   }
 
   Line of(String lineId) {
-    Line l = lines.get(lineId);
+    return of(lineId, null);
+  }
+
+  /** The group of a line, or with a non-null {@code sourceId} of a line's source. */
+  Line of(String lineId, String sourceId) {
+    String key = sourceId == null ? lineId : lineId + '\u0000' + sourceId;
+    Line l = lines.get(key);
     if (l == null) {
-      String name = lines.size() < maxLines ? lineId : OTHER;
-      l = lines.computeIfAbsent(name, n -> new Line(parent.addGroup("line", n)));
+      boolean room = lines.size() < maxLines;
+      String name = room ? key : sourceId == null ? OTHER : OTHER + '\u0000' + OTHER;
+      l = lines.computeIfAbsent(name, n -> {
+        MetricGroup line = parent.addGroup("line", room ? lineId : OTHER);
+        return new Line(sourceId == null ? line : line.addGroup("source", room ? sourceId : OTHER));
+      });
     }
     return l;
   }

@@ -108,6 +108,8 @@ class JobConfigTest {
         .isEqualTo(io.tailwatch.detector.online.OnlineScoreStatistics.Target.QUANTILE);
     assertThat(defaults.weightExponent()).isEqualTo(3.0);
     assertThat(args().get(TailwatchOptions.BANK_UPDATE_RESOLUTION_QUANTILE)).isEqualTo(0.97);
+    assertThat(defaults.perSource()).as("scopes per line x modality by default").isFalse();
+    assertThat(args("--statistics.per-source", "true").adaptation().perSource()).isTrue();
   }
 
   @Test

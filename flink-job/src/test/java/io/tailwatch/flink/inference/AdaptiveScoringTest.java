@@ -10,7 +10,9 @@ import io.tailwatch.flink.adapt.Adaptation;
 import io.tailwatch.flink.adapt.BankCandidate;
 import io.tailwatch.flink.adapt.ScopeKey;
 import io.tailwatch.flink.ingest.Ingested;
+import io.tailwatch.flink.testing.TestFrames;
 import io.tailwatch.schemas.BankUpdate;
+import io.tailwatch.schemas.CameraFrame;
 import io.tailwatch.schemas.FrameScore;
 import io.tailwatch.schemas.Modality;
 import io.tailwatch.schemas.ScoreStatistics;
@@ -109,6 +111,56 @@ class AdaptiveScoringTest {
       h.prepareSnapshotPreBarrier(2);
       assertThat(h.extractOutputValues().get(0).getThreshold()).as("threshold after the restore")
           .isEqualTo(lastThreshold);
+    }
+  }
+
+  /** statistics.per-source: two cameras of one line, one scoring low and one high, each judged by its own scope. */
+  @Test
+  void perSourceScopesKeepTheirOwnStatisticsAndThresholds() throws Exception {
+    Adaptation perSource = new Adaptation(new OnlineScoreStatistics.Config(512, 1000, 0.1, 20, 0.1, 10, 8, 4), true,
+        1_000, false, true, 4, 1, 5_000, 1, true);
+    try (var h = new KeyedOneInputStreamOperatorTestHarness<>(new BatchingInferenceOperator(
+        new FileBankDetector("bank-1"), BatchingInferenceOperatorTest.LIMITS, 4, 10_000, false, perSource),
+        new ScopeKey(true), Types.STRING)) {
+      h.open();
+      h.setProcessingTime(10);
+      for (int i = 0; i < 80; i++) {
+        boolean a = i % 2 == 0;
+        CameraFrame f = TestFrames.raw("f" + i, 8, a ? 40 + i / 2 : 160 + i / 2); // a: 0.16 .. 0.31, b: 0.63 .. 0.78
+        f.setSourceId(a ? "cam-a" : "cam-b");
+        h.processElement(new StreamRecord<>(TestFrames.ingested(f, i)));
+      }
+      List<FrameScore> out = h.extractOutputValues();
+      FrameScore lastA = out.get(78);
+      FrameScore lastB = out.get(79);
+      assertThat(lastA.getSourceId()).isEqualTo("cam-a");
+      assertThat(lastA.getThreshold()).as("cam-a's own 0.9 quantile").isBetween(70 / 255.0, 80 / 255.0);
+      assertThat(lastB.getThreshold()).as("cam-b's own 0.9 quantile").isBetween(190 / 255.0, 200 / 255.0);
+      h.setProcessingTime(1_000);
+      List<ScoreStatistics> stats = new ArrayList<>();
+      h.getSideOutput(BatchingInferenceOperator.STATISTICS).forEach(r -> stats.add(r.getValue()));
+      assertThat(stats).extracting(ScoreStatistics::getSourceId).containsExactlyInAnyOrder("cam-a", "cam-b");
+      assertThat(stats).allSatisfy(st -> {
+        assertThat(st.getLineId()).isEqualTo("line-1");
+        assertThat(st.getCount()).isEqualTo(40);
+      });
+    }
+    // per line (the default): one scope, no source in the snapshot
+    try (var h = keyed(false)) {
+      h.open();
+      h.setProcessingTime(10);
+      for (int i = 0; i < 8; i++) {
+        CameraFrame f = TestFrames.raw("f" + i, 8, 100);
+        f.setSourceId(i % 2 == 0 ? "cam-a" : "cam-b");
+        h.processElement(new StreamRecord<>(TestFrames.ingested(f, i)));
+      }
+      h.setProcessingTime(1_000);
+      List<ScoreStatistics> stats = new ArrayList<>();
+      h.getSideOutput(BatchingInferenceOperator.STATISTICS).forEach(r -> stats.add(r.getValue()));
+      assertThat(stats).singleElement().satisfies(st -> {
+        assertThat(st.getSourceId()).isNull();
+        assertThat(st.getCount()).isEqualTo(8);
+      });
     }
   }
 

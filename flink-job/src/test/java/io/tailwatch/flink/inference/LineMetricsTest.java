@@ -37,6 +37,28 @@ class LineMetricsTest {
     assertThat(listener.getCounter("line", "line-1", "frames").orElseThrow().getCount()).isEqualTo(1);
   }
 
+  @Test
+  void perSourceScopesGetASourceGroupUnderTheirLineAndShareTheCap() {
+    MetricListener listener = new MetricListener();
+    LineMetrics metrics = new LineMetrics(listener.getMetricGroup(), 3);
+    metrics.of("line-1", "cam-a").frame(score("line-1", 1.5, 2.0));
+    metrics.of("line-1", "cam-b").frame(score("line-1", 2.5, 2.0));
+    metrics.of("line-1", "cam-b").frame(score("line-1", 0.5, 2.0));
+    metrics.of("line-2", "cam-a").frame(score("line-2", 3, 2.0));
+    metrics.of("line-2", "cam-b").frame(score("line-2", 3, 2.0));
+    metrics.of("line-3", "cam-a").frame(score("line-3", 3, 2.0));
+
+    assertThat(listener.getCounter("line", "line-1", "source", "cam-a", "frames").orElseThrow().getCount())
+        .isEqualTo(1);
+    assertThat(listener.getCounter("line", "line-1", "source", "cam-b", "frames").orElseThrow().getCount())
+        .isEqualTo(2);
+    assertThat(listener.getCounter("line", "line-1", "source", "cam-b", "alerts").orElseThrow().getCount())
+        .isEqualTo(1);
+    assertThat(metrics.groups()).isEqualTo(4);
+    assertThat(listener.getCounter("line", LineMetrics.OTHER, "source", LineMetrics.OTHER, "frames").orElseThrow()
+        .getCount()).isEqualTo(2);
+  }
+
   private static FrameScore score(String line, double score, double threshold) {
     return FrameScore.newBuilder().setFrameId("f").setLineId(line).setSourceId("cam").setModality(Modality.CAMERA)
         .setCaptureTime(Instant.EPOCH).setDetectTime(Instant.EPOCH).setScore(score).setThreshold(threshold)
