@@ -108,9 +108,10 @@ public final class TailwatchJob {
     SingleOutputStreamOperator<Ingested> frames = ingested.process(new IngestRouter())
         .name("validate + route dead letters").uid(UID_ROUTER);
 
-    // with online adaptation, keyed by line x modality: each line's statistics live in the operator's keyed state;
-    // without it, the scoring operator stays chained to the router as before
-    DataStream<Ingested> byScope = config.adaptation().keyed() ? frames.keyBy(new ScopeKey(config.adaptation().perSource())) : frames;
+    // with online adaptation, keyed by line x modality (x source): each scope's statistics live in the operator's
+    // keyed state; without it, the scoring operator stays chained to the router as before
+    DataStream<Ingested> byScope = config.adaptation().keyed()
+        ? frames.keyBy(new ScopeKey(config.adaptation().perSource())) : frames;
     BatchingInferenceOperator inference = new BatchingInferenceOperator(detector, limits,
         config.get(BATCH_MAX_SIZE), config.get(BATCH_MAX_WAIT).toMillis(), config.get(HEATMAPS),
         config.adaptation());

@@ -51,8 +51,8 @@ public final class OnlineScoreStatistics {
    * QUANTILE is the Gaussian that shares the observed median and (1 - alpha) quantile, N(median, sigma^2) with
    * sigma = (threshold - median) / z(1 - alpha): the Gaussian under which the threshold in force holds exactly
    * the configured false-alarm rate. Its shoulder reaches the threshold, so the frames just below it (where a
-   * rare normal variant that false-alarms sits) are up-weighted and only what lies beyond is treated as
-   * contamination; never narrower than ROBUST.
+   * rare normal variant that false-alarms sits, and any faint defect that scores there) are up-weighted; frames
+   * above it alert and are never candidates. Never narrower than ROBUST.
    */
   public enum Target {
     // append only: the ordinal is part of the serialised state

@@ -144,7 +144,7 @@ class OnlineScoreStatisticsTest {
   /**
    * QUANTILE: the Gaussian with the observed median and (1 - alpha) quantile, so its shoulder reaches the
    * threshold: the scores just below it are up-weighted where the robust target has decayed, and the extreme tail
-   * beyond it is still cut.
+   * beyond it is clipped to the lower weight.
    */
   @Test
   void theQuantileTargetSharesTheThresholdAndUpWeightsJustBelowIt() {

@@ -154,7 +154,7 @@ public final class TailwatchOptions {
           + "of rare normal scores further out), flat = uniform over the scores' range (w = 1/q: every sparse "
           + "score region up-weighted, the far tail too; not §6's Gaussian, see README), quantile = the Gaussian "
           + "with the line's median and (1 - alpha) quantile (its shoulder reaches the threshold: rare normal "
-          + "scores just below it are up-weighted, only what lies beyond is treated as contamination).");
+          + "scores just below it are up-weighted, and so are faint defects that score there; see README).");
 
   public static final ConfigOption<Boolean> STATISTICS_PER_SOURCE = ConfigOptions.key("statistics.per-source")
       .booleanType().defaultValue(false)
