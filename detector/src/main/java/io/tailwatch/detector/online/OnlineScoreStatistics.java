@@ -49,8 +49,8 @@ public final class OnlineScoreStatistics {
    * inverse of the observed density: sparse score regions, shoulder and far tail alike, are up-weighted; an
    * extension of §6 for where the far tail holds what is to be learned, see the README's replay figures).
    * QUANTILE is the Gaussian that shares the observed median and (1 - alpha) quantile, N(median, sigma^2) with
-   * sigma = (threshold - median) / z(1 - alpha): the Gaussian under which the threshold in force holds exactly
-   * the configured false-alarm rate. Its shoulder reaches the threshold, so the frames just below it (where a
+   * sigma = (q(1 - alpha) - median) / z(1 - alpha): the Gaussian under which the online threshold holds exactly
+   * the configured false-alarm rate (whether or not the job puts that threshold in force). Its shoulder reaches the threshold, so the frames just below it (where a
    * rare normal variant that false-alarms sits, and any faint defect that scores there) are up-weighted; frames
    * above it alert and are never candidates. Never narrower than ROBUST.
    */
