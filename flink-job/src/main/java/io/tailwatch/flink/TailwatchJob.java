@@ -95,6 +95,7 @@ public final class TailwatchJob {
     FrameLimits limits = new FrameLimits(config.get(MAX_PAYLOAD_BYTES), config.get(MAX_SIDE),
         config.configuration().get(CLAIM_CHECK_ROOT));
 
+    config.warnings().forEach(w -> LOG.warn("tailwatch job configuration: {}", w));
     java.util.Properties client = KafkaClientProperties.load(config.configuration().get(KAFKA_PROPERTIES_FILE));
     if (!client.isEmpty()) {
       LOG.info("Kafka client settings from {}: {}", config.get(KAFKA_PROPERTIES_FILE),

@@ -217,6 +217,20 @@ public final class JobConfig implements Serializable {
     }
   }
 
+  /**
+   * Settings that are valid but work against each other; the job logs each at start (WARN). Not errors: an operator
+   * may want them for a while (e.g. bank updates under the bank's threshold while the online one is being checked).
+   */
+  public java.util.List<String> warnings() {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    if (get(BANK_UPDATE_ENABLED) && !get(THRESHOLD_ADAPTIVE)) {
+      out.add("bank-update.enabled=true with threshold.adaptive=false: only frames below the bank's fixed threshold "
+          + "are candidates, so a rare normal variant that alerts under it is hardly learned (replay, same streams: "
+          + "1.3x fall against 10.5x with threshold.adaptive=true; README, \"Online adaptation\")");
+    }
+    return out;
+  }
+
   /** The online statistics, threshold and bank-update settings. */
   public io.tailwatch.flink.adapt.Adaptation adaptation() {
     io.tailwatch.detector.online.OnlineScoreStatistics.Config stats =

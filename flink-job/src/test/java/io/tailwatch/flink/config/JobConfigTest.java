@@ -110,6 +110,11 @@ class JobConfigTest {
     assertThat(args().get(TailwatchOptions.BANK_UPDATE_RESOLUTION_QUANTILE)).isEqualTo(0.97);
     assertThat(defaults.perSource()).as("scopes per line x modality by default").isFalse();
     assertThat(args("--statistics.per-source", "true").adaptation().perSource()).isTrue();
+    assertThat(args().warnings()).isEmpty();
+    assertThat(args("--bank-update.enabled", "true", "--topics.control", "ctl", "--bank-update.dir", dir.toString())
+        .warnings()).singleElement().asString().startsWith("bank-update.enabled=true with threshold.adaptive=false");
+    assertThat(args("--bank-update.enabled", "true", "--topics.control", "ctl", "--bank-update.dir", dir.toString(),
+        "--threshold.adaptive", "true").warnings()).isEmpty();
   }
 
   @Test
