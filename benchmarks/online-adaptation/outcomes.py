@@ -2,10 +2,12 @@
 """Reads `tailwatch replay-adaptation --outcomes-out FILE.csv` and prints, per seed and reservoir:
 the majority's and the rare variant's score medians per quarter (the majority's spread too), the skewness of
 normal scores per quarter with and without its highest one and three scores, the mean weight of the defects
-that did not alert (offered to the reservoir like normal frames), and the mean
+that did not alert (offered to the reservoir like normal frames), the majority's upper quantiles in robust
+sigmas of the raw and of the log scores (how much heavier than a Gaussian its tail is either way), and the mean
 weight of offered (non-alerting) normal frames by how far above the majority's median they score, in the
 majority's robust sigmas (1.4826 MAD, over frames 1,000-2,000). Python 3 standard library only."""
 import csv
+import math
 import statistics
 import sys
 from collections import defaultdict
@@ -54,6 +56,12 @@ def main(path):
         if offered:
             print(f"  defects offered (not alerting), whole run: {len(offered)}, mean w {statistics.mean(offered):.2f}; "
                   f"normal frames offered: mean w {statistics.mean(float(r['weight']) for r in rows if r['group'] == 'normal' and r['alerted'] == 'false'):.2f}")
+        maj = sorted(float(r["score"]) for r in ref if r["group"] == "normal")
+        for name, xs in (("raw", maj), ("log", [math.log(max(x, 1e-12)) for x in maj])):
+            m, sd = robust(xs)
+            qs = [(xs[min(len(xs) - 1, int(p * len(xs)))] - m) / sd for p in (0.9, 0.99)]
+            print(f"  majority's 0.9 / 0.99 quantiles in robust sigmas, {name} scores (frames 1,000-2,000): "
+                  f"{qs[0]:.2f} / {qs[1]:.2f} (a Gaussian: 1.28 / 2.33)")
         print("  mean weight offered by sigmas above the majority's median (frames 1,000-2,000):")
         for (z, group), ws in sorted(bins.items()):
             print(f"    [{z}, {z + 1}){'+' if z == 8 else ''} {group}: {len(ws)} frames, mean w {statistics.mean(ws):.2f}")
