@@ -56,6 +56,9 @@ def main(path):
         if offered:
             print(f"  defects offered (not alerting), whole run: {len(offered)}, mean w {statistics.mean(offered):.2f}; "
                   f"normal frames offered: mean w {statistics.mean(float(r['weight']) for r in rows if r['group'] == 'normal' and r['alerted'] == 'false'):.2f}")
+        thr = statistics.median(float(r["threshold"]) for r in ref)
+        print(f"  threshold (median over frames 1,000-2,000) {thr:.4f}: {(thr - med) / sigma:.1f} robust sigmas above "
+              f"the majority's median")
         maj = sorted(float(r["score"]) for r in ref if r["group"] == "normal")
         for name, xs in (("raw", maj), ("log", [math.log(max(x, 1e-12)) for x in maj])):
             m, sd = robust(xs)
