@@ -63,6 +63,10 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
           + "faint and score near the threshold (what the weighting must not learn). Default: ${DEFAULT-VALUE}.")
   double defectStrength;
 
+  @Option(names = "--same-defect", description = "Every defect is the same crack (a recurring mark) instead of each "
+      + "its own: what learning a missed faint defect would hide.")
+  boolean sameDefect;
+
   @Option(names = "--rare-every", defaultValue = "50", description = "One rare frame in this many. Default: ${DEFAULT-VALUE}.")
   int rareEvery;
 
@@ -207,7 +211,7 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
       try (PatchCoreDetector detector = new PatchCoreDetector(extractor, knn, initial.bank(), DetectorOptions.DEFAULT)) {
         for (int seed : seeds) {
           RareVariantStream recipe = new RareVariantStream(line, rareEvery, defectEvery, finish, rareShare,
-              10_000L + 100_000L * seed, defectStrength);
+              10_000L + 100_000L * seed, defectStrength, sameDefect);
           List<AdaptationReplay.Frame> stream = new ArrayList<>(frames);
           for (int i = 0; i < frames; i++) {
             RareVariantStream.Kind k = recipe.kind(i);

@@ -52,6 +52,30 @@ class RareVariantStreamTest {
   }
 
   @Test
+  void theSameDefectRecursWithTheTemplatesMaskOnEachFramesCleanRender() {
+    RareVariantStream s = new RareVariantStream(line, 50, 97, ProductLineSimulator.Variant.GRAIN, 0.6, 10_000, 1,
+        true);
+    SimulatedFrame a = s.frame(48);
+    SimulatedFrame b = s.frame(48 + 97);
+    assertThat(a.defective()).isTrue();
+    assertThat(a.mask()).isEqualTo(b.mask());
+    assertThat(a.gray()).as("different frames underneath").isNotEqualTo(b.gray());
+    byte[] template = line.frame(9_999, ProductLineSimulator.Variant.BRUSHED, ProductLineSimulator.Defect.CRACK)
+        .gray();
+    byte[] templateClean = line.frame(9_999, ProductLineSimulator.Variant.BRUSHED, null).gray();
+    byte[] clean = line.frame(10_048, ProductLineSimulator.Variant.BRUSHED, null).gray();
+    for (int p = 0; p < clean.length; p++) {
+      int expected = Math.max(0, Math.min(255, (clean[p] & 0xff) + (template[p] & 0xff) - (templateClean[p] & 0xff)));
+      assertThat(a.gray()[p] & 0xff).isEqualTo(expected);
+    }
+    assertThat(s.frame(24).gray()).as("normal frames unchanged").isEqualTo(clean(s, 24));
+  }
+
+  private byte[] clean(RareVariantStream s, int i) {
+    return line.frame(s.firstIndex() + i, ProductLineSimulator.Variant.BRUSHED, null).gray();
+  }
+
+  @Test
   void refusesAFinishThatIsNotRareOrAShareOutOfRange() {
     assertThatThrownBy(() -> new RareVariantStream(line, 50, 97, ProductLineSimulator.Variant.BRUSHED, 0.6, 0))
         .hasMessageContaining("BRUSHED");

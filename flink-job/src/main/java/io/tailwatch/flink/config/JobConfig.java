@@ -225,8 +225,9 @@ public final class JobConfig implements Serializable {
     java.util.List<String> out = new java.util.ArrayList<>();
     if (get(BANK_UPDATE_ENABLED) && !get(THRESHOLD_ADAPTIVE)) {
       out.add("bank-update.enabled=true with threshold.adaptive=false: only frames below the bank's fixed threshold "
-          + "are candidates, so a rare normal variant that alerts under it is hardly learned (replay, same streams: "
-          + "1.3x fall against 10.5x with threshold.adaptive=true; README, \"Online adaptation\")");
+          + "are candidates, so a rare normal variant that alerts under it is hardly learned (replay, quantile "
+          + "target, same streams: 1.3x fall against 10.5x with threshold.adaptive=true; README, \"Online "
+          + "adaptation\")");
     }
     return out;
   }

@@ -148,7 +148,7 @@ public final class TailwatchOptions {
           + "(gross defects must not raise the threshold).");
 
   public static final ConfigOption<String> STATISTICS_TARGET = ConfigOptions.key("statistics.target")
-      .stringType().defaultValue("quantile")
+      .stringType().defaultValue("robust")
       .withDescription("Target density p of the importance weights w = p/q: robust = N(median, (1.4826 MAD)^2) "
           + "(ALGORITHMS.md §6), moment = N(mean, sd^2) of the line's recent scores (wider: up-weights a shoulder "
           + "of rare normal scores further out), flat = uniform over the scores' range (w = 1/q: every sparse "
@@ -208,7 +208,7 @@ public final class TailwatchOptions {
               + "is computed once from the bank and carried in each new version's header.");
 
   public static final ConfigOption<Double> BANK_UPDATE_WEIGHT_EXPONENT =
-      ConfigOptions.key("bank-update.weight-exponent").doubleType().defaultValue(3.0)
+      ConfigOptions.key("bank-update.weight-exponent").doubleType().defaultValue(1.0)
           .withDescription("With gaussian weighting, the reservoir priority weight is w(s) to this power, in (0, 4]: "
               + "above 1 prefers what the weight favours more strongly (1 = as ALGORITHMS.md section 6; the tempering "
               + "w^beta of section 3).");

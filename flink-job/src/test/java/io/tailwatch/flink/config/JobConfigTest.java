@@ -102,11 +102,13 @@ class JobConfigTest {
     assertThat(args().adaptation().statisticsIntervalMs()).as("no statistics topic, no snapshots").isZero();
     assertThat(args("--statistics.target", "flat").adaptation().statistics().target())
         .isEqualTo(io.tailwatch.detector.online.OnlineScoreStatistics.Target.FLAT);
-    // the defaults the README's replay measured as the weighting that pays at the default sample budget
+    // §6 as written by default: the robust target keeps recurring faint defects out (README, "Online adaptation")
     var defaults = args().adaptation();
     assertThat(defaults.statistics().target())
+        .isEqualTo(io.tailwatch.detector.online.OnlineScoreStatistics.Target.ROBUST);
+    assertThat(defaults.weightExponent()).isEqualTo(1.0);
+    assertThat(args("--statistics.target", "quantile").adaptation().statistics().target())
         .isEqualTo(io.tailwatch.detector.online.OnlineScoreStatistics.Target.QUANTILE);
-    assertThat(defaults.weightExponent()).isEqualTo(3.0);
     assertThat(args().get(TailwatchOptions.BANK_UPDATE_RESOLUTION_QUANTILE)).isEqualTo(0.97);
     assertThat(defaults.perSource()).as("scopes per line x modality by default").isFalse();
     assertThat(args("--statistics.per-source", "true").adaptation().perSource()).isTrue();
