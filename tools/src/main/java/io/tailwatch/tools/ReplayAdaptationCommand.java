@@ -313,8 +313,9 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
     if (OnlineScoreStatistics.Target.parse(target) == null) {
       throw new IllegalArgumentException("--target: " + OnlineScoreStatistics.Target.choices() + ", was " + target);
     }
-    if (!(defectStrength > 0 && defectStrength <= 1)) {
-      throw new IllegalArgumentException("--defect-strength must be in (0, 1], was " + defectStrength);
+    String strengthProblem = RareVariantStream.strengthProblem(defectStrength);
+    if (strengthProblem != null) {
+      throw new IllegalArgumentException("--defect-strength " + strengthProblem);
     }
     if (train < 10) {
       throw new IllegalArgumentException("--train must be at least 10 frames (8 to fit, 2 to calibrate), was " + train);

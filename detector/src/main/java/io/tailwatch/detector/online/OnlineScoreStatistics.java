@@ -41,8 +41,8 @@ public final class OnlineScoreStatistics {
   static final double MAX_OUTLIER_RATE = 0.2;
 
   /**
-   * The target Gaussian: ROBUST = N(median, (1.4826 MAD)^2) (ALGORITHMS.md §6 as written; the default of
-   * {@link Config}'s short constructor, not of the job); MOMENT = N(mean, sd^2) of
+   * The target Gaussian: ROBUST = N(median, (1.4826 MAD)^2) (ALGORITHMS.md §6 as written; the default, of the
+   * job and of {@link Config}'s short constructor); MOMENT = N(mean, sd^2) of
    * the scores in the histogram (§3's alternative). The robust target is as narrow as the majority mode, so it
    * up-weights only just above the mode; the moment target is widened by the tail and up-weights a shoulder further
    * out. FLAT is not a Gaussian: p uniform over the histogram's range, so w = 1/q up to the normalisation (the

@@ -28,9 +28,15 @@ public record RareVariantStream(ProductLineSimulator line, int rareEvery, int de
     this(line, rareEvery, defectEvery, rareFinish, rareShare, firstIndex, defectStrength, false);
   }
 
+  /** Why {@code defectStrength} is out of range ("must be in (0, 1], was x"), or null; for option messages too. */
+  public static String strengthProblem(double defectStrength) {
+    return defectStrength > 0 && defectStrength <= 1 ? null : "must be in (0, 1], was " + defectStrength;
+  }
+
   public RareVariantStream {
-    if (!(defectStrength > 0 && defectStrength <= 1)) {
-      throw new IllegalArgumentException("defect strength must be in (0, 1], was " + defectStrength);
+    String strength = strengthProblem(defectStrength);
+    if (strength != null) {
+      throw new IllegalArgumentException("defect strength " + strength);
     }
     if (rareEvery < 2 || defectEvery < 2) {
       throw new IllegalArgumentException("rare-every and defect-every must be >= 2, were " + rareEvery + ", "
