@@ -1,5 +1,6 @@
 package io.tailwatch.tools;
 
+import io.tailwatch.detector.stats.ScoreTarget;
 import io.tailwatch.detector.hyperspectral.ImportanceWeights;
 import io.tailwatch.detector.hyperspectral.LossAmplification;
 import io.tailwatch.tools.train.AutoencoderTrainer;
@@ -59,7 +60,7 @@ final class AutoencoderOptions {
       throw new IllegalArgumentException("--iw-clip takes min,max (got " + clip.length + " values)");
     }
     ImportanceWeights.Density d = CliErrors.enumOption(ImportanceWeights.Density.class, density, "--iw-density");
-    ImportanceWeights.Target t = CliErrors.enumOption(ImportanceWeights.Target.class, target, "--iw-target");
+    ScoreTarget t = CliErrors.enumOption(ScoreTarget.class, target, "--iw-target");
     return new ImportanceWeights.Options(d, t, clip[0], clip[1], temper);
   }
 

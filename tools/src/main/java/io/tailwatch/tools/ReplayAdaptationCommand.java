@@ -1,5 +1,6 @@
 package io.tailwatch.tools;
 
+import io.tailwatch.detector.stats.ScoreTarget;
 import io.tailwatch.detector.bank.CoresetMethod;
 import io.tailwatch.detector.bank.PatchCoreFitter;
 import io.tailwatch.detector.features.BackboneModel;
@@ -186,7 +187,7 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
     boolean adaptive = threshold.equals("adaptive");
     ProductLineSimulator.Variant finish = rareFinish();
     OnlineScoreStatistics.Config stats = new OnlineScoreStatistics.Config(512, halfLife, falseAlarmRate, minFrames,
-        weightMin, weightMax, 8, 16, OnlineScoreStatistics.Target.parse(target));
+        weightMin, weightMax, 8, 16, ScoreTarget.parse(target));
     ProductLineSimulator line = new ProductLineSimulator(5, size, 0.0);
     List<ImageSource> trainImages = new ArrayList<>();
     List<ImageSource> holdout = new ArrayList<>();
@@ -310,8 +311,8 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
     if (!threshold.equals("adaptive") && !threshold.equals("fixed")) {
       throw new IllegalArgumentException("--threshold: adaptive or fixed, was " + threshold);
     }
-    if (OnlineScoreStatistics.Target.parse(target) == null) {
-      throw new IllegalArgumentException("--target: " + OnlineScoreStatistics.Target.choices() + ", was " + target);
+    if (ScoreTarget.parse(target) == null) {
+      throw new IllegalArgumentException("--target: " + ScoreTarget.choices() + ", was " + target);
     }
     String strengthProblem = RareVariantStream.strengthProblem(defectStrength);
     if (strengthProblem != null) {

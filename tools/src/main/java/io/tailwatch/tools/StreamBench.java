@@ -1,5 +1,7 @@
 package io.tailwatch.tools;
 
+import io.tailwatch.detector.stats.Quantiles;
+
 import static io.tailwatch.flink.config.TailwatchOptions.*;
 
 import io.tailwatch.detector.knn.KnnPrecision;
@@ -280,10 +282,7 @@ final class StreamBench implements Callable<Integer> {
   }
 
   static double quantile(long[] sorted, double q) {
-    if (sorted.length == 0) {
-      return Double.NaN;
-    }
-    return sorted[(int) Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+    return sorted.length == 0 ? Double.NaN : Quantiles.nearestRank(sorted, q);
   }
 
   /** Reads committed scores; hands them out per phase. */

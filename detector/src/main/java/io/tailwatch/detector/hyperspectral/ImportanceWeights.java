@@ -1,5 +1,8 @@
 package io.tailwatch.detector.hyperspectral;
 
+import io.tailwatch.detector.stats.GaussianKde;
+import io.tailwatch.detector.stats.Quantiles;
+import io.tailwatch.detector.stats.ScoreTarget;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -13,13 +16,17 @@ import java.util.Locale;
 public final class ImportanceWeights {
   public enum Density { KDE, HISTOGRAM }
 
-  public enum Target { ROBUST, MOMENT }
-
   private static final int KDE_GRID = 2048;
+  private static final double KDE_CUTOFF_SIGMAS = 4;
   private static final double EPS = 1e-12;
 
-  public record Options(Density density, Target target, double clipMin, double clipMax, double temper) {
+  public record Options(Density density, ScoreTarget target, double clipMin, double clipMax, double temper) {
     public Options {
+      if (target != ScoreTarget.ROBUST && target != ScoreTarget.MOMENT) {
+        throw new IllegalArgumentException("importance-weight target must be "
+            + ScoreTarget.choices(ScoreTarget.ROBUST, ScoreTarget.MOMENT) + ", was " + target
+            + " (the other targets belong to the online statistics)");
+      }
       if (!(clipMin > 0 && clipMin <= 1 && clipMax >= 1 && Double.isFinite(clipMax))) {
         throw new IllegalArgumentException("weight clip must satisfy 0 < min <= 1 <= max, was [" + clipMin + ", "
             + clipMax + "]");
@@ -30,12 +37,12 @@ public final class ImportanceWeights {
     }
 
     public static Options defaults() {
-      return new Options(Density.KDE, Target.ROBUST, 0.1, 10, 1);
+      return new Options(Density.KDE, ScoreTarget.ROBUST, 0.1, 10, 1);
     }
 
     public String describe() {
       return String.format(Locale.ROOT, "%s density, %s target, clip [%s, %s], temper %s",
-          density.name().toLowerCase(Locale.ROOT), target.name().toLowerCase(Locale.ROOT), clipMin, clipMax,
+          density.name().toLowerCase(Locale.ROOT), target.label(), clipMin, clipMax,
           temper);
     }
   }
@@ -53,14 +60,14 @@ public final class ImportanceWeights {
     Arrays.sort(sorted);
     double mu;
     double sigma;
-    if (options.target() == Target.ROBUST) {
-      mu = quantile(sorted, 0.5);
+    if (options.target() == ScoreTarget.ROBUST) {
+      mu = Quantiles.linear(sorted, 0.5);
       double[] dev = new double[n];
       for (int i = 0; i < n; i++) {
         dev[i] = Math.abs(scores[i] - mu);
       }
       Arrays.sort(dev);
-      sigma = 1.4826 * quantile(dev, 0.5);
+      sigma = 1.4826 * Quantiles.linear(dev, 0.5);
     } else {
       mu = mean(scores);
       sigma = sd(scores, mu);
@@ -92,13 +99,10 @@ public final class ImportanceWeights {
     return w;
   }
 
-  /** Silverman: h = 0.9 min(sd, IQR / 1.34) n^(-1/5). */
+  /** Silverman's bandwidth of sorted scores. */
   public static double silvermanBandwidth(double[] sorted) {
-    int n = sorted.length;
-    double sd = sd(sorted, mean(sorted));
-    double iqr = quantile(sorted, 0.75) - quantile(sorted, 0.25);
-    double spread = iqr > 0 ? Math.min(sd, iqr / 1.34) : sd;
-    return 0.9 * spread * Math.pow(n, -0.2);
+    double iqr = Quantiles.linear(sorted, 0.75) - Quantiles.linear(sorted, 0.25);
+    return GaussianKde.silvermanBandwidth(sd(sorted, mean(sorted)), iqr, sorted.length);
   }
 
   /** Gaussian KDE at every score, from a binned estimate on a fine grid with linear interpolation. */
@@ -118,23 +122,7 @@ public final class ImportanceWeights {
         mass[i + 1] += f;
       }
     }
-    int reach = (int) Math.ceil(4 * h / step);
-    double[] kernel = new double[reach + 1];
-    for (int k = 0; k <= reach; k++) {
-      double z = k * step / h;
-      kernel[k] = Math.exp(-0.5 * z * z) / (n * h * Math.sqrt(2 * Math.PI));
-    }
-    double[] density = new double[KDE_GRID];
-    for (int i = 0; i < KDE_GRID; i++) {
-      if (mass[i] == 0) {
-        continue;
-      }
-      int from = Math.max(0, i - reach);
-      int to = Math.min(KDE_GRID - 1, i + reach);
-      for (int j = from; j <= to; j++) {
-        density[j] += mass[i] * kernel[Math.abs(j - i)];
-      }
-    }
+    double[] density = GaussianKde.onGrid(mass, step, h, n, KDE_CUTOFF_SIGMAS);
     double[] q = new double[n];
     for (int i = 0; i < n; i++) {
       double pos = (scores[i] - lo) / step;
@@ -148,7 +136,7 @@ public final class ImportanceWeights {
   /** Freedman-Diaconis histogram density: bin width 2 IQR n^(-1/3). */
   static double[] histogram(double[] scores, double[] sorted) {
     int n = scores.length;
-    double iqr = quantile(sorted, 0.75) - quantile(sorted, 0.25);
+    double iqr = Quantiles.linear(sorted, 0.75) - Quantiles.linear(sorted, 0.25);
     double range = sorted[n - 1] - sorted[0];
     double width = iqr > 0 ? 2 * iqr * Math.pow(n, -1.0 / 3) : range / Math.max(1, Math.sqrt(n));
     if (!(width > 0)) {
@@ -171,13 +159,6 @@ public final class ImportanceWeights {
     for (int i = 0; i < w.length; i++) {
       w[i] /= m;
     }
-  }
-
-  static double quantile(double[] sorted, double p) {
-    double pos = p * (sorted.length - 1);
-    int i = (int) Math.floor(pos);
-    int j = Math.min(i + 1, sorted.length - 1);
-    return sorted[i] + (pos - i) * (sorted[j] - sorted[i]);
   }
 
   private static double mean(double[] x) {

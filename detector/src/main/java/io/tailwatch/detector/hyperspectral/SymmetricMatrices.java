@@ -1,6 +1,15 @@
 package io.tailwatch.detector.hyperspectral;
 
-/** Dense symmetric linear algebra in double precision: mean/covariance, Cholesky, Jacobi eigendecomposition. */
+import java.util.Arrays;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
+import org.ejml.interfaces.decomposition.CholeskyDecomposition_F64;
+import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
+
+/**
+ * Dense symmetric linear algebra in double precision: mean/covariance and the triangular solve by hand (plain
+ * loops over our own row-major arrays), Cholesky and the eigendecomposition from EJML.
+ */
 final class SymmetricMatrices {
   private SymmetricMatrices() {}
 
@@ -60,28 +69,30 @@ final class SymmetricMatrices {
     return cholesky(c, d, new double[d * d]);
   }
 
-  /** As {@link #cholesky(double[], int)}, into {@code l} (d x d, overwritten; reused across many small solves). */
+  /**
+   * As {@link #cholesky(double[], int)}, into {@code l} (d x d, overwritten). EJML factors; the pivots are then
+   * tested relative to the diagonal, since an exactly singular matrix leaves a rounding-sized pivot, not always
+   * one <= 0.
+   */
   static double[] cholesky(double[] c, int d, double[] l) {
-    java.util.Arrays.fill(l, 0);
+    CholeskyDecomposition_F64<DMatrixRMaj> chol = DecompositionFactory_DDRM.chol(d, true);
+    if (!chol.decompose(new DMatrixRMaj(d, d, true, c))) {
+      throw notPositiveDefinite(-1, Double.NaN);
+    }
+    DMatrixRMaj lower = chol.getT(null);
     for (int i = 0; i < d; i++) {
-      for (int j = 0; j <= i; j++) {
-        double s = c[i * d + j];
-        for (int k = 0; k < j; k++) {
-          s -= l[i * d + k] * l[j * d + k];
-        }
-        if (i == j) {
-          // relative test: an exactly singular matrix leaves a rounding-sized pivot, not always <= 0
-          if (!(s > 1e-12 * Math.abs(c[i * d + i]))) {
-            throw new IllegalArgumentException("covariance is not positive definite (pivot " + i + " = " + s
-                + "); use a positive ridge");
-          }
-          l[i * d + i] = Math.sqrt(s);
-        } else {
-          l[i * d + j] = s / l[j * d + j];
-        }
+      double pivot = lower.get(i, i);
+      if (!(pivot * pivot > 1e-12 * Math.abs(c[i * d + i]))) {
+        throw notPositiveDefinite(i, pivot * pivot);
       }
     }
+    System.arraycopy(lower.data, 0, l, 0, d * d);
     return l;
+  }
+
+  private static IllegalArgumentException notPositiveDefinite(int pivot, double value) {
+    return new IllegalArgumentException("covariance is not positive definite"
+        + (pivot >= 0 ? " (pivot " + pivot + " = " + value + ")" : "") + "; use a positive ridge");
   }
 
   /** Solves L z = v in place (forward substitution) and returns z . z. */
@@ -101,82 +112,29 @@ final class SymmetricMatrices {
   }
 
   /**
-   * Eigendecomposition of a symmetric matrix by cyclic Jacobi rotations.
+   * Eigendecomposition of a symmetric matrix (EJML's symmetric QR algorithm).
    *
    * @return eigenvalues in descending order; {@code vectorsOut} (d x d row-major) gets the matching eigenvectors
    *     as columns
    */
   static double[] eigen(double[] c, int d, double[] vectorsOut) {
-    double[] a = c.clone();
-    double[] v = vectorsOut;
-    java.util.Arrays.fill(v, 0);
-    for (int i = 0; i < d; i++) {
-      v[i * d + i] = 1;
-    }
-    for (int sweep = 0; sweep < 100; sweep++) {
-      double off = 0;
-      double diag = 0;
-      for (int p = 0; p < d; p++) {
-        diag += a[p * d + p] * a[p * d + p];
-        for (int q = p + 1; q < d; q++) {
-          off += a[p * d + q] * a[p * d + q];
-        }
-      }
-      if (off <= 1e-22 * Math.max(diag, 1e-300)) {
-        break;
-      }
-      for (int p = 0; p < d - 1; p++) {
-        for (int q = p + 1; q < d; q++) {
-          double apq = a[p * d + q];
-          if (Math.abs(apq) < 1e-300) {
-            continue;
-          }
-          double theta = (a[q * d + q] - a[p * d + p]) / (2 * apq);
-          double t = Math.signum(theta) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-          if (theta == 0) {
-            t = 1;
-          }
-          double cs = 1 / Math.sqrt(t * t + 1);
-          double sn = t * cs;
-          for (int k = 0; k < d; k++) {
-            double akp = a[k * d + p];
-            double akq = a[k * d + q];
-            a[k * d + p] = cs * akp - sn * akq;
-            a[k * d + q] = sn * akp + cs * akq;
-          }
-          for (int k = 0; k < d; k++) {
-            double apk = a[p * d + k];
-            double aqk = a[q * d + k];
-            a[p * d + k] = cs * apk - sn * aqk;
-            a[q * d + k] = sn * apk + cs * aqk;
-          }
-          for (int k = 0; k < d; k++) {
-            double vkp = v[k * d + p];
-            double vkq = v[k * d + q];
-            v[k * d + p] = cs * vkp - sn * vkq;
-            v[k * d + q] = sn * vkp + cs * vkq;
-          }
-        }
-      }
+    EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(d, true, true);
+    if (!eig.decompose(new DMatrixRMaj(d, d, true, c))) {
+      throw new IllegalArgumentException("eigendecomposition of a " + d + " x " + d + " matrix did not converge");
     }
     Integer[] order = new Integer[d];
     for (int i = 0; i < d; i++) {
       order[i] = i;
     }
-    double[] diagonal = new double[d];
-    for (int i = 0; i < d; i++) {
-      diagonal[i] = a[i * d + i];
-    }
-    java.util.Arrays.sort(order, (x, y) -> Double.compare(diagonal[y], diagonal[x]));
+    Arrays.sort(order, (x, y) -> Double.compare(eig.getEigenvalue(y).real, eig.getEigenvalue(x).real));
     double[] values = new double[d];
-    double[] sorted = new double[d * d];
     for (int j = 0; j < d; j++) {
-      values[j] = diagonal[order[j]];
+      values[j] = eig.getEigenvalue(order[j]).real;
+      DMatrixRMaj v = eig.getEigenVector(order[j]);
       for (int k = 0; k < d; k++) {
-        sorted[k * d + j] = v[k * d + order[j]];
+        vectorsOut[k * d + j] = v.get(k, 0);
       }
     }
-    System.arraycopy(sorted, 0, v, 0, d * d);
     return values;
   }
 }

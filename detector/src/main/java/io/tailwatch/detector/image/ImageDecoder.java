@@ -9,14 +9,28 @@ import java.nio.file.Path;
 import java.util.Iterator;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
+import javax.imageio.event.IIOReadWarningListener;
+import javax.imageio.spi.IIORegistry;
 import javax.imageio.stream.ImageInputStream;
 
 /**
  * Decodes PNG, JPEG and raw frames to {@link FloatImage}. Compressed images have their declared size read from
  * the header and checked against {@code maxPixels} before any pixel buffer is allocated, so a small file
  * cannot make us allocate gigabytes.
+ *
+ * <p>JPEGs go through TwelveMonkeys' ImageIO plugin, which reads what the JDK's reader refuses (CMYK and YCCK
+ * Adobe JPEGs, 12-bit, broken ICC profiles); a reader warning (a truncated file: "premature end of JPEG file",
+ * which the JDK fills with grey and returns as if whole) is an error, not a silently damaged frame.
  */
 public final class ImageDecoder {
+  static {
+    // Registered by hand, not only through META-INF/services: under Flink's user-code class loader (and in
+    // shaded jars) ImageIO's own scan of the context class loader may not see the plugin. Registration orders it
+    // before the JDK's JPEG reader.
+    IIORegistry.getDefaultInstance()
+        .registerServiceProvider(new com.twelvemonkeys.imageio.plugins.jpeg.JPEGImageReaderSpi());
+  }
+
   /** 64 megapixels: larger than any line-scan tile we expect, far below what would exhaust a task heap. */
   public static final long DEFAULT_MAX_PIXELS = 64L * 1024 * 1024;
 
@@ -77,9 +91,18 @@ public final class ImageDecoder {
             : "broken " + format + " image: " + bytes.length + " bytes, header unreadable");
       }
       ImageReader reader = readers.next();
+      StringBuilder warnings = new StringBuilder();
+      IIOReadWarningListener listener = (source, warning) ->
+          warnings.append(warnings.length() == 0 ? "" : "; ").append(warning);
+      reader.addIIOReadWarningListener(listener);
       try {
         reader.setInput(in, true, true);
-        return action.apply(reader);
+        T result = action.apply(reader);
+        if (warnings.length() > 0) {
+          throw new ImageDecodeException("damaged " + formatName(bytes) + " image (" + bytes.length
+              + " bytes): " + warnings);
+        }
+        return result;
       } finally {
         reader.dispose();
       }

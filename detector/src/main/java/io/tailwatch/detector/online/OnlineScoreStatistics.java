@@ -1,15 +1,15 @@
 package io.tailwatch.detector.online;
 
-import java.util.Locale;
-
 import io.tailwatch.detector.scoring.ScoreCalibration;
+import io.tailwatch.detector.stats.GaussianKde;
+import io.tailwatch.detector.stats.ScoreTarget;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
  * Streaming statistics of one scope's (line x modality) image scores, ALGORITHMS.md §6: an exponentially decayed
  * histogram with decayed moments, the robust location/scale from it, the observed density q (Gaussian KDE over
- * the histogram, Silverman bandwidth), a target p ({@link Target}: §6's N(median, (1.4826 MAD)^2) or a variant),
+ * the histogram, Silverman bandwidth), a target p ({@link ScoreTarget}: §6's N(median, (1.4826 MAD)^2) or a variant),
  * the importance weight w(s) = clip(p(s)/q(s)) normalised to mean 1 under q, and the (1 - alpha) quantile
  * threshold.
  *
@@ -39,58 +39,21 @@ public final class OnlineScoreStatistics {
    * lighting, a re-seated camera): the guard is lifted until the histogram has followed.
    */
   static final double MAX_OUTLIER_RATE = 0.2;
-
-  /**
-   * The target Gaussian: ROBUST = N(median, (1.4826 MAD)^2) (ALGORITHMS.md §6 as written; the default, of the
-   * job and of {@link Config}'s short constructor); MOMENT = N(mean, sd^2) of
-   * the scores in the histogram (§3's alternative). The robust target is as narrow as the majority mode, so it
-   * up-weights only just above the mode; the moment target is widened by the tail and up-weights a shoulder further
-   * out. FLAT is not a Gaussian: p uniform over the histogram's range, so w = 1/q up to the normalisation (the
-   * inverse of the observed density: sparse score regions, shoulder and far tail alike, are up-weighted; an
-   * extension of §6 for where the far tail holds what is to be learned, see the README's replay figures).
-   * QUANTILE is the Gaussian that shares the observed median and (1 - alpha) quantile, N(median, sigma^2) with
-   * sigma = (q(1 - alpha) - median) / z(1 - alpha): the Gaussian under which the online threshold holds exactly
-   * the configured false-alarm rate (whether or not the job puts that threshold in force). Its shoulder reaches the threshold, so the frames just below it (where a
-   * rare normal variant that false-alarms sits, and any faint defect that scores there) are up-weighted; frames
-   * above it alert and are never candidates. Never narrower than ROBUST.
-   */
-  public enum Target {
-    // append only: the ordinal is part of the serialised state
-    ROBUST, MOMENT, FLAT, QUANTILE;
-
-    /** The names a setting accepts, lower case, for messages: "robust, moment, flat or quantile". */
-    public static String choices() {
-      Target[] all = values();
-      StringBuilder b = new StringBuilder();
-      for (int i = 0; i < all.length; i++) {
-        b.append(i == 0 ? "" : i == all.length - 1 ? " or " : ", ").append(all[i].name().toLowerCase(Locale.ROOT));
-      }
-      return b.toString();
-    }
-
-    /** The target named {@code name} (any case), or null when there is none. */
-    public static Target parse(String name) {
-      for (Target t : values()) {
-        if (t.name().equalsIgnoreCase(name)) {
-          return t;
-        }
-      }
-      return null;
-    }
-  }
+  /** The histogram's KDE kernel is cut at this many bandwidths (exp(-32): nothing a weight can see). */
+  private static final double KDE_CUTOFF_SIGMAS = 8;
 
   /** Tunables; validated here so a bad job setting fails at start with the option's meaning. */
   public record Config(int bins, double halfLife, double falseAlarmRate, long minFrames, double weightMin,
-      double weightMax, double outlierSigmas, int refreshEvery, Target target) implements java.io.Serializable {
+      double weightMax, double outlierSigmas, int refreshEvery, ScoreTarget target) implements java.io.Serializable {
     public Config(int bins, double halfLife, double falseAlarmRate, long minFrames, double weightMin,
         double weightMax, double outlierSigmas, int refreshEvery) {
       this(bins, halfLife, falseAlarmRate, minFrames, weightMin, weightMax, outlierSigmas, refreshEvery,
-          Target.ROBUST);
+          ScoreTarget.ROBUST);
     }
 
     public Config {
       if (target == null) {
-        throw new IllegalArgumentException("statistics target must be " + Target.choices());
+        throw new IllegalArgumentException("statistics target must be " + ScoreTarget.choices());
       }
       if (bins < 16 || bins > 65536) {
         throw new IllegalArgumentException("statistics bins must be in [16, 65536], was " + bins);
@@ -250,15 +213,13 @@ public final class OnlineScoreStatistics {
     guard = accepted >= GUARD_MIN_SAMPLES ? median + config.outlierSigmas() * sigma : Double.POSITIVE_INFINITY;
     // Silverman on the histogram: 0.9 min(sd, IQR/1.34) n_eff^(-1/5), at least one bin wide
     double iqr = quantileOfHistogram(0.75) - quantileOfHistogram(0.25);
-    double spread = Math.min(standardDeviation(), iqr > 0 ? iqr / 1.34 : Double.POSITIVE_INFINITY);
     double binWidth = hi / bins.length;
-    bandwidth = Math.max(binWidth, 0.9 * spread * Math.pow(effectiveCount(), -0.2));
+    bandwidth = Math.max(binWidth, GaussianKde.silvermanBandwidth(standardDeviation(), iqr, effectiveCount()));
     if (!Double.isFinite(bandwidth)) {
       bandwidth = binWidth;
     }
-    for (int b = 0; b < bins.length; b++) {
-      density[b] = kde(centre(b));
-    }
+    double[] smoothed = GaussianKde.onGrid(bins, binWidth, bandwidth, s0, KDE_CUTOFF_SIGMAS);
+    System.arraycopy(smoothed, 0, density, 0, density.length);
     // normalise so the mean weight under the observed distribution is 1 (before the final clip)
     double mean = 0;
     for (int b = 0; b < bins.length; b++) {
@@ -282,21 +243,7 @@ public final class OnlineScoreStatistics {
     return (b + 0.5) * hi / bins.length;
   }
 
-  private double kde(double x) {
-    double sum = 0;
-    double h = bandwidth;
-    for (int b = 0; b < bins.length; b++) {
-      if (bins[b] > 0) {
-        double z = (x - centre(b)) / h;
-        if (z > -8 && z < 8) {
-          sum += bins[b] * Math.exp(-0.5 * z * z);
-        }
-      }
-    }
-    return sum / (s0 * h * Math.sqrt(2 * Math.PI));
-  }
-
-  /** The scale of {@link Target#QUANTILE}: (threshold - median) / z(1 - alpha), at least the robust sigma. */
+  /** The scale of {@link ScoreTarget#QUANTILE}: (threshold - median) / z(1 - alpha), at least the robust sigma. */
   private double quantileSigma() {
     double z = ScoreCalibration.inverseNormalCdf(1 - config.falseAlarmRate());
     double sigma = (onlineThreshold - median) / z;
@@ -309,14 +256,14 @@ public final class OnlineScoreStatistics {
   }
 
   /**
-   * Target density p(s): N(median, (1.4826 MAD)^2), or N(mean, sd^2) with {@link Target#MOMENT}, or 1/hi over the
-   * histogram's range [0, hi) with {@link Target#FLAT}.
+   * Target density p(s): N(median, (1.4826 MAD)^2), or N(mean, sd^2) with {@link ScoreTarget#MOMENT}, or 1/hi over the
+   * histogram's range [0, hi) with {@link ScoreTarget#FLAT}.
    */
   public double target(double s) {
-    if (config.target() == Target.FLAT) {
+    if (config.target() == ScoreTarget.FLAT) {
       return hi > 0 ? 1 / hi : 0;
     }
-    boolean moment = config.target() == Target.MOMENT;
+    boolean moment = config.target() == ScoreTarget.MOMENT;
     double sigma = switch (config.target()) {
       case MOMENT -> Math.max(standardDeviation(), hi / bins.length);
       case QUANTILE -> quantileSigma();
@@ -548,7 +495,7 @@ public final class OnlineScoreStatistics {
           + "build (reads " + STATE_VERSION + ")");
     }
     Config c = new Config(b.getInt(), b.getDouble(), b.getDouble(), b.getLong(), b.getDouble(), b.getDouble(),
-        b.getDouble(), b.getInt(), Target.values()[b.getInt()]);
+        b.getDouble(), b.getInt(), ScoreTarget.values()[b.getInt()]);
     OnlineScoreStatistics s = new OnlineScoreStatistics(c);
     s.hi = b.getDouble();
     s.increment = b.getDouble();

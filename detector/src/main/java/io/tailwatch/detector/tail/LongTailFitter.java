@@ -1,5 +1,7 @@
 package io.tailwatch.detector.tail;
 
+import io.tailwatch.detector.stats.Quantiles;
+
 import ai.onnxruntime.OrtException;
 import io.tailwatch.detector.bank.CoresetMethod;
 import io.tailwatch.detector.bank.MemoryBank;
@@ -89,7 +91,7 @@ public final class LongTailFitter {
   public Report softPatch(PatchCoreFitter.Embedded e, String version, Progress progress) {
     long t0 = System.nanoTime();
     float[] lof = lof(e);
-    float cut = quantile(lof, options.lofDropQuantile());
+    float cut = (float) Quantiles.linearOfUnsorted(lof, options.lofDropQuantile());
     int[] keep = below(lof, cut);
     double lofSeconds = (System.nanoTime() - t0) / 1e9;
     float[] kept = gather(e.patches(), keep, e.dim());
@@ -165,7 +167,7 @@ public final class LongTailFitter {
     if (head.length >= 2) {
       PatchCoreFitter.Embedded h = e.select(head);
       float[] lof = lof(h);
-      cut = quantile(lof, options.lofDropQuantile());
+      cut = (float) Quantiles.linearOfUnsorted(lof, options.lofDropQuantile());
       int[] keep = below(lof, cut);
       headKept = gather(h.patches(), keep, dim);
       headKeptCount = keep.length;
@@ -225,16 +227,6 @@ public final class LongTailFitter {
     float[] x = RandomProjection.gaussian(e.dim(), options.lofProjectionDim(), fitter.options().seed())
         .project(e.patches(), e.count());
     return LocalOutlierFactor.perPosition(x, e.images(), e.positions(), options.lofProjectionDim(), options.lofK());
-  }
-
-  /** The value at quantile q (linear interpolation, as numpy's default). */
-  static float quantile(float[] values, double q) {
-    float[] sorted = values.clone();
-    Arrays.sort(sorted);
-    double pos = q * (sorted.length - 1);
-    int lo = (int) Math.floor(pos);
-    int hi = Math.min(lo + 1, sorted.length - 1);
-    return (float) (sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]));
   }
 
   /** Indices whose value is below {@code cut} (values at or above it are dropped). */

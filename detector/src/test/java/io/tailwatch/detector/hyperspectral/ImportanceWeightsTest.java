@@ -1,5 +1,6 @@
 package io.tailwatch.detector.hyperspectral;
 
+import io.tailwatch.detector.stats.ScoreTarget;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -36,7 +37,7 @@ class ImportanceWeightsTest {
   void meanOneClippedDenseModeDownShoulderUpTailDown(ImportanceWeights.Density density) {
     double[] s = skewed(1);
     double[] w = ImportanceWeights.compute(s, new ImportanceWeights.Options(density,
-        ImportanceWeights.Target.MOMENT, 0.1, 10, 1));
+        ScoreTarget.MOMENT, 0.1, 10, 1));
     assertThat(Arrays.stream(w).average().orElseThrow()).isCloseTo(1.0, within(1e-9));
     assertThat(Arrays.stream(w).min().orElseThrow()).isGreaterThanOrEqualTo(0.1 - 1e-9);
     assertThat(Arrays.stream(w).max().orElseThrow()).isLessThanOrEqualTo(10 + 1e-9);
@@ -52,7 +53,7 @@ class ImportanceWeightsTest {
   void clippingBindsAtBothEnds() {
     double[] s = skewed(2);
     double[] w = ImportanceWeights.compute(s, new ImportanceWeights.Options(ImportanceWeights.Density.KDE,
-        ImportanceWeights.Target.ROBUST, 0.5, 2, 1));
+        ScoreTarget.ROBUST, 0.5, 2, 1));
     double[] loose = ImportanceWeights.compute(s, ImportanceWeights.Options.defaults());
     assertThat(Arrays.stream(loose).max().orElseThrow()).isGreaterThan(3); // so the tight clip has work to do
     assertThat(Arrays.stream(loose).min().orElseThrow()).isLessThan(0.3);
@@ -85,8 +86,8 @@ class ImportanceWeightsTest {
   @Test
   void badOptionsAreRefused() {
     assertThatThrownBy(() -> new ImportanceWeights.Options(ImportanceWeights.Density.KDE,
-        ImportanceWeights.Target.ROBUST, 0, 10, 1)).hasMessageContaining("weight clip");
+        ScoreTarget.ROBUST, 0, 10, 1)).hasMessageContaining("weight clip");
     assertThatThrownBy(() -> new ImportanceWeights.Options(ImportanceWeights.Density.KDE,
-        ImportanceWeights.Target.ROBUST, 0.1, 10, 1.5)).hasMessageContaining("temper");
+        ScoreTarget.ROBUST, 0.1, 10, 1.5)).hasMessageContaining("temper");
   }
 }

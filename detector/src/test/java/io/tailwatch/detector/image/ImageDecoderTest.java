@@ -34,6 +34,58 @@ class ImageDecoderTest {
     assertThat(c.get(2, 0, 1)).isEqualTo(0f);
   }
 
+  static byte[] jpeg(BufferedImage img) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ImageIO.write(img, "jpeg", out);
+    return out.toByteArray();
+  }
+
+  @Test
+  void aTruncatedJpegIsAnErrorNotAGreyFilledFrame() throws Exception {
+    BufferedImage img = new BufferedImage(256, 256, BufferedImage.TYPE_BYTE_GRAY);
+    for (int y = 0; y < 256; y++) {
+      for (int x = 0; x < 256; x++) {
+        img.getRaster().setSample(x, y, 0, (x * 7 + y * 13) & 0xFF);
+      }
+    }
+    byte[] whole = jpeg(img);
+    assertThat(new ImageDecoder().decodeCompressed(whole).width()).isEqualTo(256);
+    byte[] truncated = java.util.Arrays.copyOf(whole, whole.length / 2);
+    assertThatThrownBy(() -> new ImageDecoder().decodeCompressed(truncated))
+        .isInstanceOf(ImageDecodeException.class).hasMessageContaining("JPEG");
+  }
+
+  /** An Adobe CMYK JPEG (print workflows, some industrial cameras' exports): the JDK's own reader refuses it. */
+  @Test
+  void decodesACmykJpeg() throws Exception {
+    int w = 64;
+    int h = 48;
+    java.awt.image.WritableRaster cmyk = java.awt.image.Raster.createInterleavedRaster(
+        java.awt.image.DataBuffer.TYPE_BYTE, w, h, 4, null);
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        cmyk.setPixel(x, y, new int[] {0, 255, 255, 0}); // full magenta + yellow = red
+      }
+    }
+    javax.imageio.ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (javax.imageio.stream.ImageOutputStream ios = ImageIO.createImageOutputStream(out)) {
+      writer.setOutput(ios);
+      writer.write(null, new javax.imageio.IIOImage(cmyk, null, null), null);
+    } finally {
+      writer.dispose();
+    }
+    FloatImage image = new ImageDecoder().decodeCompressed(out.toByteArray());
+    assertThat(image.width()).isEqualTo(w);
+    assertThat(image.height()).isEqualTo(h);
+    assertThat(image.channels()).isEqualTo(3);
+    float[] d = image.data();
+    int n = w * h;
+    int centre = (h / 2) * w + w / 2;
+    assertThat(d[centre]).as("red").isGreaterThan(0.6f);
+    assertThat(d[n + centre]).as("green").isLessThan(0.4f);
+  }
+
   @Test
   void decodesRawFormats() throws Exception {
     ImageDecoder d = new ImageDecoder();

@@ -1,5 +1,6 @@
 package io.tailwatch.detector.online;
 
+import io.tailwatch.detector.stats.ScoreTarget;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -65,7 +66,7 @@ class AdaptationReplayTest {
 
   static AdaptationReplay.Settings settings(boolean gaussian, boolean adaptive) {
     OnlineScoreStatistics.Config stats = new OnlineScoreStatistics.Config(512, 200, 0.01, 100, 0.1, 10, 8, 16,
-        OnlineScoreStatistics.Target.MOMENT);
+        ScoreTarget.MOMENT);
     return new AdaptationReplay.Settings(stats, adaptive, gaussian, 16, 64, 200, 256, 4000, 8, 3);
   }
 

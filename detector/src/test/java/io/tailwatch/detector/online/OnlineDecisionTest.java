@@ -1,5 +1,6 @@
 package io.tailwatch.detector.online;
 
+import io.tailwatch.detector.stats.ScoreTarget;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Random;
@@ -8,7 +9,7 @@ import org.junit.jupiter.api.Test;
 class OnlineDecisionTest {
   private static OnlineScoreStatistics warmed(int frames) {
     OnlineScoreStatistics stats = new OnlineScoreStatistics(new OnlineScoreStatistics.Config(512, 1000, 0.01, 100,
-        0.1, 10, 8, 16, OnlineScoreStatistics.Target.MOMENT));
+        0.1, 10, 8, 16, ScoreTarget.MOMENT));
     Random r = new Random(1);
     for (int i = 0; i < frames; i++) {
       stats.add(1 + 0.1 * r.nextGaussian() + (i % 20 == 0 ? 0.5 : 0), false);

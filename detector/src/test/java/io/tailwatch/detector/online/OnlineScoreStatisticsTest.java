@@ -1,5 +1,7 @@
 package io.tailwatch.detector.online;
 
+import io.tailwatch.detector.stats.ScoreTarget;
+import org.apache.commons.math3.stat.descriptive.rank.Percentile;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -18,10 +20,9 @@ class OnlineScoreStatisticsTest {
     return new OnlineScoreStatistics.Config(512, halfLife, 0.01, minFrames, 0.1, 10, 1e6, 16);
   }
 
-  private static double exactQuantile(double[] sorted, double p) {
-    double pos = p * sorted.length;
-    int i = (int) Math.min(sorted.length - 1, Math.floor(pos));
-    return sorted[i];
+  /** An independent oracle: commons-math3's R-7 percentile of the exact values. */
+  private static double exactQuantile(double[] values, double p) {
+    return new Percentile().withEstimationType(Percentile.EstimationType.R_7).evaluate(values, 100 * p);
   }
 
   @Test
@@ -128,7 +129,7 @@ class OnlineScoreStatisticsTest {
   void theMomentTargetUpWeightsTheFarShoulder() {
     OnlineScoreStatistics robust = new OnlineScoreStatistics(unguarded(1e12, 10));
     OnlineScoreStatistics moment = new OnlineScoreStatistics(new OnlineScoreStatistics.Config(512, 1e12, 0.01, 10,
-        0.1, 10, 1e6, 16, OnlineScoreStatistics.Target.MOMENT));
+        0.1, 10, 1e6, 16, ScoreTarget.MOMENT));
     double sum = 0;
     double[] x = shoulderMixture(robust, moment);
     for (double v : x) {
@@ -150,7 +151,7 @@ class OnlineScoreStatisticsTest {
   void theQuantileTargetSharesTheThresholdAndUpWeightsJustBelowIt() {
     OnlineScoreStatistics robust = new OnlineScoreStatistics(unguarded(1e12, 10));
     OnlineScoreStatistics quantile = new OnlineScoreStatistics(new OnlineScoreStatistics.Config(512, 1e12, 0.01,
-        10, 0.1, 10, 1e6, 16, OnlineScoreStatistics.Target.QUANTILE));
+        10, 0.1, 10, 1e6, 16, ScoreTarget.QUANTILE));
     double[] x = shoulderMixture(robust, quantile);
     double threshold = quantile.threshold(Double.NaN);
     Arrays.sort(x);
@@ -176,7 +177,7 @@ class OnlineScoreStatisticsTest {
   @Test
   void theFlatTargetWeightsByTheInverseObservedDensity() {
     OnlineScoreStatistics flat = new OnlineScoreStatistics(new OnlineScoreStatistics.Config(512, 1e12, 0.01, 10,
-        0.001, 1000, 1e6, 16, OnlineScoreStatistics.Target.FLAT));
+        0.001, 1000, 1e6, 16, ScoreTarget.FLAT));
     SplittableRandom rnd = new SplittableRandom(5);
     double[] x = new double[20_000];
     for (int i = 0; i < x.length; i++) {

@@ -15,10 +15,11 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.YamlParserUtils;
 
 /**
- * The job's validated settings. Built from a flat config file ({@code key: value} or {@code key=value} lines,
- * {@code #} comments) and {@code --key value} arguments, arguments winning. Every problem names its key, and
+ * The job's validated settings. Built from a YAML config file (read as Flink reads its config.yaml) and
+ * {@code --key value} arguments, arguments winning. Every problem names its key, and
  * unknown keys are refused (a typo must not silently fall back to a default).
  */
 public final class JobConfig implements Serializable {
@@ -71,34 +72,55 @@ public final class JobConfig implements Serializable {
     return config;
   }
 
+  /**
+   * A YAML config file through Flink's own parser (the one that reads a cluster's config.yaml, which also hides
+   * values from its error messages): flat keys ({@code kafka.group-id: x}) or nested maps ({@code kafka:} /
+   * {@code   group-id: x}), flattened with dots as Flink does.
+   */
   static Map<String, String> readFile(Path path) throws IOException {
     if (!Files.isRegularFile(path)) {
       throw new InvalidConfigException("config", "file not found: " + path.toAbsolutePath());
     }
-    Map<String, String> out = new LinkedHashMap<>();
-    List<String> lines = Files.readAllLines(path);
-    for (int n = 0; n < lines.size(); n++) {
-      String line = lines.get(n).strip();
-      if (line.isEmpty() || line.startsWith("#")) {
-        continue;
-      }
-      int colon = line.indexOf(':');
-      int eq = line.indexOf('=');
-      int sep = colon < 0 ? eq : eq < 0 ? colon : Math.min(colon, eq);
-      if (sep <= 0) {
-        throw new InvalidConfigException("config", path + " line " + (n + 1) + ": expected 'key: value'");
-      }
-      String value = line.substring(sep + 1).strip();
-      if (value.length() >= 2 && (value.startsWith("\"") && value.endsWith("\"")
-          || value.startsWith("'") && value.endsWith("'"))) {
-        value = value.substring(1, value.length() - 1);
-      }
-      out.put(line.substring(0, sep).strip(), value);
+    Map<String, Object> yaml;
+    try {
+      yaml = YamlParserUtils.loadYamlFile(path.toFile());
+    } catch (Exception e) {
+      throw new InvalidConfigException("config", path + " is not valid YAML: " + e.getMessage());
     }
+    Map<String, String> out = new LinkedHashMap<>();
+    flatten(path, "", yaml == null ? Map.of() : yaml, out);
     return out;
   }
 
+  private static void flatten(Path path, String prefix, Map<?, ?> map, Map<String, String> out) {
+    for (Map.Entry<?, ?> e : map.entrySet()) {
+      String key = prefix + e.getKey();
+      Object value = e.getValue();
+      if (value instanceof Map<?, ?> nested) {
+        flatten(path, key + ".", nested, out);
+      } else if (value instanceof List<?>) {
+        throw new InvalidConfigException(key, "in " + path + " needs a single value, was a list");
+      } else if (value == null) {
+        out.put(key, ""); // "topics.scores:" with nothing after it: the empty string, as on the command line
+      } else {
+        out.put(key, String.valueOf(value));
+      }
+    }
+  }
+
+  /** Every check, one concern at a time; the first problem found is thrown, naming its key. */
   private void validate() {
+    checkKeysAndTypes();
+    checkKafka();
+    checkBatchingAndDetector();
+    checkRecordLimits();
+    checkCheckpointing();
+    checkAdaptation();
+    checkCubes();
+  }
+
+  /** Unknown keys are refused (a typo must not fall back to a default); every value must parse. */
+  private void checkKeysAndTypes() {
     for (String key : values.keySet()) {
       if (!KNOWN.contains(key)) {
         throw new InvalidConfigException(key, "is not a tailwatch option (known: "
@@ -113,6 +135,10 @@ public final class JobConfig implements Serializable {
             + e.getMessage() + ")");
       }
     }
+  }
+
+  /** Brokers, topics, transactions, starting offsets and the client properties file. */
+  private void checkKafka() {
     require(!get(BOOTSTRAP_SERVERS).isBlank(), BOOTSTRAP_SERVERS, "must not be empty");
     require(!get(FRAMES_TOPIC).isBlank(), FRAMES_TOPIC, "must not be empty");
     require(!get(ALERTS_TOPIC).isBlank(), ALERTS_TOPIC, "must not be empty");
@@ -122,6 +148,14 @@ public final class JobConfig implements Serializable {
     require(Set.of("committed-or-earliest", "earliest", "latest").contains(offsets)
         || offsets.matches("timestamp:\\d{1,15}"), STARTING_OFFSETS,
         "must be committed-or-earliest, earliest, latest or timestamp:<epoch ms>, was '" + offsets + "'");
+    String kafkaProperties = configuration().get(KAFKA_PROPERTIES_FILE);
+    if (kafkaProperties != null) {
+      KafkaClientProperties.load(kafkaProperties); // refuses an unreadable file or job-owned keys now, not at run
+    }
+  }
+
+  /** Micro-batching, the ONNX Runtime device and precisions, the backbone and bank files. */
+  private void checkBatchingAndDetector() {
     int batch = get(BATCH_MAX_SIZE);
     require(batch >= 1 && batch <= 1024, BATCH_MAX_SIZE, "must be in [1, 1024], was " + batch);
     Duration wait = get(BATCH_MAX_WAIT);
@@ -141,16 +175,20 @@ public final class JobConfig implements Serializable {
     Double threshold = configuration().get(THRESHOLD);
     require(threshold == null || threshold > 0 && Double.isFinite(threshold), THRESHOLD,
         "must be a positive number, was " + threshold);
+  }
+
+  /** Payload and frame-size limits, the claim-check root. */
+  private void checkRecordLimits() {
     int maxPayload = get(MAX_PAYLOAD_BYTES);
     require(maxPayload >= 1024, MAX_PAYLOAD_BYTES, "must be at least 1024, was " + maxPayload);
     require(get(MAX_SIDE) >= 16 && get(MAX_SIDE) <= 65536, MAX_SIDE, "must be in [16, 65536], was "
         + get(MAX_SIDE));
     String root = configuration().get(CLAIM_CHECK_ROOT);
     require(root == null || Files.isDirectory(Path.of(root)), CLAIM_CHECK_ROOT, "is not a folder: " + root);
-    String kafkaProperties = configuration().get(KAFKA_PROPERTIES_FILE);
-    if (kafkaProperties != null) {
-      KafkaClientProperties.load(kafkaProperties); // refuses an unreadable file or job-owned keys now, not at run
-    }
+  }
+
+  /** Checkpoint interval against the sink transactions, parallelism. */
+  private void checkCheckpointing() {
     Duration checkpoint = get(CHECKPOINT_INTERVAL);
     require(checkpoint.compareTo(Duration.ofMillis(100)) >= 0, CHECKPOINT_INTERVAL,
         "must be at least 100 ms, was " + checkpoint);
@@ -160,6 +198,10 @@ public final class JobConfig implements Serializable {
         "must not exceed the broker default transaction.max.timeout.ms (15 min), was " + get(TRANSACTION_TIMEOUT));
     require(get(PARALLELISM) >= 1 && get(PARALLELISM) <= 1024, PARALLELISM, "must be in [1, 1024], was "
         + get(PARALLELISM));
+  }
+
+  /** Online statistics, thresholds and bank updates. */
+  private void checkAdaptation() {
     double far = get(FALSE_ALARM_RATE);
     require(far > 0 && far < 0.5, FALSE_ALARM_RATE, "must be in (0, 0.5), was " + far);
     require(get(MIN_FRAMES) >= 1, MIN_FRAMES, "must be at least 1, was " + get(MIN_FRAMES));
@@ -168,8 +210,8 @@ public final class JobConfig implements Serializable {
     require(get(STATISTICS_INTERVAL).toMillis() >= 100, STATISTICS_INTERVAL, "must be at least 100 ms, was "
         + get(STATISTICS_INTERVAL));
     require(get(STATISTICS_TARGET).equals(get(STATISTICS_TARGET).toLowerCase(Locale.ROOT))
-        && io.tailwatch.detector.online.OnlineScoreStatistics.Target.parse(get(STATISTICS_TARGET)) != null,
-        STATISTICS_TARGET, "must be " + io.tailwatch.detector.online.OnlineScoreStatistics.Target.choices()
+        && io.tailwatch.detector.stats.ScoreTarget.parse(get(STATISTICS_TARGET)) != null,
+        STATISTICS_TARGET, "must be " + io.tailwatch.detector.stats.ScoreTarget.choices()
             + ", was '" + get(STATISTICS_TARGET) + "'");
     String exponentProblem =
         io.tailwatch.detector.online.OnlineDecision.exponentProblem(get(BANK_UPDATE_WEIGHT_EXPONENT));
@@ -195,6 +237,15 @@ public final class JobConfig implements Serializable {
       require(get(BANK_UPDATE_MAX_SIZE) >= 1, BANK_UPDATE_MAX_SIZE, "must be at least 1, was "
           + get(BANK_UPDATE_MAX_SIZE));
     }
+    try {
+      adaptation();
+    } catch (IllegalArgumentException e) {
+      throw new InvalidConfigException("statistics.weight-min/weight-max/outlier-sigmas", e.getMessage());
+    }
+  }
+
+  /** The hyperspectral path. */
+  private void checkCubes() {
     require(Set.of("rx", "local-rx", "autoencoder").contains(get(CUBE_DETECTOR)), CUBE_DETECTOR,
         "must be rx, local-rx or autoencoder, was '" + get(CUBE_DETECTOR) + "'");
     if (cubesTopic() != null && get(CUBE_DETECTOR).equals("autoencoder")) {
@@ -210,11 +261,6 @@ public final class JobConfig implements Serializable {
     require(get(MAX_CUBE_PIXELS) >= 64, MAX_CUBE_PIXELS, "must be at least 64, was " + get(MAX_CUBE_PIXELS));
     require(get(MAX_BANDS) >= 2 && get(MAX_BANDS) <= 65536, MAX_BANDS, "must be in [2, 65536], was "
         + get(MAX_BANDS));
-    try {
-      adaptation();
-    } catch (IllegalArgumentException e) {
-      throw new InvalidConfigException("statistics.weight-min/weight-max/outlier-sigmas", e.getMessage());
-    }
   }
 
   /**
@@ -237,7 +283,7 @@ public final class JobConfig implements Serializable {
     io.tailwatch.detector.online.OnlineScoreStatistics.Config stats =
         new io.tailwatch.detector.online.OnlineScoreStatistics.Config(512, get(STATISTICS_HALF_LIFE),
             get(FALSE_ALARM_RATE), get(MIN_FRAMES), get(WEIGHT_MIN), get(WEIGHT_MAX), get(OUTLIER_SIGMAS), 16,
-            io.tailwatch.detector.online.OnlineScoreStatistics.Target.parse(get(STATISTICS_TARGET)));
+            io.tailwatch.detector.stats.ScoreTarget.parse(get(STATISTICS_TARGET)));
     return new io.tailwatch.flink.adapt.Adaptation(stats, get(THRESHOLD_ADAPTIVE),
         statisticsTopic() == null ? 0 : get(STATISTICS_INTERVAL).toMillis(), get(BANK_UPDATE_ENABLED),
         "gaussian".equals(get(BANK_UPDATE_WEIGHTING)), get(BANK_UPDATE_SAMPLE), get(BANK_UPDATE_PATCHES),

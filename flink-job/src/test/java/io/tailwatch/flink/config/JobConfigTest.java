@@ -26,13 +26,35 @@ class JobConfigTest {
   void readsAFileAndLetsArgumentsWin() throws Exception {
     Path file = Files.writeString(dir.resolve("job.yaml"), String.join("\n",
         "# comment", "kafka.bootstrap-servers: broker:9092", "batch.max-size: 16", "batch.max-wait: \"100 ms\"",
-        "detector.backbone: " + backbone, "detector.bank=" + bank, ""));
+        "detector.backbone: " + backbone, "detector.bank: " + bank, ""));
     JobConfig c = JobConfig.fromArgs("--config", file.toString(), "--batch.max-size", "4", "--topics.scores=");
     assertThat(c.get(TailwatchOptions.BOOTSTRAP_SERVERS)).isEqualTo("broker:9092");
     assertThat(c.get(TailwatchOptions.BATCH_MAX_SIZE)).isEqualTo(4);
     assertThat(c.get(TailwatchOptions.BATCH_MAX_WAIT)).isEqualTo(Duration.ofMillis(100));
     assertThat(c.get(TailwatchOptions.CHECKPOINT_INTERVAL)).isEqualTo(Duration.ofSeconds(10));
     assertThat(c.scoresTopic()).isNull();
+  }
+
+  @Test
+  void readsNestedYamlAsFlinkFlattensIt() throws Exception {
+    Path file = Files.writeString(dir.resolve("nested.yaml"), String.join("\n",
+        "kafka:", "  bootstrap-servers: nested:9092", "batch:", "  max-size: 12", "  max-wait: 20 ms",
+        "detector:", "  backbone: " + backbone, "  bank: " + bank, "topics:", "  scores:", ""));
+    JobConfig c = JobConfig.fromArgs("--config", file.toString());
+    assertThat(c.get(TailwatchOptions.BOOTSTRAP_SERVERS)).isEqualTo("nested:9092");
+    assertThat(c.get(TailwatchOptions.BATCH_MAX_SIZE)).isEqualTo(12);
+    assertThat(c.get(TailwatchOptions.BATCH_MAX_WAIT)).isEqualTo(Duration.ofMillis(20));
+    assertThat(c.scoresTopic()).isNull();
+  }
+
+  @Test
+  void aBrokenYamlFileIsRefusedNamingTheFile() throws Exception {
+    Path broken = Files.writeString(dir.resolve("broken.yaml"), "kafka.group-id: [unclosed\n");
+    assertThatThrownBy(() -> JobConfig.fromArgs("--config", broken.toString()))
+        .isInstanceOf(InvalidConfigException.class).hasMessageStartingWith("config: " + broken + " is not valid YAML");
+    Path list = Files.writeString(dir.resolve("list.yaml"), "kafka.group-id: [a, b]\n");
+    assertThatThrownBy(() -> JobConfig.fromArgs("--config", list.toString()))
+        .hasMessageStartingWith("kafka.group-id: in " + list + " needs a single value, was a list");
   }
 
   @Test
@@ -95,20 +117,20 @@ class JobConfigTest {
         "true", "--topics.control", "ctl", "--bank-update.dir", dir.toString(), "--bank-update.weighting", "uniform",
         "--topics.statistics", "st").adaptation();
     assertThat(a.statistics().falseAlarmRate()).isEqualTo(0.05);
-    assertThat(a.statistics().target()).isEqualTo(io.tailwatch.detector.online.OnlineScoreStatistics.Target.MOMENT);
+    assertThat(a.statistics().target()).isEqualTo(io.tailwatch.detector.stats.ScoreTarget.MOMENT);
     assertThat(a.bankUpdates()).isTrue();
     assertThat(a.gaussianWeighting()).isFalse();
     assertThat(a.statisticsIntervalMs()).isEqualTo(10_000);
     assertThat(args().adaptation().statisticsIntervalMs()).as("no statistics topic, no snapshots").isZero();
     assertThat(args("--statistics.target", "flat").adaptation().statistics().target())
-        .isEqualTo(io.tailwatch.detector.online.OnlineScoreStatistics.Target.FLAT);
+        .isEqualTo(io.tailwatch.detector.stats.ScoreTarget.FLAT);
     // §6 as written by default: the robust target keeps recurring faint defects out (README, "Online adaptation")
     var defaults = args().adaptation();
     assertThat(defaults.statistics().target())
-        .isEqualTo(io.tailwatch.detector.online.OnlineScoreStatistics.Target.ROBUST);
+        .isEqualTo(io.tailwatch.detector.stats.ScoreTarget.ROBUST);
     assertThat(defaults.weightExponent()).isEqualTo(1.0);
     assertThat(args("--statistics.target", "quantile").adaptation().statistics().target())
-        .isEqualTo(io.tailwatch.detector.online.OnlineScoreStatistics.Target.QUANTILE);
+        .isEqualTo(io.tailwatch.detector.stats.ScoreTarget.QUANTILE);
     assertThat(args().get(TailwatchOptions.BANK_UPDATE_RESOLUTION_QUANTILE)).isEqualTo(0.97);
     assertThat(defaults.perSource()).as("scopes per line x modality by default").isFalse();
     assertThat(args("--statistics.per-source", "true").adaptation().perSource()).isTrue();
