@@ -44,8 +44,17 @@ import picocli.CommandLine.Option;
         "abu | hydice | <dir of .mat scenes>: per-scene pixel AUROC and AUPR of RX, the spectral bank and the",
         "autoencoder (plain, +LAMP, +IW, +LAMP+IW) over --seeds seeds; detection-map PNGs."})
 final class EvaluateCommand implements Callable<Integer> {
-  static Result lastResult;
-  static List<HyperspectralEvaluation.SceneResult> lastScenes;
+  // what the last run produced, for whoever ran this instance (tests read it through the CommandLine)
+  private Result lastResult;
+  private List<HyperspectralEvaluation.SceneResult> lastScenes;
+
+  Result lastResult() {
+    return lastResult;
+  }
+
+  List<HyperspectralEvaluation.SceneResult> lastScenes() {
+    return lastScenes;
+  }
 
   @Option(names = "--dataset", required = true, description = "magnetic-tile, abu, hydice, or a directory of"
       + " .mat scenes")

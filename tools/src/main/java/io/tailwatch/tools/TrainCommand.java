@@ -20,7 +20,11 @@ import picocli.CommandLine.Option;
         "ENVI .hdr) with optional LAMP amplification and importance weighting; write an ONNX model that scores",
         "pixels by reconstruction error, with the training configuration in its metadata."})
 final class TrainCommand implements Callable<Integer> {
-  static AutoencoderTrainer.Trained lastTrained;
+  private AutoencoderTrainer.Trained lastTrained; // for whoever ran this instance (tests)
+
+  AutoencoderTrainer.Trained lastTrained() {
+    return lastTrained;
+  }
 
   @Option(names = "--input", required = true, split = ",",
       description = "Training cubes: .mat (MAT v5, variable 'data') or ENVI .hdr files, same band count.")

@@ -31,8 +31,10 @@ class HyperspectralCliTest {
   Path dir;
   final StringWriter err = new StringWriter();
 
+  CommandLine cli;
+
   int run(String... args) {
-    CommandLine cli = TailwatchCli.commandLine();
+    cli = TailwatchCli.commandLine();
     cli.setErr(new PrintWriter(err, true));
     return cli.execute(args);
   }
@@ -77,7 +79,7 @@ class HyperspectralCliTest {
         "16,3,16", "--ae-batch", "64", "--ae-lr", "3e-3", "--bank-size", "64", "--spectral-dim", "4", "--local-rx-window", "11,3", "--out-dir",
         out.toString());
     assertThat(code).as(err.toString()).isZero();
-    var results = EvaluateCommand.lastScenes;
+    var results = cli.getSubcommands().get("evaluate").<EvaluateCommand>getCommand().lastScenes();
     assertThat(results).hasSize(1);
     assertThat(results.get(0).anomalous()).isEqualTo(9);
     assertThat(results.get(0).methods()).extracting(HyperspectralEvaluation.MethodResult::method)
@@ -101,7 +103,7 @@ class HyperspectralCliTest {
     int code = run("train", "--input", dir.resolve("scene.mat") + "," + envi, "--out", model.toString(), "--iw",
         "--lamp", "exp", "--lamp-param", "0.5", "--ae-epochs", "4", "--ae-hidden", "8,2,8");
     assertThat(code).as(err.toString()).isZero();
-    assertThat(TrainCommand.lastTrained.exportMaxAbsDiff()).isLessThan(1e-4);
+    assertThat(cli.getSubcommands().get("train").<TrainCommand>getCommand().lastTrained().exportMaxAbsDiff()).isLessThan(1e-4);
     try (AutoencoderDetector detector = AutoencoderDetector.open(model, ExecutionProvider.CPU, 1)) {
       assertThat(detector.metadata()).containsEntry("train.variant", "AE+LAMP+IW")
           .containsEntry("train.lamp", "exp alpha=0.5").containsEntry("train.hidden", "8,2,8")

@@ -19,11 +19,12 @@ class MagneticTileEvaluationITCase {
   void defaultRecipeOnRealData(@TempDir Path out) throws Exception {
     Path data = SharedFixtures.dataPath("industrial/magnetic_tile");
     Path model = SharedFixtures.modelFile("mobilenetv2-12-int8-features.onnx");
-    int code = TailwatchCli.commandLine().execute("evaluate", "--dataset", "magnetic-tile",
+    picocli.CommandLine cli = TailwatchCli.commandLine();
+    int code = cli.execute("evaluate", "--dataset", "magnetic-tile",
         "--data-dir", data.toString(), "--model-dir", model.getParent().toString(), "--out-dir", out.toString(),
         "--maps", "2");
     assertThat(code).isZero();
-    EvaluationResult r = EvaluateCommand.lastResult.evaluation();
+    EvaluationResult r = cli.getSubcommands().get("evaluate").<EvaluateCommand>getCommand().lastResult().evaluation();
     assertThat(r.trainImages()).isEqualTo(762);
     assertThat(r.testImages()).isEqualTo(190 + 392);
     assertThat(r.rows()).extracting(EvaluationResult.Row::type)
@@ -33,7 +34,7 @@ class MagneticTileEvaluationITCase {
     assertThat(r.overall().imageAuroc()).as("overall image AUROC").isGreaterThanOrEqualTo(0.93);
     assertThat(r.overall().pixelAuroc()).as("overall pixel AUROC").isGreaterThanOrEqualTo(0.79);
     assertThat(r.rows()).allSatisfy(row -> assertThat(row.pixelAuroc()).as(row.type()).isGreaterThan(0.8));
-    assertThat(Files.readString(EvaluateCommand.lastResult.table())).contains("| **overall** |");
+    assertThat(Files.readString(cli.getSubcommands().get("evaluate").<EvaluateCommand>getCommand().lastResult().table())).contains("| **overall** |");
     assertThat(out.resolve("maps").resolve("crack")).isDirectoryContaining("glob:**.png");
   }
 }

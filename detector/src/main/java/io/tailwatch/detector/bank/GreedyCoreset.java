@@ -87,11 +87,17 @@ public final class GreedyCoreset {
    */
   static int[] select(float[] x, int n, int d, int k, float[] initial, int forcedFirst, Progress progress,
       NearestCentres bulk) {
-    return select(x, n, d, k, initial, forcedFirst, progress, bulk, POOL);
+    return select(x, n, d, k, initial, forcedFirst, progress, bulk, POOL, null);
+  }
+
+  /** What one selection cost, filled in when the caller passes one (tests and benchmarks). */
+  static final class Cost {
+    int phases;
+    long distanceComputations;
   }
 
   static int[] select(float[] x, int n, int d, int k, float[] initial, int forcedFirst, Progress progress,
-      NearestCentres bulk, int maxPool) {
+      NearestCentres bulk, int maxPool, Cost cost) {
     float[] minD = new float[n];
     if (initial != null) {
       System.arraycopy(initial, 0, minD, 0, n);
@@ -163,16 +169,15 @@ public final class GreedyCoreset {
         computed += (long) n * (t - phaseStart);
       }
     }
-    lastDistanceComputations = computed;
-    lastPhases = phases;
+    if (cost != null) {
+      cost.distanceComputations = computed;
+      cost.phases = phases;
+    }
     return chosen;
   }
 
   /** Points in the pool of a phase. */
   static final int POOL = Integer.getInteger("tailwatch.coreset.pool", 16384);
-
-  /** Phases of the last selection (for benchmarks). */
-  static volatile int lastPhases;
 
   /** minD = min(minD, distance to chosen[from..to)) for every point. */
   private static void update(float[] x, int n, int d, float[] minD, int[] chosen, int from, int to,
@@ -230,9 +235,6 @@ public final class GreedyCoreset {
     }
     return best;
   }
-
-  /** Point-to-centre distances the last selection computed (for benchmarks). */
-  static volatile long lastDistanceComputations;
 
   /** Max-heap of pool positions keyed by (value desc, global index asc), the plain loop's argmax order. */
   private static final class PoolHeap {

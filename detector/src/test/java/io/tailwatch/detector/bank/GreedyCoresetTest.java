@@ -37,12 +37,14 @@ class GreedyCoresetTest {
     int start = 17;
     int[] plain = GreedyCoreset.bruteForce(x, n, d, 400, null, start);
     // one phase (pool = everything), then many phases with a small pool
-    assertThat(GreedyCoreset.select(x, n, d, 400, null, start, Progress.NONE, NearestCentres.JAVA, n))
+    GreedyCoreset.Cost onePhase = new GreedyCoreset.Cost();
+    assertThat(GreedyCoreset.select(x, n, d, 400, null, start, Progress.NONE, NearestCentres.JAVA, n, onePhase))
         .containsExactly(plain);
-    assertThat(GreedyCoreset.lastDistanceComputations).isLessThan((long) n * 400);
-    assertThat(GreedyCoreset.select(x, n, d, 400, null, start, Progress.NONE, NearestCentres.JAVA, 300))
+    assertThat(onePhase.distanceComputations).isLessThan((long) n * 400);
+    GreedyCoreset.Cost smallPool = new GreedyCoreset.Cost();
+    assertThat(GreedyCoreset.select(x, n, d, 400, null, start, Progress.NONE, NearestCentres.JAVA, 300, smallPool))
         .containsExactly(plain);
-    assertThat(GreedyCoreset.lastPhases).isGreaterThan(3);
+    assertThat(smallPool.phases).isGreaterThan(3);
   }
 
   @Test
@@ -56,9 +58,10 @@ class GreedyCoresetTest {
       anchors[i] = 20 + (float) r.nextDouble() * 30;
     }
     int[] plain = GreedyCoreset.bruteForce(x, n, d, 300, anchors, -1);
-    assertThat(GreedyCoreset.select(x, n, d, 300, anchors, -1, Progress.NONE, NearestCentres.JAVA, 250))
+    GreedyCoreset.Cost cost = new GreedyCoreset.Cost();
+    assertThat(GreedyCoreset.select(x, n, d, 300, anchors, -1, Progress.NONE, NearestCentres.JAVA, 250, cost))
         .containsExactly(plain);
-    assertThat(GreedyCoreset.lastPhases).isGreaterThan(3);
+    assertThat(cost.phases).isGreaterThan(3);
   }
 
   @Test
