@@ -22,11 +22,15 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code bench}: performance measurements that print numbers and ratios measured side by side in one run. */
+/**
+ * {@code bench}: every measurement, one namespace. Speed (knn, detector, stream, jmh, memory: numbers and ratios
+ * measured side by side in one run) and detection quality on long-tailed data (longtail build|run).
+ */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Performance benchmarks (numbers and ratios from one run; never timed unit tests).",
+    description = {"Benchmarks: speed (knn, detector, stream, jmh, memory: numbers and ratios from one run;",
+        "never timed unit tests) and detection quality on long-tailed noisy data (longtail build|run)."},
     subcommands = {BenchCommand.Knn.class, BenchCommand.Detector.class, StreamBench.class,
-        BenchCommand.Jmh.class, BenchCommand.Memory.class})
+        BenchCommand.Jmh.class, BenchCommand.Memory.class, LongtailBench.class})
 final class BenchCommand implements Runnable {
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
@@ -46,7 +50,8 @@ final class BenchCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "bench needs a subcommand: knn, detector, stream, jmh, memory");
+    throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+        "bench needs a subcommand: " + String.join(", ", spec.subcommands().keySet()));
   }
 
   /**

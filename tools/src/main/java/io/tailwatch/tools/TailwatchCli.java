@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     description = "Streaming visual inspection: fit memory banks, score images, evaluate on datasets, simulate a "
         + "production line, run the demo.",
     subcommands = {FitCommand.class, ScoreCommand.class, EvaluateCommand.class, SimulateCommand.class,
-        DemoCommand.class, ViewerCommand.class, AnnounceCommand.class, ModelsCommand.class, BenchmarkCommand.class, TrainCommand.class, SimulateCubesCommand.class, BenchCommand.class, ReplayAdaptationCommand.class, CommandLine.HelpCommand.class})
+        DemoCommand.class, ViewerCommand.class, AnnounceCommand.class, ModelsCommand.class, TrainCommand.class, SimulateCubesCommand.class, BenchCommand.class, ReplayAdaptationCommand.class, CommandLine.HelpCommand.class})
 public final class TailwatchCli implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

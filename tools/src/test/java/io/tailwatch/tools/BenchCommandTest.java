@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** The bench command's plumbing on tiny sizes (the figures themselves come from real runs, see bench/README.md). */
+/** The bench command's plumbing on tiny sizes (the figures themselves come from real runs, see docs/performance.md). */
 class BenchCommandTest {
   /** The CLI with its error stream captured, so a failed run's message shows in the assertion. */
   static CommandLine cli(StringWriter err) {

@@ -140,7 +140,7 @@ class CliTest {
   @Test
   void benchmarkBuildWritesManifestsThatRunReadsIntoTablesAndAPlot() throws Exception {
     Path manifests = dir.resolve("manifests");
-    assertThat(run("benchmark", "build", "--no-magnetic-tile", "--tail", "step-k1", "--noise", "0.1,0.2",
+    assertThat(run("bench", "longtail", "build", "--no-magnetic-tile", "--tail", "step-k1", "--noise", "0.1,0.2",
         "--seeds", "1", "--pool", "24", "--test", "3", "--size", "64", "--out", manifests.toString()))
         .as(err.toString()).isZero();
     try (var files = Files.list(manifests)) {
@@ -148,7 +148,7 @@ class CliTest {
           .containsExactly("step-k1-noise0.10-seed01.json", "step-k1-noise0.20-seed01.json");
     }
     Path out = dir.resolve("bench");
-    assertThat(run("benchmark", "run", manifests.toString(), "--methods", "patchcore,softpatch",
+    assertThat(run("bench", "longtail", "run", manifests.toString(), "--methods", "patchcore,softpatch",
         "--backbone", model.toString(), "--layers", "feat_a,feat_b", "--pretrain-dim", "36", "--target-dim", "32",
         "--resize", "32", "--device", "cpu", "--coreset", "0.2", "--out", out.toString()))
         .as(err.toString()).isZero();
@@ -157,8 +157,8 @@ class CliTest {
         "brushed");
     assertThat(out.resolve("auroc-vs-noise-step-k1.png")).isNotEmptyFile();
 
-    assertThat(run("benchmark", "run", dir.resolve("none").toString())).isEqualTo(2);
-    assertThat(run("benchmark", "build", "--tail", "zipf", "--no-magnetic-tile", "--out", out.toString()))
+    assertThat(run("bench", "longtail", "run", dir.resolve("none").toString())).isEqualTo(2);
+    assertThat(run("bench", "longtail", "build", "--tail", "zipf", "--no-magnetic-tile", "--out", out.toString()))
         .isEqualTo(2);
     assertThat(err.toString()).contains("tail must be step-k1, step-k4 or pareto");
   }

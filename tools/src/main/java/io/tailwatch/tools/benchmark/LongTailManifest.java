@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * One long-tailed noisy benchmark instance, written by {@code benchmark build} and read by {@code benchmark run}:
+ * One long-tailed noisy benchmark instance, written by {@code bench longtail build} and read by {@code bench longtail run}:
  * which images each class contributes to training (normal and defective) and to testing, so a run is reproducible
  * from the file alone (plus the simulator's seed and the data folder for Magnetic Tile).
  *

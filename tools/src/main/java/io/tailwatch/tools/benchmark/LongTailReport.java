@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
-/** The markdown tables and plot series of {@code benchmark run}: means (± std over seeds) per tail and noise. */
+/** The markdown tables and plot series of {@code bench longtail run}: means (± std over seeds) per tail and noise. */
 public final class LongTailReport {
   private LongTailReport() {}
 

@@ -11,11 +11,11 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The manifests committed in benchmarks/longtail are what {@code benchmark build} makes from their own parameters
+ * The manifests committed in experiments/longtail are what {@code bench longtail build} makes from their own parameters
  * (the README's commands), so the published results can be reproduced image for image.
  */
 class CommittedManifestsTest {
-  static final Path DIR = Path.of("..", "benchmarks", "longtail");
+  static final Path DIR = Path.of("..", "experiments", "longtail");
 
   @Test
   void everyCommittedManifestIsRebuiltExactly() throws Exception {

@@ -34,20 +34,20 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code benchmark build} writes long-tailed noisy benchmark manifests (TailedCore protocol, ALGORITHMS.md §2)
- * over a pool of classes: the simulator's product variants plus Magnetic Tile; {@code benchmark run} runs
+ * {@code bench longtail build} writes long-tailed noisy benchmark manifests (TailedCore protocol, ALGORITHMS.md
+ * §2) over a pool of classes: the simulator's product variants plus Magnetic Tile; {@code bench longtail run} runs
  * PatchCore, SoftPatch and TailedCore on them and writes markdown tables and AUROC-vs-noise plots.
  */
-@Command(name = "benchmark", mixinStandardHelpOptions = true,
-    description = "Long-tailed noisy benchmark: PatchCore vs SoftPatch vs TailedCore.",
-    subcommands = {BenchmarkCommand.Build.class, BenchmarkCommand.Run.class})
-final class BenchmarkCommand implements Runnable {
+@Command(name = "longtail", mixinStandardHelpOptions = true,
+    description = "Detection quality on long-tailed noisy training sets: PatchCore vs SoftPatch vs TailedCore.",
+    subcommands = {LongtailBench.Build.class, LongtailBench.Run.class})
+final class LongtailBench implements Runnable {
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
-    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "benchmark needs a subcommand: build or run");
+    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "bench longtail needs a subcommand: build or run");
   }
 
   /** Where Magnetic Tile is, or null when it is left out. */
@@ -93,7 +93,7 @@ final class BenchmarkCommand implements Runnable {
     @Option(names = "--no-magnetic-tile", description = "Simulated classes only.")
     boolean noMagneticTile;
 
-    @Option(names = "--out", defaultValue = "benchmarks/longtail", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--out", defaultValue = "experiments/longtail", description = "Default: ${DEFAULT-VALUE}.")
     Path out;
 
     @Override
@@ -165,7 +165,7 @@ final class BenchmarkCommand implements Runnable {
         }
       }
       if (files.isEmpty()) {
-        throw new IllegalArgumentException("no manifests in " + manifests + " (benchmark build writes them)");
+        throw new IllegalArgumentException("no manifests in " + manifests + " (bench longtail build writes them)");
       }
       List<LongTailManifest> loaded = new ArrayList<>();
       for (Path f : files) {
