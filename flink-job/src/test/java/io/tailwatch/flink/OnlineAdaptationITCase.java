@@ -139,7 +139,7 @@ class OnlineAdaptationITCase {
 
     // 64 of ~400 frames per interval sampled with priority weight w^3 against the Gaussian that shares the line's
     // median and threshold (statistics.target=quantile) and merged at the bank's resolution (quantile 0.97).
-    // Asserted: the 5x false-alarm fall and the falling skewness of normal scores for the weighted run (README's
+    // Asserted: the 5x false-alarm fall and the falling skewness of normal scores for the weighted run (experiments/online-adaptation's
     // runs), recall kept; uniform reported.
     assertThat(gaussian.last().normalSkewness()).as("weighted: skewness of normal scores drops (%s)",
         gaussian.row()).isLessThan(gaussian.first().normalSkewness());
@@ -214,7 +214,7 @@ class OnlineAdaptationITCase {
         "--statistics.interval", "1 s", "--bank-update.enabled", "true",
         "--bank-update.dir", dir.resolve("banks").toString(), "--bank-update.interval", "2 s",
         "--bank-update.sample-frames", SAMPLE_FRAMES, "--bank-update.patches-per-frame", "256",
-        // the cap well above what the run adds: a 6,000 cap was what held learning back (README, replay-adaptation)
+        // the cap well above what the run adds: a 6,000 cap was what held learning back (experiments/online-adaptation)
         "--bank-update.max-added", "4096", "--bank-update.max-bank-size", "100000",
         "--bank-update.resolution-quantile", "0.97",
         "--bank-update.weighting", weighting, "--bank-update.weight-exponent", "3",

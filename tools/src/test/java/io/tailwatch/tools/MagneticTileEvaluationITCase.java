@@ -29,7 +29,7 @@ class MagneticTileEvaluationITCase {
     assertThat(r.testImages()).isEqualTo(190 + 392);
     assertThat(r.rows()).extracting(EvaluationResult.Row::type)
         .containsExactly("blowhole", "break", "crack", "fray", "uneven");
-    // Measured with this recipe: 0.9509 image / 0.8235 pixel AUROC (README "Results"; goal 0.95 / 0.82). These floors catch regressions: a random instead of greedy coreset
+    // Measured with this recipe: 0.9509 image / 0.8235 pixel AUROC (docs/detection.md "Results"; goal 0.95 / 0.82). These floors catch regressions: a random instead of greedy coreset
     // scores about 0.91 image AUROC.
     assertThat(r.overall().imageAuroc()).as("overall image AUROC").isGreaterThanOrEqualTo(0.93);
     assertThat(r.overall().pixelAuroc()).as("overall pixel AUROC").isGreaterThanOrEqualTo(0.79);

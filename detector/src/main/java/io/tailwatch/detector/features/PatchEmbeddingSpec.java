@@ -71,7 +71,7 @@ public record PatchEmbeddingSpec(List<FeatureLayer> layers, int patchSize, int p
   /**
    * Defaults for a backbone: each layer pooled per channel (the 3x3 mean of every channel, as anomalib's
    * PatchCore does), stacked, and pooled to at most 128. For MobileNetV2 feat_s8 + feat_s16 that is 32 + 96 = 128
-   * values with no final pooling; measured on Magnetic Tile it beats pooling every layer to 288 (README).
+   * values with no final pooling; measured on Magnetic Tile it beats pooling every layer to 288 (docs/detection.md).
    */
   public static PatchEmbeddingSpec defaults(List<FeatureLayer> layers) {
     int stacked = 0;

@@ -53,7 +53,7 @@ public final class TinyBackbone {
     return p;
   }
 
-  /** Writes the model to the given file, for measurements on the tests' CNN (README, replay-adaptation). */
+  /** Writes the model to the given file, for measurements on the tests' CNN (experiments/online-adaptation). */
   public static void main(String[] args) throws IOException {
     if (args.length != 1) {
       System.err.println("usage: TinyBackbone OUT.onnx");

@@ -272,8 +272,7 @@ public final class JobConfig implements Serializable {
     if (get(BANK_UPDATE_ENABLED) && !get(THRESHOLD_ADAPTIVE)) {
       out.add("bank-update.enabled=true with threshold.adaptive=false: only frames below the bank's fixed threshold "
           + "are candidates, so a rare normal variant that alerts under it is hardly learned (replay, quantile "
-          + "target, same streams: 1.3x fall against 10.5x with threshold.adaptive=true; README, \"Online "
-          + "adaptation\")");
+          + "target, same streams: 1.3x fall against 10.5x with threshold.adaptive=true; docs/online-adaptation.md)");
     }
     return out;
   }

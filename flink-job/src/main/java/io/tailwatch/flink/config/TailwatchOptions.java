@@ -152,9 +152,9 @@ public final class TailwatchOptions {
       .withDescription("Target density p of the importance weights w = p/q: robust = N(median, (1.4826 MAD)^2) "
           + "(ALGORITHMS.md §6), moment = N(mean, sd^2) of the line's recent scores (wider: up-weights a shoulder "
           + "of rare normal scores further out), flat = uniform over the scores' range (w = 1/q: every sparse "
-          + "score region up-weighted, the far tail too; not §6's Gaussian, see README), quantile = the Gaussian "
+          + "score region up-weighted, the far tail too; not §6's Gaussian, see docs/online-adaptation.md), quantile = the Gaussian "
           + "with the line's median and (1 - alpha) quantile (its shoulder reaches the threshold: rare normal "
-          + "scores just below it are up-weighted, and so are faint defects that score there; see README).");
+          + "scores just below it are up-weighted, and so are faint defects that score there; see docs/online-adaptation.md).");
 
   public static final ConfigOption<Boolean> STATISTICS_PER_SOURCE = ConfigOptions.key("statistics.per-source")
       .booleanType().defaultValue(false)

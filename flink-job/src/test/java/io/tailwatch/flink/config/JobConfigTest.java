@@ -124,7 +124,7 @@ class JobConfigTest {
     assertThat(args().adaptation().statisticsIntervalMs()).as("no statistics topic, no snapshots").isZero();
     assertThat(args("--statistics.target", "flat").adaptation().statistics().target())
         .isEqualTo(io.tailwatch.detector.stats.ScoreTarget.FLAT);
-    // §6 as written by default: the robust target keeps recurring faint defects out (README, "Online adaptation")
+    // §6 as written by default: the robust target keeps recurring faint defects out (docs/online-adaptation.md)
     var defaults = args().adaptation();
     assertThat(defaults.statistics().target())
         .isEqualTo(io.tailwatch.detector.stats.ScoreTarget.ROBUST);

@@ -44,7 +44,7 @@ class DeployFilesITCase {
   static final Path DOCKERFILE = ROOT.resolve("deploy/docker/Dockerfile");
   static final Path DOCKERFILE_CUDA = ROOT.resolve("deploy/docker/Dockerfile.cuda");
   static final Path K8S = ROOT.resolve("deploy/k8s");
-  static final Path RUNBOOK = ROOT.resolve("deploy/RUNBOOK.md");
+  static final Path RUNBOOK = ROOT.resolve("docs/operations.md");
   static final String CLI_JAR_IN_IMAGE = "/opt/tailwatch/tailwatch-cli.jar";
   static final String JOB_JAR_IN_IMAGE = "/opt/flink/usrlib/tailwatch-job.jar";
   static final String JOB_CONFIG_IN_IMAGE = "/etc/tailwatch/job.yaml";
