@@ -2,33 +2,31 @@ package io.tailwatch.flink;
 
 import static io.tailwatch.flink.config.TailwatchOptions.*;
 
-import io.tailwatch.flink.config.JobConfig;
-import io.tailwatch.flink.config.KafkaClientProperties;
-import io.tailwatch.flink.inference.BatchingInferenceOperator;
-import io.tailwatch.flink.inference.DetectorFactory;
 import io.tailwatch.detector.knn.KnnPrecision;
 import io.tailwatch.detector.onnx.ComputePrecision;
-import io.tailwatch.flink.inference.PatchCoreDetectorFactory;
+import io.tailwatch.flink.adapt.BankUpdateBuilder;
+import io.tailwatch.flink.adapt.ScopeKey;
+import io.tailwatch.flink.config.JobConfig;
+import io.tailwatch.flink.config.KafkaClientProperties;
 import io.tailwatch.flink.cube.CubeScorerFactory;
 import io.tailwatch.flink.cube.CubeScoring;
+import io.tailwatch.flink.inference.BatchingInferenceOperator;
+import io.tailwatch.flink.inference.DetectorFactory;
+import io.tailwatch.flink.inference.PatchCoreDetectorFactory;
+import io.tailwatch.flink.ingest.BankUpdateDeserializer;
 import io.tailwatch.flink.ingest.CameraFrameDeserializer;
 import io.tailwatch.flink.ingest.CubeLimits;
-import io.tailwatch.flink.ingest.HyperspectralCubeDeserializer;
 import io.tailwatch.flink.ingest.FrameLimits;
+import io.tailwatch.flink.ingest.HyperspectralCubeDeserializer;
 import io.tailwatch.flink.ingest.IngestRouter;
 import io.tailwatch.flink.ingest.Ingested;
 import io.tailwatch.flink.sink.AvroRecordSerializer;
 import io.tailwatch.schemas.Alert;
+import io.tailwatch.schemas.BankUpdate;
 import io.tailwatch.schemas.DeadLetter;
 import io.tailwatch.schemas.FrameScore;
-import io.tailwatch.schemas.BankUpdate;
 import io.tailwatch.schemas.ScoreStatistics;
-import io.tailwatch.flink.adapt.BankUpdateBuilder;
-import io.tailwatch.flink.adapt.ScopeKey;
-import io.tailwatch.flink.ingest.BankUpdateDeserializer;
 import java.time.Duration;
-import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
-import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import java.util.Locale;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -43,20 +41,24 @@ import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.util.function.SerializableFunction;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
- * The streaming job. Only wiring: frames topic -> validation (dead letters) -> (keyed by line with adaptation) -> batching
- * inference (online statistics and thresholds; bank swaps from the control topic) -> alerts, scores, statistics and
- * dead-letter topics, all exactly once; with bank updates, the candidates go to the bank builder, whose
- * announcements go to the control topic and from there back to every scoring subtask. With topics.cubes, a second
- * chain: cubes topic -> validation (dead letters) -> cube scoring -> the same alerts, scores and dead-letter topics.
- * Run: {@code flink run tailwatch-flink-job.jar --config FILE}.
+ * The streaming job. Only wiring: frames topic -> validation (dead letters) -> (keyed by line with
+ * adaptation) -> batching inference (online statistics and thresholds; bank swaps from the control
+ * topic) -> alerts, scores, statistics and dead-letter topics, all exactly once; with bank updates,
+ * the candidates go to the bank builder, whose announcements go to the control topic and from there
+ * back to every scoring subtask. With topics.cubes, a second chain: cubes topic -> validation (dead
+ * letters) -> cube scoring -> the same alerts, scores and dead-letter topics. Run: {@code flink run
+ * tailwatch-flink-job.jar --config FILE}.
  */
 public final class TailwatchJob {
   /** Operator uids: stable across versions so savepoints keep mapping onto the same operators. */
   public static final String UID_SOURCE = "tailwatch-frames-source";
+
   public static final String UID_ROUTER = "tailwatch-ingest-router";
   public static final String UID_INFERENCE = "tailwatch-batching-inference";
   public static final String UID_ALERTS_SINK = "tailwatch-alerts-sink";
@@ -84,126 +86,262 @@ public final class TailwatchJob {
 
   /** Adds the pipeline to {@code env} with the detector the config names. */
   public static void build(StreamExecutionEnvironment env, JobConfig config) {
-    build(env, config, new PatchCoreDetectorFactory(config.get(BACKBONE), config.get(BANK), config.get(DEVICE),
-        config.get(THREADS), config.configuration().get(THRESHOLD), config.get(REWEIGHT),
-        KnnPrecision.parse(config.get(KNN_PRECISION)), ComputePrecision.parse(config.get(PRECISION))));
+    build(
+        env,
+        config,
+        new PatchCoreDetectorFactory(
+            config.get(BACKBONE),
+            config.get(BANK),
+            config.get(DEVICE),
+            config.get(THREADS),
+            config.configuration().get(THRESHOLD),
+            config.get(REWEIGHT),
+            KnnPrecision.parse(config.get(KNN_PRECISION)),
+            ComputePrecision.parse(config.get(PRECISION))));
   }
 
-  public static void build(StreamExecutionEnvironment env, JobConfig config, DetectorFactory detector) {
-    env.enableCheckpointing(config.get(CHECKPOINT_INTERVAL).toMillis(), CheckpointingMode.EXACTLY_ONCE);
+  public static void build(
+      StreamExecutionEnvironment env, JobConfig config, DetectorFactory detector) {
+    env.enableCheckpointing(
+        config.get(CHECKPOINT_INTERVAL).toMillis(), CheckpointingMode.EXACTLY_ONCE);
     env.setParallelism(config.get(PARALLELISM));
-    FrameLimits limits = new FrameLimits(config.get(MAX_PAYLOAD_BYTES), config.get(MAX_SIDE),
-        config.configuration().get(CLAIM_CHECK_ROOT));
+    FrameLimits limits =
+        new FrameLimits(
+            config.get(MAX_PAYLOAD_BYTES),
+            config.get(MAX_SIDE),
+            config.configuration().get(CLAIM_CHECK_ROOT));
 
     config.warnings().forEach(w -> LOG.warn("tailwatch job configuration: {}", w));
-    java.util.Properties client = KafkaClientProperties.load(config.configuration().get(KAFKA_PROPERTIES_FILE));
+    java.util.Properties client =
+        KafkaClientProperties.load(config.configuration().get(KAFKA_PROPERTIES_FILE));
     if (!client.isEmpty()) {
-      LOG.info("Kafka client settings from {}: {}", config.get(KAFKA_PROPERTIES_FILE),
+      LOG.info(
+          "Kafka client settings from {}: {}",
+          config.get(KAFKA_PROPERTIES_FILE),
           KafkaClientProperties.redacted(client));
     }
-    DataStream<Ingested> ingested = env.fromSource(source(config, client, config.get(FRAMES_TOPIC),
-            config.get(GROUP_ID), startingOffsets(config.get(STARTING_OFFSETS)), new CameraFrameDeserializer(limits)),
-            WatermarkStrategy.noWatermarks(), "frames: " + config.get(FRAMES_TOPIC))
-        .uid(UID_SOURCE);
+    DataStream<Ingested> ingested =
+        env.fromSource(
+                source(
+                    config,
+                    client,
+                    config.get(FRAMES_TOPIC),
+                    config.get(GROUP_ID),
+                    startingOffsets(config.get(STARTING_OFFSETS)),
+                    new CameraFrameDeserializer(limits)),
+                WatermarkStrategy.noWatermarks(),
+                "frames: " + config.get(FRAMES_TOPIC))
+            .uid(UID_SOURCE);
 
-    SingleOutputStreamOperator<Ingested> frames = ingested.process(new IngestRouter())
-        .name("validate + route dead letters").uid(UID_ROUTER);
+    SingleOutputStreamOperator<Ingested> frames =
+        ingested.process(new IngestRouter()).name("validate + route dead letters").uid(UID_ROUTER);
 
-    // with online adaptation, keyed by line x modality (x source): each scope's statistics live in the operator's
+    // with online adaptation, keyed by line x modality (x source): each scope's statistics live in
+    // the operator's
     // keyed state; without it, the scoring operator stays chained to the router as before
-    DataStream<Ingested> byScope = config.adaptation().keyed()
-        ? frames.keyBy(new ScopeKey(config.adaptation().perSource())) : frames;
-    BatchingInferenceOperator inference = new BatchingInferenceOperator(detector, limits,
-        config.get(BATCH_MAX_SIZE), config.get(BATCH_MAX_WAIT).toMillis(), config.get(HEATMAPS),
-        config.adaptation());
+    DataStream<Ingested> byScope =
+        config.adaptation().keyed()
+            ? frames.keyBy(new ScopeKey(config.adaptation().perSource()))
+            : frames;
+    BatchingInferenceOperator inference =
+        new BatchingInferenceOperator(
+            detector,
+            limits,
+            config.get(BATCH_MAX_SIZE),
+            config.get(BATCH_MAX_WAIT).toMillis(),
+            config.get(HEATMAPS),
+            config.adaptation());
     DataStream<BankUpdate> control = null;
     if (config.controlTopic() != null) {
       // a new job starts from the configured bank; announcements made before it are not replayed
-      control = env.fromSource(source(config, client, config.controlTopic(), config.get(GROUP_ID) + "-control",
-              OffsetsInitializer.committedOffsets(OffsetResetStrategy.LATEST), new BankUpdateDeserializer()),
-              WatermarkStrategy.noWatermarks(), "control: " + config.controlTopic())
-          .uid(UID_CONTROL_SOURCE).setParallelism(1);
+      control =
+          env.fromSource(
+                  source(
+                      config,
+                      client,
+                      config.controlTopic(),
+                      config.get(GROUP_ID) + "-control",
+                      OffsetsInitializer.committedOffsets(OffsetResetStrategy.LATEST),
+                      new BankUpdateDeserializer()),
+                  WatermarkStrategy.noWatermarks(),
+                  "control: " + config.controlTopic())
+              .uid(UID_CONTROL_SOURCE)
+              .setParallelism(1);
       inference.withBankAnnouncements();
     }
-    SingleOutputStreamOperator<FrameScore> scored = (control == null
-        ? byScope.transform("batching inference", TypeInformation.of(FrameScore.class),
-            (OneInputStreamOperator<Ingested, FrameScore>) inference)
-        : byScope.connect(control.broadcast()).transform("batching inference", TypeInformation.of(FrameScore.class),
-            (TwoInputStreamOperator<Ingested, BankUpdate, FrameScore>) inference))
-        .uid(UID_INFERENCE);
+    SingleOutputStreamOperator<FrameScore> scored =
+        (control == null
+                ? byScope.transform(
+                    "batching inference",
+                    TypeInformation.of(FrameScore.class),
+                    (OneInputStreamOperator<Ingested, FrameScore>) inference)
+                : byScope
+                    .connect(control.broadcast())
+                    .transform(
+                        "batching inference",
+                        TypeInformation.of(FrameScore.class),
+                        (TwoInputStreamOperator<Ingested, BankUpdate, FrameScore>) inference))
+            .uid(UID_INFERENCE);
 
     DataStream<Alert> alerts = scored.getSideOutput(BatchingInferenceOperator.ALERTS);
     DataStream<FrameScore> scores = scored;
-    DataStream<DeadLetter> deadLetters = frames.getSideOutput(IngestRouter.DEAD_LETTERS)
-        .union(scored.getSideOutput(IngestRouter.DEAD_LETTERS));
+    DataStream<DeadLetter> deadLetters =
+        frames
+            .getSideOutput(IngestRouter.DEAD_LETTERS)
+            .union(scored.getSideOutput(IngestRouter.DEAD_LETTERS));
     if (config.cubesTopic() != null) {
       // cubes: their own source, validation and scoring chain; verdicts join the same output topics
-      CubeLimits cubeLimits = new CubeLimits(config.get(MAX_PAYLOAD_BYTES), config.get(MAX_CUBE_PIXELS),
-          config.get(MAX_BANDS), config.configuration().get(CLAIM_CHECK_ROOT));
-      SingleOutputStreamOperator<Ingested> cubes = env.fromSource(source(config, client, config.cubesTopic(),
-              config.get(GROUP_ID) + "-cubes", startingOffsets(config.get(STARTING_OFFSETS)),
-              new HyperspectralCubeDeserializer(cubeLimits)), WatermarkStrategy.noWatermarks(),
-              "cubes: " + config.cubesTopic())
-          .uid(UID_CUBES_SOURCE)
-          .process(new IngestRouter()).name("validate cubes + route dead letters").uid(UID_CUBE_ROUTER);
-      SingleOutputStreamOperator<FrameScore> cubeScores = cubes.process(new CubeScoring(
-              new CubeScorerFactory(config.get(CUBE_DETECTOR), config.configuration().get(CUBE_MODEL),
-                  config.get(CUBE_RX_RIDGE), config.get(DEVICE), config.get(THREADS)), cubeLimits,
-              config.get(CUBE_THRESHOLD_SIGMAS), config.get(CUBE_MIN_PIXELS), config.get(HEATMAPS)))
-          .name("cube scoring").uid(UID_CUBE_SCORING);
+      CubeLimits cubeLimits =
+          new CubeLimits(
+              config.get(MAX_PAYLOAD_BYTES),
+              config.get(MAX_CUBE_PIXELS),
+              config.get(MAX_BANDS),
+              config.configuration().get(CLAIM_CHECK_ROOT));
+      SingleOutputStreamOperator<Ingested> cubes =
+          env.fromSource(
+                  source(
+                      config,
+                      client,
+                      config.cubesTopic(),
+                      config.get(GROUP_ID) + "-cubes",
+                      startingOffsets(config.get(STARTING_OFFSETS)),
+                      new HyperspectralCubeDeserializer(cubeLimits)),
+                  WatermarkStrategy.noWatermarks(),
+                  "cubes: " + config.cubesTopic())
+              .uid(UID_CUBES_SOURCE)
+              .process(new IngestRouter())
+              .name("validate cubes + route dead letters")
+              .uid(UID_CUBE_ROUTER);
+      SingleOutputStreamOperator<FrameScore> cubeScores =
+          cubes
+              .process(
+                  new CubeScoring(
+                      new CubeScorerFactory(
+                          config.get(CUBE_DETECTOR),
+                          config.configuration().get(CUBE_MODEL),
+                          config.get(CUBE_RX_RIDGE),
+                          config.get(DEVICE),
+                          config.get(THREADS)),
+                      cubeLimits,
+                      config.get(CUBE_THRESHOLD_SIGMAS),
+                      config.get(CUBE_MIN_PIXELS),
+                      config.get(HEATMAPS)))
+              .name("cube scoring")
+              .uid(UID_CUBE_SCORING);
       alerts = alerts.union(cubeScores.getSideOutput(CubeScoring.ALERTS));
       scores = scores.union(cubeScores);
-      deadLetters = deadLetters.union(cubes.getSideOutput(IngestRouter.DEAD_LETTERS),
-          cubeScores.getSideOutput(IngestRouter.DEAD_LETTERS));
+      deadLetters =
+          deadLetters.union(
+              cubes.getSideOutput(IngestRouter.DEAD_LETTERS),
+              cubeScores.getSideOutput(IngestRouter.DEAD_LETTERS));
     }
 
     String prefix = config.get(TRANSACTIONAL_ID_PREFIX);
     alerts
-        .sinkTo(sink(config, client, Alert.class, config.get(ALERTS_TOPIC), Alert::getLineId,
-            prefix + "-alerts"))
-        .name("alerts: " + config.get(ALERTS_TOPIC)).uid(UID_ALERTS_SINK);
+        .sinkTo(
+            sink(
+                config,
+                client,
+                Alert.class,
+                config.get(ALERTS_TOPIC),
+                Alert::getLineId,
+                prefix + "-alerts"))
+        .name("alerts: " + config.get(ALERTS_TOPIC))
+        .uid(UID_ALERTS_SINK);
     if (config.scoresTopic() != null) {
-      scores.sinkTo(sink(config, client, FrameScore.class, config.scoresTopic(), FrameScore::getLineId,
-          prefix + "-scores"))
-          .name("scores: " + config.scoresTopic()).uid(UID_SCORES_SINK);
+      scores
+          .sinkTo(
+              sink(
+                  config,
+                  client,
+                  FrameScore.class,
+                  config.scoresTopic(),
+                  FrameScore::getLineId,
+                  prefix + "-scores"))
+          .name("scores: " + config.scoresTopic())
+          .uid(UID_SCORES_SINK);
     }
     if (config.statisticsTopic() != null) {
-      scored.getSideOutput(BatchingInferenceOperator.STATISTICS)
-          .sinkTo(sink(config, client, ScoreStatistics.class, config.statisticsTopic(), ScoreStatistics::getLineId,
-              prefix + "-statistics"))
-          .name("statistics: " + config.statisticsTopic()).uid(UID_STATISTICS_SINK);
+      scored
+          .getSideOutput(BatchingInferenceOperator.STATISTICS)
+          .sinkTo(
+              sink(
+                  config,
+                  client,
+                  ScoreStatistics.class,
+                  config.statisticsTopic(),
+                  ScoreStatistics::getLineId,
+                  prefix + "-statistics"))
+          .name("statistics: " + config.statisticsTopic())
+          .uid(UID_STATISTICS_SINK);
     }
     if (config.get(BANK_UPDATE_ENABLED)) {
       Duration interval = config.get(BANK_UPDATE_INTERVAL);
-      scored.getSideOutput(BatchingInferenceOperator.CANDIDATES).global()
+      scored
+          .getSideOutput(BatchingInferenceOperator.CANDIDATES)
+          .global()
           .connect(control.broadcast())
-          .transform("bank builder", TypeInformation.of(BankUpdate.class), new BankUpdateBuilder(config.get(BANK),
-              config.get(BANK_UPDATE_DIR), config.get(BANK_UPDATE_SAMPLE), config.get(BANK_UPDATE_MAX_ADDED),
-              config.get(BANK_UPDATE_MAX_SIZE), Math.min(2000, interval.toMillis() / 4),
-              config.get(BANK_UPDATE_WEIGHTING), config.get(BANK_UPDATE_RESOLUTION_QUANTILE)))
-          .setParallelism(1).setMaxParallelism(1).uid(UID_BANK_BUILDER)
-          .sinkTo(sink(config, client, BankUpdate.class, config.controlTopic(), BankUpdate::getBankVersion,
-              prefix + "-control"))
-          .setParallelism(1).name("control: " + config.controlTopic()).uid(UID_CONTROL_SINK);
+          .transform(
+              "bank builder",
+              TypeInformation.of(BankUpdate.class),
+              new BankUpdateBuilder(
+                  config.get(BANK),
+                  config.get(BANK_UPDATE_DIR),
+                  config.get(BANK_UPDATE_SAMPLE),
+                  config.get(BANK_UPDATE_MAX_ADDED),
+                  config.get(BANK_UPDATE_MAX_SIZE),
+                  Math.min(2000, interval.toMillis() / 4),
+                  config.get(BANK_UPDATE_WEIGHTING),
+                  config.get(BANK_UPDATE_RESOLUTION_QUANTILE)))
+          .setParallelism(1)
+          .setMaxParallelism(1)
+          .uid(UID_BANK_BUILDER)
+          .sinkTo(
+              sink(
+                  config,
+                  client,
+                  BankUpdate.class,
+                  config.controlTopic(),
+                  BankUpdate::getBankVersion,
+                  prefix + "-control"))
+          .setParallelism(1)
+          .name("control: " + config.controlTopic())
+          .uid(UID_CONTROL_SINK);
     }
     deadLetters
-        .sinkTo(sink(config, client, DeadLetter.class, config.get(DEAD_LETTERS_TOPIC), DeadLetter::getOriginTopic,
-            prefix + "-dead-letters"))
-        .name("dead letters: " + config.get(DEAD_LETTERS_TOPIC)).uid(UID_DEAD_LETTERS_SINK);
+        .sinkTo(
+            sink(
+                config,
+                client,
+                DeadLetter.class,
+                config.get(DEAD_LETTERS_TOPIC),
+                DeadLetter::getOriginTopic,
+                prefix + "-dead-letters"))
+        .name("dead letters: " + config.get(DEAD_LETTERS_TOPIC))
+        .uid(UID_DEAD_LETTERS_SINK);
   }
 
-  /** A read_committed source committing offsets on checkpoints, bounded at the end offsets with kafka.bounded. */
-  private static <T> KafkaSource<T> source(JobConfig config, java.util.Properties client, String topic,
-      String groupId, OffsetsInitializer start, KafkaRecordDeserializationSchema<T> deserializer) {
-    KafkaSourceBuilder<T> source = KafkaSource.<T>builder()
-        .setProperties(client)
-        .setBootstrapServers(config.get(BOOTSTRAP_SERVERS))
-        .setTopics(topic)
-        .setGroupId(groupId)
-        .setStartingOffsets(start)
-        .setDeserializer(deserializer)
-        .setProperty("isolation.level", "read_committed")
-        .setProperty("commit.offsets.on.checkpoint", "true");
+  /**
+   * A read_committed source committing offsets on checkpoints, bounded at the end offsets with
+   * kafka.bounded.
+   */
+  private static <T> KafkaSource<T> source(
+      JobConfig config,
+      java.util.Properties client,
+      String topic,
+      String groupId,
+      OffsetsInitializer start,
+      KafkaRecordDeserializationSchema<T> deserializer) {
+    KafkaSourceBuilder<T> source =
+        KafkaSource.<T>builder()
+            .setProperties(client)
+            .setBootstrapServers(config.get(BOOTSTRAP_SERVERS))
+            .setTopics(topic)
+            .setGroupId(groupId)
+            .setStartingOffsets(start)
+            .setDeserializer(deserializer)
+            .setProperty("isolation.level", "read_committed")
+            .setProperty("commit.offsets.on.checkpoint", "true");
     if (config.get(BOUNDED)) {
       source.setBounded(OffsetsInitializer.latest());
     }
@@ -221,8 +359,13 @@ public final class TailwatchJob {
     };
   }
 
-  private static <T extends SpecificRecord> KafkaSink<T> sink(JobConfig config, java.util.Properties client,
-      Class<T> type, String topic, SerializableFunction<T, String> key, String transactionalIdPrefix) {
+  private static <T extends SpecificRecord> KafkaSink<T> sink(
+      JobConfig config,
+      java.util.Properties client,
+      Class<T> type,
+      String topic,
+      SerializableFunction<T, String> key,
+      String transactionalIdPrefix) {
     java.util.Properties producer = new java.util.Properties();
     producer.putAll(client); // a copy per sink: the builder keeps and amends the object it is given
     return KafkaSink.<T>builder()
@@ -232,7 +375,8 @@ public final class TailwatchJob {
         .setRecordSerializer(new AvroRecordSerializer<>(type, topic, key))
         .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
         .setTransactionalIdPrefix(transactionalIdPrefix)
-        .setProperty("transaction.timeout.ms", Long.toString(config.get(TRANSACTION_TIMEOUT).toMillis()))
+        .setProperty(
+            "transaction.timeout.ms", Long.toString(config.get(TRANSACTION_TIMEOUT).toMillis()))
         .build();
   }
 }

@@ -6,19 +6,19 @@ import io.tailwatch.detector.sim.CubeSimulator;
 import io.tailwatch.detector.sim.ProductLineSimulator;
 import io.tailwatch.detector.testing.TinyBackbone;
 import io.tailwatch.flink.config.JobConfig;
-import io.tailwatch.flink.testing.EmbeddedKafka;
-import io.tailwatch.flink.testing.TinyBank;
-import io.tailwatch.flink.testing.TestFrames;
-import io.tailwatch.schemas.AvroSerdes;
 import io.tailwatch.flink.cube.CubeRecords;
+import io.tailwatch.flink.testing.EmbeddedKafka;
+import io.tailwatch.flink.testing.TestFrames;
+import io.tailwatch.flink.testing.TinyBank;
+import io.tailwatch.schemas.AvroSerdes;
 import io.tailwatch.schemas.CameraFrame;
 import io.tailwatch.schemas.CubeDataType;
-import io.tailwatch.schemas.HyperspectralCube;
-import io.tailwatch.schemas.Interleave;
 import io.tailwatch.schemas.DeadLetter;
 import io.tailwatch.schemas.DeadLetterReason;
 import io.tailwatch.schemas.FrameScore;
+import io.tailwatch.schemas.HyperspectralCube;
 import io.tailwatch.schemas.ImageEncoding;
+import io.tailwatch.schemas.Interleave;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -39,15 +39,20 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * 10,000+ mutated records interleaved with good frames through the whole job. Mutations whose outcome is known
- * (truncation, wrong marker or fingerprint, huge declared lengths, zero/negative dimensions, payload/dimension
- * mismatch, out-of-range enum symbols, broken PNG) must each give one dead letter with that reason; random bit
- * flips must each give a score or a dead letter; every good frame must be scored; the job must finish.
+ * 10,000+ mutated records interleaved with good frames through the whole job. Mutations whose
+ * outcome is known (truncation, wrong marker or fingerprint, huge declared lengths, zero/negative
+ * dimensions, payload/dimension mismatch, out-of-range enum symbols, broken PNG) must each give one
+ * dead letter with that reason; random bit flips must each give a score or a dead letter; every
+ * good frame must be scored; the job must finish.
  */
 class DecodingFuzzITCase {
   @RegisterExtension
-  static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-      .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+  static final MiniClusterExtension FLINK =
+      new MiniClusterExtension(
+          new MiniClusterResourceConfiguration.Builder()
+              .setNumberTaskManagers(1)
+              .setNumberSlotsPerTaskManager(2)
+              .build());
 
   @Test
   void theJobSurvivesTenThousandMutatedRecords(@TempDir Path dir) throws Exception {
@@ -91,7 +96,8 @@ class DecodingFuzzITCase {
               reason = DeadLetterReason.UNKNOWN_SCHEMA;
             }
             case 3 -> {
-              kind = "huge-length"; // the frameId's length prefix (first body byte) set to a huge varint
+              kind = "huge-length"; // the frameId's length prefix (first body byte) set to a huge
+              // varint
               mutated = hugeFirstLength(bytes);
               reason = DeadLetterReason.UNDECODABLE;
             }
@@ -103,15 +109,22 @@ class DecodingFuzzITCase {
             }
             case 5 -> {
               kind = "mismatch";
-              mutated = serdes.encode(CameraFrame.newBuilder(base).setHeight(17 + r.nextInt(5)).build());
+              mutated =
+                  serdes.encode(CameraFrame.newBuilder(base).setHeight(17 + r.nextInt(5)).build());
               reason = DeadLetterReason.DIMENSION_MISMATCH;
             }
             case 6 -> {
               kind = "broken-png";
               byte[] png = new ProductLineSimulator(1, 64, 0).frame(i).png();
               byte[] broken = Arrays.copyOf(png, 16 + r.nextInt(png.length / 2));
-              mutated = serdes.encode(CameraFrame.newBuilder(base).setWidth(64).setHeight(64)
-                  .setEncoding(ImageEncoding.PNG).setPayload(ByteBuffer.wrap(broken)).build());
+              mutated =
+                  serdes.encode(
+                      CameraFrame.newBuilder(base)
+                          .setWidth(64)
+                          .setHeight(64)
+                          .setEncoding(ImageEncoding.PNG)
+                          .setPayload(ByteBuffer.wrap(broken))
+                          .build());
               reason = DeadLetterReason.UNDECODABLE;
             }
             case 7 -> {
@@ -135,13 +148,36 @@ class DecodingFuzzITCase {
         }
       }
 
-      JobConfig config = JobConfig.fromArgs(
-          "--kafka.bootstrap-servers", kafka.bootstrapServers(), "--kafka.bounded", "true",
-          "--topics.frames", "in", "--topics.alerts", "alerts", "--topics.scores", "scores",
-          "--topics.dead-letters", "dead", "--detector.backbone", model.toString(),
-          "--detector.bank", bankFile.toString(), "--detector.device", "cpu", "--detector.threads", "1",
-          "--detector.threshold", "1e9", "--batch.max-size", "16", "--checkpoint.interval", "500 ms",
-          "--job.parallelism", "2");
+      JobConfig config =
+          JobConfig.fromArgs(
+              "--kafka.bootstrap-servers",
+              kafka.bootstrapServers(),
+              "--kafka.bounded",
+              "true",
+              "--topics.frames",
+              "in",
+              "--topics.alerts",
+              "alerts",
+              "--topics.scores",
+              "scores",
+              "--topics.dead-letters",
+              "dead",
+              "--detector.backbone",
+              model.toString(),
+              "--detector.bank",
+              bankFile.toString(),
+              "--detector.device",
+              "cpu",
+              "--detector.threads",
+              "1",
+              "--detector.threshold",
+              "1e9",
+              "--batch.max-size",
+              "16",
+              "--checkpoint.interval",
+              "500 ms",
+              "--job.parallelism",
+              "2");
       StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
       TailwatchJob.build(env, config);
       env.execute("fuzz");
@@ -151,9 +187,10 @@ class DecodingFuzzITCase {
   }
 
   /**
-   * The cube path: 10,000 mutated cube records (truncation, marker, fingerprint, huge declared length, zero or
-   * negative dimensions, too many bands, payload/dimension mismatch, NaN/Inf samples, unknown interleave symbol,
-   * bit flips) interleaved with good cubes through the cube chain.
+   * The cube path: 10,000 mutated cube records (truncation, marker, fingerprint, huge declared
+   * length, zero or negative dimensions, too many bands, payload/dimension mismatch, NaN/Inf
+   * samples, unknown interleave symbol, bit flips) interleaved with good cubes through the cube
+   * chain.
    */
   @Test
   void theCubeChainSurvivesTenThousandMutatedRecords(@TempDir Path dir) throws Exception {
@@ -171,10 +208,19 @@ class DecodingFuzzITCase {
       try (KafkaProducer<byte[], byte[]> producer = kafka.producer()) {
         for (int i = 0; i < 10_000; i++) {
           boolean floating = i % 3 == 0;
-          HyperspectralCube base = CubeRecords.inline("c" + i, "line-h", sim.cube(i % 50).cube(),
-              Interleave.values()[i % 3], floating ? CubeDataType.FLOAT32 : CubeDataType.UINT16,
-              i % 2 == 0 ? io.tailwatch.schemas.ByteOrder.LITTLE_ENDIAN : io.tailwatch.schemas.ByteOrder.BIG_ENDIAN,
-              java.time.Instant.now(), Map.of()).build();
+          HyperspectralCube base =
+              CubeRecords.inline(
+                      "c" + i,
+                      "line-h",
+                      sim.cube(i % 50).cube(),
+                      Interleave.values()[i % 3],
+                      floating ? CubeDataType.FLOAT32 : CubeDataType.UINT16,
+                      i % 2 == 0
+                          ? io.tailwatch.schemas.ByteOrder.LITTLE_ENDIAN
+                          : io.tailwatch.schemas.ByteOrder.BIG_ENDIAN,
+                      java.time.Instant.now(),
+                      Map.of())
+                  .build();
           if (i % 100 == 0) {
             sendTo(producer, "cubes", "good-" + i, serdes.encode(base));
             good.add(base.getCubeId());
@@ -201,43 +247,74 @@ class DecodingFuzzITCase {
             }
             case 3 -> {
               kind = "dimension";
-              mutated = serdes.encode(HyperspectralCube.newBuilder(base).setLines(r.nextBoolean() ? 0
-                  : -1 - r.nextInt(1000)).build());
+              mutated =
+                  serdes.encode(
+                      HyperspectralCube.newBuilder(base)
+                          .setLines(r.nextBoolean() ? 0 : -1 - r.nextInt(1000))
+                          .build());
               reason = DeadLetterReason.INVALID_FIELD;
             }
             case 4 -> {
               kind = "bands";
-              mutated = serdes.encode(HyperspectralCube.newBuilder(base).setBands(r.nextBoolean() ? 1
-                  : 100_000 + r.nextInt(1 << 20)).build());
+              mutated =
+                  serdes.encode(
+                      HyperspectralCube.newBuilder(base)
+                          .setBands(r.nextBoolean() ? 1 : 100_000 + r.nextInt(1 << 20))
+                          .build());
               reason = DeadLetterReason.INVALID_FIELD;
             }
             case 5 -> {
               kind = "mismatch";
-              mutated = serdes.encode(HyperspectralCube.newBuilder(base).setSamples(9 + r.nextInt(5)).build());
+              mutated =
+                  serdes.encode(
+                      HyperspectralCube.newBuilder(base).setSamples(9 + r.nextInt(5)).build());
               reason = DeadLetterReason.DIMENSION_MISMATCH;
             }
             case 6 -> {
               kind = "non-finite";
-              HyperspectralCube f = CubeRecords.inline("nf" + i, "line-h", sim.cube(i % 50).cube(), Interleave.BIP,
-                  CubeDataType.FLOAT32, io.tailwatch.schemas.ByteOrder.LITTLE_ENDIAN, java.time.Instant.now(),
-                  Map.of()).build();
-              ByteBuffer payload = ByteBuffer.allocate(f.getPayload().remaining())
-                  .order(java.nio.ByteOrder.LITTLE_ENDIAN).put(f.getPayload().duplicate());
-              payload.putFloat(4 * r.nextInt(8 * 8 * 4), r.nextBoolean() ? Float.NaN : Float.NEGATIVE_INFINITY);
-              mutated = serdes.encode(HyperspectralCube.newBuilder(f).setPayload(ByteBuffer.wrap(payload.array()))
-                  .build());
+              HyperspectralCube f =
+                  CubeRecords.inline(
+                          "nf" + i,
+                          "line-h",
+                          sim.cube(i % 50).cube(),
+                          Interleave.BIP,
+                          CubeDataType.FLOAT32,
+                          io.tailwatch.schemas.ByteOrder.LITTLE_ENDIAN,
+                          java.time.Instant.now(),
+                          Map.of())
+                      .build();
+              ByteBuffer payload =
+                  ByteBuffer.allocate(f.getPayload().remaining())
+                      .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                      .put(f.getPayload().duplicate());
+              payload.putFloat(
+                  4 * r.nextInt(8 * 8 * 4), r.nextBoolean() ? Float.NaN : Float.NEGATIVE_INFINITY);
+              mutated =
+                  serdes.encode(
+                      HyperspectralCube.newBuilder(f)
+                          .setPayload(ByteBuffer.wrap(payload.array()))
+                          .build());
               reason = DeadLetterReason.UNDECODABLE;
             }
             case 7 -> {
               kind = "interleave"; // an interleave symbol index no schema version has
-              byte[] other = serdes.encode(HyperspectralCube.newBuilder(base)
-                  .setInterleave(base.getInterleave() == Interleave.BSQ ? Interleave.BIL : Interleave.BSQ).build());
+              byte[] other =
+                  serdes.encode(
+                      HyperspectralCube.newBuilder(base)
+                          .setInterleave(
+                              base.getInterleave() == Interleave.BSQ
+                                  ? Interleave.BIL
+                                  : Interleave.BSQ)
+                          .build());
               int at = 0;
               while (bytes[at] == other[at]) {
                 at++;
               }
-              mutated = concat(Arrays.copyOf(bytes, at), new byte[] {(byte) 0xC6, 0x01},
-                  Arrays.copyOfRange(bytes, at + 1, bytes.length));
+              mutated =
+                  concat(
+                      Arrays.copyOf(bytes, at),
+                      new byte[] {(byte) 0xC6, 0x01},
+                      Arrays.copyOfRange(bytes, at + 1, bytes.length));
               reason = DeadLetterReason.UNDECODABLE;
             }
             default -> {
@@ -255,12 +332,36 @@ class DecodingFuzzITCase {
         }
       }
 
-      JobConfig config = JobConfig.fromArgs(
-          "--kafka.bootstrap-servers", kafka.bootstrapServers(), "--kafka.bounded", "true",
-          "--topics.frames", "in", "--topics.cubes", "cubes", "--topics.alerts", "alerts", "--topics.scores",
-          "scores", "--topics.dead-letters", "dead", "--detector.backbone", model.toString(),
-          "--detector.bank", bankFile.toString(), "--detector.device", "cpu", "--detector.threads", "1",
-          "--limits.max-bands", "64", "--checkpoint.interval", "500 ms", "--job.parallelism", "2");
+      JobConfig config =
+          JobConfig.fromArgs(
+              "--kafka.bootstrap-servers",
+              kafka.bootstrapServers(),
+              "--kafka.bounded",
+              "true",
+              "--topics.frames",
+              "in",
+              "--topics.cubes",
+              "cubes",
+              "--topics.alerts",
+              "alerts",
+              "--topics.scores",
+              "scores",
+              "--topics.dead-letters",
+              "dead",
+              "--detector.backbone",
+              model.toString(),
+              "--detector.bank",
+              bankFile.toString(),
+              "--detector.device",
+              "cpu",
+              "--detector.threads",
+              "1",
+              "--limits.max-bands",
+              "64",
+              "--checkpoint.interval",
+              "500 ms",
+              "--job.parallelism",
+              "2");
       StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
       TailwatchJob.build(env, config);
       env.execute("cube-fuzz");
@@ -270,18 +371,25 @@ class DecodingFuzzITCase {
   }
 
   /**
-   * One dead letter per record; each mutation of known kind with its reason; every good record scored and never
-   * dead-lettered; every bit-flipped record either scored or dead-lettered.
+   * One dead letter per record; each mutation of known kind with its reason; every good record
+   * scored and never dead-lettered; every bit-flipped record either scored or dead-lettered.
    */
-  private static void assertOutcomes(EmbeddedKafka kafka, String what, Map<String, DeadLetterReason> expected,
-      Set<String> good, int flips) {
-    List<DeadLetter> dead = TailwatchJobITCase.decode(kafka.readCommitted("dead", expected.size(), 120_000),
-        DeadLetter.class);
-    List<FrameScore> scores = TailwatchJobITCase.decode(kafka.readCommitted("scores", good.size(), 60_000),
-        FrameScore.class);
+  private static void assertOutcomes(
+      EmbeddedKafka kafka,
+      String what,
+      Map<String, DeadLetterReason> expected,
+      Set<String> good,
+      int flips) {
+    List<DeadLetter> dead =
+        TailwatchJobITCase.decode(
+            kafka.readCommitted("dead", expected.size(), 120_000), DeadLetter.class);
+    List<FrameScore> scores =
+        TailwatchJobITCase.decode(
+            kafka.readCommitted("scores", good.size(), 60_000), FrameScore.class);
     Map<String, DeadLetterReason> byKey = new HashMap<>();
     for (DeadLetter d : dead) {
-      byKey.put(StandardCharsets.UTF_8.decode(d.getKey().duplicate()).toString(), d.getReasonCode());
+      byKey.put(
+          StandardCharsets.UTF_8.decode(d.getKey().duplicate()).toString(), d.getReasonCode());
     }
     assertThat(byKey).hasSize(dead.size());
     for (Map.Entry<String, DeadLetterReason> e : expected.entrySet()) {
@@ -290,13 +398,17 @@ class DecodingFuzzITCase {
     assertThat(scores).extracting(FrameScore::getFrameId).containsAll(good);
     long flipsDead = byKey.keySet().stream().filter(k -> k.startsWith("flip-")).count();
     long flipsScored = scores.size() - good.size();
-    assertThat(flipsDead + flipsScored).as("every flipped record scored or dead-lettered").isEqualTo(flips);
+    assertThat(flipsDead + flipsScored)
+        .as("every flipped record scored or dead-lettered")
+        .isEqualTo(flips);
     assertThat(byKey.keySet().stream().filter(k -> k.startsWith("good-"))).isEmpty();
-    System.out.printf("%s: %d records (%d good, %d with known outcome, %d bit flips: %d dead, %d scored)%n", what,
-        10_000 + good.size(), good.size(), expected.size(), flips, flipsDead, flipsScored);
+    System.out.printf(
+        "%s: %d records (%d good, %d with known outcome, %d bit flips: %d dead, %d scored)%n",
+        what, 10_000 + good.size(), good.size(), expected.size(), flips, flipsDead, flipsScored);
   }
 
-  private static void sendTo(KafkaProducer<byte[], byte[]> producer, String topic, String key, byte[] value) {
+  private static void sendTo(
+      KafkaProducer<byte[], byte[]> producer, String topic, String key, byte[] value) {
     producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value));
   }
 
@@ -316,7 +428,9 @@ class DecodingFuzzITCase {
     return out;
   }
 
-  /** The first field's length prefix (the first body byte, a short string's) replaced by 2^31 - 1. */
+  /**
+   * The first field's length prefix (the first body byte, a short string's) replaced by 2^31 - 1.
+   */
   private static byte[] hugeFirstLength(byte[] bytes) {
     byte[] varint = {(byte) 0xfe, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0x0f};
     return concat(Arrays.copyOf(bytes, 10), varint, Arrays.copyOfRange(bytes, 11, bytes.length));
@@ -347,15 +461,20 @@ class DecodingFuzzITCase {
   }
 
   /** Re-encodes with the encoding enum's index replaced by 99 (zig-zag varint 198 = 0xC6 0x01). */
-  private static byte[] replaceEnumIndex(byte[] bytes, AvroSerdes<CameraFrame> serdes, CameraFrame base) {
-    // the encoding enum follows the pixelFormat enum; both are single-byte varints here. Find them by encoding two
+  private static byte[] replaceEnumIndex(
+      byte[] bytes, AvroSerdes<CameraFrame> serdes, CameraFrame base) {
+    // the encoding enum follows the pixelFormat enum; both are single-byte varints here. Find them
+    // by encoding two
     // frames that differ only in the encoding symbol and taking the first differing byte.
-    byte[] other = serdes.encode(CameraFrame.newBuilder(base).setEncoding(ImageEncoding.JPEG).build());
+    byte[] other =
+        serdes.encode(CameraFrame.newBuilder(base).setEncoding(ImageEncoding.JPEG).build());
     int at = 0;
     while (bytes[at] == other[at]) {
       at++;
     }
-    return concat(Arrays.copyOf(bytes, at), new byte[] {(byte) 0xC6, 0x01}, Arrays.copyOfRange(bytes, at + 1,
-        bytes.length));
+    return concat(
+        Arrays.copyOf(bytes, at),
+        new byte[] {(byte) 0xC6, 0x01},
+        Arrays.copyOfRange(bytes, at + 1, bytes.length));
   }
 }

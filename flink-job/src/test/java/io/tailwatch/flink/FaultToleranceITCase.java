@@ -6,15 +6,15 @@ import io.tailwatch.detector.image.FloatImage;
 import io.tailwatch.detector.scoring.Detection;
 import io.tailwatch.detector.sim.ProductLineSimulator;
 import io.tailwatch.detector.sim.SimulatedFrame;
+import io.tailwatch.detector.testing.TinyBackbone;
 import io.tailwatch.flink.config.JobConfig;
 import io.tailwatch.flink.inference.DetectorFactory;
 import io.tailwatch.flink.inference.FrameDetector;
 import io.tailwatch.flink.inference.PatchCoreDetectorFactory;
 import io.tailwatch.flink.testing.EmbeddedKafka;
-import io.tailwatch.flink.testing.TinyBank;
 import io.tailwatch.flink.testing.TestFrames;
 import io.tailwatch.flink.testing.TestJobs;
-import io.tailwatch.detector.testing.TinyBackbone;
+import io.tailwatch.flink.testing.TinyBank;
 import io.tailwatch.schemas.Alert;
 import io.tailwatch.schemas.AvroSerdes;
 import io.tailwatch.schemas.CameraFrame;
@@ -41,20 +41,28 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Failures mid-stream with checkpointing on: an exception injected into the inference operator, the loss of a
- * TaskManager, a Kafka broker restart. The job recovers by itself from the last checkpoint; a read_committed consumer sees every expected
- * score, alert and dead letter exactly once.
+ * Failures mid-stream with checkpointing on: an exception injected into the inference operator, the
+ * loss of a TaskManager, a Kafka broker restart. The job recovers by itself from the last
+ * checkpoint; a read_committed consumer sees every expected score, alert and dead letter exactly
+ * once.
  */
 class FaultToleranceITCase {
   @RegisterExtension
-  static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-      .setNumberTaskManagers(2).setNumberSlotsPerTaskManager(2).build());
+  static final MiniClusterExtension FLINK =
+      new MiniClusterExtension(
+          new MiniClusterResourceConfiguration.Builder()
+              .setNumberTaskManagers(2)
+              .setNumberSlotsPerTaskManager(2)
+              .build());
 
-  @RegisterExtension
-  static final EmbeddedKafka.PerClass KAFKA = new EmbeddedKafka.PerClass();
+  @RegisterExtension static final EmbeddedKafka.PerClass KAFKA = new EmbeddedKafka.PerClass();
 
-  /** The real detector, slowed down (so a failure lands mid-stream) and failing once when a marker file is absent. */
-  record FlakyDetector(DetectorFactory delegate, long sleepMsPerFrame, int failAfterFrames, String marker)
+  /**
+   * The real detector, slowed down (so a failure lands mid-stream) and failing once when a marker
+   * file is absent.
+   */
+  record FlakyDetector(
+      DetectorFactory delegate, long sleepMsPerFrame, int failAfterFrames, String marker)
       implements DetectorFactory {
     @Override
     public FrameDetector open() throws Exception {
@@ -68,7 +76,8 @@ class FaultToleranceITCase {
           Path m = Path.of(marker);
           if (failAfterFrames > 0 && seen[0] >= failAfterFrames && !Files.exists(m)) {
             Files.createFile(m);
-            // not an inference error of one batch (those are retried frame by frame) but a task crash
+            // not an inference error of one batch (those are retried frame by frame) but a task
+            // crash
             throw new Error("injected task failure after " + seen[0] + " frames");
           }
           return d.detect(images);
@@ -107,22 +116,40 @@ class FaultToleranceITCase {
     }
   }
 
-  record Setup(String in, String alerts, String scores, String dead, Set<String> expectedAlerts, Set<String> frames,
-      int corrupt, JobConfig config, PatchCoreDetectorFactory detector) {}
+  record Setup(
+      String in,
+      String alerts,
+      String scores,
+      String dead,
+      Set<String> expectedAlerts,
+      Set<String> frames,
+      int corrupt,
+      JobConfig config,
+      PatchCoreDetectorFactory detector) {}
 
   static Setup produce(Path dir, int frames, int corruptEvery) throws Exception {
     return produce(KAFKA.broker(), dir, frames, corruptEvery);
   }
 
-  static Setup produce(EmbeddedKafka broker, Path dir, int frames, int corruptEvery) throws Exception {
+  static Setup produce(EmbeddedKafka broker, Path dir, int frames, int corruptEvery)
+      throws Exception {
     Path model = TinyBackbone.write(dir, "tiny.onnx");
     Path bankFile = dir.resolve("bank.twb");
     ProductLineSimulator line = new ProductLineSimulator(5, 64, 0.0);
     TinyBank.fit(model, bankFile, line);
     String suffix = Long.toString(System.nanoTime());
-    Setup s0 = new Setup("frames-" + suffix, "alerts-" + suffix, "scores-" + suffix, "dead-" + suffix,
-        new TreeSet<>(), new TreeSet<>(), 0, null, new PatchCoreDetectorFactory(model.toString(),
-            bankFile.toString(), "cpu", 1, null, false));
+    Setup s0 =
+        new Setup(
+            "frames-" + suffix,
+            "alerts-" + suffix,
+            "scores-" + suffix,
+            "dead-" + suffix,
+            new TreeSet<>(),
+            new TreeSet<>(),
+            0,
+            null,
+            new PatchCoreDetectorFactory(
+                model.toString(), bankFile.toString(), "cpu", 1, null, false));
     broker.createTopics(2, s0.in(), s0.alerts(), s0.scores(), s0.dead());
     AvroSerdes<CameraFrame> serdes = AvroSerdes.forType(CameraFrame.class);
     ProductLineSimulator.Defect[] defects = ProductLineSimulator.Defect.values();
@@ -130,16 +157,25 @@ class FaultToleranceITCase {
     int corrupt = 0;
     try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
       for (int i = 0; i < frames; i++) {
-        SimulatedFrame f = line.frame(5000 + i, ProductLineSimulator.Variant.BRUSHED,
-            i % 4 == 3 ? defects[(i / 4) % defects.length] : null);
+        SimulatedFrame f =
+            line.frame(
+                5000 + i,
+                ProductLineSimulator.Variant.BRUSHED,
+                i % 4 == 3 ? defects[(i / 4) % defects.length] : null);
         sims.add(f);
         CameraFrame record = TestFrames.png(f);
-        producer.send(new ProducerRecord<>(s0.in(), record.getFrameId().getBytes(StandardCharsets.UTF_8),
-            serdes.encode(record)));
+        producer.send(
+            new ProducerRecord<>(
+                s0.in(),
+                record.getFrameId().getBytes(StandardCharsets.UTF_8),
+                serdes.encode(record)));
         s0.frames().add(record.getFrameId());
         if ((i + 1) % corruptEvery == 0) {
-          producer.send(new ProducerRecord<>(s0.in(), ("bad-" + i).getBytes(StandardCharsets.UTF_8),
-              new byte[] {(byte) 0xC3, 1, 9, 9}));
+          producer.send(
+              new ProducerRecord<>(
+                  s0.in(),
+                  ("bad-" + i).getBytes(StandardCharsets.UTF_8),
+                  new byte[] {(byte) 0xC3, 1, 9, 9}));
           corrupt++;
         }
       }
@@ -152,29 +188,69 @@ class FaultToleranceITCase {
         }
       }
     }
-    JobConfig config = TestJobs.config(broker.bootstrapServers(), "ft-" + suffix, s0.in(), s0.alerts(),
-        s0.scores(), s0.dead(), model, bankFile, "--kafka.bounded", "true", "--batch.max-size", "4", "--batch.max-wait", "20 ms", "--checkpoint.interval", "300 ms",
-        "--job.parallelism", "2");
-    return new Setup(s0.in(), s0.alerts(), s0.scores(), s0.dead(), s0.expectedAlerts(), s0.frames(), corrupt, config,
+    JobConfig config =
+        TestJobs.config(
+            broker.bootstrapServers(),
+            "ft-" + suffix,
+            s0.in(),
+            s0.alerts(),
+            s0.scores(),
+            s0.dead(),
+            model,
+            bankFile,
+            "--kafka.bounded",
+            "true",
+            "--batch.max-size",
+            "4",
+            "--batch.max-wait",
+            "20 ms",
+            "--checkpoint.interval",
+            "300 ms",
+            "--job.parallelism",
+            "2");
+    return new Setup(
+        s0.in(),
+        s0.alerts(),
+        s0.scores(),
+        s0.dead(),
+        s0.expectedAlerts(),
+        s0.frames(),
+        corrupt,
+        config,
         s0.detector());
   }
 
   static void assertExactlyOnce(Setup s) throws Exception {
-    List<FrameScore> scored = TailwatchJobITCase.decode(KAFKA.broker().readCommitted(s.scores(), s.frames().size(), 60_000),
-        FrameScore.class);
-    assertThat(scored).extracting(FrameScore::getFrameId).doesNotHaveDuplicates()
-        .as(() -> whereDidTheyGo(s, scored)).containsExactlyInAnyOrderElementsOf(s.frames());
-    List<Alert> alerts = TailwatchJobITCase.decode(KAFKA.broker().readCommitted(s.alerts(), s.expectedAlerts().size(), 30_000),
-        Alert.class);
+    List<FrameScore> scored =
+        TailwatchJobITCase.decode(
+            KAFKA.broker().readCommitted(s.scores(), s.frames().size(), 60_000), FrameScore.class);
+    assertThat(scored)
+        .extracting(FrameScore::getFrameId)
+        .doesNotHaveDuplicates()
+        .as(() -> whereDidTheyGo(s, scored))
+        .containsExactlyInAnyOrderElementsOf(s.frames());
+    List<Alert> alerts =
+        TailwatchJobITCase.decode(
+            KAFKA.broker().readCommitted(s.alerts(), s.expectedAlerts().size(), 30_000),
+            Alert.class);
     assertThat(s.expectedAlerts()).isNotEmpty();
-    assertThat(alerts).extracting(Alert::getFrameId).doesNotHaveDuplicates()
+    assertThat(alerts)
+        .extracting(Alert::getFrameId)
+        .doesNotHaveDuplicates()
         .containsExactlyInAnyOrderElementsOf(s.expectedAlerts());
-    List<DeadLetter> dead = TailwatchJobITCase.decode(KAFKA.broker().readCommitted(s.dead(), s.corrupt(), 30_000),
-        DeadLetter.class);
-    assertThat(dead).hasSize(s.corrupt()).extracting(DeadLetter::getOriginOffset).doesNotHaveDuplicates();
+    List<DeadLetter> dead =
+        TailwatchJobITCase.decode(
+            KAFKA.broker().readCommitted(s.dead(), s.corrupt(), 30_000), DeadLetter.class);
+    assertThat(dead)
+        .hasSize(s.corrupt())
+        .extracting(DeadLetter::getOriginOffset)
+        .doesNotHaveDuplicates();
   }
 
-  /** Waits (at most a minute) until at least {@code n} scores are committed; returns how many were seen. */
+  /**
+   * Waits (at most a minute) until at least {@code n} scores are committed; returns how many were
+   * seen.
+   */
   static int awaitCommittedScores(Setup s, int n) {
     int committed = 0;
     long end = System.currentTimeMillis() + 60_000;
@@ -187,7 +263,10 @@ class FaultToleranceITCase {
     return committed;
   }
 
-  /** For a failed assertion: where the frames without a committed score went (aborted output, dead letters). */
+  /**
+   * For a failed assertion: where the frames without a committed score went (aborted output, dead
+   * letters).
+   */
   static String whereDidTheyGo(Setup s, List<FrameScore> scored) {
     try {
       return whereDidTheyGoOrFail(s, scored);
@@ -203,15 +282,26 @@ class FaultToleranceITCase {
     for (var r : KAFKA.broker().readAll(s.scores(), 3_000)) {
       FrameScore f = AvroSerdes.forType(FrameScore.class).decode(r.value());
       if (missing.contains(f.getFrameId())) {
-        sb.append("\n  uncommitted/aborted score ").append(f.getFrameId()).append(" at ").append(r.partition())
-            .append('@').append(r.offset());
+        sb.append("\n  uncommitted/aborted score ")
+            .append(f.getFrameId())
+            .append(" at ")
+            .append(r.partition())
+            .append('@')
+            .append(r.offset());
       }
     }
     for (var r : KAFKA.broker().readAll(s.dead(), 3_000)) {
       DeadLetter d = AvroSerdes.forType(DeadLetter.class).decode(r.value());
-      String key = d.getKey() == null ? "" : StandardCharsets.UTF_8.decode(d.getKey().duplicate()).toString();
+      String key =
+          d.getKey() == null
+              ? ""
+              : StandardCharsets.UTF_8.decode(d.getKey().duplicate()).toString();
       if (missing.contains(key)) {
-        sb.append("\n  dead letter ").append(key).append(": ").append(d.getReasonCode()).append(' ')
+        sb.append("\n  dead letter ")
+            .append(key)
+            .append(": ")
+            .append(d.getReasonCode())
+            .append(' ')
             .append(d.getReason());
       }
     }
@@ -219,7 +309,8 @@ class FaultToleranceITCase {
   }
 
   @Test
-  void recoversFromAnInjectedTaskFailureWithEveryResultExactlyOnce(@TempDir Path dir) throws Exception {
+  void recoversFromAnInjectedTaskFailureWithEveryResultExactlyOnce(@TempDir Path dir)
+      throws Exception {
     Setup s = produce(dir, 48, 12);
     Path marker = dir.resolve("failed-once");
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -233,25 +324,45 @@ class FaultToleranceITCase {
   void stopsWithASavepointAndResumesAtAnotherParallelism(@TempDir Path dir) throws Exception {
     Setup bounded = produce(dir, 48, 12);
     // unbounded this time: a stopped job restores the source's splits, stopping offsets included
-    JobConfig config = bounded.config().with(io.tailwatch.flink.config.TailwatchOptions.BOUNDED, "false")
-        .with(io.tailwatch.flink.config.TailwatchOptions.PARALLELISM, "1");
+    JobConfig config =
+        bounded
+            .config()
+            .with(io.tailwatch.flink.config.TailwatchOptions.BOUNDED, "false")
+            .with(io.tailwatch.flink.config.TailwatchOptions.PARALLELISM, "1");
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    TailwatchJob.build(env, config, new FlakyDetector(bounded.detector(), 60, 0, dir.resolve("unused").toString()));
+    TailwatchJob.build(
+        env,
+        config,
+        new FlakyDetector(bounded.detector(), 60, 0, dir.resolve("unused").toString()));
     JobClient first = env.executeAsync("before-savepoint");
     awaitCommittedScores(bounded, 8);
-    String savepoint = first.stopWithSavepoint(false, dir.resolve("savepoints").toUri().toString(),
-        org.apache.flink.core.execution.SavepointFormatType.CANONICAL).get(60, TimeUnit.SECONDS);
-    int before = KAFKA.broker().readCommitted(bounded.scores(), bounded.frames().size(), 2_000).size();
+    String savepoint =
+        first
+            .stopWithSavepoint(
+                false,
+                dir.resolve("savepoints").toUri().toString(),
+                org.apache.flink.core.execution.SavepointFormatType.CANONICAL)
+            .get(60, TimeUnit.SECONDS);
+    int before =
+        KAFKA.broker().readCommitted(bounded.scores(), bounded.frames().size(), 2_000).size();
     assertThat(before).as("scored before the savepoint").isBetween(8, bounded.frames().size() - 4);
 
-    org.apache.flink.configuration.Configuration restore = new org.apache.flink.configuration.Configuration();
+    org.apache.flink.configuration.Configuration restore =
+        new org.apache.flink.configuration.Configuration();
     restore.set(org.apache.flink.configuration.StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
     StreamExecutionEnvironment env2 = StreamExecutionEnvironment.getExecutionEnvironment(restore);
-    // a new group reading from earliest: only the savepoint's source state keeps the frames already scored out
-    JobConfig resumed = config.with(io.tailwatch.flink.config.TailwatchOptions.PARALLELISM, "2")
-        .with(io.tailwatch.flink.config.TailwatchOptions.GROUP_ID, "after-savepoint-" + System.nanoTime())
-        .with(io.tailwatch.flink.config.TailwatchOptions.STARTING_OFFSETS, "earliest");
-    TailwatchJob.build(env2, resumed,
+    // a new group reading from earliest: only the savepoint's source state keeps the frames already
+    // scored out
+    JobConfig resumed =
+        config
+            .with(io.tailwatch.flink.config.TailwatchOptions.PARALLELISM, "2")
+            .with(
+                io.tailwatch.flink.config.TailwatchOptions.GROUP_ID,
+                "after-savepoint-" + System.nanoTime())
+            .with(io.tailwatch.flink.config.TailwatchOptions.STARTING_OFFSETS, "earliest");
+    TailwatchJob.build(
+        env2,
+        resumed,
         new FlakyDetector(bounded.detector(), 0, 0, dir.resolve("unused").toString()));
     JobClient second = env2.executeAsync("after-savepoint");
     try {
@@ -265,10 +376,13 @@ class FaultToleranceITCase {
   void survivesABrokerRestartMidStream(@TempDir Path dir) throws Exception {
     Setup s = produce(dir, 48, 12);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    TailwatchJob.build(env, s.config(), new FlakyDetector(s.detector(), 60, 0, dir.resolve("unused").toString()));
+    TailwatchJob.build(
+        env, s.config(), new FlakyDetector(s.detector(), 60, 0, dir.resolve("unused").toString()));
     JobClient job = env.executeAsync("broker-restart");
     int committed = awaitCommittedScores(s, 8);
-    assertThat(committed).as("scores committed before the restart").isBetween(8, s.frames().size() - 8);
+    assertThat(committed)
+        .as("scores committed before the restart")
+        .isBetween(8, s.frames().size() - 8);
     // the broker goes away under the running source, sinks and open transactions, and comes back
     KAFKA.broker().restartBroker(java.time.Duration.ofSeconds(3));
     job.getJobExecutionResult().get(180, TimeUnit.SECONDS);
@@ -276,14 +390,18 @@ class FaultToleranceITCase {
   }
 
   @Test
-  void survivesTheLossOfATaskManager(@TempDir Path dir, @InjectMiniCluster MiniCluster cluster) throws Exception {
+  void survivesTheLossOfATaskManager(@TempDir Path dir, @InjectMiniCluster MiniCluster cluster)
+      throws Exception {
     Setup s = produce(dir, 48, 12);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    TailwatchJob.build(env, s.config(), new FlakyDetector(s.detector(), 60, 0, dir.resolve("unused").toString()));
+    TailwatchJob.build(
+        env, s.config(), new FlakyDetector(s.detector(), 60, 0, dir.resolve("unused").toString()));
     JobClient job = env.executeAsync("tm-loss");
     // wait until results have been committed, then take a TaskManager away mid-stream
     int committed = awaitCommittedScores(s, 8);
-    assertThat(committed).as("scores committed before the loss").isBetween(8, s.frames().size() - 8);
+    assertThat(committed)
+        .as("scores committed before the loss")
+        .isBetween(8, s.frames().size() - 8);
     cluster.terminateTaskManager(0).get(30, TimeUnit.SECONDS);
     cluster.startTaskManager(); // a replacement, as a resource manager would bring up
     job.getJobExecutionResult().get(180, TimeUnit.SECONDS);

@@ -31,14 +31,19 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The job against a broker that only lets SASL/SCRAM-SHA-256 clients in: the security settings come from a
- * properties file ({@code kafka.properties-file}) and reach the source and all three exactly-once sinks; a client
- * with a wrong password is refused, so the run proves the settings were used.
+ * The job against a broker that only lets SASL/SCRAM-SHA-256 clients in: the security settings come
+ * from a properties file ({@code kafka.properties-file}) and reach the source and all three
+ * exactly-once sinks; a client with a wrong password is refused, so the run proves the settings
+ * were used.
  */
 class KafkaSecurityITCase {
   @RegisterExtension
-  static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-      .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+  static final MiniClusterExtension FLINK =
+      new MiniClusterExtension(
+          new MiniClusterResourceConfiguration.Builder()
+              .setNumberTaskManagers(1)
+              .setNumberSlotsPerTaskManager(2)
+              .build());
 
   @Test
   void runsExactlyOnceOverSaslScram(@TempDir Path dir) throws Exception {
@@ -48,8 +53,9 @@ class KafkaSecurityITCase {
       wrong.put("default.api.timeout.ms", "5000");
       wrong.put("request.timeout.ms", "3000");
       try (Admin admin = Admin.create(wrong)) {
-        assertThatThrownBy(() -> admin.listTopics().names().get()).hasRootCauseInstanceOf(
-            org.apache.kafka.common.errors.SaslAuthenticationException.class);
+        assertThatThrownBy(() -> admin.listTopics().names().get())
+            .hasRootCauseInstanceOf(
+                org.apache.kafka.common.errors.SaslAuthenticationException.class);
       }
 
       Path model = TinyBackbone.write(dir, "tiny.onnx");
@@ -60,8 +66,12 @@ class KafkaSecurityITCase {
       AvroSerdes<CameraFrame> serdes = AvroSerdes.forType(CameraFrame.class);
       Set<String> ids = new TreeSet<>();
       for (int i = 0; i < 12; i++) {
-        CameraFrame f = TestFrames.png(line.frame(7000 + i, ProductLineSimulator.Variant.BRUSHED,
-            i % 4 == 3 ? ProductLineSimulator.Defect.SPOT : null));
+        CameraFrame f =
+            TestFrames.png(
+                line.frame(
+                    7000 + i,
+                    ProductLineSimulator.Variant.BRUSHED,
+                    i % 4 == 3 ? ProductLineSimulator.Defect.SPOT : null));
         kafka.send("frames", f.getFrameId().getBytes(StandardCharsets.UTF_8), serdes.encode(f));
         ids.add(f.getFrameId());
       }
@@ -71,18 +81,39 @@ class KafkaSecurityITCase {
       try (Writer w = Files.newBufferedWriter(client)) {
         kafka.clientSecurity().store(w, "SASL/SCRAM for the job");
       }
-      JobConfig config = TestJobs.config(kafka.bootstrapServers(), "secure", "frames", "alerts", "scores", "dead",
-          model, bank, "--kafka.properties-file", client.toString(), "--kafka.bounded", "true",
-          "--batch.max-size", "4", "--checkpoint.interval", "300 ms", "--job.parallelism", "2");
+      JobConfig config =
+          TestJobs.config(
+              kafka.bootstrapServers(),
+              "secure",
+              "frames",
+              "alerts",
+              "scores",
+              "dead",
+              model,
+              bank,
+              "--kafka.properties-file",
+              client.toString(),
+              "--kafka.bounded",
+              "true",
+              "--batch.max-size",
+              "4",
+              "--checkpoint.interval",
+              "300 ms",
+              "--job.parallelism",
+              "2");
       StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
       TailwatchJob.build(env, config);
       env.execute("sasl-scram");
 
-      List<FrameScore> scores = TailwatchJobITCase.decode(kafka.readCommitted("scores", ids.size(), 30_000),
-          FrameScore.class);
-      assertThat(scores).extracting(FrameScore::getFrameId).doesNotHaveDuplicates()
+      List<FrameScore> scores =
+          TailwatchJobITCase.decode(
+              kafka.readCommitted("scores", ids.size(), 30_000), FrameScore.class);
+      assertThat(scores)
+          .extracting(FrameScore::getFrameId)
+          .doesNotHaveDuplicates()
           .containsExactlyInAnyOrderElementsOf(ids);
-      List<DeadLetter> dead = TailwatchJobITCase.decode(kafka.readCommitted("dead", 1, 30_000), DeadLetter.class);
+      List<DeadLetter> dead =
+          TailwatchJobITCase.decode(kafka.readCommitted("dead", 1, 30_000), DeadLetter.class);
       assertThat(dead).hasSize(1);
     }
   }

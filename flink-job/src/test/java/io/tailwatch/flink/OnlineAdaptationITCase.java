@@ -39,37 +39,49 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Online adaptation end to end (ALGORITHMS.md §6): a line whose bank knows only the majority product; a rare normal
- * variant (2% of frames: the same product with a grained finish) false-alarms at first; clear defects
- * (cracks, missing material; about 1%) must keep alerting. The job samples normal frames (Gaussian-aligned
- * weighted reservoir: the Gaussian with the line's median and threshold as target, w^3, 64 of ~400 frames per
- * interval), merges their patches at the bank's
- * resolution, builds new bank versions, announces them on the control topic and swaps them in. Measured
- * over the first and the last quarter of the run: the rare variant's false-alarm rate, defect recall and the
- * skewness of normal scores, written to {@code target/online-adaptation.md}; the same stream with the uniform
- * reservoir is run and reported beside it. The weighted run is stopped with a savepoint half way and resumed at
- * parallelism 2 (from 1): thresholds and bank version carry over.
+ * Online adaptation end to end (ALGORITHMS.md §6): a line whose bank knows only the majority
+ * product; a rare normal variant (2% of frames: the same product with a grained finish)
+ * false-alarms at first; clear defects (cracks, missing material; about 1%) must keep alerting. The
+ * job samples normal frames (Gaussian-aligned weighted reservoir: the Gaussian with the line's
+ * median and threshold as target, w^3, 64 of ~400 frames per interval), merges their patches at the
+ * bank's resolution, builds new bank versions, announces them on the control topic and swaps them
+ * in. Measured over the first and the last quarter of the run: the rare variant's false-alarm rate,
+ * defect recall and the skewness of normal scores, written to {@code target/online-adaptation.md};
+ * the same stream with the uniform reservoir is run and reported beside it. The weighted run is
+ * stopped with a savepoint half way and resumed at parallelism 2 (from 1): thresholds and bank
+ * version carry over.
  */
 class OnlineAdaptationITCase {
   @RegisterExtension
-  static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-      .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+  static final MiniClusterExtension FLINK =
+      new MiniClusterExtension(
+          new MiniClusterResourceConfiguration.Builder()
+              .setNumberTaskManagers(1)
+              .setNumberSlotsPerTaskManager(2)
+              .build());
 
-  @RegisterExtension
-  static final EmbeddedKafka.PerClass KAFKA = new EmbeddedKafka.PerClass();
+  @RegisterExtension static final EmbeddedKafka.PerClass KAFKA = new EmbeddedKafka.PerClass();
 
   /** 3,000 in the suite; the README's figures: {@code -Dtailwatch.adaptation.frames=6000}. */
   static final int FRAMES = Integer.getInteger("tailwatch.adaptation.frames", 3000);
+
   static final int RARE_EVERY = 50; // 2%
   static final int DEFECT_EVERY = 97; // about 1%
   static final int WINDOW = FRAMES / 4; // first and last frames compared
-  /** Frames sampled per update, of the ~400 that arrive per interval (2 s): the weighting decides which. */
+
+  /**
+   * Frames sampled per update, of the ~400 that arrive per interval (2 s): the weighting decides
+   * which.
+   */
   static final String SAMPLE_FRAMES = "64";
 
-  /** Brushed metal; 2% a grained finish (60% grain over the brushed texture); about 1% cracks or missing material. */
+  /**
+   * Brushed metal; 2% a grained finish (60% grain over the brushed texture); about 1% cracks or
+   * missing material.
+   */
   static RareVariantStream recipe(ProductLineSimulator line) {
-    return new RareVariantStream(line, RARE_EVERY, DEFECT_EVERY, ProductLineSimulator.Variant.GRAIN, 0.6,
-        10_000);
+    return new RareVariantStream(
+        line, RARE_EVERY, DEFECT_EVERY, ProductLineSimulator.Variant.GRAIN, 0.6, 10_000);
   }
 
   /** Which frame is which depends only on the frame number. */
@@ -80,34 +92,65 @@ class OnlineAdaptationITCase {
   }
 
   static List<CameraFrame> stream(ProductLineSimulator line) {
-    AvroSerdes.forType(CameraFrame.class); // registers the schema classes with Avro's class-trust check
+    AvroSerdes.forType(
+        CameraFrame.class); // registers the schema classes with Avro's class-trust check
     RareVariantStream recipe = recipe(line);
     List<CameraFrame> out = new ArrayList<>(FRAMES);
     for (int i = 0; i < FRAMES; i++) {
-      out.add(CameraFrame.newBuilder(TestFrames.png(recipe.frame(i)))
-          .setFrameId(recipe.kind(i).name().toLowerCase(Locale.ROOT) + "-" + i).build());
+      out.add(
+          CameraFrame.newBuilder(TestFrames.png(recipe.frame(i)))
+              .setFrameId(recipe.kind(i).name().toLowerCase(Locale.ROOT) + "-" + i)
+              .build());
     }
     return out;
   }
 
-  record Window(double rareFalseAlarms, double defectRecall, double normalSkewness, int rare, int defects) {}
+  record Window(
+      double rareFalseAlarms, double defectRecall, double normalSkewness, int rare, int defects) {}
 
-  record Run(String weighting, Window first, Window last, List<BankUpdate> updates, List<ScoreStatistics> stats,
+  record Run(
+      String weighting,
+      Window first,
+      Window last,
+      List<BankUpdate> updates,
+      List<ScoreStatistics> stats,
       List<FrameScore> scores) {
     String row() {
-      String fall = last.rareFalseAlarms > 0
-          ? String.format(Locale.ROOT, "%.1fx", first.rareFalseAlarms / last.rareFalseAlarms) : "to zero";
-      return String.format(Locale.ROOT,
-          "| %s | %.3f (%d) | %.3f | %s | %.3f (%d) | %.3f | %.2f | %.2f | %.2f | %.2f | %d |", weighting,
-          first.rareFalseAlarms, first.rare, last.rareFalseAlarms, fall, first.defectRecall, first.defects,
-          last.defectRecall, first.normalSkewness, last.normalSkewness, publishedFirst().getSkewness(),
-          publishedLast().getSkewness(), updates.size());
+      String fall =
+          last.rareFalseAlarms > 0
+              ? String.format(Locale.ROOT, "%.1fx", first.rareFalseAlarms / last.rareFalseAlarms)
+              : "to zero";
+      return String.format(
+          Locale.ROOT,
+          "| %s | %.3f (%d) | %.3f | %s | %.3f (%d) | %.3f | %.2f | %.2f | %.2f | %.2f | %d |",
+          weighting,
+          first.rareFalseAlarms,
+          first.rare,
+          last.rareFalseAlarms,
+          fall,
+          first.defectRecall,
+          first.defects,
+          last.defectRecall,
+          first.normalSkewness,
+          last.normalSkewness,
+          publishedFirst().getSkewness(),
+          publishedLast().getSkewness(),
+          updates.size());
     }
 
-    /** The statistics snapshot at the end of the first window: the last one counting at most WINDOW frames. */
+    /**
+     * The statistics snapshot at the end of the first window: the last one counting at most WINDOW
+     * frames.
+     */
     ScoreStatistics publishedFirst() {
-      return stats.stream().filter(s -> s.getCount() <= WINDOW).max(Comparator.comparingLong(ScoreStatistics::getCount))
-          .orElseGet(() -> stats.stream().min(Comparator.comparingLong(ScoreStatistics::getCount)).orElseThrow());
+      return stats.stream()
+          .filter(s -> s.getCount() <= WINDOW)
+          .max(Comparator.comparingLong(ScoreStatistics::getCount))
+          .orElseGet(
+              () ->
+                  stats.stream()
+                      .min(Comparator.comparingLong(ScoreStatistics::getCount))
+                      .orElseThrow());
     }
 
     /** The last statistics snapshot (most frames counted). */
@@ -117,7 +160,8 @@ class OnlineAdaptationITCase {
   }
 
   @Test
-  void rareNormalVariantStopsFalseAlarmingWhileDefectsStillAlert(@TempDir Path dir) throws Exception {
+  void rareNormalVariantStopsFalseAlarmingWhileDefectsStillAlert(@TempDir Path dir)
+      throws Exception {
     Path model = TinyBackbone.write(dir, "tiny.onnx");
     Path bank = dir.resolve("bank.twb");
     ProductLineSimulator line = new ProductLineSimulator(5, 64, 0.0);
@@ -127,34 +171,55 @@ class OnlineAdaptationITCase {
     Run gaussian = run(dir.resolve("gaussian"), model, bank, frames, "gaussian", true);
     Run uniform = run(dir.resolve("uniform"), model, bank, frames, "uniform", false);
 
-    String table = String.join("\n",
-        "| reservoir | rare FA, first " + WINDOW + " frames (n) | rare FA, last " + WINDOW + " | fall | defect recall, first (n) "
-            + "| defect recall, last | normal skewness, first | last | published skewness, first | last "
-            + "| bank versions |",
-        "|---|---|---|---|---|---|---|---|---|---|---|", gaussian.row(), uniform.row());
+    String table =
+        String.join(
+            "\n",
+            "| reservoir | rare FA, first "
+                + WINDOW
+                + " frames (n) | rare FA, last "
+                + WINDOW
+                + " | fall | defect recall, first (n) "
+                + "| defect recall, last | normal skewness, first | last | published skewness, first | last "
+                + "| bank versions |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
+            gaussian.row(),
+            uniform.row());
     System.out.println("online adaptation, " + FRAMES + " frames:\n" + table);
     Path report = Path.of("target", "online-adaptation.md");
     Files.createDirectories(report.getParent());
     Files.writeString(report, table + "\n");
 
-    // 64 of ~400 frames per interval sampled with priority weight w^3 against the Gaussian that shares the line's
-    // median and threshold (statistics.target=quantile) and merged at the bank's resolution (quantile 0.97).
-    // Asserted: the 5x false-alarm fall and the falling skewness of normal scores for the weighted run (experiments/online-adaptation's
+    // 64 of ~400 frames per interval sampled with priority weight w^3 against the Gaussian that
+    // shares the line's
+    // median and threshold (statistics.target=quantile) and merged at the bank's resolution
+    // (quantile 0.97).
+    // Asserted: the 5x false-alarm fall and the falling skewness of normal scores for the weighted
+    // run (experiments/online-adaptation's
     // runs), recall kept; uniform reported.
-    assertThat(gaussian.last().normalSkewness()).as("weighted: skewness of normal scores drops (%s)",
-        gaussian.row()).isLessThan(gaussian.first().normalSkewness());
-    assertThat(gaussian.last().rareFalseAlarms()).as("weighted: rare-variant false alarms fall at least 5x (%s)",
-        gaussian.row()).isLessThanOrEqualTo(gaussian.first().rareFalseAlarms() / 5);
+    assertThat(gaussian.last().normalSkewness())
+        .as("weighted: skewness of normal scores drops (%s)", gaussian.row())
+        .isLessThan(gaussian.first().normalSkewness());
+    assertThat(gaussian.last().rareFalseAlarms())
+        .as("weighted: rare-variant false alarms fall at least 5x (%s)", gaussian.row())
+        .isLessThanOrEqualTo(gaussian.first().rareFalseAlarms() / 5);
     for (Run r : List.of(gaussian, uniform)) {
-      assertThat(r.updates()).as(r.weighting() + ": bank versions built and announced").isNotEmpty();
-      assertThat(r.scores()).extracting(FrameScore::getBankVersion).as(r.weighting() + ": scored with new versions")
+      assertThat(r.updates())
+          .as(r.weighting() + ": bank versions built and announced")
+          .isNotEmpty();
+      assertThat(r.scores())
+          .extracting(FrameScore::getBankVersion)
+          .as(r.weighting() + ": scored with new versions")
           .contains(r.updates().get(0).getBankVersion());
-      assertThat(r.first().rareFalseAlarms()).as(r.weighting() + ": the rare variant false-alarms at first")
+      assertThat(r.first().rareFalseAlarms())
+          .as(r.weighting() + ": the rare variant false-alarms at first")
           .isGreaterThan(0.1);
-      assertThat(r.last().defectRecall()).as(r.weighting() + ": defect recall within 2 points of the start")
+      assertThat(r.last().defectRecall())
+          .as(r.weighting() + ": defect recall within 2 points of the start")
           .isGreaterThanOrEqualTo(r.first().defectRecall() - 0.02);
     }
-    assertThat(gaussian.stats()).as("statistics snapshots").isNotEmpty()
+    assertThat(gaussian.stats())
+        .as("statistics snapshots")
+        .isNotEmpty()
         .allSatisfy(s -> assertThat(s.getWeightMin()).isBetween(0.1, 10.0));
   }
 
@@ -185,7 +250,11 @@ class OnlineAdaptationITCase {
     double mean = normal.stream().mapToDouble(d -> d).average().orElse(0);
     double var = normal.stream().mapToDouble(d -> (d - mean) * (d - mean)).average().orElse(0);
     double third = normal.stream().mapToDouble(d -> Math.pow(d - mean, 3)).average().orElse(0);
-    return new Window(rareAlarms / (double) rare, caught / (double) defects, third / Math.pow(var, 1.5), rare,
+    return new Window(
+        rareAlarms / (double) rare,
+        caught / (double) defects,
+        third / Math.pow(var, 1.5),
+        rare,
         defects);
   }
 
@@ -194,7 +263,13 @@ class OnlineAdaptationITCase {
     return Integer.parseInt(id.substring(id.indexOf('-') + 1));
   }
 
-  Run run(Path dir, Path model, Path bank, List<CameraFrame> frames, String weighting, boolean savepointHalfWay)
+  Run run(
+      Path dir,
+      Path model,
+      Path bank,
+      List<CameraFrame> frames,
+      String weighting,
+      boolean savepointHalfWay)
       throws Exception {
     Files.createDirectories(dir);
     String suffix = weighting + "-" + System.nanoTime();
@@ -205,38 +280,88 @@ class OnlineAdaptationITCase {
     String control = "control-" + suffix;
     String statistics = "statistics-" + suffix;
     KAFKA.broker().createTopics(1, in, alerts, scores, dead, control, statistics);
-    JobConfig config = TestJobs.config(KAFKA.broker().bootstrapServers(), "adapt-" + suffix, in, alerts, scores,
-        dead, model, bank, "--topics.control", control, "--topics.statistics", statistics,
-        "--alerts.heatmaps", "false", "--batch.max-size", "8", "--batch.max-wait", "20 ms",
-        "--checkpoint.interval", "500 ms", "--job.parallelism", "1",
-        "--threshold.adaptive", "true", "--threshold.false-alarm-rate", "0.01", "--threshold.min-frames", "200",
-        "--statistics.half-life", "1000",
-        "--statistics.interval", "1 s", "--bank-update.enabled", "true",
-        "--bank-update.dir", dir.resolve("banks").toString(), "--bank-update.interval", "2 s",
-        "--bank-update.sample-frames", SAMPLE_FRAMES, "--bank-update.patches-per-frame", "256",
-        // the cap well above what the run adds: a 6,000 cap was what held learning back (experiments/online-adaptation)
-        "--bank-update.max-added", "4096", "--bank-update.max-bank-size", "100000",
-        "--bank-update.resolution-quantile", "0.97",
-        "--bank-update.weighting", weighting, "--bank-update.weight-exponent", "3",
-        "--statistics.target", "quantile");
+    JobConfig config =
+        TestJobs.config(
+            KAFKA.broker().bootstrapServers(),
+            "adapt-" + suffix,
+            in,
+            alerts,
+            scores,
+            dead,
+            model,
+            bank,
+            "--topics.control",
+            control,
+            "--topics.statistics",
+            statistics,
+            "--alerts.heatmaps",
+            "false",
+            "--batch.max-size",
+            "8",
+            "--batch.max-wait",
+            "20 ms",
+            "--checkpoint.interval",
+            "500 ms",
+            "--job.parallelism",
+            "1",
+            "--threshold.adaptive",
+            "true",
+            "--threshold.false-alarm-rate",
+            "0.01",
+            "--threshold.min-frames",
+            "200",
+            "--statistics.half-life",
+            "1000",
+            "--statistics.interval",
+            "1 s",
+            "--bank-update.enabled",
+            "true",
+            "--bank-update.dir",
+            dir.resolve("banks").toString(),
+            "--bank-update.interval",
+            "2 s",
+            "--bank-update.sample-frames",
+            SAMPLE_FRAMES,
+            "--bank-update.patches-per-frame",
+            "256",
+            // the cap well above what the run adds: a 6,000 cap was what held learning back
+            // (experiments/online-adaptation)
+            "--bank-update.max-added",
+            "4096",
+            "--bank-update.max-bank-size",
+            "100000",
+            "--bank-update.resolution-quantile",
+            "0.97",
+            "--bank-update.weighting",
+            weighting,
+            "--bank-update.weight-exponent",
+            "3",
+            "--statistics.target",
+            "quantile");
 
-    // frames arrive at about 200 per second while the job runs, so bank versions roll out during the stream
+    // frames arrive at about 200 per second while the job runs, so bank versions roll out during
+    // the stream
     AtomicReference<Exception> producerFailure = new AtomicReference<>();
     AvroSerdes<CameraFrame> serdes = AvroSerdes.forType(CameraFrame.class);
-    Thread producer = new Thread(() -> {
-      try (KafkaProducer<byte[], byte[]> p = KAFKA.broker().producer()) {
-        for (int i = 0; i < frames.size(); i++) {
-          CameraFrame f = frames.get(i);
-          p.send(new ProducerRecord<>(in, f.getFrameId().getBytes(StandardCharsets.UTF_8), serdes.encode(f)));
-          if (i % 50 == 49) {
-            p.flush();
-            Thread.sleep(250);
-          }
-        }
-      } catch (Exception e) {
-        producerFailure.set(e);
-      }
-    }, "frames-" + weighting);
+    Thread producer =
+        new Thread(
+            () -> {
+              try (KafkaProducer<byte[], byte[]> p = KAFKA.broker().producer()) {
+                for (int i = 0; i < frames.size(); i++) {
+                  CameraFrame f = frames.get(i);
+                  p.send(
+                      new ProducerRecord<>(
+                          in, f.getFrameId().getBytes(StandardCharsets.UTF_8), serdes.encode(f)));
+                  if (i % 50 == 49) {
+                    p.flush();
+                    Thread.sleep(250);
+                  }
+                }
+              } catch (Exception e) {
+                producerFailure.set(e);
+              }
+            },
+            "frames-" + weighting);
 
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     TailwatchJob.build(env, config);
@@ -244,46 +369,71 @@ class OnlineAdaptationITCase {
     producer.start();
     if (savepointHalfWay) {
       awaitScores(scores, FRAMES / 2);
-      String savepoint = job.stopWithSavepoint(false, dir.resolve("savepoints").toUri().toString(),
-          SavepointFormatType.CANONICAL).get(120, TimeUnit.SECONDS);
+      String savepoint =
+          job.stopWithSavepoint(
+                  false,
+                  dir.resolve("savepoints").toUri().toString(),
+                  SavepointFormatType.CANONICAL)
+              .get(120, TimeUnit.SECONDS);
       List<FrameScore> before = sorted(decode(KAFKA.broker().readCommitted(scores, FRAMES, 2_000)));
       FrameScore last = before.get(before.size() - 1);
       Configuration restore = new Configuration();
       restore.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
       StreamExecutionEnvironment env2 = StreamExecutionEnvironment.getExecutionEnvironment(restore);
-      // resumed at another parallelism: keyed statistics move by key group, the bank in use is union state
-      TailwatchJob.build(env2, config.with(io.tailwatch.flink.config.TailwatchOptions.PARALLELISM, "2"));
+      // resumed at another parallelism: keyed statistics move by key group, the bank in use is
+      // union state
+      TailwatchJob.build(
+          env2, config.with(io.tailwatch.flink.config.TailwatchOptions.PARALLELISM, "2"));
       job = env2.executeAsync("adaptation-" + weighting + "-resumed");
       int next = before.size();
       FrameScore first = awaitScore(scores, next);
-      // the bank in use carries over; a version the builder announced just before the stop may be applied from
-      // the control topic right after the restore, so "the same or the next announced one", never the initial
-      assertThat(first.getBankVersion()).as("bank version after the restore").isNotEqualTo("it-bank");
-      assertThat(updateNumber(first.getBankVersion())).as("bank version after the restore (before: %s, after: %s)",
-          last.getBankVersion(), first.getBankVersion()).isBetween(updateNumber(last.getBankVersion()),
-          updateNumber(last.getBankVersion()) + 1);
-      assertThat(first.getThreshold()).as("threshold after the restore (before: %s)", last.getThreshold())
+      // the bank in use carries over; a version the builder announced just before the stop may be
+      // applied from
+      // the control topic right after the restore, so "the same or the next announced one", never
+      // the initial
+      assertThat(first.getBankVersion())
+          .as("bank version after the restore")
+          .isNotEqualTo("it-bank");
+      assertThat(updateNumber(first.getBankVersion()))
+          .as(
+              "bank version after the restore (before: %s, after: %s)",
+              last.getBankVersion(), first.getBankVersion())
+          .isBetween(updateNumber(last.getBankVersion()), updateNumber(last.getBankVersion()) + 1);
+      assertThat(first.getThreshold())
+          .as("threshold after the restore (before: %s)", last.getThreshold())
           .isCloseTo(last.getThreshold(), org.assertj.core.api.Assertions.withinPercentage(10));
-      assertThat(last.getThreshold()).as("an online threshold, not the bank's").isNotEqualTo(
-          before.get(0).getThreshold());
+      assertThat(last.getThreshold())
+          .as("an online threshold, not the bank's")
+          .isNotEqualTo(before.get(0).getThreshold());
     }
     try {
       List<FrameScore> all = awaitScores(scores, FRAMES);
       producer.join();
       assertThat(producerFailure.get()).isNull();
       assertThat(all).extracting(FrameScore::getFrameId).doesNotHaveDuplicates().hasSize(FRAMES);
-      List<BankUpdate> updates = EmbeddedKafka.decode(
-          KAFKA.broker().readCommitted(control, Integer.MAX_VALUE, 1_000), BankUpdate.class);
-      List<ScoreStatistics> stats = EmbeddedKafka.decode(
-          KAFKA.broker().readCommitted(statistics, Integer.MAX_VALUE, 1_000), ScoreStatistics.class);
-      return new Run(weighting, window(all, 0, WINDOW), window(all, FRAMES - WINDOW, FRAMES), updates,
-          stats, all);
+      List<BankUpdate> updates =
+          EmbeddedKafka.decode(
+              KAFKA.broker().readCommitted(control, Integer.MAX_VALUE, 1_000), BankUpdate.class);
+      List<ScoreStatistics> stats =
+          EmbeddedKafka.decode(
+              KAFKA.broker().readCommitted(statistics, Integer.MAX_VALUE, 1_000),
+              ScoreStatistics.class);
+      return new Run(
+          weighting,
+          window(all, 0, WINDOW),
+          window(all, FRAMES - WINDOW, FRAMES),
+          updates,
+          stats,
+          all);
     } finally {
       job.cancel().get(60, TimeUnit.SECONDS);
     }
   }
 
-  /** n of a built version {@code <root>-u<n>-<sha>} (or {@code <root>-u<n>}); 0 for the initial bank. */
+  /**
+   * n of a built version {@code <root>-u<n>-<sha>} (or {@code <root>-u<n>}); 0 for the initial
+   * bank.
+   */
   static int updateNumber(String bankVersion) {
     java.util.regex.Matcher m = java.util.regex.Pattern.compile("-u(\\d+)").matcher(bankVersion);
     return m.find() ? Integer.parseInt(m.group(1)) : 0;

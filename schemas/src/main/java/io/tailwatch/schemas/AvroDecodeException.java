@@ -1,6 +1,8 @@
 package io.tailwatch.schemas;
 
-/** Bad bytes, with the kind of problem so the caller can route the record to the dead-letter topic. */
+/**
+ * Bad bytes, with the kind of problem so the caller can route the record to the dead-letter topic.
+ */
 public final class AvroDecodeException extends Exception {
   /** What went wrong. */
   public enum Kind {

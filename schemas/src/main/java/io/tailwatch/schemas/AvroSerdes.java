@@ -15,9 +15,9 @@ import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
- * Avro single-object encoding (2-byte marker {@code C3 01}, 8-byte little-endian CRC-64-AVRO fingerprint,
- * binary body) for one record type. Decoding resolves older writer schemas registered with
- * {@link #registerWriterSchema(Schema)}, so a producer one version behind keeps working.
+ * Avro single-object encoding (2-byte marker {@code C3 01}, 8-byte little-endian CRC-64-AVRO
+ * fingerprint, binary body) for one record type. Decoding resolves older writer schemas registered
+ * with {@link #registerWriterSchema(Schema)}, so a producer one version behind keeps working.
  *
  * <p>Instances are thread safe (Avro's encoder/decoder keep per-thread buffers).
  */
@@ -72,8 +72,8 @@ public final class AvroSerdes<T extends SpecificRecord> {
   }
 
   /**
-   * Decodes, or throws {@link AvroDecodeException} with a reason that says what is wrong with the bytes.
-   * Never throws anything else for bad input.
+   * Decodes, or throws {@link AvroDecodeException} with a reason that says what is wrong with the
+   * bytes. Never throws anything else for bad input.
    */
   public T decode(byte[] bytes) throws AvroDecodeException {
     if (bytes == null || bytes.length == 0) {
@@ -82,17 +82,26 @@ public final class AvroSerdes<T extends SpecificRecord> {
     try {
       return decoder.decode(bytes);
     } catch (MissingSchemaException e) {
-      throw new AvroDecodeException(AvroDecodeException.Kind.UNKNOWN_SCHEMA,
-          "unknown schema fingerprint for " + type.getSimpleName() + ": " + e.getMessage(), e);
+      throw new AvroDecodeException(
+          AvroDecodeException.Kind.UNKNOWN_SCHEMA,
+          "unknown schema fingerprint for " + type.getSimpleName() + ": " + e.getMessage(),
+          e);
     } catch (BadHeaderException e) {
-      throw new AvroDecodeException(AvroDecodeException.Kind.UNDECODABLE,
-          "not Avro single-object encoded (" + e.getMessage() + ")", e);
+      throw new AvroDecodeException(
+          AvroDecodeException.Kind.UNDECODABLE,
+          "not Avro single-object encoded (" + e.getMessage() + ")",
+          e);
     } catch (IOException | RuntimeException e) {
       // Avro reports truncated or corrupt bodies as EOFException, AvroRuntimeException,
       // NegativeArraySizeException, ArrayIndexOutOfBounds... all mean the same thing to a caller.
-      throw new AvroDecodeException(AvroDecodeException.Kind.UNDECODABLE,
-          "corrupt " + type.getSimpleName() + " body: " + e.getClass().getSimpleName()
-              + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
+      throw new AvroDecodeException(
+          AvroDecodeException.Kind.UNDECODABLE,
+          "corrupt "
+              + type.getSimpleName()
+              + " body: "
+              + e.getClass().getSimpleName()
+              + (e.getMessage() == null ? "" : ": " + e.getMessage()),
+          e);
     }
   }
 }

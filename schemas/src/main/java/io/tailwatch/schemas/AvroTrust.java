@@ -4,9 +4,10 @@ import org.apache.avro.util.ClassSecurityValidator;
 import org.apache.avro.util.ClassSecurityValidator.ClassSecurityPredicate;
 
 /**
- * Avro 1.12.1+ refuses to instantiate classes it does not trust while decoding ("Forbidden ... This class is
- * not trusted"). Our generated records live in one package; this adds exactly that package to the global
- * validator, once per JVM. Every decoding path (serdes, Flink deserializers) calls {@link #install()}.
+ * Avro 1.12.1+ refuses to instantiate classes it does not trust while decoding ("Forbidden ... This
+ * class is not trusted"). Our generated records live in one package; this adds exactly that package
+ * to the global validator, once per JVM. Every decoding path (serdes, Flink deserializers) calls
+ * {@link #install()}.
  */
 public final class AvroTrust {
   private static final String PACKAGE_PREFIX = AvroTrust.class.getPackageName() + ".";
@@ -24,7 +25,8 @@ public final class AvroTrust {
         return;
       }
       ClassSecurityPredicate ours = AvroTrust::isOurs;
-      ClassSecurityValidator.setGlobal(ClassSecurityValidator.composite(ClassSecurityValidator.getGlobal(), ours));
+      ClassSecurityValidator.setGlobal(
+          ClassSecurityValidator.composite(ClassSecurityValidator.getGlobal(), ours));
       installed = true;
     }
   }

@@ -22,10 +22,16 @@ class AvroSerdesTest {
 
   static CameraFrame frame() {
     return CameraFrame.newBuilder()
-        .setFrameId("f-1").setLineId("line-a").setSourceId("cam-1").setProductHint("variant-3")
+        .setFrameId("f-1")
+        .setLineId("line-a")
+        .setSourceId("cam-1")
+        .setProductHint("variant-3")
         .setCaptureTime(Instant.ofEpochMilli(1_700_000_000_123L))
-        .setWidth(4).setHeight(2).setChannels(1)
-        .setPixelFormat(PixelFormat.GRAY8).setEncoding(ImageEncoding.RAW)
+        .setWidth(4)
+        .setHeight(2)
+        .setChannels(1)
+        .setPixelFormat(PixelFormat.GRAY8)
+        .setEncoding(ImageEncoding.RAW)
         .setPayload(ByteBuffer.wrap(new byte[] {0, 1, 2, 3, 4, 5, 6, 7}))
         .setAttributes(Map.of("shift", "night"))
         .build();
@@ -39,42 +45,108 @@ class AvroSerdesTest {
     assertThat(bytes[0]).isEqualTo((byte) 0xC3);
     assertThat(bytes[1]).isEqualTo((byte) 0x01);
     long fingerprint = ByteBuffer.wrap(bytes, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-    assertThat(fingerprint).isEqualTo(SchemaNormalization.parsingFingerprint64(CameraFrame.getClassSchema()));
+    assertThat(fingerprint)
+        .isEqualTo(SchemaNormalization.parsingFingerprint64(CameraFrame.getClassSchema()));
     assertThat(serdes.decode(bytes)).isEqualTo(frame());
   }
 
   @Test
   void everyRecordTypeRoundTrips() throws Exception {
     Instant t = Instant.ofEpochMilli(1_700_000_000_000L);
-    HyperspectralCube cube = HyperspectralCube.newBuilder()
-        .setCubeId("c").setLineId("l").setSourceId("s").setCaptureTime(t)
-        .setLines(2).setSamples(3).setBands(4).setInterleave(Interleave.BIL)
-        .setDataType(CubeDataType.INT16).setByteOrder(io.tailwatch.schemas.ByteOrder.BIG_ENDIAN)
-        .setWavelengths(List.of(400f, 500f, 600f, 700f)).setPayloadUri("file:///tmp/cube.raw").build();
-    Alert alert = Alert.newBuilder()
-        .setAlertId("a").setFrameId("f").setLineId("l").setSourceId("s").setModality(Modality.CAMERA)
-        .setCaptureTime(t).setDetectTime(t.plusMillis(40)).setScore(3.5).setThreshold(2.0)
-        .setCalibratedScore(0.999).setModelVersion("mbv2-int8@83530ad8").setBankVersion("b-7")
-        .setHeatmapPng(ByteBuffer.wrap(new byte[] {1, 2}))
-        .setRegions(List.of(new Region(1, 2, 3, 4, 9, 3.5f))).setLatencyMs(40).build();
-    ScoreStatistics stats = ScoreStatistics.newBuilder()
-        .setLineId("l").setModality(Modality.CAMERA).setSnapshotTime(t).setCount(10).setEffectiveCount(9.5)
-        .setMedian(1).setMad(0.2).setP90(1.4).setP99(2).setSkewness(0.8).setWeightMin(0.1).setWeightMax(3)
-        .setThreshold(2.1).setAlertRate(0.01).setBankVersion("b-7").build();
-    BankUpdate update = BankUpdate.newBuilder()
-        .setBankVersion("b-8").setModelVersion("m").setModality(Modality.CAMERA).setBankUri("file:///b.twb")
-        .setSha256("00").setBackboneId("mbv2").setDimension(128).setCount(1000).setCreatedAt(t)
-        .setReason("scheduled-update").build();
-    DeadLetter dead = DeadLetter.newBuilder()
-        .setOriginTopic("frames").setOriginPartition(0).setOriginOffset(42)
-        .setReasonCode(DeadLetterReason.DIMENSION_MISMATCH).setReason("payload has 7 bytes, width*height*channels=8")
-        .setFailedAt(t).setRawValue(ByteBuffer.wrap(new byte[] {9})).build();
+    HyperspectralCube cube =
+        HyperspectralCube.newBuilder()
+            .setCubeId("c")
+            .setLineId("l")
+            .setSourceId("s")
+            .setCaptureTime(t)
+            .setLines(2)
+            .setSamples(3)
+            .setBands(4)
+            .setInterleave(Interleave.BIL)
+            .setDataType(CubeDataType.INT16)
+            .setByteOrder(io.tailwatch.schemas.ByteOrder.BIG_ENDIAN)
+            .setWavelengths(List.of(400f, 500f, 600f, 700f))
+            .setPayloadUri("file:///tmp/cube.raw")
+            .build();
+    Alert alert =
+        Alert.newBuilder()
+            .setAlertId("a")
+            .setFrameId("f")
+            .setLineId("l")
+            .setSourceId("s")
+            .setModality(Modality.CAMERA)
+            .setCaptureTime(t)
+            .setDetectTime(t.plusMillis(40))
+            .setScore(3.5)
+            .setThreshold(2.0)
+            .setCalibratedScore(0.999)
+            .setModelVersion("mbv2-int8@83530ad8")
+            .setBankVersion("b-7")
+            .setHeatmapPng(ByteBuffer.wrap(new byte[] {1, 2}))
+            .setRegions(List.of(new Region(1, 2, 3, 4, 9, 3.5f)))
+            .setLatencyMs(40)
+            .build();
+    ScoreStatistics stats =
+        ScoreStatistics.newBuilder()
+            .setLineId("l")
+            .setModality(Modality.CAMERA)
+            .setSnapshotTime(t)
+            .setCount(10)
+            .setEffectiveCount(9.5)
+            .setMedian(1)
+            .setMad(0.2)
+            .setP90(1.4)
+            .setP99(2)
+            .setSkewness(0.8)
+            .setWeightMin(0.1)
+            .setWeightMax(3)
+            .setThreshold(2.1)
+            .setAlertRate(0.01)
+            .setBankVersion("b-7")
+            .build();
+    BankUpdate update =
+        BankUpdate.newBuilder()
+            .setBankVersion("b-8")
+            .setModelVersion("m")
+            .setModality(Modality.CAMERA)
+            .setBankUri("file:///b.twb")
+            .setSha256("00")
+            .setBackboneId("mbv2")
+            .setDimension(128)
+            .setCount(1000)
+            .setCreatedAt(t)
+            .setReason("scheduled-update")
+            .build();
+    DeadLetter dead =
+        DeadLetter.newBuilder()
+            .setOriginTopic("frames")
+            .setOriginPartition(0)
+            .setOriginOffset(42)
+            .setReasonCode(DeadLetterReason.DIMENSION_MISMATCH)
+            .setReason("payload has 7 bytes, width*height*channels=8")
+            .setFailedAt(t)
+            .setRawValue(ByteBuffer.wrap(new byte[] {9}))
+            .build();
 
-    assertThat(AvroSerdes.forType(HyperspectralCube.class).decode(AvroSerdes.forType(HyperspectralCube.class).encode(cube))).isEqualTo(cube);
-    assertThat(AvroSerdes.forType(Alert.class).decode(AvroSerdes.forType(Alert.class).encode(alert))).isEqualTo(alert);
-    assertThat(AvroSerdes.forType(ScoreStatistics.class).decode(AvroSerdes.forType(ScoreStatistics.class).encode(stats))).isEqualTo(stats);
-    assertThat(AvroSerdes.forType(BankUpdate.class).decode(AvroSerdes.forType(BankUpdate.class).encode(update))).isEqualTo(update);
-    assertThat(AvroSerdes.forType(DeadLetter.class).decode(AvroSerdes.forType(DeadLetter.class).encode(dead))).isEqualTo(dead);
+    assertThat(
+            AvroSerdes.forType(HyperspectralCube.class)
+                .decode(AvroSerdes.forType(HyperspectralCube.class).encode(cube)))
+        .isEqualTo(cube);
+    assertThat(
+            AvroSerdes.forType(Alert.class).decode(AvroSerdes.forType(Alert.class).encode(alert)))
+        .isEqualTo(alert);
+    assertThat(
+            AvroSerdes.forType(ScoreStatistics.class)
+                .decode(AvroSerdes.forType(ScoreStatistics.class).encode(stats)))
+        .isEqualTo(stats);
+    assertThat(
+            AvroSerdes.forType(BankUpdate.class)
+                .decode(AvroSerdes.forType(BankUpdate.class).encode(update)))
+        .isEqualTo(update);
+    assertThat(
+            AvroSerdes.forType(DeadLetter.class)
+                .decode(AvroSerdes.forType(DeadLetter.class).encode(dead)))
+        .isEqualTo(dead);
   }
 
   @Test
@@ -83,25 +155,36 @@ class AvroSerdesTest {
     byte[] good = serdes.encode(frame());
 
     assertThatThrownBy(() -> serdes.decode(new byte[0]))
-        .isInstanceOfSatisfying(AvroDecodeException.class, e -> assertThat(e.kind()).isEqualTo(AvroDecodeException.Kind.UNDECODABLE));
+        .isInstanceOfSatisfying(
+            AvroDecodeException.class,
+            e -> assertThat(e.kind()).isEqualTo(AvroDecodeException.Kind.UNDECODABLE));
     assertThatThrownBy(() -> serdes.decode(new byte[] {1, 2, 3}))
-        .isInstanceOfSatisfying(AvroDecodeException.class, e -> assertThat(e.kind()).isEqualTo(AvroDecodeException.Kind.UNDECODABLE));
+        .isInstanceOfSatisfying(
+            AvroDecodeException.class,
+            e -> assertThat(e.kind()).isEqualTo(AvroDecodeException.Kind.UNDECODABLE));
 
     byte[] otherFingerprint = good.clone();
     otherFingerprint[5] ^= 0x55;
     assertThatThrownBy(() -> serdes.decode(otherFingerprint))
-        .isInstanceOfSatisfying(AvroDecodeException.class, e -> assertThat(e.kind()).isEqualTo(AvroDecodeException.Kind.UNKNOWN_SCHEMA));
+        .isInstanceOfSatisfying(
+            AvroDecodeException.class,
+            e -> assertThat(e.kind()).isEqualTo(AvroDecodeException.Kind.UNKNOWN_SCHEMA));
 
     byte[] truncated = java.util.Arrays.copyOf(good, good.length - 5);
     assertThatThrownBy(() -> serdes.decode(truncated))
-        .isInstanceOfSatisfying(AvroDecodeException.class, e -> assertThat(e.kind()).isEqualTo(AvroDecodeException.Kind.UNDECODABLE));
+        .isInstanceOfSatisfying(
+            AvroDecodeException.class,
+            e -> assertThat(e.kind()).isEqualTo(AvroDecodeException.Kind.UNDECODABLE));
   }
 
   /** v2 of the frame schema: one added optional field, as a producer a release ahead would send. */
   static Schema frameWithExposure() {
-    String json = CameraFrame.getClassSchema().toString()
-        .replace("{\"name\":\"attributes\"",
-            "{\"name\":\"exposureUs\",\"type\":[\"null\",\"int\"],\"default\":null},{\"name\":\"attributes\"");
+    String json =
+        CameraFrame.getClassSchema()
+            .toString()
+            .replace(
+                "{\"name\":\"attributes\"",
+                "{\"name\":\"exposureUs\",\"type\":[\"null\",\"int\"],\"default\":null},{\"name\":\"attributes\"");
     Schema evolved = new Schema.Parser().parse(json);
     assertThat(evolved.getField("exposureUs")).isNotNull();
     return evolved;
@@ -123,14 +206,16 @@ class AvroSerdesTest {
       newRecord.put(field.name(), GenericData.get().deepCopy(field.schema(), toGeneric(f, field)));
     }
     newRecord.put("exposureUs", 800);
-    byte[] newBytes = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v2).encode(newRecord).array();
+    byte[] newBytes =
+        new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v2).encode(newRecord).array();
     AvroSerdes<CameraFrame> serdes = AvroSerdes.forType(CameraFrame.class);
     assertThatThrownBy(() -> serdes.decode(newBytes)).isInstanceOf(AvroDecodeException.class);
     serdes.registerWriterSchema(v2);
     assertThat(serdes.decode(newBytes)).isEqualTo(f);
 
     // old writer -> new reader: the added field takes its default
-    BinaryMessageDecoder<GenericRecord> newReader = new BinaryMessageDecoder<>(GenericData.get(), v2);
+    BinaryMessageDecoder<GenericRecord> newReader =
+        new BinaryMessageDecoder<>(GenericData.get(), v2);
     newReader.addSchema(v1);
     GenericRecord read = newReader.decode(serdes.encode(f));
     assertThat(read.get("exposureUs")).isNull();

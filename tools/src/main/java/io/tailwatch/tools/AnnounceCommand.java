@@ -17,11 +17,17 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code announce}: tells a running job to swap to a bank file (roll forward or back) via the control topic. */
-@Command(name = "announce", mixinStandardHelpOptions = true,
-    description = "Announce a bank on the job's control topic (topics.control): every scoring subtask swaps to it "
-        + "between batches, and the bank builder builds its next version on it. The file is checked (checksum) "
-        + "before anything is sent; it must be readable at the same path by every task manager.")
+/**
+ * {@code announce}: tells a running job to swap to a bank file (roll forward or back) via the
+ * control topic.
+ */
+@Command(
+    name = "announce",
+    mixinStandardHelpOptions = true,
+    description =
+        "Announce a bank on the job's control topic (topics.control): every scoring subtask swaps to it "
+            + "between batches, and the bank builder builds its next version on it. The file is checked (checksum) "
+            + "before anything is sent; it must be readable at the same path by every task manager.")
 final class AnnounceCommand implements Callable<Integer> {
   @Option(names = "--bank", required = true, description = "The bank file (.twb) to swap to.")
   Path bank;
@@ -29,15 +35,23 @@ final class AnnounceCommand implements Callable<Integer> {
   @Option(names = "--control-topic", required = true, description = "The job's topics.control.")
   String topic;
 
-  @Option(names = "--reason", defaultValue = "rollback", description = "Recorded with the announcement. "
-      + "Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--reason",
+      defaultValue = "rollback",
+      description = "Recorded with the announcement. " + "Default: ${DEFAULT-VALUE}.")
   String reason;
 
-  @Option(names = "--bootstrap-servers", defaultValue = "localhost:9092", description = "Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--bootstrap-servers",
+      defaultValue = "localhost:9092",
+      description = "Default: ${DEFAULT-VALUE}.")
   String bootstrapServers;
 
-  @Option(names = "--kafka-properties", description = "Kafka client settings file (security.protocol, sasl.*, "
-      + "ssl.*), the same file the job's kafka.properties-file reads.")
+  @Option(
+      names = "--kafka-properties",
+      description =
+          "Kafka client settings file (security.protocol, sasl.*, "
+              + "ssl.*), the same file the job's kafka.properties-file reads.")
   String kafkaProperties;
 
   /** The announcement for a bank file, after loading it (magic, sizes, body checksum). */
@@ -67,11 +81,23 @@ final class AnnounceCommand implements Callable<Integer> {
     p.put("value.serializer", ByteArraySerializer.class.getName());
     p.put("acks", "all");
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
-      RecordMetadata m = producer.send(new ProducerRecord<>(topic,
-          u.getBankVersion().getBytes(StandardCharsets.UTF_8),
-          AvroSerdes.forType(BankUpdate.class).encode(u))).get();
-      System.out.printf("announced bank %s (%d x %d, sha256 %s) on %s partition %d offset %d%n", u.getBankVersion(),
-          u.getCount(), u.getDimension(), u.getSha256(), topic, m.partition(), m.offset());
+      RecordMetadata m =
+          producer
+              .send(
+                  new ProducerRecord<>(
+                      topic,
+                      u.getBankVersion().getBytes(StandardCharsets.UTF_8),
+                      AvroSerdes.forType(BankUpdate.class).encode(u)))
+              .get();
+      System.out.printf(
+          "announced bank %s (%d x %d, sha256 %s) on %s partition %d offset %d%n",
+          u.getBankVersion(),
+          u.getCount(),
+          u.getDimension(),
+          u.getSha256(),
+          topic,
+          m.partition(),
+          m.offset());
     }
     return 0;
   }

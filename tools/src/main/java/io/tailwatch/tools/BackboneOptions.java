@@ -14,31 +14,53 @@ import picocli.CommandLine.Option;
 
 /** Options every command that runs the backbone shares. */
 final class BackboneOptions {
-  @Option(names = "--model-dir", description = "Folder with the ONNX models (default: $TAILWATCH_MODEL_DIR).")
+  @Option(
+      names = "--model-dir",
+      description = "Folder with the ONNX models (default: $TAILWATCH_MODEL_DIR).")
   Path modelDir;
 
-  @Option(names = "--backbone", description = "int8 (default), fp32, a file name in the model dir, or a path.")
+  @Option(
+      names = "--backbone",
+      description = "int8 (default), fp32, a file name in the model dir, or a path.")
   String backbone;
 
-  @Option(names = "--device", defaultValue = "auto", description = "auto (CUDA if available, else CPU), cpu, cuda. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--device",
+      defaultValue = "auto",
+      description = "auto (CUDA if available, else CPU), cpu, cuda. Default: ${DEFAULT-VALUE}.")
   String device;
 
-  @Option(names = "--precision", defaultValue = "fp32", description = "Backbone arithmetic: fp32, or fp16 (the "
-      + "graph converted to float16; needs a float32 model, e.g. --backbone fp32; meant for CUDA; on CPU it shows the "
-      + "accuracy change, not a speed-up). Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--precision",
+      defaultValue = "fp32",
+      description =
+          "Backbone arithmetic: fp32, or fp16 (the "
+              + "graph converted to float16; needs a float32 model, e.g. --backbone fp32; meant for CUDA; on CPU it shows the "
+              + "accuracy change, not a speed-up). Default: ${DEFAULT-VALUE}.")
   String precision;
 
-  @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime intra-op threads (0 = all cores).")
+  @Option(
+      names = "--threads",
+      defaultValue = "0",
+      description = "ONNX Runtime intra-op threads (0 = all cores).")
   int threads;
 
-  @Option(names = "--layers", split = ",", description = "Feature outputs, finest first (default feat_s8,feat_s16).")
+  @Option(
+      names = "--layers",
+      split = ",",
+      description = "Feature outputs, finest first (default feat_s8,feat_s16).")
   List<String> layers;
 
-  @Option(names = "--pretrain-dim", description = "Per-layer pooled dimension; 0 (default) = per channel (3x3 mean "
-      + "of each channel), else at most the smallest layer's C*9.")
+  @Option(
+      names = "--pretrain-dim",
+      description =
+          "Per-layer pooled dimension; 0 (default) = per channel (3x3 mean "
+              + "of each channel), else at most the smallest layer's C*9.")
   Integer pretrainDim;
 
-  @Option(names = "--target-dim", description = "Patch vector dimension (default: the stacked layers', at most 128).")
+  @Option(
+      names = "--target-dim",
+      description = "Patch vector dimension (default: the stacked layers', at most 128).")
   Integer targetDim;
 
   /** Fails on bad option values before any file is read or model loaded. */
@@ -61,8 +83,10 @@ final class BackboneOptions {
     String name = backbone != null ? backbone : fallbackName;
     Path path = SharedDirs.backbone(name, resolveModelDir());
     if (resolveModelDir() == null && !path.isAbsolute() && name == null) {
-      throw new IOException("no model directory: set TAILWATCH_MODEL_DIR or --model-dir to the folder holding "
-          + SharedDirs.DEFAULT_BACKBONE_FILE + " (README 'Models' says where to get it)");
+      throw new IOException(
+          "no model directory: set TAILWATCH_MODEL_DIR or --model-dir to the folder holding "
+              + SharedDirs.DEFAULT_BACKBONE_FILE
+              + " (README 'Models' says where to get it)");
     }
     return BackboneModel.load(path);
   }
@@ -71,8 +95,12 @@ final class BackboneOptions {
     List<String> names = layers == null || layers.isEmpty() ? BackboneModel.DEFAULT_LAYERS : layers;
     PatchEmbeddingSpec d = PatchEmbeddingSpec.defaults(model.layers(names));
     int pretrain = pretrainDim == null ? d.pretrainDim() : pretrainDim;
-    int target = targetDim != null ? targetDim
-        : Math.min(PatchEmbeddingSpec.DEFAULT_TARGET_DIM, new PatchEmbeddingSpec(d.layers(), 3, pretrain, 1).stackedDim());
+    int target =
+        targetDim != null
+            ? targetDim
+            : Math.min(
+                PatchEmbeddingSpec.DEFAULT_TARGET_DIM,
+                new PatchEmbeddingSpec(d.layers(), 3, pretrain, 1).stackedDim());
     return new PatchEmbeddingSpec(d.layers(), 3, pretrain, target);
   }
 

@@ -17,22 +17,38 @@ import java.util.Random;
 
 /** fit's work, shared with the demo: embed, coreset, then calibrate on held-out normal images. */
 final class BankBuilder {
-  record Result(MemoryBank bank, int trainImages, long patches, double embedSeconds, double coresetSeconds,
-      ScoreCalibration calibration, LongTailFitter.Report longTail) {}
+  record Result(
+      MemoryBank bank,
+      int trainImages,
+      long patches,
+      double embedSeconds,
+      double coresetSeconds,
+      ScoreCalibration calibration,
+      LongTailFitter.Report longTail) {}
 
   private BankBuilder() {}
 
-  /** Splits off a seeded random {@code fraction} of the images for calibration (none when fraction is 0). */
+  /**
+   * Splits off a seeded random {@code fraction} of the images for calibration (none when fraction
+   * is 0).
+   */
   static List<List<ImageSource>> split(List<ImageSource> all, double fraction, long seed) {
     if (!(fraction >= 0 && fraction < 1)) {
-      throw new IllegalArgumentException("--calibration-holdout must be in [0, 1), was " + fraction);
+      throw new IllegalArgumentException(
+          "--calibration-holdout must be in [0, 1), was " + fraction);
     }
     List<ImageSource> shuffled = new ArrayList<>(all);
     Collections.shuffle(shuffled, new Random(seed));
     int holdout = (int) Math.round(all.size() * fraction);
     if (fraction > 0 && holdout < 2) {
-      throw new IllegalArgumentException("--calibration-holdout " + fraction + " of " + all.size()
-          + " images leaves " + holdout + " for calibration; need at least 2 (more images, a larger fraction, or 0)");
+      throw new IllegalArgumentException(
+          "--calibration-holdout "
+              + fraction
+              + " of "
+              + all.size()
+              + " images leaves "
+              + holdout
+              + " for calibration; need at least 2 (more images, a larger fraction, or 0)");
     }
     if (all.size() - holdout < 1) {
       throw new IllegalArgumentException("no images left to fit after holding out " + holdout);
@@ -40,16 +56,39 @@ final class BankBuilder {
     return List.of(shuffled.subList(holdout, shuffled.size()), shuffled.subList(0, holdout));
   }
 
-  static Result build(FeatureExtractor extractor, OnnxKnnScorer knn, PatchCoreFitter.Options options,
-      List<ImageSource> train, List<ImageSource> holdout, double falseAlarmRate, String version) throws Exception {
-    return build(extractor, knn, options, LongTailFitter.Method.PATCHCORE, LongTailFitter.Options.DEFAULT, train,
-        holdout, falseAlarmRate, version);
+  static Result build(
+      FeatureExtractor extractor,
+      OnnxKnnScorer knn,
+      PatchCoreFitter.Options options,
+      List<ImageSource> train,
+      List<ImageSource> holdout,
+      double falseAlarmRate,
+      String version)
+      throws Exception {
+    return build(
+        extractor,
+        knn,
+        options,
+        LongTailFitter.Method.PATCHCORE,
+        LongTailFitter.Options.DEFAULT,
+        train,
+        holdout,
+        falseAlarmRate,
+        version);
   }
 
   /** The same with a bank-building method: PatchCore, SoftPatch or TailedCore. */
-  static Result build(FeatureExtractor extractor, OnnxKnnScorer knn, PatchCoreFitter.Options options,
-      LongTailFitter.Method method, LongTailFitter.Options longTailOptions, List<ImageSource> train,
-      List<ImageSource> holdout, double falseAlarmRate, String version) throws Exception {
+  static Result build(
+      FeatureExtractor extractor,
+      OnnxKnnScorer knn,
+      PatchCoreFitter.Options options,
+      LongTailFitter.Method method,
+      LongTailFitter.Options longTailOptions,
+      List<ImageSource> train,
+      List<ImageSource> holdout,
+      double falseAlarmRate,
+      String version)
+      throws Exception {
     PatchCoreFitter fitter = new PatchCoreFitter(extractor, options, knn.nearestCentres());
     long t0 = System.nanoTime();
     PatchCoreFitter.Embedded embedded;
@@ -79,13 +118,20 @@ final class BankBuilder {
     long t2 = System.nanoTime();
     ScoreCalibration calibration = null;
     if (!holdout.isEmpty()) {
-      try (PatchCoreDetector detector = new PatchCoreDetector(extractor, knn, bank, DetectorOptions.DEFAULT);
+      try (PatchCoreDetector detector =
+              new PatchCoreDetector(extractor, knn, bank, DetectorOptions.DEFAULT);
           ProgressBar bar = new ProgressBar("calibrate")) {
         bank = Calibrator.calibrate(detector, holdout, falseAlarmRate, options.batchSize(), bar);
       }
       calibration = ScoreCalibration.fromMap(bank.header().calibration());
     }
-    return new Result(bank, train.size(), embedded.count(), (t1 - t0) / 1e9, (t2 - t1) / 1e9, calibration,
+    return new Result(
+        bank,
+        train.size(),
+        embedded.count(),
+        (t1 - t0) / 1e9,
+        (t2 - t1) / 1e9,
+        calibration,
         longTail);
   }
 }

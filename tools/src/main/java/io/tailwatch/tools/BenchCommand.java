@@ -23,17 +23,27 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code bench}: every measurement, one namespace. Speed (knn, detector, stream, jmh, memory: numbers and ratios
- * measured side by side in one run) and detection quality on long-tailed data (longtail build|run).
+ * {@code bench}: every measurement, one namespace. Speed (knn, detector, stream, jmh, memory:
+ * numbers and ratios measured side by side in one run) and detection quality on long-tailed data
+ * (longtail build|run).
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-    description = {"Benchmarks: speed (knn, detector, stream, jmh, memory: numbers and ratios from one run;",
-        "never timed unit tests) and detection quality on long-tailed noisy data (longtail build|run)."},
-    subcommands = {BenchCommand.Knn.class, BenchCommand.Detector.class, StreamBench.class,
-        BenchCommand.Jmh.class, BenchCommand.Memory.class, LongtailBench.class})
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Benchmarks: speed (knn, detector, stream, jmh, memory: numbers and ratios from one run;",
+      "never timed unit tests) and detection quality on long-tailed noisy data (longtail build|run)."
+    },
+    subcommands = {
+      BenchCommand.Knn.class,
+      BenchCommand.Detector.class,
+      StreamBench.class,
+      BenchCommand.Jmh.class,
+      BenchCommand.Memory.class,
+      LongtailBench.class
+    })
 final class BenchCommand implements Runnable {
-  @picocli.CommandLine.Spec
-  picocli.CommandLine.Model.CommandSpec spec;
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   /** Prints a result table and, with {@code out}, writes it there too. */
   static void printAndWrite(String table, Path out) throws IOException {
@@ -50,64 +60,110 @@ final class BenchCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+    throw new picocli.CommandLine.ParameterException(
+        spec.commandLine(),
         "bench needs a subcommand: " + String.join(", ", spec.subcommands().keySet()));
   }
 
   /**
-   * Exact 1-NN scoring: ours (ONNX Runtime GEMM + TopK over bank chunks) against FAISS {@code IndexFlatL2} and
-   * PyTorch {@code cdist}+min on the same data, and against the machine's GEMM rate.
+   * Exact 1-NN scoring: ours (ONNX Runtime GEMM + TopK over bank chunks) against FAISS {@code
+   * IndexFlatL2} and PyTorch {@code cdist}+min on the same data, and against the machine's GEMM
+   * rate.
    */
-  @Command(name = "knn", mixinStandardHelpOptions = true,
-      description = {"Queries/s of exact 1-NN scoring on N x D banks: ours vs FAISS IndexFlatL2 vs PyTorch",
-          "cdist+min (same bank and queries, same thread count), and as a fraction of a large GEMM's GFLOP/s."})
+  @Command(
+      name = "knn",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Queries/s of exact 1-NN scoring on N x D banks: ours vs FAISS IndexFlatL2 vs PyTorch",
+        "cdist+min (same bank and queries, same thread count), and as a fraction of a large GEMM's GFLOP/s."
+      })
   static final class Knn implements Callable<Integer> {
 
-    @Option(names = "--bank-sizes", split = ",", defaultValue = "10000,50000,200000",
+    @Option(
+        names = "--bank-sizes",
+        split = ",",
+        defaultValue = "10000,50000,200000",
         description = "Bank vectors N. Default: ${DEFAULT-VALUE}.")
     int[] bankSizes;
 
-    @Option(names = "--dims", split = ",", defaultValue = "128,256",
+    @Option(
+        names = "--dims",
+        split = ",",
+        defaultValue = "128,256",
         description = "Vector dimensions D. Default: ${DEFAULT-VALUE}.")
     int[] dims;
 
-    @Option(names = "--queries", defaultValue = "6272",
-        description = "Queries per measurement (784 patches x 8 images). Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--queries",
+        defaultValue = "6272",
+        description =
+            "Queries per measurement (784 patches x 8 images). Default: ${DEFAULT-VALUE}.")
     int queries;
 
-    @Option(names = "--threads", split = ",", defaultValue = "1,2", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--threads",
+        split = ",",
+        defaultValue = "1,2",
+        description = "Default: ${DEFAULT-VALUE}.")
     int[] threads;
 
-    @Option(names = "--repeat", defaultValue = "3", description = "Timed runs (best taken). Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--repeat",
+        defaultValue = "3",
+        description = "Timed runs (best taken). Default: ${DEFAULT-VALUE}.")
     int repeat;
 
-    @Option(names = "--gemm-size", defaultValue = "2048", description = "Side of the GEMM-peak MatMul. Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--gemm-size",
+        defaultValue = "2048",
+        description = "Side of the GEMM-peak MatMul. Default: ${DEFAULT-VALUE}.")
     int gemmSize;
 
-    @Option(names = "--peers", split = ",", defaultValue = "faiss,torch",
+    @Option(
+        names = "--peers",
+        split = ",",
+        defaultValue = "faiss,torch",
         description = "Peers to run through --python (empty: none). Default: ${DEFAULT-VALUE}.")
     List<String> peers;
 
-    @Option(names = "--python", defaultValue = "/usr/bin/python3",
-        description = "Python with numpy and the peers (Debian: python3-faiss, python3-torch). Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--python",
+        defaultValue = "/usr/bin/python3",
+        description =
+            "Python with numpy and the peers (Debian: python3-faiss, python3-torch). Default: ${DEFAULT-VALUE}.")
     String python;
 
-    @Option(names = "--precision", split = ",", defaultValue = "fp32",
-        description = "Our scorer's precisions: fp32 (exact) and/or int8 (integer GEMM candidates, exact re-rank; "
-            + "recall measured against fp32). Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--precision",
+        split = ",",
+        defaultValue = "fp32",
+        description =
+            "Our scorer's precisions: fp32 (exact) and/or int8 (integer GEMM candidates, exact re-rank; "
+                + "recall measured against fp32). Default: ${DEFAULT-VALUE}.")
     List<String> precisions;
 
-    @Option(names = "--chunk-rows", defaultValue = "0",
-        description = "Bank vectors per GEMM call (0: " + OnnxKnnScorer.DEFAULT_CHUNK_ROWS + " for fp32, "
-            + OnnxKnnScorer.DEFAULT_INT8_CHUNK_ROWS + " for int8). Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--chunk-rows",
+        defaultValue = "0",
+        description =
+            "Bank vectors per GEMM call (0: "
+                + OnnxKnnScorer.DEFAULT_CHUNK_ROWS
+                + " for fp32, "
+                + OnnxKnnScorer.DEFAULT_INT8_CHUNK_ROWS
+                + " for int8). Default: ${DEFAULT-VALUE}.")
     int chunkRows;
 
-    @Option(names = "--query-block", defaultValue = "" + OnnxKnnScorer.DEFAULT_QUERY_BLOCK,
+    @Option(
+        names = "--query-block",
+        defaultValue = "" + OnnxKnnScorer.DEFAULT_QUERY_BLOCK,
         description = "Queries per GEMM call. Default: ${DEFAULT-VALUE}.")
     int queryBlock;
 
-    @Option(names = "--candidates", defaultValue = "" + OnnxKnnScorer.DEFAULT_CANDIDATES,
-        description = "int8: approximate matches per chunk re-ranked exactly. Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--candidates",
+        defaultValue = "" + OnnxKnnScorer.DEFAULT_CANDIDATES,
+        description =
+            "int8: approximate matches per chunk re-ranked exactly. Default: ${DEFAULT-VALUE}.")
     int candidates;
 
     @Option(names = "--out", description = "Also write the markdown table here.")
@@ -116,36 +172,69 @@ final class BenchCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       if (queries < 1 || repeat < 1 || gemmSize < 64) {
-        throw new IllegalArgumentException("--queries and --repeat must be positive, --gemm-size at least 64");
+        throw new IllegalArgumentException(
+            "--queries and --repeat must be positive, --gemm-size at least 64");
       }
-      if (chunkRows < 0 || queryBlock < 1 || candidates < 1 || (chunkRows > 0 && candidates > chunkRows)) {
-        throw new IllegalArgumentException("--chunk-rows must be >= 0 (0 = default), --query-block positive, "
-            + "--candidates in [1, --chunk-rows]");
+      if (chunkRows < 0
+          || queryBlock < 1
+          || candidates < 1
+          || (chunkRows > 0 && candidates > chunkRows)) {
+        throw new IllegalArgumentException(
+            "--chunk-rows must be >= 0 (0 = default), --query-block positive, "
+                + "--candidates in [1, --chunk-rows]");
       }
       peers = peers.stream().filter(p -> !p.isBlank()).toList();
       List<KnnPrecision> modes = KnnPrecision.parseAll(precisions);
-      KnnBenchmark.Setup setup = new KnnBenchmark.Setup(KnnPrecision.FP32, chunkRows, queryBlock, candidates);
+      KnnBenchmark.Setup setup =
+          new KnnBenchmark.Setup(KnnPrecision.FP32, chunkRows, queryBlock, candidates);
       StringBuilder md = new StringBuilder();
-      md.append(String.format(Locale.ROOT, "# 1-NN scoring, %d queries per measurement (best of %d)%n%n",
-          queries, repeat));
-      md.append(String.format(Locale.ROOT, "Ours: %s bank vectors x %d queries per GEMM call; int8 keeps %d "
-          + "candidates per chunk.%n%n", chunkRows > 0 ? Integer.toString(chunkRows)
-              : OnnxKnnScorer.DEFAULT_CHUNK_ROWS + " (fp32) / " + OnnxKnnScorer.DEFAULT_INT8_CHUNK_ROWS + " (int8)",
-          queryBlock, candidates));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "# 1-NN scoring, %d queries per measurement (best of %d)%n%n",
+              queries,
+              repeat));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "Ours: %s bank vectors x %d queries per GEMM call; int8 keeps %d "
+                  + "candidates per chunk.%n%n",
+              chunkRows > 0
+                  ? Integer.toString(chunkRows)
+                  : OnnxKnnScorer.DEFAULT_CHUNK_ROWS
+                      + " (fp32) / "
+                      + OnnxKnnScorer.DEFAULT_INT8_CHUNK_ROWS
+                      + " (int8)",
+              queryBlock,
+              candidates));
       Map<Integer, Double> peak = new HashMap<>();
       Map<Integer, Double> int8Peak = new HashMap<>();
       for (int t : threads) {
         if (modes.contains(KnnPrecision.INT8)) {
           int8Peak.put(t, KnnBenchmark.int8GemmGops(gemmSize, t, repeat));
-          md.append(String.format(Locale.ROOT, "- int8 GEMM peak, %d thread(s): %.1f GOP/s (ONNX Runtime "
-              + "DynamicQuantizeMatMul %d^3, uint8 x int8)%n", t, int8Peak.get(t), gemmSize));
+          md.append(
+              String.format(
+                  Locale.ROOT,
+                  "- int8 GEMM peak, %d thread(s): %.1f GOP/s (ONNX Runtime "
+                      + "DynamicQuantizeMatMul %d^3, uint8 x int8)%n",
+                  t,
+                  int8Peak.get(t),
+                  gemmSize));
         }
         double ort = KnnBenchmark.gemmGflops(gemmSize, t, repeat);
         double blas = peers.isEmpty() ? 0 : numpyGemm(t);
         peak.put(t, Math.max(ort, blas));
-        md.append(String.format(Locale.ROOT, "- GEMM peak, %d thread(s): %.1f GFLOP/s (ONNX Runtime MatMul %d^3: "
-            + "%.1f; numpy/BLAS sgemm %d^3: %s)%n", t, peak.get(t), gemmSize, ort, 2 * gemmSize,
-            blas > 0 ? String.format(Locale.ROOT, "%.1f", blas) : "not run"));
+        md.append(
+            String.format(
+                Locale.ROOT,
+                "- GEMM peak, %d thread(s): %.1f GFLOP/s (ONNX Runtime MatMul %d^3: "
+                    + "%.1f; numpy/BLAS sgemm %d^3: %s)%n",
+                t,
+                peak.get(t),
+                gemmSize,
+                ort,
+                2 * gemmSize,
+                blas > 0 ? String.format(Locale.ROOT, "%.1f", blas) : "not run"));
       }
       md.append("\n| N | D | threads | precision | ours q/s | ours GFLOP/s | of GEMM peak |");
       peers.forEach(p -> md.append(' ').append(p).append(" q/s | ours / ").append(p).append(" |"));
@@ -168,13 +257,22 @@ final class BenchCommand implements Runnable {
             for (int t : threads) {
               float[] exact = null;
               for (KnnPrecision mode : modes) {
-                KnnBenchmark.Timing ours = KnnBenchmark.ours(bank, n, q, queries, d, t, repeat,
-                    setup.withPrecision(mode));
+                KnnBenchmark.Timing ours =
+                    KnnBenchmark.ours(bank, n, q, queries, d, t, repeat, setup.withPrecision(mode));
                 double oursQps = queries / ours.seconds();
                 double gflops = KnnBenchmark.gflop(n, d, queries) / ours.seconds();
                 double ceiling = mode == KnnPrecision.INT8 ? int8Peak.get(t) : peak.get(t);
-                md.append(String.format(Locale.ROOT, "| %d | %d | %d | %s | %.0f | %.1f | %.0f%% |", n, d, t,
-                    mode.label(), oursQps, gflops, 100 * gflops / ceiling));
+                md.append(
+                    String.format(
+                        Locale.ROOT,
+                        "| %d | %d | %d | %s | %.0f | %.1f | %.0f%% |",
+                        n,
+                        d,
+                        t,
+                        mode.label(),
+                        oursQps,
+                        gflops,
+                        100 * gflops / ceiling));
                 boolean same = true;
                 for (String p : peers) {
                   double[] r = peerResults.getOrDefault(p, Map.of()).get(t);
@@ -190,8 +288,14 @@ final class BenchCommand implements Runnable {
                   exact = ours.distances();
                   md.append(peers.isEmpty() ? " - |" : same ? " yes |" : " **no** |").append('\n');
                 } else {
-                  md.append(exact == null ? " recall n/a (no fp32 run) |" : String.format(Locale.ROOT,
-                      " recall %.4f |", KnnBenchmark.recall(exact, ours.distances()))).append('\n');
+                  md.append(
+                          exact == null
+                              ? " recall n/a (no fp32 run) |"
+                              : String.format(
+                                  Locale.ROOT,
+                                  " recall %.4f |",
+                                  KnnBenchmark.recall(exact, ours.distances())))
+                      .append('\n');
                 }
               }
             }
@@ -199,11 +303,13 @@ final class BenchCommand implements Runnable {
           }
         }
       }
-      md.append("\nPeers: ").append(peerVersions.isEmpty() ? "none" : peerVersions)
-          .append(". \"same answer\": the sums of the minimum squared distances agree within 1e-3; \"recall\": the "
-              + "share of queries whose int8 answer has the exact (fp32) minimum distance. GFLOP/s counts 2 N D per "
-              + "query for either precision; \"of GEMM peak\" is over the fp32 peak for fp32 and over the int8 GEMM "
-              + "peak for int8.\n");
+      md.append("\nPeers: ")
+          .append(peerVersions.isEmpty() ? "none" : peerVersions)
+          .append(
+              ". \"same answer\": the sums of the minimum squared distances agree within 1e-3; \"recall\": the "
+                  + "share of queries whose int8 answer has the exact (fp32) minimum distance. GFLOP/s counts 2 N D per "
+                  + "query for either precision; \"of GEMM peak\" is over the fp32 peak for fp32 and over the int8 GEMM "
+                  + "peak for int8.\n");
       printAndWrite(md.toString(), out);
       return 0;
     }
@@ -213,7 +319,11 @@ final class BenchCommand implements Runnable {
       Path dir = Files.createTempDirectory("tailwatch-bench-");
       try {
         double[] gflops = {0};
-        runScript(dir, threads, List.of("--gemm-size", Integer.toString(2 * gemmSize)), node -> {
+        runScript(
+            dir,
+            threads,
+            List.of("--gemm-size", Integer.toString(2 * gemmSize)),
+            node -> {
               if (node.get("peer").asText().equals("numpy-sgemm")) {
                 gflops[0] = node.get("gflops").asDouble();
               }
@@ -224,8 +334,12 @@ final class BenchCommand implements Runnable {
       }
     }
 
-    /** Runs the peer script once per thread count; fills peer -> threads -> {seconds, checksum}; returns versions. */
-    private String runPeers(float[] bank, int n, float[] q, int d, Map<String, Map<Integer, double[]>> results)
+    /**
+     * Runs the peer script once per thread count; fills peer -> threads -> {seconds, checksum};
+     * returns versions.
+     */
+    private String runPeers(
+        float[] bank, int n, float[] q, int d, Map<String, Map<Integer, double[]>> results)
         throws IOException, InterruptedException {
       Path dir = Files.createTempDirectory("tailwatch-bench-");
       List<String> versions = new ArrayList<>();
@@ -233,11 +347,27 @@ final class BenchCommand implements Runnable {
         write(dir.resolve("bank.f32"), bank);
         write(dir.resolve("queries.f32"), q);
         for (int t : threads) {
-          runScript(dir, t, List.of("--n", Integer.toString(n), "--d", Integer.toString(d), "--q",
-              Integer.toString(q.length / d), "--peers", String.join(",", peers)), node -> {
+          runScript(
+              dir,
+              t,
+              List.of(
+                  "--n",
+                  Integer.toString(n),
+                  "--d",
+                  Integer.toString(d),
+                  "--q",
+                  Integer.toString(q.length / d),
+                  "--peers",
+                  String.join(",", peers)),
+              node -> {
                 String peer = node.get("peer").asText();
-                results.computeIfAbsent(peer, k -> new HashMap<>()).put(node.get("threads").asInt(),
-                    new double[] {node.get("seconds").asDouble(), node.get("checksum").asDouble()});
+                results
+                    .computeIfAbsent(peer, k -> new HashMap<>())
+                    .put(
+                        node.get("threads").asInt(),
+                        new double[] {
+                          node.get("seconds").asDouble(), node.get("checksum").asDouble()
+                        });
                 String v = peer + " " + node.get("version").asText();
                 if (!versions.contains(v)) {
                   versions.add(v);
@@ -251,10 +381,14 @@ final class BenchCommand implements Runnable {
     }
 
     /**
-     * One run of the peer script with {@code threads} BLAS and OpenMP threads (OpenBLAS fixes its thread count
-     * when it loads, so each thread count gets its own process); each JSON result line goes to {@code sink}.
+     * One run of the peer script with {@code threads} BLAS and OpenMP threads (OpenBLAS fixes its
+     * thread count when it loads, so each thread count gets its own process); each JSON result line
+     * goes to {@code sink}.
      */
-    private void runScript(Path dir, int threads, List<String> args,
+    private void runScript(
+        Path dir,
+        int threads,
+        List<String> args,
         java.util.function.Consumer<com.fasterxml.jackson.databind.JsonNode> sink)
         throws IOException, InterruptedException {
       Path script = dir.resolve("knn_peers.py");
@@ -263,8 +397,17 @@ final class BenchCommand implements Runnable {
           Files.copy(in, script);
         }
       }
-      List<String> cmd = new ArrayList<>(List.of(python, script.toString(), "--dir", dir.toString(), "--repeat",
-          Integer.toString(repeat), "--threads", Integer.toString(threads)));
+      List<String> cmd =
+          new ArrayList<>(
+              List.of(
+                  python,
+                  script.toString(),
+                  "--dir",
+                  dir.toString(),
+                  "--repeat",
+                  Integer.toString(repeat),
+                  "--threads",
+                  Integer.toString(threads)));
       cmd.addAll(args);
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
       for (String v : List.of("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")) {
@@ -278,7 +421,8 @@ final class BenchCommand implements Runnable {
         return;
       }
       var json = new com.fasterxml.jackson.databind.ObjectMapper();
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      try (BufferedReader r =
+          new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
         String line;
         while ((line = r.readLine()) != null) {
           if (!line.startsWith("{")) {
@@ -287,7 +431,11 @@ final class BenchCommand implements Runnable {
           }
           var node = json.readTree(line);
           if (node.has("error")) {
-            System.err.println("peer " + node.get("peer").asText() + " unavailable: " + node.get("error").asText());
+            System.err.println(
+                "peer "
+                    + node.get("peer").asText()
+                    + " unavailable: "
+                    + node.get("error").asText());
             continue;
           }
           sink.accept(node);
@@ -316,33 +464,54 @@ final class BenchCommand implements Runnable {
   }
 
   /** The whole detector per image and its stages, per batch size and kNN precision. */
-  @Command(name = "detector", mixinStandardHelpOptions = true,
-      description = {"Frames/s of the whole PatchCore detector (preprocessing, backbone + patch embedding, kNN,",
-          "maps) and of its feature and kNN stages alone, per batch size, against an N-vector bank."})
+  @Command(
+      name = "detector",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Frames/s of the whole PatchCore detector (preprocessing, backbone + patch embedding, kNN,",
+        "maps) and of its feature and kNN stages alone, per batch size, against an N-vector bank."
+      })
   static final class Detector implements Callable<Integer> {
 
-    @picocli.CommandLine.Mixin
-    BackboneOptions backbone;
+    @picocli.CommandLine.Mixin BackboneOptions backbone;
 
-    @Option(names = "--bank-size", defaultValue = "20000", description = "Bank vectors N. Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--bank-size",
+        defaultValue = "20000",
+        description = "Bank vectors N. Default: ${DEFAULT-VALUE}.")
     int bankSize;
 
-    @Option(names = "--batch-sizes", split = ",", defaultValue = "1,2,4,8,16,32,64",
+    @Option(
+        names = "--batch-sizes",
+        split = ",",
+        defaultValue = "1,2,4,8,16,32,64",
         description = "Default: ${DEFAULT-VALUE}.")
     int[] batchSizes;
 
-    @Option(names = "--frames", defaultValue = "128",
-        description = "Simulated frames per pass (a multiple of every batch size). Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--frames",
+        defaultValue = "128",
+        description =
+            "Simulated frames per pass (a multiple of every batch size). Default: ${DEFAULT-VALUE}.")
     int frames;
 
-    @Option(names = "--size", defaultValue = "256", description = "Frame side in pixels. Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--size",
+        defaultValue = "256",
+        description = "Frame side in pixels. Default: ${DEFAULT-VALUE}.")
     int size;
 
-    @Option(names = "--knn-precision", split = ",", defaultValue = "fp32,int8",
+    @Option(
+        names = "--knn-precision",
+        split = ",",
+        defaultValue = "fp32,int8",
         description = "Default: ${DEFAULT-VALUE}.")
     List<String> precisions;
 
-    @Option(names = "--repeat", defaultValue = "2", description = "Timed passes (best taken). Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--repeat",
+        defaultValue = "2",
+        description = "Timed passes (best taken). Default: ${DEFAULT-VALUE}.")
     int repeat;
 
     @Option(names = "--out", description = "Also write the markdown table here.")
@@ -353,11 +522,13 @@ final class BenchCommand implements Runnable {
       backbone.validate();
       List<KnnPrecision> modes = KnnPrecision.parseAll(precisions);
       if (bankSize < 1 || frames < 1 || repeat < 1 || size < 64) {
-        throw new IllegalArgumentException("--bank-size, --frames and --repeat must be positive, --size >= 64");
+        throw new IllegalArgumentException(
+            "--bank-size, --frames and --repeat must be positive, --size >= 64");
       }
       for (int b : batchSizes) {
         if (b < 1 || b > frames) {
-          throw new IllegalArgumentException("--batch-sizes must be in [1, --frames=" + frames + "], was " + b);
+          throw new IllegalArgumentException(
+              "--batch-sizes must be in [1, --frames=" + frames + "], was " + b);
         }
       }
       var model = backbone.loadBackbone(null);
@@ -365,58 +536,100 @@ final class BenchCommand implements Runnable {
       StringBuilder md = new StringBuilder();
       try (var extractor = backbone.openExtractor(model, spec);
           ProgressBar bar = new ProgressBar("bench")) {
-        DetectorBenchmark bench = DetectorBenchmark.prepare(extractor, bankSize, frames, size, 7, bar);
-        md.append(String.format(Locale.ROOT, "# Detector per image: %s (%s) on %s, bank %,d x %d, %d px frames, "
-                + "%s threads (best of %d passes over %d frames)%n%n", model.id(),
-            extractor.precision().name().toLowerCase(Locale.ROOT), extractor.provider(),
-            bench.bank().count(), bench.bank().dim(), size, backbone.threads == 0 ? "all" : backbone.threads,
-            repeat, frames));
-        md.append("| batch | kNN | detector frames/s | ms per batch | features frames/s | kNN frames/s "
-            + "| kNN share |\n|---|---|---|---|---|---|---|\n");
+        DetectorBenchmark bench =
+            DetectorBenchmark.prepare(extractor, bankSize, frames, size, 7, bar);
+        md.append(
+            String.format(
+                Locale.ROOT,
+                "# Detector per image: %s (%s) on %s, bank %,d x %d, %d px frames, "
+                    + "%s threads (best of %d passes over %d frames)%n%n",
+                model.id(),
+                extractor.precision().name().toLowerCase(Locale.ROOT),
+                extractor.provider(),
+                bench.bank().count(),
+                bench.bank().dim(),
+                size,
+                backbone.threads == 0 ? "all" : backbone.threads,
+                repeat,
+                frames));
+        md.append(
+            "| batch | kNN | detector frames/s | ms per batch | features frames/s | kNN frames/s "
+                + "| kNN share |\n|---|---|---|---|---|---|---|\n");
         int total = modes.size() * batchSizes.length;
         int done = 0;
         for (KnnPrecision mode : modes) {
-          try (OnnxKnnScorer knn = OnnxKnnScorer.open(backbone.provider(), backbone.threads, mode)) {
+          try (OnnxKnnScorer knn =
+              OnnxKnnScorer.open(backbone.provider(), backbone.threads, mode)) {
             for (int b : batchSizes) {
               DetectorBenchmark.Row r = bench.measure(knn, b, repeat);
-              md.append(String.format(Locale.ROOT, "| %d | %s | %.1f | %.1f | %.1f | %.1f | %.0f%% |%n", b,
-                  mode.label(), r.detectorFps(), r.batchMillis(), r.featuresFps(), r.knnFps(),
-                  100 * r.knnShare()));
+              md.append(
+                  String.format(
+                      Locale.ROOT,
+                      "| %d | %s | %.1f | %.1f | %.1f | %.1f | %.0f%% |%n",
+                      b,
+                      mode.label(),
+                      r.detectorFps(),
+                      r.batchMillis(),
+                      r.featuresFps(),
+                      r.knnFps(),
+                      100 * r.knnShare()));
               bar.update(++done, total);
             }
           }
         }
       }
-      md.append("\nThe detector column is the whole `PatchCoreDetector.detect` (preprocessing, backbone + patch "
-          + "embedding, kNN, anomaly maps); the stage columns run the same batches through each stage alone; kNN "
-          + "share = detector time spent in the search, from those rates.\n");
+      md.append(
+          "\nThe detector column is the whole `PatchCoreDetector.detect` (preprocessing, backbone + patch "
+              + "embedding, kNN, anomaly maps); the stage columns run the same batches through each stage alone; kNN "
+              + "share = detector time spent in the search, from those rates.\n");
       printAndWrite(md.toString(), out);
       return 0;
     }
   }
 
-  /** JMH: one image's kNN search per bank size and precision, with the GC profiler's bytes per search. */
-  @Command(name = "jmh", mixinStandardHelpOptions = true,
-      description = {"JMH microbenchmark of one image's kNN search (784 queries) with the GC profiler:",
-          "ms per image and Java heap bytes allocated per search, per bank size and precision."})
+  /**
+   * JMH: one image's kNN search per bank size and precision, with the GC profiler's bytes per
+   * search.
+   */
+  @Command(
+      name = "jmh",
+      mixinStandardHelpOptions = true,
+      description = {
+        "JMH microbenchmark of one image's kNN search (784 queries) with the GC profiler:",
+        "ms per image and Java heap bytes allocated per search, per bank size and precision."
+      })
   static final class Jmh implements Callable<Integer> {
 
-    @Option(names = "--bank-sizes", split = ",", defaultValue = "20000,50000", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--bank-sizes",
+        split = ",",
+        defaultValue = "20000,50000",
+        description = "Default: ${DEFAULT-VALUE}.")
     List<String> bankSizes;
 
-    @Option(names = "--precision", split = ",", defaultValue = "fp32,int8", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--precision",
+        split = ",",
+        defaultValue = "fp32,int8",
+        description = "Default: ${DEFAULT-VALUE}.")
     List<String> precisions;
 
     @Option(names = "--forks", defaultValue = "1", description = "Default: ${DEFAULT-VALUE}.")
     int forks;
 
-    @Option(names = "--warmups", defaultValue = "2", description = "Warm-up iterations. Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--warmups",
+        defaultValue = "2",
+        description = "Warm-up iterations. Default: ${DEFAULT-VALUE}.")
     int warmups;
 
     @Option(names = "--iterations", defaultValue = "3", description = "Default: ${DEFAULT-VALUE}.")
     int iterations;
 
-    @Option(names = "--iteration-seconds", defaultValue = "2", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--iteration-seconds",
+        defaultValue = "2",
+        description = "Default: ${DEFAULT-VALUE}.")
     int iterationSeconds;
 
     @Option(names = "--out", description = "Also write the markdown table here.")
@@ -427,31 +640,44 @@ final class BenchCommand implements Runnable {
       precisions.forEach(KnnPrecision::parse);
       bankSizes.forEach(Integer::parseInt);
       if (forks < 0 || warmups < 0 || iterations < 1 || iterationSeconds < 1) {
-        throw new IllegalArgumentException("--forks and --warmups must be >= 0, --iterations and "
-            + "--iteration-seconds >= 1");
+        throw new IllegalArgumentException(
+            "--forks and --warmups must be >= 0, --iterations and " + "--iteration-seconds >= 1");
       }
-      var options = new org.openjdk.jmh.runner.options.OptionsBuilder()
-          .include(io.tailwatch.tools.bench.jmh.KnnSearchJmh.class.getName() + ".*")
-          .param("bankSize", bankSizes.toArray(String[]::new))
-          .param("precision", precisions.toArray(String[]::new))
-          .addProfiler(org.openjdk.jmh.profile.GCProfiler.class)
-          .forks(forks).warmupIterations(warmups).measurementIterations(iterations)
-          .warmupTime(org.openjdk.jmh.runner.options.TimeValue.seconds(iterationSeconds))
-          .measurementTime(org.openjdk.jmh.runner.options.TimeValue.seconds(iterationSeconds))
-          .build();
-      StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "# JMH: one image's kNN search (784 queries, "
-          + "D = 128, 1 thread), GC profiler%n%n| bank N | precision | ms per image (+- 99.9%%) | heap bytes "
-          + "per search | GC count |%n|---|---|---|---|---|%n"));
+      var options =
+          new org.openjdk.jmh.runner.options.OptionsBuilder()
+              .include(io.tailwatch.tools.bench.jmh.KnnSearchJmh.class.getName() + ".*")
+              .param("bankSize", bankSizes.toArray(String[]::new))
+              .param("precision", precisions.toArray(String[]::new))
+              .addProfiler(org.openjdk.jmh.profile.GCProfiler.class)
+              .forks(forks)
+              .warmupIterations(warmups)
+              .measurementIterations(iterations)
+              .warmupTime(org.openjdk.jmh.runner.options.TimeValue.seconds(iterationSeconds))
+              .measurementTime(org.openjdk.jmh.runner.options.TimeValue.seconds(iterationSeconds))
+              .build();
+      StringBuilder md =
+          new StringBuilder(
+              String.format(
+                  Locale.ROOT,
+                  "# JMH: one image's kNN search (784 queries, "
+                      + "D = 128, 1 thread), GC profiler%n%n| bank N | precision | ms per image (+- 99.9%%) | heap bytes "
+                      + "per search | GC count |%n|---|---|---|---|---|%n"));
       for (var r : new org.openjdk.jmh.runner.Runner(options).run()) {
         var p = r.getParams();
         var primary = r.getPrimaryResult();
         var secondary = r.getSecondaryResults();
         var alloc = secondary.get("gc.alloc.rate.norm");
         var gcs = secondary.get("gc.count");
-        md.append(String.format(Locale.ROOT, "| %s | %s | %.3f +- %.3f | %.0f | %s |%n", p.getParam("bankSize"),
-            p.getParam("precision"), primary.getScore(), primary.getScoreError(),
-            alloc == null ? Double.NaN : alloc.getScore(), gcs == null ? "n/a"
-                : String.format(Locale.ROOT, "%.0f", gcs.getScore())));
+        md.append(
+            String.format(
+                Locale.ROOT,
+                "| %s | %s | %.3f +- %.3f | %.0f | %s |%n",
+                p.getParam("bankSize"),
+                p.getParam("precision"),
+                primary.getScore(),
+                primary.getScoreError(),
+                alloc == null ? Double.NaN : alloc.getScore(),
+                gcs == null ? "n/a" : String.format(Locale.ROOT, "%.0f", gcs.getScore())));
       }
       printAndWrite(md.toString(), out);
       return 0;
@@ -459,17 +685,27 @@ final class BenchCommand implements Runnable {
   }
 
   /** A serving bank's resident size against its raw float size, per precision. */
-  @Command(name = "memory", mixinStandardHelpOptions = true,
-      description = "Resident-set growth of mapping a bank and searching it, against its raw float size.")
+  @Command(
+      name = "memory",
+      mixinStandardHelpOptions = true,
+      description =
+          "Resident-set growth of mapping a bank and searching it, against its raw float size.")
   static final class Memory implements Callable<Integer> {
 
-    @Option(names = "--bank-size", defaultValue = "200000", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--bank-size",
+        defaultValue = "200000",
+        description = "Default: ${DEFAULT-VALUE}.")
     int bankSize;
 
     @Option(names = "--dim", defaultValue = "128", description = "Default: ${DEFAULT-VALUE}.")
     int dim;
 
-    @Option(names = "--precision", split = ",", defaultValue = "fp32,int8", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--precision",
+        split = ",",
+        defaultValue = "fp32,int8",
+        description = "Default: ${DEFAULT-VALUE}.")
     List<String> precisions;
 
     @Option(names = "--out", description = "Also write the markdown table here.")
@@ -482,24 +718,37 @@ final class BenchCommand implements Runnable {
       }
       List<KnnPrecision> modes = KnnPrecision.parseAll(precisions);
       Path dir = Files.createTempDirectory("tailwatch-bench-memory-");
-      StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "# Bank residency: %,d x %d (raw %.1f MiB)%n%n"
-          + "| precision | step | RSS growth MiB | total / raw |%n|---|---|---|---|%n", bankSize, dim,
-          bankSize * (double) dim * 4 / (1 << 20)));
+      StringBuilder md =
+          new StringBuilder(
+              String.format(
+                  Locale.ROOT,
+                  "# Bank residency: %,d x %d (raw %.1f MiB)%n%n"
+                      + "| precision | step | RSS growth MiB | total / raw |%n|---|---|---|---|%n",
+                  bankSize,
+                  dim,
+                  bankSize * (double) dim * 4 / (1 << 20)));
       try {
         for (KnnPrecision mode : modes) {
           var r = io.tailwatch.tools.bench.BankResidency.measure(bankSize, dim, mode, dir);
           long total = 0;
           for (var step : r.steps()) {
             total += step.rssBytes();
-            md.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %.3f |%n", mode.label(), step.what(),
-                step.rssBytes() / (double) (1 << 20), total / (double) r.rawBytes()));
+            md.append(
+                String.format(
+                    Locale.ROOT,
+                    "| %s | %s | %.1f | %.3f |%n",
+                    mode.label(),
+                    step.what(),
+                    step.rssBytes() / (double) (1 << 20),
+                    total / (double) r.rawBytes()));
           }
         }
       } finally {
         Files.deleteIfExists(dir);
       }
-      md.append("\nEach run measures in a fresh scorer after ONNX Runtime has started; total / raw adds the steps "
-          + "so far (the mapped file, the norms, the index's own tensors, the first search's working memory).\n");
+      md.append(
+          "\nEach run measures in a fresh scorer after ONNX Runtime has started; total / raw adds the steps "
+              + "so far (the mapped file, the norms, the index's own tensors, the first search's working memory).\n");
       printAndWrite(md.toString(), out);
       return 0;
     }

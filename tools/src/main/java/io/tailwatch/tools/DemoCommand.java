@@ -39,57 +39,103 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code demo}: everything on one machine. An in-process Kafka broker (or an external one), a bank fitted on
- * simulated normal frames, the job on a local Flink cluster with its web UI, the simulator, and a consumer that
- * prints alerts as they arrive and a summary at the end.
+ * {@code demo}: everything on one machine. An in-process Kafka broker (or an external one), a bank
+ * fitted on simulated normal frames, the job on a local Flink cluster with its web UI, the
+ * simulator, and a consumer that prints alerts as they arrive and a summary at the end.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-    description = "Run the whole system locally: embedded Kafka, local Flink (web UI), simulator, alerts, summary.")
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description =
+        "Run the whole system locally: embedded Kafka, local Flink (web UI), simulator, alerts, summary.")
 final class DemoCommand implements Callable<Integer> {
-  @Option(names = "--frames", defaultValue = "600", description = "Frames to stream, then stop (0 = until Ctrl-C). Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--frames",
+      defaultValue = "600",
+      description = "Frames to stream, then stop (0 = until Ctrl-C). Default: ${DEFAULT-VALUE}.")
   long frames;
 
-  @Option(names = "--rate", defaultValue = "8", description = "Frames per second sent. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--rate",
+      defaultValue = "8",
+      description = "Frames per second sent. Default: ${DEFAULT-VALUE}.")
   double rate;
 
-  @Option(names = "--train", defaultValue = "150", description = "Normal frames to fit the bank on (20%% of them calibrate). Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--train",
+      defaultValue = "150",
+      description =
+          "Normal frames to fit the bank on (20%% of them calibrate). Default: ${DEFAULT-VALUE}.")
   int train;
 
-  @Option(names = "--size", defaultValue = "128", description = "Frame side in pixels. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--size",
+      defaultValue = "128",
+      description = "Frame side in pixels. Default: ${DEFAULT-VALUE}.")
   int size;
 
-  @Option(names = "--defect-rate", defaultValue = "0.15", description = "Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--defect-rate",
+      defaultValue = "0.15",
+      description = "Default: ${DEFAULT-VALUE}.")
   double defectRate;
 
-  @Option(names = "--corrupt-every", defaultValue = "50", description = "A corrupt record after every K frames (0 = none). Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--corrupt-every",
+      defaultValue = "50",
+      description = "A corrupt record after every K frames (0 = none). Default: ${DEFAULT-VALUE}.")
   long corruptEvery;
 
   @Option(names = "--seed", defaultValue = "7")
   long seed;
 
-  @Option(names = "--bootstrap-servers", description = "Use this Kafka instead of the embedded broker.")
+  @Option(
+      names = "--bootstrap-servers",
+      description = "Use this Kafka instead of the embedded broker.")
   String bootstrapServers;
 
-  @Option(names = "--web-ui-port", defaultValue = "8081", description = "Flink web UI port. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--web-ui-port",
+      defaultValue = "8081",
+      description = "Flink web UI port. Default: ${DEFAULT-VALUE}.")
   int webUiPort;
 
-  @Option(names = "--prometheus-port", description = "Also serve the job's metrics for Prometheus on this port "
-      + "(e.g. 9249, what deploy/prometheus scrapes). Default: off.")
+  @Option(
+      names = "--prometheus-port",
+      description =
+          "Also serve the job's metrics for Prometheus on this port "
+              + "(e.g. 9249, what deploy/prometheus scrapes). Default: off.")
   Integer prometheusPort;
 
-  @Option(names = "--model-dir", description = "Backbone folder (default: $TAILWATCH_MODEL_DIR, else ~/.tailwatch/models; fetched if missing).")
+  @Option(
+      names = "--model-dir",
+      description =
+          "Backbone folder (default: $TAILWATCH_MODEL_DIR, else ~/.tailwatch/models; fetched if missing).")
   Path modelDir;
 
-  @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--device",
+      defaultValue = "auto",
+      description = "auto, cpu or cuda. Default: ${DEFAULT-VALUE}.")
   String device;
 
-  @Option(names = "--batch", defaultValue = "8", description = "batch.max-size. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--batch",
+      defaultValue = "8",
+      description = "batch.max-size. Default: ${DEFAULT-VALUE}.")
   int batch;
 
-  @Option(names = "--checkpoint-interval", defaultValue = "2s", description = "Alerts become visible at each checkpoint. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--checkpoint-interval",
+      defaultValue = "2s",
+      description = "Alerts become visible at each checkpoint. Default: ${DEFAULT-VALUE}.")
   String checkpointInterval;
 
-  @Option(names = "--timeout", defaultValue = "600", description = "Give up waiting for results after this many seconds past the last frame. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--timeout",
+      defaultValue = "600",
+      description =
+          "Give up waiting for results after this many seconds past the last frame. Default: ${DEFAULT-VALUE}.")
   long timeoutSeconds;
 
   @Option(names = "--quiet", description = "Do not print each alert.")
@@ -101,7 +147,8 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (!(rate > 0) || frames < 0 || train < 10 || batch < 1) {
-      throw new IllegalArgumentException("need --rate > 0, --frames >= 0, --train >= 10, --batch >= 1");
+      throw new IllegalArgumentException(
+          "need --rate > 0, --frames >= 0, --train >= 10, --batch >= 1");
     }
     String run = "demo-" + Long.toString(System.currentTimeMillis(), 36);
     Path work = Files.createTempDirectory("tailwatch-demo-");
@@ -130,43 +177,57 @@ final class DemoCommand implements Callable<Integer> {
       fitBank(backbone, bank, run);
 
       long t0 = System.currentTimeMillis();
-      JobConfig config = JobConfig.of(Map.ofEntries(
-          Map.entry(BOOTSTRAP_SERVERS.key(), servers),
-          Map.entry(GROUP_ID.key(), "tailwatch-" + run),
-          Map.entry(TRANSACTIONAL_ID_PREFIX.key(), "tailwatch-" + run),
-          Map.entry(STARTING_OFFSETS.key(), "timestamp:" + t0),
-          Map.entry(FRAMES_TOPIC.key(), framesTopic), Map.entry(ALERTS_TOPIC.key(), alertsTopic),
-          Map.entry(SCORES_TOPIC.key(), scoresTopic), Map.entry(DEAD_LETTERS_TOPIC.key(), deadTopic),
-          Map.entry(BACKBONE.key(), backbone.toString()), Map.entry(BANK.key(), bank.toString()),
-          Map.entry(DEVICE.key(), device), Map.entry(BATCH_MAX_SIZE.key(), Integer.toString(batch)),
-          Map.entry(CHECKPOINT_INTERVAL.key(), checkpointInterval),
-          Map.entry(JOB_NAME.key(), "tailwatch demo " + run)));
+      JobConfig config =
+          JobConfig.of(
+              Map.ofEntries(
+                  Map.entry(BOOTSTRAP_SERVERS.key(), servers),
+                  Map.entry(GROUP_ID.key(), "tailwatch-" + run),
+                  Map.entry(TRANSACTIONAL_ID_PREFIX.key(), "tailwatch-" + run),
+                  Map.entry(STARTING_OFFSETS.key(), "timestamp:" + t0),
+                  Map.entry(FRAMES_TOPIC.key(), framesTopic),
+                  Map.entry(ALERTS_TOPIC.key(), alertsTopic),
+                  Map.entry(SCORES_TOPIC.key(), scoresTopic),
+                  Map.entry(DEAD_LETTERS_TOPIC.key(), deadTopic),
+                  Map.entry(BACKBONE.key(), backbone.toString()),
+                  Map.entry(BANK.key(), bank.toString()),
+                  Map.entry(DEVICE.key(), device),
+                  Map.entry(BATCH_MAX_SIZE.key(), Integer.toString(batch)),
+                  Map.entry(CHECKPOINT_INTERVAL.key(), checkpointInterval),
+                  Map.entry(JOB_NAME.key(), "tailwatch demo " + run)));
       Configuration flink = new Configuration();
       flink.set(RestOptions.BIND_PORT, Integer.toString(webUiPort));
       if (prometheusPort != null) {
         PrometheusReporting.enable(flink, prometheusPort);
-        System.err.println("demo: Prometheus metrics on http://localhost:" + prometheusPort + "/metrics");
+        System.err.println(
+            "demo: Prometheus metrics on http://localhost:" + prometheusPort + "/metrics");
       }
       env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flink);
       TailwatchJob.build(env, config);
       job = env.executeAsync(config.get(JOB_NAME));
-      System.err.println("demo: job " + job.getJobID() + " submitted; Flink web UI on http://localhost:" + webUiPort);
+      System.err.println(
+          "demo: job "
+              + job.getJobID()
+              + " submitted; Flink web UI on http://localhost:"
+              + webUiPort);
       awaitTasksRunning(job.getJobID().toString(), Duration.ofSeconds(120));
 
-      DemoWatcher watcher = new DemoWatcher(servers, run, t0, alertsTopic, scoresTopic, deadTopic, quiet);
+      DemoWatcher watcher =
+          new DemoWatcher(servers, run, t0, alertsTopic, scoresTopic, deadTopic, quiet);
       Thread watch = new Thread(watcher, "demo-watcher");
       watch.setDaemon(true);
       watch.start();
 
       CountDownLatch stopped = new CountDownLatch(1);
-      Thread hook = new Thread(() -> {
-        watcher.stopSending = true;
-        try {
-          stopped.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      });
+      Thread hook =
+          new Thread(
+              () -> {
+                watcher.stopSending = true;
+                try {
+                  stopped.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              });
       Runtime.getRuntime().addShutdownHook(hook);
       long sent;
       long corrupt = 0;
@@ -188,8 +249,12 @@ final class DemoCommand implements Callable<Integer> {
         producer.flush();
       }
       double sendSeconds = (System.nanoTime() - start) / 1e9;
-      System.err.printf(Locale.ROOT, "demo: sent %d frames and %d corrupt records in %.1f s; waiting for the job%n",
-          sent, corrupt, sendSeconds);
+      System.err.printf(
+          Locale.ROOT,
+          "demo: sent %d frames and %d corrupt records in %.1f s; waiting for the job%n",
+          sent,
+          corrupt,
+          sendSeconds);
       boolean complete = watcher.awaitResults(sent, corrupt, Duration.ofSeconds(timeoutSeconds));
       watcher.stop();
       watch.join(5_000);
@@ -224,7 +289,8 @@ final class DemoCommand implements Callable<Integer> {
 
   private void fitBank(Path backboneFile, Path bankFile, String run) throws Exception {
     BackboneModel model = BackboneModel.load(backboneFile);
-    PatchEmbeddingSpec spec = PatchEmbeddingSpec.defaults(model.layers(BackboneModel.DEFAULT_LAYERS));
+    PatchEmbeddingSpec spec =
+        PatchEmbeddingSpec.defaults(model.layers(BackboneModel.DEFAULT_LAYERS));
     ProductLineSimulator normals = new ProductLineSimulator(seed, size, 0.0);
     List<ImageSource> images = new ArrayList<>();
     for (int i = 0; i < train; i++) {
@@ -232,32 +298,49 @@ final class DemoCommand implements Callable<Integer> {
       images.add(ImageSource.of("train-" + i, f.toFloatImage()));
     }
     List<List<ImageSource>> parts = BankBuilder.split(images, 0.2, seed);
-    PatchCoreFitter.Options options = new PatchCoreFitter.Options(0.1, CoresetMethod.APPROXIMATE, 128, seed, 16,
-        Preprocessing.DEFAULT);
+    PatchCoreFitter.Options options =
+        new PatchCoreFitter.Options(
+            0.1, CoresetMethod.APPROXIMATE, 128, seed, 16, Preprocessing.DEFAULT);
     ExecutionProvider provider = ExecutionProvider.parse(device);
     try (FeatureExtractor extractor = FeatureExtractor.open(model, spec, provider, 0);
         OnnxKnnScorer knn = OnnxKnnScorer.open(provider, 0)) {
-      System.err.printf(Locale.ROOT, "demo: fitting a bank on %d simulated normal frames (%d calibrate) on %s%n",
-          parts.get(0).size(), parts.get(1).size(), extractor.provider());
-      BankBuilder.Result r = BankBuilder.build(extractor, knn, options, parts.get(0), parts.get(1), 0.01,
-          run + "-bank");
+      System.err.printf(
+          Locale.ROOT,
+          "demo: fitting a bank on %d simulated normal frames (%d calibrate) on %s%n",
+          parts.get(0).size(),
+          parts.get(1).size(),
+          extractor.provider());
+      BankBuilder.Result r =
+          BankBuilder.build(
+              extractor, knn, options, parts.get(0), parts.get(1), 0.01, run + "-bank");
       r.bank().write(bankFile);
-      System.err.printf(Locale.ROOT, "demo: bank of %,d patches (embedding %.1f s, coreset %.1f s), threshold %.4f%n",
-          r.bank().count(), r.embedSeconds(), r.coresetSeconds(), r.calibration().threshold());
+      System.err.printf(
+          Locale.ROOT,
+          "demo: bank of %,d patches (embedding %.1f s, coreset %.1f s), threshold %.4f%n",
+          r.bank().count(),
+          r.embedSeconds(),
+          r.coresetSeconds(),
+          r.calibration().threshold());
     }
   }
 
-  /** Frames sent before the tasks have opened their ONNX sessions would only measure start-up time. */
+  /**
+   * Frames sent before the tasks have opened their ONNX sessions would only measure start-up time.
+   */
   private void awaitTasksRunning(String jobId, Duration timeout) throws Exception {
     java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
     java.net.URI uri = java.net.URI.create("http://localhost:" + webUiPort + "/jobs/" + jobId);
-    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
     long end = System.nanoTime() + timeout.toNanos();
     String last = "";
     while (System.nanoTime() < end) {
       try {
-        String body = http.send(java.net.http.HttpRequest.newBuilder(uri).GET().build(),
-            java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        String body =
+            http.send(
+                    java.net.http.HttpRequest.newBuilder(uri).GET().build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString())
+                .body();
         com.fasterxml.jackson.databind.JsonNode vertices = json.readTree(body).path("vertices");
         boolean all = vertices.size() > 0;
         StringBuilder states = new StringBuilder();
@@ -275,10 +358,14 @@ final class DemoCommand implements Callable<Integer> {
       }
       Thread.sleep(200);
     }
-    throw new IllegalStateException("the job's tasks did not reach RUNNING within " + timeout + " (" + last + ")");
+    throw new IllegalStateException(
+        "the job's tasks did not reach RUNNING within " + timeout + " (" + last + ")");
   }
 
-  /** The Kafka test kit prints its storage formatting to stdout; stdout is for alerts and the summary. */
+  /**
+   * The Kafka test kit prints its storage formatting to stdout; stdout is for alerts and the
+   * summary.
+   */
   static <T> T quietly(java.util.concurrent.Callable<T> action) throws Exception {
     java.io.PrintStream out = System.out;
     System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
@@ -293,7 +380,10 @@ final class DemoCommand implements Callable<Integer> {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", servers))) {
       for (String t : topics) {
         try {
-          admin.createTopics(List.of(new NewTopic(t, 2, (short) 1))).all().get(30, TimeUnit.SECONDS);
+          admin
+              .createTopics(List.of(new NewTopic(t, 2, (short) 1)))
+              .all()
+              .get(30, TimeUnit.SECONDS);
         } catch (java.util.concurrent.ExecutionException e) {
           if (!(e.getCause() instanceof TopicExistsException)) {
             throw e;

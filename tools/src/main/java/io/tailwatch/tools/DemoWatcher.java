@@ -21,13 +21,21 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * The demo's consumer: reads alerts, scores and dead letters written since the demo started (read_committed, so
- * exactly what the job committed), prints alerts as they arrive, and keeps what the summary needs.
+ * The demo's consumer: reads alerts, scores and dead letters written since the demo started
+ * (read_committed, so exactly what the job committed), prints alerts as they arrive, and keeps what
+ * the summary needs.
  */
 final class DemoWatcher implements Runnable {
   /** What the summary needs of one scored frame. */
-  record Scored(double score, boolean anomalous, long latencyMs, long visibleMs, String variant, boolean defective,
-      long captureMs, long detectMs) {}
+  record Scored(
+      double score,
+      boolean anomalous,
+      long latencyMs,
+      long visibleMs,
+      String variant,
+      boolean defective,
+      long captureMs,
+      long detectMs) {}
 
   private final String servers;
   private final String run;
@@ -44,7 +52,13 @@ final class DemoWatcher implements Runnable {
   private volatile boolean running = true;
   private volatile Throwable failure;
 
-  DemoWatcher(String servers, String run, long since, String alertsTopic, String scoresTopic, String deadTopic,
+  DemoWatcher(
+      String servers,
+      String run,
+      long since,
+      String alertsTopic,
+      String scoresTopic,
+      String deadTopic,
       boolean quiet) {
     this.servers = servers;
     this.run = run;
@@ -94,10 +108,16 @@ final class DemoWatcher implements Runnable {
             if (!run.equals(s.getAttributes().get(FrameProducer.ATTR_RUN))) {
               continue;
             }
-            Scored v = new Scored(s.getScore(), s.getAnomalous(), s.getLatencyMs(),
-                now - s.getCaptureTime().toEpochMilli(), s.getAttributes().get(FrameProducer.ATTR_VARIANT),
-                !"none".equals(s.getAttributes().get(FrameProducer.ATTR_DEFECT)),
-                s.getCaptureTime().toEpochMilli(), s.getDetectTime().toEpochMilli());
+            Scored v =
+                new Scored(
+                    s.getScore(),
+                    s.getAnomalous(),
+                    s.getLatencyMs(),
+                    now - s.getCaptureTime().toEpochMilli(),
+                    s.getAttributes().get(FrameProducer.ATTR_VARIANT),
+                    !"none".equals(s.getAttributes().get(FrameProducer.ATTR_DEFECT)),
+                    s.getCaptureTime().toEpochMilli(),
+                    s.getDetectTime().toEpochMilli());
             if (scored.put(s.getFrameId(), v) != null) {
               duplicates.incrementAndGet();
             }
@@ -108,11 +128,26 @@ final class DemoWatcher implements Runnable {
             }
             alerts.incrementAndGet();
             if (!quiet) {
-              System.out.printf(Locale.ROOT, "ALERT %s %s score %.3f > %.3f (calibrated %.4f), %d region(s)%s, "
-                      + "latency %d ms%n", a.getFrameId(), a.getLineId(), a.getScore(), a.getThreshold(),
-                  a.getCalibratedScore(), a.getRegions().size(), a.getRegions().isEmpty() ? ""
-                      : " largest at " + a.getRegions().get(0).getX() + "," + a.getRegions().get(0).getY() + " "
-                          + a.getRegions().get(0).getWidth() + "x" + a.getRegions().get(0).getHeight(),
+              System.out.printf(
+                  Locale.ROOT,
+                  "ALERT %s %s score %.3f > %.3f (calibrated %.4f), %d region(s)%s, "
+                      + "latency %d ms%n",
+                  a.getFrameId(),
+                  a.getLineId(),
+                  a.getScore(),
+                  a.getThreshold(),
+                  a.getCalibratedScore(),
+                  a.getRegions().size(),
+                  a.getRegions().isEmpty()
+                      ? ""
+                      : " largest at "
+                          + a.getRegions().get(0).getX()
+                          + ","
+                          + a.getRegions().get(0).getY()
+                          + " "
+                          + a.getRegions().get(0).getWidth()
+                          + "x"
+                          + a.getRegions().get(0).getHeight(),
                   a.getLatencyMs());
             }
           } else {
@@ -120,8 +155,17 @@ final class DemoWatcher implements Runnable {
             if (d.getFailedAt().toEpochMilli() >= since) {
               deadLetters.incrementAndGet();
               if (!quiet) {
-                System.out.println("DEAD LETTER " + d.getOriginTopic() + "/" + d.getOriginPartition() + "@"
-                    + d.getOriginOffset() + " " + d.getReasonCode() + ": " + d.getReason());
+                System.out.println(
+                    "DEAD LETTER "
+                        + d.getOriginTopic()
+                        + "/"
+                        + d.getOriginPartition()
+                        + "@"
+                        + d.getOriginOffset()
+                        + " "
+                        + d.getReasonCode()
+                        + ": "
+                        + d.getReason());
               }
             }
           }
@@ -133,7 +177,10 @@ final class DemoWatcher implements Runnable {
     }
   }
 
-  /** Waits until every sent frame is scored and every corrupt record dead-lettered, or the timeout passes. */
+  /**
+   * Waits until every sent frame is scored and every corrupt record dead-lettered, or the timeout
+   * passes.
+   */
   boolean awaitResults(long frames, long corrupt, Duration timeout) throws InterruptedException {
     long end = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < end && failure == null) {
@@ -151,7 +198,13 @@ final class DemoWatcher implements Runnable {
   }
 
   DemoSummary summary(long sent, long corrupt, boolean complete) {
-    return DemoSummary.of(new ArrayList<>(scored.values()), sent, corrupt, duplicates.get(), alerts.get(),
-        deadLetters.get(), complete);
+    return DemoSummary.of(
+        new ArrayList<>(scored.values()),
+        sent,
+        corrupt,
+        duplicates.get(),
+        alerts.get(),
+        deadLetters.get(),
+        complete);
   }
 }

@@ -12,8 +12,8 @@ import io.tailwatch.detector.image.Preprocessing;
 import io.tailwatch.detector.knn.OnnxKnnScorer;
 import io.tailwatch.detector.tail.LongTailFitter;
 import io.tailwatch.detector.tail.TailAugmentation;
-import java.util.Arrays;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -22,11 +22,17 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code fit}: a memory bank from a folder of normal images. */
-@Command(name = "fit", mixinStandardHelpOptions = true,
-    description = "Build a memory bank (.twb) from a folder of normal images: PatchCore, or SoftPatch / "
-        + "TailedCore for unlabeled, long-tailed, noisy normal data.")
+@Command(
+    name = "fit",
+    mixinStandardHelpOptions = true,
+    description =
+        "Build a memory bank (.twb) from a folder of normal images: PatchCore, or SoftPatch / "
+            + "TailedCore for unlabeled, long-tailed, noisy normal data.")
 final class FitCommand implements Callable<Integer> {
-  @Option(names = "--images", required = true, description = "Folder of normal (defect-free) images.")
+  @Option(
+      names = "--images",
+      required = true,
+      description = "Folder of normal (defect-free) images.")
   Path images;
 
   @Option(names = "--recursive", description = "Also read images in sub-folders.")
@@ -35,56 +41,85 @@ final class FitCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, description = "Bank file to write (.twb).")
   Path out;
 
-  @Option(names = "--method", defaultValue = "patchcore",
-      description = "patchcore; softpatch (LOF filter + LOF-weighted distance); tailedcore (TailSampler: tail "
-          + "memory with rotated copies + LOF-filtered head memory, exact coresets). Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--method",
+      defaultValue = "patchcore",
+      description =
+          "patchcore; softpatch (LOF filter + LOF-weighted distance); tailedcore (TailSampler: tail "
+              + "memory with rotated copies + LOF-filtered head memory, exact coresets). Default: ${DEFAULT-VALUE}.")
   String method;
 
-  @Option(names = "--tail-augmentation", defaultValue = "rot15flip",
-      description = "tailedcore: copies of tail images: rot15flip (47), rot30flip (23), rotflip (7), none. "
-          + "Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--tail-augmentation",
+      defaultValue = "rot15flip",
+      description =
+          "tailedcore: copies of tail images: rot15flip (47), rot30flip (23), rotflip (7), none. "
+              + "Default: ${DEFAULT-VALUE}.")
   String tailAugmentation;
 
-  @Option(names = "--lof-k", defaultValue = "6", description = "softpatch/tailedcore: LOF neighbours. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--lof-k",
+      defaultValue = "6",
+      description = "softpatch/tailedcore: LOF neighbours. Default: ${DEFAULT-VALUE}.")
   int lofK;
 
-  @Option(names = "--lof-drop-quantile", defaultValue = "0.85",
-      description = "softpatch/tailedcore: patches with LOF at or above this quantile are dropped. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--lof-drop-quantile",
+      defaultValue = "0.85",
+      description =
+          "softpatch/tailedcore: patches with LOF at or above this quantile are dropped. Default: ${DEFAULT-VALUE}.")
   double lofDropQuantile;
 
-  @Option(names = "--coreset", defaultValue = "0.1", description = "Fraction of patches kept. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--coreset",
+      defaultValue = "0.1",
+      description = "Fraction of patches kept. Default: ${DEFAULT-VALUE}.")
   double coreset;
 
-  @Option(names = "--coreset-method", defaultValue = "approximate",
+  @Option(
+      names = "--coreset-method",
+      defaultValue = "approximate",
       description = "approximate (PatchCore), exact, random, none. Default: ${DEFAULT-VALUE}.")
   String coresetMethod;
 
-  @Option(names = "--projection-dim", defaultValue = "128", description = "Random projection for the approximate coreset. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--projection-dim",
+      defaultValue = "128",
+      description = "Random projection for the approximate coreset. Default: ${DEFAULT-VALUE}.")
   int projectionDim;
 
   @Option(names = "--seed", defaultValue = "42")
   long seed;
 
-  @Option(names = "--batch", defaultValue = "16", description = "Images per inference batch. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--batch",
+      defaultValue = "16",
+      description = "Images per inference batch. Default: ${DEFAULT-VALUE}.")
   int batch;
 
-  @Mixin
-  PreprocessingOptions preprocessing;
+  @Mixin PreprocessingOptions preprocessing;
 
-  @Option(names = "--calibration-holdout", defaultValue = "0.1",
-      description = "Fraction of the images kept out of the bank to calibrate the score and set the threshold "
-          + "(0 = no calibration; the job then needs detector.threshold). Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--calibration-holdout",
+      defaultValue = "0.1",
+      description =
+          "Fraction of the images kept out of the bank to calibrate the score and set the threshold "
+              + "(0 = no calibration; the job then needs detector.threshold). Default: ${DEFAULT-VALUE}.")
   double calibrationHoldout;
 
-  @Option(names = "--false-alarm-rate", defaultValue = "0.01",
-      description = "False-alarm rate the calibrated threshold is set for. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--false-alarm-rate",
+      defaultValue = "0.01",
+      description =
+          "False-alarm rate the calibrated threshold is set for. Default: ${DEFAULT-VALUE}.")
   double falseAlarmRate;
 
-  @Option(names = "--bank-version", description = "Version label stored in the bank (default: file name + time).")
+  @Option(
+      names = "--bank-version",
+      description = "Version label stored in the bank (default: file name + time).")
   String bankVersion;
 
-  @Mixin
-  BackboneOptions backbone;
+  @Mixin BackboneOptions backbone;
 
   @Override
   public Integer call() throws Exception {
@@ -92,46 +127,96 @@ final class FitCommand implements Callable<Integer> {
     preprocessing.toPreprocessing();
     CoresetMethod.parse(coresetMethod);
     LongTailFitter.Method fitMethod = LongTailFitter.Method.parse(method);
-    LongTailFitter.Options longTail = new LongTailFitter.Options(TailAugmentation.parse(tailAugmentation), lofK,
-        lofDropQuantile, 128);
+    LongTailFitter.Options longTail =
+        new LongTailFitter.Options(
+            TailAugmentation.parse(tailAugmentation), lofK, lofDropQuantile, 128);
     ImageDecoder decoder = new ImageDecoder();
-    List<ImageSource> sources = ImageFiles.list(images, recursive).stream()
-        .map(p -> ImageSource.file(p, decoder)).toList();
+    List<ImageSource> sources =
+        ImageFiles.list(images, recursive).stream().map(p -> ImageSource.file(p, decoder)).toList();
     BackboneModel model = backbone.loadBackbone(null);
     PatchEmbeddingSpec spec = backbone.spec(model);
     Preprocessing prep = preprocessing.toPreprocessing();
-    PatchCoreFitter.Options options = new PatchCoreFitter.Options(coreset, CoresetMethod.parse(coresetMethod),
-        projectionDim, seed, batch, prep);
-    String version = bankVersion != null ? bankVersion
-        : out.getFileName().toString().replaceFirst("\\.twb$", "") + "-" + System.currentTimeMillis();
+    PatchCoreFitter.Options options =
+        new PatchCoreFitter.Options(
+            coreset, CoresetMethod.parse(coresetMethod), projectionDim, seed, batch, prep);
+    String version =
+        bankVersion != null
+            ? bankVersion
+            : out.getFileName().toString().replaceFirst("\\.twb$", "")
+                + "-"
+                + System.currentTimeMillis();
     List<List<ImageSource>> parts = BankBuilder.split(sources, calibrationHoldout, seed);
     try (FeatureExtractor extractor = backbone.openExtractor(model, spec);
         OnnxKnnScorer knn = OnnxKnnScorer.open(backbone.provider(), backbone.threads)) {
-      System.err.printf(Locale.ROOT, "fit: %d images (%d held out for calibration), backbone %s on %s, %s, "
-              + "patch dim %d%n", sources.size(), parts.get(1).size(), model.id(), extractor.provider(), prep,
+      System.err.printf(
+          Locale.ROOT,
+          "fit: %d images (%d held out for calibration), backbone %s on %s, %s, "
+              + "patch dim %d%n",
+          sources.size(),
+          parts.get(1).size(),
+          model.id(),
+          extractor.provider(),
+          prep,
           spec.targetDim());
-      BankBuilder.Result r = BankBuilder.build(extractor, knn, options, fitMethod, longTail, parts.get(0),
-          parts.get(1), falseAlarmRate, version);
+      BankBuilder.Result r =
+          BankBuilder.build(
+              extractor,
+              knn,
+              options,
+              fitMethod,
+              longTail,
+              parts.get(0),
+              parts.get(1),
+              falseAlarmRate,
+              version);
       r.bank().write(out);
-      System.out.printf(Locale.ROOT, "wrote %s: %s bank %s, %,d of %,d patches (coreset %.3f), dim %d; "
-              + "embedding %.1f s, bank %.1f s%n", out, fitMethod.id(), version, r.bank().count(), r.patches(),
-          coreset, r.bank().dim(), r.embedSeconds(), r.coresetSeconds());
+      System.out.printf(
+          Locale.ROOT,
+          "wrote %s: %s bank %s, %,d of %,d patches (coreset %.3f), dim %d; "
+              + "embedding %.1f s, bank %.1f s%n",
+          out,
+          fitMethod.id(),
+          version,
+          r.bank().count(),
+          r.patches(),
+          coreset,
+          r.bank().dim(),
+          r.embedSeconds(),
+          r.coresetSeconds());
       LongTailFitter.Report lt = r.longTail();
       if (lt != null && lt.tailSampler() != null) {
-        System.out.printf(Locale.ROOT, "TailSampler: predicted class sizes %s, tail = class size <= %d "
+        System.out.printf(
+            Locale.ROOT,
+            "TailSampler: predicted class sizes %s, tail = class size <= %d "
                 + "(elbow %d, 15%% rule %d): %d tail images, %d rotated/flipped copies%n",
-            Arrays.toString(lt.tailSampler().groups()), lt.tailSampler().maxK(), lt.tailSampler().kElbow(),
-            lt.tailSampler().k15(), lt.tailImages(), lt.tailCopies());
+            Arrays.toString(lt.tailSampler().groups()),
+            lt.tailSampler().maxK(),
+            lt.tailSampler().kElbow(),
+            lt.tailSampler().k15(),
+            lt.tailImages(),
+            lt.tailCopies());
       }
       if (lt != null) {
-        System.out.printf(Locale.ROOT, "LOF filter: kept %,d of %,d patches; LOF %.1f s, tail copies %.1f s, "
-            + "coresets %.1f s%n", lt.headPatchesKept(), lt.headPatches(), lt.lofSeconds(), lt.tailEmbedSeconds(),
+        System.out.printf(
+            Locale.ROOT,
+            "LOF filter: kept %,d of %,d patches; LOF %.1f s, tail copies %.1f s, "
+                + "coresets %.1f s%n",
+            lt.headPatchesKept(),
+            lt.headPatches(),
+            lt.lofSeconds(),
+            lt.tailEmbedSeconds(),
             lt.coresetSeconds());
       }
       if (r.calibration() != null) {
-        System.out.printf(Locale.ROOT, "calibration on %d held-out images: mean %.4f, std %.4f -> threshold %.4f "
-                + "(false-alarm rate %.3g under a Gaussian fit)%n", r.calibration().count(), r.calibration().mean(),
-            r.calibration().std(), r.calibration().threshold(), r.calibration().falseAlarmRate());
+        System.out.printf(
+            Locale.ROOT,
+            "calibration on %d held-out images: mean %.4f, std %.4f -> threshold %.4f "
+                + "(false-alarm rate %.3g under a Gaussian fit)%n",
+            r.calibration().count(),
+            r.calibration().mean(),
+            r.calibration().std(),
+            r.calibration().threshold(),
+            r.calibration().falseAlarmRate());
       }
     }
     return 0;

@@ -38,7 +38,10 @@ final class FrameProducer implements AutoCloseable {
     this.topic = topic;
   }
 
-  /** Byte-array producer settings of the simulators: idempotent, acks=all, records up to {@code maxRequest}. */
+  /**
+   * Byte-array producer settings of the simulators: idempotent, acks=all, records up to {@code
+   * maxRequest}.
+   */
   static Properties producerProperties(String bootstrapServers, int maxRequest) {
     Properties p = new Properties();
     p.put("bootstrap.servers", bootstrapServers);
@@ -58,8 +61,10 @@ final class FrameProducer implements AutoCloseable {
 
   /** Bytes that are not a frame, to exercise the dead-letter path. */
   Future<RecordMetadata> sendCorrupt(long index) {
-    byte[] junk = ("corrupt record " + index + " from the simulator").getBytes(StandardCharsets.UTF_8);
-    return producer.send(new ProducerRecord<>(topic, ("corrupt-" + index).getBytes(StandardCharsets.UTF_8), junk));
+    byte[] junk =
+        ("corrupt record " + index + " from the simulator").getBytes(StandardCharsets.UTF_8);
+    return producer.send(
+        new ProducerRecord<>(topic, ("corrupt-" + index).getBytes(StandardCharsets.UTF_8), junk));
   }
 
   void flush() {
@@ -83,15 +88,22 @@ final class FrameProducer implements AutoCloseable {
         .setSourceId("cam-1")
         .setProductHint(f.variant().name().toLowerCase(Locale.ROOT))
         .setCaptureTime(captureTime)
-        .setWidth(f.width()).setHeight(f.height()).setChannels(1)
-        .setPixelFormat(PixelFormat.GRAY8).setEncoding(ImageEncoding.PNG)
+        .setWidth(f.width())
+        .setHeight(f.height())
+        .setChannels(1)
+        .setPixelFormat(PixelFormat.GRAY8)
+        .setEncoding(ImageEncoding.PNG)
         .setPayload(ByteBuffer.wrap(f.png()))
         .setAttributes(attributes)
         .build();
   }
 
-  /** An image file (PNG/JPEG) as a camera frame; the file's folder name goes into {@code replay.folder}. */
-  static CameraFrame replayed(Path file, Path root, String runId, String lineId, long index, ImageDecoder decoder)
+  /**
+   * An image file (PNG/JPEG) as a camera frame; the file's folder name goes into {@code
+   * replay.folder}.
+   */
+  static CameraFrame replayed(
+      Path file, Path root, String runId, String lineId, long index, ImageDecoder decoder)
       throws IOException, io.tailwatch.detector.image.ImageDecodeException {
     byte[] bytes = Files.readAllBytes(file);
     FloatImage image = decoder.decodeCompressed(bytes);
@@ -99,13 +111,16 @@ final class FrameProducer implements AutoCloseable {
     Map<String, String> attributes = new HashMap<>();
     attributes.put(ATTR_RUN, runId);
     attributes.put("replay.file", root.relativize(file).toString());
-    attributes.put("replay.folder", file.getParent() == null ? "" : file.getParent().getFileName().toString());
+    attributes.put(
+        "replay.folder", file.getParent() == null ? "" : file.getParent().getFileName().toString());
     return CameraFrame.newBuilder()
         .setFrameId(runId + "-" + index)
         .setLineId(lineId)
         .setSourceId("replay")
         .setCaptureTime(Instant.now())
-        .setWidth(image.width()).setHeight(image.height()).setChannels(image.channels())
+        .setWidth(image.width())
+        .setHeight(image.height())
+        .setChannels(image.channels())
         .setPixelFormat(image.channels() == 1 ? PixelFormat.GRAY8 : PixelFormat.RGB8)
         .setEncoding(name.endsWith(".png") ? ImageEncoding.PNG : ImageEncoding.JPEG)
         .setPayload(ByteBuffer.wrap(bytes))

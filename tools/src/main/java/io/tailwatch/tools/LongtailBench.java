@@ -34,20 +34,24 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code bench longtail build} writes long-tailed noisy benchmark manifests (TailedCore protocol, ALGORITHMS.md
- * §2) over a pool of classes: the simulator's product variants plus Magnetic Tile; {@code bench longtail run} runs
- * PatchCore, SoftPatch and TailedCore on them and writes markdown tables and AUROC-vs-noise plots.
+ * {@code bench longtail build} writes long-tailed noisy benchmark manifests (TailedCore protocol,
+ * ALGORITHMS.md §2) over a pool of classes: the simulator's product variants plus Magnetic Tile;
+ * {@code bench longtail run} runs PatchCore, SoftPatch and TailedCore on them and writes markdown
+ * tables and AUROC-vs-noise plots.
  */
-@Command(name = "longtail", mixinStandardHelpOptions = true,
-    description = "Detection quality on long-tailed noisy training sets: PatchCore vs SoftPatch vs TailedCore.",
+@Command(
+    name = "longtail",
+    mixinStandardHelpOptions = true,
+    description =
+        "Detection quality on long-tailed noisy training sets: PatchCore vs SoftPatch vs TailedCore.",
     subcommands = {LongtailBench.Build.class, LongtailBench.Run.class})
 final class LongtailBench implements Runnable {
-  @picocli.CommandLine.Spec
-  picocli.CommandLine.Model.CommandSpec spec;
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
-    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "bench longtail needs a subcommand: build or run");
+    throw new picocli.CommandLine.ParameterException(
+        spec.commandLine(), "bench longtail needs a subcommand: build or run");
   }
 
   /** Where Magnetic Tile is, or null when it is left out. */
@@ -55,53 +59,89 @@ final class LongtailBench implements Runnable {
     if (without) {
       return null;
     }
-    Path dir = dataDir != null ? dataDir : SharedDirs.fromEnv(SharedDirs.DATA_DIR).orElseThrow(() ->
-        new IllegalArgumentException("Magnetic Tile is part of the pool: set TAILWATCH_DATA_DIR or --data-dir "
-            + "(or leave it out with --no-magnetic-tile)"));
+    Path dir =
+        dataDir != null
+            ? dataDir
+            : SharedDirs.fromEnv(SharedDirs.DATA_DIR)
+                .orElseThrow(
+                    () ->
+                        new IllegalArgumentException(
+                            "Magnetic Tile is part of the pool: set TAILWATCH_DATA_DIR or --data-dir "
+                                + "(or leave it out with --no-magnetic-tile)"));
     return MagneticTile.resolveRoot(dir);
   }
 
-  @Command(name = "build", mixinStandardHelpOptions = true,
-      description = "Write one manifest per tail x noise ratio x seed: which images each class contributes.")
+  @Command(
+      name = "build",
+      mixinStandardHelpOptions = true,
+      description =
+          "Write one manifest per tail x noise ratio x seed: which images each class contributes.")
   static final class Build implements Callable<Integer> {
-    @Option(names = "--tail", split = ",", defaultValue = "step-k4,pareto",
+    @Option(
+        names = "--tail",
+        split = ",",
+        defaultValue = "step-k4,pareto",
         description = "step-k1, step-k4, pareto. Default: ${DEFAULT-VALUE}.")
     List<String> tails;
 
-    @Option(names = "--noise", split = ",", defaultValue = "0.1", description = "Noise ratios. Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--noise",
+        split = ",",
+        defaultValue = "0.1",
+        description = "Noise ratios. Default: ${DEFAULT-VALUE}.")
     List<Double> noise;
 
-    @Option(names = "--seeds", split = ",", defaultValue = "1,2,3,4,5", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--seeds",
+        split = ",",
+        defaultValue = "1,2,3,4,5",
+        description = "Default: ${DEFAULT-VALUE}.")
     List<Long> seeds;
 
-    @Option(names = "--pool", defaultValue = "100",
-        description = "Normal training images available per class (the head size). Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--pool",
+        defaultValue = "100",
+        description =
+            "Normal training images available per class (the head size). Default: ${DEFAULT-VALUE}.")
     int pool;
 
-    @Option(names = "--test", defaultValue = "15", description = "Normal and defective test images per class. Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--test",
+        defaultValue = "15",
+        description = "Normal and defective test images per class. Default: ${DEFAULT-VALUE}.")
     int test;
 
-    @Option(names = "--size", defaultValue = "128", description = "Simulated frame side. Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--size",
+        defaultValue = "128",
+        description = "Simulated frame side. Default: ${DEFAULT-VALUE}.")
     int size;
 
     @Option(names = "--simulator-seed", defaultValue = "7")
     long simulatorSeed;
 
-    @Option(names = "--data-dir", description = "Data folder with Magnetic Tile (default: $TAILWATCH_DATA_DIR).")
+    @Option(
+        names = "--data-dir",
+        description = "Data folder with Magnetic Tile (default: $TAILWATCH_DATA_DIR).")
     Path dataDir;
 
     @Option(names = "--no-magnetic-tile", description = "Simulated classes only.")
     boolean noMagneticTile;
 
-    @Option(names = "--out", defaultValue = "experiments/longtail", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--out",
+        defaultValue = "experiments/longtail",
+        description = "Default: ${DEFAULT-VALUE}.")
     Path out;
 
     @Override
     public Integer call() throws Exception {
       if (pool < 21 || test < 2) {
-        throw new IllegalArgumentException("need --pool > 20 (the pareto tail's noisy classes) and --test >= 2");
+        throw new IllegalArgumentException(
+            "need --pool > 20 (the pareto tail's noisy classes) and --test >= 2");
       }
-      LongTailPool classes = new LongTailPool(simulatorSeed, size, pool, magneticTile(dataDir, noMagneticTile));
+      LongTailPool classes =
+          new LongTailPool(simulatorSeed, size, pool, magneticTile(dataDir, noMagneticTile));
       int written = 0;
       for (String tail : tails) {
         for (double n : noise) {
@@ -109,8 +149,17 @@ final class LongtailBench implements Runnable {
             LongTailManifest m = classes.build(tail, n, seed, test);
             Path file = m.write(out);
             StringBuilder sizes = new StringBuilder();
-            m.classes().forEach(c -> sizes.append(String.format(Locale.ROOT, " %s=%d%s%s", c.name(),
-                c.train().size(), c.noise().isEmpty() ? "" : "+" + c.noise().size(), c.tail() ? "(tail)" : "")));
+            m.classes()
+                .forEach(
+                    c ->
+                        sizes.append(
+                            String.format(
+                                Locale.ROOT,
+                                " %s=%d%s%s",
+                                c.name(),
+                                c.train().size(),
+                                c.noise().isEmpty() ? "" : "+" + c.noise().size(),
+                                c.tail() ? "(tail)" : "")));
             System.out.printf(Locale.ROOT, "%s:%s%n", file, sizes);
             written++;
           }
@@ -121,39 +170,55 @@ final class LongtailBench implements Runnable {
     }
   }
 
-  @Command(name = "run", mixinStandardHelpOptions = true,
-      description = "Run PatchCore, SoftPatch and TailedCore on manifests; print and write tables and plots.")
+  @Command(
+      name = "run",
+      mixinStandardHelpOptions = true,
+      description =
+          "Run PatchCore, SoftPatch and TailedCore on manifests; print and write tables and plots.")
   static final class Run implements Callable<Integer> {
-    @Parameters(arity = "1..*", paramLabel = "MANIFEST", description = "Manifest files, or folders of them.")
+    @Parameters(
+        arity = "1..*",
+        paramLabel = "MANIFEST",
+        description = "Manifest files, or folders of them.")
     List<Path> manifests;
 
-    @Option(names = "--methods", split = ",", defaultValue = "patchcore,softpatch,tailedcore",
+    @Option(
+        names = "--methods",
+        split = ",",
+        defaultValue = "patchcore,softpatch,tailedcore",
         description = "Default: ${DEFAULT-VALUE}.")
     List<String> methods;
 
-    @Option(names = "--tail-augmentation", defaultValue = "rot30flip", description = "TailedCore copies. Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--tail-augmentation",
+        defaultValue = "rot30flip",
+        description = "TailedCore copies. Default: ${DEFAULT-VALUE}.")
     String augmentation;
 
     @Option(names = "--coreset", defaultValue = "0.1")
     double coreset;
 
-    @Option(names = "--data-dir", description = "Data folder with Magnetic Tile (default: $TAILWATCH_DATA_DIR).")
+    @Option(
+        names = "--data-dir",
+        description = "Data folder with Magnetic Tile (default: $TAILWATCH_DATA_DIR).")
     Path dataDir;
 
-    @Option(names = "--out", defaultValue = "target/benchmark", description = "results.md and plots. Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--out",
+        defaultValue = "target/benchmark",
+        description = "results.md and plots. Default: ${DEFAULT-VALUE}.")
     Path out;
 
-    @Mixin
-    BackboneOptions backbone;
+    @Mixin BackboneOptions backbone;
 
-    @Mixin
-    PreprocessingOptions preprocessing;
+    @Mixin PreprocessingOptions preprocessing;
 
     @Override
     public Integer call() throws Exception {
       backbone.validate();
       Preprocessing prep = preprocessing.toPreprocessing();
-      List<LongTailFitter.Method> chosen = methods.stream().map(LongTailFitter.Method::parse).toList();
+      List<LongTailFitter.Method> chosen =
+          methods.stream().map(LongTailFitter.Method::parse).toList();
       List<Path> files = new ArrayList<>();
       for (Path p : manifests) {
         if (Files.isDirectory(p)) {
@@ -165,14 +230,19 @@ final class LongtailBench implements Runnable {
         }
       }
       if (files.isEmpty()) {
-        throw new IllegalArgumentException("no manifests in " + manifests + " (bench longtail build writes them)");
+        throw new IllegalArgumentException(
+            "no manifests in " + manifests + " (bench longtail build writes them)");
       }
       List<LongTailManifest> loaded = new ArrayList<>();
       for (Path f : files) {
         loaded.add(LongTailManifest.read(f));
       }
-      boolean needsMt = loaded.stream().anyMatch(m -> m.classes().stream()
-          .anyMatch(c -> c.name().equals(LongTailPool.MAGNETIC_TILE)));
+      boolean needsMt =
+          loaded.stream()
+              .anyMatch(
+                  m ->
+                      m.classes().stream()
+                          .anyMatch(c -> c.name().equals(LongTailPool.MAGNETIC_TILE)));
       Path mt = needsMt ? magneticTile(dataDir, false) : null;
       BackboneModel model = backbone.loadBackbone(null);
       PatchEmbeddingSpec embedding = backbone.spec(model);
@@ -183,18 +253,35 @@ final class LongtailBench implements Runnable {
         for (LongTailManifest m : loaded) {
           System.err.printf(Locale.ROOT, "%s: %d training images%n", m.fileName(), m.trainImages());
           LongTailPool pool = new LongTailPool(m.simulatorSeed(), m.size(), 0, mt);
-          PatchCoreFitter fitter = new PatchCoreFitter(extractor, new PatchCoreFitter.Options(coreset,
-              CoresetMethod.APPROXIMATE, 128, m.seed(), 16, prep), knn.nearestCentres());
-          LongTailFitter longTail = new LongTailFitter(fitter,
-              LongTailFitter.Options.DEFAULT.withAugmentation(TailAugmentation.parse(augmentation)));
-          LongTailRun.Result r = new LongTailRun(pool, fitter, longTail, knn).run(m, chosen, new Bars());
+          PatchCoreFitter fitter =
+              new PatchCoreFitter(
+                  extractor,
+                  new PatchCoreFitter.Options(
+                      coreset, CoresetMethod.APPROXIMATE, 128, m.seed(), 16, prep),
+                  knn.nearestCentres());
+          LongTailFitter longTail =
+              new LongTailFitter(
+                  fitter,
+                  LongTailFitter.Options.DEFAULT.withAugmentation(
+                      TailAugmentation.parse(augmentation)));
+          LongTailRun.Result r =
+              new LongTailRun(pool, fitter, longTail, knn).run(m, chosen, new Bars());
           results.add(r);
           for (LongTailRun.MethodResult mr : r.methods()) {
-            System.err.printf(Locale.ROOT, "  %-10s image AUROC %.4f, pixel AUROC %.4f, fit %.1f s, bank %,d%n",
-                mr.method(), mr.meanImageAuroc(), mr.meanPixelAuroc(), mr.fitSeconds(), mr.bankSize());
+            System.err.printf(
+                Locale.ROOT,
+                "  %-10s image AUROC %.4f, pixel AUROC %.4f, fit %.1f s, bank %,d%n",
+                mr.method(),
+                mr.meanImageAuroc(),
+                mr.meanPixelAuroc(),
+                mr.fitSeconds(),
+                mr.bankSize());
           }
           if (!Double.isNaN(r.tailRecall())) {
-            System.err.printf(Locale.ROOT, "  TailSampler: recall %.3f, precision %.3f%n", r.tailRecall(),
+            System.err.printf(
+                Locale.ROOT,
+                "  TailSampler: recall %.3f, precision %.3f%n",
+                r.tailRecall(),
                 r.tailPrecision());
           }
         }
@@ -203,7 +290,8 @@ final class LongtailBench implements Runnable {
       System.out.print(report);
       Files.createDirectories(out);
       Files.writeString(out.resolve("results.md"), report);
-      for (Map.Entry<String, Map<String, SortedMap<Double, Double>>> e : LongTailReport.curves(results).entrySet()) {
+      for (Map.Entry<String, Map<String, SortedMap<Double, Double>>> e :
+          LongTailReport.curves(results).entrySet()) {
         Path png = out.resolve("auroc-vs-noise-" + e.getKey() + ".png");
         AurocPlot.write(png, "Mean image AUROC, " + e.getKey() + " tail", e.getValue());
         System.err.println("plot: " + png);

@@ -9,8 +9,13 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code models pull}: fetch the zoo's MobileNetV2 int8 and derive the feature backbone from it. */
-@Command(name = "models", mixinStandardHelpOptions = true, description = "Manage backbone models.",
+/**
+ * {@code models pull}: fetch the zoo's MobileNetV2 int8 and derive the feature backbone from it.
+ */
+@Command(
+    name = "models",
+    mixinStandardHelpOptions = true,
+    description = "Manage backbone models.",
     subcommands = ModelsCommand.Pull.class)
 final class ModelsCommand implements Runnable {
   @Override
@@ -18,14 +23,21 @@ final class ModelsCommand implements Runnable {
     new picocli.CommandLine(this).usage(System.out);
   }
 
-  @Command(name = "pull", mixinStandardHelpOptions = true,
-      description = "Download the ONNX Model Zoo's mobilenetv2-12-int8.onnx (or use --from FILE), check its graph, "
-          + "and derive mobilenetv2-12-int8-features.onnx (feature outputs feat_s4/s8/s16/s32).")
+  @Command(
+      name = "pull",
+      mixinStandardHelpOptions = true,
+      description =
+          "Download the ONNX Model Zoo's mobilenetv2-12-int8.onnx (or use --from FILE), check its graph, "
+              + "and derive mobilenetv2-12-int8-features.onnx (feature outputs feat_s4/s8/s16/s32).")
   static final class Pull implements Callable<Integer> {
-    @Option(names = "--model-dir", description = "Where to put it (default: $TAILWATCH_MODEL_DIR, else ~/.tailwatch/models).")
+    @Option(
+        names = "--model-dir",
+        description = "Where to put it (default: $TAILWATCH_MODEL_DIR, else ~/.tailwatch/models).")
     Path modelDir;
 
-    @Option(names = "--from", description = "A local copy of mobilenetv2-12-int8.onnx instead of downloading.")
+    @Option(
+        names = "--from",
+        description = "A local copy of mobilenetv2-12-int8.onnx instead of downloading.")
     Path from;
 
     @Option(names = "--force", description = "Derive again even if the features model is there.")
@@ -50,8 +62,14 @@ final class ModelsCommand implements Runnable {
         }
       }
       BackboneModel model = BackboneModel.load(features);
-      System.out.println("backbone ready: " + features + " (" + model.id() + ", outputs "
-          + List.of("feat_s4", "feat_s8", "feat_s16", "feat_s32") + ")");
+      System.out.println(
+          "backbone ready: "
+              + features
+              + " ("
+              + model.id()
+              + ", outputs "
+              + List.of("feat_s4", "feat_s8", "feat_s16", "feat_s32")
+              + ")");
       return 0;
     }
   }

@@ -5,8 +5,8 @@ import java.io.PrintStream;
 import java.util.Locale;
 
 /**
- * A text progress bar on stderr: redrawn in place on a terminal, one line per 10% otherwise (CI logs).
- * Shows count, rate and time left.
+ * A text progress bar on stderr: redrawn in place on a terminal, one line per 10% otherwise (CI
+ * logs). Shows count, rate and time left.
  */
 final class ProgressBar implements Progress, AutoCloseable {
   private static final int WIDTH = 30;
@@ -34,7 +34,8 @@ final class ProgressBar implements Progress, AutoCloseable {
   public synchronized void update(long done, long total) {
     long now = System.nanoTime();
     if (startNanos == 0) {
-      // the clock starts at the first report, so set-up time is not counted; so does the count it measures
+      // the clock starts at the first report, so set-up time is not counted; so does the count it
+      // measures
       startNanos = now;
       firstDone = done;
     }
@@ -61,9 +62,17 @@ final class ProgressBar implements Progress, AutoCloseable {
     double elapsed = (System.nanoTime() - startNanos) / 1e9;
     double rate = elapsed > 0.2 ? (done - firstDone) / elapsed : 0;
     double left = rate > 0 ? (total - done) / rate : 0;
-    return String.format(Locale.ROOT, "%-10s [%s%s] %3d%% %d/%d  %s/s  %s left", label, "#".repeat(filled),
-        " ".repeat(WIDTH - filled), Math.round(frac * 100), done, total,
-        rate > 0 ? String.format(Locale.ROOT, "%.1f", rate) : "--", rate > 0 ? clock(left) : "-:--");
+    return String.format(
+        Locale.ROOT,
+        "%-10s [%s%s] %3d%% %d/%d  %s/s  %s left",
+        label,
+        "#".repeat(filled),
+        " ".repeat(WIDTH - filled),
+        Math.round(frac * 100),
+        done,
+        total,
+        rate > 0 ? String.format(Locale.ROOT, "%.1f", rate) : "--",
+        rate > 0 ? clock(left) : "-:--");
   }
 
   private static String clock(double seconds) {

@@ -4,8 +4,9 @@ import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
 
 /**
- * Flink's Prometheus reporter for an in-process cluster (demo): the same two settings a cluster's config.yaml
- * carries (see deploy/flink/config.yaml), with the reporter on the classpath instead of in plugins/.
+ * Flink's Prometheus reporter for an in-process cluster (demo): the same two settings a cluster's
+ * config.yaml carries (see deploy/flink/config.yaml), with the reporter on the classpath instead of
+ * in plugins/.
  */
 final class PrometheusReporting {
   static final String FACTORY = "org.apache.flink.metrics.prometheus.PrometheusReporterFactory";

@@ -1,6 +1,5 @@
 package io.tailwatch.tools;
 
-import io.tailwatch.detector.stats.ScoreTarget;
 import io.tailwatch.detector.bank.CoresetMethod;
 import io.tailwatch.detector.bank.PatchCoreFitter;
 import io.tailwatch.detector.features.BackboneModel;
@@ -15,6 +14,7 @@ import io.tailwatch.detector.scoring.DetectorOptions;
 import io.tailwatch.detector.scoring.PatchCoreDetector;
 import io.tailwatch.detector.sim.ProductLineSimulator;
 import io.tailwatch.detector.sim.RareVariantStream;
+import io.tailwatch.detector.stats.ScoreTarget;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,139 +26,260 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code replay-adaptation}: the online adaptation loop (ALGORITHMS.md §6) over the rare-variant stream, frame by
- * frame and deterministic ({@link AdaptationReplay}), for several stream seeds and both reservoir weightings:
- * what the job's {@code OnlineAdaptationITCase} measures, without its timing noise.
+ * {@code replay-adaptation}: the online adaptation loop (ALGORITHMS.md §6) over the rare-variant
+ * stream, frame by frame and deterministic ({@link AdaptationReplay}), for several stream seeds and
+ * both reservoir weightings: what the job's {@code OnlineAdaptationITCase} measures, without its
+ * timing noise.
  */
-@Command(name = "replay-adaptation", mixinStandardHelpOptions = true,
-    description = "Replay the online adaptation loop (statistics, adaptive threshold, weighted reservoir, bank "
-        + "updates) over a simulated line with a rare normal variant, deterministically; a markdown table of the "
-        + "rare variant's false alarms, defect recall and normal-score skewness, first vs last quarter.")
+@Command(
+    name = "replay-adaptation",
+    mixinStandardHelpOptions = true,
+    description =
+        "Replay the online adaptation loop (statistics, adaptive threshold, weighted reservoir, bank "
+            + "updates) over a simulated line with a rare normal variant, deterministically; a markdown table of the "
+            + "rare variant's false alarms, defect recall and normal-score skewness, first vs last quarter.")
 final class ReplayAdaptationCommand implements Callable<Integer> {
-  @Option(names = "--frames", defaultValue = "6000", description = "Frames per run. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--frames",
+      defaultValue = "6000",
+      description = "Frames per run. Default: ${DEFAULT-VALUE}.")
   int frames;
 
-  @Option(names = "--seeds", defaultValue = "0,1,2,3", split = ",",
-      description = "Stream seeds: seed s replays frames 10000 + 100000 s + i of the line. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--seeds",
+      defaultValue = "0,1,2,3",
+      split = ",",
+      description =
+          "Stream seeds: seed s replays frames 10000 + 100000 s + i of the line. Default: ${DEFAULT-VALUE}.")
   List<Integer> seeds;
 
-  @Option(names = "--weighting", defaultValue = "gaussian,uniform", split = ",",
-      description = "Reservoir weightings to run: gaussian (w(s), §6), uniform (w = 1). Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--weighting",
+      defaultValue = "gaussian,uniform",
+      split = ",",
+      description =
+          "Reservoir weightings to run: gaussian (w(s), §6), uniform (w = 1). Default: ${DEFAULT-VALUE}.")
   List<String> weightings;
 
-  @Option(names = "--threshold", defaultValue = "adaptive",
-      description = "adaptive ((1 - alpha) quantile after --min-frames) or fixed (the bank's). Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--threshold",
+      defaultValue = "adaptive",
+      description =
+          "adaptive ((1 - alpha) quantile after --min-frames) or fixed (the bank's). Default: ${DEFAULT-VALUE}.")
   String threshold;
 
-  @Option(names = "--rare-finish", defaultValue = "grain",
-      description = "The rare variant's finish, blended over the brushed one: grain, washer, mesh, perforated. "
-          + "Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--rare-finish",
+      defaultValue = "grain",
+      description =
+          "The rare variant's finish, blended over the brushed one: grain, washer, mesh, perforated. "
+              + "Default: ${DEFAULT-VALUE}.")
   String rareFinish;
 
-  @Option(names = "--rare-share", defaultValue = "0.6",
-      description = "The rare variant: this share of the rare finish over the brushed texture. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--rare-share",
+      defaultValue = "0.6",
+      description =
+          "The rare variant: this share of the rare finish over the brushed texture. Default: ${DEFAULT-VALUE}.")
   double rareShare;
 
-  @Option(names = "--defect-strength", defaultValue = "1",
-      description = "Defects blended at this share over the same frame without them, in (0, 1]: below 1 they are "
-          + "faint and score near the threshold (what the weighting must not learn). Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--defect-strength",
+      defaultValue = "1",
+      description =
+          "Defects blended at this share over the same frame without them, in (0, 1]: below 1 they are "
+              + "faint and score near the threshold (what the weighting must not learn). Default: ${DEFAULT-VALUE}.")
   double defectStrength;
 
-  @Option(names = "--same-defect", description = "Every defect is the same crack (a recurring mark) instead of each "
-      + "its own: what learning a missed faint defect would hide.")
+  @Option(
+      names = "--same-defect",
+      description =
+          "Every defect is the same crack (a recurring mark) instead of each "
+              + "its own: what learning a missed faint defect would hide.")
   boolean sameDefect;
 
-  @Option(names = "--rare-every", defaultValue = "50", description = "One rare frame in this many. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--rare-every",
+      defaultValue = "50",
+      description = "One rare frame in this many. Default: ${DEFAULT-VALUE}.")
   int rareEvery;
 
-  @Option(names = "--defect-every", defaultValue = "97", description = "One defect in this many. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--defect-every",
+      defaultValue = "97",
+      description = "One defect in this many. Default: ${DEFAULT-VALUE}.")
   int defectEvery;
 
-  @Option(names = "--size", defaultValue = "64", description = "Simulated frame size in px. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--size",
+      defaultValue = "64",
+      description = "Simulated frame size in px. Default: ${DEFAULT-VALUE}.")
   int size;
 
-  @Option(names = "--train", defaultValue = "60",
-      description = "Majority frames for the initial bank (20%% of them calibrate its threshold). Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--train",
+      defaultValue = "60",
+      description =
+          "Majority frames for the initial bank (20%% of them calibrate its threshold). Default: ${DEFAULT-VALUE}.")
   int train;
 
-  @Option(names = "--coreset", defaultValue = "0.25", description = "Initial bank's coreset fraction. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--coreset",
+      defaultValue = "0.25",
+      description = "Initial bank's coreset fraction. Default: ${DEFAULT-VALUE}.")
   double coreset;
 
-  @Option(names = "--update-every", defaultValue = "400",
-      description = "Frames between bank updates (the job: bank-update.interval x frame rate). Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--update-every",
+      defaultValue = "400",
+      description =
+          "Frames between bank updates (the job: bank-update.interval x frame rate). Default: ${DEFAULT-VALUE}.")
   int updateEvery;
 
-  @Option(names = "--sample-frames", defaultValue = "64", description = "bank-update.sample-frames. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--sample-frames",
+      defaultValue = "64",
+      description = "bank-update.sample-frames. Default: ${DEFAULT-VALUE}.")
   int sampleFrames;
 
-  @Option(names = "--patches-per-frame", defaultValue = "256",
+  @Option(
+      names = "--patches-per-frame",
+      defaultValue = "256",
       description = "bank-update.patches-per-frame. Default: ${DEFAULT-VALUE}.")
   int patchesPerFrame;
 
-  @Option(names = "--max-added", defaultValue = "1024", description = "bank-update.max-added. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--max-added",
+      defaultValue = "1024",
+      description = "bank-update.max-added. Default: ${DEFAULT-VALUE}.")
   int maxAdded;
 
-  @Option(names = "--max-bank-size", defaultValue = "100000",
+  @Option(
+      names = "--max-bank-size",
+      defaultValue = "100000",
       description = "bank-update.max-bank-size (the ITCase's). Default: ${DEFAULT-VALUE}.")
   int maxBankSize;
 
-  @Option(names = "--half-life", defaultValue = "1000", description = "statistics.half-life (frames). Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--half-life",
+      defaultValue = "1000",
+      description = "statistics.half-life (frames). Default: ${DEFAULT-VALUE}.")
   double halfLife;
 
-  @Option(names = "--false-alarm-rate", defaultValue = "0.01",
-      description = "threshold.false-alarm-rate (also the initial bank's calibration). Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--false-alarm-rate",
+      defaultValue = "0.01",
+      description =
+          "threshold.false-alarm-rate (also the initial bank's calibration). Default: ${DEFAULT-VALUE}.")
   double falseAlarmRate;
 
-  @Option(names = "--min-frames", defaultValue = "200", description = "threshold.min-frames. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--min-frames",
+      defaultValue = "200",
+      description = "threshold.min-frames. Default: ${DEFAULT-VALUE}.")
   int minFrames;
 
-  @Option(names = "--target", defaultValue = "moment", description = "statistics.target: robust, moment, flat or quantile. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--target",
+      defaultValue = "moment",
+      description =
+          "statistics.target: robust, moment, flat or quantile. Default: ${DEFAULT-VALUE}.")
   String target;
 
-  @Option(names = "--weight-min", defaultValue = "0.1", description = "statistics.weight-min. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--weight-min",
+      defaultValue = "0.1",
+      description = "statistics.weight-min. Default: ${DEFAULT-VALUE}.")
   double weightMin;
 
-  @Option(names = "--weight-max", defaultValue = "10", description = "statistics.weight-max. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--weight-max",
+      defaultValue = "10",
+      description = "statistics.weight-max. Default: ${DEFAULT-VALUE}.")
   double weightMax;
 
-  @Option(names = "--batch", defaultValue = "8", description = "Frames per inference batch. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--batch",
+      defaultValue = "8",
+      description = "Frames per inference batch. Default: ${DEFAULT-VALUE}.")
   int batch;
 
-  @Option(names = "--weight-exponent", defaultValue = "1",
-      description = "bank-update.weight-exponent: reservoir priority weight w(s)^x. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--weight-exponent",
+      defaultValue = "1",
+      description =
+          "bank-update.weight-exponent: reservoir priority weight w(s)^x. Default: ${DEFAULT-VALUE}.")
   double weightExponent;
 
-  @Option(names = "--resolution-quantile", defaultValue = "0.5",
-      description = "bank-update.resolution-quantile: a candidate patch within this quantile of the bank's "
-          + "nearest-neighbour spacing is covered (0 = only exact copies). Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--resolution-quantile",
+      defaultValue = "0.5",
+      description =
+          "bank-update.resolution-quantile: a candidate patch within this quantile of the bank's "
+              + "nearest-neighbour spacing is covered (0 = only exact copies). Default: ${DEFAULT-VALUE}.")
   double resolutionQuantile;
 
   @Option(names = "--out", description = "Also write the table to this markdown file.")
   Path out;
 
-  @Option(names = "--outcomes-out",
-      description = "Also write every frame's outcome (seed, reservoir, frame, group, score, threshold, alerted, "
-          + "weight, bank version) to this CSV file.")
+  @Option(
+      names = "--outcomes-out",
+      description =
+          "Also write every frame's outcome (seed, reservoir, frame, group, score, threshold, alerted, "
+              + "weight, bank version) to this CSV file.")
   Path outcomesOut;
 
-  @Mixin
-  PreprocessingOptions preprocessing;
+  @Mixin PreprocessingOptions preprocessing;
 
-  @Mixin
-  BackboneOptions backbone;
+  @Mixin BackboneOptions backbone;
 
   /** One run's figures over the first and last quarter. */
-  record Row(int seed, String weighting, int rareFirst, int rareFirstAlerts, int rareLast, int rareLastAlerts,
-      int defectsFirst, int defectsFirstCaught, int defectsLast, int defectsLastCaught, double skewFirst,
-      double skewLast, double majoritySkewFirst, double majoritySkewLast, double statisticsSkewFirst,
-      double statisticsSkewLast, int versions, int rareSampled, double rareWeight, double normalWeight) {
+  record Row(
+      int seed,
+      String weighting,
+      int rareFirst,
+      int rareFirstAlerts,
+      int rareLast,
+      int rareLastAlerts,
+      int defectsFirst,
+      int defectsFirstCaught,
+      int defectsLast,
+      int defectsLastCaught,
+      double skewFirst,
+      double skewLast,
+      double majoritySkewFirst,
+      double majoritySkewLast,
+      double statisticsSkewFirst,
+      double statisticsSkewLast,
+      int versions,
+      int rareSampled,
+      double rareWeight,
+      double normalWeight) {
     String line() {
-      return String.format(Locale.ROOT, "| %s | %s | %d/%d (%.3f) | %d/%d (%.3f) | %s | %.3f | %.3f | %.2f | %.2f "
-              + "| %.2f | %.2f | %.2f | %.2f | %d | %d | %s | %s |", seed < 0 ? "all" : Integer.toString(seed), weighting,
-          rareFirstAlerts, rareFirst, rate(rareFirstAlerts, rareFirst), rareLastAlerts, rareLast,
-          rate(rareLastAlerts, rareLast), fall(), rate(defectsFirstCaught, defectsFirst),
-          rate(defectsLastCaught, defectsLast), skewFirst, skewLast, majoritySkewFirst, majoritySkewLast, statisticsSkewFirst, statisticsSkewLast,
-          versions, rareSampled, Double.isNaN(rareWeight) ? "-" : String.format(Locale.ROOT, "%.2f", rareWeight),
+      return String.format(
+          Locale.ROOT,
+          "| %s | %s | %d/%d (%.3f) | %d/%d (%.3f) | %s | %.3f | %.3f | %.2f | %.2f "
+              + "| %.2f | %.2f | %.2f | %.2f | %d | %d | %s | %s |",
+          seed < 0 ? "all" : Integer.toString(seed),
+          weighting,
+          rareFirstAlerts,
+          rareFirst,
+          rate(rareFirstAlerts, rareFirst),
+          rareLastAlerts,
+          rareLast,
+          rate(rareLastAlerts, rareLast),
+          fall(),
+          rate(defectsFirstCaught, defectsFirst),
+          rate(defectsLastCaught, defectsLast),
+          skewFirst,
+          skewLast,
+          majoritySkewFirst,
+          majoritySkewLast,
+          statisticsSkewFirst,
+          statisticsSkewLast,
+          versions,
+          rareSampled,
+          Double.isNaN(rareWeight) ? "-" : String.format(Locale.ROOT, "%.2f", rareWeight),
           Double.isNaN(normalWeight) ? "-" : String.format(Locale.ROOT, "%.2f", normalWeight));
     }
 
@@ -166,7 +287,8 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
       if (rareLastAlerts == 0) {
         return rareFirstAlerts == 0 ? "-" : "to zero";
       }
-      return String.format(Locale.ROOT, "%.1fx", rate(rareFirstAlerts, rareFirst) / rate(rareLastAlerts, rareLast));
+      return String.format(
+          Locale.ROOT, "%.1fx", rate(rareFirstAlerts, rareFirst) / rate(rareLastAlerts, rareLast));
     }
 
     static double rate(int k, int n) {
@@ -174,11 +296,12 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
     }
   }
 
-  static final String HEADER = "| seed | reservoir | rare FA, first quarter | rare FA, last quarter | fall "
-      + "| defect recall, first | last | normal skewness, first | last | majority only, first | last "
-      + "| statistics' skewness, end of first quarter | at the end | bank versions "
-      + "| rare frames sampled | mean w offered, rare | normal |\n"
-      + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|";
+  static final String HEADER =
+      "| seed | reservoir | rare FA, first quarter | rare FA, last quarter | fall "
+          + "| defect recall, first | last | normal skewness, first | last | majority only, first | last "
+          + "| statistics' skewness, end of first quarter | at the end | bank versions "
+          + "| rare frames sampled | mean w offered, rare | normal |\n"
+          + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|";
 
   @Override
   public Integer call() throws Exception {
@@ -186,14 +309,25 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
     validate();
     boolean adaptive = threshold.equals("adaptive");
     ProductLineSimulator.Variant finish = rareFinish();
-    OnlineScoreStatistics.Config stats = new OnlineScoreStatistics.Config(512, halfLife, falseAlarmRate, minFrames,
-        weightMin, weightMax, 8, 16, ScoreTarget.parse(target));
+    OnlineScoreStatistics.Config stats =
+        new OnlineScoreStatistics.Config(
+            512,
+            halfLife,
+            falseAlarmRate,
+            minFrames,
+            weightMin,
+            weightMax,
+            8,
+            16,
+            ScoreTarget.parse(target));
     ProductLineSimulator line = new ProductLineSimulator(5, size, 0.0);
     List<ImageSource> trainImages = new ArrayList<>();
     List<ImageSource> holdout = new ArrayList<>();
     int fit = Math.max(1, (int) Math.round(train * 0.8));
     for (int i = 0; i < train; i++) {
-      ImageSource s = ImageSource.of("n" + i, line.frame(i, ProductLineSimulator.Variant.BRUSHED, null).toFloatImage());
+      ImageSource s =
+          ImageSource.of(
+              "n" + i, line.frame(i, ProductLineSimulator.Variant.BRUSHED, null).toFloatImage());
       (i < fit ? trainImages : holdout).add(s);
     }
     BackboneModel model = backbone.loadBackbone(null);
@@ -202,40 +336,87 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
     List<SeedRun> outcomes = new ArrayList<>();
     try (FeatureExtractor extractor = backbone.openExtractor(model, spec);
         OnnxKnnScorer knn = OnnxKnnScorer.open(backbone.provider(), backbone.threads)) {
-      PatchCoreFitter.Options options = new PatchCoreFitter.Options(coreset, CoresetMethod.APPROXIMATE, 128, 1,
-          batch, preprocessing.toPreprocessing());
-      BankBuilder.Result initial = BankBuilder.build(extractor, knn, options, trainImages, holdout, falseAlarmRate,
-          "replay-bank");
-      System.err.printf(Locale.ROOT, "replay-adaptation: initial bank %,d vectors, dim %d, threshold %.4f; %s "
-              + "threshold, %d frames x %d seeds x %s%n", initial.bank().count(), initial.bank().dim(),
-          initial.calibration().threshold(), threshold, frames, seeds.size(), weightings);
-      try (PatchCoreDetector detector = new PatchCoreDetector(extractor, knn, initial.bank(), DetectorOptions.DEFAULT)) {
+      PatchCoreFitter.Options options =
+          new PatchCoreFitter.Options(
+              coreset, CoresetMethod.APPROXIMATE, 128, 1, batch, preprocessing.toPreprocessing());
+      BankBuilder.Result initial =
+          BankBuilder.build(
+              extractor, knn, options, trainImages, holdout, falseAlarmRate, "replay-bank");
+      System.err.printf(
+          Locale.ROOT,
+          "replay-adaptation: initial bank %,d vectors, dim %d, threshold %.4f; %s "
+              + "threshold, %d frames x %d seeds x %s%n",
+          initial.bank().count(),
+          initial.bank().dim(),
+          initial.calibration().threshold(),
+          threshold,
+          frames,
+          seeds.size(),
+          weightings);
+      try (PatchCoreDetector detector =
+          new PatchCoreDetector(extractor, knn, initial.bank(), DetectorOptions.DEFAULT)) {
         for (int seed : seeds) {
-          RareVariantStream recipe = new RareVariantStream(line, rareEvery, defectEvery, finish, rareShare,
-              10_000L + 100_000L * seed, defectStrength, sameDefect);
+          RareVariantStream recipe =
+              new RareVariantStream(
+                  line,
+                  rareEvery,
+                  defectEvery,
+                  finish,
+                  rareShare,
+                  10_000L + 100_000L * seed,
+                  defectStrength,
+                  sameDefect);
           List<AdaptationReplay.Frame> stream = new ArrayList<>(frames);
           for (int i = 0; i < frames; i++) {
             RareVariantStream.Kind k = recipe.kind(i);
-            stream.add(new AdaptationReplay.Frame(recipe.frame(i).toFloatImage(), k.name().toLowerCase(Locale.ROOT),
-                k == RareVariantStream.Kind.DEFECT));
+            stream.add(
+                new AdaptationReplay.Frame(
+                    recipe.frame(i).toFloatImage(),
+                    k.name().toLowerCase(Locale.ROOT),
+                    k == RareVariantStream.Kind.DEFECT));
           }
           for (String w : weightings) {
-            AdaptationReplay.Settings settings = new AdaptationReplay.Settings(stats, adaptive, w.equals("gaussian"),
-                sampleFrames, patchesPerFrame, updateEvery, maxAdded, maxBankSize, batch, 7 + seed, weightExponent, resolutionQuantile);
+            AdaptationReplay.Settings settings =
+                new AdaptationReplay.Settings(
+                    stats,
+                    adaptive,
+                    w.equals("gaussian"),
+                    sampleFrames,
+                    patchesPerFrame,
+                    updateEvery,
+                    maxAdded,
+                    maxBankSize,
+                    batch,
+                    7 + seed,
+                    weightExponent,
+                    resolutionQuantile);
             AdaptationReplay.Result r;
             try (ProgressBar bar = new ProgressBar("seed " + seed + " " + w)) {
-              r = AdaptationReplay.run(detector, initial.bank(), initial.calibration().threshold(), stream, settings,
-                  bar);
+              r =
+                  AdaptationReplay.run(
+                      detector,
+                      initial.bank(),
+                      initial.calibration().threshold(),
+                      stream,
+                      settings,
+                      bar);
             }
             outcomes.add(new SeedRun(seed, w, r));
             Row row = row(seed, w, r);
             rows.add(row);
             System.err.println(row.line());
             if (!r.updates().isEmpty()) {
-              System.err.printf(Locale.ROOT, "seed %d %s: threshold %.4f at the first update (frame %d), %.4f at the "
-                      + "last (frame %d); bank %,d -> %,d vectors%n", seed, w, r.updates().get(0).threshold(),
-                  r.updates().get(0).afterFrame(), r.updates().get(r.updates().size() - 1).threshold(),
-                  r.updates().get(r.updates().size() - 1).afterFrame(), initial.bank().count(),
+              System.err.printf(
+                  Locale.ROOT,
+                  "seed %d %s: threshold %.4f at the first update (frame %d), %.4f at the "
+                      + "last (frame %d); bank %,d -> %,d vectors%n",
+                  seed,
+                  w,
+                  r.updates().get(0).threshold(),
+                  r.updates().get(0).afterFrame(),
+                  r.updates().get(r.updates().size() - 1).threshold(),
+                  r.updates().get(r.updates().size() - 1).afterFrame(),
+                  initial.bank().count(),
                   r.updates().get(r.updates().size() - 1).bankSize());
             }
           }
@@ -246,7 +427,9 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
     rows.forEach(r -> table.append(r.line()).append('\n'));
     if (seeds.size() > 1) {
       for (String w : weightings) {
-        table.append(total(w, rows.stream().filter(r -> r.weighting().equals(w)).toList()).line()).append('\n');
+        table
+            .append(total(w, rows.stream().filter(r -> r.weighting().equals(w)).toList()).line())
+            .append('\n');
       }
     }
     System.out.print(table);
@@ -269,12 +452,24 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
       Files.createDirectories(file.toAbsolutePath().getParent());
     }
     try (java.io.BufferedWriter w = Files.newBufferedWriter(file)) {
-      w.write("seed,reservoir,frame,group,score,threshold,alerted,weight,bank_version,statistics_skewness\n");
+      w.write(
+          "seed,reservoir,frame,group,score,threshold,alerted,weight,bank_version,statistics_skewness\n");
       for (SeedRun run : runs) {
         for (AdaptationReplay.Outcome o : run.result().outcomes()) {
-          w.write(String.format(Locale.ROOT, "%d,%s,%d,%s,%.6f,%.6f,%b,%.4f,%s,%.4f%n", run.seed(),
-              run.weighting(), o.index(), o.group(), o.score(), o.threshold(), o.alerted(), o.weight(),
-              o.bankVersion(), o.statisticsSkewness()));
+          w.write(
+              String.format(
+                  Locale.ROOT,
+                  "%d,%s,%d,%s,%.6f,%.6f,%b,%.4f,%s,%.4f%n",
+                  run.seed(),
+                  run.weighting(),
+                  o.index(),
+                  o.group(),
+                  o.score(),
+                  o.threshold(),
+                  o.alerted(),
+                  o.weight(),
+                  o.bankVersion(),
+                  o.statisticsSkewness()));
         }
       }
     }
@@ -282,14 +477,16 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
 
   private ProductLineSimulator.Variant rareFinish() {
     try {
-      ProductLineSimulator.Variant v = ProductLineSimulator.Variant.valueOf(rareFinish.toUpperCase(Locale.ROOT));
+      ProductLineSimulator.Variant v =
+          ProductLineSimulator.Variant.valueOf(rareFinish.toUpperCase(Locale.ROOT));
       if (v != ProductLineSimulator.Variant.BRUSHED) {
         return v;
       }
     } catch (IllegalArgumentException e) {
       // reported below
     }
-    throw new IllegalArgumentException("--rare-finish: grain, washer, mesh or perforated, was " + rareFinish);
+    throw new IllegalArgumentException(
+        "--rare-finish: grain, washer, mesh or perforated, was " + rareFinish);
   }
 
   private void validate() {
@@ -319,11 +516,13 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--defect-strength " + strengthProblem);
     }
     if (train < 10) {
-      throw new IllegalArgumentException("--train must be at least 10 frames (8 to fit, 2 to calibrate), was " + train);
+      throw new IllegalArgumentException(
+          "--train must be at least 10 frames (8 to fit, 2 to calibrate), was " + train);
     }
     rareFinish();
     if (size < 64 || size > 4096) {
-      throw new IllegalArgumentException("--size must be in [64, 4096] px (the simulator's range), was " + size);
+      throw new IllegalArgumentException(
+          "--size must be in [64, 4096] px (the simulator's range), was " + size);
     }
   }
 
@@ -331,23 +530,43 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
     int n = r.outcomes().size();
     int quarter = n / 4;
     int last = n - quarter;
-    int sampled = r.updates().stream().mapToInt(u -> u.sampledByGroup().getOrDefault("rare", 0)).sum();
-    return new Row(seed, weighting, r.count("rare", 0, quarter), r.alerts("rare", 0, quarter),
-        r.count("rare", last, n), r.alerts("rare", last, n), r.count("defect", 0, quarter),
-        r.alerts("defect", 0, quarter), r.count("defect", last, n), r.alerts("defect", last, n),
-        r.normalSkewness(0, quarter), r.normalSkewness(last, n), r.skewness("normal", 0, quarter),
-        r.skewness("normal", last, n), r.outcomes().get(quarter - 1).statisticsSkewness(),
-        r.outcomes().get(n - 1).statisticsSkewness(), r.updates().size(), sampled,
+    int sampled =
+        r.updates().stream().mapToInt(u -> u.sampledByGroup().getOrDefault("rare", 0)).sum();
+    return new Row(
+        seed,
+        weighting,
+        r.count("rare", 0, quarter),
+        r.alerts("rare", 0, quarter),
+        r.count("rare", last, n),
+        r.alerts("rare", last, n),
+        r.count("defect", 0, quarter),
+        r.alerts("defect", 0, quarter),
+        r.count("defect", last, n),
+        r.alerts("defect", last, n),
+        r.normalSkewness(0, quarter),
+        r.normalSkewness(last, n),
+        r.skewness("normal", 0, quarter),
+        r.skewness("normal", last, n),
+        r.outcomes().get(quarter - 1).statisticsSkewness(),
+        r.outcomes().get(n - 1).statisticsSkewness(),
+        r.updates().size(),
+        sampled,
         weighting.equals("gaussian") ? r.meanOfferedWeight("rare", 0, n) : Double.NaN,
         weighting.equals("gaussian") ? r.meanOfferedWeight("normal", 0, n) : Double.NaN);
   }
 
   /** Counts summed over seeds; skewness, versions and weights averaged. */
   static Row total(String weighting, List<Row> rows) {
-    return new Row(-1, weighting, rows.stream().mapToInt(Row::rareFirst).sum(),
-        rows.stream().mapToInt(Row::rareFirstAlerts).sum(), rows.stream().mapToInt(Row::rareLast).sum(),
-        rows.stream().mapToInt(Row::rareLastAlerts).sum(), rows.stream().mapToInt(Row::defectsFirst).sum(),
-        rows.stream().mapToInt(Row::defectsFirstCaught).sum(), rows.stream().mapToInt(Row::defectsLast).sum(),
+    return new Row(
+        -1,
+        weighting,
+        rows.stream().mapToInt(Row::rareFirst).sum(),
+        rows.stream().mapToInt(Row::rareFirstAlerts).sum(),
+        rows.stream().mapToInt(Row::rareLast).sum(),
+        rows.stream().mapToInt(Row::rareLastAlerts).sum(),
+        rows.stream().mapToInt(Row::defectsFirst).sum(),
+        rows.stream().mapToInt(Row::defectsFirstCaught).sum(),
+        rows.stream().mapToInt(Row::defectsLast).sum(),
         rows.stream().mapToInt(Row::defectsLastCaught).sum(),
         rows.stream().mapToDouble(Row::skewFirst).average().orElse(Double.NaN),
         rows.stream().mapToDouble(Row::skewLast).average().orElse(Double.NaN),

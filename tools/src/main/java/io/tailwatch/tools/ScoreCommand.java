@@ -28,8 +28,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code score}: image scores (and heatmaps) of a folder against a bank. */
-@Command(name = "score", mixinStandardHelpOptions = true,
-    description = "Score images against a memory bank; write a CSV and optionally heatmap overlays.")
+@Command(
+    name = "score",
+    mixinStandardHelpOptions = true,
+    description =
+        "Score images against a memory bank; write a CSV and optionally heatmap overlays.")
 final class ScoreCommand implements Callable<Integer> {
   @Option(names = "--bank", required = true, description = "Bank file (.twb) from 'fit'.")
   Path bankFile;
@@ -40,23 +43,30 @@ final class ScoreCommand implements Callable<Integer> {
   @Option(names = "--recursive", description = "Also read images in sub-folders.")
   boolean recursive;
 
-  @Option(names = "--out", required = true, description = "CSV to write: image,score[,anomalous,regions].")
+  @Option(
+      names = "--out",
+      required = true,
+      description = "CSV to write: image,score[,anomalous,regions].")
   Path out;
 
   @Option(names = "--maps", description = "Folder for heatmap overlays (<image>.heatmap.png).")
   Path maps;
 
-  @Option(names = "--threshold", description = "Image-score threshold: adds anomalous/regions columns and fixes the heatmap scale.")
+  @Option(
+      names = "--threshold",
+      description =
+          "Image-score threshold: adds anomalous/regions columns and fixes the heatmap scale.")
   Double threshold;
 
-  @Option(names = "--reweight", description = "PatchCore neighbourhood reweighting of the image score (b = 9).")
+  @Option(
+      names = "--reweight",
+      description = "PatchCore neighbourhood reweighting of the image score (b = 9).")
   boolean reweight;
 
   @Option(names = "--batch", defaultValue = "16")
   int batch;
 
-  @Mixin
-  BackboneOptions backbone;
+  @Mixin BackboneOptions backbone;
 
   @Override
   public Integer call() throws Exception {
@@ -65,8 +75,9 @@ final class ScoreCommand implements Callable<Integer> {
     BankHeader.Backbone made = bank.header().backbone();
     List<Path> files = ImageFiles.list(images, recursive);
     BackboneModel model = backbone.loadBackbone(made.name() + ".onnx");
-    PatchEmbeddingSpec spec = new PatchEmbeddingSpec(model.layers(made.layers()), made.patchSize(),
-        made.pretrainDim(), made.targetDim());
+    PatchEmbeddingSpec spec =
+        new PatchEmbeddingSpec(
+            model.layers(made.layers()), made.patchSize(), made.pretrainDim(), made.targetDim());
     if (maps != null) {
       Files.createDirectories(maps);
     }
@@ -79,8 +90,14 @@ final class ScoreCommand implements Callable<Integer> {
         PatchCoreDetector detector = new PatchCoreDetector(extractor, knn, bank, options);
         BufferedWriter csv = Files.newBufferedWriter(out);
         ProgressBar bar = new ProgressBar("score")) {
-      System.err.printf(Locale.ROOT, "score: %d images against bank %s (%,d x %d) on %s%n", files.size(),
-          bank.header().bankVersion(), bank.count(), bank.dim(), extractor.provider());
+      System.err.printf(
+          Locale.ROOT,
+          "score: %d images against bank %s (%,d x %d) on %s%n",
+          files.size(),
+          bank.header().bankVersion(),
+          bank.count(),
+          bank.dim(),
+          extractor.provider());
       csv.write(threshold == null ? "image,score\n" : "image,score,anomalous,regions\n");
       for (int start = 0; start < files.size(); start += batch) {
         List<Path> chunk = files.subList(start, Math.min(files.size(), start + batch));
@@ -92,12 +109,17 @@ final class ScoreCommand implements Callable<Integer> {
         for (int i = 0; i < chunk.size(); i++) {
           Detection d = detections.get(i);
           String name = images.relativize(chunk.get(i)).toString();
-          StringBuilder line = new StringBuilder(csvField(name)).append(',')
-              .append(String.format(Locale.ROOT, "%.6f", d.score()));
+          StringBuilder line =
+              new StringBuilder(csvField(name))
+                  .append(',')
+                  .append(String.format(Locale.ROOT, "%.6f", d.score()));
           if (threshold != null) {
             boolean anomalous = d.score() > threshold;
             anomalies += anomalous ? 1 : 0;
-            line.append(',').append(anomalous).append(',').append(csvField(regions(d, frames.get(i))));
+            line.append(',')
+                .append(anomalous)
+                .append(',')
+                .append(csvField(regions(d, frames.get(i))));
           }
           csv.write(line.append('\n').toString());
           if (maps != null) {
@@ -108,8 +130,14 @@ final class ScoreCommand implements Callable<Integer> {
       }
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
-    System.out.printf(Locale.ROOT, "scored %d images in %.1f s (%.1f frames/s) -> %s%s%n", files.size(), seconds,
-        files.size() / seconds, out, threshold == null ? "" : "; " + anomalies + " above threshold " + threshold);
+    System.out.printf(
+        Locale.ROOT,
+        "scored %d images in %.1f s (%.1f frames/s) -> %s%s%n",
+        files.size(),
+        seconds,
+        files.size() / seconds,
+        out,
+        threshold == null ? "" : "; " + anomalies + " above threshold " + threshold);
     return 0;
   }
 
@@ -119,15 +147,22 @@ final class ScoreCommand implements Callable<Integer> {
     double sy = (double) frame.height() / d.mapSize();
     for (RegionBox r : Regions.find(d.map(), d.mapSize(), d.mapSize(), d.mapLevel(threshold))) {
       RegionBox s = Regions.scale(r, sx, sy);
-      sb.append(sb.length() == 0 ? "" : " ").append(s.x()).append(':').append(s.y()).append(':')
-          .append(s.width()).append('x').append(s.height());
+      sb.append(sb.length() == 0 ? "" : " ")
+          .append(s.x())
+          .append(':')
+          .append(s.y())
+          .append(':')
+          .append(s.width())
+          .append('x')
+          .append(s.height());
     }
     return sb.toString();
   }
 
   private void writeMap(Path image, FloatImage frame, Detection d) throws java.io.IOException {
     String name = image.getFileName().toString().replaceFirst("\\.[^.]+$", "") + ".heatmap.png";
-    // with a threshold, a fixed scale around it (comparable across images); without, each map's own range
+    // with a threshold, a fixed scale around it (comparable across images); without, each map's own
+    // range
     byte[] png;
     if (threshold != null) {
       double level = d.mapLevel(threshold);
@@ -137,6 +172,7 @@ final class ScoreCommand implements Callable<Integer> {
     }
     Files.write(maps.resolve(name), png);
   }
+
   private static String csvField(String s) {
     return s.contains(",") || s.contains("\"") ? '"' + s.replace("\"", "\"\"") + '"' : s;
   }

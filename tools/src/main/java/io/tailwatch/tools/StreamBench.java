@@ -1,12 +1,11 @@
 package io.tailwatch.tools;
 
-import io.tailwatch.detector.stats.Quantiles;
-
 import static io.tailwatch.flink.config.TailwatchOptions.*;
 
 import io.tailwatch.detector.knn.KnnPrecision;
 import io.tailwatch.detector.knn.OnnxKnnScorer;
 import io.tailwatch.detector.sim.ProductLineSimulator;
+import io.tailwatch.detector.stats.Quantiles;
 import io.tailwatch.flink.TailwatchJob;
 import io.tailwatch.flink.config.JobConfig;
 import io.tailwatch.flink.testing.EmbeddedKafka;
@@ -24,8 +23,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.configuration.Configuration;
@@ -39,67 +38,108 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code bench stream}: the streaming job end to end through Kafka (in-process broker, local Flink), beside the
- * bare detector on the same bank, batch size and threads, in one run: frames/s at saturation (a backlog drained
- * as fast as the job can), then processing latency (capture to detection) at fractions of that rate, and
- * optionally the heap over a bounded soak.
+ * {@code bench stream}: the streaming job end to end through Kafka (in-process broker, local
+ * Flink), beside the bare detector on the same bank, batch size and threads, in one run: frames/s
+ * at saturation (a backlog drained as fast as the job can), then processing latency (capture to
+ * detection) at fractions of that rate, and optionally the heap over a bounded soak.
  */
-@Command(name = "stream", mixinStandardHelpOptions = true,
-    description = {"End-to-end frames/s of the job through Kafka at saturation and its latency p50/p99 at",
-        "fractions of it, beside the bare detector's frames/s on the same bank and batch size."})
+@Command(
+    name = "stream",
+    mixinStandardHelpOptions = true,
+    description = {
+      "End-to-end frames/s of the job through Kafka at saturation and its latency p50/p99 at",
+      "fractions of it, beside the bare detector's frames/s on the same bank and batch size."
+    })
 final class StreamBench implements Callable<Integer> {
 
-  @Mixin
-  BackboneOptions backbone;
+  @Mixin BackboneOptions backbone;
 
-  @Option(names = "--bank-size", defaultValue = "20000", description = "Bank vectors N. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--bank-size",
+      defaultValue = "20000",
+      description = "Bank vectors N. Default: ${DEFAULT-VALUE}.")
   int bankSize;
 
-  @Option(names = "--batch", defaultValue = "8", description = "batch.max-size. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--batch",
+      defaultValue = "8",
+      description = "batch.max-size. Default: ${DEFAULT-VALUE}.")
   int batch;
 
-  @Option(names = "--batch-wait-ms", defaultValue = "50", description = "batch.max-wait. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--batch-wait-ms",
+      defaultValue = "50",
+      description = "batch.max-wait. Default: ${DEFAULT-VALUE}.")
   int batchWaitMs;
 
-  @Option(names = "--size", defaultValue = "256", description = "Frame side in pixels. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--size",
+      defaultValue = "256",
+      description = "Frame side in pixels. Default: ${DEFAULT-VALUE}.")
   int size;
 
-  @Option(names = "--knn-precision", defaultValue = "fp32", description = "Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--knn-precision",
+      defaultValue = "fp32",
+      description = "Default: ${DEFAULT-VALUE}.")
   String knnPrecision;
 
-  @Option(names = "--saturation-frames", defaultValue = "400",
+  @Option(
+      names = "--saturation-frames",
+      defaultValue = "400",
       description = "Backlog drained to measure saturation. Default: ${DEFAULT-VALUE}.")
   int saturationFrames;
 
-  @Option(names = "--loads", split = ",", defaultValue = "0.5,0.8",
-      description = "Offered rates as fractions of the measured saturation. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--loads",
+      split = ",",
+      defaultValue = "0.5,0.8",
+      description =
+          "Offered rates as fractions of the measured saturation. Default: ${DEFAULT-VALUE}.")
   double[] loads;
 
-  @Option(names = "--load-seconds", defaultValue = "30", description = "Per load. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--load-seconds",
+      defaultValue = "30",
+      description = "Per load. Default: ${DEFAULT-VALUE}.")
   int loadSeconds;
 
-  @Option(names = "--soak-seconds", defaultValue = "0",
-      description = "Then run at the first load this long, sampling the heap after GC (0 = no soak). "
-          + "Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--soak-seconds",
+      defaultValue = "0",
+      description =
+          "Then run at the first load this long, sampling the heap after GC (0 = no soak). "
+              + "Default: ${DEFAULT-VALUE}.")
   int soakSeconds;
 
-  @Option(names = "--checkpoint-interval", defaultValue = "2s", description = "Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--checkpoint-interval",
+      defaultValue = "2s",
+      description = "Default: ${DEFAULT-VALUE}.")
   String checkpointInterval;
 
   @Option(names = "--out", description = "Also write the markdown table here.")
   Path out;
 
-  /** One scored frame as the scores topic reports it, with the time this consumer saw it committed. */
+  /**
+   * One scored frame as the scores topic reports it, with the time this consumer saw it committed.
+   */
   record Seen(long captureMs, long detectMs, long latencyMs, long visibleMs) {}
 
   @Override
   public Integer call() throws Exception {
     backbone.validate();
     KnnPrecision precision = KnnPrecision.parse(knnPrecision);
-    if (bankSize < 1 || batch < 1 || batchWaitMs < 0 || size < 64 || saturationFrames < 4 * batch
-        || loadSeconds < 1 || soakSeconds < 0) {
-      throw new IllegalArgumentException("need --bank-size, --batch, --load-seconds >= 1, --batch-wait-ms >= 0, "
-          + "--size >= 64, --saturation-frames >= 4 x --batch, --soak-seconds >= 0");
+    if (bankSize < 1
+        || batch < 1
+        || batchWaitMs < 0
+        || size < 64
+        || saturationFrames < 4 * batch
+        || loadSeconds < 1
+        || soakSeconds < 0) {
+      throw new IllegalArgumentException(
+          "need --bank-size, --batch, --load-seconds >= 1, --batch-wait-ms >= 0, "
+              + "--size >= 64, --saturation-frames >= 4 x --batch, --soak-seconds >= 0");
     }
     for (double l : loads) {
       if (!(l > 0 && l <= 1.5)) {
@@ -116,14 +156,18 @@ final class StreamBench implements Callable<Integer> {
     try (var extractor = backbone.openExtractor(model, spec);
         OnnxKnnScorer knn = OnnxKnnScorer.open(backbone.provider(), backbone.threads, precision);
         ProgressBar bar = new ProgressBar("bank")) {
-      DetectorBenchmark bench = DetectorBenchmark.prepare(extractor, bankSize, Math.max(8 * batch, 64), size, 7,
-          bar);
+      DetectorBenchmark bench =
+          DetectorBenchmark.prepare(extractor, bankSize, Math.max(8 * batch, 64), size, 7, bar);
       bench.bank().write(bankFile);
       bare = bench.measure(knn, batch, 2);
       provider = extractor.provider().toString();
     }
-    System.err.printf(Locale.ROOT, "bench stream: bare detector %.1f frames/s at batch %d (%.1f ms per batch)%n",
-        bare.detectorFps(), batch, bare.batchMillis());
+    System.err.printf(
+        Locale.ROOT,
+        "bench stream: bare detector %.1f frames/s at batch %d (%.1f ms per batch)%n",
+        bare.detectorFps(),
+        batch,
+        bare.batchMillis());
 
     List<CameraFrame> templates = new ArrayList<>();
     ProductLineSimulator line = new ProductLineSimulator(11, size, 0.0);
@@ -131,10 +175,21 @@ final class StreamBench implements Callable<Integer> {
       templates.add(FrameProducer.simulated(line.frame(i), run, "line-1", Instant.EPOCH));
     }
     StringBuilder md = new StringBuilder();
-    md.append(String.format(Locale.ROOT, "# Streaming job end to end: %s on %s, kNN %s, bank %,d x %d, batch %d "
-            + "(wait %d ms), %d px PNG frames, parallelism 1, %s detector threads, checkpoints every %s%n%n",
-        model.id(), provider, precision.label(), bankSize, spec.targetDim(), batch, batchWaitMs, size,
-        backbone.threads == 0 ? "all" : backbone.threads, checkpointInterval));
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "# Streaming job end to end: %s on %s, kNN %s, bank %,d x %d, batch %d "
+                + "(wait %d ms), %d px PNG frames, parallelism 1, %s detector threads, checkpoints every %s%n%n",
+            model.id(),
+            provider,
+            precision.label(),
+            bankSize,
+            spec.targetDim(),
+            batch,
+            batchWaitMs,
+            size,
+            backbone.threads == 0 ? "all" : backbone.threads,
+            checkpointInterval));
     EmbeddedKafka kafka = DemoCommand.quietly(EmbeddedKafka::start);
     StreamExecutionEnvironment env = null;
     JobClient job = null;
@@ -151,20 +206,30 @@ final class StreamBench implements Callable<Integer> {
         }
         producer.flush();
       }
-      JobConfig config = JobConfig.of(Map.ofEntries(
-          Map.entry(BOOTSTRAP_SERVERS.key(), servers), Map.entry(GROUP_ID.key(), "tailwatch-" + run),
-          Map.entry(TRANSACTIONAL_ID_PREFIX.key(), "tailwatch-" + run),
-          Map.entry(STARTING_OFFSETS.key(), "earliest"), Map.entry(FRAMES_TOPIC.key(), frames),
-          Map.entry(ALERTS_TOPIC.key(), "bench.alerts"), Map.entry(SCORES_TOPIC.key(), scores),
-          Map.entry(DEAD_LETTERS_TOPIC.key(), "bench.dead-letters"),
-          Map.entry(BACKBONE.key(), model.path().toString()), Map.entry(BANK.key(), bankFile.toString()),
-          Map.entry(THRESHOLD.key(), "1e30"), // no alerts: every frame costs the same
-          Map.entry(DEVICE.key(), backbone.device), Map.entry(THREADS.key(), Integer.toString(backbone.threads)),
-          Map.entry(KNN_PRECISION.key(), precision.label()),
-          Map.entry(PRECISION.key(), backbone.precision().name().toLowerCase(Locale.ROOT)), // the bare run's too
-          Map.entry(BATCH_MAX_SIZE.key(), Integer.toString(batch)),
-          Map.entry(BATCH_MAX_WAIT.key(), batchWaitMs + " ms"),
-          Map.entry(CHECKPOINT_INTERVAL.key(), checkpointInterval), Map.entry(JOB_NAME.key(), "tailwatch " + run)));
+      JobConfig config =
+          JobConfig.of(
+              Map.ofEntries(
+                  Map.entry(BOOTSTRAP_SERVERS.key(), servers),
+                  Map.entry(GROUP_ID.key(), "tailwatch-" + run),
+                  Map.entry(TRANSACTIONAL_ID_PREFIX.key(), "tailwatch-" + run),
+                  Map.entry(STARTING_OFFSETS.key(), "earliest"),
+                  Map.entry(FRAMES_TOPIC.key(), frames),
+                  Map.entry(ALERTS_TOPIC.key(), "bench.alerts"),
+                  Map.entry(SCORES_TOPIC.key(), scores),
+                  Map.entry(DEAD_LETTERS_TOPIC.key(), "bench.dead-letters"),
+                  Map.entry(BACKBONE.key(), model.path().toString()),
+                  Map.entry(BANK.key(), bankFile.toString()),
+                  Map.entry(THRESHOLD.key(), "1e30"), // no alerts: every frame costs the same
+                  Map.entry(DEVICE.key(), backbone.device),
+                  Map.entry(THREADS.key(), Integer.toString(backbone.threads)),
+                  Map.entry(KNN_PRECISION.key(), precision.label()),
+                  Map.entry(
+                      PRECISION.key(),
+                      backbone.precision().name().toLowerCase(Locale.ROOT)), // the bare run's too
+                  Map.entry(BATCH_MAX_SIZE.key(), Integer.toString(batch)),
+                  Map.entry(BATCH_MAX_WAIT.key(), batchWaitMs + " ms"),
+                  Map.entry(CHECKPOINT_INTERVAL.key(), checkpointInterval),
+                  Map.entry(JOB_NAME.key(), "tailwatch " + run)));
       env = StreamExecutionEnvironment.createLocalEnvironment(1, new Configuration());
       TailwatchJob.build(env, config);
       reader = new ScoreReader(servers, scores);
@@ -176,40 +241,71 @@ final class StreamBench implements Callable<Integer> {
       List<Seen> backlog = reader.await(saturationFrames, Duration.ofMinutes(10));
       long[] detect = backlog.stream().mapToLong(Seen::detectMs).sorted().toArray();
       // from the end of the first batch: the job's start-up (sessions, JIT) is not throughput
-      double saturation = (detect.length - batch) * 1e3 / Math.max(1, detect[detect.length - 1] - detect[batch - 1]);
+      double saturation =
+          (detect.length - batch)
+              * 1e3
+              / Math.max(1, detect[detect.length - 1] - detect[batch - 1]);
       md.append("| measure | frames/s | vs bare detector | goal |\n|---|---|---|---|\n");
-      md.append(String.format(Locale.ROOT, "| bare detector, batch %d (`PatchCoreDetector.detect`, same bank) "
-          + "| %.1f | 1.00x | |%n", batch, bare.detectorFps()));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| bare detector, batch %d (`PatchCoreDetector.detect`, same bank) "
+                  + "| %.1f | 1.00x | |%n",
+              batch,
+              bare.detectorFps()));
       double ratio = saturation / bare.detectorFps();
-      md.append(String.format(Locale.ROOT, "| job at saturation (%,d-frame backlog drained) | %.1f | %.2fx | "
-          + ">= 0.80x: %s |%n%n", saturationFrames, saturation, ratio, ratio >= 0.8 ? "met" : "**not met**"));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| job at saturation (%,d-frame backlog drained) | %.1f | %.2fx | "
+                  + ">= 0.80x: %s |%n%n",
+              saturationFrames,
+              saturation,
+              ratio,
+              ratio >= 0.8 ? "met" : "**not met**"));
 
       double bound = batchWaitMs + 3 * bare.batchMillis();
-      md.append(String.format(Locale.ROOT, "| offered load | frames/s offered | scored | processing latency p50 "
-          + "| p99 | p99 goal (wait + 3 x %.0f ms batch) | visible p50 (at commit) |%n|---|---|---|---|---|---|---|%n",
-          bare.batchMillis()));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| offered load | frames/s offered | scored | processing latency p50 "
+                  + "| p99 | p99 goal (wait + 3 x %.0f ms batch) | visible p50 (at commit) |%n|---|---|---|---|---|---|---|%n",
+              bare.batchMillis()));
       try (FrameProducer producer = new FrameProducer(servers, frames)) {
         for (double load : loads) {
           double rate = load * saturation;
           List<Seen> seen = offer(producer, reader, templates, run, sent, rate, loadSeconds);
           sent += seen.size();
           // the first 2 s settle after the previous phase
-          List<Seen> steady = seen.stream().sorted((a, b) -> Long.compare(a.captureMs, b.captureMs))
-              .skip(Math.min(seen.size() / 2, (long) (2 * rate))).toList();
+          List<Seen> steady =
+              seen.stream()
+                  .sorted((a, b) -> Long.compare(a.captureMs, b.captureMs))
+                  .skip(Math.min(seen.size() / 2, (long) (2 * rate)))
+                  .toList();
           long[] lat = steady.stream().mapToLong(Seen::latencyMs).sorted().toArray();
           long[] vis = steady.stream().mapToLong(Seen::visibleMs).sorted().toArray();
           double p99 = quantile(lat, 0.99);
-          md.append(String.format(Locale.ROOT, "| %.0f%% | %.1f | %d | %.0f ms | %.0f ms | %.0f ms: %s | %.0f ms |%n",
-              100 * load, rate, seen.size(), quantile(lat, 0.5), p99, bound, p99 <= bound ? "met" : "**not met**",
-              quantile(vis, 0.5)));
+          md.append(
+              String.format(
+                  Locale.ROOT,
+                  "| %.0f%% | %.1f | %d | %.0f ms | %.0f ms | %.0f ms: %s | %.0f ms |%n",
+                  100 * load,
+                  rate,
+                  seen.size(),
+                  quantile(lat, 0.5),
+                  p99,
+                  bound,
+                  p99 <= bound ? "met" : "**not met**",
+                  quantile(vis, 0.5)));
         }
         if (soakSeconds > 0) {
           md.append(soak(producer, reader, templates, run, sent, loads[0] * saturation));
         }
       }
-      md.append("\nProcessing latency = detect time - capture time (set by the producer at send) of each frame "
-          + "on the scores topic; visible = when a read_committed consumer saw it (adds the exactly-once commit "
-          + "at the next checkpoint). Saturation = scored frames/s over the drained backlog's detect times.\n");
+      md.append(
+          "\nProcessing latency = detect time - capture time (set by the producer at send) of each frame "
+              + "on the scores topic; visible = when a read_committed consumer saw it (adds the exactly-once commit "
+              + "at the next checkpoint). Saturation = scored frames/s over the drained backlog's detect times.\n");
     } finally {
       if (reader != null) {
         reader.stop();
@@ -230,9 +326,18 @@ final class StreamBench implements Callable<Integer> {
     return 0;
   }
 
-  /** Sends at {@code rate} for {@code seconds} (capture time = send time) and waits for every score. */
-  private static List<Seen> offer(FrameProducer producer, ScoreReader reader, List<CameraFrame> templates,
-      String run, long first, double rate, double seconds) throws Exception {
+  /**
+   * Sends at {@code rate} for {@code seconds} (capture time = send time) and waits for every score.
+   */
+  private static List<Seen> offer(
+      FrameProducer producer,
+      ScoreReader reader,
+      List<CameraFrame> templates,
+      String run,
+      long first,
+      double rate,
+      double seconds)
+      throws Exception {
     reader.drain();
     long count = Math.max(1, Math.round(rate * seconds));
     long start = System.nanoTime();
@@ -247,9 +352,18 @@ final class StreamBench implements Callable<Integer> {
     return reader.await((int) count, Duration.ofMinutes(5));
   }
 
-  /** Runs at {@code rate} for the soak, in 30 s steps, sampling the heap after a full GC at each step. */
-  private String soak(FrameProducer producer, ScoreReader reader, List<CameraFrame> templates, String run,
-      long first, double rate) throws Exception {
+  /**
+   * Runs at {@code rate} for the soak, in 30 s steps, sampling the heap after a full GC at each
+   * step.
+   */
+  private String soak(
+      FrameProducer producer,
+      ScoreReader reader,
+      List<CameraFrame> templates,
+      String run,
+      long first,
+      double rate)
+      throws Exception {
     var memory = ManagementFactory.getMemoryMXBean();
     List<Long> heap = new ArrayList<>();
     int steps = Math.max(1, soakSeconds / 30);
@@ -257,28 +371,46 @@ final class StreamBench implements Callable<Integer> {
     System.gc();
     heap.add(memory.getHeapMemoryUsage().getUsed() >> 20);
     for (int s = 0; s < steps; s++) {
-      sent += offer(producer, reader, templates, run, sent, rate, soakSeconds / (double) steps).size();
+      sent +=
+          offer(producer, reader, templates, run, sent, rate, soakSeconds / (double) steps).size();
       System.gc();
       heap.add(memory.getHeapMemoryUsage().getUsed() >> 20);
-      System.err.printf(Locale.ROOT, "bench stream: soak %d/%d, heap after GC %d MiB%n", s + 1, steps,
+      System.err.printf(
+          Locale.ROOT,
+          "bench stream: soak %d/%d, heap after GC %d MiB%n",
+          s + 1,
+          steps,
           heap.get(heap.size() - 1));
     }
     long min = heap.stream().mapToLong(Long::longValue).min().orElse(0);
     long max = heap.stream().mapToLong(Long::longValue).max().orElse(0);
-    return String.format(Locale.ROOT, "%nSoak: %d s at %.1f frames/s, %,d frames; heap used after GC (MiB, job and "
+    return String.format(
+        Locale.ROOT,
+        "%nSoak: %d s at %.1f frames/s, %,d frames; heap used after GC (MiB, job and "
             + "broker in this JVM, max %d MiB) every %d s: %s; first half mean %.0f, second half mean %.0f, range "
-            + "%d-%d.%n", soakSeconds, rate, sent - first, Runtime.getRuntime().maxMemory() >> 20,
-        soakSeconds / steps, heap, mean(heap.subList(0, heap.size() / 2)),
-        mean(heap.subList(heap.size() / 2, heap.size())), min, max);
+            + "%d-%d.%n",
+        soakSeconds,
+        rate,
+        sent - first,
+        Runtime.getRuntime().maxMemory() >> 20,
+        soakSeconds / steps,
+        heap,
+        mean(heap.subList(0, heap.size() / 2)),
+        mean(heap.subList(heap.size() / 2, heap.size())),
+        min,
+        max);
   }
 
   private static double mean(List<Long> v) {
     return v.stream().mapToLong(Long::longValue).average().orElse(Double.NaN);
   }
 
-  private static CameraFrame frame(List<CameraFrame> templates, String run, long i, Instant capture) {
+  private static CameraFrame frame(
+      List<CameraFrame> templates, String run, long i, Instant capture) {
     return CameraFrame.newBuilder(templates.get((int) (i % templates.size())))
-        .setFrameId(run + "-" + i).setCaptureTime(capture).build();
+        .setFrameId(run + "-" + i)
+        .setCaptureTime(capture)
+        .build();
   }
 
   static double quantile(long[] sorted, double q) {
@@ -315,10 +447,13 @@ final class StreamBench implements Callable<Integer> {
             try {
               s = serdes.decode(r.value());
             } catch (io.tailwatch.schemas.AvroDecodeException e) {
-              throw new IllegalStateException("a record on the scores topic is not a FrameScore", e);
+              throw new IllegalStateException(
+                  "a record on the scores topic is not a FrameScore", e);
             }
             long capture = s.getCaptureTime().toEpochMilli();
-            queue.add(new Seen(capture, s.getDetectTime().toEpochMilli(), s.getLatencyMs(), now - capture));
+            queue.add(
+                new Seen(
+                    capture, s.getDetectTime().toEpochMilli(), s.getLatencyMs(), now - capture));
             count.incrementAndGet();
           }
         }
@@ -336,7 +471,8 @@ final class StreamBench implements Callable<Integer> {
       long end = System.nanoTime() + timeout.toNanos();
       while (count.get() < n) {
         if (System.nanoTime() > end) {
-          throw new IllegalStateException("only " + count.get() + " of " + n + " scores arrived within " + timeout);
+          throw new IllegalStateException(
+              "only " + count.get() + " of " + n + " scores arrived within " + timeout);
         }
         Thread.sleep(50);
       }

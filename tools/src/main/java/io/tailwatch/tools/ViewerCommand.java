@@ -12,52 +12,86 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code viewer}: a live alert page served from this process, fed from the job's output topics. */
-@Command(name = "viewer", mixinStandardHelpOptions = true,
-    description = "Serve a live alert viewer: alerts with their heatmap over the frame and anomalous regions, "
-        + "filters by line and source, per-line score histograms with the current threshold. Reads the alert, "
-        + "score and statistics topics (read_committed) and pushes them to the page as server-sent events.")
+@Command(
+    name = "viewer",
+    mixinStandardHelpOptions = true,
+    description =
+        "Serve a live alert viewer: alerts with their heatmap over the frame and anomalous regions, "
+            + "filters by line and source, per-line score histograms with the current threshold. Reads the alert, "
+            + "score and statistics topics (read_committed) and pushes them to the page as server-sent events.")
 final class ViewerCommand implements Callable<Integer> {
-  /** Live events a page may fall behind before it is dropped (its browser reconnects and gets the replay). */
+  /**
+   * Live events a page may fall behind before it is dropped (its browser reconnects and gets the
+   * replay).
+   */
   static final int MAX_BEHIND = 1000;
 
-  @Option(names = "--bootstrap-servers", defaultValue = "localhost:9092", description = "Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--bootstrap-servers",
+      defaultValue = "localhost:9092",
+      description = "Default: ${DEFAULT-VALUE}.")
   String bootstrapServers;
 
-  @Option(names = "--kafka-properties", description = "Kafka client settings file (security.protocol, sasl.*, "
-      + "ssl.*), the same file the job's kafka.properties-file reads.")
+  @Option(
+      names = "--kafka-properties",
+      description =
+          "Kafka client settings file (security.protocol, sasl.*, "
+              + "ssl.*), the same file the job's kafka.properties-file reads.")
   String kafkaProperties;
 
-  @Option(names = "--alerts-topic", defaultValue = "tailwatch.alerts", description = "Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--alerts-topic",
+      defaultValue = "tailwatch.alerts",
+      description = "Default: ${DEFAULT-VALUE}.")
   String alertsTopic;
 
-  @Option(names = "--scores-topic", defaultValue = "tailwatch.scores",
+  @Option(
+      names = "--scores-topic",
+      defaultValue = "tailwatch.scores",
       description = "Per-frame scores for the histograms; empty = none. Default: ${DEFAULT-VALUE}.")
   String scoresTopic;
 
-  @Option(names = "--statistics-topic", defaultValue = "",
+  @Option(
+      names = "--statistics-topic",
+      defaultValue = "",
       description = "Score statistics snapshots (thresholds); empty = none (default).")
   String statisticsTopic;
 
-  @Option(names = "--host", defaultValue = "127.0.0.1",
+  @Option(
+      names = "--host",
+      defaultValue = "127.0.0.1",
       description = "Address to listen on (0.0.0.0 in a container). Default: ${DEFAULT-VALUE}.")
   String host;
 
-  @Option(names = "--port", defaultValue = "8088", description = "0 = any free port. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--port",
+      defaultValue = "8088",
+      description = "0 = any free port. Default: ${DEFAULT-VALUE}.")
   int port;
 
-  @Option(names = "--from", defaultValue = "latest",
-      description = "latest: what arrives from now on; earliest: replay what the topics hold. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--from",
+      defaultValue = "latest",
+      description =
+          "latest: what arrives from now on; earliest: replay what the topics hold. Default: ${DEFAULT-VALUE}.")
   String from;
 
-  @Option(names = "--keep-alerts", defaultValue = "200",
+  @Option(
+      names = "--keep-alerts",
+      defaultValue = "200",
       description = "Recent alerts replayed to a page that opens. Default: ${DEFAULT-VALUE}.")
   int keepAlerts;
 
-  @Option(names = "--keep-scores", defaultValue = "2000",
+  @Option(
+      names = "--keep-scores",
+      defaultValue = "2000",
       description = "Recent scores replayed to a page that opens. Default: ${DEFAULT-VALUE}.")
   int keepScores;
 
-  @Option(names = "--max-pages", defaultValue = "32", description = "Pages open at once, at most. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--max-pages",
+      defaultValue = "32",
+      description = "Pages open at once, at most. Default: ${DEFAULT-VALUE}.")
   int maxPages;
 
   @Override
@@ -70,14 +104,25 @@ final class ViewerCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--port must be in 0..65535, got " + port);
     }
     if (keepAlerts < 1 || keepScores < 0 || maxPages < 1) {
-      throw new IllegalArgumentException("--keep-alerts and --max-pages must be >= 1, --keep-scores >= 0");
+      throw new IllegalArgumentException(
+          "--keep-alerts and --max-pages must be >= 1, --keep-scores >= 0");
     }
     Properties client = KafkaClientProperties.load(kafkaProperties);
     ViewerHub hub = new ViewerHub(keepAlerts, keepScores, MAX_BEHIND);
-    try (ViewerFeed feed = new ViewerFeed(bootstrapServers, client, alertsTopic, scoresTopic, statisticsTopic,
-            mode.equals("earliest"), hub).start();
-        ViewerServer server = new ViewerServer(host, port, hub, feed::undecodable, maxPages).start()) {
-      System.out.printf("tailwatch viewer on http://%s:%d/ (alerts: %s, scores: %s), Ctrl-C to stop%n",
+    try (ViewerFeed feed =
+            new ViewerFeed(
+                    bootstrapServers,
+                    client,
+                    alertsTopic,
+                    scoresTopic,
+                    statisticsTopic,
+                    mode.equals("earliest"),
+                    hub)
+                .start();
+        ViewerServer server =
+            new ViewerServer(host, port, hub, feed::undecodable, maxPages).start()) {
+      System.out.printf(
+          "tailwatch viewer on http://%s:%d/ (alerts: %s, scores: %s), Ctrl-C to stop%n",
           host, server.port(), alertsTopic, scoresTopic.isBlank() ? "-" : scoresTopic);
       CountDownLatch stop = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));

@@ -17,7 +17,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** {@code announce} puts a checked bank's BankUpdate on the control topic; a corrupt bank is never announced. */
+/**
+ * {@code announce} puts a checked bank's BankUpdate on the control topic; a corrupt bank is never
+ * announced.
+ */
 class AnnounceITCase {
   @Test
   void announcesACheckedBankAndRefusesACorruptOne(@TempDir Path dir) throws Exception {
@@ -32,11 +35,28 @@ class AnnounceITCase {
       StringWriter err = new StringWriter();
       CommandLine cli = TailwatchCli.commandLine();
       cli.setErr(new PrintWriter(err, true));
-      assertThat(cli.execute("announce", "--bank", corrupt.toString(), "--control-topic", "control",
-          "--bootstrap-servers", kafka.bootstrapServers())).isNotZero();
+      assertThat(
+              cli.execute(
+                  "announce",
+                  "--bank",
+                  corrupt.toString(),
+                  "--control-topic",
+                  "control",
+                  "--bootstrap-servers",
+                  kafka.bootstrapServers()))
+          .isNotZero();
       assertThat(err.toString()).contains("corrupt.twb").contains("checksum");
-      assertThat(TailwatchCli.commandLine().execute("announce", "--bank", bank.toString(), "--control-topic",
-          "control", "--bootstrap-servers", kafka.bootstrapServers())).isZero();
+      assertThat(
+              TailwatchCli.commandLine()
+                  .execute(
+                      "announce",
+                      "--bank",
+                      bank.toString(),
+                      "--control-topic",
+                      "control",
+                      "--bootstrap-servers",
+                      kafka.bootstrapServers()))
+          .isZero();
 
       List<ConsumerRecord<byte[], byte[]>> records = kafka.readCommitted("control", 1, 20_000);
       assertThat(records).hasSize(1);
@@ -44,7 +64,8 @@ class AnnounceITCase {
       MemoryBank loaded = MemoryBank.load(bank);
       assertThat(u.getBankVersion()).isEqualTo(loaded.header().bankVersion());
       assertThat(u.getSha256()).isEqualTo(loaded.header().bodySha256());
-      assertThat(Path.of(java.net.URI.create(u.getBankUri()))).isEqualTo(bank.toAbsolutePath().normalize());
+      assertThat(Path.of(java.net.URI.create(u.getBankUri())))
+          .isEqualTo(bank.toAbsolutePath().normalize());
       assertThat(u.getReason()).isEqualTo("rollback");
       assertThat(u.getLineId()).isNull();
       assertThat(u.getCount()).isEqualTo(2);

@@ -11,7 +11,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** The bench command's plumbing on tiny sizes (the figures themselves come from real runs, see docs/performance.md). */
+/**
+ * The bench command's plumbing on tiny sizes (the figures themselves come from real runs, see
+ * docs/performance.md).
+ */
 class BenchCommandTest {
   /** The CLI with its error stream captured, so a failed run's message shows in the assertion. */
   static CommandLine cli(StringWriter err) {
@@ -25,13 +28,34 @@ class BenchCommandTest {
     StringWriter err = new StringWriter();
     CommandLine cli = cli(err);
     Path out = dir.resolve("knn.md");
-    int rc = cli.execute("bench", "knn", "--bank-sizes", "300,600", "--dims", "16", "--queries", "50", "--threads",
-        "1", "--repeat", "1", "--gemm-size", "64", "--python", dir.resolve("no-python").toString(), "--out",
-        out.toString());
+    int rc =
+        cli.execute(
+            "bench",
+            "knn",
+            "--bank-sizes",
+            "300,600",
+            "--dims",
+            "16",
+            "--queries",
+            "50",
+            "--threads",
+            "1",
+            "--repeat",
+            "1",
+            "--gemm-size",
+            "64",
+            "--python",
+            dir.resolve("no-python").toString(),
+            "--out",
+            out.toString());
     assertThat(rc).as(err.toString()).isZero();
     String table = Files.readString(out);
-    assertThat(table).contains("GEMM peak, 1 thread(s)").contains("| 300 | 16 | 1 | fp32 |")
-        .contains("| 600 | 16 | 1 | fp32 |").contains("faiss q/s").contains("n/a");
+    assertThat(table)
+        .contains("GEMM peak, 1 thread(s)")
+        .contains("| 300 | 16 | 1 | fp32 |")
+        .contains("| 600 | 16 | 1 | fp32 |")
+        .contains("faiss q/s")
+        .contains("n/a");
   }
 
   @Test
@@ -39,11 +63,33 @@ class BenchCommandTest {
     StringWriter err = new StringWriter();
     CommandLine cli = cli(err);
     Path out = dir.resolve("knn.md");
-    int rc = cli.execute("bench", "knn", "--bank-sizes", "500", "--dims", "32", "--queries", "60", "--threads", "1",
-        "--repeat", "1", "--gemm-size", "64", "--peers", "", "--precision", "int8,fp32", "--out", out.toString());
+    int rc =
+        cli.execute(
+            "bench",
+            "knn",
+            "--bank-sizes",
+            "500",
+            "--dims",
+            "32",
+            "--queries",
+            "60",
+            "--threads",
+            "1",
+            "--repeat",
+            "1",
+            "--gemm-size",
+            "64",
+            "--peers",
+            "",
+            "--precision",
+            "int8,fp32",
+            "--out",
+            out.toString());
     assertThat(rc).as(err.toString()).isZero();
     String table = Files.readString(out);
-    assertThat(table).contains("int8 GEMM peak, 1 thread(s)").contains("| 500 | 32 | 1 | fp32 |")
+    assertThat(table)
+        .contains("int8 GEMM peak, 1 thread(s)")
+        .contains("| 500 | 32 | 1 | fp32 |")
         .containsPattern("\\| 500 \\| 32 \\| 1 \\| int8 \\|.*\\| recall (0\\.9\\d*|1\\.0000) \\|");
     assertThat(cli.execute("bench", "knn", "--precision", "int4")).isNotZero();
   }
@@ -54,25 +100,66 @@ class BenchCommandTest {
     StringWriter err = new StringWriter();
     CommandLine cli = cli(err);
     Path out = dir.resolve("detector.md");
-    int rc = cli.execute("bench", "detector", "--backbone", model.toString(), "--layers", "feat_a,feat_b",
-        "--pretrain-dim", "36", "--target-dim", "32", "--device", "cpu", "--threads", "1", "--bank-size", "1000",
-        "--batch-sizes", "1,4", "--frames", "8", "--size", "64", "--repeat", "1", "--out", out.toString());
+    int rc =
+        cli.execute(
+            "bench",
+            "detector",
+            "--backbone",
+            model.toString(),
+            "--layers",
+            "feat_a,feat_b",
+            "--pretrain-dim",
+            "36",
+            "--target-dim",
+            "32",
+            "--device",
+            "cpu",
+            "--threads",
+            "1",
+            "--bank-size",
+            "1000",
+            "--batch-sizes",
+            "1,4",
+            "--frames",
+            "8",
+            "--size",
+            "64",
+            "--repeat",
+            "1",
+            "--out",
+            out.toString());
     assertThat(rc).as(err.toString()).isZero();
     String table = Files.readString(out);
-    assertThat(table).contains("bank 1,000 x 32").containsPattern("\\| 1 \\| fp32 \\| [0-9.]+ \\|")
+    assertThat(table)
+        .contains("bank 1,000 x 32")
+        .containsPattern("\\| 1 \\| fp32 \\| [0-9.]+ \\|")
         .containsPattern("\\| 4 \\| int8 \\| [0-9.]+ \\|");
-    assertThat(cli.execute("bench", "detector", "--backbone", model.toString(), "--frames", "4", "--batch-sizes",
-        "8")).isNotZero();
+    assertThat(
+            cli.execute(
+                "bench",
+                "detector",
+                "--backbone",
+                model.toString(),
+                "--frames",
+                "4",
+                "--batch-sizes",
+                "8"))
+        .isNotZero();
   }
 
   @Test
   void memoryTableHasEveryStepPerPrecision(@TempDir Path dir) throws Exception {
     Path out = dir.resolve("memory.md");
-    int rc = TailwatchCli.commandLine().execute("bench", "memory", "--bank-size", "5000", "--dim", "16", "--out",
-        out.toString());
+    int rc =
+        TailwatchCli.commandLine()
+            .execute(
+                "bench", "memory", "--bank-size", "5000", "--dim", "16", "--out", out.toString());
     assertThat(rc).isZero();
-    assertThat(Files.readString(out)).contains("5,000 x 16").contains("| fp32 | bank mapped, pages touched, norms |")
-        .contains("| int8 | int8 index built |").contains("| int8 | first search (784 queries) |");
+    assertThat(Files.readString(out))
+        .contains("5,000 x 16")
+        .contains("| fp32 | bank mapped, pages touched, norms |")
+        .contains("| int8 | int8 index built |")
+        .contains("| int8 | first search (784 queries) |");
   }
 
   @Test
@@ -94,8 +181,8 @@ class BenchCommandTest {
       }
       expected += best;
     }
-    assertThat(KnnBenchmark.ours(bank, n, q, 30, d, 1, 1).checksum()).isCloseTo(expected,
-        org.assertj.core.api.Assertions.within(1e-3 * expected));
+    assertThat(KnnBenchmark.ours(bank, n, q, 30, d, 1, 1).checksum())
+        .isCloseTo(expected, org.assertj.core.api.Assertions.within(1e-3 * expected));
     assertThat(KnnBenchmark.gemmGflops(64, 1, 1)).isPositive();
   }
 }

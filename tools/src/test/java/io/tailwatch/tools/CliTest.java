@@ -19,8 +19,7 @@ import picocli.CommandLine;
 
 /** fit and score through the real command line, on generated images and a generated backbone. */
 class CliTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   Path model;
   final StringWriter err = new StringWriter();
 
@@ -63,8 +62,27 @@ class CliTest {
       writeTexture(test.resolve("bad" + i + ".png"), r, true);
     }
     Path bank = dir.resolve("bank.twb");
-    int fit = run("fit", "--images", train.toString(), "--out", bank.toString(), "--backbone", model.toString(),
-        "--layers", "feat_a,feat_b", "--pretrain-dim", "36", "--target-dim", "32", "--resize", "32", "--coreset", "0.2", "--device", "cpu");
+    int fit =
+        run(
+            "fit",
+            "--images",
+            train.toString(),
+            "--out",
+            bank.toString(),
+            "--backbone",
+            model.toString(),
+            "--layers",
+            "feat_a,feat_b",
+            "--pretrain-dim",
+            "36",
+            "--target-dim",
+            "32",
+            "--resize",
+            "32",
+            "--coreset",
+            "0.2",
+            "--device",
+            "cpu");
     assertThat(fit).as(err.toString()).isZero();
     MemoryBank loaded = MemoryBank.load(bank);
     // 10% (2 images) are held out of the bank to calibrate the threshold
@@ -78,33 +96,109 @@ class CliTest {
 
     // SoftPatch: LOF-filtered, LOF-weighted bank in the same format
     Path soft = dir.resolve("soft.twb");
-    assertThat(run("fit", "--method", "softpatch", "--images", train.toString(), "--out", soft.toString(),
-        "--backbone", model.toString(), "--layers", "feat_a,feat_b", "--pretrain-dim", "36", "--target-dim", "32",
-        "--resize", "32", "--coreset", "0.2", "--device", "cpu")).as(err.toString()).isZero();
+    assertThat(
+            run(
+                "fit",
+                "--method",
+                "softpatch",
+                "--images",
+                train.toString(),
+                "--out",
+                soft.toString(),
+                "--backbone",
+                model.toString(),
+                "--layers",
+                "feat_a,feat_b",
+                "--pretrain-dim",
+                "36",
+                "--target-dim",
+                "32",
+                "--resize",
+                "32",
+                "--coreset",
+                "0.2",
+                "--device",
+                "cpu"))
+        .as(err.toString())
+        .isZero();
     MemoryBank softBank = MemoryBank.load(soft);
     assertThat(softBank.header().method()).isEqualTo("softpatch");
     assertThat(softBank.weights()).hasSize(softBank.count());
     // TailedCore needs the pooled last layer, which the tiny CNN lacks: one clear line
-    assertThat(run("fit", "--method", "tailedcore", "--images", train.toString(), "--out", soft.toString(),
-        "--backbone", model.toString(), "--layers", "feat_a,feat_b", "--pretrain-dim", "36", "--target-dim", "32",
-        "--resize", "32", "--device", "cpu")).isEqualTo(2);
+    assertThat(
+            run(
+                "fit",
+                "--method",
+                "tailedcore",
+                "--images",
+                train.toString(),
+                "--out",
+                soft.toString(),
+                "--backbone",
+                model.toString(),
+                "--layers",
+                "feat_a,feat_b",
+                "--pretrain-dim",
+                "36",
+                "--target-dim",
+                "32",
+                "--resize",
+                "32",
+                "--device",
+                "cpu"))
+        .isEqualTo(2);
     assertThat(err.toString()).contains("TailedCore needs global embeddings");
-    assertThat(run("fit", "--method", "padim", "--images", train.toString(), "--out", soft.toString(),
-        "--backbone", model.toString())).isEqualTo(2);
+    assertThat(
+            run(
+                "fit",
+                "--method",
+                "padim",
+                "--images",
+                train.toString(),
+                "--out",
+                soft.toString(),
+                "--backbone",
+                model.toString()))
+        .isEqualTo(2);
     assertThat(err.toString()).contains("unknown fit method 'padim'");
 
     Path csv = dir.resolve("scores.csv");
     Path maps = dir.resolve("maps");
-    int score = run("score", "--bank", bank.toString(), "--images", test.toString(), "--out", csv.toString(),
-        "--maps", maps.toString(), "--backbone", model.toString(), "--device", "cpu", "--threshold", "1e9");
+    int score =
+        run(
+            "score",
+            "--bank",
+            bank.toString(),
+            "--images",
+            test.toString(),
+            "--out",
+            csv.toString(),
+            "--maps",
+            maps.toString(),
+            "--backbone",
+            model.toString(),
+            "--device",
+            "cpu",
+            "--threshold",
+            "1e9");
     assertThat(score).as(err.toString()).isZero();
     List<String> lines = Files.readAllLines(csv);
     assertThat(lines.get(0)).isEqualTo("image,score,anomalous,regions");
     assertThat(lines).hasSize(9);
-    double worstGood = lines.stream().skip(1).filter(l -> l.startsWith("good"))
-        .mapToDouble(l -> Double.parseDouble(l.split(",")[1])).max().orElseThrow();
-    double bestBad = lines.stream().skip(1).filter(l -> l.startsWith("bad"))
-        .mapToDouble(l -> Double.parseDouble(l.split(",")[1])).min().orElseThrow();
+    double worstGood =
+        lines.stream()
+            .skip(1)
+            .filter(l -> l.startsWith("good"))
+            .mapToDouble(l -> Double.parseDouble(l.split(",")[1]))
+            .max()
+            .orElseThrow();
+    double bestBad =
+        lines.stream()
+            .skip(1)
+            .filter(l -> l.startsWith("bad"))
+            .mapToDouble(l -> Double.parseDouble(l.split(",")[1]))
+            .min()
+            .orElseThrow();
     assertThat(bestBad).isGreaterThan(worstGood);
     assertThat(maps.resolve("bad0.heatmap.png")).exists();
     BufferedImage heat = ImageIO.read(maps.resolve("bad0.heatmap.png").toFile());
@@ -116,8 +210,21 @@ class CliTest {
   void simulateWritesFramesThatFitFits() throws Exception {
     // what the compose stack's bank-init service does, on the tiny backbone
     Path out = dir.resolve("sim");
-    assertThat(run("simulate", "--out-dir", out.toString(), "--frames", "30", "--size", "64", "--defect-rate",
-        "0.2", "--first-index", "0")).as(err.toString()).isZero();
+    assertThat(
+            run(
+                "simulate",
+                "--out-dir",
+                out.toString(),
+                "--frames",
+                "30",
+                "--size",
+                "64",
+                "--defect-rate",
+                "0.2",
+                "--first-index",
+                "0"))
+        .as(err.toString())
+        .isZero();
     long good;
     try (var files = Files.list(out.resolve("good"))) {
       good = files.count();
@@ -128,9 +235,27 @@ class CliTest {
     }
     assertThat(all).isEqualTo(30);
     assertThat(good).isBetween(15L, 29L);
-    assertThat(run("fit", "--images", out.resolve("good").toString(), "--out", dir.resolve("sim.twb").toString(),
-        "--backbone", model.toString(), "--layers", "feat_a,feat_b", "--pretrain-dim", "36", "--target-dim", "32",
-        "--resize", "32", "--device", "cpu")).as(err.toString()).isZero();
+    assertThat(
+            run(
+                "fit",
+                "--images",
+                out.resolve("good").toString(),
+                "--out",
+                dir.resolve("sim.twb").toString(),
+                "--backbone",
+                model.toString(),
+                "--layers",
+                "feat_a,feat_b",
+                "--pretrain-dim",
+                "36",
+                "--target-dim",
+                "32",
+                "--resize",
+                "32",
+                "--device",
+                "cpu"))
+        .as(err.toString())
+        .isZero();
     assertThat(MemoryBank.load(dir.resolve("sim.twb")).count()).isPositive();
 
     assertThat(run("simulate", "--out-dir", out.toString(), "--frames", "0")).isEqualTo(2);
@@ -140,25 +265,76 @@ class CliTest {
   @Test
   void benchmarkBuildWritesManifestsThatRunReadsIntoTablesAndAPlot() throws Exception {
     Path manifests = dir.resolve("manifests");
-    assertThat(run("bench", "longtail", "build", "--no-magnetic-tile", "--tail", "step-k1", "--noise", "0.1,0.2",
-        "--seeds", "1", "--pool", "24", "--test", "3", "--size", "64", "--out", manifests.toString()))
-        .as(err.toString()).isZero();
+    assertThat(
+            run(
+                "bench",
+                "longtail",
+                "build",
+                "--no-magnetic-tile",
+                "--tail",
+                "step-k1",
+                "--noise",
+                "0.1,0.2",
+                "--seeds",
+                "1",
+                "--pool",
+                "24",
+                "--test",
+                "3",
+                "--size",
+                "64",
+                "--out",
+                manifests.toString()))
+        .as(err.toString())
+        .isZero();
     try (var files = Files.list(manifests)) {
       assertThat(files.map(f -> f.getFileName().toString()).sorted().toList())
           .containsExactly("step-k1-noise0.10-seed01.json", "step-k1-noise0.20-seed01.json");
     }
     Path out = dir.resolve("bench");
-    assertThat(run("bench", "longtail", "run", manifests.toString(), "--methods", "patchcore,softpatch",
-        "--backbone", model.toString(), "--layers", "feat_a,feat_b", "--pretrain-dim", "36", "--target-dim", "32",
-        "--resize", "32", "--device", "cpu", "--coreset", "0.2", "--out", out.toString()))
-        .as(err.toString()).isZero();
+    assertThat(
+            run(
+                "bench",
+                "longtail",
+                "run",
+                manifests.toString(),
+                "--methods",
+                "patchcore,softpatch",
+                "--backbone",
+                model.toString(),
+                "--layers",
+                "feat_a,feat_b",
+                "--pretrain-dim",
+                "36",
+                "--target-dim",
+                "32",
+                "--resize",
+                "32",
+                "--device",
+                "cpu",
+                "--coreset",
+                "0.2",
+                "--out",
+                out.toString()))
+        .as(err.toString())
+        .isZero();
     String md = Files.readString(out.resolve("results.md"));
-    assertThat(md).contains("| step-k1 | 0.10 | 1 | patchcore |", "| step-k1 | 0.20 | 1 | softpatch |",
-        "brushed");
+    assertThat(md)
+        .contains(
+            "| step-k1 | 0.10 | 1 | patchcore |", "| step-k1 | 0.20 | 1 | softpatch |", "brushed");
     assertThat(out.resolve("auroc-vs-noise-step-k1.png")).isNotEmptyFile();
 
     assertThat(run("bench", "longtail", "run", dir.resolve("none").toString())).isEqualTo(2);
-    assertThat(run("bench", "longtail", "build", "--tail", "zipf", "--no-magnetic-tile", "--out", out.toString()))
+    assertThat(
+            run(
+                "bench",
+                "longtail",
+                "build",
+                "--tail",
+                "zipf",
+                "--no-magnetic-tile",
+                "--out",
+                out.toString()))
         .isEqualTo(2);
     assertThat(err.toString()).contains("tail must be step-k1, step-k4 or pareto");
   }
@@ -166,46 +342,131 @@ class CliTest {
   @Test
   void userErrorsGetOneClearLineAndExitCode2() throws Exception {
     Path empty = Files.createDirectories(dir.resolve("empty"));
-    assertThat(run("fit", "--images", empty.toString(), "--out", dir.resolve("b.twb").toString(),
-        "--backbone", model.toString())).isEqualTo(2);
+    assertThat(
+            run(
+                "fit",
+                "--images",
+                empty.toString(),
+                "--out",
+                dir.resolve("b.twb").toString(),
+                "--backbone",
+                model.toString()))
+        .isEqualTo(2);
     assertThat(err.toString()).contains("no images").doesNotContain("\tat ");
 
     Path imgs = Files.createDirectories(dir.resolve("imgs"));
     writeTexture(imgs.resolve("a.png"), new Random(1), false);
-    assertThat(run("fit", "--images", imgs.toString(), "--out", dir.resolve("b.twb").toString(),
-        "--backbone", dir.resolve("missing.onnx").toString())).isEqualTo(2);
+    assertThat(
+            run(
+                "fit",
+                "--images",
+                imgs.toString(),
+                "--out",
+                dir.resolve("b.twb").toString(),
+                "--backbone",
+                dir.resolve("missing.onnx").toString()))
+        .isEqualTo(2);
     assertThat(err.toString()).contains("backbone model file not found");
 
-    assertThat(run("fit", "--images", imgs.toString(), "--out", dir.resolve("b.twb").toString(),
-        "--backbone", model.toString(), "--layers", "feat_s8,feat_s16")).isEqualTo(2);
+    assertThat(
+            run(
+                "fit",
+                "--images",
+                imgs.toString(),
+                "--out",
+                dir.resolve("b.twb").toString(),
+                "--backbone",
+                model.toString(),
+                "--layers",
+                "feat_s8,feat_s16"))
+        .isEqualTo(2);
     assertThat(err.toString()).contains("has no 4-D feature output 'feat_s8'");
 
     Files.write(imgs.resolve("broken.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 0, 1});
-    assertThat(run("fit", "--images", imgs.toString(), "--out", dir.resolve("b.twb").toString(),
-        "--backbone", model.toString(), "--layers", "feat_a,feat_b", "--pretrain-dim", "36", "--target-dim", "32", "--resize", "32",
-        "--calibration-holdout", "0")).isEqualTo(2);
-    assertThat(err.toString()).contains("broken.png: broken PNG").doesNotContain("broken.png: " + imgs);
+    assertThat(
+            run(
+                "fit",
+                "--images",
+                imgs.toString(),
+                "--out",
+                dir.resolve("b.twb").toString(),
+                "--backbone",
+                model.toString(),
+                "--layers",
+                "feat_a,feat_b",
+                "--pretrain-dim",
+                "36",
+                "--target-dim",
+                "32",
+                "--resize",
+                "32",
+                "--calibration-holdout",
+                "0"))
+        .isEqualTo(2);
+    assertThat(err.toString())
+        .contains("broken.png: broken PNG")
+        .doesNotContain("broken.png: " + imgs);
 
     Files.write(dir.resolve("bad.twb"), new byte[100]);
-    assertThat(run("score", "--bank", dir.resolve("bad.twb").toString(), "--images", imgs.toString(),
-        "--out", dir.resolve("s.csv").toString())).isEqualTo(2);
+    assertThat(
+            run(
+                "score",
+                "--bank",
+                dir.resolve("bad.twb").toString(),
+                "--images",
+                imgs.toString(),
+                "--out",
+                dir.resolve("s.csv").toString()))
+        .isEqualTo(2);
     assertThat(err.toString()).contains("not a tailwatch bank");
 
-    assertThat(run("fit", "--images", imgs.toString(), "--out", "x.twb", "--device", "gpu")).isEqualTo(2);
+    assertThat(run("fit", "--images", imgs.toString(), "--out", "x.twb", "--device", "gpu"))
+        .isEqualTo(2);
     assertThat(err.toString()).contains("device must be one of auto, cpu, cuda");
 
     Files.delete(imgs.resolve("broken.png"));
-    assertThat(run("fit", "--images", imgs.toString(), "--out", dir.resolve("b.twb").toString(),
-        "--backbone", model.toString(), "--layers", "feat_a,feat_b", "--pretrain-dim", "36", "--target-dim", "32", "--resize", "32",
-        "--calibration-holdout", "0.2")).isEqualTo(2);
+    assertThat(
+            run(
+                "fit",
+                "--images",
+                imgs.toString(),
+                "--out",
+                dir.resolve("b.twb").toString(),
+                "--backbone",
+                model.toString(),
+                "--layers",
+                "feat_a,feat_b",
+                "--pretrain-dim",
+                "36",
+                "--target-dim",
+                "32",
+                "--resize",
+                "32",
+                "--calibration-holdout",
+                "0.2"))
+        .isEqualTo(2);
     assertThat(err.toString()).contains("leaves 0 for calibration; need at least 2");
 
     assertThat(run("simulate", "--rate", "0")).isEqualTo(2);
     assertThat(err.toString()).contains("--rate must be positive");
-    assertThat(run("models", "pull", "--from", dir.resolve("nope.onnx").toString(), "--model-dir",
-        dir.resolve("m").toString())).isEqualTo(2);
+    assertThat(
+            run(
+                "models",
+                "pull",
+                "--from",
+                dir.resolve("nope.onnx").toString(),
+                "--model-dir",
+                dir.resolve("m").toString()))
+        .isEqualTo(2);
     assertThat(err.toString()).contains("nope.onnx: no such file");
-    assertThat(run("models", "pull", "--from", model.toString(), "--model-dir", dir.resolve("m").toString()))
+    assertThat(
+            run(
+                "models",
+                "pull",
+                "--from",
+                model.toString(),
+                "--model-dir",
+                dir.resolve("m").toString()))
         .isEqualTo(2);
     assertThat(err.toString()).contains("expected [N, 3, 224, 224]");
   }

@@ -14,9 +14,9 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * The README's demo command in a short mode: embedded Kafka, local Flink with the web UI, simulator, the real
- * MobileNetV2 backbone. Checks the summary: every frame scored once, every corrupt record dead-lettered, the
- * detector separates defective from normal frames.
+ * The README's demo command in a short mode: embedded Kafka, local Flink with the web UI,
+ * simulator, the real MobileNetV2 backbone. Checks the summary: every frame scored once, every
+ * corrupt record dead-lettered, the detector separates defective from normal frames.
  */
 class DemoITCase {
   @Test
@@ -30,9 +30,26 @@ class DemoITCase {
     StringWriter err = new StringWriter();
     CommandLine cli = TailwatchCli.commandLine();
     cli.setErr(new PrintWriter(err, true));
-    int rc = cli.execute("demo", "--frames", "100", "--rate", "8", "--train", "60", "--corrupt-every", "30",
-        "--model-dir", modelDir.toString(), "--web-ui-port", Integer.toString(port), "--quiet",
-        "--summary-json", summary.toString(), "--timeout", "240");
+    int rc =
+        cli.execute(
+            "demo",
+            "--frames",
+            "100",
+            "--rate",
+            "8",
+            "--train",
+            "60",
+            "--corrupt-every",
+            "30",
+            "--model-dir",
+            modelDir.toString(),
+            "--web-ui-port",
+            Integer.toString(port),
+            "--quiet",
+            "--summary-json",
+            summary.toString(),
+            "--timeout",
+            "240");
     assertThat(rc).as(err.toString()).isZero();
     JsonNode s = new ObjectMapper().readTree(summary.toFile());
     assertThat(s.get("complete").asBoolean()).isTrue();
@@ -47,8 +64,11 @@ class DemoITCase {
   @Test
   void runsAgainstAnExternalKafkaAndKeepsRunsApart(@TempDir Path dir) throws Exception {
     Path modelDir = SharedFixtures.modelFile("mobilenetv2-12-int8-features.onnx").getParent();
-    try (io.tailwatch.flink.testing.EmbeddedKafka kafka = io.tailwatch.flink.testing.EmbeddedKafka.start()) {
-      for (int run = 0; run < 2; run++) { // the second run finds the topics and the first run's records there
+    try (io.tailwatch.flink.testing.EmbeddedKafka kafka =
+        io.tailwatch.flink.testing.EmbeddedKafka.start()) {
+      for (int run = 0;
+          run < 2;
+          run++) { // the second run finds the topics and the first run's records there
         Path summary = dir.resolve("summary-" + run + ".json");
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
@@ -57,9 +77,28 @@ class DemoITCase {
         StringWriter err = new StringWriter();
         CommandLine cli = TailwatchCli.commandLine();
         cli.setErr(new PrintWriter(err, true));
-        int rc = cli.execute("demo", "--bootstrap-servers", kafka.bootstrapServers(), "--frames", "30", "--rate", "10",
-            "--train", "30", "--corrupt-every", "0", "--model-dir", modelDir.toString(), "--web-ui-port",
-            Integer.toString(port), "--quiet", "--summary-json", summary.toString(), "--timeout", "120");
+        int rc =
+            cli.execute(
+                "demo",
+                "--bootstrap-servers",
+                kafka.bootstrapServers(),
+                "--frames",
+                "30",
+                "--rate",
+                "10",
+                "--train",
+                "30",
+                "--corrupt-every",
+                "0",
+                "--model-dir",
+                modelDir.toString(),
+                "--web-ui-port",
+                Integer.toString(port),
+                "--quiet",
+                "--summary-json",
+                summary.toString(),
+                "--timeout",
+                "120");
         assertThat(rc).as(err.toString()).isZero();
         JsonNode s = new ObjectMapper().readTree(summary.toFile());
         assertThat(s.get("scored").asLong()).as("run " + run).isEqualTo(30);

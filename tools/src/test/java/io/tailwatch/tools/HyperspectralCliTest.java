@@ -25,10 +25,12 @@ import us.hebi.matlab.mat.types.Matrix;
 import us.hebi.matlab.mat.types.Sink;
 import us.hebi.matlab.mat.types.Sinks;
 
-/** evaluate and train on hyperspectral scenes through the real command line, on a scene the test writes. */
+/**
+ * evaluate and train on hyperspectral scenes through the real command line, on a scene the test
+ * writes.
+ */
 class HyperspectralCliTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   final StringWriter err = new StringWriter();
 
   CommandLine cli;
@@ -39,7 +41,10 @@ class HyperspectralCliTest {
     return cli.execute(args);
   }
 
-  /** 30 x 30 x 12 uint16 scene: two-endmember background, a 3 x 3 target; written as MAT v5 with 'map'. */
+  /**
+   * 30 x 30 x 12 uint16 scene: two-endmember background, a 3 x 3 target; written as MAT v5 with
+   * 'map'.
+   */
   static SpectralCube writeScene(Path file) throws Exception {
     int h = 30;
     int w = 30;
@@ -56,7 +61,8 @@ class HyperspectralCliTest {
         }
         double a = r.nextDouble();
         for (int k = 0; k < b; k++) {
-          double v = target ? 900 + 300 * Math.sin(k) : a * (500 + 40 * k) + (1 - a) * (1500 - 60 * k);
+          double v =
+              target ? 900 + 300 * Math.sin(k) : a * (500 + 40 * k) + (1 - a) * (1500 - 60 * k);
           int value = (int) Math.round(v + r.nextGaussian() * 5);
           data.setDouble(new int[] {row, col, k}, value);
           bip[(row * w + col) * b + k] = value;
@@ -75,38 +81,97 @@ class HyperspectralCliTest {
     Path scenes = Files.createDirectories(dir.resolve("scenes"));
     writeScene(scenes.resolve("tiny.mat"));
     Path out = dir.resolve("out");
-    int code = run("evaluate", "--dataset", scenes.toString(), "--seeds", "2", "--ae-epochs", "15", "--ae-hidden",
-        "16,3,16", "--ae-batch", "64", "--ae-lr", "3e-3", "--bank-size", "64", "--spectral-dim", "4", "--local-rx-window", "11,3", "--out-dir",
-        out.toString());
+    int code =
+        run(
+            "evaluate",
+            "--dataset",
+            scenes.toString(),
+            "--seeds",
+            "2",
+            "--ae-epochs",
+            "15",
+            "--ae-hidden",
+            "16,3,16",
+            "--ae-batch",
+            "64",
+            "--ae-lr",
+            "3e-3",
+            "--bank-size",
+            "64",
+            "--spectral-dim",
+            "4",
+            "--local-rx-window",
+            "11,3",
+            "--out-dir",
+            out.toString());
     assertThat(code).as(err.toString()).isZero();
     var results = cli.getSubcommands().get("evaluate").<EvaluateCommand>getCommand().lastScenes();
     assertThat(results).hasSize(1);
     assertThat(results.get(0).anomalous()).isEqualTo(9);
-    assertThat(results.get(0).methods()).extracting(HyperspectralEvaluation.MethodResult::method)
-        .containsExactly("RX ridge 0", "RX ridge 1e-4", "Local RX", "Spectral bank", "AE", "AE+LAMP", "AE+IW", "AE+LAMP+IW");
+    assertThat(results.get(0).methods())
+        .extracting(HyperspectralEvaluation.MethodResult::method)
+        .containsExactly(
+            "RX ridge 0",
+            "RX ridge 1e-4",
+            "Local RX",
+            "Spectral bank",
+            "AE",
+            "AE+LAMP",
+            "AE+IW",
+            "AE+LAMP+IW");
     for (HyperspectralEvaluation.MethodResult m : results.get(0).methods()) {
       assertThat(m.meanAuroc()).as(m.method()).isGreaterThan(0.9);
       assertThat(m.auroc()).hasSize(m.method().contains("RX") ? 1 : 2);
     }
     String table = Files.readString(out.resolve("evaluation-scenes.md"));
-    assertThat(table).contains("Pixel AUROC", "Pixel AUPR", "| tiny | 30x30x12 | 9 |", "ridge=0*trace/B");
-    assertThat(out.resolve("maps").resolve("tiny")).isDirectoryContaining("glob:**/rx-ridge-0.png")
-        .isDirectoryContaining("glob:**/ae-lamp-iw.png").isDirectoryContaining("glob:**/ground-truth.png");
+    assertThat(table)
+        .contains("Pixel AUROC", "Pixel AUPR", "| tiny | 30x30x12 | 9 |", "ridge=0*trace/B");
+    assertThat(out.resolve("maps").resolve("tiny"))
+        .isDirectoryContaining("glob:**/rx-ridge-0.png")
+        .isDirectoryContaining("glob:**/ae-lamp-iw.png")
+        .isDirectoryContaining("glob:**/ground-truth.png");
   }
 
   @Test
   void trainWritesAnOnnxModelWithItsConfiguration() throws Exception {
     SpectralCube cube = writeScene(dir.resolve("scene.mat"));
-    Path envi = EnviCubes.write(cube, dir.resolve("scene-envi"), CubeInterleave.BIL, CubeSampleType.UINT16,
-        ByteOrder.BIG_ENDIAN);
+    Path envi =
+        EnviCubes.write(
+            cube,
+            dir.resolve("scene-envi"),
+            CubeInterleave.BIL,
+            CubeSampleType.UINT16,
+            ByteOrder.BIG_ENDIAN);
     Path model = dir.resolve("models/ae.onnx");
-    int code = run("train", "--input", dir.resolve("scene.mat") + "," + envi, "--out", model.toString(), "--iw",
-        "--lamp", "exp", "--lamp-param", "0.5", "--ae-epochs", "4", "--ae-hidden", "8,2,8");
+    int code =
+        run(
+            "train",
+            "--input",
+            dir.resolve("scene.mat") + "," + envi,
+            "--out",
+            model.toString(),
+            "--iw",
+            "--lamp",
+            "exp",
+            "--lamp-param",
+            "0.5",
+            "--ae-epochs",
+            "4",
+            "--ae-hidden",
+            "8,2,8");
     assertThat(code).as(err.toString()).isZero();
-    assertThat(cli.getSubcommands().get("train").<TrainCommand>getCommand().lastTrained().exportMaxAbsDiff()).isLessThan(1e-4);
+    assertThat(
+            cli.getSubcommands()
+                .get("train")
+                .<TrainCommand>getCommand()
+                .lastTrained()
+                .exportMaxAbsDiff())
+        .isLessThan(1e-4);
     try (AutoencoderDetector detector = AutoencoderDetector.open(model, ExecutionProvider.CPU, 1)) {
-      assertThat(detector.metadata()).containsEntry("train.variant", "AE+LAMP+IW")
-          .containsEntry("train.lamp", "exp alpha=0.5").containsEntry("train.hidden", "8,2,8")
+      assertThat(detector.metadata())
+          .containsEntry("train.variant", "AE+LAMP+IW")
+          .containsEntry("train.lamp", "exp alpha=0.5")
+          .containsEntry("train.hidden", "8,2,8")
           .containsEntry("train.epochs", "4");
       assertThat(detector.score(cube)).hasSize(900);
     }
@@ -117,10 +182,20 @@ class HyperspectralCliTest {
     assertThat(run("evaluate", "--dataset", "abu", "--data-dir", dir.toString())).isNotZero();
     assertThat(err.toString()).contains("no abu-*.mat scenes under");
     writeScene(dir.resolve("s.mat"));
-    assertThat(run("train", "--input", dir.resolve("s.mat").toString(), "--out", dir.resolve("m.onnx").toString(),
-        "--lamp", "cubic")).isNotZero();
-    assertThat(err.toString()).contains("LAMP mode must be one of none, scale, power, exp, log-barrier");
-    assertThat(run("train", "--input", dir.resolve("nope.mat").toString(), "--out", "m.onnx")).isNotZero();
+    assertThat(
+            run(
+                "train",
+                "--input",
+                dir.resolve("s.mat").toString(),
+                "--out",
+                dir.resolve("m.onnx").toString(),
+                "--lamp",
+                "cubic"))
+        .isNotZero();
+    assertThat(err.toString())
+        .contains("LAMP mode must be one of none, scale, power, exp, log-barrier");
+    assertThat(run("train", "--input", dir.resolve("nope.mat").toString(), "--out", "m.onnx"))
+        .isNotZero();
     assertThat(err.toString()).contains("--input " + dir.resolve("nope.mat") + " is not a file");
   }
 }

@@ -36,9 +36,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The job on a local cluster with Flink's Prometheus reporter (as the demo's --prometheus-port and the deploy
- * config set it up): the scrape holds the job's metrics with line, bank and model labels, and every metric the
- * Grafana dashboard in deploy/grafana queries is in it, so the dashboard cannot drift from the code.
+ * The job on a local cluster with Flink's Prometheus reporter (as the demo's --prometheus-port and
+ * the deploy config set it up): the scrape holds the job's metrics with line, bank and model
+ * labels, and every metric the Grafana dashboard in deploy/grafana queries is in it, so the
+ * dashboard cannot drift from the code.
  */
 class PrometheusMetricsITCase {
   static final Path DASHBOARD = Path.of("..", "deploy", "grafana", "dashboards", "tailwatch.json");
@@ -55,8 +56,12 @@ class PrometheusMetricsITCase {
       AvroSerdes<CameraFrame> serdes = AvroSerdes.forType(CameraFrame.class);
       int frames = 24;
       for (int i = 0; i < frames; i++) {
-        CameraFrame f = TestFrames.png(sim.frame(2000 + i, ProductLineSimulator.Variant.BRUSHED,
-            i % 4 == 3 ? ProductLineSimulator.Defect.SCRATCH : null));
+        CameraFrame f =
+            TestFrames.png(
+                sim.frame(
+                    2000 + i,
+                    ProductLineSimulator.Variant.BRUSHED,
+                    i % 4 == 3 ? ProductLineSimulator.Defect.SCRATCH : null));
         f = CameraFrame.newBuilder(f).setLineId(i % 2 == 0 ? "line-a" : "line-b").build();
         kafka.send("frames", f.getFrameId().getBytes(StandardCharsets.UTF_8), serdes.encode(f));
       }
@@ -66,10 +71,27 @@ class PrometheusMetricsITCase {
       try (ServerSocket s = new ServerSocket(0)) {
         port = s.getLocalPort();
       }
-      JobConfig config = TestJobs.config(kafka.bootstrapServers(), "prom", "frames", "alerts", "scores", "dead",
-          model, bank, "--batch.max-size", "4", "--batch.max-wait", "20 ms", "--checkpoint.interval", "300 ms", "--job.parallelism", "1");
+      JobConfig config =
+          TestJobs.config(
+              kafka.bootstrapServers(),
+              "prom",
+              "frames",
+              "alerts",
+              "scores",
+              "dead",
+              model,
+              bank,
+              "--batch.max-size",
+              "4",
+              "--batch.max-wait",
+              "20 ms",
+              "--checkpoint.interval",
+              "300 ms",
+              "--job.parallelism",
+              "1");
       StreamExecutionEnvironment env =
-          StreamExecutionEnvironment.createLocalEnvironment(PrometheusReporting.enable(new Configuration(), port));
+          StreamExecutionEnvironment.createLocalEnvironment(
+              PrometheusReporting.enable(new Configuration(), port));
       TailwatchJob.build(env, config);
       JobClient job = env.executeAsync("prometheus-it");
       try {
@@ -83,7 +105,9 @@ class PrometheusMetricsITCase {
         assertThat(scrape).contains("line=\"line_a\"", "line=\"line_b\"", "bank=\"it_bank\"");
         Set<String> queried = dashboardMetrics();
         assertThat(queried).as("the dashboard queries metrics").hasSizeGreaterThan(10);
-        assertThat(scraped).as("metrics the dashboard (%s) queries", DASHBOARD).containsAll(queried);
+        assertThat(scraped)
+            .as("metrics the dashboard (%s) queries", DASHBOARD)
+            .containsAll(queried);
       } finally {
         job.cancel().get();
       }
@@ -126,8 +150,12 @@ class PrometheusMetricsITCase {
     long deadline = System.nanoTime() + timeout.toNanos();
     String body = "";
     while (System.nanoTime() < deadline) {
-      body = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/metrics")).build(),
-          HttpResponse.BodyHandlers.ofString()).body();
+      body =
+          http.send(
+                  HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/metrics"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
       if (body.contains(needle)) {
         return body;
       }

@@ -10,7 +10,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** replay-adaptation's plumbing on the generated CNN (the figures come from real runs, see the README). */
+/**
+ * replay-adaptation's plumbing on the generated CNN (the figures come from real runs, see the
+ * README).
+ */
 class ReplayAdaptationCommandTest {
   @Test
   void tablePerSeedAndWeightingWithTotals(@TempDir Path dir) throws Exception {
@@ -18,19 +21,55 @@ class ReplayAdaptationCommandTest {
     StringWriter err = new StringWriter();
     CommandLine cli = BenchCommandTest.cli(err);
     Path out = dir.resolve("replay.md");
-    int rc = cli.execute("replay-adaptation", "--backbone", model.toString(), "--layers", "feat_a,feat_b",
-        "--pretrain-dim", "36", "--target-dim", "32", "--resize", "32", "--device", "cpu", "--threads", "1",
-        "--frames", "240", "--seeds", "0,1", "--train", "20", "--update-every", "80", "--sample-frames", "8",
-        "--patches-per-frame", "32", "--min-frames", "60", "--half-life", "100", "--rare-every", "10", "--out",
-        out.toString());
+    int rc =
+        cli.execute(
+            "replay-adaptation",
+            "--backbone",
+            model.toString(),
+            "--layers",
+            "feat_a,feat_b",
+            "--pretrain-dim",
+            "36",
+            "--target-dim",
+            "32",
+            "--resize",
+            "32",
+            "--device",
+            "cpu",
+            "--threads",
+            "1",
+            "--frames",
+            "240",
+            "--seeds",
+            "0,1",
+            "--train",
+            "20",
+            "--update-every",
+            "80",
+            "--sample-frames",
+            "8",
+            "--patches-per-frame",
+            "32",
+            "--min-frames",
+            "60",
+            "--half-life",
+            "100",
+            "--rare-every",
+            "10",
+            "--out",
+            out.toString());
     assertThat(rc).as(err.toString()).isZero();
     String table = Files.readString(out);
-    assertThat(table).startsWith(ReplayAdaptationCommand.HEADER)
-        .containsPattern("\\| 0 \\| gaussian \\| \\d+/6 ").containsPattern("\\| 0 \\| uniform \\| \\d+/6 ")
-        .containsPattern("\\| 1 \\| gaussian \\| ").containsPattern("\\| all \\| gaussian \\| \\d+/12 ")
+    assertThat(table)
+        .startsWith(ReplayAdaptationCommand.HEADER)
+        .containsPattern("\\| 0 \\| gaussian \\| \\d+/6 ")
+        .containsPattern("\\| 0 \\| uniform \\| \\d+/6 ")
+        .containsPattern("\\| 1 \\| gaussian \\| ")
+        .containsPattern("\\| all \\| gaussian \\| \\d+/12 ")
         .containsPattern("\\| all \\| uniform \\| \\d+/12 ");
     // uniform rows have no weights to report, gaussian rows do
-    assertThat(table).containsPattern("\\| 0 \\| uniform \\|.*\\| - \\| - \\|")
+    assertThat(table)
+        .containsPattern("\\| 0 \\| uniform \\|.*\\| - \\| - \\|")
         .containsPattern("\\| 0 \\| gaussian \\|.*\\| [0-9.]+ \\| [0-9.]+ \\|");
   }
 

@@ -19,7 +19,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** {@code simulate} writes decodable frames with ground truth, and replays a folder, into a real broker. */
+/**
+ * {@code simulate} writes decodable frames with ground truth, and replays a folder, into a real
+ * broker.
+ */
 class SimulateITCase {
   @Test
   void simulatesAndReplaysFramesIntoKafka(@TempDir Path dir) throws Exception {
@@ -30,10 +33,40 @@ class SimulateITCase {
     }
     try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
       kafka.createTopics(1, "sim", "replay");
-      assertThat(run("simulate", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "sim", "--frames", "12",
-          "--rate", "200", "--size", "64", "--defect-rate", "0.5", "--corrupt-every", "5", "--run-id", "r1")).isZero();
-      assertThat(run("simulate", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "replay", "--replay",
-          dir.resolve("replay").toString(), "--rate", "200", "--run-id", "r2")).isZero();
+      assertThat(
+              run(
+                  "simulate",
+                  "--bootstrap-servers",
+                  kafka.bootstrapServers(),
+                  "--topic",
+                  "sim",
+                  "--frames",
+                  "12",
+                  "--rate",
+                  "200",
+                  "--size",
+                  "64",
+                  "--defect-rate",
+                  "0.5",
+                  "--corrupt-every",
+                  "5",
+                  "--run-id",
+                  "r1"))
+          .isZero();
+      assertThat(
+              run(
+                  "simulate",
+                  "--bootstrap-servers",
+                  kafka.bootstrapServers(),
+                  "--topic",
+                  "replay",
+                  "--replay",
+                  dir.resolve("replay").toString(),
+                  "--rate",
+                  "200",
+                  "--run-id",
+                  "r2"))
+          .isZero();
 
       AvroSerdes<CameraFrame> serdes = AvroSerdes.forType(CameraFrame.class);
       List<ConsumerRecord<byte[], byte[]>> sim = kafka.readCommitted("sim", 14, 20_000);
@@ -48,13 +81,17 @@ class SimulateITCase {
         }
       }
       assertThat(corrupt).isEqualTo(2);
-      assertThat(frames).hasSize(12).allSatisfy(f -> {
-        assertThat(f.getFrameId()).startsWith("r1-");
-        assertThat(f.getEncoding()).isEqualTo(ImageEncoding.PNG);
-        assertThat(f.getWidth()).isEqualTo(64);
-        assertThat(f.getAttributes()).containsKeys("sim.variant", "sim.defect");
-      });
-      assertThat(frames).anySatisfy(f -> assertThat(f.getAttributes().get("sim.defect")).isNotEqualTo("none"));
+      assertThat(frames)
+          .hasSize(12)
+          .allSatisfy(
+              f -> {
+                assertThat(f.getFrameId()).startsWith("r1-");
+                assertThat(f.getEncoding()).isEqualTo(ImageEncoding.PNG);
+                assertThat(f.getWidth()).isEqualTo(64);
+                assertThat(f.getAttributes()).containsKeys("sim.variant", "sim.defect");
+              });
+      assertThat(frames)
+          .anySatisfy(f -> assertThat(f.getAttributes().get("sim.defect")).isNotEqualTo("none"));
 
       List<ConsumerRecord<byte[], byte[]>> replayed = kafka.readCommitted("replay", 3, 20_000);
       assertThat(replayed).hasSize(3);
@@ -70,28 +107,81 @@ class SimulateITCase {
   void simulatesCubesInlineAndByClaimCheck(@TempDir Path dir) throws Exception {
     try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
       kafka.createTopics(1, "cubes");
-      // 16 x 16 x 8 uint16 = 4,096 bytes inline; the float64 run (16,384 bytes) goes above the 10,000-byte limit
-      assertThat(run("simulate-cubes", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "cubes",
-          "--cubes", "4", "--rate", "100", "--size", "16x16x8", "--inline-limit", "10000")).isZero();
-      assertThat(run("simulate-cubes", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "cubes",
-          "--cubes", "2", "--rate", "100", "--size", "16x16x8", "--data-type", "FLOAT64", "--inline-limit", "10000",
-          "--claim-check-dir", dir.toString())).isZero();
-      assertThat(run("simulate-cubes", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "cubes",
-          "--cubes", "1", "--size", "16x16x8", "--data-type", "FLOAT64", "--inline-limit", "10000")).isNotZero();
+      // 16 x 16 x 8 uint16 = 4,096 bytes inline; the float64 run (16,384 bytes) goes above the
+      // 10,000-byte limit
+      assertThat(
+              run(
+                  "simulate-cubes",
+                  "--bootstrap-servers",
+                  kafka.bootstrapServers(),
+                  "--topic",
+                  "cubes",
+                  "--cubes",
+                  "4",
+                  "--rate",
+                  "100",
+                  "--size",
+                  "16x16x8",
+                  "--inline-limit",
+                  "10000"))
+          .isZero();
+      assertThat(
+              run(
+                  "simulate-cubes",
+                  "--bootstrap-servers",
+                  kafka.bootstrapServers(),
+                  "--topic",
+                  "cubes",
+                  "--cubes",
+                  "2",
+                  "--rate",
+                  "100",
+                  "--size",
+                  "16x16x8",
+                  "--data-type",
+                  "FLOAT64",
+                  "--inline-limit",
+                  "10000",
+                  "--claim-check-dir",
+                  dir.toString()))
+          .isZero();
+      assertThat(
+              run(
+                  "simulate-cubes",
+                  "--bootstrap-servers",
+                  kafka.bootstrapServers(),
+                  "--topic",
+                  "cubes",
+                  "--cubes",
+                  "1",
+                  "--size",
+                  "16x16x8",
+                  "--data-type",
+                  "FLOAT64",
+                  "--inline-limit",
+                  "10000"))
+          .isNotZero();
       AvroSerdes<HyperspectralCube> serdes = AvroSerdes.forType(HyperspectralCube.class);
       List<HyperspectralCube> cubes = new ArrayList<>();
       for (ConsumerRecord<byte[], byte[]> r : kafka.readCommitted("cubes", 6, 20_000)) {
         cubes.add(serdes.decode(r.value()));
       }
-      assertThat(cubes).hasSize(6).allSatisfy(c -> {
-        assertThat(c.getLines() * c.getSamples() * c.getBands()).isEqualTo(16 * 16 * 8);
-        assertThat(c.getAttributes()).containsKey("sim.target");
-      });
-      assertThat(cubes.subList(0, 4)).allSatisfy(c -> assertThat(c.getPayload().remaining()).isEqualTo(4096));
-      assertThat(cubes.subList(4, 6)).allSatisfy(c -> {
-        assertThat(c.getPayload()).isNull();
-        assertThat(Files.size(Path.of(java.net.URI.create(c.getPayloadUri())))).isEqualTo(16 * 16 * 8 * 8);
-      });
+      assertThat(cubes)
+          .hasSize(6)
+          .allSatisfy(
+              c -> {
+                assertThat(c.getLines() * c.getSamples() * c.getBands()).isEqualTo(16 * 16 * 8);
+                assertThat(c.getAttributes()).containsKey("sim.target");
+              });
+      assertThat(cubes.subList(0, 4))
+          .allSatisfy(c -> assertThat(c.getPayload().remaining()).isEqualTo(4096));
+      assertThat(cubes.subList(4, 6))
+          .allSatisfy(
+              c -> {
+                assertThat(c.getPayload()).isNull();
+                assertThat(Files.size(Path.of(java.net.URI.create(c.getPayloadUri()))))
+                    .isEqualTo(16 * 16 * 8 * 8);
+              });
     }
   }
 

@@ -10,7 +10,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** {@code bench stream}'s plumbing on a tiny backbone: broker, job, backlog, one load and a short soak. */
+/**
+ * {@code bench stream}'s plumbing on a tiny backbone: broker, job, backlog, one load and a short
+ * soak.
+ */
 class StreamBenchITCase {
   @Test
   void reportsSaturationLatencyAndHeap(@TempDir Path dir) throws Exception {
@@ -18,13 +21,45 @@ class StreamBenchITCase {
     StringWriter err = new StringWriter();
     CommandLine cli = BenchCommandTest.cli(err);
     Path out = dir.resolve("stream.md");
-    int rc = cli.execute("bench", "stream", "--backbone", model.toString(), "--layers", "feat_a,feat_b",
-        "--pretrain-dim", "36", "--target-dim", "32", "--device", "cpu", "--threads", "1", "--bank-size", "2000",
-        "--batch", "4", "--size", "64", "--saturation-frames", "120", "--loads", "0.3", "--load-seconds", "3",
-        "--soak-seconds", "2", "--checkpoint-interval", "500ms", "--out", out.toString());
+    int rc =
+        cli.execute(
+            "bench",
+            "stream",
+            "--backbone",
+            model.toString(),
+            "--layers",
+            "feat_a,feat_b",
+            "--pretrain-dim",
+            "36",
+            "--target-dim",
+            "32",
+            "--device",
+            "cpu",
+            "--threads",
+            "1",
+            "--bank-size",
+            "2000",
+            "--batch",
+            "4",
+            "--size",
+            "64",
+            "--saturation-frames",
+            "120",
+            "--loads",
+            "0.3",
+            "--load-seconds",
+            "3",
+            "--soak-seconds",
+            "2",
+            "--checkpoint-interval",
+            "500ms",
+            "--out",
+            out.toString());
     assertThat(rc).as(err.toString()).isZero();
     String table = Files.readString(out);
-    assertThat(table).contains("| bare detector, batch 4").containsPattern("\\| job at saturation .*\\| [0-9.]+x \\|")
+    assertThat(table)
+        .contains("| bare detector, batch 4")
+        .containsPattern("\\| job at saturation .*\\| [0-9.]+x \\|")
         .containsPattern("\\| 30% \\| [0-9.]+ \\| \\d+ \\| \\d+ ms \\| \\d+ ms \\|")
         .contains("Soak: 2 s at");
   }

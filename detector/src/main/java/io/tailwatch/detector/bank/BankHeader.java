@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Everything needed to use a bank correctly: what produced its vectors (backbone identity, layers, dims,
- * preprocessing), how it was built (method + parameters), and the checksum of the body.
+ * Everything needed to use a bank correctly: what produced its vectors (backbone identity, layers,
+ * dims, preprocessing), how it was built (method + parameters), and the checksum of the body.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BankHeader(
@@ -30,15 +30,38 @@ public record BankHeader(
 
   public static final int FORMAT_VERSION = 1;
 
-  /** {@link #patchWeights} of a bank whose nearest-neighbour distances are multiplied by a per-vector weight. */
+  /**
+   * {@link #patchWeights} of a bank whose nearest-neighbour distances are multiplied by a
+   * per-vector weight.
+   */
   public static final String LOF_WEIGHTS = "lof";
 
   /** A bank without per-vector weights. */
-  public BankHeader(int formatVersion, String bankVersion, int dimension, long count, String bodySha256,
-      Backbone backbone, PreprocessingInfo preprocessing, Instant createdAt, String method,
-      Map<String, Object> params, Map<String, Double> calibration) {
-    this(formatVersion, bankVersion, dimension, count, bodySha256, backbone, preprocessing, createdAt, method,
-        params, calibration, null);
+  public BankHeader(
+      int formatVersion,
+      String bankVersion,
+      int dimension,
+      long count,
+      String bodySha256,
+      Backbone backbone,
+      PreprocessingInfo preprocessing,
+      Instant createdAt,
+      String method,
+      Map<String, Object> params,
+      Map<String, Double> calibration) {
+    this(
+        formatVersion,
+        bankVersion,
+        dimension,
+        count,
+        bodySha256,
+        backbone,
+        preprocessing,
+        createdAt,
+        method,
+        params,
+        calibration,
+        null);
   }
 
   public boolean weighted() {
@@ -46,12 +69,27 @@ public record BankHeader(
   }
 
   /** What produced the vectors; a bank only fits the exact same. */
-  public record Backbone(String id, String name, String sha256, List<String> layers, int pretrainDim,
-      int targetDim, int patchSize, int gridHeight, int gridWidth) {
+  public record Backbone(
+      String id,
+      String name,
+      String sha256,
+      List<String> layers,
+      int pretrainDim,
+      int targetDim,
+      int patchSize,
+      int gridHeight,
+      int gridWidth) {
     public static Backbone of(BackboneModel model, PatchEmbeddingSpec spec) {
-      return new Backbone(model.id(), model.name(), model.sha256(),
-          spec.layers().stream().map(FeatureLayer::name).toList(), spec.pretrainDim(), spec.targetDim(),
-          spec.patchSize(), spec.gridHeight(), spec.gridWidth());
+      return new Backbone(
+          model.id(),
+          model.name(),
+          model.sha256(),
+          spec.layers().stream().map(FeatureLayer::name).toList(),
+          spec.pretrainDim(),
+          spec.targetDim(),
+          spec.patchSize(),
+          spec.gridHeight(),
+          spec.gridWidth());
     }
   }
 
@@ -66,17 +104,50 @@ public record BankHeader(
   }
 
   public BankHeader withBody(long count, String sha256) {
-    return new BankHeader(formatVersion, bankVersion, dimension, count, sha256, backbone, preprocessing, createdAt,
-        method, params, calibration, patchWeights);
+    return new BankHeader(
+        formatVersion,
+        bankVersion,
+        dimension,
+        count,
+        sha256,
+        backbone,
+        preprocessing,
+        createdAt,
+        method,
+        params,
+        calibration,
+        patchWeights);
   }
 
   public BankHeader withCalibration(Map<String, Double> values) {
-    return new BankHeader(formatVersion, bankVersion, dimension, count, bodySha256, backbone, preprocessing,
-        createdAt, method, params, values, patchWeights);
+    return new BankHeader(
+        formatVersion,
+        bankVersion,
+        dimension,
+        count,
+        bodySha256,
+        backbone,
+        preprocessing,
+        createdAt,
+        method,
+        params,
+        values,
+        patchWeights);
   }
 
   public BankHeader withPatchWeights(String kind) {
-    return new BankHeader(formatVersion, bankVersion, dimension, count, bodySha256, backbone, preprocessing,
-        createdAt, method, params, calibration, kind);
+    return new BankHeader(
+        formatVersion,
+        bankVersion,
+        dimension,
+        count,
+        bodySha256,
+        backbone,
+        preprocessing,
+        createdAt,
+        method,
+        params,
+        calibration,
+        kind);
   }
 }

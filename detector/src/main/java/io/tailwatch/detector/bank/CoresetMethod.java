@@ -17,7 +17,8 @@ public enum CoresetMethod {
     try {
       return valueOf(s.trim().toUpperCase(Locale.ROOT));
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException("coreset method must be one of approximate, exact, random, none (was '" + s + "')");
+      throw new IllegalArgumentException(
+          "coreset method must be one of approximate, exact, random, none (was '" + s + "')");
     }
   }
 }

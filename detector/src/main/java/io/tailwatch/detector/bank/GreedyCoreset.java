@@ -5,13 +5,14 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * Greedy k-centre coreset selection (PatchCore's memory-bank subsampling): repeatedly take the point farthest
- * from everything selected so far.
+ * Greedy k-centre coreset selection (PatchCore's memory-bank subsampling): repeatedly take the
+ * point farthest from everything selected so far.
  *
- * <p>The plain loop computes n distances per selected point: n*k*d work (600k patches to 60k at d = 32 is
- * 1.2e12 multiply-adds). This implementation returns exactly the same selection (tested against the plain
- * loop) with lazy evaluation: see {@link #select}. Triangle-inequality pruning was tried first and skipped
- * under a third of the work on CNN patch features (distances concentrate), so it is not used.
+ * <p>The plain loop computes n distances per selected point: n*k*d work (600k patches to 60k at d =
+ * 32 is 1.2e12 multiply-adds). This implementation returns exactly the same selection (tested
+ * against the plain loop) with lazy evaluation: see {@link #select}. Triangle-inequality pruning
+ * was tried first and skipped under a third of the work on CNN patch features (distances
+ * concentrate), so it is not used.
  */
 public final class GreedyCoreset {
   private static final int APPROXIMATE_START_POINTS = 10;
@@ -19,13 +20,21 @@ public final class GreedyCoreset {
   private GreedyCoreset() {}
 
   /**
-   * PatchCore's approximate greedy coreset: points projected to {@code projectionDim} (no projection if the
-   * data is not wider), initial anchor = mean distance to 10 random points, then max-min selection.
+   * PatchCore's approximate greedy coreset: points projected to {@code projectionDim} (no
+   * projection if the data is not wider), initial anchor = mean distance to 10 random points, then
+   * max-min selection.
    *
    * @return indices of the selected points, in selection order
    */
-  public static int[] approximate(float[] data, int n, int dim, int select, int projectionDim, long seed,
-      Progress progress, NearestCentres bulk) {
+  public static int[] approximate(
+      float[] data,
+      int n,
+      int dim,
+      int select,
+      int projectionDim,
+      long seed,
+      Progress progress,
+      NearestCentres bulk) {
     check(data, n, dim, select);
     SplittableRandom random = new SplittableRandom(seed);
     float[] x = data;
@@ -49,8 +58,8 @@ public final class GreedyCoreset {
   }
 
   /** Exact greedy coreset on the full vectors from a seeded random start (TailedCore's choice). */
-  public static int[] exact(float[] data, int n, int dim, int select, long seed, Progress progress,
-      NearestCentres bulk) {
+  public static int[] exact(
+      float[] data, int n, int dim, int select, long seed, Progress progress, NearestCentres bulk) {
     check(data, n, dim, select);
     int start = new SplittableRandom(seed).nextInt(n);
     return select(data, n, dim, select, null, start, progress, bulk);
@@ -66,7 +75,8 @@ public final class GreedyCoreset {
 
   private static void check(float[] data, int n, int dim, int select) {
     if (n <= 0 || dim <= 0 || (long) n * dim > data.length) {
-      throw new IllegalArgumentException("need n x dim = " + n + " x " + dim + " values, have " + data.length);
+      throw new IllegalArgumentException(
+          "need n x dim = " + n + " x " + dim + " values, have " + data.length);
     }
     if (select <= 0 || select > n) {
       throw new IllegalArgumentException("cannot select " + select + " of " + n + " points");
@@ -74,18 +84,26 @@ public final class GreedyCoreset {
   }
 
   /**
-   * Max-min selection. {@code initial} are starting squared distances (PatchCore's anchors), or null for
-   * +infinity with {@code forcedFirst} as the first centre.
+   * Max-min selection. {@code initial} are starting squared distances (PatchCore's anchors), or
+   * null for +infinity with {@code forcedFirst} as the first centre.
    *
-   * <p>Exact, in phases. A phase takes the {@code POOL} points with the largest current values and runs the
-   * greedy loop on them alone, lazily: minD only decreases, so a value computed against the first seen[i]
-   * centres of the phase is an upper bound; points sit in a max-heap by these bounds and only the top one is
-   * brought up to date (centres stored dimension-major, so that refresh is an element-wise loop the JIT
-   * vectorises), and only until it drops below the runner-up. The up-to-date top is the global argmax as long as
-   * it beats the best point outside the pool, whose value bounds every outside point. When it does not, the
-   * phase ends and every point is updated against the phase's centres in one batch ({@code bulk}: a GEMM).
+   * <p>Exact, in phases. A phase takes the {@code POOL} points with the largest current values and
+   * runs the greedy loop on them alone, lazily: minD only decreases, so a value computed against
+   * the first seen[i] centres of the phase is an upper bound; points sit in a max-heap by these
+   * bounds and only the top one is brought up to date (centres stored dimension-major, so that
+   * refresh is an element-wise loop the JIT vectorises), and only until it drops below the
+   * runner-up. The up-to-date top is the global argmax as long as it beats the best point outside
+   * the pool, whose value bounds every outside point. When it does not, the phase ends and every
+   * point is updated against the phase's centres in one batch ({@code bulk}: a GEMM).
    */
-  static int[] select(float[] x, int n, int d, int k, float[] initial, int forcedFirst, Progress progress,
+  static int[] select(
+      float[] x,
+      int n,
+      int d,
+      int k,
+      float[] initial,
+      int forcedFirst,
+      Progress progress,
       NearestCentres bulk) {
     return select(x, n, d, k, initial, forcedFirst, progress, bulk, POOL, null);
   }
@@ -96,8 +114,17 @@ public final class GreedyCoreset {
     long distanceComputations;
   }
 
-  static int[] select(float[] x, int n, int d, int k, float[] initial, int forcedFirst, Progress progress,
-      NearestCentres bulk, int maxPool, Cost cost) {
+  static int[] select(
+      float[] x,
+      int n,
+      int d,
+      int k,
+      float[] initial,
+      int forcedFirst,
+      Progress progress,
+      NearestCentres bulk,
+      int maxPool,
+      Cost cost) {
     float[] minD = new float[n];
     if (initial != null) {
       System.arraycopy(initial, 0, minD, 0, n);
@@ -151,8 +178,10 @@ public final class GreedyCoreset {
           continue;
         }
         int g = pool[top];
-        boolean beatsOutside = outside < 0 || value[top] > minD[outside]
-            || (value[top] == minD[outside] && g < outside);
+        boolean beatsOutside =
+            outside < 0
+                || value[top] > minD[outside]
+                || (value[top] == minD[outside] && g < outside);
         if (!beatsOutside || added == capacity) {
           break;
         }
@@ -180,8 +209,8 @@ public final class GreedyCoreset {
   static final int POOL = Integer.getInteger("tailwatch.coreset.pool", 16384);
 
   /** minD = min(minD, distance to chosen[from..to)) for every point. */
-  private static void update(float[] x, int n, int d, float[] minD, int[] chosen, int from, int to,
-      NearestCentres bulk) {
+  private static void update(
+      float[] x, int n, int d, float[] minD, int[] chosen, int from, int to, NearestCentres bulk) {
     int m = to - from;
     if (m == 0) {
       return;
@@ -201,11 +230,15 @@ public final class GreedyCoreset {
     }
   }
 
-  /** Indices of the {@code m} largest values, largest first, ties by smaller index (the plain loop's order). */
+  /**
+   * Indices of the {@code m} largest values, largest first, ties by smaller index (the plain loop's
+   * order).
+   */
   static int[] best(float[] v, int m) {
     long[] keys = new long[v.length];
     for (int i = 0; i < v.length; i++) {
-      // non-negative floats order like their bit patterns; ~i ranks smaller indices higher among equals
+      // non-negative floats order like their bit patterns; ~i ranks smaller indices higher among
+      // equals
       keys[i] = ((long) Float.floatToIntBits(v[i]) << 32) | (~i & 0xFFFFFFFFL);
     }
     Arrays.sort(keys);
@@ -219,7 +252,8 @@ public final class GreedyCoreset {
   private static final int REFRESH_BLOCK = 256;
 
   /** Smallest squared distance from point {@code x[xo..xo+d)} to centres [from, from+len). */
-  private static float nearest(float[] x, int xo, int d, float[][] centresByDim, int from, int len, float[] acc) {
+  private static float nearest(
+      float[] x, int xo, int d, float[][] centresByDim, int from, int len, float[] acc) {
     Arrays.fill(acc, 0, len, 0f);
     for (int j = 0; j < d; j++) {
       float v = x[xo + j];
@@ -236,7 +270,10 @@ public final class GreedyCoreset {
     return best;
   }
 
-  /** Max-heap of pool positions keyed by (value desc, global index asc), the plain loop's argmax order. */
+  /**
+   * Max-heap of pool positions keyed by (value desc, global index asc), the plain loop's argmax
+   * order.
+   */
   private static final class PoolHeap {
     private final float[] key;
     private final int[] global;
@@ -298,7 +335,10 @@ public final class GreedyCoreset {
     }
   }
 
-  /** Squared L2 distance; four accumulators so the JIT can overlap the adds (it will not vectorise them). */
+  /**
+   * Squared L2 distance; four accumulators so the JIT can overlap the adds (it will not vectorise
+   * them).
+   */
   public static float dist2(float[] a, int ao, float[] b, int bo, int d) {
     float s0 = 0;
     float s1 = 0;
@@ -353,7 +393,10 @@ public final class GreedyCoreset {
     return chosen;
   }
 
-  /** The largest distance from any point to its nearest selected point (the coreset's covering radius). */
+  /**
+   * The largest distance from any point to its nearest selected point (the coreset's covering
+   * radius).
+   */
   public static double coveringRadius(float[] x, int n, int d, int[] selected) {
     double worst = 0;
     for (int i = 0; i < n; i++) {

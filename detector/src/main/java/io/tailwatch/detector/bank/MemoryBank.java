@@ -27,6 +27,7 @@ import java.util.Objects;
  * A memory bank of patch vectors, kept apart from any model graph so it can be swapped at run time.
  *
  * <p>File format ({@code .twb}), all little-endian:
+ *
  * <pre>
  *   0   8 bytes  magic "TWBANK" 0x00 0x01
  *   8   int32    header length H
@@ -35,19 +36,21 @@ import java.util.Objects;
  *   B   count * dimension float32 vectors, row-major (B = 12 + H rounded up to 64)
  *   ..  count float32 weights, only when the header's patchWeights is set (SoftPatch)
  * </pre>
- * The body's SHA-256 is in the header and is checked at load. Loading maps the body read-only; the vectors are
- * a direct buffer ONNX Runtime reads without copying.
+ *
+ * The body's SHA-256 is in the header and is checked at load. Loading maps the body read-only; the
+ * vectors are a direct buffer ONNX Runtime reads without copying.
  */
 public final class MemoryBank {
   static final byte[] MAGIC = {'T', 'W', 'B', 'A', 'N', 'K', 0, 1};
   static final int MAX_HEADER_BYTES = 1 << 20;
   static final int ALIGN = 64;
 
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      .addModule(new JavaTimeModule())
-      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .build();
+  private static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .addModule(new JavaTimeModule())
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .build();
 
   private final BankHeader header;
   private final FloatBuffer vectors;
@@ -61,12 +64,13 @@ public final class MemoryBank {
   }
 
   /**
-   * A bank whose nearest-neighbour distance is multiplied by the matched vector's weight (SoftPatch's
-   * LOF-weighted distance). {@code weights} has one positive value per vector.
+   * A bank whose nearest-neighbour distance is multiplied by the matched vector's weight
+   * (SoftPatch's LOF-weighted distance). {@code weights} has one positive value per vector.
    */
   public static MemoryBank weighted(BankHeader header, float[] data, int count, float[] weights) {
     if (weights.length != count) {
-      throw new IllegalArgumentException(count + " vectors need " + count + " weights, got " + weights.length);
+      throw new IllegalArgumentException(
+          count + " vectors need " + count + " weights, got " + weights.length);
     }
     for (float w : weights) {
       if (!(w > 0) || !Float.isFinite(w)) {
@@ -75,16 +79,28 @@ public final class MemoryBank {
     }
     int dim = header.dimension();
     if (dim <= 0 || (long) count * dim > data.length) {
-      throw new IllegalArgumentException("need " + (long) count * dim + " values for " + count + " x " + dim
-          + ", have " + data.length);
+      throw new IllegalArgumentException(
+          "need "
+              + (long) count * dim
+              + " values for "
+              + count
+              + " x "
+              + dim
+              + ", have "
+              + data.length);
     }
-    ByteBuffer bytes = ByteBuffer.allocateDirect((count * dim + count) * 4).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer bytes =
+        ByteBuffer.allocateDirect((count * dim + count) * 4).order(ByteOrder.LITTLE_ENDIAN);
     bytes.asFloatBuffer().put(data, 0, count * dim).put(weights);
     String sha = Hashing.sha256(bytes);
     bytes.limit(count * dim * 4);
-    BankHeader h = header.withPatchWeights(header.patchWeights() == null ? BankHeader.LOF_WEIGHTS
-        : header.patchWeights()).withBody(count, sha);
-    return new MemoryBank(h, bytes.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer(), weights.clone());
+    BankHeader h =
+        header
+            .withPatchWeights(
+                header.patchWeights() == null ? BankHeader.LOF_WEIGHTS : header.patchWeights())
+            .withBody(count, sha);
+    return new MemoryBank(
+        h, bytes.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer(), weights.clone());
   }
 
   /** Per-vector distance weights, or null for a plain PatchCore bank. */
@@ -92,24 +108,38 @@ public final class MemoryBank {
     return weights;
   }
 
-  /** A bank over vectors in memory (copied into a direct buffer); the header's count and checksum are set. */
+  /**
+   * A bank over vectors in memory (copied into a direct buffer); the header's count and checksum
+   * are set.
+   */
   public static MemoryBank of(BankHeader header, float[] data, int count) {
     int dim = header.dimension();
     if (dim <= 0 || (long) count * dim > data.length) {
-      throw new IllegalArgumentException("need " + (long) count * dim + " values for " + count + " x " + dim
-          + ", have " + data.length);
+      throw new IllegalArgumentException(
+          "need "
+              + (long) count * dim
+              + " values for "
+              + count
+              + " x "
+              + dim
+              + ", have "
+              + data.length);
     }
     ByteBuffer bytes = ByteBuffer.allocateDirect(count * dim * 4).order(ByteOrder.LITTLE_ENDIAN);
     bytes.asFloatBuffer().put(data, 0, count * dim);
     String sha = Hashing.sha256(bytes);
-    return new MemoryBank(header.withBody(count, sha).withPatchWeights(null), bytes.asFloatBuffer(), null);
+    return new MemoryBank(
+        header.withBody(count, sha).withPatchWeights(null), bytes.asFloatBuffer(), null);
   }
 
   public BankHeader header() {
     return header;
   }
 
-  /** The same vectors with a score calibration in the header (the body and its checksum are unchanged). */
+  /**
+   * The same vectors with a score calibration in the header (the body and its checksum are
+   * unchanged).
+   */
   public MemoryBank withCalibration(java.util.Map<String, Double> calibration) {
     return new MemoryBank(header.withCalibration(calibration), vectors, weights);
   }
@@ -152,26 +182,52 @@ public final class MemoryBank {
   }
 
   /**
-   * Throws unless this bank's vectors were produced by exactly this backbone and embedding. Scoring a frame
-   * against a bank of another backbone gives meaningless distances without any error, so this is checked.
+   * Throws unless this bank's vectors were produced by exactly this backbone and embedding. Scoring
+   * a frame against a bank of another backbone gives meaningless distances without any error, so
+   * this is checked.
    */
-  public void requireCompatible(BackboneModel backbone, PatchEmbeddingSpec spec) throws BankFormatException {
+  public void requireCompatible(BackboneModel backbone, PatchEmbeddingSpec spec)
+      throws BankFormatException {
     BankHeader.Backbone expected = BankHeader.Backbone.of(backbone, spec);
     BankHeader.Backbone actual = header.backbone();
     if (!expected.sha256().equals(actual.sha256())) {
-      throw new BankFormatException("bank " + header.bankVersion() + " was built with backbone " + actual.id()
-          + " but the loaded backbone is " + expected.id() + " (sha256 differs); refit the bank or load that model");
+      throw new BankFormatException(
+          "bank "
+              + header.bankVersion()
+              + " was built with backbone "
+              + actual.id()
+              + " but the loaded backbone is "
+              + expected.id()
+              + " (sha256 differs); refit the bank or load that model");
     }
-    if (!expected.layers().equals(actual.layers()) || expected.pretrainDim() != actual.pretrainDim()
-        || expected.targetDim() != actual.targetDim() || expected.patchSize() != actual.patchSize()) {
-      throw new BankFormatException("bank " + header.bankVersion() + " embedding (layers " + actual.layers()
-          + ", pretrain " + actual.pretrainDim() + ", dim " + actual.targetDim() + ") does not match the configured"
-          + " embedding (layers " + expected.layers() + ", pretrain " + expected.pretrainDim() + ", dim "
-          + expected.targetDim() + ")");
+    if (!expected.layers().equals(actual.layers())
+        || expected.pretrainDim() != actual.pretrainDim()
+        || expected.targetDim() != actual.targetDim()
+        || expected.patchSize() != actual.patchSize()) {
+      throw new BankFormatException(
+          "bank "
+              + header.bankVersion()
+              + " embedding (layers "
+              + actual.layers()
+              + ", pretrain "
+              + actual.pretrainDim()
+              + ", dim "
+              + actual.targetDim()
+              + ") does not match the configured"
+              + " embedding (layers "
+              + expected.layers()
+              + ", pretrain "
+              + expected.pretrainDim()
+              + ", dim "
+              + expected.targetDim()
+              + ")");
     }
   }
 
-  /** Writes atomically: a temporary file in the same folder, fsynced, then renamed over {@code path}. */
+  /**
+   * Writes atomically: a temporary file in the same folder, fsynced, then renamed over {@code
+   * path}.
+   */
   public void write(Path path) throws IOException {
     byte[] json = JSON.writeValueAsBytes(header);
     if (json.length > MAX_HEADER_BYTES) {
@@ -181,13 +237,15 @@ public final class MemoryBank {
     ByteBuffer head = ByteBuffer.allocate(bodyOffset).order(ByteOrder.LITTLE_ENDIAN);
     head.put(MAGIC).putInt(json.length).put(json).position(bodyOffset).flip();
     int weightCount = weights == null ? 0 : count();
-    ByteBuffer body = ByteBuffer.allocate((count() * dim() + weightCount) * 4).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer body =
+        ByteBuffer.allocate((count() * dim() + weightCount) * 4).order(ByteOrder.LITTLE_ENDIAN);
     body.asFloatBuffer().put(vectors()).put(weights == null ? new float[0] : weights);
     Path dir = path.toAbsolutePath().getParent();
     Files.createDirectories(dir);
     Path tmp = Files.createTempFile(dir, "." + path.getFileName(), ".tmp");
     try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+      try (FileChannel ch =
+          FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
         while (head.hasRemaining()) {
           ch.write(head);
         }
@@ -207,14 +265,18 @@ public final class MemoryBank {
   }
 
   /**
-   * {@link #load(Path)}, and the body checksum must also equal {@code expectedSha256} (an announced bank), when
-   * that is not null.
+   * {@link #load(Path)}, and the body checksum must also equal {@code expectedSha256} (an announced
+   * bank), when that is not null.
    */
   public static MemoryBank load(Path path, String expectedSha256) throws IOException {
     MemoryBank bank = load(path);
     if (expectedSha256 != null && !expectedSha256.equals(bank.header().bodySha256())) {
-      throw new BankFormatException(path + ": body checksum " + bank.header().bodySha256()
-          + " differs from the announced " + expectedSha256);
+      throw new BankFormatException(
+          path
+              + ": body checksum "
+              + bank.header().bodySha256()
+              + " differs from the announced "
+              + expectedSha256);
     }
     return bank;
   }
@@ -228,7 +290,8 @@ public final class MemoryBank {
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
       long size = ch.size();
       if (size < 12) {
-        throw new BankFormatException(path + ": not a tailwatch bank (" + size + " bytes, too short for a header)");
+        throw new BankFormatException(
+            path + ": not a tailwatch bank (" + size + " bytes, too short for a header)");
       }
       ByteBuffer start = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
       ch.read(start, 0);
@@ -236,15 +299,27 @@ public final class MemoryBank {
       byte[] magic = new byte[8];
       start.get(magic);
       if (!Arrays.equals(Arrays.copyOf(magic, 7), Arrays.copyOf(MAGIC, 7))) {
-        throw new BankFormatException(path + ": not a tailwatch bank (bad magic " + HexFormat.of().formatHex(magic) + ")");
+        throw new BankFormatException(
+            path + ": not a tailwatch bank (bad magic " + HexFormat.of().formatHex(magic) + ")");
       }
       if (magic[7] != MAGIC[7]) {
-        throw new BankFormatException(path + ": bank format version " + magic[7] + " is not supported (this build reads "
-            + MAGIC[7] + ")");
+        throw new BankFormatException(
+            path
+                + ": bank format version "
+                + magic[7]
+                + " is not supported (this build reads "
+                + MAGIC[7]
+                + ")");
       }
       int headerLength = start.getInt();
       if (headerLength <= 0 || headerLength > MAX_HEADER_BYTES || 12L + headerLength > size) {
-        throw new BankFormatException(path + ": corrupt bank header length " + headerLength + " (file has " + size + " bytes)");
+        throw new BankFormatException(
+            path
+                + ": corrupt bank header length "
+                + headerLength
+                + " (file has "
+                + size
+                + " bytes)");
       }
       ByteBuffer json = ByteBuffer.allocate(headerLength);
       ch.read(json, 12);
@@ -254,36 +329,66 @@ public final class MemoryBank {
       } catch (IOException e) {
         throw new BankFormatException(path + ": corrupt bank header: " + e.getMessage(), e);
       }
-      if (header.dimension() <= 0 || header.count() <= 0 || header.backbone() == null || header.bodySha256() == null) {
-        throw new BankFormatException(path + ": bank header lacks dimension/count/backbone/checksum");
+      if (header.dimension() <= 0
+          || header.count() <= 0
+          || header.backbone() == null
+          || header.bodySha256() == null) {
+        throw new BankFormatException(
+            path + ": bank header lacks dimension/count/backbone/checksum");
       }
       long bodyOffset = bodyOffset(headerLength);
       long bodyBytes = header.count() * (header.dimension() + (header.weighted() ? 1L : 0L)) * 4L;
       if (bodyBytes > Integer.MAX_VALUE) {
-        throw new BankFormatException(path + ": bank body of " + bodyBytes + " bytes exceeds the 2 GiB limit");
+        throw new BankFormatException(
+            path + ": bank body of " + bodyBytes + " bytes exceeds the 2 GiB limit");
       }
       if (size != bodyOffset + bodyBytes) {
-        throw new BankFormatException(path + ": bank is " + size + " bytes but its header (" + header.count()
-            + " x " + header.dimension() + " float32) needs " + (bodyOffset + bodyBytes)
-            + (size < bodyOffset + bodyBytes ? " (truncated)" : ""));
+        throw new BankFormatException(
+            path
+                + ": bank is "
+                + size
+                + " bytes but its header ("
+                + header.count()
+                + " x "
+                + header.dimension()
+                + " float32) needs "
+                + (bodyOffset + bodyBytes)
+                + (size < bodyOffset + bodyBytes ? " (truncated)" : ""));
       }
-      ByteBuffer body = ch.map(FileChannel.MapMode.READ_ONLY, bodyOffset, bodyBytes).order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer body =
+          ch.map(FileChannel.MapMode.READ_ONLY, bodyOffset, bodyBytes)
+              .order(ByteOrder.LITTLE_ENDIAN);
       String sha = Hashing.sha256(body);
       if (!sha.equals(header.bodySha256())) {
-        throw new BankFormatException(path + ": bank body checksum mismatch (header " + header.bodySha256()
-            + ", body " + sha + "): the file is corrupt");
+        throw new BankFormatException(
+            path
+                + ": bank body checksum mismatch (header "
+                + header.bodySha256()
+                + ", body "
+                + sha
+                + "): the file is corrupt");
       }
       float[] weights = null;
       long vectorBytes = header.count() * header.dimension() * 4L;
       if (header.weighted()) {
         if (!BankHeader.LOF_WEIGHTS.equals(header.patchWeights())) {
-          throw new BankFormatException(path + ": unknown patch weights '" + header.patchWeights() + "'");
+          throw new BankFormatException(
+              path + ": unknown patch weights '" + header.patchWeights() + "'");
         }
         weights = new float[(int) header.count()];
-        body.duplicate().order(ByteOrder.LITTLE_ENDIAN).position((int) vectorBytes).slice()
-            .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(weights);
-        body = body.duplicate().order(ByteOrder.LITTLE_ENDIAN).limit((int) vectorBytes).slice()
-            .order(ByteOrder.LITTLE_ENDIAN);
+        body.duplicate()
+            .order(ByteOrder.LITTLE_ENDIAN)
+            .position((int) vectorBytes)
+            .slice()
+            .order(ByteOrder.LITTLE_ENDIAN)
+            .asFloatBuffer()
+            .get(weights);
+        body =
+            body.duplicate()
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .limit((int) vectorBytes)
+                .slice()
+                .order(ByteOrder.LITTLE_ENDIAN);
       }
       return new MemoryBank(header, body.asFloatBuffer(), weights);
     }

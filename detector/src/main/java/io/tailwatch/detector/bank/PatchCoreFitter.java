@@ -27,10 +27,15 @@ public final class PatchCoreFitter {
    * @param coresetRatio fraction of patches kept
    * @param projectionDim projection for the approximate coreset (ALGORITHMS.md: 128)
    */
-  public record Options(double coresetRatio, CoresetMethod method, int projectionDim, long seed, int batchSize,
+  public record Options(
+      double coresetRatio,
+      CoresetMethod method,
+      int projectionDim,
+      long seed,
+      int batchSize,
       Preprocessing preprocessing) {
-    public static final Options DEFAULT = new Options(0.1, CoresetMethod.APPROXIMATE, 128, 42L, 16,
-        Preprocessing.DEFAULT);
+    public static final Options DEFAULT =
+        new Options(0.1, CoresetMethod.APPROXIMATE, 128, 42L, 16, Preprocessing.DEFAULT);
 
     public Options {
       GreedyCoreset.count(1, coresetRatio); // validates the ratio
@@ -48,10 +53,12 @@ public final class PatchCoreFitter {
   }
 
   /**
-   * Patch vectors of a set of images, ready for subsampling, and each image's global embedding (the pooled
-   * last feature map; {@code globalDim} 0 and {@code global} null when the backbone has none).
+   * Patch vectors of a set of images, ready for subsampling, and each image's global embedding (the
+   * pooled last feature map; {@code globalDim} 0 and {@code global} null when the backbone has
+   * none).
    */
-  public record Embedded(float[] patches, int images, int positions, int dim, float[] global, int globalDim) {
+  public record Embedded(
+      float[] patches, int images, int positions, int dim, float[] global, int globalDim) {
     public int count() {
       return images * positions;
     }
@@ -72,7 +79,8 @@ public final class PatchCoreFitter {
   }
 
   /** Timings and sizes of a fit, for reports. */
-  public record Report(int images, long patches, int bankSize, double embedSeconds, double coresetSeconds) {}
+  public record Report(
+      int images, long patches, int bankSize, double embedSeconds, double coresetSeconds) {}
 
   private final FeatureExtractor extractor;
   private final Options options;
@@ -83,19 +91,29 @@ public final class PatchCoreFitter {
     this(extractor, options, NearestCentres.JAVA);
   }
 
-  /** @param bulk the coreset's batched distance pass, normally {@code OnnxKnnScorer#nearestCentres()} */
+  /**
+   * @param bulk the coreset's batched distance pass, normally {@code
+   *     OnnxKnnScorer#nearestCentres()}
+   */
   public PatchCoreFitter(FeatureExtractor extractor, Options options, NearestCentres bulk) {
     this.bulk = bulk;
     if (options.preprocessing().inputSize() != extractor.inputSize()) {
-      throw new IllegalArgumentException("preprocessing produces " + options.preprocessing().inputSize()
-          + " px inputs, the backbone takes " + extractor.inputSize());
+      throw new IllegalArgumentException(
+          "preprocessing produces "
+              + options.preprocessing().inputSize()
+              + " px inputs, the backbone takes "
+              + extractor.inputSize());
     }
     this.extractor = extractor;
     this.options = options;
   }
 
-  /** Embeds every image (decoding in parallel with inference of the previous batch is left to the OS cache). */
-  public Embedded embed(List<? extends ImageSource> images, Progress progress) throws IOException, OrtException {
+  /**
+   * Embeds every image (decoding in parallel with inference of the previous batch is left to the OS
+   * cache).
+   */
+  public Embedded embed(List<? extends ImageSource> images, Progress progress)
+      throws IOException, OrtException {
     if (images.isEmpty()) {
       throw new IllegalArgumentException("no images to fit on");
     }
@@ -105,8 +123,11 @@ public final class PatchCoreFitter {
     int dim = extractor.spec().targetDim();
     long total = (long) images.size() * positions * dim;
     if (total > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException(images.size() + " images give " + total
-          + " patch values, over the 2^31 array limit; fit on fewer images or a smaller target dimension");
+      throw new IllegalArgumentException(
+          images.size()
+              + " images give "
+              + total
+              + " patch values, over the 2^31 array limit; fit on fewer images or a smaller target dimension");
     }
     float[] patches = new float[(int) total];
     float[] global = null;
@@ -118,18 +139,21 @@ public final class PatchCoreFitter {
       int n = Math.min(batch, images.size() - start);
       int from = start;
       try {
-        IntStream.range(0, n).parallel().forEach(i -> {
-          ImageSource src = images.get(from + i);
-          try {
-            FloatImage img = src.load();
-            p.normalizeInto(p.geometry(img), input, i * per);
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          } catch (ImageDecodeException e) {
-            // file sources already name the file in the message
-            throw new UncheckedIOException(new IOException(e.getMessage(), e));
-          }
-        });
+        IntStream.range(0, n)
+            .parallel()
+            .forEach(
+                i -> {
+                  ImageSource src = images.get(from + i);
+                  try {
+                    FloatImage img = src.load();
+                    p.normalizeInto(p.geometry(img), input, i * per);
+                  } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                  } catch (ImageDecodeException e) {
+                    // file sources already name the file in the message
+                    throw new UncheckedIOException(new IOException(e.getMessage(), e));
+                  }
+                });
       } catch (UncheckedIOException e) {
         throw e.getCause();
       }
@@ -147,7 +171,10 @@ public final class PatchCoreFitter {
     return new Embedded(patches, images.size(), positions, dim, global, globalDim);
   }
 
-  /** Subsamples embedded patches and returns the bank (in memory; {@link MemoryBank#write} persists it). */
+  /**
+   * Subsamples embedded patches and returns the bank (in memory; {@link MemoryBank#write} persists
+   * it).
+   */
   public MemoryBank build(Embedded e, String bankVersion, Progress progress) {
     int n = e.count();
     int dim = e.dim();
@@ -156,20 +183,32 @@ public final class PatchCoreFitter {
     for (int i = 0; i < chosen.length; i++) {
       System.arraycopy(e.patches(), chosen[i] * dim, body, i * dim, dim);
     }
-    return MemoryBank.of(header(bankVersion, dim, e.images(), n, "patchcore", Map.of()), body, chosen.length);
+    return MemoryBank.of(
+        header(bankVersion, dim, e.images(), n, "patchcore", Map.of()), body, chosen.length);
   }
 
-  /** Indices of the vectors the coreset keeps, by {@code method} at this fitter's ratio and seed. */
+  /**
+   * Indices of the vectors the coreset keeps, by {@code method} at this fitter's ratio and seed.
+   */
   public int[] coreset(float[] vectors, int n, int dim, CoresetMethod method, Progress progress) {
     int select = method == CoresetMethod.NONE ? n : GreedyCoreset.count(n, options.coresetRatio());
-    int[] chosen = switch (method) {
-      case APPROXIMATE -> GreedyCoreset.approximate(vectors, n, dim, select, options.projectionDim(),
-          options.seed(), progress, bulk);
-      case EXACT -> GreedyCoreset.exact(vectors, n, dim, select, options.seed(), progress, bulk);
-      case RANDOM -> new SplittableRandom(options.seed()).ints(0, n).distinct().limit(select).toArray();
-      case NONE -> IntStream.range(0, n).toArray();
-    };
-    LOG.info("coreset: {} of {} vectors ({}, ratio {})", chosen.length, n, method, options.coresetRatio());
+    int[] chosen =
+        switch (method) {
+          case APPROXIMATE ->
+              GreedyCoreset.approximate(
+                  vectors, n, dim, select, options.projectionDim(), options.seed(), progress, bulk);
+          case EXACT ->
+              GreedyCoreset.exact(vectors, n, dim, select, options.seed(), progress, bulk);
+          case RANDOM ->
+              new SplittableRandom(options.seed()).ints(0, n).distinct().limit(select).toArray();
+          case NONE -> IntStream.range(0, n).toArray();
+        };
+    LOG.info(
+        "coreset: {} of {} vectors ({}, ratio {})",
+        chosen.length,
+        n,
+        method,
+        options.coresetRatio());
     return chosen;
   }
 
@@ -181,8 +220,16 @@ public final class PatchCoreFitter {
     return extractor;
   }
 
-  /** A bank header for vectors from this fitter's backbone; {@code extra} adds method-specific parameters. */
-  public BankHeader header(String bankVersion, int dim, int images, long patches, String method,
+  /**
+   * A bank header for vectors from this fitter's backbone; {@code extra} adds method-specific
+   * parameters.
+   */
+  public BankHeader header(
+      String bankVersion,
+      int dim,
+      int images,
+      long patches,
+      String method,
       Map<String, Object> extra) {
     Map<String, Object> params = new LinkedHashMap<>();
     params.put("coreset", options.method().name().toLowerCase());
@@ -192,8 +239,17 @@ public final class PatchCoreFitter {
     params.put("trainingImages", images);
     params.put("trainingPatches", patches);
     params.putAll(extra);
-    return new BankHeader(BankHeader.FORMAT_VERSION, bankVersion, dim, 0, null,
+    return new BankHeader(
+        BankHeader.FORMAT_VERSION,
+        bankVersion,
+        dim,
+        0,
+        null,
         BankHeader.Backbone.of(extractor.backbone(), extractor.spec()),
-        BankHeader.PreprocessingInfo.of(options.preprocessing()), Instant.now(), method, params, null);
+        BankHeader.PreprocessingInfo.of(options.preprocessing()),
+        Instant.now(),
+        method,
+        params,
+        null);
   }
 }

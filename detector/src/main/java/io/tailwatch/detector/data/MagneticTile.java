@@ -11,12 +11,14 @@ import java.util.Random;
 import java.util.stream.Stream;
 
 /**
- * The Magnetic Tile defect dataset (Huang et al. 2020): {@code MT_Free} (defect-free) and
- * {@code MT_Blowhole/Break/Crack/Fray/Uneven}, each {@code Imgs/*.jpg} with a same-name {@code .png} mask.
+ * The Magnetic Tile defect dataset (Huang et al. 2020): {@code MT_Free} (defect-free) and {@code
+ * MT_Blowhole/Break/Crack/Fray/Uneven}, each {@code Imgs/*.jpg} with a same-name {@code .png} mask.
  */
 public final class MagneticTile {
   public static final String FREE = "MT_Free";
-  public static final List<String> DEFECTS = List.of("MT_Blowhole", "MT_Break", "MT_Crack", "MT_Fray", "MT_Uneven");
+  public static final List<String> DEFECTS =
+      List.of("MT_Blowhole", "MT_Break", "MT_Crack", "MT_Fray", "MT_Uneven");
+
   /** Where the dataset sits below TAILWATCH_DATA_DIR. */
   public static final Path RELATIVE_ROOT = Path.of("industrial", "magnetic_tile");
 
@@ -34,8 +36,16 @@ public final class MagneticTile {
     if (Files.isDirectory(nested.resolve(FREE))) {
       return nested;
     }
-    throw new NoSuchFileException(dir.toAbsolutePath().toString(), null,
-        "no Magnetic Tile dataset here (expected " + FREE + "/ or " + RELATIVE_ROOT + "/" + FREE + "/)");
+    throw new NoSuchFileException(
+        dir.toAbsolutePath().toString(),
+        null,
+        "no Magnetic Tile dataset here (expected "
+            + FREE
+            + "/ or "
+            + RELATIVE_ROOT
+            + "/"
+            + FREE
+            + "/)");
   }
 
   public static List<LabeledImage> category(Path root, String folder) throws IOException {
@@ -47,7 +57,8 @@ public final class MagneticTile {
     String type = defect ? folder.substring(3).toLowerCase() : LabeledImage.GOOD;
     List<LabeledImage> out = new ArrayList<>();
     try (Stream<Path> files = Files.list(imgs)) {
-      for (Path jpg : files.filter(p -> p.getFileName().toString().endsWith(".jpg")).sorted().toList()) {
+      for (Path jpg :
+          files.filter(p -> p.getFileName().toString().endsWith(".jpg")).sorted().toList()) {
         String name = jpg.getFileName().toString();
         Path mask = imgs.resolve(name.substring(0, name.length() - 4) + ".png");
         if (defect && !Files.isRegularFile(mask)) {
@@ -62,7 +73,10 @@ public final class MagneticTile {
     return out;
   }
 
-  /** Seeded split: {@code trainFraction} of MT_Free to train, the rest plus every defect image to test. */
+  /**
+   * Seeded split: {@code trainFraction} of MT_Free to train, the rest plus every defect image to
+   * test.
+   */
   public static Split split(Path root, double trainFraction, long seed) throws IOException {
     if (!(trainFraction > 0 && trainFraction < 1)) {
       throw new IllegalArgumentException("train fraction must be in (0,1), was " + trainFraction);

@@ -27,9 +27,9 @@ import java.util.function.Consumer;
 import java.util.stream.IntStream;
 
 /**
- * The PatchCore protocol on a labelled split: fit a bank on the training images, score every test image, and
- * report image AUROC, pixel AUROC, PRO and pixel AP per anomaly type (each type's images against all normal
- * test images) and overall.
+ * The PatchCore protocol on a labelled split: fit a bank on the training images, score every test
+ * image, and report image AUROC, pixel AUROC, PRO and pixel AP per anomaly type (each type's images
+ * against all normal test images) and overall.
  */
 public final class PatchCoreEvaluation {
   /** Hooks for progress bars and per-image output (heatmaps, score files). */
@@ -57,26 +57,42 @@ public final class PatchCoreEvaluation {
   private final DetectorOptions detectorOptions;
   private final ImageDecoder decoder = new ImageDecoder();
 
-  public PatchCoreEvaluation(FeatureExtractor extractor, OnnxKnnScorer knn, PatchCoreFitter.Options fitOptions,
+  public PatchCoreEvaluation(
+      FeatureExtractor extractor,
+      OnnxKnnScorer knn,
+      PatchCoreFitter.Options fitOptions,
       DetectorOptions detectorOptions) {
     this(extractor, knn, knn, fitOptions, detectorOptions);
   }
 
-  /** @param scoringKnn scores the test images (e.g. reduced precision), {@code knn} builds the bank */
-  public PatchCoreEvaluation(FeatureExtractor extractor, OnnxKnnScorer knn, OnnxKnnScorer scoringKnn,
-      PatchCoreFitter.Options fitOptions, DetectorOptions detectorOptions) {
+  /**
+   * @param scoringKnn scores the test images (e.g. reduced precision), {@code knn} builds the bank
+   */
+  public PatchCoreEvaluation(
+      FeatureExtractor extractor,
+      OnnxKnnScorer knn,
+      OnnxKnnScorer scoringKnn,
+      PatchCoreFitter.Options fitOptions,
+      DetectorOptions detectorOptions) {
     this(extractor, extractor, knn, scoringKnn, fitOptions, detectorOptions);
   }
 
   /**
-   * @param extractor embeds the training images (the bank), {@code scoringExtractor} the test images (e.g. the
-   *     backbone in fp16 against a bank built in fp32, as a GPU deployment would score)
+   * @param extractor embeds the training images (the bank), {@code scoringExtractor} the test
+   *     images (e.g. the backbone in fp16 against a bank built in fp32, as a GPU deployment would
+   *     score)
    */
-  public PatchCoreEvaluation(FeatureExtractor extractor, FeatureExtractor scoringExtractor, OnnxKnnScorer knn,
-      OnnxKnnScorer scoringKnn, PatchCoreFitter.Options fitOptions, DetectorOptions detectorOptions) {
+  public PatchCoreEvaluation(
+      FeatureExtractor extractor,
+      FeatureExtractor scoringExtractor,
+      OnnxKnnScorer knn,
+      OnnxKnnScorer scoringKnn,
+      PatchCoreFitter.Options fitOptions,
+      DetectorOptions detectorOptions) {
     if (!scoringExtractor.backbone().sha256().equals(extractor.backbone().sha256())
         || !scoringExtractor.spec().equals(extractor.spec())) {
-      throw new IllegalArgumentException("the scoring extractor must run the same backbone and patch embedding");
+      throw new IllegalArgumentException(
+          "the scoring extractor must run the same backbone and patch embedding");
     }
     this.extractor = extractor;
     this.scoringExtractor = scoringExtractor;
@@ -86,16 +102,20 @@ public final class PatchCoreEvaluation {
     this.detectorOptions = detectorOptions;
   }
 
-  public EvaluationResult run(String dataset, List<LabeledImage> train, List<LabeledImage> test, Listener listener)
+  public EvaluationResult run(
+      String dataset, List<LabeledImage> train, List<LabeledImage> test, Listener listener)
       throws IOException, OrtException {
     PatchCoreFitter fitter = new PatchCoreFitter(extractor, fitOptions, knn.nearestCentres());
     long t0 = System.nanoTime();
-    PatchCoreFitter.Embedded embedded = fitter.embed(
-        train.stream().map(l -> ImageSource.file(l.image(), decoder)).toList(), listener.embedProgress());
+    PatchCoreFitter.Embedded embedded =
+        fitter.embed(
+            train.stream().map(l -> ImageSource.file(l.image(), decoder)).toList(),
+            listener.embedProgress());
     long t1 = System.nanoTime();
     MemoryBank bank = fitter.build(embedded, "eval-" + dataset, listener.coresetProgress());
     long t2 = System.nanoTime();
-    embedded = null; // the patch matrix is the largest allocation of the run; let it go before scoring
+    embedded =
+        null; // the patch matrix is the largest allocation of the run; let it go before scoring
 
     Map<String, List<Integer>> byType = new LinkedHashMap<>();
     for (int i = 0; i < test.size(); i++) {
@@ -110,25 +130,30 @@ public final class PatchCoreEvaluation {
     List<float[]> normalMaps = new ArrayList<>();
     int s = fitOptions.preprocessing().inputSize();
     long t3 = System.nanoTime();
-    try (PatchCoreDetector detector = new PatchCoreDetector(scoringExtractor, scoringKnn, bank, detectorOptions)) {
+    try (PatchCoreDetector detector =
+        new PatchCoreDetector(scoringExtractor, scoringKnn, bank, detectorOptions)) {
       int batch = fitOptions.batchSize();
       for (int start = 0; start < test.size(); start += batch) {
         int n = Math.min(batch, test.size() - start);
         int from = start;
         FloatImage[] frames = new FloatImage[n];
         boolean[][] masks = new boolean[n][];
-        loadAll(n, i -> {
-          LabeledImage li = test.get(from + i);
-          try {
-            frames[i] = decoder.read(li.image());
-            masks[i] = li.mask() == null ? new boolean[s * s]
-                : maskInGeometry(decoder.read(li.mask()), fitOptions.preprocessing());
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          } catch (ImageDecodeException e) {
-            throw new UncheckedIOException(new IOException(e.getMessage(), e));
-          }
-        });
+        loadAll(
+            n,
+            i -> {
+              LabeledImage li = test.get(from + i);
+              try {
+                frames[i] = decoder.read(li.image());
+                masks[i] =
+                    li.mask() == null
+                        ? new boolean[s * s]
+                        : maskInGeometry(decoder.read(li.mask()), fitOptions.preprocessing());
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              } catch (ImageDecodeException e) {
+                throw new UncheckedIOException(new IOException(e.getMessage(), e));
+              }
+            });
         List<Detection> detections = detector.detect(List.of(frames));
         for (int i = 0; i < n; i++) {
           LabeledImage li = test.get(from + i);
@@ -165,11 +190,26 @@ public final class PatchCoreEvaluation {
       pixel.put(e.getKey(), null); // free before the next type's sort
     }
     List<Integer> all = IntStream.range(0, test.size()).boxed().toList();
-    EvaluationResult.Row overall = row("overall", normals, test.size() - normals, all, scores, test, overallPixels);
-    String provider = extractor.provider() + (scoringExtractor.precision() == extractor.precision() ? ""
-        : ", test images in " + scoringExtractor.precision().name().toLowerCase(java.util.Locale.ROOT));
-    return new EvaluationResult(dataset, extractor.backbone().id(), provider, rows, overall,
-        train.size(), embeddedCount(train.size()), bank.count(), seconds(t1 - t0), seconds(t2 - t1), test.size(),
+    EvaluationResult.Row overall =
+        row("overall", normals, test.size() - normals, all, scores, test, overallPixels);
+    String provider =
+        extractor.provider()
+            + (scoringExtractor.precision() == extractor.precision()
+                ? ""
+                : ", test images in "
+                    + scoringExtractor.precision().name().toLowerCase(java.util.Locale.ROOT));
+    return new EvaluationResult(
+        dataset,
+        extractor.backbone().id(),
+        provider,
+        rows,
+        overall,
+        train.size(),
+        embeddedCount(train.size()),
+        bank.count(),
+        seconds(t1 - t0),
+        seconds(t2 - t1),
+        test.size(),
         seconds(t4 - t3));
   }
 
@@ -177,8 +217,14 @@ public final class PatchCoreEvaluation {
     return (long) images * extractor.spec().positions();
   }
 
-  private static EvaluationResult.Row row(String type, int normal, int anomalous, List<Integer> idx, double[] scores,
-      List<LabeledImage> test, PixelMetrics pm) {
+  private static EvaluationResult.Row row(
+      String type,
+      int normal,
+      int anomalous,
+      List<Integer> idx,
+      double[] scores,
+      List<LabeledImage> test,
+      PixelMetrics pm) {
     double[] s = new double[idx.size()];
     boolean[] labels = new boolean[idx.size()];
     for (int i = 0; i < s.length; i++) {
@@ -187,7 +233,13 @@ public final class PatchCoreEvaluation {
     }
     BinaryScores image = BinaryScores.of(s, labels);
     BinaryScores px = pm.scores();
-    return new EvaluationResult.Row(type, normal, anomalous, image.auroc(), px.auroc(), pm.pro(PixelMetrics.DEFAULT_PRO_MAX_FPR),
+    return new EvaluationResult.Row(
+        type,
+        normal,
+        anomalous,
+        image.auroc(),
+        px.auroc(),
+        pm.pro(PixelMetrics.DEFAULT_PRO_MAX_FPR),
         px.averagePrecision());
   }
 

@@ -18,11 +18,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A CNN in ONNX with one image input {@code [N,3,S,S]} and named feature-map outputs {@code [N,C,H,W]}.
- * Loading validates the graph and says precisely what is wrong with a model that does not fit.
+ * A CNN in ONNX with one image input {@code [N,3,S,S]} and named feature-map outputs {@code
+ * [N,C,H,W]}. Loading validates the graph and says precisely what is wrong with a model that does
+ * not fit.
  */
 public final class BackboneModel {
   public static final List<String> DEFAULT_LAYERS = List.of("feat_s8", "feat_s16");
+
   /** Pooled into the global embedding (TailSampler's input). */
   public static final String DEFAULT_GLOBAL_LAYER = "feat_s32";
 
@@ -33,7 +35,12 @@ public final class BackboneModel {
   private final int inputSize;
   private final Map<String, FeatureLayer> featureOutputs;
 
-  private BackboneModel(Path path, String sha256, OnnxMl.ModelProto proto, String inputName, int inputSize,
+  private BackboneModel(
+      Path path,
+      String sha256,
+      OnnxMl.ModelProto proto,
+      String inputName,
+      int inputSize,
       Map<String, FeatureLayer> featureOutputs) {
     this.path = path;
     this.sha256 = sha256;
@@ -48,8 +55,10 @@ public final class BackboneModel {
     try {
       bytes = Files.readAllBytes(path);
     } catch (NoSuchFileException e) {
-      throw new IOException("backbone model file not found: " + path.toAbsolutePath()
-          + " (set TAILWATCH_MODEL_DIR or --model-dir to the folder with the ONNX models; see README 'Models')");
+      throw new IOException(
+          "backbone model file not found: "
+              + path.toAbsolutePath()
+              + " (set TAILWATCH_MODEL_DIR or --model-dir to the folder with the ONNX models; see README 'Models')");
     }
     OnnxMl.ModelProto proto;
     try {
@@ -61,27 +70,37 @@ public final class BackboneModel {
       throw new IOException(path + " is not an ONNX model: it has no graph");
     }
     OnnxMl.GraphProto graph = proto.getGraph();
-    List<String> initializers = graph.getInitializerList().stream().map(OnnxMl.TensorProto::getName).toList();
-    List<ValueInfoProto> inputs = graph.getInputList().stream()
-        .filter(v -> !initializers.contains(v.getName())).toList();
+    List<String> initializers =
+        graph.getInitializerList().stream().map(OnnxMl.TensorProto::getName).toList();
+    List<ValueInfoProto> inputs =
+        graph.getInputList().stream().filter(v -> !initializers.contains(v.getName())).toList();
     if (inputs.size() != 1) {
-      throw new IOException(path + ": a backbone needs exactly one image input, found "
-          + inputs.stream().map(ValueInfoProto::getName).toList());
+      throw new IOException(
+          path
+              + ": a backbone needs exactly one image input, found "
+              + inputs.stream().map(ValueInfoProto::getName).toList());
     }
     ValueInfoProto input = inputs.get(0);
     long[] shape = staticDims(input);
     if (shape.length != 4 || shape[1] != 3 || shape[2] <= 0 || shape[2] != shape[3]) {
-      throw new IOException(path + ": input '" + input.getName() + "' must be float [N,3,S,S] with a static S, was "
-          + describe(input));
+      throw new IOException(
+          path
+              + ": input '"
+              + input.getName()
+              + "' must be float [N,3,S,S] with a static S, was "
+              + describe(input));
     }
     Map<String, FeatureLayer> outputs = new LinkedHashMap<>();
     for (ValueInfoProto out : graph.getOutputList()) {
       long[] dims = staticDims(out);
       if (dims.length == 4 && dims[1] > 0 && dims[2] > 0 && dims[3] > 0) {
-        outputs.put(out.getName(), new FeatureLayer(out.getName(), (int) dims[1], (int) dims[2], (int) dims[3]));
+        outputs.put(
+            out.getName(),
+            new FeatureLayer(out.getName(), (int) dims[1], (int) dims[2], (int) dims[3]));
       }
     }
-    return new BackboneModel(path, Hashing.sha256(bytes), proto, input.getName(), (int) shape[2], outputs);
+    return new BackboneModel(
+        path, Hashing.sha256(bytes), proto, input.getName(), (int) shape[2], outputs);
   }
 
   public Path path() {
@@ -114,9 +133,13 @@ public final class BackboneModel {
   public FeatureLayer layer(String name) {
     FeatureLayer l = featureOutputs.get(name);
     if (l == null) {
-      throw new IllegalArgumentException(path.getFileName() + " has no 4-D feature output '" + name
-          + "'; its feature outputs are " + featureOutputs.keySet()
-          + " (use the -features model, see README 'Models')");
+      throw new IllegalArgumentException(
+          path.getFileName()
+              + " has no 4-D feature output '"
+              + name
+              + "'; its feature outputs are "
+              + featureOutputs.keySet()
+              + " (use the -features model, see README 'Models')");
     }
     return l;
   }
@@ -134,9 +157,10 @@ public final class BackboneModel {
   }
 
   /**
-   * The backbone with the patch embedding appended. Outputs: {@link PatchEmbeddingGraph#PATCHES_OUTPUT}
-   * and, when {@code globalLayer} is given, {@link PatchEmbeddingGraph#GLOBAL_OUTPUT} = its global average
-   * pool {@code [N, C]}. The classifier head and unused taps stop being outputs.
+   * The backbone with the patch embedding appended. Outputs: {@link
+   * PatchEmbeddingGraph#PATCHES_OUTPUT} and, when {@code globalLayer} is given, {@link
+   * PatchEmbeddingGraph#GLOBAL_OUTPUT} = its global average pool {@code [N, C]}. The classifier
+   * head and unused taps stop being outputs.
    */
   public byte[] withPatchEmbedding(PatchEmbeddingSpec spec, String globalLayer) {
     OnnxMl.ModelProto.Builder model = proto.toBuilder();
@@ -144,11 +168,17 @@ public final class BackboneModel {
     graph.clearOutput();
     GraphBuilder g = new GraphBuilder(graph, "tw_");
     PatchEmbeddingGraph.append(g, spec, PatchEmbeddingGraph.PATCHES_OUTPUT);
-    graph.addOutput(floatTensor(PatchEmbeddingGraph.PATCHES_OUTPUT, "batch", spec.positions(), spec.targetDim()));
+    graph.addOutput(
+        floatTensor(
+            PatchEmbeddingGraph.PATCHES_OUTPUT, "batch", spec.positions(), spec.targetDim()));
     if (globalLayer != null) {
       FeatureLayer gl = layer(globalLayer);
       String pooled = g.node("GlobalAveragePool", List.of(globalLayer));
-      g.node("Flatten", List.of(pooled), List.of(PatchEmbeddingGraph.GLOBAL_OUTPUT), GraphBuilder.intAttr("axis", 1));
+      g.node(
+          "Flatten",
+          List.of(pooled),
+          List.of(PatchEmbeddingGraph.GLOBAL_OUTPUT),
+          GraphBuilder.intAttr("axis", 1));
       graph.addOutput(floatTensor(PatchEmbeddingGraph.GLOBAL_OUTPUT, "batch", gl.channels()));
     }
     return model.build().toByteArray();

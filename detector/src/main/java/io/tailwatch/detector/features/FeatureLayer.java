@@ -4,8 +4,15 @@ package io.tailwatch.detector.features;
 public record FeatureLayer(String name, int channels, int height, int width) {
   public FeatureLayer {
     if (channels <= 0 || height <= 0 || width <= 0) {
-      throw new IllegalArgumentException("feature layer " + name + " needs a static positive shape, was "
-          + channels + "x" + height + "x" + width);
+      throw new IllegalArgumentException(
+          "feature layer "
+              + name
+              + " needs a static positive shape, was "
+              + channels
+              + "x"
+              + height
+              + "x"
+              + width);
     }
   }
 }

@@ -21,23 +21,31 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Gets the default backbone onto a fresh machine: downloads the ONNX Model Zoo's {@code mobilenetv2-12-int8.onnx},
- * checks it, and derives {@code mobilenetv2-12-int8-features.onnx} with our own graph code ({@link FeatureTaps}).
+ * Gets the default backbone onto a fresh machine: downloads the ONNX Model Zoo's {@code
+ * mobilenetv2-12-int8.onnx}, checks it, and derives {@code mobilenetv2-12-int8-features.onnx} with
+ * our own graph code ({@link FeatureTaps}).
  *
- * <p>The check is on the graph (input {@code input} [N,3,224,224], output {@code output} [N,1000], the four tap
- * tensors present), not only on the hash: mirrors of the zoo file are known to differ by a few bytes. A hash that
- * differs from the one this project tested with is logged, not fatal.
+ * <p>The check is on the graph (input {@code input} [N,3,224,224], output {@code output} [N,1000],
+ * the four tap tensors present), not only on the hash: mirrors of the zoo file are known to differ
+ * by a few bytes. A hash that differs from the one this project tested with is logged, not fatal.
  */
 public final class ModelStore {
   private static final Logger LOG = LoggerFactory.getLogger(ModelStore.class);
 
   public static final String ZOO_FILE = "mobilenetv2-12-int8.onnx";
+
   /** sha256 of the copy the project's tests and numbers use. */
-  public static final String ZOO_SHA256 = "83530ad811bc31d2b60a5599a21265a5057608c9b044b4ee758cc22f2309f54f";
-  public static final List<URI> ZOO_SOURCES = List.of(
-      URI.create("https://github.com/onnx/models/raw/main/validated/vision/classification/mobilenet/model/"
-          + ZOO_FILE),
-      URI.create("https://huggingface.co/onnxmodelzoo/mobilenetv2-12-int8/resolve/main/" + ZOO_FILE));
+  public static final String ZOO_SHA256 =
+      "83530ad811bc31d2b60a5599a21265a5057608c9b044b4ee758cc22f2309f54f";
+
+  public static final List<URI> ZOO_SOURCES =
+      List.of(
+          URI.create(
+              "https://github.com/onnx/models/raw/main/validated/vision/classification/mobilenet/model/"
+                  + ZOO_FILE),
+          URI.create(
+              "https://huggingface.co/onnxmodelzoo/mobilenetv2-12-int8/resolve/main/" + ZOO_FILE));
+
   /** Refuses anything implausibly large for this model (the zoo file is 3.6 MB). */
   static final long MAX_DOWNLOAD_BYTES = 64L * 1024 * 1024;
 
@@ -50,10 +58,11 @@ public final class ModelStore {
   }
 
   /**
-   * Makes sure {@code dir} holds the features backbone: present -> returned as is; zoo file present -> derived;
-   * otherwise downloaded from {@code sources} (first that works) and derived.
+   * Makes sure {@code dir} holds the features backbone: present -> returned as is; zoo file present
+   * -> derived; otherwise downloaded from {@code sources} (first that works) and derived.
    */
-  public static Path ensureBackbone(Path dir, List<URI> sources, Progress progress) throws IOException {
+  public static Path ensureBackbone(Path dir, List<URI> sources, Progress progress)
+      throws IOException {
     Path features = dir.resolve(SharedDirs.DEFAULT_BACKBONE_FILE);
     if (Files.isRegularFile(features)) {
       return features;
@@ -72,8 +81,11 @@ public final class ModelStore {
     byte[] bytes = Files.readAllBytes(zooFile);
     String sha = Hashing.sha256(bytes);
     if (!sha.equals(ZOO_SHA256)) {
-      LOG.warn("{} has sha256 {}, not the {} this project was tested with; checking its graph instead", zooFile,
-          sha, ZOO_SHA256);
+      LOG.warn(
+          "{} has sha256 {}, not the {} this project was tested with; checking its graph instead",
+          zooFile,
+          sha,
+          ZOO_SHA256);
     }
     OnnxMl.ModelProto model;
     try {
@@ -91,44 +103,65 @@ public final class ModelStore {
     Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
     Files.write(tmp, derived.toByteArray());
     Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    LOG.info("derived {} from {} (feature outputs {})", out, zooFile,
+    LOG.info(
+        "derived {} from {} (feature outputs {})",
+        out,
+        zooFile,
         FeatureTaps.MOBILENET_V2.stream().map(FeatureTaps.Tap::output).toList());
   }
 
   static void checkZooGraph(Path file, OnnxMl.GraphProto graph) throws IOException {
-    OnnxMl.ValueInfoProto input = graph.getInputList().stream().filter(v -> v.getName().equals("input")).findFirst()
-        .orElseThrow(() -> new IOException(file + ": no graph input named 'input' (found "
-            + graph.getInputList().stream().map(OnnxMl.ValueInfoProto::getName).toList()
-            + "): not the ONNX Model Zoo's MobileNetV2"));
+    OnnxMl.ValueInfoProto input =
+        graph.getInputList().stream()
+            .filter(v -> v.getName().equals("input"))
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    new IOException(
+                        file
+                            + ": no graph input named 'input' (found "
+                            + graph.getInputList().stream()
+                                .map(OnnxMl.ValueInfoProto::getName)
+                                .toList()
+                            + "): not the ONNX Model Zoo's MobileNetV2"));
     List<Long> dims = new ArrayList<>();
-    for (OnnxMl.TensorShapeProto.Dimension d : input.getType().getTensorType().getShape().getDimList()) {
+    for (OnnxMl.TensorShapeProto.Dimension d :
+        input.getType().getTensorType().getShape().getDimList()) {
       dims.add(d.hasDimValue() ? d.getDimValue() : -1L);
     }
     if (dims.size() != 4 || dims.get(1) != 3 || dims.get(2) != 224 || dims.get(3) != 224) {
-      throw new IOException(file + ": input 'input' has shape " + dims + ", expected [N, 3, 224, 224]");
+      throw new IOException(
+          file + ": input 'input' has shape " + dims + ", expected [N, 3, 224, 224]");
     }
     if (graph.getOutputList().stream().noneMatch(v -> v.getName().equals("output"))) {
-      throw new IOException(file + ": no graph output named 'output': not the ONNX Model Zoo's MobileNetV2");
+      throw new IOException(
+          file + ": no graph output named 'output': not the ONNX Model Zoo's MobileNetV2");
     }
   }
 
   static void download(List<URI> sources, Path target, Progress progress) throws IOException {
-    HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
-        .connectTimeout(Duration.ofSeconds(20)).build();
+    HttpClient http =
+        HttpClient.newBuilder()
+            .followRedirects(HttpClient.Redirect.NORMAL)
+            .connectTimeout(Duration.ofSeconds(20))
+            .build();
     List<String> failures = new ArrayList<>();
     for (URI uri : sources) {
       Path tmp = target.resolveSibling(target.getFileName() + ".part");
       try {
         LOG.info("downloading {}", uri);
-        HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(uri)
-            .timeout(Duration.ofMinutes(5)).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> response =
+            http.send(
+                HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(5)).GET().build(),
+                HttpResponse.BodyHandlers.ofInputStream());
         if (response.statusCode() != 200) {
           response.body().close();
           failures.add(uri + ": HTTP " + response.statusCode());
           continue;
         }
         long total = response.headers().firstValueAsLong("content-length").orElse(-1);
-        try (InputStream in = response.body(); OutputStream out = Files.newOutputStream(tmp)) {
+        try (InputStream in = response.body();
+            OutputStream out = Files.newOutputStream(tmp)) {
           byte[] buf = new byte[1 << 16];
           long done = 0;
           int n;
@@ -136,12 +169,14 @@ public final class ModelStore {
             out.write(buf, 0, n);
             done += n;
             if (done > MAX_DOWNLOAD_BYTES) {
-              throw new IOException("more than " + MAX_DOWNLOAD_BYTES + " bytes: not the expected model");
+              throw new IOException(
+                  "more than " + MAX_DOWNLOAD_BYTES + " bytes: not the expected model");
             }
             progress.update(done, total > 0 ? total : done);
           }
         }
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(
+            tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return;
       } catch (IOException e) {
         failures.add(uri + ": " + e);
@@ -152,7 +187,14 @@ public final class ModelStore {
         Files.deleteIfExists(tmp);
       }
     }
-    throw new IOException("could not download " + ZOO_FILE + " (" + String.join("; ", failures) + "). Download it "
-        + "by hand into " + target.getParent() + " (README 'Models'), or set TAILWATCH_MODEL_DIR");
+    throw new IOException(
+        "could not download "
+            + ZOO_FILE
+            + " ("
+            + String.join("; ", failures)
+            + "). Download it "
+            + "by hand into "
+            + target.getParent()
+            + " (README 'Models'), or set TAILWATCH_MODEL_DIR");
   }
 }

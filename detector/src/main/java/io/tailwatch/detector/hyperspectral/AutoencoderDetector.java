@@ -15,7 +15,10 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** Scores pixels with an exported {@link SpectralAutoencoder} on ONNX Runtime: score = reconstruction error. */
+/**
+ * Scores pixels with an exported {@link SpectralAutoencoder} on ONNX Runtime: score =
+ * reconstruction error.
+ */
 public final class AutoencoderDetector implements PixelDetector {
   private static final int CHUNK = 8192;
 
@@ -40,8 +43,12 @@ public final class AutoencoderDetector implements PixelDetector {
     try {
       Map<String, String> meta = new TreeMap<>(s.session().getMetadata().getCustomMetadata());
       if (!SpectralAutoencoder.PRODUCER_VALUE.equals(meta.get(SpectralAutoencoder.PRODUCER_KEY))) {
-        throw new IllegalArgumentException("not a tailwatch spectral autoencoder (metadata "
-            + SpectralAutoencoder.PRODUCER_KEY + " = " + meta.get(SpectralAutoencoder.PRODUCER_KEY) + ")");
+        throw new IllegalArgumentException(
+            "not a tailwatch spectral autoencoder (metadata "
+                + SpectralAutoencoder.PRODUCER_KEY
+                + " = "
+                + meta.get(SpectralAutoencoder.PRODUCER_KEY)
+                + ")");
       }
       NodeInfo in = s.session().getInputInfo().get(SpectralAutoencoder.INPUT);
       int bands = (int) ((TensorInfo) in.getInfo()).getShape()[1];
@@ -78,12 +85,16 @@ public final class AutoencoderDetector implements PixelDetector {
   @Override
   public float[] score(SpectralCube cube) throws OrtException {
     if (cube.bands() != bands) {
-      throw new IllegalArgumentException("cube has " + cube.bands() + " bands, the autoencoder expects " + bands);
+      throw new IllegalArgumentException(
+          "cube has " + cube.bands() + " bands, the autoencoder expects " + bands);
     }
     return run(cube.values(), cube.pixels(), SpectralAutoencoder.SCORE);
   }
 
-  /** Reconstructions (standardised space) of {@code n} spectra, for checks against the trained network. */
+  /**
+   * Reconstructions (standardised space) of {@code n} spectra, for checks against the trained
+   * network.
+   */
   public float[] reconstruct(float[] spectra, int n) throws OrtException {
     return run(spectra, n, SpectralAutoencoder.RECONSTRUCTION);
   }
@@ -94,9 +105,15 @@ public final class AutoencoderDetector implements PixelDetector {
     for (int p0 = 0; p0 < n; p0 += CHUNK) {
       int rows = Math.min(CHUNK, n - p0);
       FloatBuffer in = FloatBuffer.wrap(spectra, p0 * bands, rows * bands).slice();
-      try (OnnxTensor t = OnnxTensor.createTensor(OrtSessions.environment(), in, new long[] {rows, bands});
-          OrtSession.Result r = session.session().run(Map.of(SpectralAutoencoder.INPUT, t), java.util.Set.of(output))) {
-        ((OnnxTensor) r.get(output).orElseThrow()).getFloatBuffer().get(out, p0 * width, rows * width);
+      try (OnnxTensor t =
+              OnnxTensor.createTensor(OrtSessions.environment(), in, new long[] {rows, bands});
+          OrtSession.Result r =
+              session
+                  .session()
+                  .run(Map.of(SpectralAutoencoder.INPUT, t), java.util.Set.of(output))) {
+        ((OnnxTensor) r.get(output).orElseThrow())
+            .getFloatBuffer()
+            .get(out, p0 * width, rows * width);
       }
     }
     return out;

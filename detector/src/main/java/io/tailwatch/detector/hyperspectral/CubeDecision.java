@@ -6,18 +6,24 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The verdict on one cube from its per-pixel scores. Anomalous pixels are rare within a cube, so the cube's own
- * robust statistics describe its background: a pixel is anomalous above median + k * 1.4826 MAD of the cube's
- * scores (k = {@code sigmas}); the cube is anomalous when at least {@code minPixels} pixels are. The cube's score
- * is its highest pixel score; the calibrated score is the upper tail probability of that maximum's robust z under
- * a standard normal (small = unusual).
+ * The verdict on one cube from its per-pixel scores. Anomalous pixels are rare within a cube, so
+ * the cube's own robust statistics describe its background: a pixel is anomalous above median + k *
+ * 1.4826 MAD of the cube's scores (k = {@code sigmas}); the cube is anomalous when at least {@code
+ * minPixels} pixels are. The cube's score is its highest pixel score; the calibrated score is the
+ * upper tail probability of that maximum's robust z under a standard normal (small = unusual).
  */
-public record CubeDecision(double score, double threshold, double calibrated, int anomalousPixels,
-    List<RegionBox> regions, boolean anomalous) {
+public record CubeDecision(
+    double score,
+    double threshold,
+    double calibrated,
+    int anomalousPixels,
+    List<RegionBox> regions,
+    boolean anomalous) {
 
   public static CubeDecision of(float[] map, int samples, int lines, double sigmas, int minPixels) {
     if (map.length != samples * lines) {
-      throw new IllegalArgumentException("map of " + map.length + " pixels for " + lines + "x" + samples);
+      throw new IllegalArgumentException(
+          "map of " + map.length + " pixels for " + lines + "x" + samples);
     }
     float[] sorted = map.clone();
     Arrays.sort(sorted);
@@ -29,7 +35,10 @@ public record CubeDecision(double score, double threshold, double calibrated, in
     Arrays.sort(dev);
     double scale = 1.4826 * median(dev);
     if (!(scale > 0)) {
-      scale = Math.max(1e-12, Math.abs(median) * 1e-6); // a flat map: any pixel off the common value stands out
+      scale =
+          Math.max(
+              1e-12,
+              Math.abs(median) * 1e-6); // a flat map: any pixel off the common value stands out
     }
     double threshold = median + sigmas * scale;
     double max = sorted[sorted.length - 1];
@@ -51,8 +60,11 @@ public record CubeDecision(double score, double threshold, double calibrated, in
   static double upperTail(double z) {
     double x = Math.abs(z) / Math.sqrt(2);
     double t = 1 / (1 + 0.3275911 * x);
-    double erfc = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
-        * Math.exp(-x * x);
+    double erfc =
+        t
+            * (0.254829592
+                + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+            * Math.exp(-x * x);
     double tail = 0.5 * erfc;
     return z >= 0 ? tail : 1 - tail;
   }

@@ -1,8 +1,13 @@
 package io.tailwatch.detector.hyperspectral;
 
-/** Band interleave of raw cube bytes: band sequential, band interleaved by line, band interleaved by pixel. */
+/**
+ * Band interleave of raw cube bytes: band sequential, band interleaved by line, band interleaved by
+ * pixel.
+ */
 public enum CubeInterleave {
-  BSQ, BIL, BIP;
+  BSQ,
+  BIL,
+  BIP;
 
   /** Index of sample (line, sample, band) in a raw stream of this interleave. */
   long index(int line, int sample, int band, int lines, int samples, int bands) {

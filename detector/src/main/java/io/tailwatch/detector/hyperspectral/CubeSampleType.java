@@ -4,7 +4,12 @@ import java.nio.ByteBuffer;
 
 /** Raw sample types of a cube, with ENVI's data-type codes. */
 public enum CubeSampleType {
-  UINT8(1, 1), INT16(2, 2), INT32(4, 3), FLOAT32(4, 4), FLOAT64(8, 5), UINT16(2, 12);
+  UINT8(1, 1),
+  INT16(2, 2),
+  INT32(4, 3),
+  FLOAT32(4, 4),
+  FLOAT64(8, 5),
+  UINT16(2, 12);
 
   private final int bytes;
   private final int enviCode;
@@ -28,8 +33,10 @@ public enum CubeSampleType {
         return t;
       }
     }
-    throw new IllegalArgumentException("ENVI data type " + code
-        + " is not supported (supported: 1 uint8, 2 int16, 3 int32, 4 float32, 5 float64, 12 uint16)");
+    throw new IllegalArgumentException(
+        "ENVI data type "
+            + code
+            + " is not supported (supported: 1 uint8, 2 int16, 3 int32, 4 float32, 5 float64, 12 uint16)");
   }
 
   /** Reads the sample at byte position {@code pos} (the buffer's byte order applies). */

@@ -8,9 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Per-pixel scoring of streamed cubes. {@link #rx} fits global RX on each cube itself (its own background, no
- * model to deploy), {@link #localRx} the dual-window variant; {@link #autoencoder} runs a trained, exported
- * autoencoder on ONNX Runtime.
+ * Per-pixel scoring of streamed cubes. {@link #rx} fits global RX on each cube itself (its own
+ * background, no model to deploy), {@link #localRx} the dual-window variant; {@link #autoencoder}
+ * runs a trained, exported autoencoder on ONNX Runtime.
  */
 public interface CubeScorer extends AutoCloseable {
   float[] score(SpectralCube cube) throws Exception;
@@ -44,7 +44,8 @@ public interface CubeScorer extends AutoCloseable {
     return new CubeScorer() {
       @Override
       public float[] score(SpectralCube cube) {
-        return LocalRxDetector.fit(cube, components, outer, inner, LocalRxDetector.DEFAULT_RIDGE).score(cube);
+        return LocalRxDetector.fit(cube, components, outer, inner, LocalRxDetector.DEFAULT_RIDGE)
+            .score(cube);
       }
 
       @Override

@@ -11,18 +11,27 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * ENVI cubes: a text header ({@code .hdr}: samples, lines, bands, header offset, data type, interleave, byte order)
- * beside the raw file (the header's name without {@code .hdr}, or with {@code .img}, {@code .dat}, {@code .raw},
- * {@code .bsq}, {@code .bil}, {@code .bip}). Reading and writing, every interleave, both byte orders.
+ * ENVI cubes: a text header ({@code .hdr}: samples, lines, bands, header offset, data type,
+ * interleave, byte order) beside the raw file (the header's name without {@code .hdr}, or with
+ * {@code .img}, {@code .dat}, {@code .raw}, {@code .bsq}, {@code .bil}, {@code .bip}). Reading and
+ * writing, every interleave, both byte orders.
  */
 public final class EnviCubes {
-  private static final String[] DATA_SUFFIXES = {"", ".img", ".dat", ".raw", ".bsq", ".bil", ".bip"};
+  private static final String[] DATA_SUFFIXES = {
+    "", ".img", ".dat", ".raw", ".bsq", ".bil", ".bip"
+  };
 
   private EnviCubes() {}
 
   /** The parsed header: the fields this reader uses. */
-  public record Header(int samples, int lines, int bands, long headerOffset, CubeSampleType type,
-      CubeInterleave interleave, ByteOrder byteOrder) {}
+  public record Header(
+      int samples,
+      int lines,
+      int bands,
+      long headerOffset,
+      CubeSampleType type,
+      CubeInterleave interleave,
+      ByteOrder byteOrder) {}
 
   public static SpectralCube read(Path headerFile) throws IOException {
     Header h = readHeader(headerFile);
@@ -30,9 +39,23 @@ public final class EnviCubes {
     long need = (long) h.samples() * h.lines() * h.bands() * h.type().bytes();
     long size = Files.size(data);
     if (size < h.headerOffset() + need) {
-      throw new IOException(data + ": holds " + size + " bytes, header says " + h.headerOffset() + " + " + need
-          + " (" + h.lines() + " lines x " + h.samples() + " samples x " + h.bands() + " bands of " + h.type()
-          + ")");
+      throw new IOException(
+          data
+              + ": holds "
+              + size
+              + " bytes, header says "
+              + h.headerOffset()
+              + " + "
+              + need
+              + " ("
+              + h.lines()
+              + " lines x "
+              + h.samples()
+              + " samples x "
+              + h.bands()
+              + " bands of "
+              + h.type()
+              + ")");
     }
     if (need > Integer.MAX_VALUE) {
       throw new IOException(data + ": cube of " + need + " bytes is too large to read into memory");
@@ -40,7 +63,8 @@ public final class EnviCubes {
     byte[] all = Files.readAllBytes(data);
     ByteBuffer raw = ByteBuffer.wrap(all, (int) h.headerOffset(), (int) need);
     try {
-      return SpectralCube.decode(raw, h.lines(), h.samples(), h.bands(), h.interleave(), h.type(), h.byteOrder());
+      return SpectralCube.decode(
+          raw, h.lines(), h.samples(), h.bands(), h.interleave(), h.type(), h.byteOrder());
     } catch (IllegalArgumentException e) {
       throw new IOException(data + ": " + e.getMessage(), e);
     }
@@ -61,7 +85,9 @@ public final class EnviCubes {
     }
     CubeSampleType type;
     try {
-      type = CubeSampleType.fromEnviCode(Integer.parseInt(required(fields, "data type", headerFile).trim()));
+      type =
+          CubeSampleType.fromEnviCode(
+              Integer.parseInt(required(fields, "data type", headerFile).trim()));
     } catch (IllegalArgumentException e) {
       throw new IOException(headerFile + ": " + e.getMessage(), e);
     }
@@ -70,49 +96,77 @@ public final class EnviCubes {
     try {
       interleave = CubeInterleave.valueOf(il);
     } catch (IllegalArgumentException e) {
-      throw new IOException(headerFile + ": 'interleave' must be bsq, bil or bip, got '" + il + "'");
+      throw new IOException(
+          headerFile + ": 'interleave' must be bsq, bil or bip, got '" + il + "'");
     }
     String bo = fields.getOrDefault("byte order", "0").trim();
-    ByteOrder order = switch (bo) {
-      case "0" -> ByteOrder.LITTLE_ENDIAN;
-      case "1" -> ByteOrder.BIG_ENDIAN;
-      default -> throw new IOException(headerFile + ": 'byte order' must be 0 (little) or 1 (big), got '" + bo
-          + "'");
-    };
+    ByteOrder order =
+        switch (bo) {
+          case "0" -> ByteOrder.LITTLE_ENDIAN;
+          case "1" -> ByteOrder.BIG_ENDIAN;
+          default ->
+              throw new IOException(
+                  headerFile + ": 'byte order' must be 0 (little) or 1 (big), got '" + bo + "'");
+        };
     return new Header(samples, lines, bands, offset, type, interleave, order);
   }
 
-  /** Writes {@code cube} as {@code <base>.hdr} plus raw {@code <base>.img}; returns the header's path. */
-  public static Path write(SpectralCube cube, Path base, CubeInterleave interleave, CubeSampleType type,
-      ByteOrder order) throws IOException {
+  /**
+   * Writes {@code cube} as {@code <base>.hdr} plus raw {@code <base>.img}; returns the header's
+   * path.
+   */
+  public static Path write(
+      SpectralCube cube, Path base, CubeInterleave interleave, CubeSampleType type, ByteOrder order)
+      throws IOException {
     Path header = base.resolveSibling(base.getFileName() + ".hdr");
     Path data = base.resolveSibling(base.getFileName() + ".img");
     Files.write(data, cube.encode(interleave, type, order));
-    String text = "ENVI\n"
-        + "description = {written by tailwatch}\n"
-        + "samples = " + cube.samples() + "\n"
-        + "lines = " + cube.lines() + "\n"
-        + "bands = " + cube.bands() + "\n"
-        + "header offset = 0\n"
-        + "file type = ENVI Standard\n"
-        + "data type = " + type.enviCode() + "\n"
-        + "interleave = " + interleave.name().toLowerCase(Locale.ROOT) + "\n"
-        + "byte order = " + (order == ByteOrder.BIG_ENDIAN ? 1 : 0) + "\n";
+    String text =
+        "ENVI\n"
+            + "description = {written by tailwatch}\n"
+            + "samples = "
+            + cube.samples()
+            + "\n"
+            + "lines = "
+            + cube.lines()
+            + "\n"
+            + "bands = "
+            + cube.bands()
+            + "\n"
+            + "header offset = 0\n"
+            + "file type = ENVI Standard\n"
+            + "data type = "
+            + type.enviCode()
+            + "\n"
+            + "interleave = "
+            + interleave.name().toLowerCase(Locale.ROOT)
+            + "\n"
+            + "byte order = "
+            + (order == ByteOrder.BIG_ENDIAN ? 1 : 0)
+            + "\n";
     Files.writeString(header, text, StandardCharsets.ISO_8859_1);
     return header;
   }
 
   static Path dataFile(Path headerFile) throws IOException {
     String name = headerFile.getFileName().toString();
-    String base = name.toLowerCase(Locale.ROOT).endsWith(".hdr") ? name.substring(0, name.length() - 4) : name;
+    String base =
+        name.toLowerCase(Locale.ROOT).endsWith(".hdr")
+            ? name.substring(0, name.length() - 4)
+            : name;
     for (String suffix : DATA_SUFFIXES) {
       Path candidate = headerFile.resolveSibling(base + suffix);
       if (!candidate.equals(headerFile) && Files.isRegularFile(candidate)) {
         return candidate;
       }
     }
-    throw new IOException(headerFile + ": no data file beside it (looked for " + base + " with "
-        + String.join(", ", DATA_SUFFIXES).replaceFirst("^, ", "no suffix, ") + ")");
+    throw new IOException(
+        headerFile
+            + ": no data file beside it (looked for "
+            + base
+            + " with "
+            + String.join(", ", DATA_SUFFIXES).replaceFirst("^, ", "no suffix, ")
+            + ")");
   }
 
   /** key = value lines; values in braces may span lines. Keys are lower-cased. */
@@ -137,7 +191,8 @@ public final class EnviCubes {
     return out;
   }
 
-  private static String required(Map<String, String> fields, String key, Path file) throws IOException {
+  private static String required(Map<String, String> fields, String key, Path file)
+      throws IOException {
     String v = fields.get(key);
     if (v == null) {
       throw new IOException(file + ": header lacks '" + key + "'");
@@ -145,7 +200,8 @@ public final class EnviCubes {
     return v;
   }
 
-  private static int positive(Map<String, String> fields, String key, Path file) throws IOException {
+  private static int positive(Map<String, String> fields, String key, Path file)
+      throws IOException {
     String v = required(fields, key, file).trim();
     int n;
     try {

@@ -7,29 +7,37 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * Importance weights that align a sample's score distribution with a target Gaussian (ALGORITHMS.md section 3):
- * w_i = p(s_i) / max(q(s_i), eps), optionally tempered (w^beta), self-normalised to mean 1 and clipped. q is the
- * observed density (Gaussian KDE with Silverman's bandwidth, evaluated on a fine grid, or a Freedman-Diaconis
- * histogram); p is N(median, (1.4826 MAD)^2) or N(mean, sd^2). The dense majority mode gets w < 1, the moderate
- * right shoulder w > 1, and the extreme tail w < 1 again because the Gaussian decays faster than the tail.
+ * Importance weights that align a sample's score distribution with a target Gaussian (ALGORITHMS.md
+ * section 3): w_i = p(s_i) / max(q(s_i), eps), optionally tempered (w^beta), self-normalised to
+ * mean 1 and clipped. q is the observed density (Gaussian KDE with Silverman's bandwidth, evaluated
+ * on a fine grid, or a Freedman-Diaconis histogram); p is N(median, (1.4826 MAD)^2) or N(mean,
+ * sd^2). The dense majority mode gets w < 1, the moderate right shoulder w > 1, and the extreme
+ * tail w < 1 again because the Gaussian decays faster than the tail.
  */
 public final class ImportanceWeights {
-  public enum Density { KDE, HISTOGRAM }
+  public enum Density {
+    KDE,
+    HISTOGRAM
+  }
 
   private static final int KDE_GRID = 2048;
   private static final double KDE_CUTOFF_SIGMAS = 4;
   private static final double EPS = 1e-12;
 
-  public record Options(Density density, ScoreTarget target, double clipMin, double clipMax, double temper) {
+  public record Options(
+      Density density, ScoreTarget target, double clipMin, double clipMax, double temper) {
     public Options {
       if (target != ScoreTarget.ROBUST && target != ScoreTarget.MOMENT) {
-        throw new IllegalArgumentException("importance-weight target must be "
-            + ScoreTarget.choices(ScoreTarget.ROBUST, ScoreTarget.MOMENT) + ", was " + target
-            + " (the other targets belong to the online statistics)");
+        throw new IllegalArgumentException(
+            "importance-weight target must be "
+                + ScoreTarget.choices(ScoreTarget.ROBUST, ScoreTarget.MOMENT)
+                + ", was "
+                + target
+                + " (the other targets belong to the online statistics)");
       }
       if (!(clipMin > 0 && clipMin <= 1 && clipMax >= 1 && Double.isFinite(clipMax))) {
-        throw new IllegalArgumentException("weight clip must satisfy 0 < min <= 1 <= max, was [" + clipMin + ", "
-            + clipMax + "]");
+        throw new IllegalArgumentException(
+            "weight clip must satisfy 0 < min <= 1 <= max, was [" + clipMin + ", " + clipMax + "]");
       }
       if (!(temper > 0 && temper <= 1)) {
         throw new IllegalArgumentException("temper must be in (0, 1], was " + temper);
@@ -41,8 +49,13 @@ public final class ImportanceWeights {
     }
 
     public String describe() {
-      return String.format(Locale.ROOT, "%s density, %s target, clip [%s, %s], temper %s",
-          density.name().toLowerCase(Locale.ROOT), target.label(), clipMin, clipMax,
+      return String.format(
+          Locale.ROOT,
+          "%s density, %s target, clip [%s, %s], temper %s",
+          density.name().toLowerCase(Locale.ROOT),
+          target.label(),
+          clipMin,
+          clipMax,
           temper);
     }
   }
@@ -73,7 +86,10 @@ public final class ImportanceWeights {
       sigma = sd(scores, mu);
     }
     if (!(sigma > 0)) {
-      sigma = Math.max(sd(scores, mean(scores)), EPS); // over half the scores tie: fall back to the moment scale
+      sigma =
+          Math.max(
+              sd(scores, mean(scores)),
+              EPS); // over half the scores tie: fall back to the moment scale
     }
     double[] q = options.density() == Density.KDE ? kde(scores, sorted) : histogram(scores, sorted);
     double[] w = new double[n];
@@ -83,7 +99,8 @@ public final class ImportanceWeights {
       w[i] = Math.pow(p / Math.max(q[i], EPS), options.temper());
     }
     normalise(w);
-    // clip, renormalise, repeat: a few rounds make both "mean 1" and "within the clip" hold together
+    // clip, renormalise, repeat: a few rounds make both "mean 1" and "within the clip" hold
+    // together
     for (int round = 0; round < 50; round++) {
       boolean changed = false;
       for (int i = 0; i < n; i++) {
@@ -105,7 +122,9 @@ public final class ImportanceWeights {
     return GaussianKde.silvermanBandwidth(sd(sorted, mean(sorted)), iqr, sorted.length);
   }
 
-  /** Gaussian KDE at every score, from a binned estimate on a fine grid with linear interpolation. */
+  /**
+   * Gaussian KDE at every score, from a binned estimate on a fine grid with linear interpolation.
+   */
   static double[] kde(double[] scores, double[] sorted) {
     int n = scores.length;
     double h = Math.max(silvermanBandwidth(sorted), EPS);

@@ -3,12 +3,13 @@ package io.tailwatch.detector.hyperspectral;
 import java.util.Locale;
 
 /**
- * Local (dual-window) RX: each pixel's Mahalanobis distance to the mean and covariance of the pixels inside an
- * outer window but outside an inner guard window centred on it (windows clipped at the image border), so the
- * background adapts to the neighbourhood and a target does not contaminate its own statistics. Spectra are first
- * projected onto the scene's top {@code components} principal components: a 21 x 21 window holds a few hundred
- * pixels, too few for a full-band covariance. Window sums of the projected values and their products come from
- * integral images, so a pixel costs O(k^2) to gather plus a k x k Cholesky solve, whatever the window size.
+ * Local (dual-window) RX: each pixel's Mahalanobis distance to the mean and covariance of the
+ * pixels inside an outer window but outside an inner guard window centred on it (windows clipped at
+ * the image border), so the background adapts to the neighbourhood and a target does not
+ * contaminate its own statistics. Spectra are first projected onto the scene's top {@code
+ * components} principal components: a 21 x 21 window holds a few hundred pixels, too few for a
+ * full-band covariance. Window sums of the projected values and their products come from integral
+ * images, so a pixel costs O(k^2) to gather plus a k x k Cholesky solve, whatever the window size.
  */
 public final class LocalRxDetector implements PixelDetector {
   public static final int DEFAULT_COMPONENTS = 10;
@@ -34,18 +35,26 @@ public final class LocalRxDetector implements PixelDetector {
    * @param outer odd outer window side
    * @param inner odd guard window side, smaller than {@code outer}
    */
-  public static LocalRxDetector fit(SpectralCube scene, int components, int outer, int inner, double ridge) {
+  public static LocalRxDetector fit(
+      SpectralCube scene, int components, int outer, int inner, double ridge) {
     checkSettings(components, outer, inner, ridge);
-    SpectralFeatures f = SpectralFeatures.fit(new SpectralFeatures.Options(1, SpectralFeatures.Normalisation.NONE,
-        SpectralFeatures.Projection.PCA, components, 0), scene);
+    SpectralFeatures f =
+        SpectralFeatures.fit(
+            new SpectralFeatures.Options(
+                1,
+                SpectralFeatures.Normalisation.NONE,
+                SpectralFeatures.Projection.PCA,
+                components,
+                0),
+            scene);
     return new LocalRxDetector(f, outer, inner, ridge);
   }
 
   /** Refuses windows that are not odd with 1 <= inner < outer, no components, or a bad ridge. */
   public static void checkSettings(int components, int outer, int inner, double ridge) {
     if (outer % 2 == 0 || inner % 2 == 0 || inner < 1 || inner >= outer) {
-      throw new IllegalArgumentException("windows must be odd with 1 <= inner < outer, got outer " + outer
-          + ", inner " + inner);
+      throw new IllegalArgumentException(
+          "windows must be odd with 1 <= inner < outer, got outer " + outer + ", inner " + inner);
     }
     if (components < 1) {
       throw new IllegalArgumentException("components must be positive, was " + components);
@@ -60,8 +69,13 @@ public final class LocalRxDetector implements PixelDetector {
 
   @Override
   public String describe() {
-    return String.format(Locale.ROOT, "dual-window RX, outer %d, inner %d, on %d principal components, "
-        + "ridge=%.0e*trace/k", outer, inner, k, ridge);
+    return String.format(
+        Locale.ROOT,
+        "dual-window RX, outer %d, inner %d, on %d principal components, " + "ridge=%.0e*trace/k",
+        outer,
+        inner,
+        k,
+        ridge);
   }
 
   @Override
@@ -131,15 +145,21 @@ public final class LocalRxDetector implements PixelDetector {
         for (int a = 0; a < k; a++) {
           v[a] = x[o + a] - mean[a];
         }
-        out[r * w + c] = (float) SymmetricMatrices.forwardSolveNorm2(SymmetricMatrices.cholesky(cov, k, factor), k, v);
+        out[r * w + c] =
+            (float)
+                SymmetricMatrices.forwardSolveNorm2(
+                    SymmetricMatrices.cholesky(cov, k, factor), k, v);
       }
     }
     return out;
   }
 
-  /** Sums over rows r0..r1, columns c0..c1 (inclusive, clipped to the image) from the integral image. */
-  private static void box(double[] integral, int w, int stride, int r0, int c0, int r1, int c1, int h,
-      double[] out) {
+  /**
+   * Sums over rows r0..r1, columns c0..c1 (inclusive, clipped to the image) from the integral
+   * image.
+   */
+  private static void box(
+      double[] integral, int w, int stride, int r0, int c0, int r1, int c1, int h, double[] out) {
     r0 = Math.max(r0, 0);
     c0 = Math.max(c0, 0);
     r1 = Math.min(r1, h - 1);

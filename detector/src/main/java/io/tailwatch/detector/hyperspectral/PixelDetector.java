@@ -1,9 +1,10 @@
 package io.tailwatch.detector.hyperspectral;
 
 /**
- * A per-pixel anomaly detector for hyperspectral cubes: one score per pixel, line-major
- * ({@code line * samples + sample}), higher means more anomalous. Implementations are fitted before use and
- * state their parameters in {@link #describe()} so every reported figure names its regulariser and settings.
+ * A per-pixel anomaly detector for hyperspectral cubes: one score per pixel, line-major ({@code
+ * line * samples + sample}), higher means more anomalous. Implementations are fitted before use and
+ * state their parameters in {@link #describe()} so every reported figure names its regulariser and
+ * settings.
  */
 public interface PixelDetector extends AutoCloseable {
   String name();

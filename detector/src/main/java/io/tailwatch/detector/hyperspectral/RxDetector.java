@@ -3,11 +3,11 @@ package io.tailwatch.detector.hyperspectral;
 import java.util.Locale;
 
 /**
- * Global Reed-Xiaoli detector: the squared Mahalanobis distance of each pixel's spectrum to the background mean
- * and covariance, computed by a Cholesky solve (never an explicit inverse). The covariance is shrunk towards a
- * scaled identity: C + ridge * (trace(C) / B) * I. Ridge 0 is the classic RX of the published figures; a small
- * ridge (1e-4) keeps near-singular scenes solvable and changes some scenes' AUROC noticeably, so every figure
- * names its ridge.
+ * Global Reed-Xiaoli detector: the squared Mahalanobis distance of each pixel's spectrum to the
+ * background mean and covariance, computed by a Cholesky solve (never an explicit inverse). The
+ * covariance is shrunk towards a scaled identity: C + ridge * (trace(C) / B) * I. Ridge 0 is the
+ * classic RX of the published figures; a small ridge (1e-4) keeps near-singular scenes solvable and
+ * changes some scenes' AUROC noticeably, so every figure names its ridge.
  */
 public final class RxDetector implements PixelDetector {
   public static final double DEFAULT_RIDGE = 1e-4;
@@ -24,14 +24,16 @@ public final class RxDetector implements PixelDetector {
     this.cholesky = cholesky;
   }
 
-  /** Fits the background statistics on every pixel of {@code background} (usually the scene itself). */
+  /**
+   * Fits the background statistics on every pixel of {@code background} (usually the scene itself).
+   */
   public static RxDetector fit(SpectralCube background, double ridge) {
     checkRidge(ridge);
     int b = background.bands();
     int n = background.pixels();
     if (n <= b && ridge == 0) {
-      throw new IllegalArgumentException("RX needs more pixels (" + n + ") than bands (" + b
-          + ") without a ridge; use ridge > 0");
+      throw new IllegalArgumentException(
+          "RX needs more pixels (" + n + ") than bands (" + b + ") without a ridge; use ridge > 0");
     }
     double[] mean = SymmetricMatrices.mean(background.values(), n, b);
     double[] cov = SymmetricMatrices.covariance(background.values(), n, b, mean);
@@ -67,7 +69,8 @@ public final class RxDetector implements PixelDetector {
   @Override
   public float[] score(SpectralCube cube) {
     if (cube.bands() != bands) {
-      throw new IllegalArgumentException("cube has " + cube.bands() + " bands, detector was fitted on " + bands);
+      throw new IllegalArgumentException(
+          "cube has " + cube.bands() + " bands, detector was fitted on " + bands);
     }
     float[] x = cube.values();
     float[] out = new float[cube.pixels()];

@@ -9,19 +9,24 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * Spectral memory bank: per-pixel feature vectors ({@link SpectralFeatures}) of reference pixels, reduced to a
- * bank by greedy coreset (or a uniform sample), scored by squared distance to the nearest bank vector through
- * the same ONNX kNN operator as image patches.
+ * Spectral memory bank: per-pixel feature vectors ({@link SpectralFeatures}) of reference pixels,
+ * reduced to a bank by greedy coreset (or a uniform sample), scored by squared distance to the
+ * nearest bank vector through the same ONNX kNN operator as image patches.
  *
- * <p>A scene with no separate clean reference is scored {@link #crossFitted cross-fitted}: its pixels are split in
- * two random halves and each half is scored against a bank drawn from the other, so no pixel meets itself in the
- * bank. There the bank should be a uniform sample: a coreset deliberately keeps the most isolated spectra, which in
- * an unlabelled scene are the anomalies themselves.
+ * <p>A scene with no separate clean reference is scored {@link #crossFitted cross-fitted}: its
+ * pixels are split in two random halves and each half is scored against a bank drawn from the
+ * other, so no pixel meets itself in the bank. There the bank should be a uniform sample: a coreset
+ * deliberately keeps the most isolated spectra, which in an unlabelled scene are the anomalies
+ * themselves.
  */
 public final class SpectralBankDetector implements PixelDetector {
-  public enum Selection { CORESET, RANDOM }
+  public enum Selection {
+    CORESET,
+    RANDOM
+  }
 
-  public record Options(SpectralFeatures.Options features, int bankSize, Selection selection, long seed) {
+  public record Options(
+      SpectralFeatures.Options features, int bankSize, Selection selection, long seed) {
     public Options {
       if (bankSize <= 0) {
         throw new IllegalArgumentException("bank size must be positive, was " + bankSize);
@@ -33,13 +38,25 @@ public final class SpectralBankDetector implements PixelDetector {
     }
 
     public String describe() {
-      return String.format(Locale.ROOT, "%s; bank %d by %s", features.describe(), bankSize,
+      return String.format(
+          Locale.ROOT,
+          "%s; bank %d by %s",
+          features.describe(),
+          bankSize,
           selection.name().toLowerCase(Locale.ROOT));
     }
 
     public Options withSeed(long newSeed) {
-      return new Options(new SpectralFeatures.Options(features.neighbourhood(), features.normalisation(),
-          features.projection(), features.dim(), newSeed), bankSize, selection, newSeed);
+      return new Options(
+          new SpectralFeatures.Options(
+              features.neighbourhood(),
+              features.normalisation(),
+              features.projection(),
+              features.dim(),
+              newSeed),
+          bankSize,
+          selection,
+          newSeed);
     }
   }
 
@@ -49,8 +66,12 @@ public final class SpectralBankDetector implements PixelDetector {
   private final OnnxKnnScorer.Index index;
   private final int bankCount;
 
-  private SpectralBankDetector(Options options, SpectralFeatures features, OnnxKnnScorer scorer,
-      OnnxKnnScorer.Index index, int bankCount) {
+  private SpectralBankDetector(
+      Options options,
+      SpectralFeatures features,
+      OnnxKnnScorer scorer,
+      OnnxKnnScorer.Index index,
+      int bankCount) {
     this.options = options;
     this.features = features;
     this.scorer = scorer;
@@ -58,9 +79,12 @@ public final class SpectralBankDetector implements PixelDetector {
     this.bankCount = bankCount;
   }
 
-  /** Fits features and bank on every pixel of the (clean) reference cubes. The scorer stays the caller's. */
-  public static SpectralBankDetector fit(Options options, OnnxKnnScorer scorer, SpectralCube... reference)
-      throws OrtException {
+  /**
+   * Fits features and bank on every pixel of the (clean) reference cubes. The scorer stays the
+   * caller's.
+   */
+  public static SpectralBankDetector fit(
+      Options options, OnnxKnnScorer scorer, SpectralCube... reference) throws OrtException {
     SpectralFeatures f = SpectralFeatures.fit(options.features(), reference);
     int n = 0;
     for (SpectralCube c : reference) {
@@ -79,8 +103,8 @@ public final class SpectralBankDetector implements PixelDetector {
   }
 
   /**
-   * Scores a scene against itself without labels: features fitted on all its pixels, two random halves, each
-   * scored against a bank of {@code bankSize} vectors from the other half.
+   * Scores a scene against itself without labels: features fitted on all its pixels, two random
+   * halves, each scored against a bank of {@code bankSize} vectors from the other half.
    */
   public static float[] crossFitted(SpectralCube scene, Options options, OnnxKnnScorer scorer)
       throws OrtException {
@@ -94,15 +118,26 @@ public final class SpectralBankDetector implements PixelDetector {
     int[] first = java.util.Arrays.copyOfRange(perm, 0, half);
     int[] second = java.util.Arrays.copyOfRange(perm, half, n);
     float[] scores = new float[n];
-    scoreAgainst(x, d, second, select(gather(x, d, first), first.length, d, options, scorer, random), scorer,
+    scoreAgainst(
+        x,
+        d,
+        second,
+        select(gather(x, d, first), first.length, d, options, scorer, random),
+        scorer,
         scores);
-    scoreAgainst(x, d, first, select(gather(x, d, second), second.length, d, options, scorer, random), scorer,
+    scoreAgainst(
+        x,
+        d,
+        first,
+        select(gather(x, d, second), second.length, d, options, scorer, random),
+        scorer,
         scores);
     return scores;
   }
 
-  private static void scoreAgainst(float[] x, int d, int[] queries, float[] bank, OnnxKnnScorer scorer,
-      float[] out) throws OrtException {
+  private static void scoreAgainst(
+      float[] x, int d, int[] queries, float[] bank, OnnxKnnScorer scorer, float[] out)
+      throws OrtException {
     float[] q = gather(x, d, queries);
     try (OnnxKnnScorer.Index idx = scorer.index(bank, bank.length / d, d)) {
       float[] dist = scorer.search(idx, q, queries.length).distances();
@@ -113,12 +148,19 @@ public final class SpectralBankDetector implements PixelDetector {
   }
 
   /** The bank drawn from {@code count} candidate vectors (row-major in {@code pool}). */
-  private static float[] select(float[] pool, int count, int d, Options options, OnnxKnnScorer scorer,
+  private static float[] select(
+      float[] pool,
+      int count,
+      int d,
+      Options options,
+      OnnxKnnScorer scorer,
       SplittableRandom random) {
     int m = Math.min(options.bankSize(), count);
     int[] chosen;
     if (options.selection() == Selection.CORESET) {
-      chosen = GreedyCoreset.exact(pool, count, d, m, random.nextLong(), Progress.NONE, scorer.nearestCentres());
+      chosen =
+          GreedyCoreset.exact(
+              pool, count, d, m, random.nextLong(), Progress.NONE, scorer.nearestCentres());
     } else {
       chosen = java.util.Arrays.copyOf(Permutations.shuffled(count, random), m);
     }

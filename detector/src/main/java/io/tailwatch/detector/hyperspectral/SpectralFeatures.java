@@ -4,17 +4,29 @@ import io.tailwatch.detector.bank.RandomProjection;
 import java.util.Locale;
 
 /**
- * Per-pixel feature vectors for the spectral memory bank: the spectrum (optionally followed by the mean spectrum
- * of its 3 x 3 neighbourhood), normalised, then projected to a few dimensions. Fitted once on reference pixels,
- * then applied unchanged to every cube, so bank and queries live in the same space.
+ * Per-pixel feature vectors for the spectral memory bank: the spectrum (optionally followed by the
+ * mean spectrum of its 3 x 3 neighbourhood), normalised, then projected to a few dimensions. Fitted
+ * once on reference pixels, then applied unchanged to every cube, so bank and queries live in the
+ * same space.
  */
 public final class SpectralFeatures {
-  public enum Normalisation { NONE, STANDARDISE, L2 }
+  public enum Normalisation {
+    NONE,
+    STANDARDISE,
+    L2
+  }
 
-  public enum Projection { NONE, PCA, RANDOM }
+  public enum Projection {
+    NONE,
+    PCA,
+    RANDOM
+  }
 
-  /** @param neighbourhood 1 (spectrum only) or 3 (spectrum + 3x3 mean spectrum) */
-  public record Options(int neighbourhood, Normalisation normalisation, Projection projection, int dim, long seed) {
+  /**
+   * @param neighbourhood 1 (spectrum only) or 3 (spectrum + 3x3 mean spectrum)
+   */
+  public record Options(
+      int neighbourhood, Normalisation normalisation, Projection projection, int dim, long seed) {
     public Options {
       if (neighbourhood != 1 && neighbourhood != 3) {
         throw new IllegalArgumentException("neighbourhood must be 1 or 3, was " + neighbourhood);
@@ -29,9 +41,14 @@ public final class SpectralFeatures {
     }
 
     public String describe() {
-      return String.format(Locale.ROOT, "%s, %s, %s", neighbourhood == 1 ? "spectrum" : "spectrum+3x3 mean",
+      return String.format(
+          Locale.ROOT,
+          "%s, %s, %s",
+          neighbourhood == 1 ? "spectrum" : "spectrum+3x3 mean",
           normalisation.name().toLowerCase(Locale.ROOT),
-          projection == Projection.NONE ? "no projection" : projection.name().toLowerCase(Locale.ROOT) + " " + dim);
+          projection == Projection.NONE
+              ? "no projection"
+              : projection.name().toLowerCase(Locale.ROOT) + " " + dim);
     }
   }
 
@@ -42,8 +59,13 @@ public final class SpectralFeatures {
   private final float[] projection; // rawDim x outDim, null for NONE
   private final int outDim;
 
-  private SpectralFeatures(Options options, int bands, int rawDim, Standardisation standardisation,
-      float[] projection, int outDim) {
+  private SpectralFeatures(
+      Options options,
+      int bands,
+      int rawDim,
+      Standardisation standardisation,
+      float[] projection,
+      int outDim) {
     this.options = options;
     this.bands = bands;
     this.rawDim = rawDim;
@@ -59,7 +81,8 @@ public final class SpectralFeatures {
     int n = 0;
     for (SpectralCube c : reference) {
       if (c.bands() != bands) {
-        throw new IllegalArgumentException("reference cubes differ in bands: " + c.bands() + " vs " + bands);
+        throw new IllegalArgumentException(
+            "reference cubes differ in bands: " + c.bands() + " vs " + bands);
       }
       n += c.pixels();
     }
@@ -73,8 +96,10 @@ public final class SpectralFeatures {
     if (options.normalisation() == Normalisation.L2) {
       l2(raw, n, rawDim);
     }
-    Standardisation standardisation = options.normalisation() == Normalisation.STANDARDISE
-        ? Standardisation.fit(raw, n, rawDim) : Standardisation.centre(raw, n, rawDim);
+    Standardisation standardisation =
+        options.normalisation() == Normalisation.STANDARDISE
+            ? Standardisation.fit(raw, n, rawDim)
+            : Standardisation.centre(raw, n, rawDim);
     int outDim = rawDim;
     float[] proj = null;
     if (options.projection() != Projection.NONE) {
@@ -112,7 +137,8 @@ public final class SpectralFeatures {
   /** Feature vectors of every pixel of {@code cube}, {@code pixels x dim()} row-major. */
   public float[] transform(SpectralCube cube) {
     if (cube.bands() != bands) {
-      throw new IllegalArgumentException("cube has " + cube.bands() + " bands, features were fitted on " + bands);
+      throw new IllegalArgumentException(
+          "cube has " + cube.bands() + " bands, features were fitted on " + bands);
     }
     int n = cube.pixels();
     float[] raw = raw(cube, options.neighbourhood());
@@ -151,7 +177,9 @@ public final class SpectralFeatures {
     }
   }
 
-  /** Spectrum, or spectrum followed by the mean spectrum of the (edge-clipped) 3x3 neighbourhood. */
+  /**
+   * Spectrum, or spectrum followed by the mean spectrum of the (edge-clipped) 3x3 neighbourhood.
+   */
   private static float[] raw(SpectralCube cube, int neighbourhood) {
     if (neighbourhood == 1) {
       return cube.values().clone();

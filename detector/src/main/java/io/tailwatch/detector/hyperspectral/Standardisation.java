@@ -1,8 +1,9 @@
 package io.tailwatch.detector.hyperspectral;
 
 /**
- * Per-column centring and scaling of {@code n x d} row-major values: (x - mean) / scale. The spectral bank's
- * features and the autoencoder's input share it, so both treat a constant band the same way (scale 1: it stays 0).
+ * Per-column centring and scaling of {@code n x d} row-major values: (x - mean) / scale. The
+ * spectral bank's features and the autoencoder's input share it, so both treat a constant band the
+ * same way (scale 1: it stays 0).
  */
 public record Standardisation(float[] mean, float[] scale) {
   /** Mean and population standard deviation of every column. */
@@ -20,7 +21,8 @@ public record Standardisation(float[] mean, float[] scale) {
     for (int j = 0; j < d; j++) {
       mean[j] = (float) m[j];
       double sd = Math.sqrt(var[j] / n);
-      scale[j] = sd > 1e-12 ? (float) sd : 1f; // a constant band carries no information; leave it at 0
+      scale[j] =
+          sd > 1e-12 ? (float) sd : 1f; // a constant band carries no information; leave it at 0
     }
     return new Standardisation(mean, scale);
   }

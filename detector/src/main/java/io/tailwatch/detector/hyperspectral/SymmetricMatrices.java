@@ -7,8 +7,8 @@ import org.ejml.interfaces.decomposition.CholeskyDecomposition_F64;
 import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
 
 /**
- * Dense symmetric linear algebra in double precision: mean/covariance and the triangular solve by hand (plain
- * loops over our own row-major arrays), Cholesky and the eigendecomposition from EJML.
+ * Dense symmetric linear algebra in double precision: mean/covariance and the triangular solve by
+ * hand (plain loops over our own row-major arrays), Cholesky and the eigendecomposition from EJML.
  */
 final class SymmetricMatrices {
   private SymmetricMatrices() {}
@@ -70,9 +70,9 @@ final class SymmetricMatrices {
   }
 
   /**
-   * As {@link #cholesky(double[], int)}, into {@code l} (d x d, overwritten). EJML factors; the pivots are then
-   * tested relative to the diagonal, since an exactly singular matrix leaves a rounding-sized pivot, not always
-   * one <= 0.
+   * As {@link #cholesky(double[], int)}, into {@code l} (d x d, overwritten). EJML factors; the
+   * pivots are then tested relative to the diagonal, since an exactly singular matrix leaves a
+   * rounding-sized pivot, not always one <= 0.
    */
   static double[] cholesky(double[] c, int d, double[] l) {
     CholeskyDecomposition_F64<DMatrixRMaj> chol = DecompositionFactory_DDRM.chol(d, true);
@@ -91,8 +91,10 @@ final class SymmetricMatrices {
   }
 
   private static IllegalArgumentException notPositiveDefinite(int pivot, double value) {
-    return new IllegalArgumentException("covariance is not positive definite"
-        + (pivot >= 0 ? " (pivot " + pivot + " = " + value + ")" : "") + "; use a positive ridge");
+    return new IllegalArgumentException(
+        "covariance is not positive definite"
+            + (pivot >= 0 ? " (pivot " + pivot + " = " + value + ")" : "")
+            + "; use a positive ridge");
   }
 
   /** Solves L z = v in place (forward substitution) and returns z . z. */
@@ -114,19 +116,21 @@ final class SymmetricMatrices {
   /**
    * Eigendecomposition of a symmetric matrix (EJML's symmetric QR algorithm).
    *
-   * @return eigenvalues in descending order; {@code vectorsOut} (d x d row-major) gets the matching eigenvectors
-   *     as columns
+   * @return eigenvalues in descending order; {@code vectorsOut} (d x d row-major) gets the matching
+   *     eigenvectors as columns
    */
   static double[] eigen(double[] c, int d, double[] vectorsOut) {
     EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(d, true, true);
     if (!eig.decompose(new DMatrixRMaj(d, d, true, c))) {
-      throw new IllegalArgumentException("eigendecomposition of a " + d + " x " + d + " matrix did not converge");
+      throw new IllegalArgumentException(
+          "eigendecomposition of a " + d + " x " + d + " matrix did not converge");
     }
     Integer[] order = new Integer[d];
     for (int i = 0; i < d; i++) {
       order[i] = i;
     }
-    Arrays.sort(order, (x, y) -> Double.compare(eig.getEigenvalue(y).real, eig.getEigenvalue(x).real));
+    Arrays.sort(
+        order, (x, y) -> Double.compare(eig.getEigenvalue(y).real, eig.getEigenvalue(x).real));
     double[] values = new double[d];
     for (int j = 0; j < d; j++) {
       values[j] = eig.getEigenvalue(order[j]).real;

@@ -1,19 +1,30 @@
 package io.tailwatch.detector.image;
 
 /**
- * A planar (channel-major) float image with values in [0, 1]. {@code data[c * height * width + y * width + x]}.
+ * A planar (channel-major) float image with values in [0, 1]. {@code data[c * height * width + y *
+ * width + x]}.
  */
 public record FloatImage(int width, int height, int channels, float[] data) {
   public FloatImage {
     if (width <= 0 || height <= 0) {
-      throw new IllegalArgumentException("image size must be positive, was " + width + "x" + height);
+      throw new IllegalArgumentException(
+          "image size must be positive, was " + width + "x" + height);
     }
     if (channels != 1 && channels != 3) {
       throw new IllegalArgumentException("channels must be 1 or 3, was " + channels);
     }
     if (data.length != (long) width * height * channels) {
-      throw new IllegalArgumentException("data has " + data.length + " values, " + width + "x" + height + "x"
-          + channels + " needs " + (long) width * height * channels);
+      throw new IllegalArgumentException(
+          "data has "
+              + data.length
+              + " values, "
+              + width
+              + "x"
+              + height
+              + "x"
+              + channels
+              + " needs "
+              + (long) width * height * channels);
     }
   }
 

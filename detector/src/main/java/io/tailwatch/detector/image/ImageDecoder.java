@@ -14,24 +14,30 @@ import javax.imageio.spi.IIORegistry;
 import javax.imageio.stream.ImageInputStream;
 
 /**
- * Decodes PNG, JPEG and raw frames to {@link FloatImage}. Compressed images have their declared size read from
- * the header and checked against {@code maxPixels} before any pixel buffer is allocated, so a small file
- * cannot make us allocate gigabytes.
+ * Decodes PNG, JPEG and raw frames to {@link FloatImage}. Compressed images have their declared
+ * size read from the header and checked against {@code maxPixels} before any pixel buffer is
+ * allocated, so a small file cannot make us allocate gigabytes.
  *
- * <p>JPEGs go through TwelveMonkeys' ImageIO plugin, which reads what the JDK's reader refuses (CMYK and YCCK
- * Adobe JPEGs, 12-bit, broken ICC profiles); a reader warning (a truncated file: "premature end of JPEG file",
- * which the JDK fills with grey and returns as if whole) is an error, not a silently damaged frame.
+ * <p>JPEGs go through TwelveMonkeys' ImageIO plugin, which reads what the JDK's reader refuses
+ * (CMYK and YCCK Adobe JPEGs, 12-bit, broken ICC profiles); a reader warning (a truncated file:
+ * "premature end of JPEG file", which the JDK fills with grey and returns as if whole) is an error,
+ * not a silently damaged frame.
  */
 public final class ImageDecoder {
   static {
-    // Registered by hand, not only through META-INF/services: under Flink's user-code class loader (and in
-    // shaded jars) ImageIO's own scan of the context class loader may not see the plugin. Registration orders it
+    // Registered by hand, not only through META-INF/services: under Flink's user-code class loader
+    // (and in
+    // shaded jars) ImageIO's own scan of the context class loader may not see the plugin.
+    // Registration orders it
     // before the JDK's JPEG reader.
     IIORegistry.getDefaultInstance()
         .registerServiceProvider(new com.twelvemonkeys.imageio.plugins.jpeg.JPEGImageReaderSpi());
   }
 
-  /** 64 megapixels: larger than any line-scan tile we expect, far below what would exhaust a task heap. */
+  /**
+   * 64 megapixels: larger than any line-scan tile we expect, far below what would exhaust a task
+   * heap.
+   */
   public static final long DEFAULT_MAX_PIXELS = 64L * 1024 * 1024;
 
   private final long maxPixels;
@@ -59,8 +65,8 @@ public final class ImageDecoder {
   }
 
   /**
-   * Width and height from a PNG/JPEG header without decoding the pixels (cheap enough for every record at
-   * ingest).
+   * Width and height from a PNG/JPEG header without decoding the pixels (cheap enough for every
+   * record at ingest).
    */
   public int[] dimensions(byte[] bytes) throws ImageDecodeException {
     return withReader(bytes, reader -> new int[] {reader.getWidth(0), reader.getHeight(0)});
@@ -68,18 +74,24 @@ public final class ImageDecoder {
 
   /** PNG or JPEG (or any format ImageIO reads). */
   public FloatImage decodeCompressed(byte[] bytes) throws ImageDecodeException {
-    return withReader(bytes, reader -> {
-      checkSize(reader.getWidth(0), reader.getHeight(0));
-      return fromBufferedImage(reader.read(0));
-    });
+    return withReader(
+        bytes,
+        reader -> {
+          checkSize(reader.getWidth(0), reader.getHeight(0));
+          return fromBufferedImage(reader.read(0));
+        });
   }
 
   private interface ReaderAction<T> {
     T apply(ImageReader reader) throws IOException, ImageDecodeException;
   }
 
-  /** Opens an ImageIO reader on the bytes; every failure becomes an ImageDecodeException naming the format. */
-  private static <T> T withReader(byte[] bytes, ReaderAction<T> action) throws ImageDecodeException {
+  /**
+   * Opens an ImageIO reader on the bytes; every failure becomes an ImageDecodeException naming the
+   * format.
+   */
+  private static <T> T withReader(byte[] bytes, ReaderAction<T> action)
+      throws ImageDecodeException {
     if (bytes == null || bytes.length == 0) {
       throw new ImageDecodeException("empty image payload");
     }
@@ -87,20 +99,22 @@ public final class ImageDecoder {
       Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
       if (!readers.hasNext()) {
         String format = formatName(bytes);
-        throw new ImageDecodeException(format.equals("unknown-format") ? "unrecognised image format (not PNG/JPEG)"
-            : "broken " + format + " image: " + bytes.length + " bytes, header unreadable");
+        throw new ImageDecodeException(
+            format.equals("unknown-format")
+                ? "unrecognised image format (not PNG/JPEG)"
+                : "broken " + format + " image: " + bytes.length + " bytes, header unreadable");
       }
       ImageReader reader = readers.next();
       StringBuilder warnings = new StringBuilder();
-      IIOReadWarningListener listener = (source, warning) ->
-          warnings.append(warnings.length() == 0 ? "" : "; ").append(warning);
+      IIOReadWarningListener listener =
+          (source, warning) -> warnings.append(warnings.length() == 0 ? "" : "; ").append(warning);
       reader.addIIOReadWarningListener(listener);
       try {
         reader.setInput(in, true, true);
         T result = action.apply(reader);
         if (warnings.length() > 0) {
-          throw new ImageDecodeException("damaged " + formatName(bytes) + " image (" + bytes.length
-              + " bytes): " + warnings);
+          throw new ImageDecodeException(
+              "damaged " + formatName(bytes) + " image (" + bytes.length + " bytes): " + warnings);
         }
         return result;
       } finally {
@@ -109,20 +123,31 @@ public final class ImageDecoder {
     } catch (ImageDecodeException e) {
       throw e;
     } catch (IOException | RuntimeException e) {
-      throw new ImageDecodeException("broken " + formatName(bytes) + " image: " + e.getMessage(), e);
+      throw new ImageDecodeException(
+          "broken " + formatName(bytes) + " image: " + e.getMessage(), e);
     }
   }
 
   public FloatImage decodeRaw(byte[] bytes, int width, int height, RawPixelFormat format)
       throws ImageDecodeException {
     if (width <= 0 || height <= 0) {
-      throw new ImageDecodeException("width and height must be positive, were " + width + "x" + height);
+      throw new ImageDecodeException(
+          "width and height must be positive, were " + width + "x" + height);
     }
     checkSize(width, height);
     long expected = format.bytesFor(width, height);
     if (bytes == null || bytes.length != expected) {
-      throw new ImageDecodeException("RAW " + format + " payload has " + (bytes == null ? 0 : bytes.length)
-          + " bytes, " + width + "x" + height + " needs " + expected);
+      throw new ImageDecodeException(
+          "RAW "
+              + format
+              + " payload has "
+              + (bytes == null ? 0 : bytes.length)
+              + " bytes, "
+              + width
+              + "x"
+              + height
+              + " needs "
+              + expected);
     }
     int n = width * height;
     int channels = format.channels();
@@ -159,8 +184,16 @@ public final class ImageDecoder {
       throw new ImageDecodeException("image size must be positive, header says " + w + "x" + h);
     }
     if (w * h > maxPixels) {
-      throw new ImageDecodeException("image is " + w + "x" + h + " = " + w * h + " pixels, over the limit of "
-          + maxPixels + " pixels");
+      throw new ImageDecodeException(
+          "image is "
+              + w
+              + "x"
+              + h
+              + " = "
+              + w * h
+              + " pixels, over the limit of "
+              + maxPixels
+              + " pixels");
     }
   }
 
@@ -199,7 +232,11 @@ public final class ImageDecoder {
   }
 
   private static String formatName(byte[] bytes) {
-    if (bytes.length >= 4 && (bytes[0] & 0xFF) == 0x89 && bytes[1] == 'P' && bytes[2] == 'N' && bytes[3] == 'G') {
+    if (bytes.length >= 4
+        && (bytes[0] & 0xFF) == 0x89
+        && bytes[1] == 'P'
+        && bytes[2] == 'N'
+        && bytes[3] == 'G') {
       return "PNG";
     }
     if (bytes.length >= 2 && (bytes[0] & 0xFF) == 0xFF && (bytes[1] & 0xFF) == 0xD8) {

@@ -22,7 +22,8 @@ public final class ImageFiles {
       throw new NoSuchFileException(dir.toAbsolutePath().toString(), null, "not a directory");
     }
     try (Stream<Path> s = recursive ? Files.walk(dir) : Files.list(dir)) {
-      List<Path> files = s.filter(Files::isRegularFile).filter(ImageFiles::isImage).sorted().toList();
+      List<Path> files =
+          s.filter(Files::isRegularFile).filter(ImageFiles::isImage).sorted().toList();
       if (files.isEmpty()) {
         throw new IOException("no images (.png/.jpg/.jpeg/.bmp) in " + dir.toAbsolutePath());
       }

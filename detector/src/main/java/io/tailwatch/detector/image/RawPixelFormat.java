@@ -2,7 +2,10 @@ package io.tailwatch.detector.image;
 
 /** Layouts of uncompressed frames. GRAY16 is big-endian, as most industrial cameras send it. */
 public enum RawPixelFormat {
-  GRAY8(1, 1), GRAY16(1, 2), RGB8(3, 1), BGR8(3, 1);
+  GRAY8(1, 1),
+  GRAY16(1, 2),
+  RGB8(3, 1),
+  BGR8(3, 1);
 
   private final int channels;
   private final int bytesPerSample;

@@ -1,9 +1,9 @@
 package io.tailwatch.detector.image;
 
 /**
- * Separable bilinear resampling with antialiasing when shrinking (the triangle filter widened by the scale
- * factor, as PIL's {@code Image.resize(BILINEAR)} and torchvision's antialiased Resize do). Without it a 600 px
- * tile shrunk to 224 px aliases fine texture into false patterns.
+ * Separable bilinear resampling with antialiasing when shrinking (the triangle filter widened by
+ * the scale factor, as PIL's {@code Image.resize(BILINEAR)} and torchvision's antialiased Resize
+ * do). Without it a 600 px tile shrunk to 224 px aliases fine texture into false patterns.
  */
 public final class Resampler {
   private Resampler() {}
@@ -55,14 +55,16 @@ public final class Resampler {
   /** Crops a centred window (used by the resize-256/crop-224 ImageNet recipe). */
   public static FloatImage centerCrop(FloatImage in, int w, int h) {
     if (w > in.width() || h > in.height()) {
-      throw new IllegalArgumentException("crop " + w + "x" + h + " larger than image " + in.width() + "x" + in.height());
+      throw new IllegalArgumentException(
+          "crop " + w + "x" + h + " larger than image " + in.width() + "x" + in.height());
     }
     int x0 = (in.width() - w) / 2;
     int y0 = (in.height() - h) / 2;
     float[] out = new float[in.channels() * w * h];
     for (int c = 0; c < in.channels(); c++) {
       for (int y = 0; y < h; y++) {
-        System.arraycopy(in.data(), (c * in.height() + y0 + y) * in.width() + x0, out, (c * h + y) * w, w);
+        System.arraycopy(
+            in.data(), (c * in.height() + y0 + y) * in.width() + x0, out, (c * h + y) * w, w);
       }
     }
     return new FloatImage(w, h, in.channels(), out);

@@ -10,15 +10,18 @@ import io.tailwatch.detector.onnx.GraphBuilder;
 import java.util.List;
 
 /**
- * Nearest bank vector of each query in GEMM form, the bank being an input (never a graph constant, so a new
- * bank needs no new session):
+ * Nearest bank vector of each query in GEMM form, the bank being an input (never a graph constant,
+ * so a new bank needs no new session):
+ *
  * <pre>
  *   e(q, m) = ||m||^2 - 2 q.m                Gemm(Q, M, norms; alpha=-2, beta=1, transB=1)
  *   (value, index) = TopK(e, k=1, smallest)  one pass over the [Q, K] block
  *   min d(q, .) = value + ||q||^2            ||q||^2 is constant per row: added to [Q,1], not to [Q,K]
  * </pre>
- * Inputs {@code queries [Q,D]}, {@code bank [K,D]}, {@code bank_norms [K]}; outputs {@code min_dist [Q,1]},
- * {@code min_index [Q,1]} (int64). The caller chunks the bank and keeps the running minimum.
+ *
+ * Inputs {@code queries [Q,D]}, {@code bank [K,D]}, {@code bank_norms [K]}; outputs {@code min_dist
+ * [Q,1]}, {@code min_index [Q,1]} (int64). The caller chunks the bank and keeps the running
+ * minimum.
  */
 public final class KnnGraph {
   public static final String QUERIES = "queries";
@@ -40,13 +43,24 @@ public final class KnnGraph {
     graph.addInput(floatTensor(BANK, "k", "d"));
     graph.addInput(floatTensor(BANK_NORMS, "k"));
     GraphBuilder g = new GraphBuilder(graph, "tw_");
-    String qNorm = g.node("ReduceSumSquare", List.of(QUERIES), intsAttr("axes", 1), intAttr("keepdims", 1));
-    String cross = g.node("Gemm", List.of(QUERIES, BANK, BANK_NORMS),
-        floatAttr("alpha", -2f), floatAttr("beta", 1f), intAttr("transB", 1));
+    String qNorm =
+        g.node("ReduceSumSquare", List.of(QUERIES), intsAttr("axes", 1), intAttr("keepdims", 1));
+    String cross =
+        g.node(
+            "Gemm",
+            List.of(QUERIES, BANK, BANK_NORMS),
+            floatAttr("alpha", -2f),
+            floatAttr("beta", 1f),
+            intAttr("transB", 1));
     String k = g.longConstant("k", new long[] {1}, 1);
     String partial = g.fresh("partial_min");
-    g.node("TopK", List.of(cross, k), List.of(partial, MIN_INDEX),
-        intAttr("axis", 1), intAttr("largest", 0), intAttr("sorted", 1));
+    g.node(
+        "TopK",
+        List.of(cross, k),
+        List.of(partial, MIN_INDEX),
+        intAttr("axis", 1),
+        intAttr("largest", 0),
+        intAttr("sorted", 1));
     g.node("Add", List.of(partial, qNorm), List.of(MIN_DIST));
     graph.addOutput(floatTensor(MIN_DIST, "q", 1));
     graph.addOutput(GraphBuilder.tensor(MIN_INDEX, OnnxMl.TensorProto.DataType.INT64, "q", 1));
@@ -55,17 +69,19 @@ public final class KnnGraph {
 
   /**
    * The reduced-precision candidate step: queries are quantised to uint8 per call (ONNX Runtime's
-   * {@code DynamicQuantizeMatMul}), the bank chunk is int8 (transposed, one scale for the bank), and the
-   * distance epilogue is fused into the integer GEMM as its output multiplier and bias:
+   * {@code DynamicQuantizeMatMul}), the bank chunk is int8 (transposed, one scale for the bank),
+   * and the distance epilogue is fused into the integer GEMM as its output multiplier and bias:
+   *
    * <pre>
    *   e(q, m) ~ ||m||^2 - 2 q.m = bias + (a_scale * bank_scale) * sum((q_u8 - zp) * m_i8)
    *   with bank_scale = -2 * s_bank and bias = ||m||^2 (of the float vectors)
    *   (value, index) = TopK(e, k=candidates, smallest)
    * </pre>
-   * Inputs {@code queries [Q,D]} float, {@code bank_int8 [D,K]} int8, {@code bank_scale []}, {@code bank_norms [K]},
-   * {@code candidates [1]} (int64, at most K);
-   * outputs {@code candidate_dist [Q,c]} (approximate, without ||q||^2) and {@code candidate_index [Q,c]}.
-   * The caller re-ranks the candidates with exact float distances.
+   *
+   * Inputs {@code queries [Q,D]} float, {@code bank_int8 [D,K]} int8, {@code bank_scale []}, {@code
+   * bank_norms [K]}, {@code candidates [1]} (int64, at most K); outputs {@code candidate_dist
+   * [Q,c]} (approximate, without ||q||^2) and {@code candidate_index [Q,c]}. The caller re-ranks
+   * the candidates with exact float distances.
    */
   public static OnnxMl.ModelProto buildInt8() {
     OnnxMl.GraphProto.Builder graph = OnnxMl.GraphProto.newBuilder().setName("tailwatch_knn_int8");
@@ -76,12 +92,21 @@ public final class KnnGraph {
     graph.addInput(GraphBuilder.tensor(CANDIDATES, OnnxMl.TensorProto.DataType.INT64, 1));
     GraphBuilder g = new GraphBuilder(graph, "tw_");
     String e = g.fresh("approx_dist");
-    g.node(GraphBuilder.MICROSOFT_DOMAIN, "DynamicQuantizeMatMul",
-        List.of(QUERIES, BANK_INT8, BANK_SCALE, "", BANK_NORMS), List.of(e));
-    g.node("TopK", List.of(e, CANDIDATES), List.of(CANDIDATE_DIST, CANDIDATE_INDEX),
-        intAttr("axis", 1), intAttr("largest", 0), intAttr("sorted", 0));
+    g.node(
+        GraphBuilder.MICROSOFT_DOMAIN,
+        "DynamicQuantizeMatMul",
+        List.of(QUERIES, BANK_INT8, BANK_SCALE, "", BANK_NORMS),
+        List.of(e));
+    g.node(
+        "TopK",
+        List.of(e, CANDIDATES),
+        List.of(CANDIDATE_DIST, CANDIDATE_INDEX),
+        intAttr("axis", 1),
+        intAttr("largest", 0),
+        intAttr("sorted", 0));
     graph.addOutput(floatTensor(CANDIDATE_DIST, "q", "c"));
-    graph.addOutput(GraphBuilder.tensor(CANDIDATE_INDEX, OnnxMl.TensorProto.DataType.INT64, "q", "c"));
+    graph.addOutput(
+        GraphBuilder.tensor(CANDIDATE_INDEX, OnnxMl.TensorProto.DataType.INT64, "q", "c"));
     return GraphBuilder.modelWithContribOps(graph.build(), 17);
   }
 }

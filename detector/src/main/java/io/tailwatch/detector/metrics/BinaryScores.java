@@ -3,9 +3,9 @@ package io.tailwatch.detector.metrics;
 import java.util.Arrays;
 
 /**
- * Scores of positives (anomalous) and negatives (normal), each sorted ascending. Ranking metrics are computed
- * by merging the two sorted arrays: exact (ties count half, as in sklearn) and O(n log n) even for the tens of
- * millions of pixels of a pixel-level evaluation, with no boxed pairs.
+ * Scores of positives (anomalous) and negatives (normal), each sorted ascending. Ranking metrics
+ * are computed by merging the two sorted arrays: exact (ties count half, as in sklearn) and O(n log
+ * n) even for the tens of millions of pixels of a pixel-level evaluation, with no boxed pairs.
  */
 public final class BinaryScores {
   private final float[] pos;
@@ -49,7 +49,9 @@ public final class BinaryScores {
     return neg;
   }
 
-  /** Area under the ROC curve = P(score_pos > score_neg) + 0.5 P(equal). NaN without both classes. */
+  /**
+   * Area under the ROC curve = P(score_pos > score_neg) + 0.5 P(equal). NaN without both classes.
+   */
   public double auroc() {
     if (pos.length == 0 || neg.length == 0) {
       return Double.NaN;
@@ -93,7 +95,9 @@ public final class BinaryScores {
     double ap = 0;
     double prevRecall = 0;
     while (i >= 0 || j >= 0) {
-      float t = Math.max(i >= 0 ? pos[i] : Float.NEGATIVE_INFINITY, j >= 0 ? neg[j] : Float.NEGATIVE_INFINITY);
+      float t =
+          Math.max(
+              i >= 0 ? pos[i] : Float.NEGATIVE_INFINITY, j >= 0 ? neg[j] : Float.NEGATIVE_INFINITY);
       while (i >= 0 && pos[i] == t) {
         tp++;
         i--;

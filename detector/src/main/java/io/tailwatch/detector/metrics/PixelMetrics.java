@@ -1,13 +1,13 @@
 package io.tailwatch.detector.metrics;
 
+import io.tailwatch.detector.util.ConnectedComponents;
 import java.util.ArrayList;
 import java.util.List;
-import io.tailwatch.detector.util.ConnectedComponents;
 
 /**
- * Accumulates anomaly maps and ground-truth masks; computes pixel AUROC, pixel AP, and PRO (per-region
- * overlap, Bergmann et al.: mean over ground-truth regions of the fraction of the region above the threshold,
- * integrated over FPR in [0, maxFpr] and normalised by maxFpr).
+ * Accumulates anomaly maps and ground-truth masks; computes pixel AUROC, pixel AP, and PRO
+ * (per-region overlap, Bergmann et al.: mean over ground-truth regions of the fraction of the
+ * region above the threshold, integrated over FPR in [0, maxFpr] and normalised by maxFpr).
  */
 public final class PixelMetrics {
   public static final double DEFAULT_PRO_MAX_FPR = 0.3;
@@ -15,9 +15,12 @@ public final class PixelMetrics {
 
   private final FloatList positives = new FloatList(1 << 20);
   private final FloatList negatives = new FloatList(1 << 22);
-  private final List<float[]> regions = new ArrayList<>(); // sorted scores of each connected GT region
+  private final List<float[]> regions =
+      new ArrayList<>(); // sorted scores of each connected GT region
 
-  /** @param mask true = anomalous pixel, same size as the map */
+  /**
+   * @param mask true = anomalous pixel, same size as the map
+   */
   public void add(float[] map, boolean[] mask) {
     if (map.length != mask.length) {
       throw new IllegalArgumentException("map has " + map.length + " pixels, mask " + mask.length);
@@ -74,8 +77,10 @@ public final class PixelMetrics {
     if (regions.isEmpty() || neg.length == 0) {
       return Double.NaN;
     }
-    // Thresholds at evenly spaced false-positive rates in [0, maxFpr], each also just above its value, so a
-    // block of tied normal scores gives both ends of its jump (maps with flat zero backgrounds have huge ties).
+    // Thresholds at evenly spaced false-positive rates in [0, maxFpr], each also just above its
+    // value, so a
+    // block of tied normal scores gives both ends of its jump (maps with flat zero backgrounds have
+    // huge ties).
     int m = PRO_THRESHOLDS + 2;
     double[][] points = new double[2 * m][];
     int count = 0;
@@ -91,7 +96,11 @@ public final class PixelMetrics {
         points[count++] = new double[] {f, o / regions.size()};
       }
     }
-    java.util.Arrays.sort(points, 0, count, (a, b) -> a[0] != b[0] ? Double.compare(a[0], b[0]) : Double.compare(a[1], b[1]));
+    java.util.Arrays.sort(
+        points,
+        0,
+        count,
+        (a, b) -> a[0] != b[0] ? Double.compare(a[0], b[0]) : Double.compare(a[1], b[1]));
     double area = 0;
     for (int k = 1; k < count; k++) {
       double x0 = points[k - 1][0];
@@ -127,7 +136,12 @@ public final class PixelMetrics {
 
   @Override
   public String toString() {
-    return "PixelMetrics[" + positives.size() + " anomalous, " + negatives.size() + " normal pixels, "
-        + regions.size() + " regions]";
+    return "PixelMetrics["
+        + positives.size()
+        + " anomalous, "
+        + negatives.size()
+        + " normal pixels, "
+        + regions.size()
+        + " regions]";
   }
 }

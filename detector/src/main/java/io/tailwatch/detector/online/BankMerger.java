@@ -11,21 +11,22 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Merges candidate patch vectors into a bank (ALGORITHMS.md §6.3): greedy coreset continued from the current
- * bank, i.e. repeatedly add the candidate farthest from the bank and from what was added so far, until
- * {@code maxAdded} were added or the rest is covered; then, if the bank would exceed {@code maxSize}, an
- * approximate greedy coreset of the union down to the cap.
+ * Merges candidate patch vectors into a bank (ALGORITHMS.md §6.3): greedy coreset continued from
+ * the current bank, i.e. repeatedly add the candidate farthest from the bank and from what was
+ * added so far, until {@code maxAdded} were added or the rest is covered; then, if the bank would
+ * exceed {@code maxSize}, an approximate greedy coreset of the union down to the cap.
  *
- * <p>"Covered" is within the bank's resolution (squared distance {@code covered2}, see {@link #resolution2}): a
- * k-centre coreset stops at a covering radius, and its continuation stops there too. Without that bound the
- * continuation densifies what the bank already knows: fresh frames of the majority product offer tens of
- * thousands of patches just outside the old vectors, they take most of every update's {@code maxAdded}, the
- * majority's scores tighten update by update, and a rare variant's few sampled frames, though learned in absolute
- * terms, stay just as far out relative to the majority (and to a threshold set by the majority's quantile).
+ * <p>"Covered" is within the bank's resolution (squared distance {@code covered2}, see {@link
+ * #resolution2}): a k-centre coreset stops at a covering radius, and its continuation stops there
+ * too. Without that bound the continuation densifies what the bank already knows: fresh frames of
+ * the majority product offer tens of thousands of patches just outside the old vectors, they take
+ * most of every update's {@code maxAdded}, the majority's scores tighten update by update, and a
+ * rare variant's few sampled frames, though learned in absolute terms, stay just as far out
+ * relative to the majority (and to a threshold set by the majority's quantile).
  *
- * <p>The candidates' starting distances are their squared nearest-neighbour distances when they were scored
- * (the scorer computed them anyway): against the same bank they are exact; if the bank grew since, they are upper
- * bounds, which only makes a candidate look less covered than it is.
+ * <p>The candidates' starting distances are their squared nearest-neighbour distances when they
+ * were scored (the scorer computed them anyway): against the same bank they are exact; if the bank
+ * grew since, they are upper bounds, which only makes a candidate look less covered than it is.
  */
 public final class BankMerger {
   private BankMerger() {}
@@ -33,24 +34,34 @@ public final class BankMerger {
   /** What a merge did. */
   public record Result(MemoryBank bank, int added, int candidates, boolean capped) {}
 
-  /** Header parameter carrying the resolution forward, so every version of a lineage merges at the same one. */
+  /**
+   * Header parameter carrying the resolution forward, so every version of a lineage merges at the
+   * same one.
+   */
   public static final String RESOLUTION_PARAM = "resolution2";
 
-  /** Default quantile of the bank's spacing taken as its resolution (job option bank-update.resolution-quantile). */
+  /**
+   * Default quantile of the bank's spacing taken as its resolution (job option
+   * bank-update.resolution-quantile).
+   */
   public static final double DEFAULT_RESOLUTION_QUANTILE = 0.5;
 
   /** Bank vectors sampled for {@link #spacing2}: 1,024 x bank size x dim multiply-adds. */
   static final int SPACING_SAMPLE = 1024;
 
-  /** Why {@code quantile} is not a valid resolution quantile ("must be in [0, 1], was ..."), or null. */
+  /**
+   * Why {@code quantile} is not a valid resolution quantile ("must be in [0, 1], was ..."), or
+   * null.
+   */
   public static String quantileProblem(double quantile) {
     return quantile >= 0 && quantile <= 1 ? null : "must be in [0, 1], was " + quantile;
   }
 
   /**
    * The squared distance within which a candidate counts as covered by the bank: the header's
-   * {@value #RESOLUTION_PARAM} when a previous merge recorded it, else {@link #spacing2} at {@code quantile};
-   * 0 when {@code quantile} is 0 (covered only when exactly present: every merge densifies).
+   * {@value #RESOLUTION_PARAM} when a previous merge recorded it, else {@link #spacing2} at {@code
+   * quantile}; 0 when {@code quantile} is 0 (covered only when exactly present: every merge
+   * densifies).
    */
   public static double resolution2(MemoryBank bank, double quantile, long seed) {
     String problem = quantileProblem(quantile);
@@ -68,9 +79,10 @@ public final class BankMerger {
   }
 
   /**
-   * The {@code quantile} of the bank vectors' squared distances to their nearest other bank vector, over a seeded
-   * sample of at most {@value #SPACING_SAMPLE}. For a greedy k-centre coreset every pair of centres is at least the
-   * covering radius apart, so low quantiles of the spacing sit at that radius; 0 for a bank of one vector.
+   * The {@code quantile} of the bank vectors' squared distances to their nearest other bank vector,
+   * over a seeded sample of at most {@value #SPACING_SAMPLE}. For a greedy k-centre coreset every
+   * pair of centres is at least the covering radius apart, so low quantiles of the spacing sit at
+   * that radius; 0 for a bank of one vector.
    */
   public static double spacing2(MemoryBank bank, double quantile, long seed) {
     int count = bank.count();
@@ -80,8 +92,12 @@ public final class BankMerger {
     }
     float[] all = new float[count * dim];
     bank.vectors().get(0, all, 0, count * dim);
-    int[] sample = new java.util.Random(seed).ints(0, count).distinct().limit(Math.min(SPACING_SAMPLE, count))
-        .toArray();
+    int[] sample =
+        new java.util.Random(seed)
+            .ints(0, count)
+            .distinct()
+            .limit(Math.min(SPACING_SAMPLE, count))
+            .toArray();
     double[] nearest = new double[sample.length];
     for (int s = 0; s < sample.length; s++) {
       int i = sample[s];
@@ -104,21 +120,42 @@ public final class BankMerger {
    * @param candidates {@code n x dim} vectors
    * @param distances2 their squared distances to the nearest vector of {@code bank}
    * @param version the new bank's version
-   * @param covered2 a candidate within this squared distance of the bank or of an added vector is covered
-   *     ({@link #resolution2}; 0 = only an exact copy is); recorded in the new header
+   * @param covered2 a candidate within this squared distance of the bank or of an added vector is
+   *     covered ({@link #resolution2}; 0 = only an exact copy is); recorded in the new header
    */
-  public static Result merge(MemoryBank bank, float[] candidates, float[] distances2, int n, int maxAdded,
-      int maxSize, double covered2, String version, Map<String, Object> extraParams, long seed) {
+  public static Result merge(
+      MemoryBank bank,
+      float[] candidates,
+      float[] distances2,
+      int n,
+      int maxAdded,
+      int maxSize,
+      double covered2,
+      String version,
+      Map<String, Object> extraParams,
+      long seed) {
     int dim = bank.dim();
     if ((long) n * dim > candidates.length || distances2.length < n) {
-      throw new IllegalArgumentException(n + " candidates of dimension " + dim + " need " + (long) n * dim
-          + " values and " + n + " distances, have " + candidates.length + " and " + distances2.length);
+      throw new IllegalArgumentException(
+          n
+              + " candidates of dimension "
+              + dim
+              + " need "
+              + (long) n * dim
+              + " values and "
+              + n
+              + " distances, have "
+              + candidates.length
+              + " and "
+              + distances2.length);
     }
     if (maxAdded < 0 || maxSize < 1) {
-      throw new IllegalArgumentException("maxAdded must be >= 0 and maxSize >= 1, were " + maxAdded + ", " + maxSize);
+      throw new IllegalArgumentException(
+          "maxAdded must be >= 0 and maxSize >= 1, were " + maxAdded + ", " + maxSize);
     }
     if (!(covered2 >= 0) || Double.isInfinite(covered2)) {
-      throw new IllegalArgumentException("covered distance must be finite and >= 0, was " + covered2);
+      throw new IllegalArgumentException(
+          "covered distance must be finite and >= 0, was " + covered2);
     }
     float[] min = Arrays.copyOf(distances2, n);
     int[] picked = new int[Math.min(maxAdded, n)];
@@ -160,8 +197,16 @@ public final class BankMerger {
     boolean capped = total > maxSize;
     int count = total;
     if (capped) {
-      int[] keep = GreedyCoreset.approximate(union, total, dim, maxSize, Math.min(128, dim), seed, Progress.NONE,
-          NearestCentres.JAVA);
+      int[] keep =
+          GreedyCoreset.approximate(
+              union,
+              total,
+              dim,
+              maxSize,
+              Math.min(128, dim),
+              seed,
+              Progress.NONE,
+              NearestCentres.JAVA);
       float[] kept = new float[maxSize * dim];
       float[] keptWeights = weights == null ? null : new float[maxSize];
       for (int j = 0; j < maxSize; j++) {
@@ -187,10 +232,24 @@ public final class BankMerger {
     if (extraParams != null) {
       params.putAll(extraParams);
     }
-    BankHeader next = new BankHeader(h.formatVersion(), version, dim, count, null, h.backbone(), h.preprocessing(),
-        Instant.now(), "online-update", params, h.calibration(), h.patchWeights());
-    MemoryBank merged = weights == null ? MemoryBank.of(next, union, count)
-        : MemoryBank.weighted(next, union, count, weights);
+    BankHeader next =
+        new BankHeader(
+            h.formatVersion(),
+            version,
+            dim,
+            count,
+            null,
+            h.backbone(),
+            h.preprocessing(),
+            Instant.now(),
+            "online-update",
+            params,
+            h.calibration(),
+            h.patchWeights());
+    MemoryBank merged =
+        weights == null
+            ? MemoryBank.of(next, union, count)
+            : MemoryBank.weighted(next, union, count, weights);
     return new Result(merged, added, n, capped);
   }
 }

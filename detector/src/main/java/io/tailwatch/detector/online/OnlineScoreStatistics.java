@@ -7,47 +7,79 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
- * Streaming statistics of one scope's (line x modality) image scores, ALGORITHMS.md §6: an exponentially decayed
- * histogram with decayed moments, the robust location/scale from it, the observed density q (Gaussian KDE over
- * the histogram, Silverman bandwidth), a target p ({@link ScoreTarget}: §6's N(median, (1.4826 MAD)^2) or a variant),
- * the importance weight w(s) = clip(p(s)/q(s)) normalised to mean 1 under q, and the (1 - alpha) quantile
- * threshold.
+ * Streaming statistics of one scope's (line x modality) image scores, ALGORITHMS.md §6: an
+ * exponentially decayed histogram with decayed moments, the robust location/scale from it, the
+ * observed density q (Gaussian KDE over the histogram, Silverman bandwidth), a target p ({@link
+ * ScoreTarget}: §6's N(median, (1.4826 MAD)^2) or a variant), the importance weight w(s) =
+ * clip(p(s)/q(s)) normalised to mean 1 under q, and the (1 - alpha) quantile threshold.
  *
- * <p>Which scores enter: every score up to a guard of {@code median + outlierSigmas * 1.4826 MAD}. Not only the
- * frames below the current threshold: a histogram cut at its own (1 - alpha) quantile has a lower (1 - alpha)
- * quantile, so a threshold fed back from it walks down without end. The guard keeps gross outliers (clear
- * defects) out of q and the threshold, while the moderately high scores of rare normal variants stay in. When
- * more than {@value #MAX_OUTLIER_RATE} of recent scores (decayed) are above the guard, the normal scores moved,
- * and the guard is lifted until the histogram followed them.
+ * <p>Which scores enter: every score up to a guard of {@code median + outlierSigmas * 1.4826 MAD}.
+ * Not only the frames below the current threshold: a histogram cut at its own (1 - alpha) quantile
+ * has a lower (1 - alpha) quantile, so a threshold fed back from it walks down without end. The
+ * guard keeps gross outliers (clear defects) out of q and the threshold, while the moderately high
+ * scores of rare normal variants stay in. When more than {@value #MAX_OUTLIER_RATE} of recent
+ * scores (decayed) are above the guard, the normal scores moved, and the guard is lifted until the
+ * histogram followed them.
  *
- * <p>Scores are non-negative (squared distances, reconstruction errors); the histogram spans [0, hi) in
- * {@code bins} equal bins and doubles hi (merging bin pairs) when a larger score arrives. Decay: each new score
- * has weight 2^(1/halfLife) times the previous one (a running scale, renormalised before it overflows).
- * Derived figures are refreshed every {@code refreshEvery} scores, so between refreshes the threshold and
- * weights are piecewise constant (and identical after a restore: they are part of the serialised state).
+ * <p>Scores are non-negative (squared distances, reconstruction errors); the histogram spans [0,
+ * hi) in {@code bins} equal bins and doubles hi (merging bin pairs) when a larger score arrives.
+ * Decay: each new score has weight 2^(1/halfLife) times the previous one (a running scale,
+ * renormalised before it overflows). Derived figures are refreshed every {@code refreshEvery}
+ * scores, so between refreshes the threshold and weights are piecewise constant (and identical
+ * after a restore: they are part of the serialised state).
  *
  * <p>Not thread safe. {@link #toBytes()} / {@link #fromBytes(byte[])} carry a format version.
  */
 public final class OnlineScoreStatistics {
   /** Serialised state format; bump and keep a reader for the old one when fields change. */
   public static final int STATE_VERSION = 1;
+
   static final double MAD_TO_SIGMA = 1.4826;
   private static final double RENORMALISE_AT = 1e100;
   private static final int GUARD_MIN_SAMPLES = 30;
+
   /**
-   * A decayed share of guarded-out scores above this is not a defect rate but a shift of the normal scores (new
-   * lighting, a re-seated camera): the guard is lifted until the histogram has followed.
+   * A decayed share of guarded-out scores above this is not a defect rate but a shift of the normal
+   * scores (new lighting, a re-seated camera): the guard is lifted until the histogram has
+   * followed.
    */
   static final double MAX_OUTLIER_RATE = 0.2;
-  /** The histogram's KDE kernel is cut at this many bandwidths (exp(-32): nothing a weight can see). */
+
+  /**
+   * The histogram's KDE kernel is cut at this many bandwidths (exp(-32): nothing a weight can see).
+   */
   private static final double KDE_CUTOFF_SIGMAS = 8;
 
   /** Tunables; validated here so a bad job setting fails at start with the option's meaning. */
-  public record Config(int bins, double halfLife, double falseAlarmRate, long minFrames, double weightMin,
-      double weightMax, double outlierSigmas, int refreshEvery, ScoreTarget target) implements java.io.Serializable {
-    public Config(int bins, double halfLife, double falseAlarmRate, long minFrames, double weightMin,
-        double weightMax, double outlierSigmas, int refreshEvery) {
-      this(bins, halfLife, falseAlarmRate, minFrames, weightMin, weightMax, outlierSigmas, refreshEvery,
+  public record Config(
+      int bins,
+      double halfLife,
+      double falseAlarmRate,
+      long minFrames,
+      double weightMin,
+      double weightMax,
+      double outlierSigmas,
+      int refreshEvery,
+      ScoreTarget target)
+      implements java.io.Serializable {
+    public Config(
+        int bins,
+        double halfLife,
+        double falseAlarmRate,
+        long minFrames,
+        double weightMin,
+        double weightMax,
+        double outlierSigmas,
+        int refreshEvery) {
+      this(
+          bins,
+          halfLife,
+          falseAlarmRate,
+          minFrames,
+          weightMin,
+          weightMax,
+          outlierSigmas,
+          refreshEvery,
           ScoreTarget.ROBUST);
     }
 
@@ -59,23 +91,27 @@ public final class OnlineScoreStatistics {
         throw new IllegalArgumentException("statistics bins must be in [16, 65536], was " + bins);
       }
       if (!(halfLife >= 10)) {
-        throw new IllegalArgumentException("statistics half-life must be at least 10 frames, was " + halfLife);
+        throw new IllegalArgumentException(
+            "statistics half-life must be at least 10 frames, was " + halfLife);
       }
       if (!(falseAlarmRate > 0 && falseAlarmRate < 0.5)) {
-        throw new IllegalArgumentException("false-alarm rate must be in (0, 0.5), was " + falseAlarmRate);
+        throw new IllegalArgumentException(
+            "false-alarm rate must be in (0, 0.5), was " + falseAlarmRate);
       }
       if (minFrames < 1) {
         throw new IllegalArgumentException("min-frames must be at least 1, was " + minFrames);
       }
       if (!(weightMin > 0 && weightMin <= 1 && weightMax >= 1 && Double.isFinite(weightMax))) {
-        throw new IllegalArgumentException("weights need 0 < min <= 1 <= max, were [" + weightMin + ", "
-            + weightMax + "]");
+        throw new IllegalArgumentException(
+            "weights need 0 < min <= 1 <= max, were [" + weightMin + ", " + weightMax + "]");
       }
       if (!(outlierSigmas > 0)) {
-        throw new IllegalArgumentException("outlier guard must be positive robust sigmas, was " + outlierSigmas);
+        throw new IllegalArgumentException(
+            "outlier guard must be positive robust sigmas, was " + outlierSigmas);
       }
       if (refreshEvery < 1) {
-        throw new IllegalArgumentException("refresh interval must be at least 1 score, was " + refreshEvery);
+        throw new IllegalArgumentException(
+            "refresh interval must be at least 1 score, was " + refreshEvery);
       }
     }
 
@@ -126,8 +162,9 @@ public final class OnlineScoreStatistics {
   }
 
   /**
-   * Adds a score. {@code alerted}: whether the frame alerted (for the decayed alert rate only; alerting scores
-   * below the guard still enter the distribution). Returns whether the score entered the histogram.
+   * Adds a score. {@code alerted}: whether the frame alerted (for the decayed alert rate only;
+   * alerting scores below the guard still enter the distribution). Returns whether the score
+   * entered the histogram.
    */
   public boolean add(double score, boolean alerted) {
     if (!Double.isFinite(score)) {
@@ -210,11 +247,16 @@ public final class OnlineScoreStatistics {
     quantile99 = quantileOfHistogram(0.99);
     onlineThreshold = quantileOfHistogram(1 - config.falseAlarmRate());
     double sigma = robustSigma();
-    guard = accepted >= GUARD_MIN_SAMPLES ? median + config.outlierSigmas() * sigma : Double.POSITIVE_INFINITY;
+    guard =
+        accepted >= GUARD_MIN_SAMPLES
+            ? median + config.outlierSigmas() * sigma
+            : Double.POSITIVE_INFINITY;
     // Silverman on the histogram: 0.9 min(sd, IQR/1.34) n_eff^(-1/5), at least one bin wide
     double iqr = quantileOfHistogram(0.75) - quantileOfHistogram(0.25);
     double binWidth = hi / bins.length;
-    bandwidth = Math.max(binWidth, GaussianKde.silvermanBandwidth(standardDeviation(), iqr, effectiveCount()));
+    bandwidth =
+        Math.max(
+            binWidth, GaussianKde.silvermanBandwidth(standardDeviation(), iqr, effectiveCount()));
     if (!Double.isFinite(bandwidth)) {
       bandwidth = binWidth;
     }
@@ -243,7 +285,10 @@ public final class OnlineScoreStatistics {
     return (b + 0.5) * hi / bins.length;
   }
 
-  /** The scale of {@link ScoreTarget#QUANTILE}: (threshold - median) / z(1 - alpha), at least the robust sigma. */
+  /**
+   * The scale of {@link ScoreTarget#QUANTILE}: (threshold - median) / z(1 - alpha), at least the
+   * robust sigma.
+   */
   private double quantileSigma() {
     double z = ScoreCalibration.inverseNormalCdf(1 - config.falseAlarmRate());
     double sigma = (onlineThreshold - median) / z;
@@ -256,19 +301,20 @@ public final class OnlineScoreStatistics {
   }
 
   /**
-   * Target density p(s): N(median, (1.4826 MAD)^2), or N(mean, sd^2) with {@link ScoreTarget#MOMENT}, or 1/hi over the
-   * histogram's range [0, hi) with {@link ScoreTarget#FLAT}.
+   * Target density p(s): N(median, (1.4826 MAD)^2), or N(mean, sd^2) with {@link
+   * ScoreTarget#MOMENT}, or 1/hi over the histogram's range [0, hi) with {@link ScoreTarget#FLAT}.
    */
   public double target(double s) {
     if (config.target() == ScoreTarget.FLAT) {
       return hi > 0 ? 1 / hi : 0;
     }
     boolean moment = config.target() == ScoreTarget.MOMENT;
-    double sigma = switch (config.target()) {
-      case MOMENT -> Math.max(standardDeviation(), hi / bins.length);
-      case QUANTILE -> quantileSigma();
-      default -> robustSigma();
-    };
+    double sigma =
+        switch (config.target()) {
+          case MOMENT -> Math.max(standardDeviation(), hi / bins.length);
+          case QUANTILE -> quantileSigma();
+          default -> robustSigma();
+        };
     double z = (s - (moment ? mean() : median)) / sigma;
     return Math.exp(-0.5 * z * z) / (sigma * Math.sqrt(2 * Math.PI));
   }
@@ -300,8 +346,8 @@ public final class OnlineScoreStatistics {
   }
 
   /**
-   * The importance weight of a score: p/q, clipped to [weightMin, weightMax], divided by its mean under the
-   * observed distribution, clipped again. 1 until the histogram holds anything.
+   * The importance weight of a score: p/q, clipped to [weightMin, weightMax], divided by its mean
+   * under the observed distribution, clipped again. 1 until the histogram holds anything.
    */
   public double weight(double score) {
     if (Double.isNaN(median) || s0 <= 0) {
@@ -311,11 +357,13 @@ public final class OnlineScoreStatistics {
   }
 
   /**
-   * The threshold in force: the (1 - alpha) quantile of the observed distribution once {@code minFrames}
-   * scores entered it; before that {@code floor} (the bank's calibrated threshold).
+   * The threshold in force: the (1 - alpha) quantile of the observed distribution once {@code
+   * minFrames} scores entered it; before that {@code floor} (the bank's calibrated threshold).
    */
   public double threshold(double floor) {
-    return accepted >= config.minFrames() && Double.isFinite(onlineThreshold) ? onlineThreshold : floor;
+    return accepted >= config.minFrames() && Double.isFinite(onlineThreshold)
+        ? onlineThreshold
+        : floor;
   }
 
   /** Whether the online threshold is in force (min-frames reached). */
@@ -324,8 +372,8 @@ public final class OnlineScoreStatistics {
   }
 
   /**
-   * Fraction of the observed normal distribution below the score (0.99 = above 99% of normal frames), or
-   * {@code fallback}'s value before warm-up; NaN if neither is known.
+   * Fraction of the observed normal distribution below the score (0.99 = above 99% of normal
+   * frames), or {@code fallback}'s value before warm-up; NaN if neither is known.
    */
   public double calibrated(double score, ScoreCalibration fallback) {
     if (!warmedUp()) {
@@ -468,16 +516,41 @@ public final class OnlineScoreStatistics {
 
   private byte[] toBytes(Config config) {
     int n = bins.length;
-    ByteBuffer b = ByteBuffer.allocate(4 + 4 + 8 * 7 + 4 + 4 + 8 * 8 + 8 * 3 + 8 * 2 + 4 + 8 * 10 + 16 * n);
+    ByteBuffer b =
+        ByteBuffer.allocate(4 + 4 + 8 * 7 + 4 + 4 + 8 * 8 + 8 * 3 + 8 * 2 + 4 + 8 * 10 + 16 * n);
     b.putInt(STATE_VERSION);
-    b.putInt(config.bins()).putDouble(config.halfLife()).putDouble(config.falseAlarmRate())
-        .putLong(config.minFrames()).putDouble(config.weightMin()).putDouble(config.weightMax())
-        .putDouble(config.outlierSigmas()).putInt(config.refreshEvery()).putInt(config.target().ordinal());
-    b.putDouble(hi).putDouble(increment).putDouble(s0).putDouble(s1).putDouble(s2).putDouble(s3)
-        .putDouble(sumSquares).putLong(count).putLong(accepted).putLong(outliers).putDouble(alertRate)
-        .putDouble(outlierRate).putInt(sinceRefresh);
-    b.putDouble(median).putDouble(mad).putDouble(quantile90).putDouble(quantile99).putDouble(onlineThreshold)
-        .putDouble(guard).putDouble(normaliser).putDouble(bandwidth).putDouble(weightMin).putDouble(weightMax);
+    b.putInt(config.bins())
+        .putDouble(config.halfLife())
+        .putDouble(config.falseAlarmRate())
+        .putLong(config.minFrames())
+        .putDouble(config.weightMin())
+        .putDouble(config.weightMax())
+        .putDouble(config.outlierSigmas())
+        .putInt(config.refreshEvery())
+        .putInt(config.target().ordinal());
+    b.putDouble(hi)
+        .putDouble(increment)
+        .putDouble(s0)
+        .putDouble(s1)
+        .putDouble(s2)
+        .putDouble(s3)
+        .putDouble(sumSquares)
+        .putLong(count)
+        .putLong(accepted)
+        .putLong(outliers)
+        .putDouble(alertRate)
+        .putDouble(outlierRate)
+        .putInt(sinceRefresh);
+    b.putDouble(median)
+        .putDouble(mad)
+        .putDouble(quantile90)
+        .putDouble(quantile99)
+        .putDouble(onlineThreshold)
+        .putDouble(guard)
+        .putDouble(normaliser)
+        .putDouble(bandwidth)
+        .putDouble(weightMin)
+        .putDouble(weightMax);
     for (double v : bins) {
       b.putDouble(v);
     }
@@ -491,11 +564,25 @@ public final class OnlineScoreStatistics {
     ByteBuffer b = ByteBuffer.wrap(bytes);
     int version = b.getInt();
     if (version != STATE_VERSION) {
-      throw new IllegalArgumentException("score statistics state version " + version + " is not readable by this "
-          + "build (reads " + STATE_VERSION + ")");
+      throw new IllegalArgumentException(
+          "score statistics state version "
+              + version
+              + " is not readable by this "
+              + "build (reads "
+              + STATE_VERSION
+              + ")");
     }
-    Config c = new Config(b.getInt(), b.getDouble(), b.getDouble(), b.getLong(), b.getDouble(), b.getDouble(),
-        b.getDouble(), b.getInt(), ScoreTarget.values()[b.getInt()]);
+    Config c =
+        new Config(
+            b.getInt(),
+            b.getDouble(),
+            b.getDouble(),
+            b.getLong(),
+            b.getDouble(),
+            b.getDouble(),
+            b.getDouble(),
+            b.getInt(),
+            ScoreTarget.values()[b.getInt()]);
     OnlineScoreStatistics s = new OnlineScoreStatistics(c);
     s.hi = b.getDouble();
     s.increment = b.getDouble();
@@ -530,17 +617,26 @@ public final class OnlineScoreStatistics {
   }
 
   /**
-   * A copy whose config is {@code next} where the new values apply to the same histogram (a restore with
-   * changed settings): threshold level, weights, guard and warm-up change; the bin count must not.
+   * A copy whose config is {@code next} where the new values apply to the same histogram (a restore
+   * with changed settings): threshold level, weights, guard and warm-up change; the bin count must
+   * not.
    */
   public OnlineScoreStatistics withConfig(Config next) {
     if (next.equals(config)) {
       return this;
     }
     if (next.bins() != config.bins() || next.halfLife() != config.halfLife()) {
-      throw new IllegalArgumentException("statistics bins/half-life changed (" + config.bins() + "/"
-          + config.halfLife() + " -> " + next.bins() + "/" + next.halfLife() + "): the restored histogram cannot "
-          + "be reused");
+      throw new IllegalArgumentException(
+          "statistics bins/half-life changed ("
+              + config.bins()
+              + "/"
+              + config.halfLife()
+              + " -> "
+              + next.bins()
+              + "/"
+              + next.halfLife()
+              + "): the restored histogram cannot "
+              + "be reused");
     }
     OnlineScoreStatistics out = fromBytes(toBytes(next)); // same histogram, new settings
     out.refresh();

@@ -7,13 +7,14 @@ import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 
 /**
- * Weighted reservoir sampling without replacement (Efraimidis and Spirakis, A-Res): each item gets the key
- * u^(1/w), u uniform in (0, 1), and the {@code capacity} largest keys are kept. Keys are held as logarithms
- * (log u / w) so tiny weights do not underflow. Keys from reservoirs with the same rule compare directly, so the
- * top keys of several reservoirs are a sample of the union ({@link #merge}).
+ * Weighted reservoir sampling without replacement (Efraimidis and Spirakis, A-Res): each item gets
+ * the key u^(1/w), u uniform in (0, 1), and the {@code capacity} largest keys are kept. Keys are
+ * held as logarithms (log u / w) so tiny weights do not underflow. Keys from reservoirs with the
+ * same rule compare directly, so the top keys of several reservoirs are a sample of the union
+ * ({@link #merge}).
  *
- * <p>A caller draws the key first and builds the item only if {@link #accepts} says it would be kept, so an
- * expensive item (a frame's patch vectors) is copied only when it enters.
+ * <p>A caller draws the key first and builds the item only if {@link #accepts} says it would be
+ * kept, so an expensive item (a frame's patch vectors) is copied only when it enters.
  */
 public final class WeightedReservoir<T> {
   /** One kept item and its key (log u / w). */
@@ -21,7 +22,8 @@ public final class WeightedReservoir<T> {
 
   private final int capacity;
   private final SplittableRandom random;
-  private final PriorityQueue<Entry<T>> heap = new PriorityQueue<>(Comparator.comparingDouble(Entry::key));
+  private final PriorityQueue<Entry<T>> heap =
+      new PriorityQueue<>(Comparator.comparingDouble(Entry::key));
 
   public WeightedReservoir(int capacity, long seed) {
     if (capacity < 1) {
@@ -34,7 +36,8 @@ public final class WeightedReservoir<T> {
   /** A key for an item of weight {@code weight} (> 0, finite). */
   public double drawKey(double weight) {
     if (!(weight > 0) || !Double.isFinite(weight)) {
-      throw new IllegalArgumentException("reservoir weight must be finite and positive, was " + weight);
+      throw new IllegalArgumentException(
+          "reservoir weight must be finite and positive, was " + weight);
     }
     double u;
     do {
@@ -47,7 +50,9 @@ public final class WeightedReservoir<T> {
     return heap.size() < capacity || key > heap.peek().key();
   }
 
-  /** Keeps the item if its key is among the largest {@code capacity}; returns whether it was kept. */
+  /**
+   * Keeps the item if its key is among the largest {@code capacity}; returns whether it was kept.
+   */
   public boolean add(double key, T item) {
     if (!accepts(key)) {
       return false;
@@ -86,7 +91,10 @@ public final class WeightedReservoir<T> {
     return out;
   }
 
-  /** The {@code capacity} largest keys of several reservoirs' entries: a weighted sample of their union. */
+  /**
+   * The {@code capacity} largest keys of several reservoirs' entries: a weighted sample of their
+   * union.
+   */
   public static <T> List<Entry<T>> merge(List<Entry<T>> entries, int capacity) {
     List<Entry<T>> out = new ArrayList<>(entries);
     out.sort(Comparator.comparingDouble((Entry<T> e) -> e.key()).reversed());

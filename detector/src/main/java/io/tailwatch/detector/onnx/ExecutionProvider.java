@@ -4,7 +4,9 @@ import java.util.Locale;
 
 /** Where ONNX Runtime runs a graph. */
 public enum ExecutionProvider {
-  /** CUDA when the runtime has it and it initialises, else CPU; a fallback is logged and reported. */
+  /**
+   * CUDA when the runtime has it and it initialises, else CPU; a fallback is logged and reported.
+   */
   AUTO,
   CPU,
   /** CUDA or fail: never silently CPU. */
@@ -14,7 +16,8 @@ public enum ExecutionProvider {
     try {
       return valueOf(value.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException | NullPointerException e) {
-      throw new IllegalArgumentException("device must be one of auto, cpu, cuda (was '" + value + "')");
+      throw new IllegalArgumentException(
+          "device must be one of auto, cpu, cuda (was '" + value + "')");
     }
   }
 }

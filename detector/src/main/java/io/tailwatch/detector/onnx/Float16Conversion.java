@@ -18,27 +18,40 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Rewrites a float32 ONNX graph to compute in float16 while its inputs and outputs stay float32 (a Cast after
- * each float input, a Cast before each float output), so callers feed and read the same tensors as before.
- * Float initializers, {@code Constant} values and {@code Cast(to=float)} become float16; inputs ONNX types as
- * float whatever the data (Resize's roi and scales) keep float32 constants or get a Cast back. Value infos are
- * dropped: ONNX Runtime infers the types again.
+ * Rewrites a float32 ONNX graph to compute in float16 while its inputs and outputs stay float32 (a
+ * Cast after each float input, a Cast before each float output), so callers feed and read the same
+ * tensors as before. Float initializers, {@code Constant} values and {@code Cast(to=float)} become
+ * float16; inputs ONNX types as float whatever the data (Resize's roi and scales) keep float32
+ * constants or get a Cast back. Value infos are dropped: ONNX Runtime infers the types again.
  *
- * <p>Quantised graphs (QDQ or QLinear ops) are refused: their scales are float32 by definition, and what they
- * compute is already reduced precision. Subgraphs (If, Loop, Scan) are refused rather than half converted.
+ * <p>Quantised graphs (QDQ or QLinear ops) are refused: their scales are float32 by definition, and
+ * what they compute is already reduced precision. Subgraphs (If, Loop, Scan) are refused rather
+ * than half converted.
  */
 public final class Float16Conversion {
   private static final int FLOAT = TensorProto.DataType.FLOAT.getNumber();
   private static final int FLOAT16 = TensorProto.DataType.FLOAT16.getNumber();
 
   /** Inputs (by position) that ONNX types as tensor(float) independent of the data type T. */
-  private static final Map<String, Set<Integer>> FLOAT_ONLY_INPUTS = Map.of(
-      "Resize", Set.of(1, 2),
-      "Upsample", Set.of(1));
+  private static final Map<String, Set<Integer>> FLOAT_ONLY_INPUTS =
+      Map.of(
+          "Resize", Set.of(1, 2),
+          "Upsample", Set.of(1));
 
-  private static final Set<String> QUANTISED_OPS = Set.of("QuantizeLinear", "DequantizeLinear",
-      "DynamicQuantizeLinear", "QLinearConv", "QLinearMatMul", "ConvInteger", "MatMulInteger", "QLinearAdd",
-      "QLinearMul", "QLinearGlobalAveragePool", "QLinearConcat", "MatMulIntegerToFloat");
+  private static final Set<String> QUANTISED_OPS =
+      Set.of(
+          "QuantizeLinear",
+          "DequantizeLinear",
+          "DynamicQuantizeLinear",
+          "QLinearConv",
+          "QLinearMatMul",
+          "ConvInteger",
+          "MatMulInteger",
+          "QLinearAdd",
+          "QLinearMul",
+          "QLinearGlobalAveragePool",
+          "QLinearConcat",
+          "MatMulIntegerToFloat");
 
   private static final Set<String> SUBGRAPH_OPS = Set.of("If", "Loop", "Scan");
 
@@ -46,7 +59,8 @@ public final class Float16Conversion {
 
   /**
    * @param what a name for error messages (the model's file)
-   * @throws IllegalArgumentException for a quantised graph, a graph with subgraphs, or one with no float tensor
+   * @throws IllegalArgumentException for a quantised graph, a graph with subgraphs, or one with no
+   *     float tensor
    */
   public static OnnxMl.ModelProto convert(OnnxMl.ModelProto model, String what) {
     GraphProto graph = model.getGraph();
@@ -56,21 +70,31 @@ public final class Float16Conversion {
         quantised.add(n.getOpType());
       }
       if (SUBGRAPH_OPS.contains(n.getOpType())) {
-        throw new IllegalArgumentException(what + ": precision fp16 does not convert graphs with control flow ("
-            + n.getOpType() + " node '" + n.getName() + "')");
+        throw new IllegalArgumentException(
+            what
+                + ": precision fp16 does not convert graphs with control flow ("
+                + n.getOpType()
+                + " node '"
+                + n.getName()
+                + "')");
       }
     }
     if (!quantised.isEmpty()) {
-      throw new IllegalArgumentException(what + " is quantised (" + String.join(", ", quantised)
-          + "): precision fp16 needs a float32 model, e.g. --backbone fp32 (mobilenetv2-12-dequant-fp32-features.onnx)");
+      throw new IllegalArgumentException(
+          what
+              + " is quantised ("
+              + String.join(", ", quantised)
+              + "): precision fp16 needs a float32 model, e.g. --backbone fp32 (mobilenetv2-12-dequant-fp32-features.onnx)");
     }
 
-    // a constant used only where ONNX wants float32 whatever the data type stays float32; any other tensor
+    // a constant used only where ONNX wants float32 whatever the data type stays float32; any other
+    // tensor
     // arriving there (computed, or a constant also used elsewhere) is fp16 and gets a Cast back
     Set<String> initializerNames = new HashSet<>();
     graph.getInitializerList().forEach(t -> initializerNames.add(t.getName()));
     Set<String> constants = new HashSet<>(initializerNames);
-    graph.getNodeList().stream().filter(n -> n.getOpType().equals("Constant"))
+    graph.getNodeList().stream()
+        .filter(n -> n.getOpType().equals("Constant"))
         .forEach(n -> constants.add(n.getOutput(0)));
     Set<String> keepFloat = new HashSet<>();
     Set<String> usedAsData = new HashSet<>();
@@ -95,7 +119,8 @@ public final class Float16Conversion {
         converted++;
       }
     }
-    // old-IR models list initializers among the inputs too: their declared type follows the initializer
+    // old-IR models list initializers among the inputs too: their declared type follows the
+    // initializer
     for (int i = 0; i < out.getInputCount(); i++) {
       ValueInfoProto v = out.getInput(i);
       if (float16Constants.contains(v.getName())) {
@@ -194,8 +219,12 @@ public final class Float16Conversion {
         } else {
           t.addDims(attr.getFloatsCount()).addAllFloatData(attr.getFloatsList());
         }
-        b.setAttribute(a, AttributeProto.newBuilder().setName("value").setType(AttributeProto.AttributeType.TENSOR)
-            .setT(toFloat16(t.build())));
+        b.setAttribute(
+            a,
+            AttributeProto.newBuilder()
+                .setName("value")
+                .setType(AttributeProto.AttributeType.TENSOR)
+                .setT(toFloat16(t.build())));
       }
     }
   }
@@ -207,14 +236,21 @@ public final class Float16Conversion {
       raw.putShort(Fp16Conversions.floatToFp16(v));
     }
     raw.flip();
-    return t.toBuilder().clearFloatData().clearRawData().setDataType(FLOAT16).setRawData(ByteString.copyFrom(raw))
+    return t.toBuilder()
+        .clearFloatData()
+        .clearRawData()
+        .setDataType(FLOAT16)
+        .setRawData(ByteString.copyFrom(raw))
         .build();
   }
 
   static float[] floats(TensorProto t) {
     if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
-      throw new IllegalArgumentException("tensor '" + t.getName() + "' keeps its data in an external file; "
-          + "fp16 conversion needs the model with its weights inside");
+      throw new IllegalArgumentException(
+          "tensor '"
+              + t.getName()
+              + "' keeps its data in an external file; "
+              + "fp16 conversion needs the model with its weights inside");
     }
     if (!t.getRawData().isEmpty()) {
       ByteBuffer b = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
@@ -231,8 +267,13 @@ public final class Float16Conversion {
   }
 
   private static NodeProto cast(String from, String to, int type) {
-    return NodeProto.newBuilder().setOpType("Cast").setName("tw_cast_" + to).addInput(from).addOutput(to)
-        .addAttribute(GraphBuilder.intAttr("to", type)).build();
+    return NodeProto.newBuilder()
+        .setOpType("Cast")
+        .setName("tw_cast_" + to)
+        .addInput(from)
+        .addOutput(to)
+        .addAttribute(GraphBuilder.intAttr("to", type))
+        .build();
   }
 
   private static int elemType(ValueInfoProto v) {

@@ -14,15 +14,18 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A thin helper over the ONNX protobuf classes for appending nodes and constants to a graph. Names are made
- * unique with a prefix so appended ops never collide with the backbone's tensors.
+ * A thin helper over the ONNX protobuf classes for appending nodes and constants to a graph. Names
+ * are made unique with a prefix so appended ops never collide with the backbone's tensors.
  */
 public final class GraphBuilder {
   private final OnnxMl.GraphProto.Builder graph;
   private final String prefix;
   private int counter;
 
-  /** ONNX Runtime's contrib operators (MatMulIntegerToFloat, ...); a model using them imports it at version 1. */
+  /**
+   * ONNX Runtime's contrib operators (MatMulIntegerToFloat, ...); a model using them imports it at
+   * version 1.
+   */
   public static final String MICROSOFT_DOMAIN = "com.microsoft";
 
   public GraphBuilder(OnnxMl.GraphProto.Builder graph, String prefix) {
@@ -45,12 +48,19 @@ public final class GraphBuilder {
     return out;
   }
 
-  public void node(String opType, List<String> inputs, List<String> outputs, AttributeProto... attributes) {
+  public void node(
+      String opType, List<String> inputs, List<String> outputs, AttributeProto... attributes) {
     node("", opType, inputs, outputs, attributes);
   }
 
-  /** A node of another operator domain, e.g. ONNX Runtime's {@link #MICROSOFT_DOMAIN} contrib ops. */
-  public void node(String domain, String opType, List<String> inputs, List<String> outputs,
+  /**
+   * A node of another operator domain, e.g. ONNX Runtime's {@link #MICROSOFT_DOMAIN} contrib ops.
+   */
+  public void node(
+      String domain,
+      String opType,
+      List<String> inputs,
+      List<String> outputs,
       AttributeProto... attributes) {
     NodeProto.Builder node = NodeProto.newBuilder().setOpType(opType).setName(fresh("n_" + opType));
     if (!domain.isEmpty()) {
@@ -83,7 +93,8 @@ public final class GraphBuilder {
 
   private String constant(String hint, TensorProto.DataType type, ByteString raw, long... dims) {
     String name = fresh(hint);
-    TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(type.getNumber()).setRawData(raw);
+    TensorProto.Builder t =
+        TensorProto.newBuilder().setName(name).setDataType(type.getNumber()).setRawData(raw);
     for (long d : dims) {
       t.addDims(d);
     }
@@ -92,15 +103,24 @@ public final class GraphBuilder {
   }
 
   public static AttributeProto intAttr(String name, long value) {
-    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(value).build();
+    return AttributeProto.newBuilder()
+        .setName(name)
+        .setType(AttributeProto.AttributeType.INT)
+        .setI(value)
+        .build();
   }
 
   public static AttributeProto floatAttr(String name, float value) {
-    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT).setF(value).build();
+    return AttributeProto.newBuilder()
+        .setName(name)
+        .setType(AttributeProto.AttributeType.FLOAT)
+        .setF(value)
+        .build();
   }
 
   public static AttributeProto intsAttr(String name, long... values) {
-    AttributeProto.Builder a = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
+    AttributeProto.Builder a =
+        AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
     for (long v : values) {
       a.addInts(v);
     }
@@ -108,8 +128,11 @@ public final class GraphBuilder {
   }
 
   public static AttributeProto stringAttr(String name, String value) {
-    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.STRING)
-        .setS(ByteString.copyFromUtf8(value)).build();
+    return AttributeProto.newBuilder()
+        .setName(name)
+        .setType(AttributeProto.AttributeType.STRING)
+        .setS(ByteString.copyFromUtf8(value))
+        .build();
   }
 
   /** A float tensor value-info; a negative dim is symbolic (named {@code dimParams}). */
@@ -128,8 +151,11 @@ public final class GraphBuilder {
       }
       shape.addDim(dim);
     }
-    TypeProto type1 = TypeProto.newBuilder()
-        .setTensorType(TypeProto.Tensor.newBuilder().setElemType(type.getNumber()).setShape(shape)).build();
+    TypeProto type1 =
+        TypeProto.newBuilder()
+            .setTensorType(
+                TypeProto.Tensor.newBuilder().setElemType(type.getNumber()).setShape(shape))
+            .build();
     return ValueInfoProto.newBuilder().setName(name).setType(type1).build();
   }
 
@@ -141,7 +167,8 @@ public final class GraphBuilder {
   /** As {@link #model(OnnxMl.GraphProto, int)}, also importing ONNX Runtime's contrib domain. */
   public static OnnxMl.ModelProto modelWithContribOps(OnnxMl.GraphProto graph, int opset) {
     return modelBuilder(graph, opset)
-        .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain(MICROSOFT_DOMAIN).setVersion(1))
+        .addOpsetImport(
+            OnnxMl.OperatorSetIdProto.newBuilder().setDomain(MICROSOFT_DOMAIN).setVersion(1))
         .build();
   }
 

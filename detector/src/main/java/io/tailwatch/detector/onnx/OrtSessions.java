@@ -11,7 +11,10 @@ import org.slf4j.LoggerFactory;
 public final class OrtSessions {
   private static final Logger LOG = LoggerFactory.getLogger(OrtSessions.class);
 
-  /** JVM property: {@code true} lets ONNX Runtime's intra-op threads spin between runs (its default). */
+  /**
+   * JVM property: {@code true} lets ONNX Runtime's intra-op threads spin between runs (its
+   * default).
+   */
   public static final String SPINNING_PROPERTY = "tailwatch.ort.spinning";
 
   private OrtSessions() {}
@@ -33,7 +36,8 @@ public final class OrtSessions {
    * @param threads intra-op threads (0 = ONNX Runtime's default: all cores)
    * @param what a name for log lines ("backbone", "knn")
    */
-  public static Opened open(byte[] modelBytes, ExecutionProvider requested, int threads, String what)
+  public static Opened open(
+      byte[] modelBytes, ExecutionProvider requested, int threads, String what)
       throws OrtException {
     OrtEnvironment env = environment();
     String fallback = null;
@@ -53,8 +57,11 @@ public final class OrtSessions {
         }
       }
       if (requested == ExecutionProvider.CUDA) {
-        throw new IllegalStateException(what + ": device=cuda was requested but CUDA cannot be used: "
-            + unavailable + ". Use device=auto to allow CPU, or build with -Pgpu on a CUDA 12 + cuDNN 9 host.");
+        throw new IllegalStateException(
+            what
+                + ": device=cuda was requested but CUDA cannot be used: "
+                + unavailable
+                + ". Use device=auto to allow CPU, or build with -Pgpu on a CUDA 12 + cuDNN 9 host.");
       }
       fallback = unavailable;
     }
@@ -77,7 +84,8 @@ public final class OrtSessions {
   static String cudaUnavailableReason() {
     if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
       return "this ONNX Runtime build has no CUDA execution provider (providers: "
-          + OrtEnvironment.getAvailableProviders() + ")";
+          + OrtEnvironment.getAvailableProviders()
+          + ")";
     }
     return null;
   }
@@ -88,9 +96,12 @@ public final class OrtSessions {
     if (threads > 0) {
       options.setIntraOpNumThreads(threads);
     }
-    // ONNX Runtime's pool threads spin after each run by default; here Java work (preprocessing, maps,
-    // candidate merges) follows every run and those spinning threads took its cores (bench detector: 1.8-1.9x
-    // frames/s at batch 1 without spinning). -Dtailwatch.ort.spinning=true restores ONNX Runtime's default.
+    // ONNX Runtime's pool threads spin after each run by default; here Java work (preprocessing,
+    // maps,
+    // candidate merges) follows every run and those spinning threads took its cores (bench
+    // detector: 1.8-1.9x
+    // frames/s at batch 1 without spinning). -Dtailwatch.ort.spinning=true restores ONNX Runtime's
+    // default.
     if (!Boolean.getBoolean(SPINNING_PROPERTY)) {
       options.addConfigEntry("session.intra_op.allow_spinning", "0");
     }

@@ -1,6 +1,9 @@
 package io.tailwatch.detector.scoring;
 
-/** Patch-grid scores to a pixel anomaly map: bilinear upsampling, then Gaussian smoothing (PatchCore's). */
+/**
+ * Patch-grid scores to a pixel anomaly map: bilinear upsampling, then Gaussian smoothing
+ * (PatchCore's).
+ */
 public final class AnomalyMaps {
   public static final double DEFAULT_SIGMA = 4.0;
 
@@ -87,7 +90,8 @@ public final class AnomalyMaps {
   }
 
   /** The full recipe: upsample to {@code size x size}, then blur. */
-  public static float[] fromPatchScores(float[] patchScores, int gridH, int gridW, int size, double sigma) {
+  public static float[] fromPatchScores(
+      float[] patchScores, int gridH, int gridW, int size, double sigma) {
     return gaussian(bilinear(patchScores, gridH, gridW, size, size), size, size, sigma);
   }
 }

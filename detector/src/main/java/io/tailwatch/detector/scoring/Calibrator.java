@@ -10,17 +10,23 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Scores held-out normal images (never part of the bank: a bank scores its own patches at zero) and stores the
- * resulting {@link ScoreCalibration} in the bank header, so a streaming job can run without a hand-set threshold.
+ * Scores held-out normal images (never part of the bank: a bank scores its own patches at zero) and
+ * stores the resulting {@link ScoreCalibration} in the bank header, so a streaming job can run
+ * without a hand-set threshold.
  */
 public final class Calibrator {
   private Calibrator() {}
 
-  public static MemoryBank calibrate(PatchCoreDetector detector, List<? extends ImageSource> heldOutNormals,
-      double falseAlarmRate, int batch, Progress progress) throws Exception {
+  public static MemoryBank calibrate(
+      PatchCoreDetector detector,
+      List<? extends ImageSource> heldOutNormals,
+      double falseAlarmRate,
+      int batch,
+      Progress progress)
+      throws Exception {
     if (heldOutNormals.size() < 2) {
-      throw new IllegalArgumentException("calibration needs at least 2 held-out normal images, got "
-          + heldOutNormals.size());
+      throw new IllegalArgumentException(
+          "calibration needs at least 2 held-out normal images, got " + heldOutNormals.size());
     }
     double[] scores = new double[heldOutNormals.size()];
     for (int start = 0; start < scores.length; start += batch) {

@@ -13,10 +13,12 @@ public final class Heatmaps {
   private Heatmaps() {}
 
   /**
-   * Jet colour map of {@code map} (size {@code mapSize}^2) over the gray frame, at the frame's size (or the map's
-   * if the frame is null). Values are scaled from {@code low} (transparent) to {@code high} (opaque red).
+   * Jet colour map of {@code map} (size {@code mapSize}^2) over the gray frame, at the frame's size
+   * (or the map's if the frame is null). Values are scaled from {@code low} (transparent) to {@code
+   * high} (opaque red).
    */
-  public static BufferedImage overlay(FloatImage frame, float[] map, int mapSize, double low, double high) {
+  public static BufferedImage overlay(
+      FloatImage frame, float[] map, int mapSize, double low, double high) {
     int w = frame == null ? mapSize : frame.width();
     int h = frame == null ? mapSize : frame.height();
     float[] scaled = map;
@@ -39,7 +41,10 @@ public final class Heatmaps {
     return out;
   }
 
-  /** Overlay scaled to the map's own min..max: shows where the map peaks, not how anomalous the frame is. */
+  /**
+   * Overlay scaled to the map's own min..max: shows where the map peaks, not how anomalous the
+   * frame is.
+   */
   public static BufferedImage overlayOwnRange(FloatImage frame, float[] map, int mapSize) {
     double low = Double.POSITIVE_INFINITY;
     double high = Double.NEGATIVE_INFINITY;
@@ -61,8 +66,8 @@ public final class Heatmaps {
   }
 
   /**
-   * A rectangular map ({@code width * height}, row-major) in jet colours, scaled from {@code low} (blue) to
-   * {@code high} (red); used for hyperspectral detection maps.
+   * A rectangular map ({@code width * height}, row-major) in jet colours, scaled from {@code low}
+   * (blue) to {@code high} (red); used for hyperspectral detection maps.
    */
   public static BufferedImage colour(float[] map, int width, int height, double low, double high) {
     BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);

@@ -14,9 +14,10 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * PatchCore inference: frames -> input geometry -> backbone + patch embedding -> 1-NN against the bank ->
- * patch scores, image score, anomaly map. The bank is replaceable between calls ({@link #swapBank}); a call
- * always uses one bank from start to end. Not thread safe: one instance per thread / task slot.
+ * PatchCore inference: frames -> input geometry -> backbone + patch embedding -> 1-NN against the
+ * bank -> patch scores, image score, anomaly map. The bank is replaceable between calls ({@link
+ * #swapBank}); a call always uses one bank from start to end. Not thread safe: one instance per
+ * thread / task slot.
  */
 public final class PatchCoreDetector implements AutoCloseable {
   private final FeatureExtractor extractor;
@@ -25,7 +26,8 @@ public final class PatchCoreDetector implements AutoCloseable {
   private Preprocessing preprocessing;
   private OnnxKnnScorer.Index index;
 
-  public PatchCoreDetector(FeatureExtractor extractor, OnnxKnnScorer knn, MemoryBank bank, DetectorOptions options)
+  public PatchCoreDetector(
+      FeatureExtractor extractor, OnnxKnnScorer knn, MemoryBank bank, DetectorOptions options)
       throws OrtException, BankFormatException {
     this.extractor = extractor;
     this.knn = knn;
@@ -38,8 +40,11 @@ public final class PatchCoreDetector implements AutoCloseable {
     bank.requireCompatible(extractor.backbone(), extractor.spec());
     Preprocessing p = bank.header().preprocessing().toPreprocessing();
     if (p.inputSize() != extractor.inputSize()) {
-      throw new BankFormatException("bank preprocessing produces " + p.inputSize() + " px inputs, the backbone takes "
-          + extractor.inputSize());
+      throw new BankFormatException(
+          "bank preprocessing produces "
+              + p.inputSize()
+              + " px inputs, the backbone takes "
+              + extractor.inputSize());
     }
     OnnxKnnScorer.Index next = knn.index(bank);
     OnnxKnnScorer.Index old = index;
@@ -70,7 +75,9 @@ public final class PatchCoreDetector implements AutoCloseable {
     int s = preprocessing.inputSize();
     float[] input = new float[n * 3 * s * s];
     Preprocessing p = preprocessing;
-    IntStream.range(0, n).parallel().forEach(i -> p.normalizeInto(p.geometry(images.get(i)), input, i * 3 * s * s));
+    IntStream.range(0, n)
+        .parallel()
+        .forEach(i -> p.normalizeInto(p.geometry(images.get(i)), input, i * 3 * s * s));
     return detectTensor(input, n);
   }
 
@@ -81,7 +88,8 @@ public final class PatchCoreDetector implements AutoCloseable {
     KnnResult nn = knn.search(index, f.patches(), n * positions);
     float[] weights = index.bank().weights();
     if (weights != null) {
-      // SoftPatch: distance x weight of the matched vector; the distances here are squared, hence w^2
+      // SoftPatch: distance x weight of the matched vector; the distances here are squared, hence
+      // w^2
       float[] d = nn.distances();
       int[] at = nn.indices();
       for (int q = 0; q < d.length; q++) {
@@ -90,24 +98,43 @@ public final class PatchCoreDetector implements AutoCloseable {
     }
     int s = preprocessing.inputSize();
     Detection[] out = new Detection[n];
-    IntStream.range(0, n).parallel().forEach(i -> {
-      float[] patchScores = new float[positions];
-      System.arraycopy(nn.distances(), i * positions, patchScores, 0, positions);
-      int arg = 0;
-      for (int j = 1; j < positions; j++) {
-        if (patchScores[j] > patchScores[arg]) {
-          arg = j;
-        }
-      }
-      double score = patchScores[arg];
-      if (options.reweight()) {
-        score *= Reweighting.weight(index.bank(), f.patches(), (i * positions + arg) * f.dim(),
-            nn.indices()[i * positions + arg], options.reweightNeighbours());
-      }
-      float[] map = AnomalyMaps.fromPatchScores(patchScores, f.gridHeight(), f.gridWidth(), s, options.mapSigma());
-      out[i] = new Detection(score, patchScores, f.gridHeight(), f.gridWidth(), map, s, f.patches(), f.offset(i),
-          f.dim());
-    });
+    IntStream.range(0, n)
+        .parallel()
+        .forEach(
+            i -> {
+              float[] patchScores = new float[positions];
+              System.arraycopy(nn.distances(), i * positions, patchScores, 0, positions);
+              int arg = 0;
+              for (int j = 1; j < positions; j++) {
+                if (patchScores[j] > patchScores[arg]) {
+                  arg = j;
+                }
+              }
+              double score = patchScores[arg];
+              if (options.reweight()) {
+                score *=
+                    Reweighting.weight(
+                        index.bank(),
+                        f.patches(),
+                        (i * positions + arg) * f.dim(),
+                        nn.indices()[i * positions + arg],
+                        options.reweightNeighbours());
+              }
+              float[] map =
+                  AnomalyMaps.fromPatchScores(
+                      patchScores, f.gridHeight(), f.gridWidth(), s, options.mapSigma());
+              out[i] =
+                  new Detection(
+                      score,
+                      patchScores,
+                      f.gridHeight(),
+                      f.gridWidth(),
+                      map,
+                      s,
+                      f.patches(),
+                      f.offset(i),
+                      f.dim());
+            });
     return new ArrayList<>(List.of(out));
   }
 

@@ -45,18 +45,24 @@ public final class Regions {
     }
     List<RegionBox> out = new ArrayList<>(k);
     for (int l = 0; l < k; l++) {
-      out.add(new RegionBox(minX[l], minY[l], maxX[l] - minX[l] + 1, maxY[l] - minY[l] + 1, area[l], peak[l]));
+      out.add(
+          new RegionBox(
+              minX[l], minY[l], maxX[l] - minX[l] + 1, maxY[l] - minY[l] + 1, area[l], peak[l]));
     }
     out.sort(Comparator.comparingDouble(RegionBox::maxScore).reversed());
     return out;
   }
 
-  /** Scales boxes from map pixels to frame pixels (the map covers the whole frame when there is no crop). */
+  /**
+   * Scales boxes from map pixels to frame pixels (the map covers the whole frame when there is no
+   * crop).
+   */
   public static RegionBox scale(RegionBox r, double sx, double sy) {
     int x0 = (int) Math.floor(r.x() * sx);
     int y0 = (int) Math.floor(r.y() * sy);
     int x1 = (int) Math.ceil((r.x() + r.width()) * sx);
     int y1 = (int) Math.ceil((r.y() + r.height()) * sy);
-    return new RegionBox(x0, y0, x1 - x0, y1 - y0, (int) Math.round(r.area() * sx * sy), r.maxScore());
+    return new RegionBox(
+        x0, y0, x1 - x0, y1 - y0, (int) Math.round(r.area() * sx * sy), r.maxScore());
   }
 }

@@ -4,17 +4,19 @@ import io.tailwatch.detector.bank.MemoryBank;
 import java.nio.FloatBuffer;
 
 /**
- * PatchCore's image-score reweighting (paper Eq. 7, anomalib's form): with m* the bank vector nearest to the
- * most anomalous test patch and N_b(m*) the b bank vectors nearest to m* (m* first), weight =
- * 1 - softmax(||m_test - n|| for n in N_b(m*))[0]. A patch whose nearest bank vector lies in a dense region
- * keeps its score; one matched to an isolated bank vector (likely itself an outlier) is trusted more.
+ * PatchCore's image-score reweighting (paper Eq. 7, anomalib's form): with m* the bank vector
+ * nearest to the most anomalous test patch and N_b(m*) the b bank vectors nearest to m* (m* first),
+ * weight = 1 - softmax(||m_test - n|| for n in N_b(m*))[0]. A patch whose nearest bank vector lies
+ * in a dense region keeps its score; one matched to an isolated bank vector (likely itself an
+ * outlier) is trusted more.
  */
 public final class Reweighting {
   public static final int DEFAULT_NEIGHBOURS = 9;
 
   private Reweighting() {}
 
-  public static double weight(MemoryBank bank, float[] testPatch, int testOffset, int nearest, int b) {
+  public static double weight(
+      MemoryBank bank, float[] testPatch, int testOffset, int nearest, int b) {
     int dim = bank.dim();
     int n = bank.count();
     int k = Math.min(b, n);

@@ -4,10 +4,11 @@ import io.tailwatch.detector.hyperspectral.SpectralCube;
 import java.util.SplittableRandom;
 
 /**
- * Simulated hyperspectral cubes of a production line: background pixels mixed from three smooth endmember
- * spectra with spatially smooth abundances and sensor noise; a share of cubes carry anomalous targets of a fourth
- * material, a full-pixel 3 x 3 block and a sub-pixel one (one pixel holding {@code SUB_PIXEL_FRACTION} of the
- * target). Values are radiance-like counts in [0, 65535] (uint16). Cube {@code i} is the same for the same seed.
+ * Simulated hyperspectral cubes of a production line: background pixels mixed from three smooth
+ * endmember spectra with spatially smooth abundances and sensor noise; a share of cubes carry
+ * anomalous targets of a fourth material, a full-pixel 3 x 3 block and a sub-pixel one (one pixel
+ * holding {@code SUB_PIXEL_FRACTION} of the target). Values are radiance-like counts in [0, 65535]
+ * (uint16). Cube {@code i} is the same for the same seed.
  */
 public final class CubeSimulator {
   public static final double SUB_PIXEL_FRACTION = 0.6;
@@ -21,12 +22,18 @@ public final class CubeSimulator {
   private final float[] target;
 
   /** One simulated cube and its ground truth ({@code anomalous[line * samples + sample]}). */
-  public record SimulatedCube(long index, SpectralCube cube, boolean[] anomalous, boolean hasTarget) {}
+  public record SimulatedCube(
+      long index, SpectralCube cube, boolean[] anomalous, boolean hasTarget) {}
 
   public CubeSimulator(long seed, int lines, int samples, int bands, double targetRate) {
     if (lines < 8 || samples < 8 || bands < 4) {
-      throw new IllegalArgumentException("simulated cubes need at least 8 x 8 pixels and 4 bands, got " + lines
-          + " x " + samples + " x " + bands);
+      throw new IllegalArgumentException(
+          "simulated cubes need at least 8 x 8 pixels and 4 bands, got "
+              + lines
+              + " x "
+              + samples
+              + " x "
+              + bands);
     }
     if (!(targetRate >= 0 && targetRate <= 1)) {
       throw new IllegalArgumentException("target rate must be in [0, 1], was " + targetRate);
@@ -36,9 +43,14 @@ public final class CubeSimulator {
     this.samples = samples;
     this.bands = bands;
     this.targetRate = targetRate;
-    // soil-like (rising), vegetation-like (red edge), concrete-like (flat, bright); the target has a narrow dip
-    endmembers = new float[][] {spectrum(b -> 800 + 1800 * b), spectrum(b -> 300 + 2600 / (1 + Math.exp(-(b - 0.45)
-        * 25))), spectrum(b -> 2200 + 200 * Math.sin(6 * b))};
+    // soil-like (rising), vegetation-like (red edge), concrete-like (flat, bright); the target has
+    // a narrow dip
+    endmembers =
+        new float[][] {
+          spectrum(b -> 800 + 1800 * b),
+          spectrum(b -> 300 + 2600 / (1 + Math.exp(-(b - 0.45) * 25))),
+          spectrum(b -> 2200 + 200 * Math.sin(6 * b))
+        };
     target = spectrum(b -> 1500 + 700 * b - 900 * Math.exp(-Math.pow((b - 0.6) / 0.05, 2)));
   }
 
@@ -78,8 +90,10 @@ public final class CubeSimulator {
       for (int x = 0; x < samples; x++) {
         double sum = 0;
         for (int m = 0; m < 3; m++) {
-          double field = Math.sin(x * 0.11 + phase[m][0]) + Math.sin(y * 0.09 + phase[m][1])
-              + 0.5 * Math.sin((x + y) * 0.05 + phase[m][2]);
+          double field =
+              Math.sin(x * 0.11 + phase[m][0])
+                  + Math.sin(y * 0.09 + phase[m][1])
+                  + 0.5 * Math.sin((x + y) * 0.05 + phase[m][2]);
           a[m] = Math.exp(1.5 * field);
           sum += a[m];
         }

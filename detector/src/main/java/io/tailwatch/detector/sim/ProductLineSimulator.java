@@ -3,17 +3,25 @@ package io.tailwatch.detector.sim;
 import java.util.Random;
 
 /**
- * A procedural production line: frames of several product variants in a long-tailed mix, with texture, pose jitter,
- * lighting and sensor noise, and (at a configured rate) one defect per defective frame with its ground-truth mask.
+ * A procedural production line: frames of several product variants in a long-tailed mix, with
+ * texture, pose jitter, lighting and sensor noise, and (at a configured rate) one defect per
+ * defective frame with its ground-truth mask.
  *
- * <p>Deterministic for a seed: frame {@code i} of a simulator depends only on the seed and {@code i}, so a replay is
- * exact and a frame can be re-generated to score it against its mask.
+ * <p>Deterministic for a seed: frame {@code i} of a simulator depends only on the seed and {@code
+ * i}, so a replay is exact and a frame can be re-generated to score it against its mask.
  */
 public final class ProductLineSimulator {
 
-  /** Product variants, most frequent first. Shares follow a long tail (a Pareto-like 50/24/14/8/4 split). */
+  /**
+   * Product variants, most frequent first. Shares follow a long tail (a Pareto-like 50/24/14/8/4
+   * split).
+   */
   public enum Variant {
-    BRUSHED(0.50), GRAIN(0.24), WASHER(0.14), MESH(0.08), PERFORATED(0.04);
+    BRUSHED(0.50),
+    GRAIN(0.24),
+    WASHER(0.14),
+    MESH(0.08),
+    PERFORATED(0.04);
 
     private final double share;
 
@@ -26,7 +34,12 @@ public final class ProductLineSimulator {
     }
   }
 
-  public enum Defect { SCRATCH, SPOT, CRACK, MISSING }
+  public enum Defect {
+    SCRATCH,
+    SPOT,
+    CRACK,
+    MISSING
+  }
 
   private final long seed;
   private final int size;
@@ -56,11 +69,15 @@ public final class ProductLineSimulator {
   public SimulatedFrame frame(long index) {
     Random rnd = new Random(seed * 0x9E3779B97F4A7C15L + index * 0xBF58476D1CE4E5B9L + 1);
     Variant variant = pickVariant(rnd.nextDouble());
-    Defect defect = rnd.nextDouble() < defectRate ? Defect.values()[rnd.nextInt(Defect.values().length)] : null;
+    Defect defect =
+        rnd.nextDouble() < defectRate ? Defect.values()[rnd.nextInt(Defect.values().length)] : null;
     return render(index, variant, defect, rnd);
   }
 
-  /** Frame {@code index} forced to a variant and defect (null = normal); for building balanced test sets. */
+  /**
+   * Frame {@code index} forced to a variant and defect (null = normal); for building balanced test
+   * sets.
+   */
   public SimulatedFrame frame(long index, Variant variant, Defect defect) {
     Random rnd = new Random(seed * 0x9E3779B97F4A7C15L + index * 0xBF58476D1CE4E5B9L + 7);
     return render(index, variant, defect, rnd);
@@ -109,7 +126,11 @@ public final class ProductLineSimulator {
     for (int y = 0; y < size; y++) {
       for (int x = 0; x < size; x++) {
         int i = y * size + x;
-        double v = img[i] * gain + (x - size / 2.0) * gx + (y - size / 2.0) * gy + rnd.nextGaussian() * 3.0;
+        double v =
+            img[i] * gain
+                + (x - size / 2.0) * gx
+                + (y - size / 2.0) * gy
+                + rnd.nextGaussian() * 3.0;
         gray[i] = (byte) Math.max(0, Math.min(255, (int) Math.round(v)));
       }
     }

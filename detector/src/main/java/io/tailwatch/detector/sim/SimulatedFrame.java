@@ -13,8 +13,14 @@ import javax.imageio.ImageIO;
  * @param defect null for a normal frame
  * @param mask 1 where the defect changed the frame, else 0 (all 0 for a normal frame)
  */
-public record SimulatedFrame(long index, ProductLineSimulator.Variant variant, ProductLineSimulator.Defect defect,
-    int width, int height, byte[] gray, byte[] mask) {
+public record SimulatedFrame(
+    long index,
+    ProductLineSimulator.Variant variant,
+    ProductLineSimulator.Defect defect,
+    int width,
+    int height,
+    byte[] gray,
+    byte[] mask) {
 
   public boolean defective() {
     return defect != null;

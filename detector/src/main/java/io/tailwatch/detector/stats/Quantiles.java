@@ -5,15 +5,16 @@ import java.util.Arrays;
 /**
  * Sample quantiles, the one implementation the project uses.
  *
- * <p>Kept by hand rather than commons-math3's {@code Percentile}: the callers hold sorted arrays and ask for a
- * few quantiles each, where {@code Percentile} copies and re-selects the whole array on every call.
+ * <p>Kept by hand rather than commons-math3's {@code Percentile}: the callers hold sorted arrays
+ * and ask for a few quantiles each, where {@code Percentile} copies and re-selects the whole array
+ * on every call.
  */
 public final class Quantiles {
   private Quantiles() {}
 
   /**
-   * The p-quantile of sorted values by linear interpolation between order statistics (Hyndman-Fan type 7, R's
-   * and numpy's default): position p (n - 1).
+   * The p-quantile of sorted values by linear interpolation between order statistics (Hyndman-Fan
+   * type 7, R's and numpy's default): position p (n - 1).
    */
   public static double linear(double[] sorted, double p) {
     checkArguments(sorted.length, p);
@@ -23,7 +24,9 @@ public final class Quantiles {
     return sorted[i] + (pos - i) * (sorted[j] - sorted[i]);
   }
 
-  /** {@link #linear(double[], double)} of unsorted values (copied, the argument is left as it is). */
+  /**
+   * {@link #linear(double[], double)} of unsorted values (copied, the argument is left as it is).
+   */
   public static double linearOfUnsorted(float[] values, double p) {
     double[] sorted = new double[values.length];
     for (int i = 0; i < values.length; i++) {
@@ -34,8 +37,8 @@ public final class Quantiles {
   }
 
   /**
-   * The nearest-rank p-quantile of sorted values (the smallest value with at least p n values at or below it):
-   * always an observed value, as latency percentiles are reported.
+   * The nearest-rank p-quantile of sorted values (the smallest value with at least p n values at or
+   * below it): always an observed value, as latency percentiles are reported.
    */
   public static double nearestRank(long[] sorted, double p) {
     checkArguments(sorted.length, p);

@@ -4,18 +4,22 @@ import io.tailwatch.detector.bank.GreedyCoreset;
 import java.util.stream.IntStream;
 
 /**
- * Local Outlier Factor with scikit-learn's semantics ({@code LocalOutlierFactor(n_neighbors=k)} fitted on the
- * data, the value returned being {@code -negative_outlier_factor_}): Euclidean distances, each point's k
- * nearest neighbours exclude the point itself, reach-dist(p, o) = max(k-distance(o), d(p, o)),
- * lrd(p) = 1 / (mean reach-dist + 1e-10), LOF(p) = mean over neighbours of lrd(o) / lrd(p).
+ * Local Outlier Factor with scikit-learn's semantics ({@code LocalOutlierFactor(n_neighbors=k)}
+ * fitted on the data, the value returned being {@code -negative_outlier_factor_}): Euclidean
+ * distances, each point's k nearest neighbours exclude the point itself, reach-dist(p, o) =
+ * max(k-distance(o), d(p, o)), lrd(p) = 1 / (mean reach-dist + 1e-10), LOF(p) = mean over
+ * neighbours of lrd(o) / lrd(p).
  *
- * <p>Work is one pass over the N x N distances per set on primitive arrays (half of them computed, the other
- * half mirrored), sets in parallel: TailedCore runs one set per feature-map position.
+ * <p>Work is one pass over the N x N distances per set on primitive arrays (half of them computed,
+ * the other half mirrored), sets in parallel: TailedCore runs one set per feature-map position.
  */
 public final class LocalOutlierFactor {
   private LocalOutlierFactor() {}
 
-  /** LOF of each of {@code n} points of {@code dim} values starting at {@code offset} in {@code data}. */
+  /**
+   * LOF of each of {@code n} points of {@code dim} values starting at {@code offset} in {@code
+   * data}.
+   */
   public static double[] scores(float[] data, int offset, int n, int dim, int k) {
     if (n < 2) {
       throw new IllegalArgumentException("LOF needs at least 2 points, got " + n);
@@ -86,26 +90,29 @@ public final class LocalOutlierFactor {
   }
 
   /**
-   * LOF per feature-map position: for each of {@code positions}, over the {@code images} vectors at that
-   * position. {@code patches} is image-major ({@code [(image * positions + p) * dim]}); the result is in the
-   * same order. Positions run in parallel.
+   * LOF per feature-map position: for each of {@code positions}, over the {@code images} vectors at
+   * that position. {@code patches} is image-major ({@code [(image * positions + p) * dim]}); the
+   * result is in the same order. Positions run in parallel.
    */
   public static float[] perPosition(float[] patches, int images, int positions, int dim, int k) {
     if ((long) images * positions * dim > patches.length) {
-      throw new IllegalArgumentException("need " + (long) images * positions * dim + " values, have "
-          + patches.length);
+      throw new IllegalArgumentException(
+          "need " + (long) images * positions * dim + " values, have " + patches.length);
     }
     float[] out = new float[images * positions];
-    IntStream.range(0, positions).parallel().forEach(p -> {
-      float[] column = new float[images * dim];
-      for (int i = 0; i < images; i++) {
-        System.arraycopy(patches, (i * positions + p) * dim, column, i * dim, dim);
-      }
-      double[] lof = scores(column, 0, images, dim, k);
-      for (int i = 0; i < images; i++) {
-        out[i * positions + p] = (float) lof[i];
-      }
-    });
+    IntStream.range(0, positions)
+        .parallel()
+        .forEach(
+            p -> {
+              float[] column = new float[images * dim];
+              for (int i = 0; i < images; i++) {
+                System.arraycopy(patches, (i * positions + p) * dim, column, i * dim, dim);
+              }
+              double[] lof = scores(column, 0, images, dim, k);
+              for (int i = 0; i < images; i++) {
+                out[i * positions + p] = (float) lof[i];
+              }
+            });
     return out;
   }
 }

@@ -1,13 +1,12 @@
 package io.tailwatch.detector.tail;
 
-import io.tailwatch.detector.stats.Quantiles;
-
 import ai.onnxruntime.OrtException;
 import io.tailwatch.detector.bank.CoresetMethod;
 import io.tailwatch.detector.bank.MemoryBank;
 import io.tailwatch.detector.bank.PatchCoreFitter;
 import io.tailwatch.detector.bank.RandomProjection;
 import io.tailwatch.detector.image.ImageSource;
+import io.tailwatch.detector.stats.Quantiles;
 import io.tailwatch.detector.util.Progress;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -21,27 +20,34 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Memory banks from unlabeled, long-tailed, noisy normal data (ALGORITHMS.md §2):
+ *
  * <ul>
- *   <li>{@link Method#SOFTPATCH}: per-position LOF on 128-d projections, patches at or above the LOF quantile
- *       dropped, the coreset of the rest, each kept vector weighted by its LOF (distance x weight at test).</li>
- *   <li>{@link Method#TAILEDCORE}: {@link TailSampler} splits the images into tail and head; tail memory = the
- *       tail images' patches plus rotated/flipped copies, exact greedy coreset; head memory = the LOF-filtered
- *       head patches, exact greedy coreset; bank = the union, scored as PatchCore.</li>
+ *   <li>{@link Method#SOFTPATCH}: per-position LOF on 128-d projections, patches at or above the
+ *       LOF quantile dropped, the coreset of the rest, each kept vector weighted by its LOF
+ *       (distance x weight at test).
+ *   <li>{@link Method#TAILEDCORE}: {@link TailSampler} splits the images into tail and head; tail
+ *       memory = the tail images' patches plus rotated/flipped copies, exact greedy coreset; head
+ *       memory = the LOF-filtered head patches, exact greedy coreset; bank = the union, scored as
+ *       PatchCore.
  * </ul>
- * Both reuse {@link PatchCoreFitter} for embedding and coresets, so banks keep the same format and header.
+ *
+ * Both reuse {@link PatchCoreFitter} for embedding and coresets, so banks keep the same format and
+ * header.
  */
 public final class LongTailFitter {
   private static final Logger LOG = LoggerFactory.getLogger(LongTailFitter.class);
 
   public enum Method {
-    PATCHCORE, SOFTPATCH, TAILEDCORE;
+    PATCHCORE,
+    SOFTPATCH,
+    TAILEDCORE;
 
     public static Method parse(String text) {
       try {
         return valueOf(text.trim().toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("unknown fit method '" + text
-            + "'; expected patchcore, softpatch or tailedcore");
+        throw new IllegalArgumentException(
+            "unknown fit method '" + text + "'; expected patchcore, softpatch or tailedcore");
       }
     }
 
@@ -52,10 +58,12 @@ public final class LongTailFitter {
 
   /**
    * @param lofK neighbours of the LOF (TailedCore: 6)
-   * @param lofDropQuantile patches whose LOF is at or above this quantile of all LOF values are dropped (0.85)
+   * @param lofDropQuantile patches whose LOF is at or above this quantile of all LOF values are
+   *     dropped (0.85)
    * @param lofProjectionDim random projection the LOF runs on (128)
    */
-  public record Options(TailAugmentation augmentation, int lofK, double lofDropQuantile, int lofProjectionDim) {
+  public record Options(
+      TailAugmentation augmentation, int lofK, double lofDropQuantile, int lofProjectionDim) {
     public static final Options DEFAULT = new Options(TailAugmentation.ROT15FLIP, 6, 0.85, 128);
 
     public Options {
@@ -63,10 +71,12 @@ public final class LongTailFitter {
         throw new IllegalArgumentException("--lof-k must be >= 1, was " + lofK);
       }
       if (!(lofDropQuantile > 0 && lofDropQuantile <= 1)) {
-        throw new IllegalArgumentException("--lof-drop-quantile must be in (0, 1], was " + lofDropQuantile);
+        throw new IllegalArgumentException(
+            "--lof-drop-quantile must be in (0, 1], was " + lofDropQuantile);
       }
       if (lofProjectionDim < 1) {
-        throw new IllegalArgumentException("--lof-projection-dim must be >= 1, was " + lofProjectionDim);
+        throw new IllegalArgumentException(
+            "--lof-projection-dim must be >= 1, was " + lofProjectionDim);
       }
     }
 
@@ -76,8 +86,16 @@ public final class LongTailFitter {
   }
 
   /** What a fit did, for the CLI and the benchmark. */
-  public record Report(MemoryBank bank, TailSampler.Result tailSampler, int tailImages, int tailCopies,
-      long headPatches, long headPatchesKept, double lofSeconds, double tailEmbedSeconds, double coresetSeconds) {}
+  public record Report(
+      MemoryBank bank,
+      TailSampler.Result tailSampler,
+      int tailImages,
+      int tailCopies,
+      long headPatches,
+      long headPatchesKept,
+      double lofSeconds,
+      double tailEmbedSeconds,
+      double coresetSeconds) {}
 
   private final PatchCoreFitter fitter;
   private final Options options;
@@ -105,25 +123,42 @@ public final class LongTailFitter {
     Map<String, Object> params = lofParams();
     params.put("patchesKept", keep.length);
     params.put("lofCut", cut);
-    MemoryBank bank = MemoryBank.weighted(fitter.header(version, e.dim(), e.images(), e.count(), "softpatch", params),
-        gather(kept, chosen, e.dim()), chosen.length, weights);
-    LOG.info("softpatch {}: kept {} of {} patches below LOF {}, bank {}", version, keep.length, e.count(), cut,
+    MemoryBank bank =
+        MemoryBank.weighted(
+            fitter.header(version, e.dim(), e.images(), e.count(), "softpatch", params),
+            gather(kept, chosen, e.dim()),
+            chosen.length,
+            weights);
+    LOG.info(
+        "softpatch {}: kept {} of {} patches below LOF {}, bank {}",
+        version,
+        keep.length,
+        e.count(),
+        cut,
         chosen.length);
     return new Report(bank, null, 0, 0, e.count(), keep.length, lofSeconds, 0, coresetSeconds);
   }
 
   /**
-   * TailedCore. {@code images} are the sources {@code e} was embedded from, in the same order (the tail
-   * images are loaded again to make their rotated copies).
+   * TailedCore. {@code images} are the sources {@code e} was embedded from, in the same order (the
+   * tail images are loaded again to make their rotated copies).
    */
-  public Report tailedCore(PatchCoreFitter.Embedded e, List<? extends ImageSource> images, String version,
-      Progress embedProgress, Progress coresetProgress) throws IOException, OrtException {
+  public Report tailedCore(
+      PatchCoreFitter.Embedded e,
+      List<? extends ImageSource> images,
+      String version,
+      Progress embedProgress,
+      Progress coresetProgress)
+      throws IOException, OrtException {
     if (images.size() != e.images()) {
-      throw new IllegalArgumentException(images.size() + " image sources for " + e.images() + " embedded images");
+      throw new IllegalArgumentException(
+          images.size() + " image sources for " + e.images() + " embedded images");
     }
     if (e.global() == null) {
-      throw new IllegalArgumentException("TailedCore needs global embeddings: the backbone has no "
-          + io.tailwatch.detector.features.BackboneModel.DEFAULT_GLOBAL_LAYER + " output");
+      throw new IllegalArgumentException(
+          "TailedCore needs global embeddings: the backbone has no "
+              + io.tailwatch.detector.features.BackboneModel.DEFAULT_GLOBAL_LAYER
+              + " output");
     }
     TailSampler.Result sampler = TailSampler.run(e.global(), e.images(), e.globalDim());
     boolean[] isTail = new boolean[e.images()];
@@ -132,8 +167,14 @@ public final class LongTailFitter {
     }
     int[] tail = sampler.tail();
     int[] head = java.util.stream.IntStream.range(0, e.images()).filter(i -> !isTail[i]).toArray();
-    LOG.info("TailSampler: {} images, groups {}, kElbow {}, k15% {}, tail = class size <= {}: {} tail images",
-        e.images(), Arrays.toString(sampler.groups()), sampler.kElbow(), sampler.k15(), sampler.maxK(), tail.length);
+    LOG.info(
+        "TailSampler: {} images, groups {}, kElbow {}, k15% {}, tail = class size <= {}: {} tail images",
+        e.images(),
+        Arrays.toString(sampler.groups()),
+        sampler.kElbow(),
+        sampler.k15(),
+        sampler.maxK(),
+        tail.length);
     int dim = e.dim();
     int per = e.positions() * dim;
 
@@ -154,7 +195,8 @@ public final class LongTailFitter {
       } else {
         PatchCoreFitter.Embedded copied = fitter.embed(copySources, embedProgress);
         tailPatches = Arrays.copyOf(own.patches(), own.patches().length + copied.patches().length);
-        System.arraycopy(copied.patches(), 0, tailPatches, own.patches().length, copied.patches().length);
+        System.arraycopy(
+            copied.patches(), 0, tailPatches, own.patches().length, copied.patches().length);
       }
     }
     double tailEmbedSeconds = (System.nanoTime() - t0) / 1e9;
@@ -180,10 +222,20 @@ public final class LongTailFitter {
     long t2 = System.nanoTime();
     int tailCount = tailPatches.length / dim;
     int headCount = headKept.length / dim;
-    float[] tailBank = tailCount == 0 ? new float[0]
-        : gather(tailPatches, fitter.coreset(tailPatches, tailCount, dim, CoresetMethod.EXACT, coresetProgress), dim);
-    float[] headBank = headCount == 0 ? new float[0]
-        : gather(headKept, fitter.coreset(headKept, headCount, dim, CoresetMethod.EXACT, coresetProgress), dim);
+    float[] tailBank =
+        tailCount == 0
+            ? new float[0]
+            : gather(
+                tailPatches,
+                fitter.coreset(tailPatches, tailCount, dim, CoresetMethod.EXACT, coresetProgress),
+                dim);
+    float[] headBank =
+        headCount == 0
+            ? new float[0]
+            : gather(
+                headKept,
+                fitter.coreset(headKept, headCount, dim, CoresetMethod.EXACT, coresetProgress),
+                dim);
     double coresetSeconds = (System.nanoTime() - t2) / 1e9;
     float[] body = Arrays.copyOf(tailBank, tailBank.length + headBank.length);
     System.arraycopy(headBank, 0, body, tailBank.length, headBank.length);
@@ -204,13 +256,30 @@ public final class LongTailFitter {
     if (!Float.isNaN(cut)) {
       params.put("lofCut", cut);
     }
-    MemoryBank bank = MemoryBank.of(fitter.header(version, dim, e.images(), e.count(), "tailedcore", params),
-        body, count);
-    LOG.info("tailedcore {}: tail memory {} (from {} tail images + {} copies), head memory {} (from {} of {} "
-        + "patches), bank {}", version, tailBank.length / dim, tail.length, copies, headBank.length / dim,
-        headKeptCount, (long) head.length * e.positions(), count);
-    return new Report(bank, sampler, tail.length, copies, (long) head.length * e.positions(), headKeptCount,
-        lofSeconds, tailEmbedSeconds, coresetSeconds);
+    MemoryBank bank =
+        MemoryBank.of(
+            fitter.header(version, dim, e.images(), e.count(), "tailedcore", params), body, count);
+    LOG.info(
+        "tailedcore {}: tail memory {} (from {} tail images + {} copies), head memory {} (from {} of {} "
+            + "patches), bank {}",
+        version,
+        tailBank.length / dim,
+        tail.length,
+        copies,
+        headBank.length / dim,
+        headKeptCount,
+        (long) head.length * e.positions(),
+        count);
+    return new Report(
+        bank,
+        sampler,
+        tail.length,
+        copies,
+        (long) head.length * e.positions(),
+        headKeptCount,
+        lofSeconds,
+        tailEmbedSeconds,
+        coresetSeconds);
   }
 
   private Map<String, Object> lofParams() {
@@ -223,15 +292,20 @@ public final class LongTailFitter {
 
   /** Per-position LOF of every patch, on a seeded random projection of the patch vectors. */
   float[] lof(PatchCoreFitter.Embedded e) {
-    // always projected, as TailedCore does, even when the patches are already 128-d: a fixed random rotation
-    float[] x = RandomProjection.gaussian(e.dim(), options.lofProjectionDim(), fitter.options().seed())
-        .project(e.patches(), e.count());
-    return LocalOutlierFactor.perPosition(x, e.images(), e.positions(), options.lofProjectionDim(), options.lofK());
+    // always projected, as TailedCore does, even when the patches are already 128-d: a fixed random
+    // rotation
+    float[] x =
+        RandomProjection.gaussian(e.dim(), options.lofProjectionDim(), fitter.options().seed())
+            .project(e.patches(), e.count());
+    return LocalOutlierFactor.perPosition(
+        x, e.images(), e.positions(), options.lofProjectionDim(), options.lofK());
   }
 
   /** Indices whose value is below {@code cut} (values at or above it are dropped). */
   static int[] below(float[] values, float cut) {
-    return java.util.stream.IntStream.range(0, values.length).filter(i -> values[i] < cut).toArray();
+    return java.util.stream.IntStream.range(0, values.length)
+        .filter(i -> values[i] < cut)
+        .toArray();
   }
 
   static float[] gather(float[] data, int[] rows, int dim) {

@@ -8,19 +8,24 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * How many normal and how many defective (noise) training images each class gets in a long-tailed, noisy
- * benchmark, following the TailedCore protocol (ALGORITHMS.md §2, and the authors' dataset generator):
+ * How many normal and how many defective (noise) training images each class gets in a long-tailed,
+ * noisy benchmark, following the TailedCore protocol (ALGORITHMS.md §2, and the authors' dataset
+ * generator):
+ *
  * <ul>
- *   <li>step: {@code round(0.6 C)} classes chosen at random keep K images; the others keep all theirs and get
- *       {@code round(noise x n)} defective images each;</li>
- *   <li>pareto: a discrete Pareto(alpha) pmf over the C classes (scipy's pareto between its 1% and 99% quantiles,
- *       C equal steps), assigned to the classes in a random order, scaled so the class with the largest share keeps
- *       all its images, each class clamped to [5, available]; {@code round(noise x total)} defective images spread
- *       over the classes of at least 20 images in proportion to their size (one random draw per image).</li>
+ *   <li>step: {@code round(0.6 C)} classes chosen at random keep K images; the others keep all
+ *       theirs and get {@code round(noise x n)} defective images each;
+ *   <li>pareto: a discrete Pareto(alpha) pmf over the C classes (scipy's pareto between its 1% and
+ *       99% quantiles, C equal steps), assigned to the classes in a random order, scaled so the
+ *       class with the largest share keeps all its images, each class clamped to [5, available];
+ *       {@code round(noise x total)} defective images spread over the classes of at least 20 images
+ *       in proportion to their size (one random draw per image).
  * </ul>
  */
 public final class LongTailSplit {
-  /** One class's share: normal images kept, defective images added, and whether it is a tail class. */
+  /**
+   * One class's share: normal images kept, defective images added, and whether it is a tail class.
+   */
   public record ClassPlan(String name, int normal, int noise, boolean tail) {}
 
   public static final double STEP_TAIL_CLASS_RATIO = 0.6;
@@ -30,8 +35,12 @@ public final class LongTailSplit {
 
   private LongTailSplit() {}
 
-  /** Step tail: {@code available} normal images per class, by name; K images kept by the tail classes. */
-  public static List<ClassPlan> step(Map<String, Integer> available, int k, double noise, Random random) {
+  /**
+   * Step tail: {@code available} normal images per class, by name; K images kept by the tail
+   * classes.
+   */
+  public static List<ClassPlan> step(
+      Map<String, Integer> available, int k, double noise, Random random) {
     if (k < 1) {
       throw new IllegalArgumentException("step tail needs K >= 1, was " + k);
     }
@@ -54,10 +63,11 @@ public final class LongTailSplit {
   }
 
   /**
-   * Pareto tail over the classes of {@code available}; the tail classes (for TailSampler's recall) are those too
-   * small to receive noise (fewer than 20 images).
+   * Pareto tail over the classes of {@code available}; the tail classes (for TailSampler's recall)
+   * are those too small to receive noise (fewer than 20 images).
    */
-  public static List<ClassPlan> pareto(Map<String, Integer> available, double alpha, double noise, Random random) {
+  public static List<ClassPlan> pareto(
+      Map<String, Integer> available, double alpha, double noise, Random random) {
     if (!(alpha > 0)) {
       throw new IllegalArgumentException("pareto tail needs alpha > 0, was " + alpha);
     }
@@ -65,8 +75,14 @@ public final class LongTailSplit {
     List<String> names = new ArrayList<>(available.keySet());
     for (String name : names) {
       if (available.get(name) <= PARETO_MIN_PER_CLASS) {
-        throw new IllegalArgumentException("class " + name + " has " + available.get(name)
-            + " images; the pareto tail needs more than " + PARETO_MIN_PER_CLASS + " per class");
+        throw new IllegalArgumentException(
+            "class "
+                + name
+                + " has "
+                + available.get(name)
+                + " images; the pareto tail needs more than "
+                + PARETO_MIN_PER_CLASS
+                + " per class");
       }
     }
     double[] pmf = paretoPmf(alpha, names.size());
@@ -75,15 +91,19 @@ public final class LongTailSplit {
       shares.add(p);
     }
     Collections.shuffle(shares, random);
-    int[] sizes = redistribute(names.stream().mapToInt(available::get).toArray(),
-        shares.stream().mapToDouble(Double::doubleValue).toArray(), PARETO_MIN_PER_CLASS);
+    int[] sizes =
+        redistribute(
+            names.stream().mapToInt(available::get).toArray(),
+            shares.stream().mapToDouble(Double::doubleValue).toArray(),
+            PARETO_MIN_PER_CLASS);
     Map<String, Integer> kept = new LinkedHashMap<>();
     int total = 0;
     for (int i = 0; i < names.size(); i++) {
       kept.put(names.get(i), sizes[i]);
       total += sizes[i];
     }
-    Map<String, Integer> noisy = spreadNoise(kept, (int) Math.round(total * noise), PARETO_MIN_NOISY_CLASS, random);
+    Map<String, Integer> noisy =
+        spreadNoise(kept, (int) Math.round(total * noise), PARETO_MIN_NOISY_CLASS, random);
     List<ClassPlan> out = new ArrayList<>();
     for (String name : names) {
       int n = kept.get(name);
@@ -93,8 +113,8 @@ public final class LongTailSplit {
   }
 
   /**
-   * scipy.stats.pareto(alpha) discretised: C + 1 equally spaced points between the epsilon and 1 - epsilon
-   * quantiles, the pmf being the cdf's increments (sums to 1 - 2 epsilon), largest first.
+   * scipy.stats.pareto(alpha) discretised: C + 1 equally spaced points between the epsilon and 1 -
+   * epsilon quantiles, the pmf being the cdf's increments (sums to 1 - 2 epsilon), largest first.
    */
   static double[] paretoPmf(double alpha, int classes) {
     // ppf(q) = (1 - q)^(-1/alpha)
@@ -115,7 +135,10 @@ public final class LongTailSplit {
     return x < 1 ? 0 : 1 - Math.pow(x, -alpha);
   }
 
-  /** Scale the shares so the largest-share class keeps all its images; clamp each to [min, available]. */
+  /**
+   * Scale the shares so the largest-share class keeps all its images; clamp each to [min,
+   * available].
+   */
   static int[] redistribute(int[] available, double[] shares, int min) {
     int argmax = 0;
     for (int i = 1; i < shares.length; i++) {
@@ -132,14 +155,19 @@ public final class LongTailSplit {
     return out;
   }
 
-  /** One random draw per image over all classes' images; only classes of at least {@code minSize} count. */
-  static Map<String, Integer> spreadNoise(Map<String, Integer> sizes, int total, int minSize, Random random) {
+  /**
+   * One random draw per image over all classes' images; only classes of at least {@code minSize}
+   * count.
+   */
+  static Map<String, Integer> spreadNoise(
+      Map<String, Integer> sizes, int total, int minSize, Random random) {
     List<String> slots = new ArrayList<>();
-    sizes.forEach((name, n) -> {
-      for (int i = 0; i < n; i++) {
-        slots.add(name);
-      }
-    });
+    sizes.forEach(
+        (name, n) -> {
+          for (int i = 0; i < n; i++) {
+            slots.add(name);
+          }
+        });
     Collections.shuffle(slots, random);
     Map<String, Integer> out = new LinkedHashMap<>();
     int placed = 0;

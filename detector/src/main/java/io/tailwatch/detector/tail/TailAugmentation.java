@@ -9,8 +9,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Rotated and flipped copies of tail images for TailedCore's tail memory. The uncropped image is rotated about
- * its centre with replicate padding (no black corners enter the memory), before the usual resize + crop.
+ * Rotated and flipped copies of tail images for TailedCore's tail memory. The uncropped image is
+ * rotated about its centre with replicate padding (no black corners enter the memory), before the
+ * usual resize + crop.
  */
 public enum TailAugmentation {
   /** 15 degree steps x flip: 47 copies (TailedCore's MVTec step-tail setting). */
@@ -34,8 +35,10 @@ public enum TailAugmentation {
     try {
       return valueOf(text.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("unknown tail augmentation '" + text
-          + "'; expected rot15flip, rot30flip, rotflip or none");
+      throw new IllegalArgumentException(
+          "unknown tail augmentation '"
+              + text
+              + "'; expected rot15flip, rot30flip, rotflip or none");
     }
   }
 
@@ -65,25 +68,26 @@ public enum TailAugmentation {
         }
         int angle = a;
         boolean mirrored = f == 1;
-        out.add(new ImageSource() {
-          @Override
-          public String id() {
-            return image.id() + "@rot" + angle + (mirrored ? "f" : "");
-          }
+        out.add(
+            new ImageSource() {
+              @Override
+              public String id() {
+                return image.id() + "@rot" + angle + (mirrored ? "f" : "");
+              }
 
-          @Override
-          public FloatImage load() throws IOException, ImageDecodeException {
-            return rotate(image.load(), angle, mirrored);
-          }
-        });
+              @Override
+              public FloatImage load() throws IOException, ImageDecodeException {
+                return rotate(image.load(), angle, mirrored);
+              }
+            });
       }
     }
     return out;
   }
 
   /**
-   * The image mirrored left-right (when {@code flip}), then rotated by {@code degrees} about its centre;
-   * bilinear sampling, out-of-image coordinates clamped to the border (replicate padding).
+   * The image mirrored left-right (when {@code flip}), then rotated by {@code degrees} about its
+   * centre; bilinear sampling, out-of-image coordinates clamped to the border (replicate padding).
    */
   public static FloatImage rotate(FloatImage src, double degrees, boolean flip) {
     int w = src.width();

@@ -5,13 +5,17 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * TailedCore's TailSampler (ALGORITHMS.md §2; Jung et al., CVPR 2025): predicts every training image's class
- * size from the cosine similarities of global embeddings, without labels, and names the images of small
- * (tail) classes. Each step is a static method so it can be checked on its own.
+ * TailedCore's TailSampler (ALGORITHMS.md §2; Jung et al., CVPR 2025): predicts every training
+ * image's class size from the cosine similarities of global embeddings, without labels, and names
+ * the images of small (tail) classes. Each step is a static method so it can be checked on its own.
  */
 public final class TailSampler {
-  /** Share of a row's near-half-angle similarities kept as "same class" (t_i) and the 15% tail budget. */
+  /**
+   * Share of a row's near-half-angle similarities kept as "same class" (t_i) and the 15% tail
+   * budget.
+   */
   static final double SAME_CLASS_QUANTILE = 0.85;
+
   static final double TAIL_SHARE = 0.15;
 
   private TailSampler() {}
@@ -31,7 +35,8 @@ public final class TailSampler {
   /** Runs every step on {@code n} global embeddings of {@code dim} values each. */
   public static Result run(float[] embeddings, int n, int dim) {
     if (n <= 0 || dim <= 0 || (long) n * dim > embeddings.length) {
-      throw new IllegalArgumentException("need " + n + " x " + dim + " embedding values, have " + embeddings.length);
+      throw new IllegalArgumentException(
+          "need " + n + " x " + dim + " embedding values, have " + embeddings.length);
     }
     return fromSimilarities(cosineSimilarities(embeddings, n, dim), n);
   }
@@ -70,24 +75,27 @@ public final class TailSampler {
       }
     }
     double[] s = new double[n * n];
-    java.util.stream.IntStream.range(0, n).parallel().forEach(i -> {
-      for (int j = i; j < n; j++) {
-        double dot = 0;
-        for (int d = 0; d < dim; d++) {
-          dot += unit[i * dim + d] * unit[j * dim + d];
-        }
-        dot = Math.max(-1, Math.min(1, dot));
-        s[i * n + j] = dot;
-        s[j * n + i] = dot;
-      }
-    });
+    java.util.stream.IntStream.range(0, n)
+        .parallel()
+        .forEach(
+            i -> {
+              for (int j = i; j < n; j++) {
+                double dot = 0;
+                for (int d = 0; d < dim; d++) {
+                  dot += unit[i * dim + d] * unit[j * dim + d];
+                }
+                dot = Math.max(-1, Math.min(1, dot));
+                s[i * n + j] = dot;
+                s[j * n + i] = dot;
+              }
+            });
     return s;
   }
 
   /**
-   * Step 2: per row, the minimum of the row quantised to floor(N s)/N gives the half-angle threshold
-   * h_i = cos(arccos(m_i) / 2); of the raw similarities at or above h_i (ascending, L of them) the threshold is
-   * t_i = H[L - floor(0.85 L)], or H[0] when floor(0.85 L) = 0.
+   * Step 2: per row, the minimum of the row quantised to floor(N s)/N gives the half-angle
+   * threshold h_i = cos(arccos(m_i) / 2); of the raw similarities at or above h_i (ascending, L of
+   * them) the threshold is t_i = H[L - floor(0.85 L)], or H[0] when floor(0.85 L) = 0.
    */
   public static double[] rowThresholds(double[] s, int n) {
     double[] t = new double[n];
@@ -152,9 +160,10 @@ public final class TailSampler {
   }
 
   /**
-   * Step 5: partition the predicted sizes into classes. Sorted ascending (clamped to >= 1): while the rest is
-   * at least as long as its smallest size k, emit a group of min(round(mean(rest[0:k])), |rest|) and drop it;
-   * otherwise the rest joins the last group. Returns group sizes descending.
+   * Step 5: partition the predicted sizes into classes. Sorted ascending (clamped to >= 1): while
+   * the rest is at least as long as its smallest size k, emit a group of
+   * min(round(mean(rest[0:k])), |rest|) and drop it; otherwise the rest joins the last group.
+   * Returns group sizes descending.
    */
   public static int[] partition(int[] sizes) {
     int[] rest = Arrays.stream(sizes).map(v -> Math.max(1, v)).sorted().toArray();
@@ -175,17 +184,22 @@ public final class TailSampler {
       for (int i = from; i < from + k; i++) {
         sum += rest[i];
       }
-      int size = (int) Math.min(Math.rint(sum / k), left); // rint: round half to even, as Python's round
+      int size =
+          (int) Math.min(Math.rint(sum / k), left); // rint: round half to even, as Python's round
       size = Math.max(1, size);
       groups.add(size);
       from += size;
     }
-    return groups.stream().sorted((a, b) -> Integer.compare(b, a)).mapToInt(Integer::intValue).toArray();
+    return groups.stream()
+        .sorted((a, b) -> Integer.compare(b, a))
+        .mapToInt(Integer::intValue)
+        .toArray();
   }
 
   /**
-   * Step 6a: the elbow of the descending group sizes: the point farthest (orthogonally) from the line through
-   * the first and the last (g, n_g); its size. One group, or all equal: the first size.
+   * Step 6a: the elbow of the descending group sizes: the point farthest (orthogonally) from the
+   * line through the first and the last (g, n_g); its size. One group, or all equal: the first
+   * size.
    */
   public static int elbow(int[] groupsDescending) {
     int g = groupsDescending.length;
@@ -200,7 +214,8 @@ public final class TailSampler {
     int best = 0;
     double bestDistance = -1;
     for (int i = 0; i < g; i++) {
-      double d = Math.abs((y2 - y1) * i - (x2 - x1) * groupsDescending[i] + x2 * y1 - y2 * x1) / length;
+      double d =
+          Math.abs((y2 - y1) * i - (x2 - x1) * groupsDescending[i] + x2 * y1 - y2 * x1) / length;
       if (d > bestDistance) {
         bestDistance = d;
         best = i;
@@ -210,8 +225,8 @@ public final class TailSampler {
   }
 
   /**
-   * Step 6b: T = floor(0.15 * total); k = how many of the smallest groups fit in T together;
-   * K15 = n[min(G - k, G - 1)] (descending index).
+   * Step 6b: T = floor(0.15 * total); k = how many of the smallest groups fit in T together; K15 =
+   * n[min(G - k, G - 1)] (descending index).
    */
   public static int fifteenPercent(int[] groupsDescending) {
     int g = groupsDescending.length;

@@ -7,7 +7,8 @@ public final class ConnectedComponents {
   /** Labels 1..k for the k components, 0 for background. */
   public static int[] label(boolean[] mask, int w, int h) {
     if (mask.length != w * h) {
-      throw new IllegalArgumentException("mask has " + mask.length + " pixels, " + w + "x" + h + " expected");
+      throw new IllegalArgumentException(
+          "mask has " + mask.length + " pixels, " + w + "x" + h + " expected");
     }
     int[] label = new int[w * h];
     int[] stack = new int[w * h];

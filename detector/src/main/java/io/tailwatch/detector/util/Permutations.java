@@ -2,7 +2,10 @@ package io.tailwatch.detector.util;
 
 import java.util.SplittableRandom;
 
-/** Seeded random permutations (Fisher-Yates), for splits, samples and mini-batch orders that repeat per seed. */
+/**
+ * Seeded random permutations (Fisher-Yates), for splits, samples and mini-batch orders that repeat
+ * per seed.
+ */
 public final class Permutations {
   private Permutations() {}
 

@@ -4,8 +4,8 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * Where models and datasets live: {@code TAILWATCH_MODEL_DIR} / {@code TAILWATCH_DATA_DIR} (environment, or the
- * same name as a system property), never inside the project.
+ * Where models and datasets live: {@code TAILWATCH_MODEL_DIR} / {@code TAILWATCH_DATA_DIR}
+ * (environment, or the same name as a system property), never inside the project.
  */
 public final class SharedDirs {
   public static final String MODEL_DIR = "TAILWATCH_MODEL_DIR";
@@ -24,12 +24,14 @@ public final class SharedDirs {
   }
 
   /**
-   * Resolves a backbone argument: an existing path, or an alias ({@code int8}, {@code fp32}) / file name in the
-   * model directory.
+   * Resolves a backbone argument: an existing path, or an alias ({@code int8}, {@code fp32}) / file
+   * name in the model directory.
    */
   public static Path backbone(String arg, Path modelDir) {
-    String name = arg == null || arg.isBlank() || arg.equals("int8") ? DEFAULT_BACKBONE_FILE
-        : arg.equals("fp32") ? FP32_BACKBONE_FILE : arg;
+    String name =
+        arg == null || arg.isBlank() || arg.equals("int8")
+            ? DEFAULT_BACKBONE_FILE
+            : arg.equals("fp32") ? FP32_BACKBONE_FILE : arg;
     Path direct = Path.of(name);
     if (direct.isAbsolute() || direct.getNameCount() > 1 || modelDir == null) {
       return direct;

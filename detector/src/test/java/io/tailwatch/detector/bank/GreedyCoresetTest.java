@@ -9,7 +9,9 @@ import org.junit.jupiter.api.Test;
 
 class GreedyCoresetTest {
 
-  /** Clusters of very different sizes and spreads, like patch features: the lazy path's hard case. */
+  /**
+   * Clusters of very different sizes and spreads, like patch features: the lazy path's hard case.
+   */
   static float[] clustered(int n, int d, long seed) {
     Random r = new Random(seed);
     float[][] centres = new float[12][d];
@@ -38,11 +40,15 @@ class GreedyCoresetTest {
     int[] plain = GreedyCoreset.bruteForce(x, n, d, 400, null, start);
     // one phase (pool = everything), then many phases with a small pool
     GreedyCoreset.Cost onePhase = new GreedyCoreset.Cost();
-    assertThat(GreedyCoreset.select(x, n, d, 400, null, start, Progress.NONE, NearestCentres.JAVA, n, onePhase))
+    assertThat(
+            GreedyCoreset.select(
+                x, n, d, 400, null, start, Progress.NONE, NearestCentres.JAVA, n, onePhase))
         .containsExactly(plain);
     assertThat(onePhase.distanceComputations).isLessThan((long) n * 400);
     GreedyCoreset.Cost smallPool = new GreedyCoreset.Cost();
-    assertThat(GreedyCoreset.select(x, n, d, 400, null, start, Progress.NONE, NearestCentres.JAVA, 300, smallPool))
+    assertThat(
+            GreedyCoreset.select(
+                x, n, d, 400, null, start, Progress.NONE, NearestCentres.JAVA, 300, smallPool))
         .containsExactly(plain);
     assertThat(smallPool.phases).isGreaterThan(3);
   }
@@ -59,7 +65,9 @@ class GreedyCoresetTest {
     }
     int[] plain = GreedyCoreset.bruteForce(x, n, d, 300, anchors, -1);
     GreedyCoreset.Cost cost = new GreedyCoreset.Cost();
-    assertThat(GreedyCoreset.select(x, n, d, 300, anchors, -1, Progress.NONE, NearestCentres.JAVA, 250, cost))
+    assertThat(
+            GreedyCoreset.select(
+                x, n, d, 300, anchors, -1, Progress.NONE, NearestCentres.JAVA, 250, cost))
         .containsExactly(plain);
     assertThat(cost.phases).isGreaterThan(3);
   }
@@ -73,7 +81,9 @@ class GreedyCoresetTest {
     for (int t = 1; t < sel.length; t++) {
       double chosen = nearest(x, d, sel, t, sel[t]);
       for (int i = 0; i < n; i++) {
-        assertThat(nearest(x, d, sel, t, i)).as("point %d at step %d", i, t).isLessThanOrEqualTo(chosen);
+        assertThat(nearest(x, d, sel, t, i))
+            .as("point %d at step %d", i, t)
+            .isLessThanOrEqualTo(chosen);
       }
     }
   }
@@ -93,20 +103,26 @@ class GreedyCoresetTest {
   void approximateProjectsWideData() {
     int n = 2000;
     float[] x = clustered(n, 64, 6);
-    int[] sel = GreedyCoreset.approximate(x, n, 64, 200, 16, 42, Progress.NONE, NearestCentres.JAVA);
+    int[] sel =
+        GreedyCoreset.approximate(x, n, 64, 200, 16, 42, Progress.NONE, NearestCentres.JAVA);
     assertThat(sel).hasSize(200).doesNotHaveDuplicates();
-    assertThat(GreedyCoreset.approximate(x, n, 64, 200, 16, 42, Progress.NONE, NearestCentres.JAVA)).containsExactly(sel);
+    assertThat(GreedyCoreset.approximate(x, n, 64, 200, 16, 42, Progress.NONE, NearestCentres.JAVA))
+        .containsExactly(sel);
   }
 
   @Test
   void bestOrdersByValueThenIndex() {
-    assertThat(GreedyCoreset.best(new float[] {1, 3, 3, 0, Float.POSITIVE_INFINITY}, 4)).containsExactly(4, 1, 2, 0);
+    assertThat(GreedyCoreset.best(new float[] {1, 3, 3, 0, Float.POSITIVE_INFINITY}, 4))
+        .containsExactly(4, 1, 2, 0);
   }
 
   @Test
   void rejectsBadArguments() {
     assertThatThrownBy(() -> GreedyCoreset.count(10, 0)).hasMessageContaining("ratio");
-    assertThatThrownBy(() -> GreedyCoreset.exact(new float[10], 5, 2, 6, 1, Progress.NONE, NearestCentres.JAVA)).hasMessageContaining("select 6 of 5");
+    assertThatThrownBy(
+            () ->
+                GreedyCoreset.exact(new float[10], 5, 2, 6, 1, Progress.NONE, NearestCentres.JAVA))
+        .hasMessageContaining("select 6 of 5");
   }
 
   private static double nearest(float[] x, int d, int[] sel, int t, int i) {

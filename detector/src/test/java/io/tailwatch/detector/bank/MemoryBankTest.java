@@ -15,8 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class MemoryBankTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private Path written(int count, int dim) throws Exception {
     float[] data = new float[count * dim];
@@ -54,7 +53,9 @@ class MemoryBankTest {
       f.seek(f.length() - 10);
       f.write(b ^ 0x01);
     }
-    assertThatThrownBy(() -> MemoryBank.load(p)).isInstanceOf(BankFormatException.class).hasMessageContaining("checksum mismatch");
+    assertThatThrownBy(() -> MemoryBank.load(p))
+        .isInstanceOf(BankFormatException.class)
+        .hasMessageContaining("checksum mismatch");
   }
 
   @Test
@@ -72,18 +73,22 @@ class MemoryBankTest {
     byte[] v2 = all.clone();
     v2[7] = 2;
     Files.write(p, v2);
-    assertThatThrownBy(() -> MemoryBank.load(p)).hasMessageContaining("format version 2 is not supported");
+    assertThatThrownBy(() -> MemoryBank.load(p))
+        .hasMessageContaining("format version 2 is not supported");
 
-    assertThatThrownBy(() -> MemoryBank.load(dir.resolve("missing.twb"))).hasMessageContaining("not found");
+    assertThatThrownBy(() -> MemoryBank.load(dir.resolve("missing.twb")))
+        .hasMessageContaining("not found");
   }
 
   @Test
   void refusesABankOfAnotherBackbone() throws Exception {
     BackboneModel tiny = BackboneModel.load(TinyBackbone.write(dir, "tiny.onnx"));
-    PatchEmbeddingSpec spec = new PatchEmbeddingSpec(tiny.layers(java.util.List.of("feat_a", "feat_b")), 3, 36, 16);
+    PatchEmbeddingSpec spec =
+        new PatchEmbeddingSpec(tiny.layers(java.util.List.of("feat_a", "feat_b")), 3, 36, 16);
     MemoryBank other = MemoryBank.of(TestBanks.header(16), new float[16], 1);
     assertThatThrownBy(() -> other.requireCompatible(tiny, spec))
-        .isInstanceOf(BankFormatException.class).hasMessageContaining("was built with backbone b@1")
+        .isInstanceOf(BankFormatException.class)
+        .hasMessageContaining("was built with backbone b@1")
         .hasMessageContaining(tiny.id());
   }
 }

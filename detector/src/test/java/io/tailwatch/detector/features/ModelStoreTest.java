@@ -15,13 +15,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ModelStoreTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void derivesTheFeatureBackboneFromTheZooFile() throws Exception {
     Files.copy(SharedFixtures.modelFile(ModelStore.ZOO_FILE), dir.resolve(ModelStore.ZOO_FILE));
-    Path features = ModelStore.ensureBackbone(dir, List.of(), Progress.NONE); // no download: the zoo file is there
+    Path features =
+        ModelStore.ensureBackbone(
+            dir, List.of(), Progress.NONE); // no download: the zoo file is there
     BackboneModel model = BackboneModel.load(features);
     assertThat(model.layer("feat_s8").channels()).isEqualTo(32);
     assertThat(model.layer("feat_s16").height()).isEqualTo(14);
@@ -35,7 +36,8 @@ class ModelStoreTest {
   void refusesAModelThatIsNotTheZoosMobileNet() throws Exception {
     Path tiny = TinyBackbone.write(dir, ModelStore.ZOO_FILE);
     assertThatThrownBy(() -> ModelStore.derive(tiny, dir.resolve("out.onnx")))
-        .isInstanceOf(IOException.class).hasMessageContaining("expected [N, 3, 224, 224]");
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("expected [N, 3, 224, 224]");
     Files.writeString(dir.resolve("junk.onnx"), "definitely not protobuf \u0000\u0001");
     assertThatThrownBy(() -> ModelStore.derive(dir.resolve("junk.onnx"), dir.resolve("out.onnx")))
         .isInstanceOf(IOException.class);
@@ -45,9 +47,12 @@ class ModelStoreTest {
   @Test
   void aFailedDownloadSaysWhatToDo() {
     Path empty = dir.resolve("models");
-    assertThatThrownBy(() -> ModelStore.ensureBackbone(empty, List.of(URI.create("http://127.0.0.1:9/none.onnx")),
-        Progress.NONE))
-        .isInstanceOf(IOException.class).hasMessageContaining("could not download")
+    assertThatThrownBy(
+            () ->
+                ModelStore.ensureBackbone(
+                    empty, List.of(URI.create("http://127.0.0.1:9/none.onnx")), Progress.NONE))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("could not download")
         .hasMessageContaining("TAILWATCH_MODEL_DIR");
     assertThat(empty.resolve(ModelStore.ZOO_FILE)).doesNotExist();
   }

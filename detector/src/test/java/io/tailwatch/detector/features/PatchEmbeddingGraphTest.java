@@ -30,35 +30,51 @@ class PatchEmbeddingGraphTest {
 
   @Test
   void mobileNetDefaultsNeverUpsample() {
-    List<FeatureLayer> layers = List.of(new FeatureLayer("feat_s8", 32, 28, 28), new FeatureLayer("feat_s16", 96, 14, 14));
+    List<FeatureLayer> layers =
+        List.of(new FeatureLayer("feat_s8", 32, 28, 28), new FeatureLayer("feat_s16", 96, 14, 14));
     PatchEmbeddingSpec spec = PatchEmbeddingSpec.defaults(layers);
     assertThat(spec.pretrainDim()).isEqualTo(PatchEmbeddingSpec.PER_CHANNEL);
     assertThat(spec.stackedDim()).isEqualTo(128);
     assertThat(spec.targetDim()).isEqualTo(128);
     assertThat(spec.positions()).isEqualTo(784);
     assertThatThrownBy(() -> new PatchEmbeddingSpec(layers, 3, 1024, 1024))
-        .hasMessageContaining("must never upsample").hasMessageContaining("feat_s8");
+        .hasMessageContaining("must never upsample")
+        .hasMessageContaining("feat_s8");
   }
 
   @Test
   void onnxGraphMatchesJavaReferenceOnRandomTensors() throws Exception {
-    assertMatches(new PatchEmbeddingSpec(List.of(new FeatureLayer("a", 4, 6, 6), new FeatureLayer("b", 8, 3, 3)),
-        3, 30, 20), 3);
+    assertMatches(
+        new PatchEmbeddingSpec(
+            List.of(new FeatureLayer("a", 4, 6, 6), new FeatureLayer("b", 8, 3, 3)), 3, 30, 20),
+        3);
   }
 
   @Test
   void onnxGraphMatchesJavaReferenceAtMobileNetShapes() throws Exception {
-    assertMatches(new PatchEmbeddingSpec(List.of(new FeatureLayer("feat_s8", 32, 28, 28),
-        new FeatureLayer("feat_s16", 96, 14, 14)), 3, 288, 128), 2);
+    assertMatches(
+        new PatchEmbeddingSpec(
+            List.of(
+                new FeatureLayer("feat_s8", 32, 28, 28), new FeatureLayer("feat_s16", 96, 14, 14)),
+            3,
+            288,
+            128),
+        2);
   }
 
   @Test
   void perChannelPoolingMatchesJavaReference() throws Exception {
-    PatchEmbeddingSpec spec = new PatchEmbeddingSpec(List.of(new FeatureLayer("feat_s8", 32, 28, 28),
-        new FeatureLayer("feat_s16", 96, 14, 14)), 3, PatchEmbeddingSpec.PER_CHANNEL, 128);
+    PatchEmbeddingSpec spec =
+        new PatchEmbeddingSpec(
+            List.of(
+                new FeatureLayer("feat_s8", 32, 28, 28), new FeatureLayer("feat_s16", 96, 14, 14)),
+            3,
+            PatchEmbeddingSpec.PER_CHANNEL,
+            128);
     assertThat(spec.stackedDim()).isEqualTo(128);
     assertMatches(spec, 2);
-    assertThatThrownBy(() -> new PatchEmbeddingSpec(spec.layers(), 3, PatchEmbeddingSpec.PER_CHANNEL, 129))
+    assertThatThrownBy(
+            () -> new PatchEmbeddingSpec(spec.layers(), 3, PatchEmbeddingSpec.PER_CHANNEL, 129))
         .hasMessageContaining("[1, 128]");
   }
 
@@ -67,15 +83,20 @@ class PatchEmbeddingGraphTest {
     float[][] maps = new float[spec.layers().size()][];
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     Map<String, OnnxTensor> inputs = new HashMap<>();
-    try (OrtSession session = env.createSession(PatchEmbeddingGraph.standalone(spec).toByteArray())) {
+    try (OrtSession session =
+        env.createSession(PatchEmbeddingGraph.standalone(spec).toByteArray())) {
       for (int l = 0; l < maps.length; l++) {
         FeatureLayer L = spec.layers().get(l);
         maps[l] = new float[n * L.channels() * L.height() * L.width()];
         for (int i = 0; i < maps[l].length; i++) {
           maps[l][i] = (float) r.nextGaussian();
         }
-        inputs.put(L.name(), OnnxTensor.createTensor(env, FloatBuffer.wrap(maps[l]),
-            new long[] {n, L.channels(), L.height(), L.width()}));
+        inputs.put(
+            L.name(),
+            OnnxTensor.createTensor(
+                env,
+                FloatBuffer.wrap(maps[l]),
+                new long[] {n, L.channels(), L.height(), L.width()}));
       }
       float[] expected = PatchEmbeddingReference.embed(spec, n, maps);
       try (OrtSession.Result result = session.run(inputs)) {
@@ -84,7 +105,9 @@ class PatchEmbeddingGraphTest {
         float[] actual = new float[expected.length];
         out.getFloatBuffer().get(actual);
         for (int i = 0; i < expected.length; i++) {
-          assertThat(actual[i]).as("value %d", i).isCloseTo(expected[i], org.assertj.core.data.Offset.offset(1e-4f));
+          assertThat(actual[i])
+              .as("value %d", i)
+              .isCloseTo(expected[i], org.assertj.core.data.Offset.offset(1e-4f));
         }
       }
     } finally {

@@ -1,10 +1,10 @@
 package io.tailwatch.detector.hyperspectral;
 
-import io.tailwatch.detector.stats.ScoreTarget;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.tailwatch.detector.stats.ScoreTarget;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -13,31 +13,37 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 class ImportanceWeightsTest {
   /**
-   * Right-skewed normal scores: a dense majority mode N(1, 0.1^2) (80%), a shoulder N(1.35, 0.1^2) (17%, the
-   * rare-but-normal patterns) and an extreme tail at 4-6 (3%, contamination).
+   * Right-skewed normal scores: a dense majority mode N(1, 0.1^2) (80%), a shoulder N(1.35, 0.1^2)
+   * (17%, the rare-but-normal patterns) and an extreme tail at 4-6 (3%, contamination).
    */
   static double[] skewed(long seed) {
     SplittableRandom r = new SplittableRandom(seed);
     double[] s = new double[10_000];
     for (int i = 0; i < s.length; i++) {
       double u = r.nextDouble();
-      s[i] = u < 0.80 ? 1 + 0.1 * r.nextGaussian() : u < 0.97 ? 1.35 + 0.1 * r.nextGaussian()
-          : 4 + 2 * r.nextDouble();
+      s[i] =
+          u < 0.80
+              ? 1 + 0.1 * r.nextGaussian()
+              : u < 0.97 ? 1.35 + 0.1 * r.nextGaussian() : 4 + 2 * r.nextDouble();
     }
     return s;
   }
 
   static double meanWhere(double[] w, double[] s, double lo, double hi) {
-    return java.util.stream.IntStream.range(0, s.length).filter(i -> s[i] >= lo && s[i] < hi)
-        .mapToDouble(i -> w[i]).average().orElseThrow();
+    return java.util.stream.IntStream.range(0, s.length)
+        .filter(i -> s[i] >= lo && s[i] < hi)
+        .mapToDouble(i -> w[i])
+        .average()
+        .orElseThrow();
   }
 
   @ParameterizedTest
   @EnumSource(ImportanceWeights.Density.class)
   void meanOneClippedDenseModeDownShoulderUpTailDown(ImportanceWeights.Density density) {
     double[] s = skewed(1);
-    double[] w = ImportanceWeights.compute(s, new ImportanceWeights.Options(density,
-        ScoreTarget.MOMENT, 0.1, 10, 1));
+    double[] w =
+        ImportanceWeights.compute(
+            s, new ImportanceWeights.Options(density, ScoreTarget.MOMENT, 0.1, 10, 1));
     assertThat(Arrays.stream(w).average().orElseThrow()).isCloseTo(1.0, within(1e-9));
     assertThat(Arrays.stream(w).min().orElseThrow()).isGreaterThanOrEqualTo(0.1 - 1e-9);
     assertThat(Arrays.stream(w).max().orElseThrow()).isLessThanOrEqualTo(10 + 1e-9);
@@ -52,10 +58,14 @@ class ImportanceWeightsTest {
   @Test
   void clippingBindsAtBothEnds() {
     double[] s = skewed(2);
-    double[] w = ImportanceWeights.compute(s, new ImportanceWeights.Options(ImportanceWeights.Density.KDE,
-        ScoreTarget.ROBUST, 0.5, 2, 1));
+    double[] w =
+        ImportanceWeights.compute(
+            s,
+            new ImportanceWeights.Options(
+                ImportanceWeights.Density.KDE, ScoreTarget.ROBUST, 0.5, 2, 1));
     double[] loose = ImportanceWeights.compute(s, ImportanceWeights.Options.defaults());
-    assertThat(Arrays.stream(loose).max().orElseThrow()).isGreaterThan(3); // so the tight clip has work to do
+    assertThat(Arrays.stream(loose).max().orElseThrow())
+        .isGreaterThan(3); // so the tight clip has work to do
     assertThat(Arrays.stream(loose).min().orElseThrow()).isLessThan(0.3);
     // clip then renormalise: the clipped ends move a little inside the bounds, never outside
     assertThat(Arrays.stream(w).min().orElseThrow()).isBetween(0.5, 0.6);
@@ -78,16 +88,23 @@ class ImportanceWeightsTest {
   @Test
   void silvermanBandwidthByHand() {
     double[] sorted = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
-    // sd = sqrt(8.25) = 2.872; IQR (linear) = 7.75 - 3.25 = 4.5 -> 3.358; min = 2.872; 0.9 * 2.872 * 10^-0.2
-    assertThat(ImportanceWeights.silvermanBandwidth(sorted)).isCloseTo(0.9 * Math.sqrt(8.25) * Math.pow(10, -0.2),
-        within(1e-12));
+    // sd = sqrt(8.25) = 2.872; IQR (linear) = 7.75 - 3.25 = 4.5 -> 3.358; min = 2.872; 0.9 * 2.872
+    // * 10^-0.2
+    assertThat(ImportanceWeights.silvermanBandwidth(sorted))
+        .isCloseTo(0.9 * Math.sqrt(8.25) * Math.pow(10, -0.2), within(1e-12));
   }
 
   @Test
   void badOptionsAreRefused() {
-    assertThatThrownBy(() -> new ImportanceWeights.Options(ImportanceWeights.Density.KDE,
-        ScoreTarget.ROBUST, 0, 10, 1)).hasMessageContaining("weight clip");
-    assertThatThrownBy(() -> new ImportanceWeights.Options(ImportanceWeights.Density.KDE,
-        ScoreTarget.ROBUST, 0.1, 10, 1.5)).hasMessageContaining("temper");
+    assertThatThrownBy(
+            () ->
+                new ImportanceWeights.Options(
+                    ImportanceWeights.Density.KDE, ScoreTarget.ROBUST, 0, 10, 1))
+        .hasMessageContaining("weight clip");
+    assertThatThrownBy(
+            () ->
+                new ImportanceWeights.Options(
+                    ImportanceWeights.Density.KDE, ScoreTarget.ROBUST, 0.1, 10, 1.5))
+        .hasMessageContaining("temper");
   }
 }

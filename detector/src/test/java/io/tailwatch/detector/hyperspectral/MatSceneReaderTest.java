@@ -15,12 +15,11 @@ import us.hebi.matlab.mat.format.Mat5;
 import us.hebi.matlab.mat.types.MatFile;
 import us.hebi.matlab.mat.types.MatlabType;
 import us.hebi.matlab.mat.types.Matrix;
-import us.hebi.matlab.mat.types.Sinks;
 import us.hebi.matlab.mat.types.Sink;
+import us.hebi.matlab.mat.types.Sinks;
 
 class MatSceneReaderTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   static Path write(Path file, MatlabType type, int deflate, boolean withMap) throws IOException {
     int h = 3;
@@ -50,10 +49,13 @@ class MatSceneReaderTest {
   @ParameterizedTest
   @ValueSource(ints = {0, 6})
   void readsDataAndMapCompressedOrNot(int deflate) throws IOException {
-    for (MatlabType type : new MatlabType[] {MatlabType.Int16, MatlabType.UInt16, MatlabType.Double}) {
-      HyperspectralScene scene = MatSceneReader.read(write(dir.resolve(type + "-" + deflate + ".mat"), type,
-          deflate, true));
-      assertThat(scene.cube().values()).as("%s deflate %d", type, deflate)
+    for (MatlabType type :
+        new MatlabType[] {MatlabType.Int16, MatlabType.UInt16, MatlabType.Double}) {
+      HyperspectralScene scene =
+          MatSceneReader.read(
+              write(dir.resolve(type + "-" + deflate + ".mat"), type, deflate, true));
+      assertThat(scene.cube().values())
+          .as("%s deflate %d", type, deflate)
           .containsExactly(EnviCubesTest.indexed(3, 4, 5).values());
       assertThat(scene.anomalousPixels()).isEqualTo(2);
       assertThat(scene.anomalous()[1 * 4 + 2]).isTrue();
@@ -64,32 +66,37 @@ class MatSceneReaderTest {
 
   @Test
   void mapIsOptional() throws IOException {
-    HyperspectralScene scene = MatSceneReader.read(write(dir.resolve("nomap.mat"), MatlabType.Single, 0, false));
+    HyperspectralScene scene =
+        MatSceneReader.read(write(dir.resolve("nomap.mat"), MatlabType.Single, 0, false));
     assertThat(scene.anomalous()).isNull();
   }
 
   @Test
   void refusesV73AndNonMatFilesAndMissingVariables() throws IOException {
     byte[] head = new byte[512];
-    byte[] text = "MATLAB 7.3 MAT-file, Platform: GLNXA64, Created on: Mon Jan  1 00:00:00 2024 HDF5 schema 1.00 ."
-        .getBytes(StandardCharsets.US_ASCII);
+    byte[] text =
+        "MATLAB 7.3 MAT-file, Platform: GLNXA64, Created on: Mon Jan  1 00:00:00 2024 HDF5 schema 1.00 ."
+            .getBytes(StandardCharsets.US_ASCII);
     System.arraycopy(text, 0, head, 0, text.length);
     head[124] = 0x00;
     head[125] = 0x02;
     head[126] = 'I';
     head[127] = 'M';
     Path v73 = Files.write(dir.resolve("v73.mat"), head);
-    assertThatThrownBy(() -> MatSceneReader.read(v73)).hasMessageContaining("MAT v7.3 (HDF5) is not supported")
+    assertThatThrownBy(() -> MatSceneReader.read(v73))
+        .hasMessageContaining("MAT v7.3 (HDF5) is not supported")
         .hasMessageContaining("-v7");
     Path junk = Files.write(dir.resolve("junk.mat"), new byte[200]);
-    assertThatThrownBy(() -> MatSceneReader.read(junk)).hasMessageContaining("not a MATLAB v5 MAT-file");
+    assertThatThrownBy(() -> MatSceneReader.read(junk))
+        .hasMessageContaining("not a MATLAB v5 MAT-file");
 
     MatFile mat = Mat5.newMatFile().addArray("cube", Mat5.newMatrix(2, 2));
     Path other = dir.resolve("other.mat");
     try (Sink sink = Sinks.newStreamingFile(other.toFile())) {
       Mat5.newWriter(sink).writeMat(mat);
     }
-    assertThatThrownBy(() -> MatSceneReader.read(other)).hasMessageContaining("no variable 'data'")
+    assertThatThrownBy(() -> MatSceneReader.read(other))
+        .hasMessageContaining("no variable 'data'")
         .hasMessageContaining("[cube]");
   }
 }

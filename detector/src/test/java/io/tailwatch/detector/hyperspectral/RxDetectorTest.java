@@ -12,7 +12,8 @@ class RxDetectorTest {
     SplittableRandom r = new SplittableRandom(seed);
     float[] v = new float[lines * samples * bands];
     for (int p = 0; p < lines * samples; p++) {
-      double common = r.nextDouble() * 4; // correlated bands, so the covariance is far from diagonal
+      double common =
+          r.nextDouble() * 4; // correlated bands, so the covariance is far from diagonal
       for (int b = 0; b < bands; b++) {
         v[p * bands + b] = (float) (common * (b + 1) + r.nextGaussian() * (1 + 0.3 * b));
       }
@@ -20,7 +21,10 @@ class RxDetectorTest {
     return new SpectralCube(lines, samples, bands, v);
   }
 
-  /** (x - mu)^T C^-1 (x - mu) with C^-1 by Gauss-Jordan elimination: a different route to the same number. */
+  /**
+   * (x - mu)^T C^-1 (x - mu) with C^-1 by Gauss-Jordan elimination: a different route to the same
+   * number.
+   */
   static double[] direct(SpectralCube cube, double ridge) {
     int n = cube.pixels();
     int b = cube.bands();
@@ -90,15 +94,17 @@ class RxDetectorTest {
       float[] rx = RxDetector.fit(cube, ridge).score(cube);
       double[] expected = direct(cube, ridge);
       for (int p = 0; p < rx.length; p++) {
-        assertThat((double) rx[p]).as("ridge %s pixel %d", ridge, p).isCloseTo(expected[p],
-            within(1e-4 * Math.max(1, expected[p])));
+        assertThat((double) rx[p])
+            .as("ridge %s pixel %d", ridge, p)
+            .isCloseTo(expected[p], within(1e-4 * Math.max(1, expected[p])));
       }
     }
   }
 
   @Test
   void meanScoreWithoutRidgeEqualsBandCount() {
-    // sum of squared Mahalanobis distances of the fitting data = n * B with the population covariance
+    // sum of squared Mahalanobis distances of the fitting data = n * B with the population
+    // covariance
     SpectralCube cube = randomCube(10, 10, 6, 9);
     float[] rx = RxDetector.fit(cube, 0).score(cube);
     double mean = 0;
@@ -117,7 +123,8 @@ class RxDetectorTest {
       v[p * 3 + 2] = p % 3;
     }
     SpectralCube cube = new SpectralCube(4, 5, 3, v);
-    assertThatThrownBy(() -> RxDetector.fit(cube, 0)).hasMessageContaining("not positive definite")
+    assertThatThrownBy(() -> RxDetector.fit(cube, 0))
+        .hasMessageContaining("not positive definite")
         .hasMessageContaining("ridge");
     for (float s : RxDetector.fit(cube, 1e-3).score(cube)) {
       assertThat(s).isFinite();

@@ -10,7 +10,9 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class SpectralBankDetectorTest {
-  /** Background mixed from two endmembers; a 3x3 block of a third material; returns cube and mask. */
+  /**
+   * Background mixed from two endmembers; a 3x3 block of a third material; returns cube and mask.
+   */
   static HyperspectralScene syntheticScene(long seed) {
     int h = 30;
     int w = 30;
@@ -50,7 +52,8 @@ class SpectralBankDetectorTest {
 
   @Test
   void pcaFeaturesFindTheDominantAxis() {
-    // points along (1, 1, 0) with small noise: the first PCA component carries almost all the variance
+    // points along (1, 1, 0) with small noise: the first PCA component carries almost all the
+    // variance
     SplittableRandom r = new SplittableRandom(1);
     float[] v = new float[100 * 3];
     for (int p = 0; p < 100; p++) {
@@ -60,13 +63,16 @@ class SpectralBankDetectorTest {
       v[p * 3 + 2] = (float) (r.nextGaussian() * 0.01);
     }
     SpectralCube cube = new SpectralCube(10, 10, 3, v);
-    SpectralFeatures f = SpectralFeatures.fit(new SpectralFeatures.Options(1, SpectralFeatures.Normalisation.NONE,
-        SpectralFeatures.Projection.PCA, 1, 1), cube);
+    SpectralFeatures f =
+        SpectralFeatures.fit(
+            new SpectralFeatures.Options(
+                1, SpectralFeatures.Normalisation.NONE, SpectralFeatures.Projection.PCA, 1, 1),
+            cube);
     float[] x = f.transform(cube);
     for (int p = 0; p < 100; p++) {
       // |projection onto (1, 1) / sqrt 2 of the centred point|; the component's sign is arbitrary
-      assertThat((double) Math.abs(x[p])).isCloseTo(Math.abs((v[p * 3] + v[p * 3 + 1] - meanSum(v)) / Math.sqrt(2)),
-          within(0.05));
+      assertThat((double) Math.abs(x[p]))
+          .isCloseTo(Math.abs((v[p * 3] + v[p * 3 + 1] - meanSum(v)) / Math.sqrt(2)), within(0.05));
     }
   }
 
@@ -82,9 +88,17 @@ class SpectralBankDetectorTest {
   void crossFittedBankAndRxFindTheImplantedTarget() throws Exception {
     HyperspectralScene scene = syntheticScene(5);
     try (OnnxKnnScorer scorer = OnnxKnnScorer.open(ExecutionProvider.CPU, 1)) {
-      SpectralBankDetector.Options options = new SpectralBankDetector.Options(
-          new SpectralFeatures.Options(1, SpectralFeatures.Normalisation.STANDARDISE,
-              SpectralFeatures.Projection.PCA, 4, 1), 128, SpectralBankDetector.Selection.RANDOM, 1);
+      SpectralBankDetector.Options options =
+          new SpectralBankDetector.Options(
+              new SpectralFeatures.Options(
+                  1,
+                  SpectralFeatures.Normalisation.STANDARDISE,
+                  SpectralFeatures.Projection.PCA,
+                  4,
+                  1),
+              128,
+              SpectralBankDetector.Selection.RANDOM,
+              1);
       float[] bank = SpectralBankDetector.crossFitted(scene.cube(), options, scorer);
       assertThat(auroc(bank, scene.anomalous())).isGreaterThan(0.97);
     }
@@ -96,7 +110,8 @@ class SpectralBankDetectorTest {
   void bankFittedOnCleanReferenceScoresItsOwnPixelsZeroAndTargetsHigh() throws Exception {
     HyperspectralScene scene = syntheticScene(8);
     HyperspectralScene reference = syntheticScene(9);
-    // clean reference: drop the target block by refitting on a cube with target pixels replaced by a neighbour
+    // clean reference: drop the target block by refitting on a cube with target pixels replaced by
+    // a neighbour
     float[] clean = reference.cube().values().clone();
     int b = reference.cube().bands();
     for (int p = 0; p < reference.cube().pixels(); p++) {
@@ -106,10 +121,20 @@ class SpectralBankDetectorTest {
     }
     SpectralCube ref = new SpectralCube(30, 30, b, clean);
     try (OnnxKnnScorer scorer = OnnxKnnScorer.open(ExecutionProvider.CPU, 1);
-        SpectralBankDetector detector = SpectralBankDetector.fit(new SpectralBankDetector.Options(
-            new SpectralFeatures.Options(3, SpectralFeatures.Normalisation.STANDARDISE,
-                SpectralFeatures.Projection.RANDOM, 8, 1), 200, SpectralBankDetector.Selection.CORESET, 1),
-            scorer, ref)) {
+        SpectralBankDetector detector =
+            SpectralBankDetector.fit(
+                new SpectralBankDetector.Options(
+                    new SpectralFeatures.Options(
+                        3,
+                        SpectralFeatures.Normalisation.STANDARDISE,
+                        SpectralFeatures.Projection.RANDOM,
+                        8,
+                        1),
+                    200,
+                    SpectralBankDetector.Selection.CORESET,
+                    1),
+                scorer,
+                ref)) {
       assertThat(detector.bankCount()).isEqualTo(200);
       assertThat(auroc(detector.score(scene.cube()), scene.anomalous())).isGreaterThan(0.97);
       float[] self = detector.score(ref);

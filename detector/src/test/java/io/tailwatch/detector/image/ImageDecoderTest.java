@@ -52,16 +52,21 @@ class ImageDecoderTest {
     assertThat(new ImageDecoder().decodeCompressed(whole).width()).isEqualTo(256);
     byte[] truncated = java.util.Arrays.copyOf(whole, whole.length / 2);
     assertThatThrownBy(() -> new ImageDecoder().decodeCompressed(truncated))
-        .isInstanceOf(ImageDecodeException.class).hasMessageContaining("JPEG");
+        .isInstanceOf(ImageDecodeException.class)
+        .hasMessageContaining("JPEG");
   }
 
-  /** An Adobe CMYK JPEG (print workflows, some industrial cameras' exports): the JDK's own reader refuses it. */
+  /**
+   * An Adobe CMYK JPEG (print workflows, some industrial cameras' exports): the JDK's own reader
+   * refuses it.
+   */
   @Test
   void decodesACmykJpeg() throws Exception {
     int w = 64;
     int h = 48;
-    java.awt.image.WritableRaster cmyk = java.awt.image.Raster.createInterleavedRaster(
-        java.awt.image.DataBuffer.TYPE_BYTE, w, h, 4, null);
+    java.awt.image.WritableRaster cmyk =
+        java.awt.image.Raster.createInterleavedRaster(
+            java.awt.image.DataBuffer.TYPE_BYTE, w, h, 4, null);
     for (int y = 0; y < h; y++) {
       for (int x = 0; x < w; x++) {
         cmyk.setPixel(x, y, new int[] {0, 255, 255, 0}); // full magenta + yellow = red
@@ -89,8 +94,11 @@ class ImageDecoderTest {
   @Test
   void decodesRawFormats() throws Exception {
     ImageDecoder d = new ImageDecoder();
-    assertThat(d.decodeRaw(new byte[] {0, (byte) 255}, 2, 1, RawPixelFormat.GRAY8).data()).containsExactly(0f, 1f);
-    assertThat(d.decodeRaw(new byte[] {(byte) 0xFF, (byte) 0xFF}, 1, 1, RawPixelFormat.GRAY16).data()).containsExactly(1f);
+    assertThat(d.decodeRaw(new byte[] {0, (byte) 255}, 2, 1, RawPixelFormat.GRAY8).data())
+        .containsExactly(0f, 1f);
+    assertThat(
+            d.decodeRaw(new byte[] {(byte) 0xFF, (byte) 0xFF}, 1, 1, RawPixelFormat.GRAY16).data())
+        .containsExactly(1f);
     FloatImage bgr = d.decodeRaw(new byte[] {(byte) 255, 0, 0}, 1, 1, RawPixelFormat.BGR8);
     assertThat(bgr.data()).containsExactly(0f, 0f, 1f); // blue lands in the third (B) plane
   }
@@ -99,11 +107,14 @@ class ImageDecoderTest {
   void clearErrorsForBadInput() {
     ImageDecoder d = new ImageDecoder(100);
     assertThatThrownBy(() -> d.decodeRaw(new byte[7], 2, 2, RawPixelFormat.RGB8))
-        .hasMessageContaining("7 bytes").hasMessageContaining("needs 12");
-    assertThatThrownBy(() -> d.decodeRaw(new byte[0], 0, 2, RawPixelFormat.GRAY8)).hasMessageContaining("positive");
+        .hasMessageContaining("7 bytes")
+        .hasMessageContaining("needs 12");
+    assertThatThrownBy(() -> d.decodeRaw(new byte[0], 0, 2, RawPixelFormat.GRAY8))
+        .hasMessageContaining("positive");
     assertThatThrownBy(() -> d.decodeRaw(new byte[200 * 200], 200, 200, RawPixelFormat.GRAY8))
         .hasMessageContaining("over the limit of 100 pixels");
-    assertThatThrownBy(() -> d.decodeCompressed(new byte[] {1, 2, 3})).hasMessageContaining("unrecognised image format");
+    assertThatThrownBy(() -> d.decodeCompressed(new byte[] {1, 2, 3}))
+        .hasMessageContaining("unrecognised image format");
     assertThatThrownBy(() -> d.decodeCompressed(new byte[0])).hasMessageContaining("empty");
     assertThatThrownBy(() -> d.decodeCompressed(new byte[] {(byte) 0x89, 'P', 'N', 'G', 0, 1}))
         .hasMessageContaining("broken PNG image: 6 bytes");
@@ -113,9 +124,11 @@ class ImageDecoderTest {
   void refusesAHugeDeclaredSizeBeforeDecoding() throws Exception {
     byte[] p = png(new BufferedImage(20, 20, BufferedImage.TYPE_BYTE_GRAY));
     // 20x20 = 400 pixels > 100: refused from the header
-    assertThatThrownBy(() -> new ImageDecoder(100).decodeCompressed(p)).hasMessageContaining("20x20");
+    assertThatThrownBy(() -> new ImageDecoder(100).decodeCompressed(p))
+        .hasMessageContaining("20x20");
     byte[] truncated = java.util.Arrays.copyOf(p, p.length / 2);
-    assertThatThrownBy(() -> new ImageDecoder().decodeCompressed(truncated)).hasMessageContaining("broken PNG");
+    assertThatThrownBy(() -> new ImageDecoder().decodeCompressed(truncated))
+        .hasMessageContaining("broken PNG");
   }
 
   @Test
@@ -130,7 +143,8 @@ class ImageDecoderTest {
     for (float v : small.data()) {
       assertThat(v).isCloseTo(0.5f, offset(0.02f)); // antialiasing: no aliased stripes
     }
-    FloatImage crop = Preprocessing.IMAGENET_CROP.geometry(new FloatImage(300, 200, 1, new float[300 * 200]));
+    FloatImage crop =
+        Preprocessing.IMAGENET_CROP.geometry(new FloatImage(300, 200, 1, new float[300 * 200]));
     assertThat(crop.width()).isEqualTo(224);
     assertThat(crop.height()).isEqualTo(224);
   }

@@ -2,9 +2,9 @@ package io.tailwatch.detector.knn;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tailwatch.detector.testing.TestBanks;
 import io.tailwatch.detector.bank.MemoryBank;
 import io.tailwatch.detector.onnx.ExecutionProvider;
+import io.tailwatch.detector.testing.TestBanks;
 import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -37,8 +37,8 @@ class OnnxKnnScorerTest {
       for (int i = 0; i < q; i++) {
         double[] truth = bruteForce(bankData, k, queries, i, dim);
         assertThat(result.indices()[i]).as("query %d", i).isEqualTo((int) truth[0]);
-        assertThat((double) result.distances()[i]).isCloseTo(truth[1],
-            org.assertj.core.data.Offset.offset(1e-3 * (1 + truth[1])));
+        assertThat((double) result.distances()[i])
+            .isCloseTo(truth[1], org.assertj.core.data.Offset.offset(1e-3 * (1 + truth[1])));
       }
       assertThat(result.indices()[5]).isEqualTo(4321);
       assertThat(result.distances()[5]).isLessThan(1e-3f).isGreaterThanOrEqualTo(0f);
@@ -71,7 +71,8 @@ class OnnxKnnScorerTest {
     int q = 600;
     float[] bankData = random(r, k * dim);
     float[] queries = new float[q * dim];
-    // queries near bank vectors (noise sd 0.3 per coordinate): the nearest one is known and well separated
+    // queries near bank vectors (noise sd 0.3 per coordinate): the nearest one is known and well
+    // separated
     int[] near = new int[q];
     for (int i = 0; i < q; i++) {
       near[i] = r.nextInt(k);
@@ -81,15 +82,16 @@ class OnnxKnnScorerTest {
     }
     MemoryBank.of(TestBanks.header(dim), bankData, k).write(dir.resolve("b.twb"));
     MemoryBank bank = MemoryBank.load(dir.resolve("b.twb"));
-    try (OnnxKnnScorer knn = OnnxKnnScorer.open(ExecutionProvider.CPU, 1, 1000, 256, KnnPrecision.INT8, 4);
+    try (OnnxKnnScorer knn =
+            OnnxKnnScorer.open(ExecutionProvider.CPU, 1, 1000, 256, KnnPrecision.INT8, 4);
         OnnxKnnScorer.Index index = knn.index(bank)) {
       assertThat(knn.precision()).isEqualTo(KnnPrecision.INT8);
       KnnResult result = knn.search(index, queries, q);
       for (int i = 0; i < q; i++) {
         assertThat(result.indices()[i]).as("query %d", i).isEqualTo(near[i]);
         double[] truth = bruteForce(bankData, k, queries, i, dim);
-        assertThat((double) result.distances()[i]).isCloseTo(truth[1],
-            org.assertj.core.data.Offset.offset(1e-3 * (1 + truth[1])));
+        assertThat((double) result.distances()[i])
+            .isCloseTo(truth[1], org.assertj.core.data.Offset.offset(1e-3 * (1 + truth[1])));
       }
     }
   }
@@ -102,10 +104,12 @@ class OnnxKnnScorerTest {
     int k = 6000;
     int q = 400;
     float[] bankData = random(r, k * dim);
-    float[] queries = random(r, q * dim); // the hard case: neighbour distances concentrate in 128 dimensions
+    float[] queries =
+        random(r, q * dim); // the hard case: neighbour distances concentrate in 128 dimensions
     MemoryBank.of(TestBanks.header(dim), bankData, k).write(dir.resolve("b.twb"));
     MemoryBank bank = MemoryBank.load(dir.resolve("b.twb"));
-    try (OnnxKnnScorer knn = OnnxKnnScorer.open(ExecutionProvider.CPU, 1, 2048, 128, KnnPrecision.INT8, 4);
+    try (OnnxKnnScorer knn =
+            OnnxKnnScorer.open(ExecutionProvider.CPU, 1, 2048, 128, KnnPrecision.INT8, 4);
         OnnxKnnScorer.Index index = knn.index(bank)) {
       KnnResult result = knn.search(index, queries, q);
       int found = 0;
@@ -119,13 +123,15 @@ class OnnxKnnScorerTest {
           reported += t * t;
         }
         // whatever it picked, the distance is the true one to that vector
-        assertThat((double) result.distances()[i]).isCloseTo(reported,
-            org.assertj.core.data.Offset.offset(1e-3 * (1 + reported)));
+        assertThat((double) result.distances()[i])
+            .isCloseTo(reported, org.assertj.core.data.Offset.offset(1e-3 * (1 + reported)));
         assertThat(reported).isGreaterThanOrEqualTo(truth[1] - 1e-6);
         found += m == (int) truth[0] ? 1 : 0;
         excess += reported / truth[1] - 1;
       }
-      assertThat(found).as("exact neighbours found of %d", q).isGreaterThanOrEqualTo((int) (0.95 * q));
+      assertThat(found)
+          .as("exact neighbours found of %d", q)
+          .isGreaterThanOrEqualTo((int) (0.95 * q));
       assertThat(excess / q).as("mean relative distance excess").isLessThan(0.002);
     }
   }
@@ -134,7 +140,8 @@ class OnnxKnnScorerTest {
   void int8IsRefusedOnCudaAndAnIndexOfTheOtherPrecisionIsRefused() throws Exception {
     org.assertj.core.api.Assertions.assertThatThrownBy(
             () -> OnnxKnnScorer.open(ExecutionProvider.CUDA, 1, KnnPrecision.INT8))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("CPU execution provider only");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("CPU execution provider only");
     float[] v = random(new Random(1), 10 * 8);
     try (OnnxKnnScorer fp32 = OnnxKnnScorer.open(ExecutionProvider.CPU, 1);
         OnnxKnnScorer int8 = OnnxKnnScorer.open(ExecutionProvider.CPU, 1, KnnPrecision.INT8);

@@ -10,19 +10,24 @@ class BinaryScoresTest {
   @Test
   void aurocByHand() {
     // pairs: 0.9>0.1, 0.9>0.85, 0.8>0.1, 0.8<0.85 -> 3/4
-    assertThat(BinaryScores.of(new float[] {0.9f, 0.8f}, new float[] {0.1f, 0.85f}).auroc()).isEqualTo(0.75);
+    assertThat(BinaryScores.of(new float[] {0.9f, 0.8f}, new float[] {0.1f, 0.85f}).auroc())
+        .isEqualTo(0.75);
     assertThat(BinaryScores.of(new float[] {0.5f}, new float[] {0.5f}).auroc()).isEqualTo(0.5);
     assertThat(BinaryScores.of(new float[] {2, 3}, new float[] {0, 1}).auroc()).isEqualTo(1.0);
     assertThat(BinaryScores.of(new float[] {0}, new float[] {1}).auroc()).isEqualTo(0.0);
-    // ties across and within classes: pos {1,1,2}, neg {1,0}: (1 vs 1: .5, 1 vs 0: 1) x2 + (2: 1+1) = 5/6
-    assertThat(BinaryScores.of(new float[] {1, 1, 2}, new float[] {1, 0}).auroc()).isCloseTo(5.0 / 6, offset(1e-12));
+    // ties across and within classes: pos {1,1,2}, neg {1,0}: (1 vs 1: .5, 1 vs 0: 1) x2 + (2: 1+1)
+    // = 5/6
+    assertThat(BinaryScores.of(new float[] {1, 1, 2}, new float[] {1, 0}).auroc())
+        .isCloseTo(5.0 / 6, offset(1e-12));
     assertThat(BinaryScores.of(new float[0], new float[] {1}).auroc()).isNaN();
   }
 
   @Test
   void averagePrecisionMatchesSklearnExample() {
     // sklearn docs: y=[0,0,1,1], s=[0.1,0.4,0.35,0.8] -> AP 0.8333, AUROC 0.75
-    BinaryScores s = BinaryScores.of(new double[] {0.1, 0.4, 0.35, 0.8}, new boolean[] {false, false, true, true});
+    BinaryScores s =
+        BinaryScores.of(
+            new double[] {0.1, 0.4, 0.35, 0.8}, new boolean[] {false, false, true, true});
     assertThat(s.averagePrecision()).isCloseTo(0.8333333, offset(1e-6));
     assertThat(s.auroc()).isEqualTo(0.75);
   }
@@ -44,6 +49,7 @@ class BinaryScoresTest {
         pairs += p > n ? 1 : p == n ? 0.5 : 0;
       }
     }
-    assertThat(BinaryScores.of(pos, neg).auroc()).isCloseTo(pairs / (pos.length * neg.length), offset(1e-12));
+    assertThat(BinaryScores.of(pos, neg).auroc())
+        .isCloseTo(pairs / (pos.length * neg.length), offset(1e-12));
   }
 }

@@ -50,8 +50,10 @@ class PixelMetricsTest {
     }
     PixelMetrics pm = new PixelMetrics();
     pm.add(map, mask, w, w);
-    // just above 0: FPR 0, overlaps 1 (small square) and 0 (large) -> PRO 0.5, though only 16 of 216 anomalous
-    // pixels are found. At 0 everything is positive: (FPR 1, PRO 1). Linear in between, the area to FPR 0.3 is
+    // just above 0: FPR 0, overlaps 1 (small square) and 0 (large) -> PRO 0.5, though only 16 of
+    // 216 anomalous
+    // pixels are found. At 0 everything is positive: (FPR 1, PRO 1). Linear in between, the area to
+    // FPR 0.3 is
     // 0.3 * (0.5 + 0.65) / 2, normalised: 0.575.
     assertThat(pm.pro(0.3)).isCloseTo(0.575, offset(1e-9));
   }

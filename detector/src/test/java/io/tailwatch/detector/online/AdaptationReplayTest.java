@@ -1,6 +1,5 @@
 package io.tailwatch.detector.online;
 
-import io.tailwatch.detector.stats.ScoreTarget;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -18,6 +17,7 @@ import io.tailwatch.detector.scoring.DetectorOptions;
 import io.tailwatch.detector.scoring.PatchCoreDetector;
 import io.tailwatch.detector.sim.ProductLineSimulator;
 import io.tailwatch.detector.sim.RareVariantStream;
+import io.tailwatch.detector.stats.ScoreTarget;
 import io.tailwatch.detector.testing.TinyBackbone;
 import io.tailwatch.detector.util.Progress;
 import java.nio.file.Path;
@@ -28,13 +28,16 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The replayed adaptation loop on the generated CNN and the rare-variant stream (600 frames, 3 updates). */
+/**
+ * The replayed adaptation loop on the generated CNN and the rare-variant stream (600 frames, 3
+ * updates).
+ */
 class AdaptationReplayTest {
-  static final Preprocessing P32 = new Preprocessing(32, 0, Preprocessing.IMAGENET_MEAN, Preprocessing.IMAGENET_STD);
+  static final Preprocessing P32 =
+      new Preprocessing(32, 0, Preprocessing.IMAGENET_MEAN, Preprocessing.IMAGENET_STD);
   static final int FRAMES = 600;
 
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
   static BackboneModel model;
   static PatchEmbeddingSpec spec;
   static MemoryBank bank;
@@ -48,32 +51,41 @@ class AdaptationReplayTest {
     ProductLineSimulator line = new ProductLineSimulator(5, 64, 0.0);
     List<ImageSource> train = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
-      train.add(ImageSource.of("n" + i, line.frame(i, ProductLineSimulator.Variant.BRUSHED, null).toFloatImage()));
+      train.add(
+          ImageSource.of(
+              "n" + i, line.frame(i, ProductLineSimulator.Variant.BRUSHED, null).toFloatImage()));
     }
-    try (FeatureExtractor extractor = FeatureExtractor.open(model, spec, ExecutionProvider.CPU, 1)) {
-      PatchCoreFitter fitter = new PatchCoreFitter(extractor,
-          new PatchCoreFitter.Options(0.25, CoresetMethod.APPROXIMATE, 128, 1, 8, P32));
+    try (FeatureExtractor extractor =
+        FeatureExtractor.open(model, spec, ExecutionProvider.CPU, 1)) {
+      PatchCoreFitter fitter =
+          new PatchCoreFitter(
+              extractor,
+              new PatchCoreFitter.Options(0.25, CoresetMethod.APPROXIMATE, 128, 1, 8, P32));
       bank = fitter.build(fitter.embed(train, Progress.NONE), "replay-test", Progress.NONE);
     }
     recipe = new RareVariantStream(line, 10, 23, ProductLineSimulator.Variant.GRAIN, 0.6, 10_000);
     stream = new ArrayList<>();
     for (int i = 0; i < FRAMES; i++) {
       RareVariantStream.Kind k = recipe.kind(i);
-      stream.add(new AdaptationReplay.Frame(recipe.frame(i).toFloatImage(), k.name().toLowerCase(Locale.ROOT),
-          k == RareVariantStream.Kind.DEFECT));
+      stream.add(
+          new AdaptationReplay.Frame(
+              recipe.frame(i).toFloatImage(),
+              k.name().toLowerCase(Locale.ROOT),
+              k == RareVariantStream.Kind.DEFECT));
     }
   }
 
   static AdaptationReplay.Settings settings(boolean gaussian, boolean adaptive) {
-    OnlineScoreStatistics.Config stats = new OnlineScoreStatistics.Config(512, 200, 0.01, 100, 0.1, 10, 8, 16,
-        ScoreTarget.MOMENT);
+    OnlineScoreStatistics.Config stats =
+        new OnlineScoreStatistics.Config(512, 200, 0.01, 100, 0.1, 10, 8, 16, ScoreTarget.MOMENT);
     return new AdaptationReplay.Settings(stats, adaptive, gaussian, 16, 64, 200, 256, 4000, 8, 3);
   }
 
   AdaptationReplay.Result replay(AdaptationReplay.Settings s, double floor) throws Exception {
     try (FeatureExtractor extractor = FeatureExtractor.open(model, spec, ExecutionProvider.CPU, 1);
         OnnxKnnScorer knn = OnnxKnnScorer.open(ExecutionProvider.CPU, 1);
-        PatchCoreDetector detector = new PatchCoreDetector(extractor, knn, bank, DetectorOptions.DEFAULT)) {
+        PatchCoreDetector detector =
+            new PatchCoreDetector(extractor, knn, bank, DetectorOptions.DEFAULT)) {
       return AdaptationReplay.run(detector, bank, floor, stream, s, Progress.NONE);
     }
   }
@@ -82,26 +94,37 @@ class AdaptationReplayTest {
   void updatesLandBetweenBatchesAndEveryFrameIsJudgedOnce() throws Exception {
     AdaptationReplay.Result r = replay(settings(true, true), 1e9);
     assertThat(r.outcomes()).hasSize(FRAMES);
-    assertThat(r.outcomes()).extracting(AdaptationReplay.Outcome::index)
+    assertThat(r.outcomes())
+        .extracting(AdaptationReplay.Outcome::index)
         .containsExactlyElementsOf(java.util.stream.IntStream.range(0, FRAMES).boxed().toList());
-    assertThat(r.updates()).extracting(AdaptationReplay.Update::afterFrame).containsExactly(200, 400, 600);
-    assertThat(r.updates()).extracting(AdaptationReplay.Update::version)
+    assertThat(r.updates())
+        .extracting(AdaptationReplay.Update::afterFrame)
+        .containsExactly(200, 400, 600);
+    assertThat(r.updates())
+        .extracting(AdaptationReplay.Update::version)
         .containsExactly("replay-test-u1", "replay-test-u2", "replay-test-u3");
     // the bank in use changes exactly at the update frames, which are batch boundaries
     for (AdaptationReplay.Outcome o : r.outcomes()) {
-      int updatesBefore = (int) r.updates().stream().filter(u -> u.afterFrame() <= o.index()).count();
-      assertThat(o.bankVersion()).as("frame %d", o.index())
+      int updatesBefore =
+          (int) r.updates().stream().filter(u -> u.afterFrame() <= o.index()).count();
+      assertThat(o.bankVersion())
+          .as("frame %d", o.index())
           .isEqualTo(updatesBefore == 0 ? "replay-test" : "replay-test-u" + updatesBefore);
     }
     for (AdaptationReplay.Update u : r.updates()) {
-      assertThat(u.sampledByGroup().values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(16);
+      assertThat(u.sampledByGroup().values().stream().mapToInt(Integer::intValue).sum())
+          .isEqualTo(16);
       assertThat(u.added()).isBetween(1, 256);
     }
-    assertThat(r.updates().get(2).bankSize()).isEqualTo(bank.count() + r.updates().stream()
-        .mapToInt(AdaptationReplay.Update::added).sum());
+    assertThat(r.updates().get(2).bankSize())
+        .isEqualTo(
+            bank.count() + r.updates().stream().mapToInt(AdaptationReplay.Update::added).sum());
   }
 
-  /** The recorded statistics' skewness is what a scope's statistics fed the same scores and verdicts report. */
+  /**
+   * The recorded statistics' skewness is what a scope's statistics fed the same scores and verdicts
+   * report.
+   */
   @Test
   void statisticsSkewnessIsTheScopeStatisticsAfterEachFrame() throws Exception {
     AdaptationReplay.Settings s = settings(true, true);
@@ -111,7 +134,11 @@ class AdaptationReplayTest {
       stats.add(o.score(), o.alerted());
       assertThat(o.statisticsSkewness()).as("frame %d", o.index()).isEqualTo(stats.skewness());
     }
-    assertThat(r.outcomes().stream().mapToDouble(AdaptationReplay.Outcome::statisticsSkewness).distinct().count())
+    assertThat(
+            r.outcomes().stream()
+                .mapToDouble(AdaptationReplay.Outcome::statisticsSkewness)
+                .distinct()
+                .count())
         .isGreaterThan(100);
   }
 
@@ -127,20 +154,31 @@ class AdaptationReplayTest {
   void weightsFollowTheSettingAndAlertingFramesAreNeverSampled() throws Exception {
     // the online threshold after 100 frames: some frames alert from then on
     AdaptationReplay.Result gaussian = replay(settings(true, true), 1e9);
-    assertThat(gaussian.outcomes()).extracting(AdaptationReplay.Outcome::weight)
+    assertThat(gaussian.outcomes())
+        .extracting(AdaptationReplay.Outcome::weight)
         .allSatisfy(w -> assertThat(w).isBetween(0.1, 10.0));
-    assertThat(gaussian.outcomes().stream().mapToDouble(AdaptationReplay.Outcome::weight).distinct().count())
+    assertThat(
+            gaussian.outcomes().stream()
+                .mapToDouble(AdaptationReplay.Outcome::weight)
+                .distinct()
+                .count())
         .isGreaterThan(10);
-    assertThat(gaussian.outcomes().subList(100, FRAMES)).anyMatch(AdaptationReplay.Outcome::alerted);
+    assertThat(gaussian.outcomes().subList(100, FRAMES))
+        .anyMatch(AdaptationReplay.Outcome::alerted);
     AdaptationReplay.Result uniform = replay(settings(false, true), 1e9);
     assertThat(uniform.outcomes()).extracting(AdaptationReplay.Outcome::weight).containsOnly(1.0);
 
-    // a fixed threshold below every score: everything alerts, nothing is offered, no version is built
+    // a fixed threshold below every score: everything alerts, nothing is offered, no version is
+    // built
     AdaptationReplay.Result allAlert = replay(settings(true, false), 0);
     assertThat(allAlert.outcomes()).allMatch(AdaptationReplay.Outcome::alerted);
-    assertThat(allAlert.alerts("rare", 0, FRAMES)).isEqualTo(allAlert.count("rare", 0, FRAMES)).isEqualTo(60);
+    assertThat(allAlert.alerts("rare", 0, FRAMES))
+        .isEqualTo(allAlert.count("rare", 0, FRAMES))
+        .isEqualTo(60);
     assertThat(allAlert.updates()).isEmpty();
-    assertThat(allAlert.outcomes()).extracting(AdaptationReplay.Outcome::bankVersion).containsOnly("replay-test");
+    assertThat(allAlert.outcomes())
+        .extracting(AdaptationReplay.Outcome::bankVersion)
+        .containsOnly("replay-test");
   }
 
   @Test
@@ -155,7 +193,9 @@ class AdaptationReplayTest {
     assertThat(r.normalSkewness(0, FRAMES)).isFinite();
   }
 
-  /** Moment skewness over a hand-made outcome list: all non-defective frames, or one group alone. */
+  /**
+   * Moment skewness over a hand-made outcome list: all non-defective frames, or one group alone.
+   */
   @Test
   void skewnessOfAllNormalFramesAndOfOneGroup() {
     List<AdaptationReplay.Outcome> o = new java.util.ArrayList<>();
@@ -167,17 +207,23 @@ class AdaptationReplayTest {
     o.add(new AdaptationReplay.Outcome(o.size(), "defect", true, 50, 9, true, 1, "v", 0));
     AdaptationReplay.Result r = new AdaptationReplay.Result(o, List.of());
     // majority {1,1,1,2}: mean 1.25, m2 = 0.1875, m3 = 0.09375 -> 0.09375 / 0.1875^1.5 = 1.1547
-    assertThat(r.skewness("normal", 0, o.size())).isCloseTo(1.1547, org.assertj.core.data.Offset.offset(1e-4));
+    assertThat(r.skewness("normal", 0, o.size()))
+        .isCloseTo(1.1547, org.assertj.core.data.Offset.offset(1e-4));
     // {1,1,1,2,5}: mean 2, m2 = 2.4, m3 = 4.8 -> 4.8 / 2.4^1.5 = 1.2910 (the defect is left out)
-    assertThat(r.normalSkewness(0, o.size())).isCloseTo(1.2910, org.assertj.core.data.Offset.offset(1e-4));
+    assertThat(r.normalSkewness(0, o.size()))
+        .isCloseTo(1.2910, org.assertj.core.data.Offset.offset(1e-4));
   }
 
   @Test
   void badSettingsAreRefused() {
     OnlineScoreStatistics.Config stats = OnlineScoreStatistics.Config.defaults();
-    assertThatThrownBy(() -> new AdaptationReplay.Settings(stats, true, true, 0, 64, 200, 256, 4000, 8, 3))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sample-frames");
-    assertThatThrownBy(() -> new AdaptationReplay.Settings(null, true, true, 1, 64, 200, 256, 4000, 8, 3))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("statistics");
+    assertThatThrownBy(
+            () -> new AdaptationReplay.Settings(stats, true, true, 0, 64, 200, 256, 4000, 8, 3))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("sample-frames");
+    assertThatThrownBy(
+            () -> new AdaptationReplay.Settings(null, true, true, 1, 64, 200, 256, 4000, 8, 3))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("statistics");
   }
 }

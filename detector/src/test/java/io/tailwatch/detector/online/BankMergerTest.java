@@ -13,9 +13,19 @@ import org.junit.jupiter.api.io.TempDir;
 
 class BankMergerTest {
   private static MemoryBank bank(float... xy) {
-    BankHeader h = new BankHeader(BankHeader.FORMAT_VERSION, "v1", 2, 0, null,
-        new BankHeader.Backbone("b", "b", "sha", List.of("l"), 2, 2, 1, 1, 1), null, Instant.EPOCH, "patchcore",
-        Map.of(), Map.of("mean", 1.0, "std", 0.5, "threshold", 2.0));
+    BankHeader h =
+        new BankHeader(
+            BankHeader.FORMAT_VERSION,
+            "v1",
+            2,
+            0,
+            null,
+            new BankHeader.Backbone("b", "b", "sha", List.of("l"), 2, 2, 1, 1, 1),
+            null,
+            Instant.EPOCH,
+            "patchcore",
+            Map.of(),
+            Map.of("mean", 1.0, "std", 0.5, "threshold", 2.0));
     return MemoryBank.of(h, xy, xy.length / 2);
   }
 
@@ -34,7 +44,8 @@ class BankMergerTest {
     for (int i = 0; i < 6; i++) {
       d[i] = Math.min(d2(c, i, 0, 0), Math.min(d2(c, i, 1, 0), d2(c, i, 0, 1)));
     }
-    BankMerger.Result r = BankMerger.merge(bank, c, d, 6, 2, 100, 0, "v2", Map.of("weighting", "gaussian"), 1);
+    BankMerger.Result r =
+        BankMerger.merge(bank, c, d, 6, 2, 100, 0, "v2", Map.of("weighting", "gaussian"), 1);
     assertThat(r.added()).isEqualTo(2);
     assertThat(r.capped()).isFalse();
     MemoryBank merged = r.bank();
@@ -43,12 +54,15 @@ class BankMergerTest {
     merged.vector(3, v, 0);
     assertThat(v).containsExactly(10.2f, 10f); // farthest from the bank
     merged.vector(4, v, 0);
-    assertThat(v).containsExactly(-10f, 0f); // then the farthest from bank + first pick, not its neighbours
+    assertThat(v)
+        .containsExactly(-10f, 0f); // then the farthest from bank + first pick, not its neighbours
     merged.vector(0, v, 0);
     assertThat(v).containsExactly(0f, 0f);
     assertThat(merged.header().bankVersion()).isEqualTo("v2");
     assertThat(merged.header().method()).isEqualTo("online-update");
-    assertThat(merged.header().params()).containsEntry("parent", "v1").containsEntry("added", 2)
+    assertThat(merged.header().params())
+        .containsEntry("parent", "v1")
+        .containsEntry("added", 2)
         .containsEntry("weighting", "gaussian");
     assertThat(merged.header().calibration()).isEqualTo(bank.header().calibration());
     Path file = dir.resolve("v2.twb");
@@ -60,11 +74,13 @@ class BankMergerTest {
   void coveredCandidatesAddNothingAndTheCapHolds() {
     MemoryBank bank = bank(0, 0, 1, 0, 0, 1, 1, 1);
     float[] same = {0, 0, 1, 1};
-    BankMerger.Result none = BankMerger.merge(bank, same, new float[] {0, 0}, 2, 10, 100, 0, "v2", null, 1);
+    BankMerger.Result none =
+        BankMerger.merge(bank, same, new float[] {0, 0}, 2, 10, 100, 0, "v2", null, 1);
     assertThat(none.added()).isZero();
     assertThat(none.bank().count()).isEqualTo(4);
     float[] far = {5, 5, 6, 6, 7, 7};
-    BankMerger.Result capped = BankMerger.merge(bank, far, new float[] {32, 50, 72}, 3, 3, 5, 0, "v3", null, 1);
+    BankMerger.Result capped =
+        BankMerger.merge(bank, far, new float[] {32, 50, 72}, 3, 3, 5, 0, "v3", null, 1);
     assertThat(capped.capped()).isTrue();
     assertThat(capped.bank().count()).isEqualTo(5);
   }
@@ -72,7 +88,8 @@ class BankMergerTest {
   @Test
   void candidatesWithinTheResolutionAreCoveredAndTheResolutionIsCarriedForward() {
     MemoryBank bank = bank(0, 0, 1, 0, 0, 1, 1, 1);
-    // squared distances to the bank: 0.25 (inside a resolution of 0.5), 0.49 (inside), 0.81 (outside), 25
+    // squared distances to the bank: 0.25 (inside a resolution of 0.5), 0.49 (inside), 0.81
+    // (outside), 25
     float[] c = {0.5f, 0, 1.7f, 1, -0.9f, 0, 6, 1};
     float[] d = {0.25f, 0.49f, 0.81f, 25};
     BankMerger.Result r = BankMerger.merge(bank, c, d, 4, 10, 100, 0.5, "v2", null, 1);
@@ -83,15 +100,23 @@ class BankMergerTest {
     r.bank().vector(5, v, 0);
     assertThat(v).containsExactly(-0.9f, 0f);
     assertThat(r.bank().header().params()).containsEntry(BankMerger.RESOLUTION_PARAM, 0.5);
-    assertThat(BankMerger.resolution2(r.bank(), 0.05, 1)).as("a recorded resolution wins").isEqualTo(0.5);
-    assertThat(BankMerger.resolution2(r.bank(), 0, 1)).as("quantile 0: densify, whatever was recorded").isZero();
+    assertThat(BankMerger.resolution2(r.bank(), 0.05, 1))
+        .as("a recorded resolution wins")
+        .isEqualTo(0.5);
+    assertThat(BankMerger.resolution2(r.bank(), 0, 1))
+        .as("quantile 0: densify, whatever was recorded")
+        .isZero();
 
     // a candidate covered by an earlier pick (not by the bank) is not added either
     float[] pair = {10, 0, 10.5f, 0};
-    BankMerger.Result one = BankMerger.merge(bank, pair, new float[] {81, 90.25f}, 2, 10, 100, 0.5, "v3", null, 1);
+    BankMerger.Result one =
+        BankMerger.merge(bank, pair, new float[] {81, 90.25f}, 2, 10, 100, 0.5, "v3", null, 1);
     assertThat(one.added()).isEqualTo(1);
-    assertThat(BankMerger.merge(bank, pair, new float[] {81, 90.25f}, 2, 10, 100, 0, "v3", null, 1).added())
-        .as("without a resolution both are added").isEqualTo(2);
+    assertThat(
+            BankMerger.merge(bank, pair, new float[] {81, 90.25f}, 2, 10, 100, 0, "v3", null, 1)
+                .added())
+        .as("without a resolution both are added")
+        .isEqualTo(2);
   }
 
   @Test
@@ -101,7 +126,9 @@ class BankMergerTest {
     assertThat(BankMerger.spacing2(bank, 0, 1)).isEqualTo(1.0);
     assertThat(BankMerger.spacing2(bank, 0.5, 1)).isEqualTo(4.0);
     assertThat(BankMerger.spacing2(bank, 1, 1)).isEqualTo(9.0);
-    assertThat(BankMerger.resolution2(bank, 0.5, 1)).as("no recorded resolution: the spacing").isEqualTo(4.0);
+    assertThat(BankMerger.resolution2(bank, 0.5, 1))
+        .as("no recorded resolution: the spacing")
+        .isEqualTo(4.0);
     assertThat(BankMerger.spacing2(bank(2, 2), 0.5, 1)).as("one vector").isZero();
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> BankMerger.resolution2(bank, 1.5, 1))
         .hasMessageContaining("[0, 1]");

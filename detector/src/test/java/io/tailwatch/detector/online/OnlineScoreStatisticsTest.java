@@ -1,13 +1,13 @@
 package io.tailwatch.detector.online;
 
-import io.tailwatch.detector.stats.ScoreTarget;
-import org.apache.commons.math3.stat.descriptive.rank.Percentile;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.tailwatch.detector.stats.ScoreTarget;
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import org.apache.commons.math3.stat.descriptive.rank.Percentile;
 import org.junit.jupiter.api.Test;
 
 class OnlineScoreStatisticsTest {
@@ -22,12 +22,15 @@ class OnlineScoreStatisticsTest {
 
   /** An independent oracle: commons-math3's R-7 percentile of the exact values. */
   private static double exactQuantile(double[] values, double p) {
-    return new Percentile().withEstimationType(Percentile.EstimationType.R_7).evaluate(values, 100 * p);
+    return new Percentile()
+        .withEstimationType(Percentile.EstimationType.R_7)
+        .evaluate(values, 100 * p);
   }
 
   @Test
   void quantilesMatchExactValuesWithinABin() {
-    OnlineScoreStatistics stats = new OnlineScoreStatistics(unguarded(1e12, 100)); // no decay to speak of
+    OnlineScoreStatistics stats =
+        new OnlineScoreStatistics(unguarded(1e12, 100)); // no decay to speak of
     SplittableRandom rnd = new SplittableRandom(1);
     double[] x = new double[20_000];
     for (int i = 0; i < x.length; i++) {
@@ -39,10 +42,13 @@ class OnlineScoreStatisticsTest {
     Arrays.sort(sorted);
     double bin = binWidth(stats, sorted);
     for (double p : new double[] {0.1, 0.5, 0.9, 0.99}) {
-      assertThat(stats.quantileOfHistogram(p)).as("q%.2f", p).isCloseTo(exactQuantile(sorted, p), within(2 * bin));
+      assertThat(stats.quantileOfHistogram(p))
+          .as("q%.2f", p)
+          .isCloseTo(exactQuantile(sorted, p), within(2 * bin));
     }
     assertThat(stats.median()).isCloseTo(exactQuantile(sorted, 0.5), within(2 * bin));
-    double[] dev = Arrays.stream(x).map(v -> Math.abs(v - exactQuantile(sorted, 0.5))).sorted().toArray();
+    double[] dev =
+        Arrays.stream(x).map(v -> Math.abs(v - exactQuantile(sorted, 0.5))).sorted().toArray();
     assertThat(stats.mad()).isCloseTo(exactQuantile(dev, 0.5), within(3 * bin));
     // moments are exact (no binning)
     double mean = Arrays.stream(x).average().orElseThrow();
@@ -86,15 +92,18 @@ class OnlineScoreStatisticsTest {
   }
 
   /**
-   * A sharp majority mode (70%), a shoulder of rarer normal patterns (29.5%) and a few extreme scores (0.5%), each
-   * added to every one of {@code stats}, which are then refreshed; seed 3.
+   * A sharp majority mode (70%), a shoulder of rarer normal patterns (29.5%) and a few extreme
+   * scores (0.5%), each added to every one of {@code stats}, which are then refreshed; seed 3.
    */
   private static double[] shoulderMixture(OnlineScoreStatistics... stats) {
     SplittableRandom rnd = new SplittableRandom(3);
     double[] x = new double[20_000];
     for (int i = 0; i < x.length; i++) {
       double u = rnd.nextDouble();
-      x[i] = u < 0.70 ? 10 + 0.3 * gaussian(rnd) : u < 0.995 ? 10.8 + 0.6 * gaussian(rnd) : 18 + gaussian(rnd);
+      x[i] =
+          u < 0.70
+              ? 10 + 0.3 * gaussian(rnd)
+              : u < 0.995 ? 10.8 + 0.6 * gaussian(rnd) : 18 + gaussian(rnd);
       for (OnlineScoreStatistics st : stats) {
         st.add(x[i], false);
       }
@@ -117,7 +126,8 @@ class OnlineScoreStatisticsTest {
     }
     assertThat(sum / x.length).isCloseTo(1.0, within(0.05));
     assertThat(stats.weight(10)).as("dense mode").isLessThan(1);
-    // the target N(median, 1.4826 MAD) is narrow next to the shoulder: up-weighted just above the mode only
+    // the target N(median, 1.4826 MAD) is narrow next to the shoulder: up-weighted just above the
+    // mode only
     assertThat(stats.weight(10.5)).as("shoulder").isGreaterThan(1.2);
     assertThat(stats.weight(12)).as("far shoulder").isLessThan(0.5);
     assertThat(stats.weight(18)).as("extreme tail").isCloseTo(0.1, within(0.01));
@@ -128,8 +138,10 @@ class OnlineScoreStatisticsTest {
   @Test
   void theMomentTargetUpWeightsTheFarShoulder() {
     OnlineScoreStatistics robust = new OnlineScoreStatistics(unguarded(1e12, 10));
-    OnlineScoreStatistics moment = new OnlineScoreStatistics(new OnlineScoreStatistics.Config(512, 1e12, 0.01, 10,
-        0.1, 10, 1e6, 16, ScoreTarget.MOMENT));
+    OnlineScoreStatistics moment =
+        new OnlineScoreStatistics(
+            new OnlineScoreStatistics.Config(
+                512, 1e12, 0.01, 10, 0.1, 10, 1e6, 16, ScoreTarget.MOMENT));
     double sum = 0;
     double[] x = shoulderMixture(robust, moment);
     for (double v : x) {
@@ -143,20 +155,23 @@ class OnlineScoreStatisticsTest {
   }
 
   /**
-   * QUANTILE: the Gaussian with the observed median and (1 - alpha) quantile, so its shoulder reaches the
-   * threshold: the scores just below it are up-weighted where the robust target has decayed, and the extreme tail
-   * beyond it is clipped to the lower weight.
+   * QUANTILE: the Gaussian with the observed median and (1 - alpha) quantile, so its shoulder
+   * reaches the threshold: the scores just below it are up-weighted where the robust target has
+   * decayed, and the extreme tail beyond it is clipped to the lower weight.
    */
   @Test
   void theQuantileTargetSharesTheThresholdAndUpWeightsJustBelowIt() {
     OnlineScoreStatistics robust = new OnlineScoreStatistics(unguarded(1e12, 10));
-    OnlineScoreStatistics quantile = new OnlineScoreStatistics(new OnlineScoreStatistics.Config(512, 1e12, 0.01,
-        10, 0.1, 10, 1e6, 16, ScoreTarget.QUANTILE));
+    OnlineScoreStatistics quantile =
+        new OnlineScoreStatistics(
+            new OnlineScoreStatistics.Config(
+                512, 1e12, 0.01, 10, 0.1, 10, 1e6, 16, ScoreTarget.QUANTILE));
     double[] x = shoulderMixture(robust, quantile);
     double threshold = quantile.threshold(Double.NaN);
     Arrays.sort(x);
     assertThat(threshold).isCloseTo(exactQuantile(x, 0.99), within(0.1));
-    // p(median) = 1 / (sigma sqrt(2 pi)) gives the target's sigma; median + z(0.99) sigma is the threshold
+    // p(median) = 1 / (sigma sqrt(2 pi)) gives the target's sigma; median + z(0.99) sigma is the
+    // threshold
     double sigma = 1 / (quantile.target(quantile.median()) * Math.sqrt(2 * Math.PI));
     assertThat(quantile.median() + 2.3263 * sigma).isCloseTo(threshold, within(1e-3));
     assertThat(sigma).isGreaterThan(1.4826 * quantile.mad());
@@ -166,23 +181,33 @@ class OnlineScoreStatisticsTest {
     }
     assertThat(sum / x.length).isCloseTo(1.0, within(0.05));
     double belowThreshold = threshold - 0.3;
-    assertThat(quantile.weight(belowThreshold)).as("just below the threshold").isGreaterThan(1.2)
+    assertThat(quantile.weight(belowThreshold))
+        .as("just below the threshold")
+        .isGreaterThan(1.2)
         .isGreaterThan(5 * robust.weight(belowThreshold));
     assertThat(quantile.weight(10)).as("dense mode").isLessThan(1);
     // the lower clip divided by the normaliser (the mean raw weight, here below 1)
     assertThat(quantile.weight(18)).as("extreme tail").isLessThan(0.15);
   }
 
-  /** FLAT: p uniform over the range, so w = c / q wherever unclipped; the far tail is up-weighted, not cut. */
+  /**
+   * FLAT: p uniform over the range, so w = c / q wherever unclipped; the far tail is up-weighted,
+   * not cut.
+   */
   @Test
   void theFlatTargetWeightsByTheInverseObservedDensity() {
-    OnlineScoreStatistics flat = new OnlineScoreStatistics(new OnlineScoreStatistics.Config(512, 1e12, 0.01, 10,
-        0.001, 1000, 1e6, 16, ScoreTarget.FLAT));
+    OnlineScoreStatistics flat =
+        new OnlineScoreStatistics(
+            new OnlineScoreStatistics.Config(
+                512, 1e12, 0.01, 10, 0.001, 1000, 1e6, 16, ScoreTarget.FLAT));
     SplittableRandom rnd = new SplittableRandom(5);
     double[] x = new double[20_000];
     for (int i = 0; i < x.length; i++) {
       double u = rnd.nextDouble();
-      x[i] = u < 0.70 ? 10 + 0.3 * gaussian(rnd) : u < 0.98 ? 10.8 + 0.6 * gaussian(rnd) : 16 + 0.5 * gaussian(rnd);
+      x[i] =
+          u < 0.70
+              ? 10 + 0.3 * gaussian(rnd)
+              : u < 0.98 ? 10.8 + 0.6 * gaussian(rnd) : 16 + 0.5 * gaussian(rnd);
       flat.add(x[i], false);
     }
     flat.refresh();
@@ -194,10 +219,13 @@ class OnlineScoreStatisticsTest {
     assertThat(flat.target(3)).isEqualTo(flat.target(15));
     for (double[] pair : new double[][] {{10, 11.5}, {10, 16}, {11.5, 16}}) {
       double ratio = flat.weight(pair[0]) / flat.weight(pair[1]);
-      assertThat(ratio).as("w(%s) / w(%s) = q(%s) / q(%s)", pair[0], pair[1], pair[1], pair[0])
+      assertThat(ratio)
+          .as("w(%s) / w(%s) = q(%s) / q(%s)", pair[0], pair[1], pair[1], pair[0])
           .isCloseTo(flat.observed(pair[1]) / flat.observed(pair[0]), within(1e-9 + 1e-6 * ratio));
     }
-    assertThat(flat.weight(16)).as("the far cluster (2%)").isGreaterThan(flat.weight(11.5))
+    assertThat(flat.weight(16))
+        .as("the far cluster (2%)")
+        .isGreaterThan(flat.weight(11.5))
         .isGreaterThan(10 * flat.weight(10));
   }
 
@@ -255,8 +283,10 @@ class OnlineScoreStatisticsTest {
     assertThat(b.toBytes()).isEqualTo(a.toBytes());
     byte[] bytes = a.toBytes();
     bytes[3] = 9;
-    assertThatThrownBy(() -> OnlineScoreStatistics.fromBytes(bytes)).hasMessageContaining("version 9");
-    OnlineScoreStatistics c = a.withConfig(new OnlineScoreStatistics.Config(512, 300, 0.05, 50, 0.1, 10, 8, 16));
+    assertThatThrownBy(() -> OnlineScoreStatistics.fromBytes(bytes))
+        .hasMessageContaining("version 9");
+    OnlineScoreStatistics c =
+        a.withConfig(new OnlineScoreStatistics.Config(512, 300, 0.05, 50, 0.1, 10, 8, 16));
     assertThat(c.threshold(1)).isLessThan(a.threshold(1));
     assertThatThrownBy(() -> a.withConfig(config(999, 50))).hasMessageContaining("half-life");
   }

@@ -23,7 +23,10 @@ class Float16ConversionTest {
   private static final int FLOAT16 = TensorProto.DataType.FLOAT16.getNumber();
   private static final int FLOAT = TensorProto.DataType.FLOAT.getNumber();
 
-  /** Conv -> Resize (constant scales) -> Cast(to float) -> Add(Constant) = y -> Relu = z; y is also read inside. */
+  /**
+   * Conv -> Resize (constant scales) -> Cast(to float) -> Add(Constant) = y -> Relu = z; y is also
+   * read inside.
+   */
   private static OnnxMl.ModelProto sample() {
     Random r = new Random(3);
     OnnxMl.GraphProto.Builder graph = OnnxMl.GraphProto.newBuilder().setName("sample");
@@ -33,14 +36,21 @@ class Float16ConversionTest {
     for (int i = 0; i < w.length; i++) {
       w[i] = (float) r.nextGaussian();
     }
-    String conv = g.node("Conv", List.of("x", g.floatConstant("w", w, 3, 2, 3, 3)), intsAttr("pads", 1, 1, 1, 1));
+    String conv =
+        g.node(
+            "Conv",
+            List.of("x", g.floatConstant("w", w, 3, 2, 3, 3)),
+            intsAttr("pads", 1, 1, 1, 1));
     String roi = g.floatConstant("roi", new float[0], 0);
     String scales = g.floatConstant("scales", new float[] {1, 1, 2, 2}, 4);
     String up = g.node("Resize", List.of(conv, roi, scales), stringAttr("mode", "linear"));
     String cast = g.node("Cast", List.of(up), intAttr("to", FLOAT));
-    OnnxMl.AttributeProto value = OnnxMl.AttributeProto.newBuilder().setName("value")
-        .setType(OnnxMl.AttributeProto.AttributeType.TENSOR)
-        .setT(TensorProto.newBuilder().setDataType(FLOAT).addDims(1).addFloatData(0.25f)).build();
+    OnnxMl.AttributeProto value =
+        OnnxMl.AttributeProto.newBuilder()
+            .setName("value")
+            .setType(OnnxMl.AttributeProto.AttributeType.TENSOR)
+            .setT(TensorProto.newBuilder().setDataType(FLOAT).addDims(1).addFloatData(0.25f))
+            .build();
     String bias = g.node("Constant", List.of(), value);
     g.node("Add", List.of(cast, bias), List.of("y"));
     g.node("Relu", List.of("y"), List.of("z"));
@@ -73,14 +83,18 @@ class Float16ConversionTest {
     OnnxMl.ModelProto fp16 = Float16Conversion.convert(fp32, "sample");
     // weights half; Resize's roi and scales stay float (ONNX types them float whatever T is)
     for (TensorProto t : fp16.getGraph().getInitializerList()) {
-      assertThat(t.getDataType()).as(t.getName())
-          .isEqualTo(t.getName().contains("roi") || t.getName().contains("scales") ? FLOAT : FLOAT16);
+      assertThat(t.getDataType())
+          .as(t.getName())
+          .isEqualTo(
+              t.getName().contains("roi") || t.getName().contains("scales") ? FLOAT : FLOAT16);
     }
     // x cast to half, the graph's Cast(to=float) now to half, y and z cast back to float
-    assertThat(fp16.getGraph().getNodeList()).filteredOn(n -> n.getOpType().equals("Cast"))
+    assertThat(fp16.getGraph().getNodeList())
+        .filteredOn(n -> n.getOpType().equals("Cast"))
         .extracting(n -> n.getAttribute(0).getI())
         .containsExactlyInAnyOrder((long) FLOAT16, (long) FLOAT16, (long) FLOAT, (long) FLOAT);
-    assertThat(fp16.getGraph().getInputList()).extracting(v -> v.getType().getTensorType().getElemType())
+    assertThat(fp16.getGraph().getInputList())
+        .extracting(v -> v.getType().getTensorType().getElemType())
         .containsExactly(FLOAT);
 
     float[] x = new float[2 * 6 * 6];
@@ -102,7 +116,8 @@ class Float16ConversionTest {
         scale = Math.max(scale, Math.abs(a[i]));
         differs |= a[i] != b[i];
       }
-      // fp16 keeps 11 significant bits: a few 2^-11 of the values' scale after an 18-term Conv and a Resize
+      // fp16 keeps 11 significant bits: a few 2^-11 of the values' scale after an 18-term Conv and
+      // a Resize
       assertThat(worst).as(name).isLessThan(4e-3 * scale);
       assertThat(differs).as(name + " was computed in fp16, not left in fp32").isTrue();
     }
@@ -117,7 +132,8 @@ class Float16ConversionTest {
     String q = g.node("QuantizeLinear", List.of("x", scale));
     g.node("DequantizeLinear", List.of(q, scale), List.of("y"));
     graph.addOutput(floatTensor("y", 4));
-    assertThatThrownBy(() -> Float16Conversion.convert(GraphBuilder.model(graph.build(), 13), "int8.onnx"))
+    assertThatThrownBy(
+            () -> Float16Conversion.convert(GraphBuilder.model(graph.build(), 13), "int8.onnx"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("int8.onnx is quantised (QuantizeLinear, DequantizeLinear)")
         .hasMessageContaining("--backbone fp32");
@@ -125,9 +141,11 @@ class Float16ConversionTest {
     OnnxMl.GraphProto.Builder branchy = OnnxMl.GraphProto.newBuilder().setName("l");
     branchy.addInput(floatTensor("x", 4));
     new GraphBuilder(branchy, "l_").node("If", List.of("x"), List.of("y"));
-    assertThatThrownBy(() -> Float16Conversion.convert(GraphBuilder.model(branchy.build(), 13), "if.onnx"))
+    assertThatThrownBy(
+            () -> Float16Conversion.convert(GraphBuilder.model(branchy.build(), 13), "if.onnx"))
         .hasMessageContaining("control flow (If node");
 
-    assertThatThrownBy(() -> ComputePrecision.parse("int4")).hasMessageContaining("fp32, fp16 (was 'int4')");
+    assertThatThrownBy(() -> ComputePrecision.parse("int4"))
+        .hasMessageContaining("fp32, fp16 (was 'int4')");
   }
 }

@@ -11,8 +11,13 @@ class AnomalyMapsTest {
   void bilinearMatchesPytorchOnA2x2Grid() {
     // F.interpolate([[0,1],[2,3]], size=4, bilinear, align_corners=False) first row: 0, .25, .75, 1
     float[] out = AnomalyMaps.bilinear(new float[] {0, 1, 2, 3}, 2, 2, 4, 4);
-    assertThat(out).containsExactly(new float[] {0f, 0.25f, 0.75f, 1f, 0.5f, 0.75f, 1.25f, 1.5f,
-        1.5f, 1.75f, 2.25f, 2.5f, 2f, 2.25f, 2.75f, 3f}, offset(1e-6f));
+    assertThat(out)
+        .containsExactly(
+            new float[] {
+              0f, 0.25f, 0.75f, 1f, 0.5f, 0.75f, 1.25f, 1.5f, 1.5f, 1.75f, 2.25f, 2.5f, 2f, 2.25f,
+              2.75f, 3f
+            },
+            offset(1e-6f));
   }
 
   @Test
@@ -46,7 +51,9 @@ class AnomalyMapsTest {
     map[77] = 9;
     map[78] = 8;
     List<RegionBox> regions = Regions.find(map, w, w, 1.0);
-    assertThat(regions).containsExactly(new RegionBox(7, 7, 2, 1, 2, 9), new RegionBox(1, 1, 2, 2, 2, 5));
-    assertThat(Regions.scale(new RegionBox(1, 1, 2, 2, 2, 5), 2, 3)).isEqualTo(new RegionBox(2, 3, 4, 6, 12, 5));
+    assertThat(regions)
+        .containsExactly(new RegionBox(7, 7, 2, 1, 2, 9), new RegionBox(1, 1, 2, 2, 2, 5));
+    assertThat(Regions.scale(new RegionBox(1, 1, 2, 2, 2, 5), 2, 3))
+        .isEqualTo(new RegionBox(2, 3, 4, 6, 12, 5));
   }
 }

@@ -13,9 +13,9 @@ import io.tailwatch.detector.image.FloatImage;
 import io.tailwatch.detector.image.ImageSource;
 import io.tailwatch.detector.image.Preprocessing;
 import io.tailwatch.detector.knn.OnnxKnnScorer;
-import io.tailwatch.detector.testing.TestBanks;
 import io.tailwatch.detector.metrics.BinaryScores;
 import io.tailwatch.detector.onnx.ExecutionProvider;
+import io.tailwatch.detector.testing.TestBanks;
 import io.tailwatch.detector.testing.TinyBackbone;
 import io.tailwatch.detector.util.Progress;
 import java.nio.file.Path;
@@ -27,9 +27,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** End to end on a generated CNN and generated textures: fit, bank file, detect, maps. */
 class PatchCoreDetectorTest {
-  static final Preprocessing P32 = new Preprocessing(32, 0, Preprocessing.IMAGENET_MEAN, Preprocessing.IMAGENET_STD);
+  static final Preprocessing P32 =
+      new Preprocessing(32, 0, Preprocessing.IMAGENET_MEAN, Preprocessing.IMAGENET_STD);
 
-  /** Diagonal stripes with random phase and noise; a defect is a bright 12x12 square at (x0, y0). */
+  /**
+   * Diagonal stripes with random phase and noise; a defect is a bright 12x12 square at (x0, y0).
+   */
   static FloatImage texture(Random r, int x0, int y0) {
     int s = 64;
     float[] px = new float[s * s];
@@ -49,7 +52,8 @@ class PatchCoreDetectorTest {
   @Test
   void detectsAndLocalisesDefectsOnGeneratedData(@TempDir Path dir) throws Exception {
     BackboneModel model = BackboneModel.load(TinyBackbone.write(dir, "tiny.onnx"));
-    PatchEmbeddingSpec spec = new PatchEmbeddingSpec(model.layers(List.of("feat_a", "feat_b")), 3, 36, 32);
+    PatchEmbeddingSpec spec =
+        new PatchEmbeddingSpec(model.layers(List.of("feat_a", "feat_b")), 3, 36, 32);
     Random r = new Random(11);
     List<ImageSource> train = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
@@ -57,8 +61,10 @@ class PatchCoreDetectorTest {
     }
     try (FeatureExtractor extractor = FeatureExtractor.open(model, spec, ExecutionProvider.CPU, 1);
         OnnxKnnScorer knn = OnnxKnnScorer.open(ExecutionProvider.CPU, 1)) {
-      PatchCoreFitter fitter = new PatchCoreFitter(extractor,
-          new PatchCoreFitter.Options(0.25, CoresetMethod.APPROXIMATE, 128, 1, 8, P32));
+      PatchCoreFitter fitter =
+          new PatchCoreFitter(
+              extractor,
+              new PatchCoreFitter.Options(0.25, CoresetMethod.APPROXIMATE, 128, 1, 8, P32));
       PatchCoreFitter.Embedded embedded = fitter.embed(train, Progress.NONE);
       assertThat(embedded.count()).isEqualTo(40 * 256);
       MemoryBank built = fitter.build(embedded, "v1", Progress.NONE);
@@ -75,7 +81,8 @@ class PatchCoreDetectorTest {
         defects[i] = defect ? new int[] {8 + r.nextInt(40), 8 + r.nextInt(40)} : null;
         test.add(texture(r, defect ? defects[i][0] : -1, defect ? defects[i][1] : -1));
       }
-      try (PatchCoreDetector detector = new PatchCoreDetector(extractor, knn, bank, DetectorOptions.DEFAULT)) {
+      try (PatchCoreDetector detector =
+          new PatchCoreDetector(extractor, knn, bank, DetectorOptions.DEFAULT)) {
         List<Detection> out = detector.detect(test);
         double[] scores = out.stream().mapToDouble(Detection::score).toArray();
         boolean[] labels = new boolean[20];
@@ -96,17 +103,23 @@ class PatchCoreDetectorTest {
           // map peak (32 px geometry) inside the defect (64 px frame), with a 3 px margin
           int px = arg % 32 * 2;
           int py = arg / 32 * 2;
-          assertThat(px).as("peak x of image %d", i).isBetween(defects[i][0] - 6, defects[i][0] + 18);
-          assertThat(py).as("peak y of image %d", i).isBetween(defects[i][1] - 6, defects[i][1] + 18);
+          assertThat(px)
+              .as("peak x of image %d", i)
+              .isBetween(defects[i][0] - 6, defects[i][0] + 18);
+          assertThat(py)
+              .as("peak y of image %d", i)
+              .isBetween(defects[i][1] - 6, defects[i][1] + 18);
         }
         Detection reweighted;
-        try (PatchCoreDetector rw = new PatchCoreDetector(extractor, knn, bank, new DetectorOptions(true, 9, 4))) {
+        try (PatchCoreDetector rw =
+            new PatchCoreDetector(extractor, knn, bank, new DetectorOptions(true, 9, 4))) {
           reweighted = rw.detect(List.of(test.get(1))).get(0);
         }
         assertThat(reweighted.score()).isLessThan(out.get(1).score()).isGreaterThan(0);
 
         MemoryBank foreign = MemoryBank.of(TestBanks.header(32), new float[32], 1);
-        assertThatThrownBy(() -> detector.swapBank(foreign)).hasMessageContaining("was built with backbone");
+        assertThatThrownBy(() -> detector.swapBank(foreign))
+            .hasMessageContaining("was built with backbone");
         assertThat(detector.bank()).isSameAs(bank); // the refused bank did not replace the good one
       }
     }

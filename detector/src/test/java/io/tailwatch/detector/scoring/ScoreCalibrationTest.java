@@ -15,7 +15,8 @@ class ScoreCalibrationTest {
     assertThat(ScoreCalibration.inverseNormalCdf(0.99)).isCloseTo(2.326348, within(1e-5));
     assertThat(ScoreCalibration.inverseNormalCdf(0.001)).isCloseTo(-3.090232, within(1e-5));
     for (double p = 0.001; p < 1; p += 0.0371) {
-      assertThat(ScoreCalibration.normalCdf(ScoreCalibration.inverseNormalCdf(p))).isCloseTo(p, within(1e-6));
+      assertThat(ScoreCalibration.normalCdf(ScoreCalibration.inverseNormalCdf(p)))
+          .isCloseTo(p, within(1e-6));
     }
   }
 
@@ -34,7 +35,9 @@ class ScoreCalibrationTest {
 
   @Test
   void refusesTooFewScoresAndBadRates() {
-    assertThatThrownBy(() -> ScoreCalibration.fit(new double[] {1}, 0.01)).hasMessageContaining("at least 2");
-    assertThatThrownBy(() -> ScoreCalibration.fit(new double[] {1, 2}, 0.7)).hasMessageContaining("falseAlarmRate");
+    assertThatThrownBy(() -> ScoreCalibration.fit(new double[] {1}, 0.01))
+        .hasMessageContaining("at least 2");
+    assertThatThrownBy(() -> ScoreCalibration.fit(new double[] {1, 2}, 0.7))
+        .hasMessageContaining("falseAlarmRate");
   }
 }

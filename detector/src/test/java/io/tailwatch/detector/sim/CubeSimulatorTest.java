@@ -26,7 +26,8 @@ class CubeSimulatorTest {
       }
     }
     assertThat(withTarget).isBetween(10, 30);
-    CubeSimulator smallest = new CubeSimulator(1, 8, 8, 4, 1.0); // the smallest size still places both targets
+    CubeSimulator smallest =
+        new CubeSimulator(1, 8, 8, 4, 1.0); // the smallest size still places both targets
     for (int i = 0; i < 20; i++) {
       int marked = 0;
       for (boolean b : smallest.cube(i).anomalous()) {

@@ -14,13 +14,15 @@ class ProductLineSimulatorTest {
     ProductLineSimulator b = new ProductLineSimulator(3, 96, 0.2);
     assertThat(a.frame(17).gray()).isEqualTo(b.frame(17).gray());
     assertThat(a.frame(17).gray()).isNotEqualTo(a.frame(18).gray());
-    assertThat(new ProductLineSimulator(4, 96, 0.2).frame(17).gray()).isNotEqualTo(a.frame(17).gray());
+    assertThat(new ProductLineSimulator(4, 96, 0.2).frame(17).gray())
+        .isNotEqualTo(a.frame(17).gray());
   }
 
   @Test
   void variantsFollowTheLongTailAndDefectsTheRate() {
     ProductLineSimulator line = new ProductLineSimulator(1, 64, 0.1);
-    Map<ProductLineSimulator.Variant, Integer> counts = new EnumMap<>(ProductLineSimulator.Variant.class);
+    Map<ProductLineSimulator.Variant, Integer> counts =
+        new EnumMap<>(ProductLineSimulator.Variant.class);
     int defective = 0;
     int n = 4000;
     for (int i = 0; i < n; i++) {
@@ -31,7 +33,8 @@ class ProductLineSimulatorTest {
     for (ProductLineSimulator.Variant v : ProductLineSimulator.Variant.values()) {
       // binomial 4-sigma band around the configured share
       double expected = v.share() * n;
-      assertThat((double) counts.getOrDefault(v, 0)).as(v.name())
+      assertThat((double) counts.getOrDefault(v, 0))
+          .as(v.name())
           .isBetween(expected - 4 * Math.sqrt(expected), expected + 4 * Math.sqrt(expected));
     }
     assertThat(defective).isBetween(400 - 76, 400 + 76);
@@ -52,8 +55,10 @@ class ProductLineSimulatorTest {
     for (byte m : normal.mask()) {
       assertThat(m).isZero();
     }
-    // same index, variant and random stream: the defect only adds to the normal frame inside its mask, up to noise
-    SimulatedFrame spot = line.frame(5, ProductLineSimulator.Variant.GRAIN, ProductLineSimulator.Defect.SPOT);
+    // same index, variant and random stream: the defect only adds to the normal frame inside its
+    // mask, up to noise
+    SimulatedFrame spot =
+        line.frame(5, ProductLineSimulator.Variant.GRAIN, ProductLineSimulator.Defect.SPOT);
     double insideDelta = 0;
     int inside = 0;
     for (int i = 0; i < spot.gray().length; i++) {
@@ -68,6 +73,7 @@ class ProductLineSimulatorTest {
   @Test
   void rejectsBadSettings() {
     assertThatThrownBy(() -> new ProductLineSimulator(1, 10, 0.1)).hasMessageContaining("size");
-    assertThatThrownBy(() -> new ProductLineSimulator(1, 64, 1.5)).hasMessageContaining("defectRate");
+    assertThatThrownBy(() -> new ProductLineSimulator(1, 64, 1.5))
+        .hasMessageContaining("defectRate");
   }
 }

@@ -10,9 +10,12 @@ import org.junit.jupiter.api.Test;
 class LocalOutlierFactorTest {
   @Test
   void matchesHandComputedValues() {
-    // points 0, 1, 2, 10 on a line, k = 2. Neighbours (self excluded, ties by index) and k-distances:
-    //   0: {1 (1), 2 (2)} kd 2;  1: {0 (1), 2 (1)} kd 1;  2: {1 (1), 0 (2)} kd 2;  10: {2 (8), 1 (9)} kd 9
-    // reach-dist means: 0: (1 + 2)/2; 1: (2 + 2)/2; 2: (1 + 2)/2; 10: (8 + 9)/2 -> lrd 2/3, 1/2, 2/3, 2/17
+    // points 0, 1, 2, 10 on a line, k = 2. Neighbours (self excluded, ties by index) and
+    // k-distances:
+    //   0: {1 (1), 2 (2)} kd 2;  1: {0 (1), 2 (1)} kd 1;  2: {1 (1), 0 (2)} kd 2;  10: {2 (8), 1
+    // (9)} kd 9
+    // reach-dist means: 0: (1 + 2)/2; 1: (2 + 2)/2; 2: (1 + 2)/2; 10: (8 + 9)/2 -> lrd 2/3, 1/2,
+    // 2/3, 2/17
     // LOF: 0: (1/2 + 2/3)/2 / (2/3) = 0.875; 1: (2/3 + 2/3)/2 / (1/2) = 4/3; 2: 0.875;
     //      10: (2/3 + 1/2)/2 / (2/17) = 4.958333
     double[] lof = LocalOutlierFactor.scores(new float[] {0, 1, 2, 10}, 0, 4, 1, 2);

@@ -28,9 +28,13 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** SoftPatch and TailedCore banks end to end on a generated CNN: structure, header, file round trip, weights. */
+/**
+ * SoftPatch and TailedCore banks end to end on a generated CNN: structure, header, file round trip,
+ * weights.
+ */
 class LongTailFitterTest {
-  static final Preprocessing P32 = new Preprocessing(32, 0, Preprocessing.IMAGENET_MEAN, Preprocessing.IMAGENET_STD);
+  static final Preprocessing P32 =
+      new Preprocessing(32, 0, Preprocessing.IMAGENET_MEAN, Preprocessing.IMAGENET_STD);
 
   static FloatImage stripes(Random r, boolean defect) {
     int s = 32;
@@ -62,7 +66,8 @@ class LongTailFitterTest {
   @Test
   void buildsTailedCoreAndSoftPatchBanks(@TempDir Path dir) throws Exception {
     BackboneModel model = BackboneModel.load(TinyBackbone.write(dir, "tiny.onnx"));
-    PatchEmbeddingSpec spec = new PatchEmbeddingSpec(model.layers(List.of("feat_a", "feat_b")), 3, 36, 32);
+    PatchEmbeddingSpec spec =
+        new PatchEmbeddingSpec(model.layers(List.of("feat_a", "feat_b")), 3, 36, 32);
     Random r = new Random(5);
     List<ImageSource> images = new ArrayList<>();
     for (int i = 0; i < 24; i++) {
@@ -72,23 +77,29 @@ class LongTailFitterTest {
     images.add(ImageSource.of("tail1", checks(r)));
     try (FeatureExtractor extractor = FeatureExtractor.open(model, spec, ExecutionProvider.CPU, 1);
         OnnxKnnScorer knn = OnnxKnnScorer.open(ExecutionProvider.CPU, 1)) {
-      PatchCoreFitter fitter = new PatchCoreFitter(extractor,
-          new PatchCoreFitter.Options(0.1, CoresetMethod.APPROXIMATE, 128, 1, 8, P32), knn.nearestCentres());
+      PatchCoreFitter fitter =
+          new PatchCoreFitter(
+              extractor,
+              new PatchCoreFitter.Options(0.1, CoresetMethod.APPROXIMATE, 128, 1, 8, P32),
+              knn.nearestCentres());
       PatchCoreFitter.Embedded plain = fitter.embed(images, Progress.NONE);
       assertThat(plain.global()).as("the tiny CNN has no feat_s32").isNull();
-      LongTailFitter fit = new LongTailFitter(fitter,
-          new LongTailFitter.Options(TailAugmentation.ROTFLIP, 6, 0.85, 16));
+      LongTailFitter fit =
+          new LongTailFitter(
+              fitter, new LongTailFitter.Options(TailAugmentation.ROTFLIP, 6, 0.85, 16));
       assertThatThrownBy(() -> fit.tailedCore(plain, images, "v", Progress.NONE, Progress.NONE))
           .hasMessageContaining("global embeddings");
 
-      // global embeddings standing in for the pooled last layer: the two checkerboards point elsewhere
+      // global embeddings standing in for the pooled last layer: the two checkerboards point
+      // elsewhere
       float[] global = new float[26 * 4];
       for (int i = 0; i < 26; i++) {
         global[i * 4 + (i < 24 ? 0 : 1)] = 1;
         global[i * 4 + 2] = 0.01f * (i % 5);
       }
-      PatchCoreFitter.Embedded e = new PatchCoreFitter.Embedded(plain.patches(), 26, plain.positions(),
-          plain.dim(), global, 4);
+      PatchCoreFitter.Embedded e =
+          new PatchCoreFitter.Embedded(
+              plain.patches(), 26, plain.positions(), plain.dim(), global, 4);
       LongTailFitter.Report tailed = fit.tailedCore(e, images, "tc1", Progress.NONE, Progress.NONE);
       assertThat(tailed.tailImages()).isEqualTo(2);
       assertThat(tailed.tailSampler().tail()).containsExactly(24, 25);
@@ -97,13 +108,17 @@ class LongTailFitterTest {
       long tailPatches = 16L * positions;
       assertThat(tailed.headPatches()).isEqualTo(24L * positions);
       // patches at or above the 85th LOF percentile are gone
-      assertThat((double) tailed.headPatchesKept()).isCloseTo(0.85 * 24 * positions, within(0.01 * 24 * positions));
+      assertThat((double) tailed.headPatchesKept())
+          .isCloseTo(0.85 * 24 * positions, within(0.01 * 24 * positions));
       MemoryBank bank = tailed.bank();
       assertThat(bank.header().method()).isEqualTo("tailedcore");
-      assertThat(bank.header().params()).containsEntry("coreset", "exact").containsEntry("augmentation", "rotflip")
-          .containsEntry("tailImages", 2).containsEntry("lofK", 6);
-      assertThat((long) bank.count()).isEqualTo(Math.round(0.1 * tailPatches)
-          + Math.round(0.1 * tailed.headPatchesKept()));
+      assertThat(bank.header().params())
+          .containsEntry("coreset", "exact")
+          .containsEntry("augmentation", "rotflip")
+          .containsEntry("tailImages", 2)
+          .containsEntry("lofK", 6);
+      assertThat((long) bank.count())
+          .isEqualTo(Math.round(0.1 * tailPatches) + Math.round(0.1 * tailed.headPatchesKept()));
       bank.write(dir.resolve("tc.twb"));
       assertThat(MemoryBank.load(dir.resolve("tc.twb")).count()).isEqualTo(bank.count());
 
@@ -125,7 +140,8 @@ class LongTailFitterTest {
   @Test
   void weightsMultiplyTheDistance(@TempDir Path dir) throws Exception {
     BackboneModel model = BackboneModel.load(TinyBackbone.write(dir, "tiny.onnx"));
-    PatchEmbeddingSpec spec = new PatchEmbeddingSpec(model.layers(List.of("feat_a", "feat_b")), 3, 36, 32);
+    PatchEmbeddingSpec spec =
+        new PatchEmbeddingSpec(model.layers(List.of("feat_a", "feat_b")), 3, 36, 32);
     Random r = new Random(9);
     List<ImageSource> train = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
@@ -134,8 +150,10 @@ class LongTailFitterTest {
     List<FloatImage> test = List.of(stripes(r, false), stripes(r, true));
     try (FeatureExtractor extractor = FeatureExtractor.open(model, spec, ExecutionProvider.CPU, 1);
         OnnxKnnScorer knn = OnnxKnnScorer.open(ExecutionProvider.CPU, 1)) {
-      PatchCoreFitter fitter = new PatchCoreFitter(extractor,
-          new PatchCoreFitter.Options(0.2, CoresetMethod.APPROXIMATE, 128, 1, 8, P32));
+      PatchCoreFitter fitter =
+          new PatchCoreFitter(
+              extractor,
+              new PatchCoreFitter.Options(0.2, CoresetMethod.APPROXIMATE, 128, 1, 8, P32));
       MemoryBank plain = fitter.build(fitter.embed(train, Progress.NONE), "p", Progress.NONE);
       float[] data = new float[plain.count() * plain.dim()];
       plain.vectors().get(data);
@@ -144,17 +162,21 @@ class LongTailFitterTest {
       MemoryBank doubled = MemoryBank.weighted(plain.header(), data, plain.count(), twos);
       List<Detection> a;
       List<Detection> b;
-      try (PatchCoreDetector d = new PatchCoreDetector(extractor, knn, plain, DetectorOptions.DEFAULT)) {
+      try (PatchCoreDetector d =
+          new PatchCoreDetector(extractor, knn, plain, DetectorOptions.DEFAULT)) {
         a = d.detect(test);
       }
-      try (PatchCoreDetector d = new PatchCoreDetector(extractor, knn, doubled, DetectorOptions.DEFAULT)) {
+      try (PatchCoreDetector d =
+          new PatchCoreDetector(extractor, knn, doubled, DetectorOptions.DEFAULT)) {
         b = d.detect(test);
       }
       for (int i = 0; i < test.size(); i++) {
         // squared distances: weight 2 -> x4
-        assertThat(b.get(i).score()).isCloseTo(4 * a.get(i).score(), within(1e-4 * a.get(i).score() + 1e-9));
+        assertThat(b.get(i).score())
+            .isCloseTo(4 * a.get(i).score(), within(1e-4 * a.get(i).score() + 1e-9));
       }
-      assertThatThrownBy(() -> MemoryBank.weighted(plain.header(), data, plain.count(), new float[3]))
+      assertThatThrownBy(
+              () -> MemoryBank.weighted(plain.header(), data, plain.count(), new float[3]))
           .hasMessageContaining("need " + plain.count() + " weights");
     }
   }

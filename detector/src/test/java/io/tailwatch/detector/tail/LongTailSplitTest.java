@@ -23,12 +23,20 @@ class LongTailSplitTest {
   void stepKeepsKImagesInSixtyPercentOfTheClassesAndAddsNoiseOnlyToTheHead() {
     List<LongTailSplit.ClassPlan> plan = LongTailSplit.step(classes(5, 80), 4, 0.1, new Random(1));
     assertThat(plan).hasSize(5);
-    assertThat(plan.stream().filter(LongTailSplit.ClassPlan::tail)).hasSize(3)
-        .allSatisfy(c -> assertThat(c).extracting(LongTailSplit.ClassPlan::normal, LongTailSplit.ClassPlan::noise)
-            .containsExactly(4, 0));
-    assertThat(plan.stream().filter(c -> !c.tail())).hasSize(2)
-        .allSatisfy(c -> assertThat(c).extracting(LongTailSplit.ClassPlan::normal, LongTailSplit.ClassPlan::noise)
-            .containsExactly(80, 8));
+    assertThat(plan.stream().filter(LongTailSplit.ClassPlan::tail))
+        .hasSize(3)
+        .allSatisfy(
+            c ->
+                assertThat(c)
+                    .extracting(LongTailSplit.ClassPlan::normal, LongTailSplit.ClassPlan::noise)
+                    .containsExactly(4, 0));
+    assertThat(plan.stream().filter(c -> !c.tail()))
+        .hasSize(2)
+        .allSatisfy(
+            c ->
+                assertThat(c)
+                    .extracting(LongTailSplit.ClassPlan::normal, LongTailSplit.ClassPlan::noise)
+                    .containsExactly(80, 8));
     // the seed decides which classes are tails, reproducibly
     assertThat(LongTailSplit.step(classes(5, 80), 4, 0.1, new Random(1))).isEqualTo(plan);
   }
@@ -37,8 +45,9 @@ class LongTailSplitTest {
   void paretoPmfIsScipysDiscretisationLargestFirst() {
     // by hand: lo = 0.99^(-1/6), hi = 0.01^(-1/6), 7 points, increments of 1 - x^-6
     double[] pmf = LongTailSplit.paretoPmf(6, 6);
-    assertThat(pmf).containsExactly(new double[] {0.64453, 0.20436, 0.07635, 0.03225, 0.01499, 0.00751},
-        within(5e-6));
+    assertThat(pmf)
+        .containsExactly(
+            new double[] {0.64453, 0.20436, 0.07635, 0.03225, 0.01499, 0.00751}, within(5e-6));
     double sum = 0;
     for (double p : pmf) {
       sum += p;
@@ -48,25 +57,32 @@ class LongTailSplitTest {
 
   @Test
   void paretoScalesToTheLargestShareClampsAndSpreadsNoiseOverLargeClasses() {
-    assertThat(LongTailSplit.redistribute(new int[] {200, 200, 200, 200, 200, 200},
-        LongTailSplit.paretoPmf(6, 6), 5)).containsExactly(200, 63, 24, 10, 5, 5);
+    assertThat(
+            LongTailSplit.redistribute(
+                new int[] {200, 200, 200, 200, 200, 200}, LongTailSplit.paretoPmf(6, 6), 5))
+        .containsExactly(200, 63, 24, 10, 5, 5);
     // a class with fewer images than its share keeps what it has
-    assertThat(LongTailSplit.redistribute(new int[] {200, 40, 200}, new double[] {0.6, 0.3, 0.1}, 5))
+    assertThat(
+            LongTailSplit.redistribute(new int[] {200, 40, 200}, new double[] {0.6, 0.3, 0.1}, 5))
         .containsExactly(200, 40, 33);
 
-    List<LongTailSplit.ClassPlan> plan = LongTailSplit.pareto(classes(6, 200), 6, 0.1, new Random(3));
+    List<LongTailSplit.ClassPlan> plan =
+        LongTailSplit.pareto(classes(6, 200), 6, 0.1, new Random(3));
     int total = plan.stream().mapToInt(LongTailSplit.ClassPlan::normal).sum();
     assertThat(plan.stream().mapToInt(LongTailSplit.ClassPlan::normal).sorted().toArray())
         .containsExactly(5, 5, 10, 24, 63, 200);
-    assertThat(plan.stream().mapToInt(LongTailSplit.ClassPlan::noise).sum()).isEqualTo(Math.round(0.1 * total));
-    assertThat(plan).allSatisfy(c -> {
-      if (c.normal() < 20) {
-        assertThat(c.noise()).isZero();
-        assertThat(c.tail()).isTrue();
-      } else {
-        assertThat(c.tail()).isFalse();
-      }
-    });
+    assertThat(plan.stream().mapToInt(LongTailSplit.ClassPlan::noise).sum())
+        .isEqualTo(Math.round(0.1 * total));
+    assertThat(plan)
+        .allSatisfy(
+            c -> {
+              if (c.normal() < 20) {
+                assertThat(c.noise()).isZero();
+                assertThat(c.tail()).isTrue();
+              } else {
+                assertThat(c.tail()).isFalse();
+              }
+            });
   }
 
   @Test

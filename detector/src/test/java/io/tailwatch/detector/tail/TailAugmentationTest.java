@@ -30,18 +30,21 @@ class TailAugmentationTest {
     assertThat(expanded).hasSize(8);
     assertThat(expanded.stream().map(ImageSource::id).distinct()).hasSize(8);
     assertThat(TailAugmentation.parse("rot30flip")).isEqualTo(TailAugmentation.ROT30FLIP);
-    assertThatThrownBy(() -> TailAugmentation.parse("rot45")).hasMessageContaining("rot15flip, rot30flip");
+    assertThatThrownBy(() -> TailAugmentation.parse("rot45"))
+        .hasMessageContaining("rot15flip, rot30flip");
   }
 
   @Test
   void rotatesAboutTheCentreAndFlips() {
     FloatImage src = ramp();
     assertThat(TailAugmentation.rotate(src, 0, false).data()).containsExactly(src.data());
-    // output (x, y) samples source (x', y') = (y, 2 - x) for +90 degrees in image coordinates (y down)
+    // output (x, y) samples source (x', y') = (y, 2 - x) for +90 degrees in image coordinates (y
+    // down)
     FloatImage r90 = TailAugmentation.rotate(src, 90, false);
     for (int y = 0; y < 3; y++) {
       for (int x = 0; x < 3; x++) {
-        assertThat(r90.get(0, y, x)).isCloseTo(src.get(0, 2 - x, y), org.assertj.core.api.Assertions.within(1e-4f));
+        assertThat(r90.get(0, y, x))
+            .isCloseTo(src.get(0, 2 - x, y), org.assertj.core.api.Assertions.within(1e-4f));
       }
     }
     FloatImage flipped = TailAugmentation.rotate(src, 0, true);

@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.within;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
-/** Each TailSampler step on similarity matrices whose answer is worked out by hand in the comments. */
+/**
+ * Each TailSampler step on similarity matrices whose answer is worked out by hand in the comments.
+ */
 class TailSamplerTest {
   /** Blocks of images: similarity 0.9 inside a block, 0.1 across, 1 on the diagonal. */
   static double[] blocks(int... sizes) {
@@ -29,8 +31,10 @@ class TailSamplerTest {
 
   @Test
   void twoBalancedClasses() {
-    // row: quantised min 0.1 -> h = cos(acos(0.1)/2) = 0.742; H = {0.9 x4, 1.0}, L = 5, floor(4.25) = 4 -> t = H[1]
-    // = 0.9; every row counts 5; sizes 5; partition [5, 5]; elbow (all equal) 5; T = floor(1.5) = 1 fits no
+    // row: quantised min 0.1 -> h = cos(acos(0.1)/2) = 0.742; H = {0.9 x4, 1.0}, L = 5, floor(4.25)
+    // = 4 -> t = H[1]
+    // = 0.9; every row counts 5; sizes 5; partition [5, 5]; elbow (all equal) 5; T = floor(1.5) = 1
+    // fits no
     // group -> K15 = n[1] = 5; maxK = 5: with no size difference every image counts as tail
     double[] s = blocks(5, 5);
     double[] t = TailSampler.rowThresholds(s, 10);
@@ -49,7 +53,8 @@ class TailSamplerTest {
     // singleton rows: H = {1.0}, L = 1, floor(0.85) = 0 -> t = H[0] = 1.0, count 1.
     // sizes: head 12 (mode of twelve 12s), singletons 1; partition [12, 1, 1, 1];
     // elbow: line (0,12)-(3,1), distances 0, 1.93, 0.96, 0 -> K_elbow = n[1] = 1;
-    // T = floor(0.15 * 15) = 2: the two smallest groups fit -> K15 = n[min(4 - 2, 3)] = n[2] = 1; tail = singletons
+    // T = floor(0.15 * 15) = 2: the two smallest groups fit -> K15 = n[min(4 - 2, 3)] = n[2] = 1;
+    // tail = singletons
     double[] s = blocks(12, 1, 1, 1);
     double[] t = TailSampler.rowThresholds(s, 15);
     assertThat(t[0]).isEqualTo(0.9);
@@ -66,7 +71,8 @@ class TailSamplerTest {
 
   @Test
   void allEqual() {
-    // every similarity 1: m = 1, h = 1, H = all six, t = 1, counts 6, sizes 6, one group of 6; elbow (G = 1) 6;
+    // every similarity 1: m = 1, h = 1, H = all six, t = 1, counts 6, sizes 6, one group of 6;
+    // elbow (G = 1) 6;
     // T = floor(0.9) = 0 -> k = 0 -> K15 = n[min(1, 0)] = 6: all tail
     double[] s = new double[36];
     Arrays.fill(s, 1.0);
@@ -79,10 +85,12 @@ class TailSamplerTest {
 
   @Test
   void partitionFollowsTheMeanOfTheSmallestSizes() {
-    // sorted [1, 3, 3, 3, 4, 4, 4, 4]: k = 1 -> group 1; k = 3 -> round(mean(3,3,3)) = 3 -> group 3;
+    // sorted [1, 3, 3, 3, 4, 4, 4, 4]: k = 1 -> group 1; k = 3 -> round(mean(3,3,3)) = 3 -> group
+    // 3;
     // rest [4, 4, 4, 4]: k = 4 -> group 4
     assertThat(TailSampler.partition(new int[] {4, 3, 4, 1, 3, 4, 3, 4})).containsExactly(4, 3, 1);
-    // rest shorter than its smallest size joins the last group: [2, 2, 5, 5] -> group 2, then [5, 5] (2 < 5)
+    // rest shorter than its smallest size joins the last group: [2, 2, 5, 5] -> group 2, then [5,
+    // 5] (2 < 5)
     // joins it -> one group of 4
     assertThat(TailSampler.partition(new int[] {5, 2, 5, 2})).containsExactly(4);
     // nothing emitted yet: the whole rest is one group
@@ -102,7 +110,8 @@ class TailSamplerTest {
 
   @Test
   void runsOnEmbeddings() {
-    // 20 images around direction A, 2 around an orthogonal B: cosine similarities 0.99.. within, ~0 across
+    // 20 images around direction A, 2 around an orthogonal B: cosine similarities 0.99.. within, ~0
+    // across
     int n = 22;
     int dim = 8;
     float[] x = new float[n * dim];

@@ -9,9 +9,9 @@ import java.util.Optional;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * Real models and data come from {@code TAILWATCH_MODEL_DIR} / {@code TAILWATCH_DATA_DIR}. Unset: the test is
- * skipped with a message naming the variable (a fresh clone passes). Set but missing the file: the test fails
- * loudly (CI sets both, so missing data there is a real error).
+ * Real models and data come from {@code TAILWATCH_MODEL_DIR} / {@code TAILWATCH_DATA_DIR}. Unset:
+ * the test is skipped with a message naming the variable (a fresh clone passes). Set but missing
+ * the file: the test fails loudly (CI sets both, so missing data there is a real error).
  */
 public final class SharedFixtures {
   private SharedFixtures() {}
@@ -26,8 +26,12 @@ public final class SharedFixtures {
 
   private static Path require(String variable, String relative) {
     Optional<Path> dir = SharedDirs.fromEnv(variable);
-    Assumptions.assumeTrue(dir.isPresent(),
-        variable + " is not set: skipping this test, which needs " + relative + " from it (see README 'Models and data')");
+    Assumptions.assumeTrue(
+        dir.isPresent(),
+        variable
+            + " is not set: skipping this test, which needs "
+            + relative
+            + " from it (see README 'Models and data')");
     Path p = dir.get().resolve(relative);
     if (!Files.exists(p)) {
       fail(variable + "=" + dir.get() + " is set but " + p.toAbsolutePath() + " does not exist");

@@ -10,9 +10,17 @@ public final class TestBanks {
   private TestBanks() {}
 
   public static BankHeader header(int dim) {
-    return new BankHeader(BankHeader.FORMAT_VERSION, "test", dim, 0, null,
+    return new BankHeader(
+        BankHeader.FORMAT_VERSION,
+        "test",
+        dim,
+        0,
+        null,
         new BankHeader.Backbone("b@1", "b", "00", List.of("a"), 8, dim, 3, 4, 4),
-        new BankHeader.PreprocessingInfo(224, 0, new float[] {0, 0, 0}, new float[] {1, 1, 1}), Instant.EPOCH,
-        "test", Map.of(), null);
+        new BankHeader.PreprocessingInfo(224, 0, new float[] {0, 0, 0}, new float[] {1, 1, 1}),
+        Instant.EPOCH,
+        "test",
+        Map.of(),
+        null);
   }
 }

@@ -23,13 +23,15 @@ import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
 /**
- * The bank builder (parallelism 1; ALGORITHMS.md §6.3). Collects the scoring subtasks' reservoirs, keeps the
- * {@code sampleSize} largest keys (a weighted sample of all normal frames of the interval), merges their patch
- * vectors into the current bank ({@link BankMerger}), writes the new version (checksummed, named by version and
- * checksum, never overwritten) and emits its announcement, which the job writes to the control topic exactly once.
- * The subtasks hand over at the same wall-clock instants; the builder waits {@code gatherMs} after the first
- * candidate for the others. Announcements read back from the control topic (second input) move the builder's base:
- * its own ones change nothing, an operator's rollback makes the announced version the base of the next update.
+ * The bank builder (parallelism 1; ALGORITHMS.md §6.3). Collects the scoring subtasks' reservoirs,
+ * keeps the {@code sampleSize} largest keys (a weighted sample of all normal frames of the
+ * interval), merges their patch vectors into the current bank ({@link BankMerger}), writes the new
+ * version (checksummed, named by version and checksum, never overwritten) and emits its
+ * announcement, which the job writes to the control topic exactly once. The subtasks hand over at
+ * the same wall-clock instants; the builder waits {@code gatherMs} after the first candidate for
+ * the others. Announcements read back from the control topic (second input) move the builder's
+ * base: its own ones change nothing, an operator's rollback makes the announced version the base of
+ * the next update.
  */
 public final class BankUpdateBuilder extends AbstractStreamOperator<BankUpdate>
     implements TwoInputStreamOperator<BankCandidate, BankUpdate, BankUpdate> {
@@ -57,18 +59,33 @@ public final class BankUpdateBuilder extends AbstractStreamOperator<BankUpdate>
   private transient Counter failed;
 
   /**
-   * @param resolutionQuantile quantile of the base bank's nearest-neighbour spacing within which a candidate counts
-   *     as covered ({@link BankMerger#resolution2}; 0 = only exact copies are)
+   * @param resolutionQuantile quantile of the base bank's nearest-neighbour spacing within which a
+   *     candidate counts as covered ({@link BankMerger#resolution2}; 0 = only exact copies are)
    */
-  public BankUpdateBuilder(String initialBank, String directory, int sampleSize, int maxAdded, int maxBankSize,
-      long gatherMs, String weighting, double resolutionQuantile) {
+  public BankUpdateBuilder(
+      String initialBank,
+      String directory,
+      int sampleSize,
+      int maxAdded,
+      int maxBankSize,
+      long gatherMs,
+      String weighting,
+      double resolutionQuantile) {
     if (sampleSize < 1 || maxAdded < 1 || maxBankSize < 1 || gatherMs < 0) {
-      throw new IllegalArgumentException("bank builder needs sampleSize, maxAdded, maxBankSize >= 1 and gather >= 0,"
-          + " were " + sampleSize + ", " + maxAdded + ", " + maxBankSize + ", " + gatherMs);
+      throw new IllegalArgumentException(
+          "bank builder needs sampleSize, maxAdded, maxBankSize >= 1 and gather >= 0,"
+              + " were "
+              + sampleSize
+              + ", "
+              + maxAdded
+              + ", "
+              + maxBankSize
+              + ", "
+              + gatherMs);
     }
     if (BankMerger.quantileProblem(resolutionQuantile) != null) {
-      throw new IllegalArgumentException("bank builder resolution quantile "
-          + BankMerger.quantileProblem(resolutionQuantile));
+      throw new IllegalArgumentException(
+          "bank builder resolution quantile " + BankMerger.quantileProblem(resolutionQuantile));
     }
     this.resolutionQuantile = resolutionQuantile;
     this.initialBank = initialBank;
@@ -84,12 +101,22 @@ public final class BankUpdateBuilder extends AbstractStreamOperator<BankUpdate>
   public void initializeState(StateInitializationContext context) throws Exception {
     super.initializeState(context);
     pending = new ArrayList<>();
-    pendingState = context.getOperatorStateStore().getListState(
-        new ListStateDescriptor<>("pending-candidates", TypeInformation.of(BankCandidate.class)));
-    baseState = context.getOperatorStateStore().getListState(
-        new ListStateDescriptor<>("base-bank", TypeInformation.of(BankRef.class)));
-    sequenceState = context.getOperatorStateStore().getListState(
-        new ListStateDescriptor<>("update-sequence", TypeInformation.of(Long.class)));
+    pendingState =
+        context
+            .getOperatorStateStore()
+            .getListState(
+                new ListStateDescriptor<>(
+                    "pending-candidates", TypeInformation.of(BankCandidate.class)));
+    baseState =
+        context
+            .getOperatorStateStore()
+            .getListState(
+                new ListStateDescriptor<>("base-bank", TypeInformation.of(BankRef.class)));
+    sequenceState =
+        context
+            .getOperatorStateStore()
+            .getListState(
+                new ListStateDescriptor<>("update-sequence", TypeInformation.of(Long.class)));
     if (context.isRestored()) {
       pendingState.get().forEach(pending::add);
       baseState.get().forEach(r -> base = r);
@@ -129,10 +156,13 @@ public final class BankUpdateBuilder extends AbstractStreamOperator<BankUpdate>
   private void scheduleBuild() {
     buildScheduled = true;
     long now = getProcessingTimeService().getCurrentProcessingTime();
-    getProcessingTimeService().registerTimer(now + gatherMs, t -> {
-      buildScheduled = false;
-      build();
-    });
+    getProcessingTimeService()
+        .registerTimer(
+            now + gatherMs,
+            t -> {
+              buildScheduled = false;
+              build();
+            });
   }
 
   @Override
@@ -141,7 +171,10 @@ public final class BankUpdateBuilder extends AbstractStreamOperator<BankUpdate>
     if (u.getLineId() != null || u.getBankVersion().equals(base.version)) {
       return;
     }
-    LOG.info("bank builder: base is now {} ({}) as announced ({})", u.getBankVersion(), u.getBankUri(),
+    LOG.info(
+        "bank builder: base is now {} ({}) as announced ({})",
+        u.getBankVersion(),
+        u.getBankUri(),
         u.getReason());
     base = BankRef.of(u);
     baseBank = null;
@@ -153,13 +186,17 @@ public final class BankUpdateBuilder extends AbstractStreamOperator<BankUpdate>
       entries.add(new WeightedReservoir.Entry<>(c.key, c));
     }
     pending.clear();
-    List<WeightedReservoir.Entry<BankCandidate>> sample = WeightedReservoir.merge(entries, sampleSize);
+    List<WeightedReservoir.Entry<BankCandidate>> sample =
+        WeightedReservoir.merge(entries, sampleSize);
     MemoryBank bank;
     try {
       bank = baseBank();
     } catch (Exception e) {
       failed.inc();
-      LOG.error("bank builder: base bank {} cannot be loaded, {} candidates dropped: {}", base, sample.size(),
+      LOG.error(
+          "bank builder: base bank {} cannot be loaded, {} candidates dropped: {}",
+          base,
+          sample.size(),
           e.getMessage());
       return;
     }
@@ -178,7 +215,11 @@ public final class BankUpdateBuilder extends AbstractStreamOperator<BankUpdate>
     for (WeightedReservoir.Entry<BankCandidate> e : sample) {
       BankCandidate c = e.item();
       if (c.dim != dim) {
-        LOG.warn("bank builder: candidate {} has dimension {}, the bank {}; skipped", c.frameId, c.dim, dim);
+        LOG.warn(
+            "bank builder: candidate {} has dimension {}, the bank {}; skipped",
+            c.frameId,
+            c.dim,
+            dim);
         continue;
       }
       System.arraycopy(c.vectors, 0, vectors, at * dim, c.count * dim);
@@ -189,16 +230,37 @@ public final class BankUpdateBuilder extends AbstractStreamOperator<BankUpdate>
     }
     long next = sequence + 1;
     String version = rootVersion + "-u" + next;
-    BankMerger.Result r = BankMerger.merge(bank, vectors, distances, n, maxAdded, maxBankSize,
-        BankMerger.resolution2(bank, resolutionQuantile, 0), version,
-        Map.of("frames", sample.size(), "weighting", weighting, "frameWeightMin", sample.isEmpty() ? 0 : minWeight,
-            "frameWeightMax", maxWeight), next);
+    BankMerger.Result r =
+        BankMerger.merge(
+            bank,
+            vectors,
+            distances,
+            n,
+            maxAdded,
+            maxBankSize,
+            BankMerger.resolution2(bank, resolutionQuantile, 0),
+            version,
+            Map.of(
+                "frames",
+                sample.size(),
+                "weighting",
+                weighting,
+                "frameWeightMin",
+                sample.isEmpty() ? 0 : minWeight,
+                "frameWeightMax",
+                maxWeight),
+            next);
     if (r.added() == 0) {
-      LOG.info("bank builder: {} candidate frames add nothing to {}; no new version", sample.size(), base.version);
+      LOG.info(
+          "bank builder: {} candidate frames add nothing to {}; no new version",
+          sample.size(),
+          base.version);
       return;
     }
     MemoryBank merged = r.bank();
-    Path file = Path.of(directory).resolve(version + "-" + merged.header().bodySha256().substring(0, 12) + ".twb");
+    Path file =
+        Path.of(directory)
+            .resolve(version + "-" + merged.header().bodySha256().substring(0, 12) + ".twb");
     merged.write(file);
     sequence = next;
     base = new BankRef();
@@ -208,22 +270,30 @@ public final class BankUpdateBuilder extends AbstractStreamOperator<BankUpdate>
     base.createdAt = getProcessingTimeService().getCurrentProcessingTime();
     baseBank = merged;
     built.inc();
-    LOG.info("bank builder: {} = {} + {} vectors from {} frames ({} vectors{}), written to {}", version,
-        merged.header().params().get("parent"), r.added(), sample.size(), merged.count(),
-        r.capped() ? ", capped" : "", file);
-    output.collect(new StreamRecord<>(BankUpdate.newBuilder()
-        .setBankVersion(version)
-        .setModelVersion(merged.header().backbone().id())
-        .setLineId(null)
-        .setModality(Modality.CAMERA)
-        .setBankUri(base.uri)
-        .setSha256(base.sha256)
-        .setBackboneId(merged.header().backbone().id())
-        .setDimension(dim)
-        .setCount(merged.count())
-        .setCreatedAt(Instant.ofEpochMilli(base.createdAt))
-        .setReason("scheduled-update")
-        .build()));
+    LOG.info(
+        "bank builder: {} = {} + {} vectors from {} frames ({} vectors{}), written to {}",
+        version,
+        merged.header().params().get("parent"),
+        r.added(),
+        sample.size(),
+        merged.count(),
+        r.capped() ? ", capped" : "",
+        file);
+    output.collect(
+        new StreamRecord<>(
+            BankUpdate.newBuilder()
+                .setBankVersion(version)
+                .setModelVersion(merged.header().backbone().id())
+                .setLineId(null)
+                .setModality(Modality.CAMERA)
+                .setBankUri(base.uri)
+                .setSha256(base.sha256)
+                .setBackboneId(merged.header().backbone().id())
+                .setDimension(dim)
+                .setCount(merged.count())
+                .setCreatedAt(Instant.ofEpochMilli(base.createdAt))
+                .setReason("scheduled-update")
+                .build()));
   }
 
   private MemoryBank baseBank() throws Exception {

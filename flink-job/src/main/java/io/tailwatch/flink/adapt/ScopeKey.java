@@ -5,8 +5,9 @@ import io.tailwatch.schemas.CameraFrame;
 import org.apache.flink.api.java.functions.KeySelector;
 
 /**
- * The key of a statistics scope (ALGORITHMS.md §6): production line x modality, or with {@code perSource} (option
- * {@code statistics.per-source}) line x modality x source, for lines whose cameras or stations see differently.
+ * The key of a statistics scope (ALGORITHMS.md §6): production line x modality, or with {@code
+ * perSource} (option {@code statistics.per-source}) line x modality x source, for lines whose
+ * cameras or stations see differently.
  */
 public final class ScopeKey implements KeySelector<Ingested, String> {
   private static final long serialVersionUID = 2L;
@@ -22,7 +23,10 @@ public final class ScopeKey implements KeySelector<Ingested, String> {
     this.perSource = perSource;
   }
 
-  /** "line/camera" (the same key as before per-source scopes existed, so savepoints keep their state). */
+  /**
+   * "line/camera" (the same key as before per-source scopes existed, so savepoints keep their
+   * state).
+   */
   public static String of(CameraFrame frame) {
     return of(frame, false);
   }

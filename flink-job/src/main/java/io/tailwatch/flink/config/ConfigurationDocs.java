@@ -15,10 +15,11 @@ import org.apache.flink.configuration.description.HtmlFormatter;
 import org.apache.flink.util.TimeUtils;
 
 /**
- * Renders {@code docs/configuration.md} from {@link TailwatchOptions}: key, type, default and description of
- * every option, in declaration order. {@code ConfigurationDocsTest} fails when the committed file and this
- * output disagree; regenerate with {@code java -cp flink-job/target/classes:... ConfigurationDocs docs/configuration.md}
- * or by running that test with {@code -Dtailwatch.docs.regenerate=true}.
+ * Renders {@code docs/configuration.md} from {@link TailwatchOptions}: key, type, default and
+ * description of every option, in declaration order. {@code ConfigurationDocsTest} fails when the
+ * committed file and this output disagree; regenerate with {@code java -cp
+ * flink-job/target/classes:... ConfigurationDocs docs/configuration.md} or by running that test
+ * with {@code -Dtailwatch.docs.regenerate=true}.
  */
 public final class ConfigurationDocs {
   private ConfigurationDocs() {}
@@ -35,17 +36,28 @@ public final class ConfigurationDocs {
   public static String markdown() {
     StringBuilder b = new StringBuilder();
     b.append("# Configuration\n\n")
-        .append("<!-- Generated from TailwatchOptions by ConfigurationDocs; ConfigurationDocsTest keeps the two "
-            + "in step. Edit the options' descriptions, not this file. -->\n\n")
-        .append("The job reads a YAML file (`--config FILE`, parsed as Flink parses its own `config.yaml`: flat ")
-        .append("`kafka.group-id: x` keys or nested maps) and `--key value` arguments, arguments winning. Every ")
-        .append("problem fails at start with the key in the message (`batch.max-size: must be in [1, 1024], was ")
+        .append(
+            "<!-- Generated from TailwatchOptions by ConfigurationDocs; ConfigurationDocsTest keeps the two "
+                + "in step. Edit the options' descriptions, not this file. -->\n\n")
+        .append(
+            "The job reads a YAML file (`--config FILE`, parsed as Flink parses its own `config.yaml`: flat ")
+        .append(
+            "`kafka.group-id: x` keys or nested maps) and `--key value` arguments, arguments winning. Every ")
+        .append(
+            "problem fails at start with the key in the message (`batch.max-size: must be in [1, 1024], was ")
         .append("0`), and unknown keys are refused rather than ignored.\n\n")
         .append("| key | type | default | description |\n|---|---|---|---|\n");
     for (Field field : optionFields()) {
       ConfigOption<?> option = option(field);
-      b.append("| `").append(option.key()).append("` | ").append(typeName(field)).append(" | ")
-          .append(defaultValue(option)).append(" | ").append(cell(description(option))).append(" |\n");
+      b.append("| `")
+          .append(option.key())
+          .append("` | ")
+          .append(typeName(field))
+          .append(" | ")
+          .append(defaultValue(option))
+          .append(" | ")
+          .append(cell(description(option)))
+          .append(" |\n");
     }
     return b.toString();
   }
@@ -54,7 +66,8 @@ public final class ConfigurationDocs {
   static List<Field> optionFields() {
     List<Field> fields = new ArrayList<>();
     for (Field f : TailwatchOptions.class.getDeclaredFields()) {
-      if (Modifier.isStatic(f.getModifiers()) && Modifier.isPublic(f.getModifiers())
+      if (Modifier.isStatic(f.getModifiers())
+          && Modifier.isPublic(f.getModifiers())
           && f.getType() == ConfigOption.class) {
         fields.add(f);
       }
@@ -89,7 +102,8 @@ public final class ConfigurationDocs {
       return "(none)";
     }
     Object value = option.defaultValue();
-    String text = value instanceof Duration d ? TimeUtils.formatWithHighestUnit(d) : String.valueOf(value);
+    String text =
+        value instanceof Duration d ? TimeUtils.formatWithHighestUnit(d) : String.valueOf(value);
     return text.isEmpty() ? "empty" : "`" + text + "`";
   }
 

@@ -18,14 +18,16 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.YamlParserUtils;
 
 /**
- * The job's validated settings. Built from a YAML config file (read as Flink reads its config.yaml) and
- * {@code --key value} arguments, arguments winning. Every problem names its key, and
- * unknown keys are refused (a typo must not silently fall back to a default).
+ * The job's validated settings. Built from a YAML config file (read as Flink reads its config.yaml)
+ * and {@code --key value} arguments, arguments winning. Every problem names its key, and unknown
+ * keys are refused (a typo must not silently fall back to a default).
  */
 public final class JobConfig implements Serializable {
   private static final long serialVersionUID = 1L;
-  private static final Set<String> KNOWN = TailwatchOptions.all().stream().map(ConfigOption::key)
-      .collect(Collectors.toUnmodifiableSet());
+  private static final Set<String> KNOWN =
+      TailwatchOptions.all().stream()
+          .map(ConfigOption::key)
+          .collect(Collectors.toUnmodifiableSet());
 
   private final Map<String, String> values;
   private transient Configuration configuration;
@@ -73,9 +75,9 @@ public final class JobConfig implements Serializable {
   }
 
   /**
-   * A YAML config file through Flink's own parser (the one that reads a cluster's config.yaml, which also hides
-   * values from its error messages): flat keys ({@code kafka.group-id: x}) or nested maps ({@code kafka:} /
-   * {@code   group-id: x}), flattened with dots as Flink does.
+   * A YAML config file through Flink's own parser (the one that reads a cluster's config.yaml,
+   * which also hides values from its error messages): flat keys ({@code kafka.group-id: x}) or
+   * nested maps ({@code kafka:} / {@code group-id: x}), flattened with dots as Flink does.
    */
   static Map<String, String> readFile(Path path) throws IOException {
     if (!Files.isRegularFile(path)) {
@@ -101,7 +103,9 @@ public final class JobConfig implements Serializable {
       } else if (value instanceof List<?>) {
         throw new InvalidConfigException(key, "in " + path + " needs a single value, was a list");
       } else if (value == null) {
-        out.put(key, ""); // "topics.scores:" with nothing after it: the empty string, as on the command line
+        out.put(
+            key,
+            ""); // "topics.scores:" with nothing after it: the empty string, as on the command line
       } else {
         out.put(key, String.valueOf(value));
       }
@@ -123,16 +127,20 @@ public final class JobConfig implements Serializable {
   private void checkKeysAndTypes() {
     for (String key : values.keySet()) {
       if (!KNOWN.contains(key)) {
-        throw new InvalidConfigException(key, "is not a tailwatch option (known: "
-            + KNOWN.stream().sorted().collect(Collectors.joining(", ")) + ")");
+        throw new InvalidConfigException(
+            key,
+            "is not a tailwatch option (known: "
+                + KNOWN.stream().sorted().collect(Collectors.joining(", "))
+                + ")");
       }
     }
     for (ConfigOption<?> option : TailwatchOptions.all()) {
       try {
         configuration().get(option);
       } catch (IllegalArgumentException e) {
-        throw new InvalidConfigException(option.key(), "cannot be parsed: '" + values.get(option.key()) + "' ("
-            + e.getMessage() + ")");
+        throw new InvalidConfigException(
+            option.key(),
+            "cannot be parsed: '" + values.get(option.key()) + "' (" + e.getMessage() + ")");
       }
     }
   }
@@ -145,12 +153,17 @@ public final class JobConfig implements Serializable {
     require(!get(DEAD_LETTERS_TOPIC).isBlank(), DEAD_LETTERS_TOPIC, "must not be empty");
     require(!get(TRANSACTIONAL_ID_PREFIX).isBlank(), TRANSACTIONAL_ID_PREFIX, "must not be empty");
     String offsets = get(STARTING_OFFSETS);
-    require(Set.of("committed-or-earliest", "earliest", "latest").contains(offsets)
-        || offsets.matches("timestamp:\\d{1,15}"), STARTING_OFFSETS,
-        "must be committed-or-earliest, earliest, latest or timestamp:<epoch ms>, was '" + offsets + "'");
+    require(
+        Set.of("committed-or-earliest", "earliest", "latest").contains(offsets)
+            || offsets.matches("timestamp:\\d{1,15}"),
+        STARTING_OFFSETS,
+        "must be committed-or-earliest, earliest, latest or timestamp:<epoch ms>, was '"
+            + offsets
+            + "'");
     String kafkaProperties = configuration().get(KAFKA_PROPERTIES_FILE);
     if (kafkaProperties != null) {
-      KafkaClientProperties.load(kafkaProperties); // refuses an unreadable file or job-owned keys now, not at run
+      KafkaClientProperties.load(
+          kafkaProperties); // refuses an unreadable file or job-owned keys now, not at run
     }
   }
 
@@ -159,21 +172,36 @@ public final class JobConfig implements Serializable {
     int batch = get(BATCH_MAX_SIZE);
     require(batch >= 1 && batch <= 1024, BATCH_MAX_SIZE, "must be in [1, 1024], was " + batch);
     Duration wait = get(BATCH_MAX_WAIT);
-    require(!wait.isNegative() && wait.compareTo(Duration.ofMinutes(1)) <= 0, BATCH_MAX_WAIT,
+    require(
+        !wait.isNegative() && wait.compareTo(Duration.ofMinutes(1)) <= 0,
+        BATCH_MAX_WAIT,
         "must be in [0, 1 min], was " + wait);
-    require(Set.of("auto", "cpu", "cuda").contains(get(DEVICE).toLowerCase(Locale.ROOT)), DEVICE,
+    require(
+        Set.of("auto", "cpu", "cuda").contains(get(DEVICE).toLowerCase(Locale.ROOT)),
+        DEVICE,
         "must be auto, cpu or cuda, was '" + get(DEVICE) + "'");
-    require(Set.of("fp32", "int8").contains(get(KNN_PRECISION).toLowerCase(Locale.ROOT)), KNN_PRECISION,
+    require(
+        Set.of("fp32", "int8").contains(get(KNN_PRECISION).toLowerCase(Locale.ROOT)),
+        KNN_PRECISION,
         "must be fp32 or int8, was '" + get(KNN_PRECISION) + "'");
-    require(!(get(KNN_PRECISION).equalsIgnoreCase("int8") && get(DEVICE).equalsIgnoreCase("cuda")), KNN_PRECISION,
+    require(
+        !(get(KNN_PRECISION).equalsIgnoreCase("int8") && get(DEVICE).equalsIgnoreCase("cuda")),
+        KNN_PRECISION,
         "int8 runs on the CPU execution provider only; use fp32 with detector.device=cuda");
-    require(Set.of("fp32", "fp16").contains(get(PRECISION).toLowerCase(Locale.ROOT)), PRECISION,
+    require(
+        Set.of("fp32", "fp16").contains(get(PRECISION).toLowerCase(Locale.ROOT)),
+        PRECISION,
         "must be fp32 or fp16, was '" + get(PRECISION) + "'");
-    require(get(THREADS) >= 0 && get(THREADS) <= 256, THREADS, "must be in [0, 256], was " + get(THREADS));
+    require(
+        get(THREADS) >= 0 && get(THREADS) <= 256,
+        THREADS,
+        "must be in [0, 256], was " + get(THREADS));
     requireFile(BACKBONE);
     requireFile(BANK);
     Double threshold = configuration().get(THRESHOLD);
-    require(threshold == null || threshold > 0 && Double.isFinite(threshold), THRESHOLD,
+    require(
+        threshold == null || threshold > 0 && Double.isFinite(threshold),
+        THRESHOLD,
         "must be a positive number, was " + threshold);
   }
 
@@ -181,23 +209,40 @@ public final class JobConfig implements Serializable {
   private void checkRecordLimits() {
     int maxPayload = get(MAX_PAYLOAD_BYTES);
     require(maxPayload >= 1024, MAX_PAYLOAD_BYTES, "must be at least 1024, was " + maxPayload);
-    require(get(MAX_SIDE) >= 16 && get(MAX_SIDE) <= 65536, MAX_SIDE, "must be in [16, 65536], was "
-        + get(MAX_SIDE));
+    require(
+        get(MAX_SIDE) >= 16 && get(MAX_SIDE) <= 65536,
+        MAX_SIDE,
+        "must be in [16, 65536], was " + get(MAX_SIDE));
     String root = configuration().get(CLAIM_CHECK_ROOT);
-    require(root == null || Files.isDirectory(Path.of(root)), CLAIM_CHECK_ROOT, "is not a folder: " + root);
+    require(
+        root == null || Files.isDirectory(Path.of(root)),
+        CLAIM_CHECK_ROOT,
+        "is not a folder: " + root);
   }
 
   /** Checkpoint interval against the sink transactions, parallelism. */
   private void checkCheckpointing() {
     Duration checkpoint = get(CHECKPOINT_INTERVAL);
-    require(checkpoint.compareTo(Duration.ofMillis(100)) >= 0, CHECKPOINT_INTERVAL,
+    require(
+        checkpoint.compareTo(Duration.ofMillis(100)) >= 0,
+        CHECKPOINT_INTERVAL,
         "must be at least 100 ms, was " + checkpoint);
-    require(get(TRANSACTION_TIMEOUT).compareTo(checkpoint.multipliedBy(2)) > 0, TRANSACTION_TIMEOUT,
-        "must be more than twice checkpoint.interval (" + checkpoint + "), was " + get(TRANSACTION_TIMEOUT));
-    require(get(TRANSACTION_TIMEOUT).compareTo(Duration.ofMinutes(15)) <= 0, TRANSACTION_TIMEOUT,
-        "must not exceed the broker default transaction.max.timeout.ms (15 min), was " + get(TRANSACTION_TIMEOUT));
-    require(get(PARALLELISM) >= 1 && get(PARALLELISM) <= 1024, PARALLELISM, "must be in [1, 1024], was "
-        + get(PARALLELISM));
+    require(
+        get(TRANSACTION_TIMEOUT).compareTo(checkpoint.multipliedBy(2)) > 0,
+        TRANSACTION_TIMEOUT,
+        "must be more than twice checkpoint.interval ("
+            + checkpoint
+            + "), was "
+            + get(TRANSACTION_TIMEOUT));
+    require(
+        get(TRANSACTION_TIMEOUT).compareTo(Duration.ofMinutes(15)) <= 0,
+        TRANSACTION_TIMEOUT,
+        "must not exceed the broker default transaction.max.timeout.ms (15 min), was "
+            + get(TRANSACTION_TIMEOUT));
+    require(
+        get(PARALLELISM) >= 1 && get(PARALLELISM) <= 1024,
+        PARALLELISM,
+        "must be in [1, 1024], was " + get(PARALLELISM));
   }
 
   /** Online statistics, thresholds and bank updates. */
@@ -205,74 +250,118 @@ public final class JobConfig implements Serializable {
     double far = get(FALSE_ALARM_RATE);
     require(far > 0 && far < 0.5, FALSE_ALARM_RATE, "must be in (0, 0.5), was " + far);
     require(get(MIN_FRAMES) >= 1, MIN_FRAMES, "must be at least 1, was " + get(MIN_FRAMES));
-    require(get(STATISTICS_HALF_LIFE) >= 10, STATISTICS_HALF_LIFE, "must be at least 10 frames, was "
-        + get(STATISTICS_HALF_LIFE));
-    require(get(STATISTICS_INTERVAL).toMillis() >= 100, STATISTICS_INTERVAL, "must be at least 100 ms, was "
-        + get(STATISTICS_INTERVAL));
-    require(get(STATISTICS_TARGET).equals(get(STATISTICS_TARGET).toLowerCase(Locale.ROOT))
-        && io.tailwatch.detector.stats.ScoreTarget.parse(get(STATISTICS_TARGET)) != null,
-        STATISTICS_TARGET, "must be " + io.tailwatch.detector.stats.ScoreTarget.choices()
-            + ", was '" + get(STATISTICS_TARGET) + "'");
+    require(
+        get(STATISTICS_HALF_LIFE) >= 10,
+        STATISTICS_HALF_LIFE,
+        "must be at least 10 frames, was " + get(STATISTICS_HALF_LIFE));
+    require(
+        get(STATISTICS_INTERVAL).toMillis() >= 100,
+        STATISTICS_INTERVAL,
+        "must be at least 100 ms, was " + get(STATISTICS_INTERVAL));
+    require(
+        get(STATISTICS_TARGET).equals(get(STATISTICS_TARGET).toLowerCase(Locale.ROOT))
+            && io.tailwatch.detector.stats.ScoreTarget.parse(get(STATISTICS_TARGET)) != null,
+        STATISTICS_TARGET,
+        "must be "
+            + io.tailwatch.detector.stats.ScoreTarget.choices()
+            + ", was '"
+            + get(STATISTICS_TARGET)
+            + "'");
     String exponentProblem =
-        io.tailwatch.detector.online.OnlineDecision.exponentProblem(get(BANK_UPDATE_WEIGHT_EXPONENT));
+        io.tailwatch.detector.online.OnlineDecision.exponentProblem(
+            get(BANK_UPDATE_WEIGHT_EXPONENT));
     require(exponentProblem == null, BANK_UPDATE_WEIGHT_EXPONENT, exponentProblem);
     String resolutionProblem =
-        io.tailwatch.detector.online.BankMerger.quantileProblem(get(BANK_UPDATE_RESOLUTION_QUANTILE));
+        io.tailwatch.detector.online.BankMerger.quantileProblem(
+            get(BANK_UPDATE_RESOLUTION_QUANTILE));
     require(resolutionProblem == null, BANK_UPDATE_RESOLUTION_QUANTILE, resolutionProblem);
-    require(Set.of("gaussian", "uniform").contains(get(BANK_UPDATE_WEIGHTING)), BANK_UPDATE_WEIGHTING,
+    require(
+        Set.of("gaussian", "uniform").contains(get(BANK_UPDATE_WEIGHTING)),
+        BANK_UPDATE_WEIGHTING,
         "must be gaussian or uniform, was '" + get(BANK_UPDATE_WEIGHTING) + "'");
     if (get(BANK_UPDATE_ENABLED)) {
-      require(controlTopic() != null, CONTROL_TOPIC, "must be set when bank-update.enabled is true (new versions "
-          + "are announced there)");
+      require(
+          controlTopic() != null,
+          CONTROL_TOPIC,
+          "must be set when bank-update.enabled is true (new versions " + "are announced there)");
       String dir = configuration().get(BANK_UPDATE_DIR);
-      require(dir != null && !dir.isBlank(), BANK_UPDATE_DIR, "must be set when bank-update.enabled is true");
-      require(get(BANK_UPDATE_INTERVAL).compareTo(Duration.ofSeconds(1)) >= 0, BANK_UPDATE_INTERVAL,
+      require(
+          dir != null && !dir.isBlank(),
+          BANK_UPDATE_DIR,
+          "must be set when bank-update.enabled is true");
+      require(
+          get(BANK_UPDATE_INTERVAL).compareTo(Duration.ofSeconds(1)) >= 0,
+          BANK_UPDATE_INTERVAL,
           "must be at least 1 s, was " + get(BANK_UPDATE_INTERVAL));
-      require(get(BANK_UPDATE_SAMPLE) >= 1 && get(BANK_UPDATE_SAMPLE) <= 4096, BANK_UPDATE_SAMPLE,
+      require(
+          get(BANK_UPDATE_SAMPLE) >= 1 && get(BANK_UPDATE_SAMPLE) <= 4096,
+          BANK_UPDATE_SAMPLE,
           "must be in [1, 4096], was " + get(BANK_UPDATE_SAMPLE));
-      require(get(BANK_UPDATE_PATCHES) >= 1 && get(BANK_UPDATE_PATCHES) <= 65536, BANK_UPDATE_PATCHES,
+      require(
+          get(BANK_UPDATE_PATCHES) >= 1 && get(BANK_UPDATE_PATCHES) <= 65536,
+          BANK_UPDATE_PATCHES,
           "must be in [1, 65536], was " + get(BANK_UPDATE_PATCHES));
-      require(get(BANK_UPDATE_MAX_ADDED) >= 1, BANK_UPDATE_MAX_ADDED, "must be at least 1, was "
-          + get(BANK_UPDATE_MAX_ADDED));
-      require(get(BANK_UPDATE_MAX_SIZE) >= 1, BANK_UPDATE_MAX_SIZE, "must be at least 1, was "
-          + get(BANK_UPDATE_MAX_SIZE));
+      require(
+          get(BANK_UPDATE_MAX_ADDED) >= 1,
+          BANK_UPDATE_MAX_ADDED,
+          "must be at least 1, was " + get(BANK_UPDATE_MAX_ADDED));
+      require(
+          get(BANK_UPDATE_MAX_SIZE) >= 1,
+          BANK_UPDATE_MAX_SIZE,
+          "must be at least 1, was " + get(BANK_UPDATE_MAX_SIZE));
     }
     try {
       adaptation();
     } catch (IllegalArgumentException e) {
-      throw new InvalidConfigException("statistics.weight-min/weight-max/outlier-sigmas", e.getMessage());
+      throw new InvalidConfigException(
+          "statistics.weight-min/weight-max/outlier-sigmas", e.getMessage());
     }
   }
 
   /** The hyperspectral path. */
   private void checkCubes() {
-    require(Set.of("rx", "local-rx", "autoencoder").contains(get(CUBE_DETECTOR)), CUBE_DETECTOR,
+    require(
+        Set.of("rx", "local-rx", "autoencoder").contains(get(CUBE_DETECTOR)),
+        CUBE_DETECTOR,
         "must be rx, local-rx or autoencoder, was '" + get(CUBE_DETECTOR) + "'");
     if (cubesTopic() != null && get(CUBE_DETECTOR).equals("autoencoder")) {
       String model = configuration().get(CUBE_MODEL);
-      require(model != null && Files.isRegularFile(Path.of(model)), CUBE_MODEL,
+      require(
+          model != null && Files.isRegularFile(Path.of(model)),
+          CUBE_MODEL,
           "must name the autoencoder .onnx file when cube.detector is autoencoder, was " + model);
     }
     double ridge = get(CUBE_RX_RIDGE);
     require(ridge >= 0 && ridge < 1, CUBE_RX_RIDGE, "must be in [0, 1), was " + ridge);
     double sigmas = get(CUBE_THRESHOLD_SIGMAS);
-    require(sigmas > 0 && sigmas <= 1000, CUBE_THRESHOLD_SIGMAS, "must be in (0, 1000], was " + sigmas);
-    require(get(CUBE_MIN_PIXELS) >= 1, CUBE_MIN_PIXELS, "must be at least 1, was " + get(CUBE_MIN_PIXELS));
-    require(get(MAX_CUBE_PIXELS) >= 64, MAX_CUBE_PIXELS, "must be at least 64, was " + get(MAX_CUBE_PIXELS));
-    require(get(MAX_BANDS) >= 2 && get(MAX_BANDS) <= 65536, MAX_BANDS, "must be in [2, 65536], was "
-        + get(MAX_BANDS));
+    require(
+        sigmas > 0 && sigmas <= 1000, CUBE_THRESHOLD_SIGMAS, "must be in (0, 1000], was " + sigmas);
+    require(
+        get(CUBE_MIN_PIXELS) >= 1,
+        CUBE_MIN_PIXELS,
+        "must be at least 1, was " + get(CUBE_MIN_PIXELS));
+    require(
+        get(MAX_CUBE_PIXELS) >= 64,
+        MAX_CUBE_PIXELS,
+        "must be at least 64, was " + get(MAX_CUBE_PIXELS));
+    require(
+        get(MAX_BANDS) >= 2 && get(MAX_BANDS) <= 65536,
+        MAX_BANDS,
+        "must be in [2, 65536], was " + get(MAX_BANDS));
   }
 
   /**
-   * Settings that are valid but work against each other; the job logs each at start (WARN). Not errors: an operator
-   * may want them for a while (e.g. bank updates under the bank's threshold while the online one is being checked).
+   * Settings that are valid but work against each other; the job logs each at start (WARN). Not
+   * errors: an operator may want them for a while (e.g. bank updates under the bank's threshold
+   * while the online one is being checked).
    */
   public java.util.List<String> warnings() {
     java.util.List<String> out = new java.util.ArrayList<>();
     if (get(BANK_UPDATE_ENABLED) && !get(THRESHOLD_ADAPTIVE)) {
-      out.add("bank-update.enabled=true with threshold.adaptive=false: only frames below the bank's fixed threshold "
-          + "are candidates, so a rare normal variant that alerts under it is hardly learned (replay, quantile "
-          + "target, same streams: 1.3x fall against 10.5x with threshold.adaptive=true; docs/online-adaptation.md)");
+      out.add(
+          "bank-update.enabled=true with threshold.adaptive=false: only frames below the bank's fixed threshold "
+              + "are candidates, so a rare normal variant that alerts under it is hardly learned (replay, quantile "
+              + "target, same streams: 1.3x fall against 10.5x with threshold.adaptive=true; docs/online-adaptation.md)");
     }
     return out;
   }
@@ -280,13 +369,27 @@ public final class JobConfig implements Serializable {
   /** The online statistics, threshold and bank-update settings. */
   public io.tailwatch.flink.adapt.Adaptation adaptation() {
     io.tailwatch.detector.online.OnlineScoreStatistics.Config stats =
-        new io.tailwatch.detector.online.OnlineScoreStatistics.Config(512, get(STATISTICS_HALF_LIFE),
-            get(FALSE_ALARM_RATE), get(MIN_FRAMES), get(WEIGHT_MIN), get(WEIGHT_MAX), get(OUTLIER_SIGMAS), 16,
+        new io.tailwatch.detector.online.OnlineScoreStatistics.Config(
+            512,
+            get(STATISTICS_HALF_LIFE),
+            get(FALSE_ALARM_RATE),
+            get(MIN_FRAMES),
+            get(WEIGHT_MIN),
+            get(WEIGHT_MAX),
+            get(OUTLIER_SIGMAS),
+            16,
             io.tailwatch.detector.stats.ScoreTarget.parse(get(STATISTICS_TARGET)));
-    return new io.tailwatch.flink.adapt.Adaptation(stats, get(THRESHOLD_ADAPTIVE),
-        statisticsTopic() == null ? 0 : get(STATISTICS_INTERVAL).toMillis(), get(BANK_UPDATE_ENABLED),
-        "gaussian".equals(get(BANK_UPDATE_WEIGHTING)), get(BANK_UPDATE_SAMPLE), get(BANK_UPDATE_PATCHES),
-        get(BANK_UPDATE_INTERVAL).toMillis(), get(BANK_UPDATE_WEIGHT_EXPONENT), get(STATISTICS_PER_SOURCE));
+    return new io.tailwatch.flink.adapt.Adaptation(
+        stats,
+        get(THRESHOLD_ADAPTIVE),
+        statisticsTopic() == null ? 0 : get(STATISTICS_INTERVAL).toMillis(),
+        get(BANK_UPDATE_ENABLED),
+        "gaussian".equals(get(BANK_UPDATE_WEIGHTING)),
+        get(BANK_UPDATE_SAMPLE),
+        get(BANK_UPDATE_PATCHES),
+        get(BANK_UPDATE_INTERVAL).toMillis(),
+        get(BANK_UPDATE_WEIGHT_EXPONENT),
+        get(STATISTICS_PER_SOURCE));
   }
 
   /** The cube topic, or null when the job has no cube chain. */
@@ -312,7 +415,10 @@ public final class JobConfig implements Serializable {
   private void requireFile(ConfigOption<String> option) {
     String value = configuration().get(option);
     require(value != null && !value.isBlank(), option, "is required");
-    require(Files.isRegularFile(Path.of(value)), option, "file not found: " + Path.of(value).toAbsolutePath());
+    require(
+        Files.isRegularFile(Path.of(value)),
+        option,
+        "file not found: " + Path.of(value).toAbsolutePath());
   }
 
   private static void require(boolean ok, ConfigOption<?> option, String message) {

@@ -17,11 +17,23 @@ public final class CubeRecords {
   private CubeRecords() {}
 
   /** The record with an inline payload in the given layout. */
-  public static HyperspectralCube.Builder inline(String cubeId, String lineId, SpectralCube cube,
-      Interleave interleave, CubeDataType type, ByteOrder order, Instant captureTime, Map<String, String> attributes) {
+  public static HyperspectralCube.Builder inline(
+      String cubeId,
+      String lineId,
+      SpectralCube cube,
+      Interleave interleave,
+      CubeDataType type,
+      ByteOrder order,
+      Instant captureTime,
+      Map<String, String> attributes) {
     AvroTrust.install(); // the builder deep-copies defaults through Avro's class-trust check
-    byte[] payload = cube.encode(CubeInterleave.valueOf(interleave.name()), CubeSampleType.valueOf(type.name()),
-        order == ByteOrder.BIG_ENDIAN ? java.nio.ByteOrder.BIG_ENDIAN : java.nio.ByteOrder.LITTLE_ENDIAN);
+    byte[] payload =
+        cube.encode(
+            CubeInterleave.valueOf(interleave.name()),
+            CubeSampleType.valueOf(type.name()),
+            order == ByteOrder.BIG_ENDIAN
+                ? java.nio.ByteOrder.BIG_ENDIAN
+                : java.nio.ByteOrder.LITTLE_ENDIAN);
     return HyperspectralCube.newBuilder()
         .setCubeId(cubeId)
         .setLineId(lineId)

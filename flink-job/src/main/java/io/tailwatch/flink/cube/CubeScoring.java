@@ -31,19 +31,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Scores each validated cube: decode (claim checks loaded here), per-pixel map, {@link CubeDecision}; a
- * FrameScore (modality HYPERSPECTRAL) for every cube and an Alert with anomalous-pixel count, bounding regions and
- * a false-colour heatmap for anomalous ones. A cube is scored as one batch of its pixels (ONNX Runtime sees
- * chunks of up to 8,192 spectra). Undecodable cubes and scoring failures become dead letters, counted.
- * Stateless: exactly-once comes from the source offsets and the transactional sinks.
+ * Scores each validated cube: decode (claim checks loaded here), per-pixel map, {@link
+ * CubeDecision}; a FrameScore (modality HYPERSPECTRAL) for every cube and an Alert with
+ * anomalous-pixel count, bounding regions and a false-colour heatmap for anomalous ones. A cube is
+ * scored as one batch of its pixels (ONNX Runtime sees chunks of up to 8,192 spectra). Undecodable
+ * cubes and scoring failures become dead letters, counted. Stateless: exactly-once comes from the
+ * source offsets and the transactional sinks.
  *
- * <p>Metrics: {@code cubesScored}, {@code cubeAlerts}, {@code cubeDeadLetters}, {@code cubeInferenceFailures},
- * {@code lastCubeScoringMillis}.
+ * <p>Metrics: {@code cubesScored}, {@code cubeAlerts}, {@code cubeDeadLetters}, {@code
+ * cubeInferenceFailures}, {@code lastCubeScoringMillis}.
  */
 public final class CubeScoring extends ProcessFunction<Ingested, FrameScore> {
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(CubeScoring.class);
   public static final OutputTag<Alert> ALERTS = new OutputTag<>("cube-alerts") {};
+
   /** What alerts and scores carry as bank version: cubes are scored without a memory bank. */
   public static final String NO_BANK = "-";
 
@@ -62,7 +64,12 @@ public final class CubeScoring extends ProcessFunction<Ingested, FrameScore> {
   private transient Counter failures;
   private transient volatile long lastMillis;
 
-  public CubeScoring(CubeScorerFactory factory, CubeLimits limits, double sigmas, int minPixels, boolean heatmaps) {
+  public CubeScoring(
+      CubeScorerFactory factory,
+      CubeLimits limits,
+      double sigmas,
+      int minPixels,
+      boolean heatmaps) {
     this.factory = factory;
     this.limits = limits;
     this.sigmas = sigmas;
@@ -81,8 +88,11 @@ public final class CubeScoring extends ProcessFunction<Ingested, FrameScore> {
     deadLetters = group.counter("cubeDeadLetters");
     failures = group.counter("cubeInferenceFailures");
     group.gauge("lastCubeScoringMillis", () -> lastMillis);
-    LOG.info("cube scoring with {} (pixel threshold median + {} robust sigmas, alert at {} pixel(s))",
-        scorer.modelVersion(), sigmas, minPixels);
+    LOG.info(
+        "cube scoring with {} (pixel threshold median + {} robust sigmas, alert at {} pixel(s))",
+        scorer.modelVersion(),
+        sigmas,
+        minPixels);
   }
 
   @Override
@@ -106,7 +116,10 @@ public final class CubeScoring extends ProcessFunction<Ingested, FrameScore> {
       }
     } catch (Exception e) {
       failures.inc();
-      LOG.warn("scoring cube {} failed; it goes to the dead-letter topic: {}", cube.getCubeId(), e.toString());
+      LOG.warn(
+          "scoring cube {} failed; it goes to the dead-letter topic: {}",
+          cube.getCubeId(),
+          e.toString());
       deadLetter(in, ctx, DeadLetterReason.INFERENCE_FAILED, scorer.modelVersion() + ": " + e);
       return;
     }
@@ -123,9 +136,19 @@ public final class CubeScoring extends ProcessFunction<Ingested, FrameScore> {
 
   private void deadLetter(Ingested in, Context ctx, DeadLetterReason reason, String message) {
     deadLetters.inc();
-    // the record re-encoded, so the dead letter holds everything the sender sent (a claim check stays a reference)
-    ctx.output(IngestRouter.DEAD_LETTERS, DeadLetters.of(in.topic, in.partition, in.offset, in.key, reason, message,
-        serdes.encode(in.cube), System.currentTimeMillis()));
+    // the record re-encoded, so the dead letter holds everything the sender sent (a claim check
+    // stays a reference)
+    ctx.output(
+        IngestRouter.DEAD_LETTERS,
+        DeadLetters.of(
+            in.topic,
+            in.partition,
+            in.offset,
+            in.key,
+            reason,
+            message,
+            serdes.encode(in.cube),
+            System.currentTimeMillis()));
   }
 
   FrameScore score(HyperspectralCube cube, CubeDecision d, long now) {
@@ -154,8 +177,10 @@ public final class CubeScoring extends ProcessFunction<Ingested, FrameScore> {
     if (heatmaps) {
       // blue at the threshold's lower half, red from the threshold up: anomalous pixels stand out
       double low = d.threshold() * 0.5;
-      png = ByteBuffer.wrap(Heatmaps.png(Heatmaps.colour(map, decoded.samples(), decoded.lines(), low,
-          d.threshold())));
+      png =
+          ByteBuffer.wrap(
+              Heatmaps.png(
+                  Heatmaps.colour(map, decoded.samples(), decoded.lines(), low, d.threshold())));
     }
     return Alert.newBuilder()
         .setAlertId(cube.getLineId() + "/" + cube.getCubeId() + "/" + scorer.modelVersion())

@@ -2,7 +2,14 @@ package io.tailwatch.flink.inference;
 
 import io.tailwatch.detector.bank.BankFormatException;
 import io.tailwatch.detector.image.FloatImage;
+import io.tailwatch.detector.online.OnlineDecision;
+import io.tailwatch.detector.online.OnlineScoreStatistics;
+import io.tailwatch.detector.online.WeightedReservoir;
 import io.tailwatch.detector.scoring.Detection;
+import io.tailwatch.flink.adapt.Adaptation;
+import io.tailwatch.flink.adapt.BankCandidate;
+import io.tailwatch.flink.adapt.BankRef;
+import io.tailwatch.flink.adapt.ScopeKey;
 import io.tailwatch.flink.ingest.DeadLetters;
 import io.tailwatch.flink.ingest.FrameLimits;
 import io.tailwatch.flink.ingest.FramePayloads;
@@ -11,17 +18,10 @@ import io.tailwatch.flink.ingest.IngestRouter;
 import io.tailwatch.flink.ingest.Ingested;
 import io.tailwatch.schemas.Alert;
 import io.tailwatch.schemas.AvroSerdes;
+import io.tailwatch.schemas.BankUpdate;
 import io.tailwatch.schemas.CameraFrame;
 import io.tailwatch.schemas.DeadLetterReason;
 import io.tailwatch.schemas.FrameScore;
-import io.tailwatch.detector.online.OnlineDecision;
-import io.tailwatch.detector.online.OnlineScoreStatistics;
-import io.tailwatch.detector.online.WeightedReservoir;
-import io.tailwatch.flink.adapt.Adaptation;
-import io.tailwatch.flink.adapt.BankCandidate;
-import io.tailwatch.flink.adapt.BankRef;
-import io.tailwatch.flink.adapt.ScopeKey;
-import io.tailwatch.schemas.BankUpdate;
 import io.tailwatch.schemas.Modality;
 import io.tailwatch.schemas.ScoreStatistics;
 import java.net.URI;
@@ -31,15 +31,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
-import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
-import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import java.util.concurrent.ScheduledFuture;
 import org.apache.flink.api.common.operators.ProcessingTimeService.ProcessingTimeCallback;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
@@ -47,38 +45,44 @@ import org.apache.flink.metrics.MeterView;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
 
 /**
- * Collects frames into batches of up to {@code maxBatch}, or for at most {@code maxWaitMs} after the first frame
- * of a batch (processing-time timer), and runs the detector on each batch. Emits a {@link FrameScore} per frame on
- * the main output, an {@link Alert} per anomalous frame on {@link #ALERTS}, and a dead letter per frame that
- * cannot be decoded or scored on {@link IngestRouter#DEAD_LETTERS}.
+ * Collects frames into batches of up to {@code maxBatch}, or for at most {@code maxWaitMs} after
+ * the first frame of a batch (processing-time timer), and runs the detector on each batch. Emits a
+ * {@link FrameScore} per frame on the main output, an {@link Alert} per anomalous frame on {@link
+ * #ALERTS}, and a dead letter per frame that cannot be decoded or scored on {@link
+ * IngestRouter#DEAD_LETTERS}.
  *
- * <p>Exactly once: the buffer is flushed in {@link #prepareSnapshotPreBarrier}, so every frame before a barrier
- * is scored and emitted before it; what is still buffered when a snapshot is taken without that flush is kept in
- * operator state and rescored after a restore, never dropped.
+ * <p>Exactly once: the buffer is flushed in {@link #prepareSnapshotPreBarrier}, so every frame
+ * before a barrier is scored and emitted before it; what is still buffered when a snapshot is taken
+ * without that flush is kept in operator state and rescored after a restore, never dropped.
  *
  * <p>Online adaptation (ALGORITHMS.md §6; on a keyed stream, key = {@link ScopeKey}): each scope's
- * {@link OnlineScoreStatistics} live in keyed state, so the threshold a frame is judged by is the one its scope
- * has reached, with no feedback loop through Kafka. Normal frames are offered to a weighted reservoir of bank-update
- * candidates, handed over on {@link #CANDIDATES} every update interval. The second input (broadcast bank
- * announcements) swaps the bank between batches: frames buffered before an announcement are scored with the old
- * bank, later ones with the new; a bank that fails its checks is refused and the old one kept. Used on a
- * non-keyed stream (tests), it keeps no statistics and judges by the detector's fixed threshold.
+ * {@link OnlineScoreStatistics} live in keyed state, so the threshold a frame is judged by is the
+ * one its scope has reached, with no feedback loop through Kafka. Normal frames are offered to a
+ * weighted reservoir of bank-update candidates, handed over on {@link #CANDIDATES} every update
+ * interval. The second input (broadcast bank announcements) swaps the bank between batches: frames
+ * buffered before an announcement are scored with the old bank, later ones with the new; a bank
+ * that fails its checks is refused and the old one kept. Used on a non-keyed stream (tests), it
+ * keeps no statistics and judges by the detector's fixed threshold.
  */
 public final class BatchingInferenceOperator extends AbstractStreamOperator<FrameScore>
-    implements OneInputStreamOperator<Ingested, FrameScore>, TwoInputStreamOperator<Ingested, BankUpdate, FrameScore>,
-    ProcessingTimeCallback {
+    implements OneInputStreamOperator<Ingested, FrameScore>,
+        TwoInputStreamOperator<Ingested, BankUpdate, FrameScore>,
+        ProcessingTimeCallback {
   private static final long serialVersionUID = 1L;
   public static final OutputTag<Alert> ALERTS = new OutputTag<>("alerts") {};
   public static final OutputTag<BankCandidate> CANDIDATES = new OutputTag<>("bank-candidates") {};
-  public static final OutputTag<ScoreStatistics> STATISTICS = new OutputTag<>("score-statistics") {};
+  public static final OutputTag<ScoreStatistics> STATISTICS =
+      new OutputTag<>("score-statistics") {};
 
   private final DetectorFactory factory;
   private final FrameLimits limits;
@@ -94,7 +98,8 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
   private transient ListState<BankCandidate> reservoirState;
   private transient ListState<BankRef> bankState;
   private boolean bankAnnouncements;
-  private transient BankRef currentBank; // the last announced bank swapped in (null: the configured one)
+  private transient BankRef
+      currentBank; // the last announced bank swapped in (null: the configured one)
   private transient ScheduledFuture<?> timer;
   private transient ListState<Ingested> bufferState;
   private transient FrameDetector detector;
@@ -102,18 +107,24 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
   private transient AvroSerdes<CameraFrame> serdes;
   private transient InferenceMetrics metrics;
 
-  public BatchingInferenceOperator(DetectorFactory factory, FrameLimits limits, int maxBatch, long maxWaitMs,
-      boolean heatmaps) {
+  public BatchingInferenceOperator(
+      DetectorFactory factory, FrameLimits limits, int maxBatch, long maxWaitMs, boolean heatmaps) {
     this(factory, limits, maxBatch, maxWaitMs, heatmaps, Adaptation.off());
   }
 
-  public BatchingInferenceOperator(DetectorFactory factory, FrameLimits limits, int maxBatch, long maxWaitMs,
-      boolean heatmaps, Adaptation adaptation) {
+  public BatchingInferenceOperator(
+      DetectorFactory factory,
+      FrameLimits limits,
+      int maxBatch,
+      long maxWaitMs,
+      boolean heatmaps,
+      Adaptation adaptation) {
     if (maxBatch < 1) {
       throw new IllegalArgumentException("batch.max-size must be at least 1, was " + maxBatch);
     }
     if (maxWaitMs < 0) {
-      throw new IllegalArgumentException("batch.max-wait must not be negative, was " + maxWaitMs + " ms");
+      throw new IllegalArgumentException(
+          "batch.max-wait must not be negative, was " + maxWaitMs + " ms");
     }
     this.factory = factory;
     this.limits = limits;
@@ -124,10 +135,10 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
   }
 
   /**
-   * This operator receives bank announcements (the job has a control topic): only then does it keep the bank in
-   * use in union operator state. Union state is never registered otherwise, because a bounded job whose vertex
-   * holds union state cannot checkpoint once some of its subtasks have finished (Flink declines those checkpoints
-   * with PartialFinishingNotSupportedByStateException).
+   * This operator receives bank announcements (the job has a control topic): only then does it keep
+   * the bank in use in union operator state. Union state is never registered otherwise, because a
+   * bounded job whose vertex holds union state cannot checkpoint once some of its subtasks have
+   * finished (Flink declines those checkpoints with PartialFinishingNotSupportedByStateException).
    */
   public BatchingInferenceOperator withBankAnnouncements() {
     this.bankAnnouncements = true;
@@ -157,8 +168,11 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
   public void initializeState(StateInitializationContext context) throws Exception {
     super.initializeState(context);
     buffer = new ArrayList<>();
-    bufferState = context.getOperatorStateStore().getListState(
-        new ListStateDescriptor<>("buffered-frames", TypeInformation.of(Ingested.class)));
+    bufferState =
+        context
+            .getOperatorStateStore()
+            .getListState(
+                new ListStateDescriptor<>("buffered-frames", TypeInformation.of(Ingested.class)));
     if (context.isRestored()) {
       for (Ingested in : bufferState.get()) {
         buffer.add(new Pending(in, System.currentTimeMillis()));
@@ -166,17 +180,31 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
     }
     scopes = new HashMap<>();
     if (getKeyedStateBackend() != null) {
-      statisticsState = context.getKeyedStateStore().getState(
-          new ValueStateDescriptor<>("score-statistics", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+      statisticsState =
+          context
+              .getKeyedStateStore()
+              .getState(
+                  new ValueStateDescriptor<>(
+                      "score-statistics", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
     }
-    reservoir = new WeightedReservoir<>(adaptation.reservoirSize(),
-        System.nanoTime() ^ getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
-    reservoirState = context.getOperatorStateStore().getListState(
-        new ListStateDescriptor<>("bank-candidates", TypeInformation.of(BankCandidate.class)));
+    reservoir =
+        new WeightedReservoir<>(
+            adaptation.reservoirSize(),
+            System.nanoTime() ^ getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
+    reservoirState =
+        context
+            .getOperatorStateStore()
+            .getListState(
+                new ListStateDescriptor<>(
+                    "bank-candidates", TypeInformation.of(BankCandidate.class)));
     if (bankAnnouncements) {
-      // every subtask keeps the same bank reference; union state so a rescaled restore still finds it
-      bankState = context.getOperatorStateStore().getUnionListState(
-          new ListStateDescriptor<>("current-bank", TypeInformation.of(BankRef.class)));
+      // every subtask keeps the same bank reference; union state so a rescaled restore still finds
+      // it
+      bankState =
+          context
+              .getOperatorStateStore()
+              .getUnionListState(
+                  new ListStateDescriptor<>("current-bank", TypeInformation.of(BankRef.class)));
     }
     if (context.isRestored()) {
       for (BankCandidate c : reservoirState.get()) {
@@ -200,10 +228,12 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
     try {
       detector = factory.open();
     } catch (IllegalArgumentException | IllegalStateException | BankFormatException e) {
-      // wrong configuration (CUDA requested but unavailable, bank/backbone mismatch, corrupt bank): restarting
-      // cannot fix it, so fail the job once with the cause instead of crash-looping through the restart strategy
-      throw new SuppressRestartsException(new IllegalStateException("inference operator cannot start: "
-          + e.getMessage(), e));
+      // wrong configuration (CUDA requested but unavailable, bank/backbone mismatch, corrupt bank):
+      // restarting
+      // cannot fix it, so fail the job once with the cause instead of crash-looping through the
+      // restart strategy
+      throw new SuppressRestartsException(
+          new IllegalStateException("inference operator cannot start: " + e.getMessage(), e));
     }
     metrics = new InferenceMetrics(getMetricGroup(), detector, adaptation.perSource());
     if (currentBank != null && !currentBank.version.equals(detector.bankVersion())) {
@@ -212,8 +242,11 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
         LOG.info("restored bank {} from state", currentBank);
       } catch (Exception e) {
         metrics.bankRejected();
-        LOG.error("bank {} from state refused, scoring with the configured bank {}: {}", currentBank,
-            detector.bankVersion(), e.getMessage());
+        LOG.error(
+            "bank {} from state refused, scoring with the configured bank {}: {}",
+            currentBank,
+            detector.bankVersion(),
+            e.getMessage());
         currentBank = null;
       }
     }
@@ -223,9 +256,15 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
     if (adaptation.bankUpdates()) {
       scheduleAligned(adaptation.updateIntervalMs(), this::handOverCandidates);
     }
-    LOG.info("inference operator {}: model {}, bank {}, threshold {}, provider {}, batch <= {} / {} ms",
-        getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks(), detector.modelVersion(),
-        detector.bankVersion(), detector.threshold(), detector.executionProvider(), maxBatch, maxWaitMs);
+    LOG.info(
+        "inference operator {}: model {}, bank {}, threshold {}, provider {}, batch <= {} / {} ms",
+        getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks(),
+        detector.modelVersion(),
+        detector.bankVersion(),
+        detector.threshold(),
+        detector.executionProvider(),
+        maxBatch,
+        maxWaitMs);
     if (detector.fellBackToCpu()) {
       // also the cudaFallback metric; the detector logged the cause when it opened the session
       LOG.info("device auto: this session runs on CPU: {}", detector.executionProvider());
@@ -238,7 +277,8 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
 
   @Override
   public void processElement(StreamRecord<Ingested> element) throws Exception {
-    buffer.add(new Pending(element.getValue(), getProcessingTimeService().getCurrentProcessingTime()));
+    buffer.add(
+        new Pending(element.getValue(), getProcessingTimeService().getCurrentProcessingTime()));
     if (buffer.size() >= maxBatch) {
       flush();
     } else if (timer == null) {
@@ -246,13 +286,19 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
     }
   }
 
-  /** Runs {@code task} at the next multiple of {@code interval} of wall time, so subtasks act together. */
+  /**
+   * Runs {@code task} at the next multiple of {@code interval} of wall time, so subtasks act
+   * together.
+   */
   private void scheduleAligned(long interval, ThrowingRunnable task) {
     long now = getProcessingTimeService().getCurrentProcessingTime();
-    getProcessingTimeService().registerTimer((now / interval + 1) * interval, t -> {
-      task.run();
-      scheduleAligned(interval, task);
-    });
+    getProcessingTimeService()
+        .registerTimer(
+            (now / interval + 1) * interval,
+            t -> {
+              task.run();
+              scheduleAligned(interval, task);
+            });
   }
 
   @FunctionalInterface
@@ -265,13 +311,18 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
     processElement(element);
   }
 
-  /** A bank announcement: frames buffered so far are scored with the current bank, then the new one is swapped in. */
+  /**
+   * A bank announcement: frames buffered so far are scored with the current bank, then the new one
+   * is swapped in.
+   */
   @Override
   public void processElement2(StreamRecord<BankUpdate> element) throws Exception {
     BankUpdate update = element.getValue();
     if (update.getLineId() != null) {
-      LOG.warn("bank {} announced for line {} only: per-line banks are not supported, ignored",
-          update.getBankVersion(), update.getLineId());
+      LOG.warn(
+          "bank {} announced for line {} only: per-line banks are not supported, ignored",
+          update.getBankVersion(),
+          update.getLineId());
       metrics.bankRejected();
       return;
     }
@@ -283,19 +334,29 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
       detector.swapBank(Path.of(URI.create(update.getBankUri())), update.getSha256());
     } catch (Exception e) {
       metrics.bankRejected();
-      LOG.error("bank {} ({}) refused, keeping {}: {}", update.getBankVersion(), update.getBankUri(),
-          detector.bankVersion(), e.getMessage());
+      LOG.error(
+          "bank {} ({}) refused, keeping {}: {}",
+          update.getBankVersion(),
+          update.getBankUri(),
+          detector.bankVersion(),
+          e.getMessage());
       return;
     }
     currentBank = BankRef.of(update);
     metrics.bankSwapped(detector.bankVersion(), detector.modelVersion());
-    LOG.info("bank {} swapped in ({}, {})", detector.bankVersion(), update.getReason(), update.getBankUri());
+    LOG.info(
+        "bank {} swapped in ({}, {})",
+        detector.bankVersion(),
+        update.getReason(),
+        update.getBankUri());
   }
 
   private void scheduleFlush() {
     ProcessingTimeCallback callback = this;
-    timer = getProcessingTimeService().registerTimer(
-        getProcessingTimeService().getCurrentProcessingTime() + maxWaitMs, callback);
+    timer =
+        getProcessingTimeService()
+            .registerTimer(
+                getProcessingTimeService().getCurrentProcessingTime() + maxWaitMs, callback);
   }
 
   @Override
@@ -349,7 +410,10 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
     super.finish();
   }
 
-  /** The scope of a key this subtask owns, loaded from keyed state on first use; null without keyed state. */
+  /**
+   * The scope of a key this subtask owns, loaded from keyed state on first use; null without keyed
+   * state.
+   */
   private Scope scope(CameraFrame frame) throws Exception {
     if (statisticsState == null) {
       return null;
@@ -360,17 +424,23 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
       return s;
     }
     var task = getRuntimeContext().getTaskInfo();
-    int operatorIndex = KeyGroupRangeAssignment.assignKeyToParallelOperator(key,
-        task.getMaxNumberOfParallelSubtasks(), task.getNumberOfParallelSubtasks());
+    int operatorIndex =
+        KeyGroupRangeAssignment.assignKeyToParallelOperator(
+            key, task.getMaxNumberOfParallelSubtasks(), task.getNumberOfParallelSubtasks());
     if (operatorIndex != task.getIndexOfThisSubtask()) {
-      // a buffered frame restored onto another subtask after rescaling: judged by the fixed threshold
+      // a buffered frame restored onto another subtask after rescaling: judged by the fixed
+      // threshold
       return null;
     }
     setCurrentKey(key);
     byte[] bytes = statisticsState.value();
-    OnlineScoreStatistics stats = bytes == null ? new OnlineScoreStatistics(adaptation.statistics())
-        : OnlineScoreStatistics.fromBytes(bytes).withConfig(adaptation.statistics());
-    s = new Scope(key, frame.getLineId(), adaptation.perSource() ? frame.getSourceId() : null, stats);
+    OnlineScoreStatistics stats =
+        bytes == null
+            ? new OnlineScoreStatistics(adaptation.statistics())
+            : OnlineScoreStatistics.fromBytes(bytes).withConfig(adaptation.statistics());
+    s =
+        new Scope(
+            key, frame.getLineId(), adaptation.perSource() ? frame.getSourceId() : null, stats);
     scopes.put(key, s);
     return s;
   }
@@ -409,7 +479,8 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
   }
 
   private double threshold(Scope s) {
-    return OnlineDecision.threshold(s == null ? null : s.stats, detector.threshold(), adaptation.adaptiveThreshold());
+    return OnlineDecision.threshold(
+        s == null ? null : s.stats, detector.threshold(), adaptation.adaptiveThreshold());
   }
 
   /** Hands this subtask's reservoir to the bank builder and starts a new one. */
@@ -471,7 +542,8 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
       detections = detector.detect(images);
       metrics.batch(images.size(), (System.nanoTime() - t0) / 1_000_000);
     } catch (Exception e) {
-      // one bad frame must not take its batch down: score them one by one and dead-letter what still fails
+      // one bad frame must not take its batch down: score them one by one and dead-letter what
+      // still fails
       LOG.warn("batch of {} failed ({}); retrying frame by frame", images.size(), e.toString());
       detections = new ArrayList<>(images.size());
       for (int i = 0; i < images.size(); i++) {
@@ -479,7 +551,10 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
           detections.add(detector.detect(List.of(images.get(i))).get(0));
         } catch (Exception single) {
           detections.add(null);
-          deadLetter(decodedFrames.get(i).in(), DeadLetterReason.INFERENCE_FAILED, "inference failed: " + single);
+          deadLetter(
+              decodedFrames.get(i).in(),
+              DeadLetterReason.INFERENCE_FAILED,
+              "inference failed: " + single);
         }
       }
     }
@@ -491,25 +566,47 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
       }
       CameraFrame frame = decodedFrames.get(i).in().frame;
       Scope scope = scope(frame);
-      OnlineDecision.Verdict verdict = OnlineDecision.judge(scope == null ? null : scope.stats, detector.threshold(),
-          adaptation.adaptiveThreshold(), adaptation.gaussianWeighting(), adaptation.weightExponent(), d.score());
+      OnlineDecision.Verdict verdict =
+          OnlineDecision.judge(
+              scope == null ? null : scope.stats,
+              detector.threshold(),
+              adaptation.adaptiveThreshold(),
+              adaptation.gaussianWeighting(),
+              adaptation.weightExponent(),
+              d.score());
       double threshold = verdict.threshold();
       boolean anomalous = verdict.alerted();
       FrameScore score = Verdicts.score(frame, d, detector, threshold, now);
       output.collect(new StreamRecord<>(score));
       metrics.frameOut(score);
       if (anomalous) {
-        double calibrated = scope != null && adaptation.adaptiveThreshold() && scope.stats.warmedUp()
-            ? scope.stats.cdf(d.score()) : detector.calibrated(d.score());
-        output.collect(ALERTS, new StreamRecord<>(Verdicts.alert(frame, images.get(i), d, detector, threshold,
-            calibrated, now, heatmaps)));
+        double calibrated =
+            scope != null && adaptation.adaptiveThreshold() && scope.stats.warmedUp()
+                ? scope.stats.cdf(d.score())
+                : detector.calibrated(d.score());
+        output.collect(
+            ALERTS,
+            new StreamRecord<>(
+                Verdicts.alert(
+                    frame, images.get(i), d, detector, threshold, calibrated, now, heatmaps)));
         metrics.alert();
       }
       if (scope != null) {
         String scopeKey = scope.key;
-        OnlineDecision.record(scope.stats, adaptation.bankUpdates() && d.features() != null ? reservoir : null,
-            verdict, d.score(), key -> BankCandidate.of(scopeKey, frame.getFrameId(), detector.bankVersion(), d,
-                verdict.weight(), key, adaptation.patchesPerFrame()));
+        OnlineDecision.record(
+            scope.stats,
+            adaptation.bankUpdates() && d.features() != null ? reservoir : null,
+            verdict,
+            d.score(),
+            key ->
+                BankCandidate.of(
+                    scopeKey,
+                    frame.getFrameId(),
+                    detector.bankVersion(),
+                    d,
+                    verdict.weight(),
+                    key,
+                    adaptation.patchesPerFrame()));
         scope.dirty = true;
         scope.published = false;
         metrics.statistics(frame.getLineId(), scope.sourceId, scope.stats);
@@ -519,12 +616,25 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
 
   private void deadLetter(Ingested in, DeadLetterReason reason, String message) {
     byte[] raw = serdes.encode(in.frame);
-    output.collect(IngestRouter.DEAD_LETTERS, new StreamRecord<>(DeadLetters.of(in.topic, in.partition, in.offset,
-        in.key, reason, message, raw, getProcessingTimeService().getCurrentProcessingTime())));
+    output.collect(
+        IngestRouter.DEAD_LETTERS,
+        new StreamRecord<>(
+            DeadLetters.of(
+                in.topic,
+                in.partition,
+                in.offset,
+                in.key,
+                reason,
+                message,
+                raw,
+                getProcessingTimeService().getCurrentProcessingTime())));
     metrics.deadLetter();
   }
 
-  /** Distinct line ids that get their own metric group; senders choose line ids, so their number is capped. */
+  /**
+   * Distinct line ids that get their own metric group; senders choose line ids, so their number is
+   * capped.
+   */
   static final int MAX_LINE_GROUPS = 256;
 
   /** The operator's metrics; names are documented in the README. */
@@ -551,9 +661,11 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
       alerts = group.counter("alerts");
       deadLetters = group.counter("inferenceDeadLetters");
       batchSize = group.histogram("batchSize", new DescriptiveStatisticsHistogram(1000));
-      inferenceLatency = group.histogram("inferenceLatencyMs", new DescriptiveStatisticsHistogram(1000));
+      inferenceLatency =
+          group.histogram("inferenceLatencyMs", new DescriptiveStatisticsHistogram(1000));
       queueWait = group.histogram("queueWaitMs", new DescriptiveStatisticsHistogram(1000));
-      endToEndLatency = group.histogram("endToEndLatencyMs", new DescriptiveStatisticsHistogram(1000));
+      endToEndLatency =
+          group.histogram("endToEndLatencyMs", new DescriptiveStatisticsHistogram(1000));
       String provider = detector.executionProvider();
       group.gauge("executionProvider", () -> provider);
       int fellBack = detector.fellBackToCpu() ? 1 : 0;
@@ -567,9 +679,14 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
       lines = new LineMetrics(group, MAX_LINE_GROUPS);
     }
 
-    /** The versions as labels (Prometheus drops string gauges): bank="<version>", model="<version>"; 0 once retired. */
+    /**
+     * The versions as labels (Prometheus drops string gauges): bank="<version>", model="<version>";
+     * 0 once retired.
+     */
     private void registerVersions(String bank, String model) {
-      group.addGroup("bank", bank).addGroup("model", model)
+      group
+          .addGroup("bank", bank)
+          .addGroup("model", model)
           .gauge("detectorLoaded", () -> bank.equals(bankVersion) ? 1 : 0);
     }
 

@@ -11,7 +11,10 @@ public interface FrameDetector extends AutoCloseable {
 
   double threshold();
 
-  /** Score mapped to [0, 1] (fraction of normal scores below it); NaN if the bank carries no calibration. */
+  /**
+   * Score mapped to [0, 1] (fraction of normal scores below it); NaN if the bank carries no
+   * calibration.
+   */
   double calibrated(double score);
 
   String executionProvider();
@@ -26,9 +29,9 @@ public interface FrameDetector extends AutoCloseable {
   String bankVersion();
 
   /**
-   * Replaces the bank between batches: loads {@code bank}, checks its body checksum (and that it equals
-   * {@code expectedSha256} when given) and that it fits the backbone, and only then retires the old one. On any
-   * failure the old bank stays in use and the exception says why.
+   * Replaces the bank between batches: loads {@code bank}, checks its body checksum (and that it
+   * equals {@code expectedSha256} when given) and that it fits the backbone, and only then retires
+   * the old one. On any failure the old bank stays in use and the exception says why.
    */
   default void swapBank(java.nio.file.Path bank, String expectedSha256) throws Exception {
     throw new UnsupportedOperationException("this detector cannot swap banks");

@@ -9,15 +9,16 @@ import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 
 /**
- * Per production line metrics, in a {@code line} group (a {@code line="<id>"} label in Prometheus): the score
- * distribution of the last 1,000 frames ({@code scoreMicros}: score x 10^6, as Flink histograms hold
- * integers; with quantiles), the threshold in force
- * ({@code threshold}), frames and alerts; with online statistics also {@code scoreSkewness}, {@code scoreMedian},
- * {@code weightMin}, {@code weightMax}, {@code alertRate} (decayed) and {@code onlineThreshold} (1 once the
- * scope's own quantile is in force). Line ids come from senders, so past {@code maxLines} distinct ids
- * the rest share the group {@code line="_other"} instead of growing the metric registry without bound. With
- * per-source scopes ({@code statistics.per-source}) each line's group has a {@code source} subgroup per source,
- * counted against the same cap ({@code line="_other", source="_other"} past it).
+ * Per production line metrics, in a {@code line} group (a {@code line="<id>"} label in Prometheus):
+ * the score distribution of the last 1,000 frames ({@code scoreMicros}: score x 10^6, as Flink
+ * histograms hold integers; with quantiles), the threshold in force ({@code threshold}), frames and
+ * alerts; with online statistics also {@code scoreSkewness}, {@code scoreMedian}, {@code
+ * weightMin}, {@code weightMax}, {@code alertRate} (decayed) and {@code onlineThreshold} (1 once
+ * the scope's own quantile is in force). Line ids come from senders, so past {@code maxLines}
+ * distinct ids the rest share the group {@code line="_other"} instead of growing the metric
+ * registry without bound. With per-source scopes ({@code statistics.per-source}) each line's group
+ * has a {@code source} subgroup per source, counted against the same cap ({@code line="_other",
+ * source="_other"} past it).
  */
 final class LineMetrics {
   static final String OTHER = "_other";
@@ -42,10 +43,14 @@ final class LineMetrics {
     if (l == null) {
       boolean room = lines.size() < maxLines;
       String name = room ? key : sourceId == null ? OTHER : OTHER + '\u0000' + OTHER;
-      l = lines.computeIfAbsent(name, n -> {
-        MetricGroup line = parent.addGroup("line", room ? lineId : OTHER);
-        return new Line(sourceId == null ? line : line.addGroup("source", room ? sourceId : OTHER));
-      });
+      l =
+          lines.computeIfAbsent(
+              name,
+              n -> {
+                MetricGroup line = parent.addGroup("line", room ? lineId : OTHER);
+                return new Line(
+                    sourceId == null ? line : line.addGroup("source", room ? sourceId : OTHER));
+              });
     }
     return l;
   }
@@ -76,7 +81,8 @@ final class LineMetrics {
       group.<Double, org.apache.flink.metrics.Gauge<Double>>gauge("weightMin", () -> weightMin);
       group.<Double, org.apache.flink.metrics.Gauge<Double>>gauge("weightMax", () -> weightMax);
       group.<Double, org.apache.flink.metrics.Gauge<Double>>gauge("alertRate", () -> alertRate);
-      group.<Integer, org.apache.flink.metrics.Gauge<Integer>>gauge("onlineThreshold", () -> online);
+      group.<Integer, org.apache.flink.metrics.Gauge<Integer>>gauge(
+          "onlineThreshold", () -> online);
     }
 
     /** The scope's online statistics after a frame (ALGORITHMS.md §6). */

@@ -20,16 +20,36 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * A PatchCore detector from a backbone file and a bank file. The threshold is the configured one, else the
- * bank's calibrated one; a bank with neither is refused at open.
+ * A PatchCore detector from a backbone file and a bank file. The threshold is the configured one,
+ * else the bank's calibrated one; a bank with neither is refused at open.
  */
-public record PatchCoreDetectorFactory(String backbonePath, String bankPath, String device, int threads,
-    Double threshold, boolean reweight, KnnPrecision knnPrecision, ComputePrecision precision)
+public record PatchCoreDetectorFactory(
+    String backbonePath,
+    String bankPath,
+    String device,
+    int threads,
+    Double threshold,
+    boolean reweight,
+    KnnPrecision knnPrecision,
+    ComputePrecision precision)
     implements DetectorFactory {
 
-  public PatchCoreDetectorFactory(String backbonePath, String bankPath, String device, int threads,
-      Double threshold, boolean reweight) {
-    this(backbonePath, bankPath, device, threads, threshold, reweight, KnnPrecision.FP32, ComputePrecision.FP32);
+  public PatchCoreDetectorFactory(
+      String backbonePath,
+      String bankPath,
+      String device,
+      int threads,
+      Double threshold,
+      boolean reweight) {
+    this(
+        backbonePath,
+        bankPath,
+        device,
+        threads,
+        threshold,
+        reweight,
+        KnnPrecision.FP32,
+        ComputePrecision.FP32);
   }
 
   @Override
@@ -37,8 +57,9 @@ public record PatchCoreDetectorFactory(String backbonePath, String bankPath, Str
     MemoryBank bank = MemoryBank.load(Path.of(bankPath));
     BankHeader.Backbone made = bank.header().backbone();
     BackboneModel model = BackboneModel.load(Path.of(backbonePath));
-    PatchEmbeddingSpec spec = new PatchEmbeddingSpec(model.layers(made.layers()), made.patchSize(),
-        made.pretrainDim(), made.targetDim());
+    PatchEmbeddingSpec spec =
+        new PatchEmbeddingSpec(
+            model.layers(made.layers()), made.patchSize(), made.pretrainDim(), made.targetDim());
     ScoreCalibration calibration = ScoreCalibration.fromMap(bank.header().calibration());
     double t;
     if (threshold != null) {
@@ -46,16 +67,22 @@ public record PatchCoreDetectorFactory(String backbonePath, String bankPath, Str
     } else if (calibration != null) {
       t = calibration.threshold();
     } else {
-      throw new IllegalArgumentException("detector.threshold: not set, and bank " + bankPath
-          + " has no calibrated threshold (fit it with --calibration-holdout > 0)");
+      throw new IllegalArgumentException(
+          "detector.threshold: not set, and bank "
+              + bankPath
+              + " has no calibrated threshold (fit it with --calibration-holdout > 0)");
     }
     ExecutionProvider provider = ExecutionProvider.parse(device);
     FeatureExtractor extractor = FeatureExtractor.open(model, spec, provider, threads, precision);
     OnnxKnnScorer knn = null;
     try {
       knn = OnnxKnnScorer.open(provider, threads, knnPrecision);
-      PatchCoreDetector detector = new PatchCoreDetector(extractor, knn,
-          bank, new DetectorOptions(reweight, Reweighting.DEFAULT_NEIGHBOURS, 4.0));
+      PatchCoreDetector detector =
+          new PatchCoreDetector(
+              extractor,
+              knn,
+              bank,
+              new DetectorOptions(reweight, Reweighting.DEFAULT_NEIGHBOURS, 4.0));
       return new Opened(detector, knn, threshold, t, calibration, model.id());
     } catch (Exception | Error e) {
       extractor.close();
@@ -74,8 +101,13 @@ public record PatchCoreDetectorFactory(String backbonePath, String bankPath, Str
     private double threshold;
     private ScoreCalibration calibration;
 
-    Opened(PatchCoreDetector detector, OnnxKnnScorer knn, Double fixedThreshold, double threshold,
-        ScoreCalibration calibration, String modelVersion) {
+    Opened(
+        PatchCoreDetector detector,
+        OnnxKnnScorer knn,
+        Double fixedThreshold,
+        double threshold,
+        ScoreCalibration calibration,
+        String modelVersion) {
       this.detector = detector;
       this.knn = knn;
       this.fixedThreshold = fixedThreshold;
@@ -125,7 +157,8 @@ public record PatchCoreDetectorFactory(String backbonePath, String bankPath, Str
       MemoryBank bank = MemoryBank.load(path, expectedSha256); // header's and announced checksum
       ScoreCalibration next = ScoreCalibration.fromMap(bank.header().calibration());
       if (fixedThreshold == null && next == null) {
-        throw new BankFormatException(path + ": no calibrated threshold and detector.threshold is not set");
+        throw new BankFormatException(
+            path + ": no calibrated threshold and detector.threshold is not set");
       }
       detector.swapBank(bank); // checks backbone and preprocessing; the old bank stays on failure
       calibration = next;

@@ -15,13 +15,18 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Turns a detection into the records that leave the job: a FrameScore always, an Alert above the threshold. */
+/**
+ * Turns a detection into the records that leave the job: a FrameScore always, an Alert above the
+ * threshold.
+ */
 public final class Verdicts {
   private Verdicts() {}
 
-  /** @param threshold the threshold in force for the frame's scope (fixed, calibrated or online) */
-  public static FrameScore score(CameraFrame frame, Detection d, FrameDetector detector, double threshold,
-      long detectTime) {
+  /**
+   * @param threshold the threshold in force for the frame's scope (fixed, calibrated or online)
+   */
+  public static FrameScore score(
+      CameraFrame frame, Detection d, FrameDetector detector, double threshold, long detectTime) {
     return FrameScore.newBuilder()
         .setFrameId(frame.getFrameId())
         .setLineId(frame.getLineId())
@@ -40,13 +45,21 @@ public final class Verdicts {
   }
 
   /**
-   * The alert for an anomalous frame. The smoothed anomaly map peaks below the image score (the max of the raw
-   * patch scores), so the map is compared with the threshold after rescaling its peak to the image score: regions
-   * are the connected components above that level, in original frame pixels (an alert always has at least one),
-   * and the heatmap overlay spans half to one and a half times it.
+   * The alert for an anomalous frame. The smoothed anomaly map peaks below the image score (the max
+   * of the raw patch scores), so the map is compared with the threshold after rescaling its peak to
+   * the image score: regions are the connected components above that level, in original frame
+   * pixels (an alert always has at least one), and the heatmap overlay spans half to one and a half
+   * times it.
    */
-  public static Alert alert(CameraFrame frame, FloatImage image, Detection d, FrameDetector detector,
-      double threshold, double calibrated, long detectTime, boolean heatmap) {
+  public static Alert alert(
+      CameraFrame frame,
+      FloatImage image,
+      Detection d,
+      FrameDetector detector,
+      double threshold,
+      double calibrated,
+      long detectTime,
+      boolean heatmap) {
     double pixelThreshold = d.mapLevel(threshold);
     double sx = (double) image.width() / d.mapSize();
     double sy = (double) image.height() / d.mapSize();
@@ -57,8 +70,13 @@ public final class Verdicts {
       regions.add(new Region(s.x(), s.y(), s.width(), s.height(), s.area(), s.maxScore()));
       pixels += s.area();
     }
-    ByteBuffer png = heatmap ? ByteBuffer.wrap(Heatmaps.png(Heatmaps.overlay(image, d.map(), d.mapSize(),
-        pixelThreshold * 0.5, pixelThreshold * 1.5))) : null;
+    ByteBuffer png =
+        heatmap
+            ? ByteBuffer.wrap(
+                Heatmaps.png(
+                    Heatmaps.overlay(
+                        image, d.map(), d.mapSize(), pixelThreshold * 0.5, pixelThreshold * 1.5)))
+            : null;
     return Alert.newBuilder()
         .setAlertId(frame.getLineId() + "/" + frame.getFrameId() + "/" + detector.bankVersion())
         .setFrameId(frame.getFrameId())

@@ -10,8 +10,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Bank announcements from the control topic. An announcement that does not decode is logged (with its offset) and
- * skipped: the control topic is written by the job and by operators, and a bad record there must not stop scoring.
+ * Bank announcements from the control topic. An announcement that does not decode is logged (with
+ * its offset) and skipped: the control topic is written by the job and by operators, and a bad
+ * record there must not stop scoring.
  */
 public final class BankUpdateDeserializer implements KafkaRecordDeserializationSchema<BankUpdate> {
   private static final long serialVersionUID = 1L;
@@ -26,8 +27,12 @@ public final class BankUpdateDeserializer implements KafkaRecordDeserializationS
     try {
       out.collect(serdes.decode(record.value()));
     } catch (io.tailwatch.schemas.AvroDecodeException | RuntimeException e) {
-      LOG.error("control topic {} partition {} offset {}: not a BankUpdate, skipped: {}", record.topic(),
-          record.partition(), record.offset(), e.getMessage());
+      LOG.error(
+          "control topic {} partition {} offset {}: not a BankUpdate, skipped: {}",
+          record.topic(),
+          record.partition(),
+          record.offset(),
+          e.getMessage());
     }
   }
 

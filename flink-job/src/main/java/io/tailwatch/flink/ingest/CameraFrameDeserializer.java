@@ -3,7 +3,10 @@ package io.tailwatch.flink.ingest;
 import io.tailwatch.schemas.CameraFrame;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
-/** Camera frames: Avro decode, then field, limit, header-size and claim-check checks ({@link FramePayloads}). */
+/**
+ * Camera frames: Avro decode, then field, limit, header-size and claim-check checks ({@link
+ * FramePayloads}).
+ */
 public final class CameraFrameDeserializer extends ValidatingDeserializer<CameraFrame> {
   private static final long serialVersionUID = 1L;
 
@@ -27,6 +30,7 @@ public final class CameraFrameDeserializer extends ValidatingDeserializer<Camera
 
   @Override
   Ingested wrap(CameraFrame frame, ConsumerRecord<byte[], byte[]> record, long now) {
-    return Ingested.frame(frame, record.topic(), record.partition(), record.offset(), record.key(), now);
+    return Ingested.frame(
+        frame, record.topic(), record.partition(), record.offset(), record.key(), now);
   }
 }

@@ -4,8 +4,8 @@ import java.io.Serializable;
 import java.nio.file.Path;
 
 /**
- * What the cube chain accepts; every size a sender controls is checked against these before anything is
- * allocated.
+ * What the cube chain accepts; every size a sender controls is checked against these before
+ * anything is allocated.
  *
  * @param claimCheckRoot folder claim-check files must lie under; null = claim checks refused
  */
@@ -13,8 +13,13 @@ public record CubeLimits(int maxPayloadBytes, int maxPixels, int maxBands, Strin
     implements Serializable {
   public CubeLimits {
     if (maxPayloadBytes < 1 || maxPixels < 1 || maxBands < 1) {
-      throw new IllegalArgumentException("cube limits must be positive: payload " + maxPayloadBytes + ", pixels "
-          + maxPixels + ", bands " + maxBands);
+      throw new IllegalArgumentException(
+          "cube limits must be positive: payload "
+              + maxPayloadBytes
+              + ", pixels "
+              + maxPixels
+              + ", bands "
+              + maxBands);
     }
   }
 

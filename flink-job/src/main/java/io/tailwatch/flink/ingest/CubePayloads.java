@@ -12,8 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Checks a cube's fields against the {@link CubeLimits} and turns its payload (inline or claim check) into a
- * {@link SpectralCube}. Every refusal is a {@link FrameRejectedException} naming the field and the limit.
+ * Checks a cube's fields against the {@link CubeLimits} and turns its payload (inline or claim
+ * check) into a {@link SpectralCube}. Every refusal is a {@link FrameRejectedException} naming the
+ * field and the limit.
  */
 public final class CubePayloads {
   private final CubeLimits limits;
@@ -34,7 +35,8 @@ public final class CubePayloads {
       try {
         checkSize(cube, Files.size(file));
       } catch (IOException e) {
-        throw new FrameRejectedException(DeadLetterReason.CLAIM_CHECK_UNREADABLE,
+        throw new FrameRejectedException(
+            DeadLetterReason.CLAIM_CHECK_UNREADABLE,
             "payloadUri " + cube.getPayloadUri() + " cannot be read: " + e);
       }
     }
@@ -43,36 +45,51 @@ public final class CubePayloads {
   /** Ids, dimensions against the limits, wavelengths, exactly one of payload and payloadUri. */
   private void checkFields(HyperspectralCube cube) throws FrameRejectedException {
     if (cube.getCubeId().isBlank() || cube.getLineId().isBlank()) {
-      throw new FrameRejectedException(DeadLetterReason.INVALID_FIELD, "cubeId and lineId must not be blank");
+      throw new FrameRejectedException(
+          DeadLetterReason.INVALID_FIELD, "cubeId and lineId must not be blank");
     }
     int lines = cube.getLines();
     int samples = cube.getSamples();
     int bands = cube.getBands();
     if (lines <= 0 || samples <= 0) {
-      throw new FrameRejectedException(DeadLetterReason.INVALID_FIELD, "lines/samples " + lines + "x" + samples
-          + " must be positive");
+      throw new FrameRejectedException(
+          DeadLetterReason.INVALID_FIELD,
+          "lines/samples " + lines + "x" + samples + " must be positive");
     }
     if ((long) lines * samples > limits.maxPixels()) {
-      throw new FrameRejectedException(DeadLetterReason.INVALID_FIELD, "lines x samples = " + lines + "x"
-          + samples + " exceeds limits.max-cube-pixels = " + limits.maxPixels());
+      throw new FrameRejectedException(
+          DeadLetterReason.INVALID_FIELD,
+          "lines x samples = "
+              + lines
+              + "x"
+              + samples
+              + " exceeds limits.max-cube-pixels = "
+              + limits.maxPixels());
     }
     if (bands < 2 || bands > limits.maxBands()) {
-      throw new FrameRejectedException(DeadLetterReason.INVALID_FIELD, "bands " + bands + " outside [2, "
-          + limits.maxBands() + "] (limits.max-bands)");
+      throw new FrameRejectedException(
+          DeadLetterReason.INVALID_FIELD,
+          "bands " + bands + " outside [2, " + limits.maxBands() + "] (limits.max-bands)");
     }
     if (!cube.getWavelengths().isEmpty() && cube.getWavelengths().size() != bands) {
-      throw new FrameRejectedException(DeadLetterReason.DIMENSION_MISMATCH, "wavelengths has "
-          + cube.getWavelengths().size() + " entries for " + bands + " bands");
+      throw new FrameRejectedException(
+          DeadLetterReason.DIMENSION_MISMATCH,
+          "wavelengths has " + cube.getWavelengths().size() + " entries for " + bands + " bands");
     }
     boolean inline = cube.getPayload() != null;
     boolean claim = cube.getPayloadUri() != null;
     if (inline == claim) {
-      throw new FrameRejectedException(DeadLetterReason.INVALID_FIELD,
-          "exactly one of payload and payloadUri must be set, " + (inline ? "both were" : "neither was"));
+      throw new FrameRejectedException(
+          DeadLetterReason.INVALID_FIELD,
+          "exactly one of payload and payloadUri must be set, "
+              + (inline ? "both were" : "neither was"));
     }
   }
 
-  /** Loads (claim check) and decodes; re-checks the fields and what a file could have changed since ingest. */
+  /**
+   * Loads (claim check) and decodes; re-checks the fields and what a file could have changed since
+   * ingest.
+   */
   public SpectralCube decode(HyperspectralCube cube) throws FrameRejectedException {
     checkFields(cube);
     ByteBuffer raw;
@@ -85,31 +102,56 @@ public final class CubePayloads {
         checkSize(cube, Files.size(file)); // before reading: the file may have grown since ingest
         raw = ByteBuffer.wrap(Files.readAllBytes(file));
       } catch (IOException e) {
-        throw new FrameRejectedException(DeadLetterReason.CLAIM_CHECK_UNREADABLE,
+        throw new FrameRejectedException(
+            DeadLetterReason.CLAIM_CHECK_UNREADABLE,
             "payloadUri " + cube.getPayloadUri() + " cannot be read: " + e);
       }
       checkSize(cube, raw.remaining()); // and after: it may have changed while we read
     }
     try {
-      return SpectralCube.decode(raw, cube.getLines(), cube.getSamples(), cube.getBands(),
-          CubeInterleave.valueOf(cube.getInterleave().name()), sampleType(cube),
-          cube.getByteOrder() == io.tailwatch.schemas.ByteOrder.BIG_ENDIAN ? ByteOrder.BIG_ENDIAN
+      return SpectralCube.decode(
+          raw,
+          cube.getLines(),
+          cube.getSamples(),
+          cube.getBands(),
+          CubeInterleave.valueOf(cube.getInterleave().name()),
+          sampleType(cube),
+          cube.getByteOrder() == io.tailwatch.schemas.ByteOrder.BIG_ENDIAN
+              ? ByteOrder.BIG_ENDIAN
               : ByteOrder.LITTLE_ENDIAN);
     } catch (IllegalArgumentException e) {
-      throw new FrameRejectedException(DeadLetterReason.UNDECODABLE, "payload: " + e.getMessage(), e);
+      throw new FrameRejectedException(
+          DeadLetterReason.UNDECODABLE, "payload: " + e.getMessage(), e);
     }
   }
 
   private void checkSize(HyperspectralCube cube, long size) throws FrameRejectedException {
     if (size > limits.maxPayloadBytes()) {
-      throw new FrameRejectedException(DeadLetterReason.PAYLOAD_TOO_LARGE, "payload of " + size
-          + " bytes exceeds limits.max-payload-bytes = " + limits.maxPayloadBytes());
+      throw new FrameRejectedException(
+          DeadLetterReason.PAYLOAD_TOO_LARGE,
+          "payload of "
+              + size
+              + " bytes exceeds limits.max-payload-bytes = "
+              + limits.maxPayloadBytes());
     }
-    long expected = (long) cube.getLines() * cube.getSamples() * cube.getBands() * sampleType(cube).bytes();
+    long expected =
+        (long) cube.getLines() * cube.getSamples() * cube.getBands() * sampleType(cube).bytes();
     if (size != expected) {
-      throw new FrameRejectedException(DeadLetterReason.DIMENSION_MISMATCH, "payload of " + size
-          + " bytes does not match lines x samples x bands = " + cube.getLines() + "x" + cube.getSamples() + "x"
-          + cube.getBands() + " of " + cube.getDataType() + " (" + expected + " bytes)");
+      throw new FrameRejectedException(
+          DeadLetterReason.DIMENSION_MISMATCH,
+          "payload of "
+              + size
+              + " bytes does not match lines x samples x bands = "
+              + cube.getLines()
+              + "x"
+              + cube.getSamples()
+              + "x"
+              + cube.getBands()
+              + " of "
+              + cube.getDataType()
+              + " ("
+              + expected
+              + " bytes)");
     }
   }
 

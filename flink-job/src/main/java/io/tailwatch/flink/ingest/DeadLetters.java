@@ -12,8 +12,15 @@ public final class DeadLetters {
 
   private DeadLetters() {}
 
-  public static DeadLetter of(String topic, int partition, long offset, byte[] key, DeadLetterReason code,
-      String reason, byte[] rawValue, long now) {
+  public static DeadLetter of(
+      String topic,
+      int partition,
+      long offset,
+      byte[] key,
+      DeadLetterReason code,
+      String reason,
+      byte[] rawValue,
+      long now) {
     String text = reason == null ? code.name() : reason;
     if (text.length() > MAX_REASON_CHARS) {
       text = text.substring(0, MAX_REASON_CHARS) + "...";

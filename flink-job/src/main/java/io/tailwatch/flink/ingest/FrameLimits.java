@@ -8,10 +8,12 @@ import java.nio.file.Path;
  *
  * @param claimCheckRoot folder claim-check files must lie under; null = claim checks refused
  */
-public record FrameLimits(int maxPayloadBytes, int maxSide, String claimCheckRoot) implements Serializable {
+public record FrameLimits(int maxPayloadBytes, int maxSide, String claimCheckRoot)
+    implements Serializable {
   public FrameLimits {
     if (maxPayloadBytes < 1) {
-      throw new IllegalArgumentException("maxPayloadBytes must be positive, was " + maxPayloadBytes);
+      throw new IllegalArgumentException(
+          "maxPayloadBytes must be positive, was " + maxPayloadBytes);
     }
     if (maxSide < 1) {
       throw new IllegalArgumentException("maxSide must be positive, was " + maxSide);

@@ -13,8 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Checks a frame's fields against the limits and turns its payload (inline or claim check) into pixels. Every
- * refusal is a {@link FrameRejectedException} whose message names the field and the limit.
+ * Checks a frame's fields against the limits and turns its payload (inline or claim check) into
+ * pixels. Every refusal is a {@link FrameRejectedException} whose message names the field and the
+ * limit.
  */
 public final class FramePayloads {
   private final FrameLimits limits;
@@ -27,26 +28,38 @@ public final class FramePayloads {
     this.decoder = new ImageDecoder((long) limits.maxSide() * limits.maxSide());
   }
 
-  /** The cheap checks done at ingest: fields, sizes, header dimensions, claim-check reachability. */
+  /**
+   * The cheap checks done at ingest: fields, sizes, header dimensions, claim-check reachability.
+   */
   public void validate(CameraFrame frame) throws FrameRejectedException {
     int w = frame.getWidth();
     int h = frame.getHeight();
     if (w <= 0 || h <= 0 || w > limits.maxSide() || h > limits.maxSide()) {
-      throw new FrameRejectedException(DeadLetterReason.INVALID_FIELD, "width/height " + w + "x" + h
-          + " outside [1, " + limits.maxSide() + "] (limits.max-side)");
+      throw new FrameRejectedException(
+          DeadLetterReason.INVALID_FIELD,
+          "width/height "
+              + w
+              + "x"
+              + h
+              + " outside [1, "
+              + limits.maxSide()
+              + "] (limits.max-side)");
     }
     if (frame.getChannels() != 1 && frame.getChannels() != 3) {
-      throw new FrameRejectedException(DeadLetterReason.INVALID_FIELD,
-          "channels must be 1 or 3, was " + frame.getChannels());
+      throw new FrameRejectedException(
+          DeadLetterReason.INVALID_FIELD, "channels must be 1 or 3, was " + frame.getChannels());
     }
     if (frame.getFrameId().isBlank() || frame.getLineId().isBlank()) {
-      throw new FrameRejectedException(DeadLetterReason.INVALID_FIELD, "frameId and lineId must not be blank");
+      throw new FrameRejectedException(
+          DeadLetterReason.INVALID_FIELD, "frameId and lineId must not be blank");
     }
     boolean inline = frame.getPayload() != null;
     boolean claim = frame.getPayloadUri() != null;
     if (inline == claim) {
-      throw new FrameRejectedException(DeadLetterReason.INVALID_FIELD,
-          "exactly one of payload and payloadUri must be set, " + (inline ? "both were" : "neither was"));
+      throw new FrameRejectedException(
+          DeadLetterReason.INVALID_FIELD,
+          "exactly one of payload and payloadUri must be set, "
+              + (inline ? "both were" : "neither was"));
     }
     if (inline) {
       checkPayload(frame, frame.getPayload().remaining());
@@ -59,18 +72,23 @@ public final class FramePayloads {
       try {
         size = Files.size(file);
       } catch (IOException e) {
-        throw new FrameRejectedException(DeadLetterReason.CLAIM_CHECK_UNREADABLE,
+        throw new FrameRejectedException(
+            DeadLetterReason.CLAIM_CHECK_UNREADABLE,
             "payloadUri " + frame.getPayloadUri() + " cannot be read: " + e);
       }
       if (!Files.isReadable(file)) {
-        throw new FrameRejectedException(DeadLetterReason.CLAIM_CHECK_UNREADABLE,
+        throw new FrameRejectedException(
+            DeadLetterReason.CLAIM_CHECK_UNREADABLE,
             "payloadUri " + frame.getPayloadUri() + " is not readable");
       }
       checkPayload(frame, size);
     }
   }
 
-  /** Loads (claim check) and decodes the pixels; re-checks everything a file could have changed since ingest. */
+  /**
+   * Loads (claim check) and decodes the pixels; re-checks everything a file could have changed
+   * since ingest.
+   */
   public FloatImage decode(CameraFrame frame) throws FrameRejectedException {
     byte[] bytes;
     if (frame.getPayload() != null) {
@@ -82,7 +100,8 @@ public final class FramePayloads {
         checkPayload(frame, size);
         bytes = Files.readAllBytes(file);
       } catch (IOException e) {
-        throw new FrameRejectedException(DeadLetterReason.CLAIM_CHECK_UNREADABLE,
+        throw new FrameRejectedException(
+            DeadLetterReason.CLAIM_CHECK_UNREADABLE,
             "payloadUri " + frame.getPayloadUri() + " cannot be read: " + e);
       }
     }
@@ -96,26 +115,47 @@ public final class FramePayloads {
       }
       return image;
     } catch (ImageDecodeException e) {
-      throw new FrameRejectedException(DeadLetterReason.UNDECODABLE, "payload: " + e.getMessage(), e);
+      throw new FrameRejectedException(
+          DeadLetterReason.UNDECODABLE, "payload: " + e.getMessage(), e);
     }
   }
 
   private void checkPayload(CameraFrame frame, long size) throws FrameRejectedException {
     if (size > limits.maxPayloadBytes()) {
-      throw new FrameRejectedException(DeadLetterReason.PAYLOAD_TOO_LARGE, "payload of " + size
-          + " bytes exceeds limits.max-payload-bytes = " + limits.maxPayloadBytes());
+      throw new FrameRejectedException(
+          DeadLetterReason.PAYLOAD_TOO_LARGE,
+          "payload of "
+              + size
+              + " bytes exceeds limits.max-payload-bytes = "
+              + limits.maxPayloadBytes());
     }
     if (frame.getEncoding() == ImageEncoding.RAW) {
       RawPixelFormat format = rawFormat(frame);
       if (format.channels() != frame.getChannels()) {
-        throw new FrameRejectedException(DeadLetterReason.DIMENSION_MISMATCH, "pixelFormat " + format + " has "
-            + format.channels() + " channel(s), the record says channels = " + frame.getChannels());
+        throw new FrameRejectedException(
+            DeadLetterReason.DIMENSION_MISMATCH,
+            "pixelFormat "
+                + format
+                + " has "
+                + format.channels()
+                + " channel(s), the record says channels = "
+                + frame.getChannels());
       }
       long expected = format.bytesFor(frame.getWidth(), frame.getHeight());
       if (size != expected) {
-        throw new FrameRejectedException(DeadLetterReason.DIMENSION_MISMATCH, "RAW " + format + " payload of "
-            + size + " bytes does not match width x height = " + frame.getWidth() + "x" + frame.getHeight()
-            + " (" + expected + " bytes)");
+        throw new FrameRejectedException(
+            DeadLetterReason.DIMENSION_MISMATCH,
+            "RAW "
+                + format
+                + " payload of "
+                + size
+                + " bytes does not match width x height = "
+                + frame.getWidth()
+                + "x"
+                + frame.getHeight()
+                + " ("
+                + expected
+                + " bytes)");
       }
     }
   }
@@ -125,13 +165,23 @@ public final class FramePayloads {
     try {
       wh = decoder.dimensions(bytes);
     } catch (ImageDecodeException e) {
-      throw new FrameRejectedException(DeadLetterReason.UNDECODABLE, "payload (" + frame.getEncoding() + "): "
-          + e.getMessage(), e);
+      throw new FrameRejectedException(
+          DeadLetterReason.UNDECODABLE,
+          "payload (" + frame.getEncoding() + "): " + e.getMessage(),
+          e);
     }
     if (wh[0] != frame.getWidth() || wh[1] != frame.getHeight()) {
-      throw new FrameRejectedException(DeadLetterReason.DIMENSION_MISMATCH, frame.getEncoding() + " payload is "
-          + wh[0] + "x" + wh[1] + ", the record says width x height = " + frame.getWidth() + "x"
-          + frame.getHeight());
+      throw new FrameRejectedException(
+          DeadLetterReason.DIMENSION_MISMATCH,
+          frame.getEncoding()
+              + " payload is "
+              + wh[0]
+              + "x"
+              + wh[1]
+              + ", the record says width x height = "
+              + frame.getWidth()
+              + "x"
+              + frame.getHeight());
     }
   }
 

@@ -3,7 +3,10 @@ package io.tailwatch.flink.ingest;
 import io.tailwatch.schemas.HyperspectralCube;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
-/** Hyperspectral cubes: Avro decode, then dimension, size and claim-check checks ({@link CubePayloads}). */
+/**
+ * Hyperspectral cubes: Avro decode, then dimension, size and claim-check checks ({@link
+ * CubePayloads}).
+ */
 public final class HyperspectralCubeDeserializer extends ValidatingDeserializer<HyperspectralCube> {
   private static final long serialVersionUID = 1L;
 
@@ -27,6 +30,7 @@ public final class HyperspectralCubeDeserializer extends ValidatingDeserializer<
 
   @Override
   Ingested wrap(HyperspectralCube cube, ConsumerRecord<byte[], byte[]> record, long now) {
-    return Ingested.cube(cube, record.topic(), record.partition(), record.offset(), record.key(), now);
+    return Ingested.cube(
+        cube, record.topic(), record.partition(), record.offset(), record.key(), now);
   }
 }

@@ -8,7 +8,10 @@ import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
-/** Sends valid frames on and dead letters to a side output, counting both ({@code framesIn}, {@code deadLetters}). */
+/**
+ * Sends valid frames on and dead letters to a side output, counting both ({@code framesIn}, {@code
+ * deadLetters}).
+ */
 public final class IngestRouter extends ProcessFunction<Ingested, Ingested> {
   private static final long serialVersionUID = 1L;
   public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters") {};

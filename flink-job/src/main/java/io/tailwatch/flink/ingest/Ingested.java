@@ -5,8 +5,9 @@ import io.tailwatch.schemas.DeadLetter;
 import io.tailwatch.schemas.HyperspectralCube;
 
 /**
- * What a Kafka source emits for each record: a valid frame (or, on the cube chain, a valid cube) with where it
- * came from, or the dead letter that replaces it. A Flink POJO (public fields, no-arg constructor); the Avro fields use Flink's Avro serializer.
+ * What a Kafka source emits for each record: a valid frame (or, on the cube chain, a valid cube)
+ * with where it came from, or the dead letter that replaces it. A Flink POJO (public fields, no-arg
+ * constructor); the Avro fields use Flink's Avro serializer.
  */
 public class Ingested {
   public CameraFrame frame;
@@ -15,15 +16,17 @@ public class Ingested {
   public String topic;
   public int partition;
   public long offset;
+
   /** The Kafka record key, kept for a dead letter written later (decode or inference failure). */
   public byte[] key;
+
   /** When the source read the record (processing time, ms). */
   public long ingestTime;
 
   public Ingested() {}
 
-  public static Ingested frame(CameraFrame frame, String topic, int partition, long offset, byte[] key,
-      long ingestTime) {
+  public static Ingested frame(
+      CameraFrame frame, String topic, int partition, long offset, byte[] key, long ingestTime) {
     Ingested in = new Ingested();
     in.key = key;
     in.frame = frame;
@@ -34,7 +37,12 @@ public class Ingested {
     return in;
   }
 
-  public static Ingested cube(HyperspectralCube cube, String topic, int partition, long offset, byte[] key,
+  public static Ingested cube(
+      HyperspectralCube cube,
+      String topic,
+      int partition,
+      long offset,
+      byte[] key,
       long ingestTime) {
     Ingested in = new Ingested();
     in.key = key;
@@ -62,8 +70,18 @@ public class Ingested {
 
   @Override
   public String toString() {
-    return isDeadLetter() ? "DeadLetter(" + deadLetter.getReasonCode() + " " + topic + "/" + partition + "@" + offset
-        + ")" : cube != null ? "Cube(" + cube.getCubeId() + " " + topic + "/" + partition + "@" + offset + ")"
-        : "Frame(" + frame.getFrameId() + " " + topic + "/" + partition + "@" + offset + ")";
+    return isDeadLetter()
+        ? "DeadLetter("
+            + deadLetter.getReasonCode()
+            + " "
+            + topic
+            + "/"
+            + partition
+            + "@"
+            + offset
+            + ")"
+        : cube != null
+            ? "Cube(" + cube.getCubeId() + " " + topic + "/" + partition + "@" + offset + ")"
+            : "Frame(" + frame.getFrameId() + " " + topic + "/" + partition + "@" + offset + ")";
   }
 }

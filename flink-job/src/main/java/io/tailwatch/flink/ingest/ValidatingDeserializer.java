@@ -11,11 +11,13 @@ import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * Kafka record -> {@link Ingested}: Avro decode, then the record type's own checks. Never throws for bad bytes:
- * an undecodable record, an unknown schema fingerprint, a field outside the limits or an unreachable claim check
- * becomes a dead letter that keeps the raw bytes and the origin (topic, partition, offset).
+ * Kafka record -> {@link Ingested}: Avro decode, then the record type's own checks. Never throws
+ * for bad bytes: an undecodable record, an unknown schema fingerprint, a field outside the limits
+ * or an unreachable claim check becomes a dead letter that keeps the raw bytes and the origin
+ * (topic, partition, offset).
  */
-abstract class ValidatingDeserializer<T extends SpecificRecord> implements KafkaRecordDeserializationSchema<Ingested> {
+abstract class ValidatingDeserializer<T extends SpecificRecord>
+    implements KafkaRecordDeserializationSchema<Ingested> {
   private static final long serialVersionUID = 1L;
 
   private final Class<T> type;
@@ -65,10 +67,18 @@ abstract class ValidatingDeserializer<T extends SpecificRecord> implements Kafka
     }
   }
 
-  private static Ingested deadLetter(ConsumerRecord<byte[], byte[]> record, DeadLetterReason reason, String message,
-      long now) {
-    return Ingested.deadLetter(DeadLetters.of(record.topic(), record.partition(), record.offset(), record.key(),
-        reason, message, record.value(), now));
+  private static Ingested deadLetter(
+      ConsumerRecord<byte[], byte[]> record, DeadLetterReason reason, String message, long now) {
+    return Ingested.deadLetter(
+        DeadLetters.of(
+            record.topic(),
+            record.partition(),
+            record.offset(),
+            record.key(),
+            reason,
+            message,
+            record.value(),
+            now));
   }
 
   @Override

@@ -8,10 +8,11 @@ import org.apache.flink.util.function.SerializableFunction;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
- * Writes Avro records single-object encoded, keyed (for per-key ordering and compaction) by a field of the record,
- * e.g. the line id of an alert.
+ * Writes Avro records single-object encoded, keyed (for per-key ordering and compaction) by a field
+ * of the record, e.g. the line id of an alert.
  */
-public final class AvroRecordSerializer<T extends SpecificRecord> implements KafkaRecordSerializationSchema<T> {
+public final class AvroRecordSerializer<T extends SpecificRecord>
+    implements KafkaRecordSerializationSchema<T> {
   private static final long serialVersionUID = 1L;
   private final Class<T> type;
   private final String topic;
@@ -28,12 +29,17 @@ public final class AvroRecordSerializer<T extends SpecificRecord> implements Kaf
   }
 
   @Override
-  public ProducerRecord<byte[], byte[]> serialize(T element, KafkaSinkContext context, Long timestamp) {
+  public ProducerRecord<byte[], byte[]> serialize(
+      T element, KafkaSinkContext context, Long timestamp) {
     if (serdes == null) {
       serdes = AvroSerdes.forType(type);
     }
     String k = key == null ? null : key.apply(element);
-    return new ProducerRecord<>(topic, null, timestamp, k == null ? null : k.getBytes(StandardCharsets.UTF_8),
+    return new ProducerRecord<>(
+        topic,
+        null,
+        timestamp,
+        k == null ? null : k.getBytes(StandardCharsets.UTF_8),
         serdes.encode(element));
   }
 }

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class BankUpdateBuilderTest {
   static {
-    // the harness serialises BankUpdate records with Avro: register the schema classes with its class-trust check
+    // the harness serialises BankUpdate records with Avro: register the schema classes with its
+    // class-trust check
     // (run alone, no other test did it first)
     io.tailwatch.schemas.AvroSerdes.forType(io.tailwatch.schemas.BankUpdate.class);
   }
@@ -39,17 +40,30 @@ class BankUpdateBuilderTest {
   @Test
   void mergesTheTopKeyedCandidatesWritesAVersionAndAnnouncesIt(@TempDir Path dir) throws Exception {
     Path initial = dir.resolve("initial.twb");
-    BankHeader h = new BankHeader(BankHeader.FORMAT_VERSION, "v1", 2, 0, null,
-        new BankHeader.Backbone("bb", "bb", "sha", List.of("l"), 2, 2, 1, 1, 1), null, Instant.EPOCH, "patchcore",
-        Map.of(), null);
+    BankHeader h =
+        new BankHeader(
+            BankHeader.FORMAT_VERSION,
+            "v1",
+            2,
+            0,
+            null,
+            new BankHeader.Backbone("bb", "bb", "sha", List.of("l"), 2, 2, 1, 1, 1),
+            null,
+            Instant.EPOCH,
+            "patchcore",
+            Map.of(),
+            null);
     MemoryBank.of(h, new float[] {0, 0, 1, 1}, 2).write(initial);
-    BankUpdateBuilder builder = new BankUpdateBuilder(initial.toString(), dir.resolve("banks").toString(), 2, 10,
-        100, 50, "gaussian", 0);
-    try (var t = new TwoInputStreamOperatorTestHarness<BankCandidate, BankUpdate, BankUpdate>(builder)) {
+    BankUpdateBuilder builder =
+        new BankUpdateBuilder(
+            initial.toString(), dir.resolve("banks").toString(), 2, 10, 100, 50, "gaussian", 0);
+    try (var t =
+        new TwoInputStreamOperatorTestHarness<BankCandidate, BankUpdate, BankUpdate>(builder)) {
       t.open();
       t.setProcessingTime(0);
       t.processElement1(new StreamRecord<>(candidate("a", -0.1, 5, 5, 50)));
-      t.processElement1(new StreamRecord<>(candidate("b", -3.0, 9, 9, 162))); // lowest key: not sampled
+      t.processElement1(
+          new StreamRecord<>(candidate("b", -3.0, 9, 9, 162))); // lowest key: not sampled
       t.processElement1(new StreamRecord<>(candidate("c", -0.2, -5, 5, 50)));
       assertThat(t.extractOutputValues()).isEmpty();
       t.setProcessingTime(50);
@@ -61,7 +75,9 @@ class BankUpdateBuilderTest {
       assertThat(u.getCount()).isEqualTo(4);
       MemoryBank written = MemoryBank.load(Path.of(URI.create(u.getBankUri())));
       assertThat(written.header().bodySha256()).isEqualTo(u.getSha256());
-      assertThat(written.header().params()).containsEntry("parent", "v1").containsEntry("frames", 2)
+      assertThat(written.header().params())
+          .containsEntry("parent", "v1")
+          .containsEntry("frames", 2)
           .containsEntry("weighting", "gaussian");
       float[] v = new float[2];
       for (int i = 2; i < 4; i++) {
@@ -70,9 +86,14 @@ class BankUpdateBuilderTest {
       }
 
       // an operator rolls back to v1: the next version builds on v1, not on v1-u1
-      t.processElement2(new StreamRecord<>(BankUpdate.newBuilder(u).setBankVersion("v1")
-          .setBankUri(initial.toUri().toString()).setSha256(MemoryBank.load(initial).header().bodySha256())
-          .setReason("rollback").build()));
+      t.processElement2(
+          new StreamRecord<>(
+              BankUpdate.newBuilder(u)
+                  .setBankVersion("v1")
+                  .setBankUri(initial.toUri().toString())
+                  .setSha256(MemoryBank.load(initial).header().bodySha256())
+                  .setReason("rollback")
+                  .build()));
       t.processElement1(new StreamRecord<>(candidate("d", -0.1, 7, -7, 98)));
       t.setProcessingTime(200);
       BankUpdate second = t.extractOutputValues().get(1);

@@ -16,20 +16,29 @@ class ConfigurationDocsTest {
     if (Boolean.getBoolean("tailwatch.docs.regenerate")) {
       Files.writeString(DOC, rendered);
     }
-    assertThat(DOC).as("docs/configuration.md: regenerate with ./mvnw -pl flink-job test "
-        + "-Dtest=ConfigurationDocsTest -Dtailwatch.docs.regenerate=true").exists();
-    assertThat(Files.readString(DOC)).as("docs/configuration.md is stale: regenerate with ./mvnw -pl flink-job "
-        + "test -Dtest=ConfigurationDocsTest -Dtailwatch.docs.regenerate=true").isEqualTo(rendered);
+    assertThat(DOC)
+        .as(
+            "docs/configuration.md: regenerate with ./mvnw -pl flink-job test "
+                + "-Dtest=ConfigurationDocsTest -Dtailwatch.docs.regenerate=true")
+        .exists();
+    assertThat(Files.readString(DOC))
+        .as(
+            "docs/configuration.md is stale: regenerate with ./mvnw -pl flink-job "
+                + "test -Dtest=ConfigurationDocsTest -Dtailwatch.docs.regenerate=true")
+        .isEqualTo(rendered);
   }
 
   @Test
   void everyDeclaredOptionIsKnownToTheConfigAndDocumented() {
-    assertThat(ConfigurationDocs.optionFields()).extracting(ConfigurationDocs::option)
+    assertThat(ConfigurationDocs.optionFields())
+        .extracting(ConfigurationDocs::option)
         .containsExactlyInAnyOrderElementsOf(TailwatchOptions.all());
     String rendered = ConfigurationDocs.markdown();
     for (var option : TailwatchOptions.all()) {
       assertThat(rendered).contains("| `" + option.key() + "` |");
-      assertThat(option.description().getBlocks()).as(option.key() + " has a description").isNotEmpty();
+      assertThat(option.description().getBlocks())
+          .as(option.key() + " has a description")
+          .isNotEmpty();
     }
   }
 }

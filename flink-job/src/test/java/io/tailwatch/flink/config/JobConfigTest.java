@@ -11,8 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class JobConfigTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   String backbone;
   String bank;
 
@@ -24,10 +23,21 @@ class JobConfigTest {
 
   @Test
   void readsAFileAndLetsArgumentsWin() throws Exception {
-    Path file = Files.writeString(dir.resolve("job.yaml"), String.join("\n",
-        "# comment", "kafka.bootstrap-servers: broker:9092", "batch.max-size: 16", "batch.max-wait: \"100 ms\"",
-        "detector.backbone: " + backbone, "detector.bank: " + bank, ""));
-    JobConfig c = JobConfig.fromArgs("--config", file.toString(), "--batch.max-size", "4", "--topics.scores=");
+    Path file =
+        Files.writeString(
+            dir.resolve("job.yaml"),
+            String.join(
+                "\n",
+                "# comment",
+                "kafka.bootstrap-servers: broker:9092",
+                "batch.max-size: 16",
+                "batch.max-wait: \"100 ms\"",
+                "detector.backbone: " + backbone,
+                "detector.bank: " + bank,
+                ""));
+    JobConfig c =
+        JobConfig.fromArgs(
+            "--config", file.toString(), "--batch.max-size", "4", "--topics.scores=");
     assertThat(c.get(TailwatchOptions.BOOTSTRAP_SERVERS)).isEqualTo("broker:9092");
     assertThat(c.get(TailwatchOptions.BATCH_MAX_SIZE)).isEqualTo(4);
     assertThat(c.get(TailwatchOptions.BATCH_MAX_WAIT)).isEqualTo(Duration.ofMillis(100));
@@ -37,9 +47,22 @@ class JobConfigTest {
 
   @Test
   void readsNestedYamlAsFlinkFlattensIt() throws Exception {
-    Path file = Files.writeString(dir.resolve("nested.yaml"), String.join("\n",
-        "kafka:", "  bootstrap-servers: nested:9092", "batch:", "  max-size: 12", "  max-wait: 20 ms",
-        "detector:", "  backbone: " + backbone, "  bank: " + bank, "topics:", "  scores:", ""));
+    Path file =
+        Files.writeString(
+            dir.resolve("nested.yaml"),
+            String.join(
+                "\n",
+                "kafka:",
+                "  bootstrap-servers: nested:9092",
+                "batch:",
+                "  max-size: 12",
+                "  max-wait: 20 ms",
+                "detector:",
+                "  backbone: " + backbone,
+                "  bank: " + bank,
+                "topics:",
+                "  scores:",
+                ""));
     JobConfig c = JobConfig.fromArgs("--config", file.toString());
     assertThat(c.get(TailwatchOptions.BOOTSTRAP_SERVERS)).isEqualTo("nested:9092");
     assertThat(c.get(TailwatchOptions.BATCH_MAX_SIZE)).isEqualTo(12);
@@ -51,7 +74,8 @@ class JobConfigTest {
   void aBrokenYamlFileIsRefusedNamingTheFile() throws Exception {
     Path broken = Files.writeString(dir.resolve("broken.yaml"), "kafka.group-id: [unclosed\n");
     assertThatThrownBy(() -> JobConfig.fromArgs("--config", broken.toString()))
-        .isInstanceOf(InvalidConfigException.class).hasMessageStartingWith("config: " + broken + " is not valid YAML");
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageStartingWith("config: " + broken + " is not valid YAML");
     Path list = Files.writeString(dir.resolve("list.yaml"), "kafka.group-id: [a, b]\n");
     assertThatThrownBy(() -> JobConfig.fromArgs("--config", list.toString()))
         .hasMessageStartingWith("kafka.group-id: in " + list + " needs a single value, was a list");
@@ -60,33 +84,46 @@ class JobConfigTest {
   @Test
   void everyProblemNamesItsKey() throws Exception {
     assertThatThrownBy(() -> JobConfig.fromArgs("--detector.bank", bank))
-        .isInstanceOf(InvalidConfigException.class).hasMessageStartingWith("detector.backbone: is required");
-    assertThatThrownBy(() -> JobConfig.fromArgs("--detector.backbone", backbone, "--detector.bank", bank + ".missing"))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageStartingWith("detector.backbone: is required");
+    assertThatThrownBy(
+            () ->
+                JobConfig.fromArgs(
+                    "--detector.backbone", backbone, "--detector.bank", bank + ".missing"))
         .hasMessageStartingWith("detector.bank: file not found");
-    assertThatThrownBy(() -> args("--batch.max-size", "0")).hasMessageStartingWith("batch.max-size: must be in [1, 1024]");
+    assertThatThrownBy(() -> args("--batch.max-size", "0"))
+        .hasMessageStartingWith("batch.max-size: must be in [1, 1024]");
     assertThatThrownBy(() -> args("--detector.knn-precision", "int4"))
         .hasMessageStartingWith("detector.knn-precision: must be fp32 or int8, was 'int4'");
     assertThatThrownBy(() -> args("--detector.knn-precision", "int8", "--detector.device", "cuda"))
-        .hasMessageStartingWith("detector.knn-precision: int8 runs on the CPU execution provider only");
+        .hasMessageStartingWith(
+            "detector.knn-precision: int8 runs on the CPU execution provider only");
     assertThatThrownBy(() -> args("--bank-update.weight-exponent", "0"))
         .hasMessageStartingWith("bank-update.weight-exponent: must be in (0, 4.0], was 0.0");
-    assertThat(args("--bank-update.weight-exponent", "2").adaptation().weightExponent()).isEqualTo(2.0);
+    assertThat(args("--bank-update.weight-exponent", "2").adaptation().weightExponent())
+        .isEqualTo(2.0);
     assertThatThrownBy(() -> args("--bank-update.resolution-quantile", "1.5"))
         .hasMessageStartingWith("bank-update.resolution-quantile: must be in [0, 1], was 1.5");
     assertThatThrownBy(() -> args("--detector.precision", "bf16"))
         .hasMessageStartingWith("detector.precision: must be fp32 or fp16, was 'bf16'");
-    assertThatThrownBy(() -> args("--batch.max-size", "lots")).hasMessageStartingWith("batch.max-size: cannot be parsed");
-    assertThatThrownBy(() -> args("--batch.max-sise", "4")).hasMessageStartingWith("batch.max-sise: is not a tailwatch option");
-    assertThatThrownBy(() -> args("--detector.device", "tpu")).hasMessageStartingWith("detector.device: must be auto, cpu or cuda");
+    assertThatThrownBy(() -> args("--batch.max-size", "lots"))
+        .hasMessageStartingWith("batch.max-size: cannot be parsed");
+    assertThatThrownBy(() -> args("--batch.max-sise", "4"))
+        .hasMessageStartingWith("batch.max-sise: is not a tailwatch option");
+    assertThatThrownBy(() -> args("--detector.device", "tpu"))
+        .hasMessageStartingWith("detector.device: must be auto, cpu or cuda");
     assertThatThrownBy(() -> args("--kafka.transaction-timeout", "1 h"))
         .hasMessageStartingWith("kafka.transaction-timeout: must not exceed");
     assertThatThrownBy(() -> args("--checkpoint.interval", "8 min"))
-        .hasMessageStartingWith("kafka.transaction-timeout: must be more than twice checkpoint.interval");
-    assertThatThrownBy(() -> args("--detector.threshold", "-1")).hasMessageStartingWith("detector.threshold:");
+        .hasMessageStartingWith(
+            "kafka.transaction-timeout: must be more than twice checkpoint.interval");
+    assertThatThrownBy(() -> args("--detector.threshold", "-1"))
+        .hasMessageStartingWith("detector.threshold:");
     assertThatThrownBy(() -> args("--claim-check.root", dir.resolve("nope").toString()))
         .hasMessageStartingWith("claim-check.root: is not a folder");
     assertThatThrownBy(() -> args("stray")).hasMessageContaining("expected --key value");
-    assertThatThrownBy(() -> args("--batch.max-size")).hasMessageStartingWith("batch.max-size: has no value");
+    assertThatThrownBy(() -> args("--batch.max-size"))
+        .hasMessageStartingWith("batch.max-size: has no value");
     assertThatThrownBy(() -> args("--threshold.false-alarm-rate", "0.7"))
         .hasMessageStartingWith("threshold.false-alarm-rate: must be in (0, 0.5)");
     assertThatThrownBy(() -> args("--statistics.target", "mean"))
@@ -103,28 +140,47 @@ class JobConfigTest {
         .hasMessageStartingWith("cube.detector: must be rx, local-rx or autoencoder");
     assertThatThrownBy(() -> args("--topics.cubes", "c", "--cube.detector", "autoencoder"))
         .hasMessageStartingWith("cube.model: must name the autoencoder .onnx file");
-    assertThatThrownBy(() -> args("--cube.rx-ridge", "-1")).hasMessageStartingWith("cube.rx-ridge: must be in [0, 1)");
+    assertThatThrownBy(() -> args("--cube.rx-ridge", "-1"))
+        .hasMessageStartingWith("cube.rx-ridge: must be in [0, 1)");
     assertThatThrownBy(() -> args("--cube.threshold-sigmas", "0"))
         .hasMessageStartingWith("cube.threshold-sigmas: must be in (0, 1000]");
-    assertThatThrownBy(() -> args("--limits.max-bands", "1")).hasMessageStartingWith("limits.max-bands: must be in");
+    assertThatThrownBy(() -> args("--limits.max-bands", "1"))
+        .hasMessageStartingWith("limits.max-bands: must be in");
     assertThatThrownBy(() -> args("--limits.max-cube-pixels", "8"))
         .hasMessageStartingWith("limits.max-cube-pixels: must be at least 64");
   }
 
   @Test
   void adaptationSettingsReachTheOperator() throws Exception {
-    var a = args("--threshold.false-alarm-rate", "0.05", "--statistics.target", "moment", "--bank-update.enabled",
-        "true", "--topics.control", "ctl", "--bank-update.dir", dir.toString(), "--bank-update.weighting", "uniform",
-        "--topics.statistics", "st").adaptation();
+    var a =
+        args(
+                "--threshold.false-alarm-rate",
+                "0.05",
+                "--statistics.target",
+                "moment",
+                "--bank-update.enabled",
+                "true",
+                "--topics.control",
+                "ctl",
+                "--bank-update.dir",
+                dir.toString(),
+                "--bank-update.weighting",
+                "uniform",
+                "--topics.statistics",
+                "st")
+            .adaptation();
     assertThat(a.statistics().falseAlarmRate()).isEqualTo(0.05);
     assertThat(a.statistics().target()).isEqualTo(io.tailwatch.detector.stats.ScoreTarget.MOMENT);
     assertThat(a.bankUpdates()).isTrue();
     assertThat(a.gaussianWeighting()).isFalse();
     assertThat(a.statisticsIntervalMs()).isEqualTo(10_000);
-    assertThat(args().adaptation().statisticsIntervalMs()).as("no statistics topic, no snapshots").isZero();
+    assertThat(args().adaptation().statisticsIntervalMs())
+        .as("no statistics topic, no snapshots")
+        .isZero();
     assertThat(args("--statistics.target", "flat").adaptation().statistics().target())
         .isEqualTo(io.tailwatch.detector.stats.ScoreTarget.FLAT);
-    // §6 as written by default: the robust target keeps recurring faint defects out (docs/online-adaptation.md)
+    // §6 as written by default: the robust target keeps recurring faint defects out
+    // (docs/online-adaptation.md)
     var defaults = args().adaptation();
     assertThat(defaults.statistics().target())
         .isEqualTo(io.tailwatch.detector.stats.ScoreTarget.ROBUST);
@@ -135,28 +191,59 @@ class JobConfigTest {
     assertThat(defaults.perSource()).as("scopes per line x modality by default").isFalse();
     assertThat(args("--statistics.per-source", "true").adaptation().perSource()).isTrue();
     assertThat(args().warnings()).isEmpty();
-    assertThat(args("--bank-update.enabled", "true", "--topics.control", "ctl", "--bank-update.dir", dir.toString())
-        .warnings()).singleElement().asString().startsWith("bank-update.enabled=true with threshold.adaptive=false");
-    assertThat(args("--bank-update.enabled", "true", "--topics.control", "ctl", "--bank-update.dir", dir.toString(),
-        "--threshold.adaptive", "true").warnings()).isEmpty();
+    assertThat(
+            args(
+                    "--bank-update.enabled",
+                    "true",
+                    "--topics.control",
+                    "ctl",
+                    "--bank-update.dir",
+                    dir.toString())
+                .warnings())
+        .singleElement()
+        .asString()
+        .startsWith("bank-update.enabled=true with threshold.adaptive=false");
+    assertThat(
+            args(
+                    "--bank-update.enabled",
+                    "true",
+                    "--topics.control",
+                    "ctl",
+                    "--bank-update.dir",
+                    dir.toString(),
+                    "--threshold.adaptive",
+                    "true")
+                .warnings())
+        .isEmpty();
   }
 
   @Test
   void kafkaClientPropertiesPassThroughButNeverPrintTheirSecrets() throws Exception {
-    Path props = Files.writeString(dir.resolve("kafka.properties"), String.join("\n",
-        "security.protocol=SASL_SSL", "sasl.mechanism=SCRAM-SHA-512",
-        "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"u\" password=\"hunter2\";",
-        "ssl.truststore.password=changeit", ""));
+    Path props =
+        Files.writeString(
+            dir.resolve("kafka.properties"),
+            String.join(
+                "\n",
+                "security.protocol=SASL_SSL",
+                "sasl.mechanism=SCRAM-SHA-512",
+                "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"u\" password=\"hunter2\";",
+                "ssl.truststore.password=changeit",
+                ""));
     JobConfig c = args("--kafka.properties-file", props.toString());
-    java.util.Properties p = KafkaClientProperties.load(c.get(TailwatchOptions.KAFKA_PROPERTIES_FILE));
+    java.util.Properties p =
+        KafkaClientProperties.load(c.get(TailwatchOptions.KAFKA_PROPERTIES_FILE));
     assertThat(p.getProperty("sasl.mechanism")).isEqualTo("SCRAM-SHA-512");
     assertThat(p.getProperty("sasl.jaas.config")).contains("hunter2");
-    assertThat(KafkaClientProperties.redacted(p).toString()).doesNotContain("hunter2").doesNotContain("changeit")
+    assertThat(KafkaClientProperties.redacted(p).toString())
+        .doesNotContain("hunter2")
+        .doesNotContain("changeit")
         .contains("security.protocol=SASL_SSL");
 
-    Path owned = Files.writeString(dir.resolve("owned.properties"), "isolation.level=read_uncommitted\n");
+    Path owned =
+        Files.writeString(dir.resolve("owned.properties"), "isolation.level=read_uncommitted\n");
     assertThatThrownBy(() -> args("--kafka.properties-file", owned.toString()))
-        .hasMessageStartingWith("kafka.properties-file:").hasMessageContaining("'isolation.level'");
+        .hasMessageStartingWith("kafka.properties-file:")
+        .hasMessageContaining("'isolation.level'");
     assertThatThrownBy(() -> args("--kafka.properties-file", dir.resolve("none").toString()))
         .hasMessageStartingWith("kafka.properties-file: cannot read");
   }

@@ -27,7 +27,10 @@ import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Cube scoring in a harness: RX and an exported autoencoder, alerts, and failures that become dead letters. */
+/**
+ * Cube scoring in a harness: RX and an exported autoencoder, alerts, and failures that become dead
+ * letters.
+ */
 class CubeScoringTest {
   static final CubeLimits LIMITS = new CubeLimits(1 << 24, 1 << 20, 256, null);
 
@@ -36,14 +39,23 @@ class CubeScoringTest {
   }
 
   static HyperspectralCube record(String id, CubeSimulator.SimulatedCube c) {
-    return CubeRecords.inline(id, "line-h", c.cube(), Interleave.BIL, CubeDataType.UINT16, ByteOrder.BIG_ENDIAN,
-        Instant.now(), Map.of()).build();
+    return CubeRecords.inline(
+            id,
+            "line-h",
+            c.cube(),
+            Interleave.BIL,
+            CubeDataType.UINT16,
+            ByteOrder.BIG_ENDIAN,
+            Instant.now(),
+            Map.of())
+        .build();
   }
 
   static OneInputStreamOperatorTestHarness<Ingested, FrameScore> harness(CubeScorerFactory factory)
       throws Exception {
-    var h = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(new CubeScoring(factory, LIMITS, 10, 1,
-        true)));
+    var h =
+        new OneInputStreamOperatorTestHarness<>(
+            new ProcessOperator<>(new CubeScoring(factory, LIMITS, 10, 1, true)));
     h.open();
     return h;
   }
@@ -60,19 +72,28 @@ class CubeScoringTest {
         h.processElement(new StreamRecord<>(ingested(record("c" + i, c), i)));
       }
       List<FrameScore> scores = h.extractOutputValues();
-      assertThat(scores).hasSize(8).allSatisfy(s -> assertThat(s.getModality()).isEqualTo(Modality.HYPERSPECTRAL));
-      List<Alert> alerts = h.getSideOutput(CubeScoring.ALERTS).stream().map(StreamRecord::getValue).toList();
-      assertThat(alerts).hasSize(targets).allSatisfy(a -> {
-        assertThat(a.getAnomalousPixels()).isGreaterThanOrEqualTo(9L);
-        assertThat(a.getRegions()).isNotEmpty();
-        assertThat(a.getHeatmapPng()).isNotNull();
-        assertThat(a.getCalibratedScore()).isBetween(0.0, 1e-3);
-      });
+      assertThat(scores)
+          .hasSize(8)
+          .allSatisfy(s -> assertThat(s.getModality()).isEqualTo(Modality.HYPERSPECTRAL));
+      List<Alert> alerts =
+          h.getSideOutput(CubeScoring.ALERTS).stream().map(StreamRecord::getValue).toList();
+      assertThat(alerts)
+          .hasSize(targets)
+          .allSatisfy(
+              a -> {
+                assertThat(a.getAnomalousPixels()).isGreaterThanOrEqualTo(9L);
+                assertThat(a.getRegions()).isNotEmpty();
+                assertThat(a.getHeatmapPng()).isNotNull();
+                assertThat(a.getCalibratedScore()).isBetween(0.0, 1e-3);
+              });
       assertThat(targets).isPositive();
     }
   }
 
-  /** A random-weights autoencoder for 16 bands: enough to run the ONNX path, the band check and failures. */
+  /**
+   * A random-weights autoencoder for 16 bands: enough to run the ONNX path, the band check and
+   * failures.
+   */
   static Path autoencoder(Path dir, int bands) throws Exception {
     SplittableRandom r = new SplittableRandom(1);
     float[] mean = new float[bands];
@@ -85,16 +106,23 @@ class CubeScoringTest {
       w1[i] = (float) r.nextGaussian() * 0.3f;
       w2[i] = (float) r.nextGaussian() * 0.3f;
     }
-    SpectralAutoencoder ae = new SpectralAutoencoder(bands, mean, scale, List.of(
-        new SpectralAutoencoder.Dense(bands, 4, w1, new float[4]),
-        new SpectralAutoencoder.Dense(4, bands, w2, new float[bands])), Map.of("train.variant", "test"));
+    SpectralAutoencoder ae =
+        new SpectralAutoencoder(
+            bands,
+            mean,
+            scale,
+            List.of(
+                new SpectralAutoencoder.Dense(bands, 4, w1, new float[4]),
+                new SpectralAutoencoder.Dense(4, bands, w2, new float[bands])),
+            Map.of("train.variant", "test"));
     Path file = dir.resolve("ae.onnx");
     ae.save(file);
     return file;
   }
 
   @Test
-  void autoencoderScoresAndAWrongBandCountIsADeadLetterNotACrash(@TempDir Path dir) throws Exception {
+  void autoencoderScoresAndAWrongBandCountIsADeadLetterNotACrash(@TempDir Path dir)
+      throws Exception {
     Path model = autoencoder(dir, 16);
     CubeSimulator good = new CubeSimulator(3, 16, 16, 16, 0.0);
     CubeSimulator wrong = new CubeSimulator(3, 16, 16, 12, 0.0);
@@ -102,12 +130,17 @@ class CubeScoringTest {
       h.processElement(new StreamRecord<>(ingested(record("good", good.cube(0)), 0)));
       h.processElement(new StreamRecord<>(ingested(record("wrong-bands", wrong.cube(0)), 1)));
       h.processElement(new StreamRecord<>(ingested(record("good-2", good.cube(1)), 2)));
-      assertThat(h.extractOutputValues()).extracting(FrameScore::getFrameId).containsExactly("good", "good-2");
-      List<DeadLetter> dead = h.getSideOutput(IngestRouter.DEAD_LETTERS).stream().map(StreamRecord::getValue)
-          .toList();
+      assertThat(h.extractOutputValues())
+          .extracting(FrameScore::getFrameId)
+          .containsExactly("good", "good-2");
+      List<DeadLetter> dead =
+          h.getSideOutput(IngestRouter.DEAD_LETTERS).stream().map(StreamRecord::getValue).toList();
       assertThat(dead).hasSize(1);
       assertThat(dead.get(0).getReasonCode()).isEqualTo(DeadLetterReason.INFERENCE_FAILED);
-      assertThat(dead.get(0).getReason()).contains("ae.onnx@").contains("12 bands").contains("expects 16");
+      assertThat(dead.get(0).getReason())
+          .contains("ae.onnx@")
+          .contains("12 bands")
+          .contains("expects 16");
       assertThat(dead.get(0).getRawValue()).isNotNull();
       assertThat(dead.get(0).getOriginOffset()).isEqualTo(1);
     }

@@ -30,9 +30,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The scoring operator's online part on a keyed stream: per-line thresholds from the statistics, kept across a
- * restore; statistics snapshots; bank-update candidates; bank swaps between batches and refusal of a bad bank.
- * The detector's score is the frame's mean pixel value (0..1); its "bank" is a file whose text is its checksum.
+ * The scoring operator's online part on a keyed stream: per-line thresholds from the statistics,
+ * kept across a restore; statistics snapshots; bank-update candidates; bank swaps between batches
+ * and refusal of a bad bank. The detector's score is the frame's mean pixel value (0..1); its
+ * "bank" is a file whose text is its checksum.
  */
 class AdaptiveScoringTest {
   record FileBankDetector(String initialVersion) implements DetectorFactory {
@@ -48,8 +49,17 @@ class AdaptiveScoringTest {
               sum += v;
             }
             float s = (float) (sum / image.data().length);
-            out.add(new Detection(s, new float[] {s}, 1, 1, new float[64], 8, new float[] {s, bankVersion.length()}, 0,
-                2));
+            out.add(
+                new Detection(
+                    s,
+                    new float[] {s},
+                    1,
+                    1,
+                    new float[64],
+                    8,
+                    new float[] {s, bankVersion.length()},
+                    0,
+                    2));
           }
           return out;
         }
@@ -58,7 +68,8 @@ class AdaptiveScoringTest {
         public void swapBank(Path bank, String expectedSha256) throws Exception {
           String text = Files.readString(bank);
           if (!text.equals(expectedSha256)) {
-            throw new BankFormatException(bank + ": checksum " + text + " is not the announced " + expectedSha256);
+            throw new BankFormatException(
+                bank + ": checksum " + text + " is not the announced " + expectedSha256);
           }
           bankVersion = bank.getFileName().toString();
         }
@@ -67,14 +78,28 @@ class AdaptiveScoringTest {
   }
 
   static Adaptation adaptation(boolean bankUpdates) {
-    return new Adaptation(new OnlineScoreStatistics.Config(512, 1000, 0.1, 20, 0.1, 10, 8, 4), true, 1_000,
-        bankUpdates, true, 4, 1, 5_000);
+    return new Adaptation(
+        new OnlineScoreStatistics.Config(512, 1000, 0.1, 20, 0.1, 10, 8, 4),
+        true,
+        1_000,
+        bankUpdates,
+        true,
+        4,
+        1,
+        5_000);
   }
 
-  static KeyedOneInputStreamOperatorTestHarness<String, Ingested, FrameScore> keyed(boolean bankUpdates)
-      throws Exception {
-    return new KeyedOneInputStreamOperatorTestHarness<>(new BatchingInferenceOperator(new FileBankDetector("bank-1"),
-        BatchingInferenceOperatorTest.LIMITS, 4, 10_000, false, adaptation(bankUpdates)), new ScopeKey(),
+  static KeyedOneInputStreamOperatorTestHarness<String, Ingested, FrameScore> keyed(
+      boolean bankUpdates) throws Exception {
+    return new KeyedOneInputStreamOperatorTestHarness<>(
+        new BatchingInferenceOperator(
+            new FileBankDetector("bank-1"),
+            BatchingInferenceOperatorTest.LIMITS,
+            4,
+            10_000,
+            false,
+            adaptation(bankUpdates)),
+        new ScopeKey(),
         Types.STRING);
   }
 
@@ -90,7 +115,9 @@ class AdaptiveScoringTest {
       }
       List<FrameScore> out = h.extractOutputValues();
       assertThat(out).hasSize(40);
-      assertThat(out.get(10).getThreshold()).as("before min-frames: the fixed threshold").isEqualTo(0.5);
+      assertThat(out.get(10).getThreshold())
+          .as("before min-frames: the fixed threshold")
+          .isEqualTo(0.5);
       lastThreshold = out.get(39).getThreshold();
       // the 0.9 quantile of the 36 scores seen at the last refresh, 100/255 .. 135/255
       assertThat(lastThreshold).isBetween(130 / 255.0, 136 / 255.0);
@@ -109,24 +136,48 @@ class AdaptiveScoringTest {
       h.open();
       h.processElement(BatchingInferenceOperatorTest.frame(40, 120));
       h.prepareSnapshotPreBarrier(2);
-      assertThat(h.extractOutputValues().get(0).getThreshold()).as("threshold after the restore")
+      assertThat(h.extractOutputValues().get(0).getThreshold())
+          .as("threshold after the restore")
           .isEqualTo(lastThreshold);
     }
   }
 
-  /** statistics.per-source: two cameras of one line, one scoring low and one high, each judged by its own scope. */
+  /**
+   * statistics.per-source: two cameras of one line, one scoring low and one high, each judged by
+   * its own scope.
+   */
   @Test
   void perSourceScopesKeepTheirOwnStatisticsAndThresholds() throws Exception {
-    Adaptation perSource = new Adaptation(new OnlineScoreStatistics.Config(512, 1000, 0.1, 20, 0.1, 10, 8, 4), true,
-        1_000, false, true, 4, 1, 5_000, 1, true);
-    try (var h = new KeyedOneInputStreamOperatorTestHarness<>(new BatchingInferenceOperator(
-        new FileBankDetector("bank-1"), BatchingInferenceOperatorTest.LIMITS, 4, 10_000, false, perSource),
-        new ScopeKey(true), Types.STRING)) {
+    Adaptation perSource =
+        new Adaptation(
+            new OnlineScoreStatistics.Config(512, 1000, 0.1, 20, 0.1, 10, 8, 4),
+            true,
+            1_000,
+            false,
+            true,
+            4,
+            1,
+            5_000,
+            1,
+            true);
+    try (var h =
+        new KeyedOneInputStreamOperatorTestHarness<>(
+            new BatchingInferenceOperator(
+                new FileBankDetector("bank-1"),
+                BatchingInferenceOperatorTest.LIMITS,
+                4,
+                10_000,
+                false,
+                perSource),
+            new ScopeKey(true),
+            Types.STRING)) {
       h.open();
       h.setProcessingTime(10);
       for (int i = 0; i < 80; i++) {
         boolean a = i % 2 == 0;
-        CameraFrame f = TestFrames.raw("f" + i, 8, a ? 40 + i / 2 : 160 + i / 2); // a: 0.16 .. 0.31, b: 0.63 .. 0.78
+        CameraFrame f =
+            TestFrames.raw(
+                "f" + i, 8, a ? 40 + i / 2 : 160 + i / 2); // a: 0.16 .. 0.31, b: 0.63 .. 0.78
         f.setSourceId(a ? "cam-a" : "cam-b");
         h.processElement(new StreamRecord<>(TestFrames.ingested(f, i)));
       }
@@ -134,16 +185,24 @@ class AdaptiveScoringTest {
       FrameScore lastA = out.get(78);
       FrameScore lastB = out.get(79);
       assertThat(lastA.getSourceId()).isEqualTo("cam-a");
-      assertThat(lastA.getThreshold()).as("cam-a's own 0.9 quantile").isBetween(70 / 255.0, 80 / 255.0);
-      assertThat(lastB.getThreshold()).as("cam-b's own 0.9 quantile").isBetween(190 / 255.0, 200 / 255.0);
+      assertThat(lastA.getThreshold())
+          .as("cam-a's own 0.9 quantile")
+          .isBetween(70 / 255.0, 80 / 255.0);
+      assertThat(lastB.getThreshold())
+          .as("cam-b's own 0.9 quantile")
+          .isBetween(190 / 255.0, 200 / 255.0);
       h.setProcessingTime(1_000);
       List<ScoreStatistics> stats = new ArrayList<>();
       h.getSideOutput(BatchingInferenceOperator.STATISTICS).forEach(r -> stats.add(r.getValue()));
-      assertThat(stats).extracting(ScoreStatistics::getSourceId).containsExactlyInAnyOrder("cam-a", "cam-b");
-      assertThat(stats).allSatisfy(st -> {
-        assertThat(st.getLineId()).isEqualTo("line-1");
-        assertThat(st.getCount()).isEqualTo(40);
-      });
+      assertThat(stats)
+          .extracting(ScoreStatistics::getSourceId)
+          .containsExactlyInAnyOrder("cam-a", "cam-b");
+      assertThat(stats)
+          .allSatisfy(
+              st -> {
+                assertThat(st.getLineId()).isEqualTo("line-1");
+                assertThat(st.getCount()).isEqualTo(40);
+              });
     }
     // per line (the default): one scope, no source in the snapshot
     try (var h = keyed(false)) {
@@ -157,10 +216,13 @@ class AdaptiveScoringTest {
       h.setProcessingTime(1_000);
       List<ScoreStatistics> stats = new ArrayList<>();
       h.getSideOutput(BatchingInferenceOperator.STATISTICS).forEach(r -> stats.add(r.getValue()));
-      assertThat(stats).singleElement().satisfies(st -> {
-        assertThat(st.getSourceId()).isNull();
-        assertThat(st.getCount()).isEqualTo(8);
-      });
+      assertThat(stats)
+          .singleElement()
+          .satisfies(
+              st -> {
+                assertThat(st.getSourceId()).isNull();
+                assertThat(st.getCount()).isEqualTo(8);
+              });
     }
   }
 
@@ -170,35 +232,60 @@ class AdaptiveScoringTest {
       h.open();
       h.setProcessingTime(10);
       for (int i = 0; i < 12; i++) {
-        h.processElement(BatchingInferenceOperatorTest.frame(i, i == 5 ? 250 : 100)); // frame 5 alerts
+        h.processElement(
+            BatchingInferenceOperatorTest.frame(i, i == 5 ? 250 : 100)); // frame 5 alerts
       }
-      assertThat(h.getSideOutput(BatchingInferenceOperator.CANDIDATES)).as("nothing before the interval").isNull();
+      assertThat(h.getSideOutput(BatchingInferenceOperator.CANDIDATES))
+          .as("nothing before the interval")
+          .isNull();
       h.setProcessingTime(5_000);
       List<BankCandidate> picked = new ArrayList<>();
       h.getSideOutput(BatchingInferenceOperator.CANDIDATES).forEach(r -> picked.add(r.getValue()));
-      assertThat(picked).hasSize(4).allSatisfy(c -> {
-        assertThat(c.frameId).isNotEqualTo("f5");
-        assertThat(c.scope).isEqualTo("line-1/camera");
-        assertThat(c.dim).isEqualTo(2);
-        assertThat(c.vectors).hasSize(2);
-        assertThat(c.bankVersion).isEqualTo("bank-1");
-      });
+      assertThat(picked)
+          .hasSize(4)
+          .allSatisfy(
+              c -> {
+                assertThat(c.frameId).isNotEqualTo("f5");
+                assertThat(c.scope).isEqualTo("line-1/camera");
+                assertThat(c.dim).isEqualTo(2);
+                assertThat(c.vectors).hasSize(2);
+                assertThat(c.bankVersion).isEqualTo("bank-1");
+              });
     }
   }
 
   static BankUpdate announcement(Path file, String sha) {
-    return BankUpdate.newBuilder().setBankVersion(file.getFileName().toString()).setModelVersion("file-model")
-        .setModality(Modality.CAMERA).setBankUri(file.toUri().toString()).setSha256(sha).setBackboneId("b")
-        .setDimension(2).setCount(1).setCreatedAt(Instant.ofEpochMilli(1)).setReason("test").build();
+    return BankUpdate.newBuilder()
+        .setBankVersion(file.getFileName().toString())
+        .setModelVersion("file-model")
+        .setModality(Modality.CAMERA)
+        .setBankUri(file.toUri().toString())
+        .setSha256(sha)
+        .setBackboneId("b")
+        .setDimension(2)
+        .setCount(1)
+        .setCreatedAt(Instant.ofEpochMilli(1))
+        .setReason("test")
+        .build();
   }
 
   @Test
   void swapsBanksBetweenBatchesAndRefusesABadOne(@TempDir Path dir) throws Exception {
     Path v2 = Files.writeString(dir.resolve("bank-2"), "sha-2");
     Path v3 = Files.writeString(dir.resolve("bank-3"), "tampered");
-    try (var h = new KeyedTwoInputStreamOperatorTestHarness<String, Ingested, BankUpdate, FrameScore>(
-        new BatchingInferenceOperator(new FileBankDetector("bank-1"), BatchingInferenceOperatorTest.LIMITS, 4,
-            10_000, false, adaptation(false)).withBankAnnouncements(), new ScopeKey(), null, Types.STRING)) {
+    try (var h =
+        new KeyedTwoInputStreamOperatorTestHarness<String, Ingested, BankUpdate, FrameScore>(
+            new BatchingInferenceOperator(
+                    new FileBankDetector("bank-1"),
+                    BatchingInferenceOperatorTest.LIMITS,
+                    4,
+                    10_000,
+                    false,
+                    adaptation(false))
+                .withBankAnnouncements(),
+            new ScopeKey(),
+            null,
+            Types.STRING)) {
       h.open();
       h.processElement1(BatchingInferenceOperatorTest.frame(0, 10));
       h.processElement1(BatchingInferenceOperatorTest.frame(1, 10));
@@ -207,22 +294,37 @@ class AdaptiveScoringTest {
       h.processElement2(new StreamRecord<>(announcement(v3, "sha-3")));
       h.processElement1(BatchingInferenceOperatorTest.frame(3, 10));
       h.prepareSnapshotPreBarrier(1);
-      assertThat(h.extractOutputValues()).extracting(FrameScore::getFrameId, FrameScore::getBankVersion)
+      assertThat(h.extractOutputValues())
+          .extracting(FrameScore::getFrameId, FrameScore::getBankVersion)
           .containsExactly(
-              org.assertj.core.groups.Tuple.tuple("f0", "bank-1"), // buffered before the announcement: old bank
+              org.assertj.core.groups.Tuple.tuple(
+                  "f0", "bank-1"), // buffered before the announcement: old bank
               org.assertj.core.groups.Tuple.tuple("f1", "bank-1"),
               org.assertj.core.groups.Tuple.tuple("f2", "bank-2"),
-              org.assertj.core.groups.Tuple.tuple("f3", "bank-2")); // bank-3 failed its checksum: refused
+              org.assertj.core.groups.Tuple.tuple(
+                  "f3", "bank-2")); // bank-3 failed its checksum: refused
       OperatorSubtaskState snapshot = h.snapshot(1, 100);
       // a restore keeps the swapped-in bank, not the configured one
-      try (var r = new KeyedTwoInputStreamOperatorTestHarness<String, Ingested, BankUpdate, FrameScore>(
-          new BatchingInferenceOperator(new FileBankDetector("bank-1"), BatchingInferenceOperatorTest.LIMITS, 4,
-              10_000, false, adaptation(false)).withBankAnnouncements(), new ScopeKey(), null, Types.STRING)) {
+      try (var r =
+          new KeyedTwoInputStreamOperatorTestHarness<String, Ingested, BankUpdate, FrameScore>(
+              new BatchingInferenceOperator(
+                      new FileBankDetector("bank-1"),
+                      BatchingInferenceOperatorTest.LIMITS,
+                      4,
+                      10_000,
+                      false,
+                      adaptation(false))
+                  .withBankAnnouncements(),
+              new ScopeKey(),
+              null,
+              Types.STRING)) {
         r.initializeState(snapshot);
         r.open();
         r.processElement1(BatchingInferenceOperatorTest.frame(4, 10));
         r.prepareSnapshotPreBarrier(2);
-        assertThat(r.extractOutputValues()).extracting(FrameScore::getBankVersion).containsExactly("bank-2");
+        assertThat(r.extractOutputValues())
+            .extracting(FrameScore::getBankVersion)
+            .containsExactly("bank-2");
       }
     }
   }

@@ -24,8 +24,9 @@ import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
 /**
- * Batching, timers, checkpoint flush and state restore of the inference operator, with a scripted detector whose
- * score is the frame's mean pixel value (0..1) and whose map is the frame itself at 8x8, so outputs are predictable.
+ * Batching, timers, checkpoint flush and state restore of the inference operator, with a scripted
+ * detector whose score is the frame's mean pixel value (0..1) and whose map is the frame itself at
+ * 8x8, so outputs are predictable.
  */
 class BatchingInferenceOperatorTest {
   /** Batch sizes seen by each test's detector, by test key. */
@@ -54,7 +55,9 @@ class BatchingInferenceOperatorTest {
             }
             float[] map = new float[64];
             java.util.Arrays.fill(map, (float) (sum / px.length));
-            out.add(new Detection(sum / px.length, new float[] {(float) (sum / px.length)}, 1, 1, map, 8));
+            out.add(
+                new Detection(
+                    sum / px.length, new float[] {(float) (sum / px.length)}, 1, 1, map, 8));
           }
           return out;
         }
@@ -64,10 +67,11 @@ class BatchingInferenceOperatorTest {
 
   static final FrameLimits LIMITS = new FrameLimits(1 << 20, 1024, null);
 
-  static OneInputStreamOperatorTestHarness<Ingested, FrameScore> harness(String key, int maxBatch, long waitMs)
-      throws Exception {
+  static OneInputStreamOperatorTestHarness<Ingested, FrameScore> harness(
+      String key, int maxBatch, long waitMs) throws Exception {
     return new OneInputStreamOperatorTestHarness<>(
-        new BatchingInferenceOperator(new ScriptedDetector(key, 0.5), LIMITS, maxBatch, waitMs, true));
+        new BatchingInferenceOperator(
+            new ScriptedDetector(key, 0.5), LIMITS, maxBatch, waitMs, true));
   }
 
   static StreamRecord<Ingested> frame(int i, int value) {
@@ -141,7 +145,8 @@ class BatchingInferenceOperatorTest {
       h.open();
       h.processElement(frame(0, 10));
       h.processElement(frame(1, 20));
-      snapshot = h.snapshot(1, 1); // a snapshot without the pre-barrier flush: the buffer goes into state
+      snapshot =
+          h.snapshot(1, 1); // a snapshot without the pre-barrier flush: the buffer goes into state
       assertThat(h.extractOutputValues()).isEmpty();
     }
     try (var restored = harness("state-restored", 10, 50)) {
@@ -162,9 +167,12 @@ class BatchingInferenceOperatorTest {
       h.processElement(frame(1, 200)); // mean 0.78 > 0.5: anomaly
       List<FrameScore> scores = h.extractOutputValues();
       assertThat(scores).extracting(FrameScore::getAnomalous).containsExactly(false, true);
-      assertThat(scores.get(1).getScore()).isEqualTo(200 / 255.0, org.assertj.core.api.Assertions.within(1e-6));
-      List<Alert> alerts = h.getSideOutput(BatchingInferenceOperator.ALERTS).stream().map(StreamRecord::getValue)
-          .toList();
+      assertThat(scores.get(1).getScore())
+          .isEqualTo(200 / 255.0, org.assertj.core.api.Assertions.within(1e-6));
+      List<Alert> alerts =
+          h.getSideOutput(BatchingInferenceOperator.ALERTS).stream()
+              .map(StreamRecord::getValue)
+              .toList();
       assertThat(alerts).hasSize(1);
       Alert a = alerts.get(0);
       assertThat(a.getFrameId()).isEqualTo("f1");
@@ -175,17 +183,21 @@ class BatchingInferenceOperatorTest {
       assertThat(a.getHeatmapPng()).isNotNull();
       byte[] png = new byte[a.getHeatmapPng().remaining()];
       a.getHeatmapPng().duplicate().get(png);
-      assertThat(javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png)).getWidth()).isEqualTo(8);
+      assertThat(javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png)).getWidth())
+          .isEqualTo(8);
     }
   }
 
   @Test
   void aDetectorThatCannotStartFailsTheJobWithoutRestarts() throws Exception {
-    DetectorFactory cudaMissing = () -> {
-      throw new IllegalStateException("backbone: device=cuda was requested but CUDA cannot be used: no libcudart");
-    };
-    try (var h = new OneInputStreamOperatorTestHarness<Ingested, FrameScore>(
-        new BatchingInferenceOperator(cudaMissing, LIMITS, 4, 10, true))) {
+    DetectorFactory cudaMissing =
+        () -> {
+          throw new IllegalStateException(
+              "backbone: device=cuda was requested but CUDA cannot be used: no libcudart");
+        };
+    try (var h =
+        new OneInputStreamOperatorTestHarness<Ingested, FrameScore>(
+            new BatchingInferenceOperator(cudaMissing, LIMITS, 4, 10, true))) {
       org.assertj.core.api.Assertions.assertThatThrownBy(h::open)
           .isInstanceOf(org.apache.flink.runtime.execution.SuppressRestartsException.class)
           .hasStackTraceContaining("device=cuda was requested");
@@ -197,19 +209,27 @@ class BatchingInferenceOperatorTest {
     try (var h = harness("failures", 4, 10_000)) {
       h.open();
       h.processElement(frame(0, 10));
-      h.processElement(frame(1, 255)); // makes the detector throw: the batch is retried frame by frame
-      // RAW payload with the wrong length slipped past ingest (e.g. an older job version): dead letter, not a crash
-      h.processElement(new StreamRecord<>(TestFrames.ingested(TestFrames.builder("f2", 8, 8)
-          .setPayload(ByteBuffer.wrap(new byte[10])).build(), 2)));
+      h.processElement(
+          frame(1, 255)); // makes the detector throw: the batch is retried frame by frame
+      // RAW payload with the wrong length slipped past ingest (e.g. an older job version): dead
+      // letter, not a crash
+      h.processElement(
+          new StreamRecord<>(
+              TestFrames.ingested(
+                  TestFrames.builder("f2", 8, 8).setPayload(ByteBuffer.wrap(new byte[10])).build(),
+                  2)));
       h.processElement(frame(3, 10));
       assertThat(ids(h)).containsExactly("f0", "f3");
-      List<DeadLetter> dead = h.getSideOutput(IngestRouter.DEAD_LETTERS).stream().map(StreamRecord::getValue)
-          .toList();
-      assertThat(dead).extracting(DeadLetter::getReasonCode)
-          .containsExactlyInAnyOrder(DeadLetterReason.UNDECODABLE, DeadLetterReason.INFERENCE_FAILED);
+      List<DeadLetter> dead =
+          h.getSideOutput(IngestRouter.DEAD_LETTERS).stream().map(StreamRecord::getValue).toList();
+      assertThat(dead)
+          .extracting(DeadLetter::getReasonCode)
+          .containsExactlyInAnyOrder(
+              DeadLetterReason.UNDECODABLE, DeadLetterReason.INFERENCE_FAILED);
       assertThat(dead).extracting(DeadLetter::getOriginOffset).containsExactlyInAnyOrder(1L, 2L);
       assertThat(dead).allSatisfy(d -> assertThat(d.getRawValue()).isNotNull());
-      assertThat(dead).allSatisfy(d -> assertThat(d.getKey()).isEqualTo(ByteBuffer.wrap("k".getBytes())));
+      assertThat(dead)
+          .allSatisfy(d -> assertThat(d.getKey()).isEqualTo(ByteBuffer.wrap("k".getBytes())));
       assertThat(BATCHES.get("failures")).containsExactly(3, 1, 1, 1);
     }
   }

@@ -17,12 +17,20 @@ class LineMetricsTest {
     metrics.of("line-1").frame(score("line-1", 2.5, 2.0));
     metrics.of("line-2").frame(score("line-2", 0.5, 0.75));
 
-    assertThat(listener.getCounter("line", "line-1", "frames").orElseThrow().getCount()).isEqualTo(2);
-    assertThat(listener.getCounter("line", "line-1", "alerts").orElseThrow().getCount()).isEqualTo(1);
+    assertThat(listener.getCounter("line", "line-1", "frames").orElseThrow().getCount())
+        .isEqualTo(2);
+    assertThat(listener.getCounter("line", "line-1", "alerts").orElseThrow().getCount())
+        .isEqualTo(1);
     assertThat(listener.getCounter("line", "line-2", "alerts").orElseThrow().getCount()).isZero();
-    assertThat(listener.getHistogram("line", "line-1", "scoreMicros").orElseThrow().getStatistics().getMax())
+    assertThat(
+            listener
+                .getHistogram("line", "line-1", "scoreMicros")
+                .orElseThrow()
+                .getStatistics()
+                .getMax())
         .isEqualTo(2_500_000);
-    assertThat(listener.<Double>getGauge("line", "line-2", "threshold").orElseThrow().getValue()).isEqualTo(0.75);
+    assertThat(listener.<Double>getGauge("line", "line-2", "threshold").orElseThrow().getValue())
+        .isEqualTo(0.75);
   }
 
   @Test
@@ -33,8 +41,10 @@ class LineMetricsTest {
       metrics.of("line-" + i).frame(score("line-" + i, 1, 2));
     }
     assertThat(metrics.groups()).isEqualTo(3);
-    assertThat(listener.getCounter("line", LineMetrics.OTHER, "frames").orElseThrow().getCount()).isEqualTo(48);
-    assertThat(listener.getCounter("line", "line-1", "frames").orElseThrow().getCount()).isEqualTo(1);
+    assertThat(listener.getCounter("line", LineMetrics.OTHER, "frames").orElseThrow().getCount())
+        .isEqualTo(48);
+    assertThat(listener.getCounter("line", "line-1", "frames").orElseThrow().getCount())
+        .isEqualTo(1);
   }
 
   @Test
@@ -48,20 +58,46 @@ class LineMetricsTest {
     metrics.of("line-2", "cam-b").frame(score("line-2", 3, 2.0));
     metrics.of("line-3", "cam-a").frame(score("line-3", 3, 2.0));
 
-    assertThat(listener.getCounter("line", "line-1", "source", "cam-a", "frames").orElseThrow().getCount())
+    assertThat(
+            listener
+                .getCounter("line", "line-1", "source", "cam-a", "frames")
+                .orElseThrow()
+                .getCount())
         .isEqualTo(1);
-    assertThat(listener.getCounter("line", "line-1", "source", "cam-b", "frames").orElseThrow().getCount())
+    assertThat(
+            listener
+                .getCounter("line", "line-1", "source", "cam-b", "frames")
+                .orElseThrow()
+                .getCount())
         .isEqualTo(2);
-    assertThat(listener.getCounter("line", "line-1", "source", "cam-b", "alerts").orElseThrow().getCount())
+    assertThat(
+            listener
+                .getCounter("line", "line-1", "source", "cam-b", "alerts")
+                .orElseThrow()
+                .getCount())
         .isEqualTo(1);
     assertThat(metrics.groups()).isEqualTo(4);
-    assertThat(listener.getCounter("line", LineMetrics.OTHER, "source", LineMetrics.OTHER, "frames").orElseThrow()
-        .getCount()).isEqualTo(2);
+    assertThat(
+            listener
+                .getCounter("line", LineMetrics.OTHER, "source", LineMetrics.OTHER, "frames")
+                .orElseThrow()
+                .getCount())
+        .isEqualTo(2);
   }
 
   private static FrameScore score(String line, double score, double threshold) {
-    return FrameScore.newBuilder().setFrameId("f").setLineId(line).setSourceId("cam").setModality(Modality.CAMERA)
-        .setCaptureTime(Instant.EPOCH).setDetectTime(Instant.EPOCH).setScore(score).setThreshold(threshold)
-        .setAnomalous(score > threshold).setBankVersion("b").setLatencyMs(1).build();
+    return FrameScore.newBuilder()
+        .setFrameId("f")
+        .setLineId(line)
+        .setSourceId("cam")
+        .setModality(Modality.CAMERA)
+        .setCaptureTime(Instant.EPOCH)
+        .setDetectTime(Instant.EPOCH)
+        .setScore(score)
+        .setThreshold(threshold)
+        .setAnomalous(score > threshold)
+        .setBankVersion("b")
+        .setLatencyMs(1)
+        .build();
   }
 }

@@ -1,6 +1,9 @@
 package io.tailwatch.flink.inference;
 
-/** A scripted detector's fixed parts: threshold, identity calibration, CPU, versions; subclasses score. */
+/**
+ * A scripted detector's fixed parts: threshold, identity calibration, CPU, versions; subclasses
+ * score.
+ */
 abstract class TestDetector implements FrameDetector {
   private final double threshold;
   private final String modelVersion;

@@ -14,9 +14,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What a bank costs in memory when it serves searches: the process's resident set (Linux {@code VmRSS}) before
- * and after mapping a bank file, touching every page, and building and using a search index, beside the raw
- * float size of its vectors. Each step is a delta, so the JVM and ONNX Runtime themselves do not count.
+ * What a bank costs in memory when it serves searches: the process's resident set (Linux {@code
+ * VmRSS}) before and after mapping a bank file, touching every page, and building and using a
+ * search index, beside the raw float size of its vectors. Each step is a delta, so the JVM and ONNX
+ * Runtime themselves do not count.
  */
 public final class BankResidency {
   private BankResidency() {}
@@ -26,13 +27,24 @@ public final class BankResidency {
 
   public record Result(long rawBytes, List<Step> steps) {}
 
-  public static Result measure(int count, int dim, KnnPrecision precision, Path dir) throws Exception {
+  public static Result measure(int count, int dim, KnnPrecision precision, Path dir)
+      throws Exception {
     float[] data = KnnBenchmark.gaussian(count, dim, 3);
     Path file = dir.resolve("residency.twb");
-    BankHeader header = new BankHeader(BankHeader.FORMAT_VERSION, "residency", dim, 0, null,
-        new BankHeader.Backbone("bench@0", "bench", "00", List.of("bench"), dim, dim, 3, 28, 28),
-        new BankHeader.PreprocessingInfo(224, 0, new float[] {0, 0, 0}, new float[] {1, 1, 1}), Instant.now(),
-        "bench", Map.of(), null);
+    BankHeader header =
+        new BankHeader(
+            BankHeader.FORMAT_VERSION,
+            "residency",
+            dim,
+            0,
+            null,
+            new BankHeader.Backbone(
+                "bench@0", "bench", "00", List.of("bench"), dim, dim, 3, 28, 28),
+            new BankHeader.PreprocessingInfo(224, 0, new float[] {0, 0, 0}, new float[] {1, 1, 1}),
+            Instant.now(),
+            "bench",
+            Map.of(),
+            null);
     MemoryBank.of(header, data, count).write(file);
     data = null;
     float[] queries = KnnBenchmark.gaussian(784, dim, 4);
@@ -57,8 +69,12 @@ public final class BankResidency {
         if (Double.isNaN(sum)) {
           throw new IllegalStateException("bank holds NaN");
         }
-        return new Result((long) count * dim * 4, List.of(new Step("bank mapped, pages touched, norms", r1 - r0),
-            new Step(precision.label() + " index built", r2 - r1), new Step("first search (784 queries)", r3 - r2)));
+        return new Result(
+            (long) count * dim * 4,
+            List.of(
+                new Step("bank mapped, pages touched, norms", r1 - r0),
+                new Step(precision.label() + " index built", r2 - r1),
+                new Step("first search (784 queries)", r3 - r2)));
       }
     } finally {
       Files.deleteIfExists(file);

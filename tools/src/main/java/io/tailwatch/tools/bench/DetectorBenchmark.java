@@ -21,17 +21,26 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The whole detector per image, and its two stages apart: backbone + patch embedding, and the kNN search
- * against an N-vector bank, per batch size. The bank holds real patch vectors of simulated normal frames
- * (every patch of the first frames, no coreset: the search cost depends on N and D only).
+ * The whole detector per image, and its two stages apart: backbone + patch embedding, and the kNN
+ * search against an N-vector bank, per batch size. The bank holds real patch vectors of simulated
+ * normal frames (every patch of the first frames, no coreset: the search cost depends on N and D
+ * only).
  */
 public final class DetectorBenchmark {
   private final FeatureExtractor extractor;
   private final List<FloatImage> frames;
   private final MemoryBank bank;
 
-  /** One measured setting: frames/s of the whole detector, of the features alone and of the kNN alone. */
-  public record Row(int batch, KnnPrecision precision, double detectorFps, double featuresFps, double knnFps,
+  /**
+   * One measured setting: frames/s of the whole detector, of the features alone and of the kNN
+   * alone.
+   */
+  public record Row(
+      int batch,
+      KnnPrecision precision,
+      double detectorFps,
+      double featuresFps,
+      double knnFps,
       double batchMillis) {
     /** Share of the detector's time spent in the kNN search (from the stage rates). */
     public double knnShare() {
@@ -45,16 +54,26 @@ public final class DetectorBenchmark {
     this.bank = bank;
   }
 
-  /** Simulated frames of {@code side} px, and a bank of {@code bankSize} patch vectors from the first of them. */
-  public static DetectorBenchmark prepare(FeatureExtractor extractor, int bankSize, int frameCount, int side,
-      long seed, Progress progress) throws IOException, OrtException {
+  /**
+   * Simulated frames of {@code side} px, and a bank of {@code bankSize} patch vectors from the
+   * first of them.
+   */
+  public static DetectorBenchmark prepare(
+      FeatureExtractor extractor,
+      int bankSize,
+      int frameCount,
+      int side,
+      long seed,
+      Progress progress)
+      throws IOException, OrtException {
     ProductLineSimulator line = new ProductLineSimulator(seed, side, 0.0);
     List<FloatImage> frames = new ArrayList<>();
     for (int i = 0; i < frameCount; i++) {
       frames.add(line.frame(1_000 + i).toFloatImage());
     }
     int s = extractor.inputSize();
-    Preprocessing p = new Preprocessing(s, 0, Preprocessing.IMAGENET_MEAN, Preprocessing.IMAGENET_STD);
+    Preprocessing p =
+        new Preprocessing(s, 0, Preprocessing.IMAGENET_MEAN, Preprocessing.IMAGENET_STD);
     float[] one = new float[3 * s * s];
     p.normalizeInto(p.geometry(frames.get(0)), one, 0);
     int positions = extractor.extract(one, 1).positions();
@@ -63,11 +82,13 @@ public final class DetectorBenchmark {
     for (int i = 0; i < bankFrames; i++) {
       sources.add(ImageSource.of("bank-" + i, line.frame(i).toFloatImage()));
     }
-    PatchCoreFitter fitter = new PatchCoreFitter(extractor, new PatchCoreFitter.Options(1.0, CoresetMethod.NONE, 128,
-        seed, 16, p));
+    PatchCoreFitter fitter =
+        new PatchCoreFitter(
+            extractor, new PatchCoreFitter.Options(1.0, CoresetMethod.NONE, 128, seed, 16, p));
     PatchCoreFitter.Embedded e = fitter.embed(sources, progress);
     MemoryBank full = fitter.build(e, "bench-" + bankSize, Progress.NONE);
-    MemoryBank bank = MemoryBank.of(full.header(), Arrays.copyOf(e.patches(), bankSize * e.dim()), bankSize);
+    MemoryBank bank =
+        MemoryBank.of(full.header(), Arrays.copyOf(e.patches(), bankSize * e.dim()), bankSize);
     return new DetectorBenchmark(extractor, frames, bank);
   }
 
@@ -75,10 +96,15 @@ public final class DetectorBenchmark {
     return bank;
   }
 
-  /** Best of {@code repeat} passes over all frames, in batches of {@code batch}, after one warm-up batch. */
+  /**
+   * Best of {@code repeat} passes over all frames, in batches of {@code batch}, after one warm-up
+   * batch.
+   */
   public Row measure(OnnxKnnScorer knn, int batch, int repeat) throws Exception {
-    try (PatchCoreDetector detector = new PatchCoreDetector(extractor, knn, bank, DetectorOptions.DEFAULT);
-        OnnxKnnScorer.Index index = knn.index(bank)) { // the kNN stage alone, on its own index of the bank
+    try (PatchCoreDetector detector =
+            new PatchCoreDetector(extractor, knn, bank, DetectorOptions.DEFAULT);
+        OnnxKnnScorer.Index index =
+            knn.index(bank)) { // the kNN stage alone, on its own index of the bank
       Preprocessing p = detector.preprocessing();
       int s = p.inputSize();
       int n = frames.size() / batch * batch;
@@ -117,7 +143,8 @@ public final class DetectorBenchmark {
         features = Math.min(features, (t2 - t1) / 1e9);
         search = Math.min(search, (t3 - t2) / 1e9);
       }
-      return new Row(batch, knn.precision(), n / whole, n / features, n / search, 1e3 * whole / (n / batch));
+      return new Row(
+          batch, knn.precision(), n / whole, n / features, n / search, 1e3 * whole / (n / batch));
     }
   }
 }

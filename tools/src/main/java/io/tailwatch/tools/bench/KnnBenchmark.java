@@ -1,9 +1,9 @@
 package io.tailwatch.tools.bench;
 
+import ai.onnx.proto.OnnxMl;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import ai.onnx.proto.OnnxMl;
 import io.tailwatch.detector.knn.KnnPrecision;
 import io.tailwatch.detector.knn.OnnxKnnScorer;
 import io.tailwatch.detector.onnx.ExecutionProvider;
@@ -15,9 +15,10 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * The measurements behind {@code tailwatch bench knn}: our exact 1-NN scorer's queries per second on a bank of
- * N x D vectors, and the machine's single-precision GEMM rate (a large MatMul on ONNX Runtime, the same library
- * our scorer runs on) as the ceiling to compare with. Best of {@code repeat} timed runs after one warm-up.
+ * The measurements behind {@code tailwatch bench knn}: our exact 1-NN scorer's queries per second
+ * on a bank of N x D vectors, and the machine's single-precision GEMM rate (a large MatMul on ONNX
+ * Runtime, the same library our scorer runs on) as the ceiling to compare with. Best of {@code
+ * repeat} timed runs after one warm-up.
  */
 public final class KnnBenchmark {
   private KnnBenchmark() {}
@@ -33,18 +34,22 @@ public final class KnnBenchmark {
   }
 
   /**
-   * One timing: best seconds, the sum of the minimum squared distances (to compare answers with peers) and the
-   * distances themselves (to compare precisions).
+   * One timing: best seconds, the sum of the minimum squared distances (to compare answers with
+   * peers) and the distances themselves (to compare precisions).
    */
   public record Timing(double seconds, double checksum, float[] distances) {}
 
   /**
-   * How our scorer is set up: precision, bank chunk (0: the precision's default) and query block sizes, int8
-   * candidates.
+   * How our scorer is set up: precision, bank chunk (0: the precision's default) and query block
+   * sizes, int8 candidates.
    */
   public record Setup(KnnPrecision precision, int chunkRows, int queryBlock, int candidates) {
-    public static final Setup DEFAULT = new Setup(KnnPrecision.FP32, 0, OnnxKnnScorer.DEFAULT_QUERY_BLOCK,
-        OnnxKnnScorer.DEFAULT_CANDIDATES);
+    public static final Setup DEFAULT =
+        new Setup(
+            KnnPrecision.FP32,
+            0,
+            OnnxKnnScorer.DEFAULT_QUERY_BLOCK,
+            OnnxKnnScorer.DEFAULT_CANDIDATES);
 
     public Setup withPrecision(KnnPrecision p) {
       return new Setup(p, chunkRows, queryBlock, candidates);
@@ -55,15 +60,23 @@ public final class KnnBenchmark {
     }
   }
 
-  public static Timing ours(float[] bank, int n, float[] queries, int q, int dim, int threads, int repeat)
+  public static Timing ours(
+      float[] bank, int n, float[] queries, int q, int dim, int threads, int repeat)
       throws OrtException {
     return ours(bank, n, queries, q, dim, threads, repeat, Setup.DEFAULT);
   }
 
-  public static Timing ours(float[] bank, int n, float[] queries, int q, int dim, int threads, int repeat,
-      Setup setup) throws OrtException {
-    try (OnnxKnnScorer scorer = OnnxKnnScorer.open(ExecutionProvider.CPU, threads, setup.effectiveChunkRows(),
-            setup.queryBlock(), setup.precision(), setup.candidates());
+  public static Timing ours(
+      float[] bank, int n, float[] queries, int q, int dim, int threads, int repeat, Setup setup)
+      throws OrtException {
+    try (OnnxKnnScorer scorer =
+            OnnxKnnScorer.open(
+                ExecutionProvider.CPU,
+                threads,
+                setup.effectiveChunkRows(),
+                setup.queryBlock(),
+                setup.precision(),
+                setup.candidates());
         OnnxKnnScorer.Index index = scorer.index(bank, n, dim)) {
       float[] d = scorer.search(index, queries, q).distances(); // warm-up
       double best = Double.POSITIVE_INFINITY;
@@ -80,7 +93,10 @@ public final class KnnBenchmark {
     }
   }
 
-  /** Share of queries whose distance equals the exact one (within 1e-4 relative): recall of the true neighbour. */
+  /**
+   * Share of queries whose distance equals the exact one (within 1e-4 relative): recall of the true
+   * neighbour.
+   */
   public static double recall(float[] exact, float[] approx) {
     int same = 0;
     for (int i = 0; i < exact.length; i++) {
@@ -89,7 +105,10 @@ public final class KnnBenchmark {
     return same / (double) exact.length;
   }
 
-  /** GFLOP/s of an {@code size^3} single-precision MatMul on ONNX Runtime with {@code threads} intra-op threads. */
+  /**
+   * GFLOP/s of an {@code size^3} single-precision MatMul on ONNX Runtime with {@code threads}
+   * intra-op threads.
+   */
   public static double gemmGflops(int size, int threads, int repeat) throws OrtException {
     OnnxMl.GraphProto.Builder graph = OnnxMl.GraphProto.newBuilder().setName("gemm_peak");
     graph.addInput(GraphBuilder.floatTensor("a", size, size));
@@ -99,11 +118,14 @@ public final class KnnBenchmark {
     byte[] model = GraphBuilder.model(graph.build(), 17).toByteArray();
     float[] a = gaussian(size, size, 1);
     float[] b = gaussian(size, size, 2);
-    try (OrtSessions.Opened s = OrtSessions.open(model, ExecutionProvider.CPU, threads, "gemm peak");
-        OnnxTensor ta = OnnxTensor.createTensor(OrtSessions.environment(), FloatBuffer.wrap(a),
-            new long[] {size, size});
-        OnnxTensor tb = OnnxTensor.createTensor(OrtSessions.environment(), FloatBuffer.wrap(b),
-            new long[] {size, size})) {
+    try (OrtSessions.Opened s =
+            OrtSessions.open(model, ExecutionProvider.CPU, threads, "gemm peak");
+        OnnxTensor ta =
+            OnnxTensor.createTensor(
+                OrtSessions.environment(), FloatBuffer.wrap(a), new long[] {size, size});
+        OnnxTensor tb =
+            OnnxTensor.createTensor(
+                OrtSessions.environment(), FloatBuffer.wrap(b), new long[] {size, size})) {
       Map<String, OnnxTensor> in = Map.of("a", ta, "b", tb);
       try (OrtSession.Result r = s.session().run(in)) {
         // warm-up
@@ -120,16 +142,21 @@ public final class KnnBenchmark {
   }
 
   /**
-   * Giga-operations/s (2 per multiply-add) of an {@code size^3} uint8 x int8 GEMM with float output, the kernel
-   * under our int8 kNN path ({@code DynamicQuantizeMatMul}: float A quantised per call, int8 B), as its ceiling.
+   * Giga-operations/s (2 per multiply-add) of an {@code size^3} uint8 x int8 GEMM with float
+   * output, the kernel under our int8 kNN path ({@code DynamicQuantizeMatMul}: float A quantised
+   * per call, int8 B), as its ceiling.
    */
   public static double int8GemmGops(int size, int threads, int repeat) throws OrtException {
     OnnxMl.GraphProto.Builder graph = OnnxMl.GraphProto.newBuilder().setName("int8_gemm_peak");
     graph.addInput(GraphBuilder.floatTensor("a", size, size));
     graph.addInput(GraphBuilder.tensor("b", OnnxMl.TensorProto.DataType.INT8, size, size));
     graph.addInput(GraphBuilder.floatTensor("s"));
-    new GraphBuilder(graph, "g_").node(GraphBuilder.MICROSOFT_DOMAIN, "DynamicQuantizeMatMul",
-        List.of("a", "b", "s"), List.of("y"));
+    new GraphBuilder(graph, "g_")
+        .node(
+            GraphBuilder.MICROSOFT_DOMAIN,
+            "DynamicQuantizeMatMul",
+            List.of("a", "b", "s"),
+            List.of("y"));
     graph.addOutput(GraphBuilder.floatTensor("y", size, size));
     byte[] model = GraphBuilder.modelWithContribOps(graph.build(), 17).toByteArray();
     float[] a = gaussian(size, size, 1);
@@ -139,9 +166,12 @@ public final class KnnBenchmark {
       b.put(i, (byte) (r.nextInt(127) - 63));
     }
     var env = OrtSessions.environment();
-    try (OrtSessions.Opened s = OrtSessions.open(model, ExecutionProvider.CPU, threads, "int8 gemm peak");
+    try (OrtSessions.Opened s =
+            OrtSessions.open(model, ExecutionProvider.CPU, threads, "int8 gemm peak");
         OnnxTensor ta = OnnxTensor.createTensor(env, FloatBuffer.wrap(a), new long[] {size, size});
-        OnnxTensor tb = OnnxTensor.createTensor(env, b, new long[] {size, size}, ai.onnxruntime.OnnxJavaType.INT8);
+        OnnxTensor tb =
+            OnnxTensor.createTensor(
+                env, b, new long[] {size, size}, ai.onnxruntime.OnnxJavaType.INT8);
         OnnxTensor ts = OnnxTensor.createTensor(env, 0.01f)) {
       Map<String, OnnxTensor> in = Map.of("a", ta, "b", tb, "s", ts);
       try (OrtSession.Result warm = s.session().run(in)) {
@@ -158,7 +188,10 @@ public final class KnnBenchmark {
     }
   }
 
-  /** Floating-point work of an exact search: 2 N D per query (the distance GEMM; the minimum is lower order). */
+  /**
+   * Floating-point work of an exact search: 2 N D per query (the distance GEMM; the minimum is
+   * lower order).
+   */
   public static double gflop(int n, int dim, int q) {
     return 2.0 * n * dim * (double) q / 1e9;
   }

@@ -15,15 +15,25 @@ import java.util.Map;
 import java.util.SortedMap;
 import javax.imageio.ImageIO;
 
-/** A line chart of mean image AUROC against the noise ratio, one line per method (PNG, Java2D only). */
+/**
+ * A line chart of mean image AUROC against the noise ratio, one line per method (PNG, Java2D only).
+ */
 public final class AurocPlot {
-  private static final Color[] COLOURS = {new Color(0x4263eb), new Color(0xe8590c), new Color(0x2f9e44),
-      new Color(0xae3ec9), new Color(0x868e96)};
+  private static final Color[] COLOURS = {
+    new Color(0x4263eb),
+    new Color(0xe8590c),
+    new Color(0x2f9e44),
+    new Color(0xae3ec9),
+    new Color(0x868e96)
+  };
 
   private AurocPlot() {}
 
-  /** @param series method -> (noise ratio -> mean AUROC) */
-  public static void write(Path png, String title, Map<String, SortedMap<Double, Double>> series) throws IOException {
+  /**
+   * @param series method -> (noise ratio -> mean AUROC)
+   */
+  public static void write(Path png, String title, Map<String, SortedMap<Double, Double>> series)
+      throws IOException {
     int w = 720;
     int h = 440;
     int left = 70;
@@ -35,13 +45,21 @@ public final class AurocPlot {
     g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
     g.setColor(Color.WHITE);
     g.fillRect(0, 0, w, h);
-    double xMin = series.values().stream().flatMap(m -> m.keySet().stream()).min(Double::compare).orElse(0.0);
-    double xMax = series.values().stream().flatMap(m -> m.keySet().stream()).max(Double::compare).orElse(1.0);
+    double xMin =
+        series.values().stream().flatMap(m -> m.keySet().stream()).min(Double::compare).orElse(0.0);
+    double xMax =
+        series.values().stream().flatMap(m -> m.keySet().stream()).max(Double::compare).orElse(1.0);
     if (xMax <= xMin) {
       xMax = xMin + 0.1;
     }
-    double yMin = Math.floor(series.values().stream().flatMap(m -> m.values().stream())
-        .min(Double::compare).orElse(0.5) * 20) / 20;
+    double yMin =
+        Math.floor(
+                series.values().stream()
+                        .flatMap(m -> m.values().stream())
+                        .min(Double::compare)
+                        .orElse(0.5)
+                    * 20)
+            / 20;
     double yMax = 1.0;
     if (yMin >= yMax) {
       yMin = yMax - 0.05;
@@ -61,7 +79,8 @@ public final class AurocPlot {
       int y = top + ph - ph * i / 5;
       g.drawString(String.format(Locale.ROOT, "%.3f", v), left - 45, y + 4);
     }
-    List<Double> xs = series.values().stream().flatMap(m -> m.keySet().stream()).distinct().sorted().toList();
+    List<Double> xs =
+        series.values().stream().flatMap(m -> m.keySet().stream()).distinct().sorted().toList();
     for (double x : xs) {
       int px = left + (int) Math.round((x - xMin) / (xMax - xMin) * pw);
       g.drawString(String.format(Locale.ROOT, "%.2f", x), px - 12, top + ph + 18);

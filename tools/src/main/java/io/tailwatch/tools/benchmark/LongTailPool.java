@@ -20,9 +20,10 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * The classes a benchmark draws from: each product variant of the simulator as its own class (normal frames at
- * will; defects of every kind), plus Magnetic Tile as one real class when its folder is given (MT_Free as normal
- * images, the five defect folders as defective ones, with their masks).
+ * The classes a benchmark draws from: each product variant of the simulator as its own class
+ * (normal frames at will; defects of every kind), plus Magnetic Tile as one real class when its
+ * folder is given (MT_Free as normal images, the five defect folders as defective ones, with their
+ * masks).
  */
 public final class LongTailPool {
   public static final String MAGNETIC_TILE = "magnetic-tile";
@@ -50,7 +51,10 @@ public final class LongTailPool {
     this.magneticTileRoot = magneticTileRoot;
   }
 
-  /** Builds one benchmark instance: the split's class sizes, then concrete images, all decided by {@code seed}. */
+  /**
+   * Builds one benchmark instance: the split's class sizes, then concrete images, all decided by
+   * {@code seed}.
+   */
   public LongTailManifest build(String tail, double noise, long seed, int test) throws IOException {
     Random random = new Random(seed);
     Map<String, Integer> available = new LinkedHashMap<>();
@@ -70,12 +74,15 @@ public final class LongTailPool {
       Collections.shuffle(mtDefects, new Random(seed * 31 + 2));
       available.put(MAGNETIC_TILE, Math.min(perSimulatedClass, mtFree.size() - test));
     }
-    List<LongTailSplit.ClassPlan> plan = switch (tail) {
-      case "step-k1" -> LongTailSplit.step(available, 1, noise, random);
-      case "step-k4" -> LongTailSplit.step(available, 4, noise, random);
-      case "pareto" -> LongTailSplit.pareto(available, 6, noise, random);
-      default -> throw new IllegalArgumentException("tail must be step-k1, step-k4 or pareto, was '" + tail + "'");
-    };
+    List<LongTailSplit.ClassPlan> plan =
+        switch (tail) {
+          case "step-k1" -> LongTailSplit.step(available, 1, noise, random);
+          case "step-k4" -> LongTailSplit.step(available, 4, noise, random);
+          case "pareto" -> LongTailSplit.pareto(available, 6, noise, random);
+          default ->
+              throw new IllegalArgumentException(
+                  "tail must be step-k1, step-k4 or pareto, was '" + tail + "'");
+        };
     Defect[] kinds = Defect.values();
     List<LongTailManifest.ClassEntry> classes = new ArrayList<>();
     for (LongTailSplit.ClassPlan p : plan) {
@@ -85,7 +92,11 @@ public final class LongTailPool {
       List<String> bad = new ArrayList<>();
       if (p.name().equals(MAGNETIC_TILE)) {
         if (mtDefects.size() < test + p.noise()) {
-          throw new IOException("Magnetic Tile has " + mtDefects.size() + " defect images; need " + (test + p.noise()));
+          throw new IOException(
+              "Magnetic Tile has "
+                  + mtDefects.size()
+                  + " defect images; need "
+                  + (test + p.noise()));
         }
         for (int i = 0; i < test; i++) {
           good.add(mt(mtFree.get(i)));
@@ -108,7 +119,13 @@ public final class LongTailPool {
         }
         for (int i = 0; i < test; i++) {
           good.add("sim:" + p.name() + ":" + (TEST_INDEX_BASE + 2L * i));
-          bad.add("sim:" + p.name() + ":" + (TEST_INDEX_BASE + 2L * i + 1) + ":" + kinds[i % kinds.length]);
+          bad.add(
+              "sim:"
+                  + p.name()
+                  + ":"
+                  + (TEST_INDEX_BASE + 2L * i + 1)
+                  + ":"
+                  + kinds[i % kinds.length]);
         }
       }
       classes.add(new LongTailManifest.ClassEntry(p.name(), p.tail(), train, noisy, good, bad));
@@ -146,7 +163,8 @@ public final class LongTailPool {
       return new Sample(read(jpg), null);
     }
     String name = jpg.getFileName().toString();
-    return new Sample(read(jpg), read(jpg.resolveSibling(name.substring(0, name.length() - 4) + ".png")));
+    return new Sample(
+        read(jpg), read(jpg.resolveSibling(name.substring(0, name.length() - 4) + ".png")));
   }
 
   private SimulatedFrame simulated(String id) {
@@ -161,10 +179,12 @@ public final class LongTailPool {
 
   private Path mtPath(String id) throws IOException {
     if (!id.startsWith("mt:")) {
-      throw new IllegalArgumentException("unknown image id '" + id + "' (expected sim:... or mt:...)");
+      throw new IllegalArgumentException(
+          "unknown image id '" + id + "' (expected sim:... or mt:...)");
     }
     if (magneticTileRoot == null) {
-      throw new IOException("the manifest uses Magnetic Tile images; set TAILWATCH_DATA_DIR or --data-dir");
+      throw new IOException(
+          "the manifest uses Magnetic Tile images; set TAILWATCH_DATA_DIR or --data-dir");
     }
     Path p = magneticTileRoot.resolve(id.substring(3)).normalize();
     if (!p.startsWith(magneticTileRoot)) {

@@ -23,26 +23,41 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Runs one manifest: embeds its training images once, fits a bank with each method (PatchCore, SoftPatch,
- * TailedCore), and scores every class's test images: image AUROC and pixel AUROC per class, fit time, and for
- * TailedCore TailSampler's recall and precision of the images of the manifest's tail classes.
+ * Runs one manifest: embeds its training images once, fits a bank with each method (PatchCore,
+ * SoftPatch, TailedCore), and scores every class's test images: image AUROC and pixel AUROC per
+ * class, fit time, and for TailedCore TailSampler's recall and precision of the images of the
+ * manifest's tail classes.
  */
 public final class LongTailRun {
   /** One method's figures on one manifest. */
-  public record MethodResult(String method, Map<String, Double> imageAuroc, Map<String, Double> pixelAuroc,
-      double fitSeconds, int bankSize) {
+  public record MethodResult(
+      String method,
+      Map<String, Double> imageAuroc,
+      Map<String, Double> pixelAuroc,
+      double fitSeconds,
+      int bankSize) {
     public double meanImageAuroc() {
-      return imageAuroc.values().stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+      return imageAuroc.values().stream()
+          .mapToDouble(Double::doubleValue)
+          .average()
+          .orElse(Double.NaN);
     }
 
     public double meanPixelAuroc() {
-      return pixelAuroc.values().stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+      return pixelAuroc.values().stream()
+          .mapToDouble(Double::doubleValue)
+          .average()
+          .orElse(Double.NaN);
     }
   }
 
   /** All methods on one manifest. */
-  public record Result(LongTailManifest manifest, List<MethodResult> methods, double tailRecall,
-      double tailPrecision, int[] tailSamplerGroups) {}
+  public record Result(
+      LongTailManifest manifest,
+      List<MethodResult> methods,
+      double tailRecall,
+      double tailPrecision,
+      int[] tailSamplerGroups) {}
 
   /** Progress bars by step name (embed, fit per method, score). */
   public interface Bars {
@@ -56,14 +71,16 @@ public final class LongTailRun {
   private final LongTailFitter longTail;
   private final OnnxKnnScorer knn;
 
-  public LongTailRun(LongTailPool pool, PatchCoreFitter fitter, LongTailFitter longTail, OnnxKnnScorer knn) {
+  public LongTailRun(
+      LongTailPool pool, PatchCoreFitter fitter, LongTailFitter longTail, OnnxKnnScorer knn) {
     this.pool = pool;
     this.fitter = fitter;
     this.longTail = longTail;
     this.knn = knn;
   }
 
-  public Result run(LongTailManifest m, List<LongTailFitter.Method> methods, Bars bars) throws Exception {
+  public Result run(LongTailManifest m, List<LongTailFitter.Method> methods, Bars bars)
+      throws Exception {
     List<ImageSource> train = new ArrayList<>();
     Set<Integer> trueTail = new HashSet<>();
     for (LongTailManifest.ClassEntry c : m.classes()) {
@@ -90,19 +107,20 @@ public final class LongTailRun {
     for (LongTailFitter.Method method : methods) {
       long t0 = System.nanoTime();
       Progress bar = bars.bar(method.id());
-      MemoryBank bank = switch (method) {
-        case PATCHCORE -> fitter.build(embedded, method.id(), bar);
-        case SOFTPATCH -> longTail.softPatch(embedded, method.id(), bar).bank();
-        case TAILEDCORE -> {
-          LongTailFitter.Report r = longTail.tailedCore(embedded, train, method.id(), bar, bar);
-          int[] found = r.tailSampler().tail();
-          long hit = Arrays.stream(found).filter(trueTail::contains).count();
-          recall = trueTail.isEmpty() ? Double.NaN : (double) hit / trueTail.size();
-          precision = found.length == 0 ? 0 : (double) hit / found.length;
-          groups = r.tailSampler().groups();
-          yield r.bank();
-        }
-      };
+      MemoryBank bank =
+          switch (method) {
+            case PATCHCORE -> fitter.build(embedded, method.id(), bar);
+            case SOFTPATCH -> longTail.softPatch(embedded, method.id(), bar).bank();
+            case TAILEDCORE -> {
+              LongTailFitter.Report r = longTail.tailedCore(embedded, train, method.id(), bar, bar);
+              int[] found = r.tailSampler().tail();
+              long hit = Arrays.stream(found).filter(trueTail::contains).count();
+              recall = trueTail.isEmpty() ? Double.NaN : (double) hit / trueTail.size();
+              precision = found.length == 0 ? 0 : (double) hit / found.length;
+              groups = r.tailSampler().groups();
+              yield r.bank();
+            }
+          };
       double fit = (System.nanoTime() - t0) / 1e9;
       bars.done(method.id());
       results.add(score(tests, method.id(), bank, fit, bars));
@@ -110,7 +128,9 @@ public final class LongTailRun {
     return new Result(m, results, recall, precision, groups);
   }
 
-  /** A class's test images (normal, defective) with their ground truth in the detector's geometry. */
+  /**
+   * A class's test images (normal, defective) with their ground truth in the detector's geometry.
+   */
   private record TestSet(Labelled good, Labelled bad) {
     int size() {
       return good.images().size() + bad.images().size();
@@ -126,20 +146,25 @@ public final class LongTailRun {
     for (String id : ids) {
       LongTailPool.Sample sample = pool.load(id);
       images.add(sample.image());
-      truth.add(sample.mask() == null ? new boolean[s * s]
-          : PatchCoreEvaluation.maskInGeometry(sample.mask(), fitter.options().preprocessing()));
+      truth.add(
+          sample.mask() == null
+              ? new boolean[s * s]
+              : PatchCoreEvaluation.maskInGeometry(
+                  sample.mask(), fitter.options().preprocessing()));
     }
     return new Labelled(images, truth);
   }
 
-  private MethodResult score(Map<String, TestSet> tests, String method, MemoryBank bank, double fitSeconds,
-      Bars bars) throws Exception {
+  private MethodResult score(
+      Map<String, TestSet> tests, String method, MemoryBank bank, double fitSeconds, Bars bars)
+      throws Exception {
     Map<String, Double> image = new LinkedHashMap<>();
     Map<String, Double> pixel = new LinkedHashMap<>();
     int total = tests.values().stream().mapToInt(TestSet::size).sum();
     Progress bar = bars.bar("score " + method);
     int done = 0;
-    try (PatchCoreDetector detector = new PatchCoreDetector(fitter.extractor(), knn, bank, DetectorOptions.DEFAULT)) {
+    try (PatchCoreDetector detector =
+        new PatchCoreDetector(fitter.extractor(), knn, bank, DetectorOptions.DEFAULT)) {
       for (Map.Entry<String, TestSet> e : tests.entrySet()) {
         PixelMetrics pixels = new PixelMetrics();
         float[] good = scores(detector, e.getValue().good(), pixels);
@@ -154,7 +179,8 @@ public final class LongTailRun {
     return new MethodResult(method, image, pixel, fitSeconds, bank.count());
   }
 
-  private static float[] scores(PatchCoreDetector detector, Labelled set, PixelMetrics pixels) throws Exception {
+  private static float[] scores(PatchCoreDetector detector, Labelled set, PixelMetrics pixels)
+      throws Exception {
     List<FloatImage> images = set.images();
     float[] out = new float[images.size()];
     for (int from = 0; from < images.size(); from += 16) {

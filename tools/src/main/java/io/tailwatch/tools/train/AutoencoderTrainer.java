@@ -37,11 +37,12 @@ import java.util.SplittableRandom;
 import java.util.stream.Collectors;
 
 /**
- * Trains a spectral autoencoder on (mostly normal) spectra with DJL's PyTorch engine: Adam on the per-pixel mean
- * squared error in a per-band standardised space, optionally amplified by LAMP ({@link LossAmplification}) and
- * weighted by importance weights ({@link ImportanceWeights}) recomputed from every pixel's current error at the
- * start of each epoch after the warm-up: loss = sum w_i A(l_i) / sum w_i. The result is plain parameters
- * ({@link SpectralAutoencoder}), exported to ONNX for scoring.
+ * Trains a spectral autoencoder on (mostly normal) spectra with DJL's PyTorch engine: Adam on the
+ * per-pixel mean squared error in a per-band standardised space, optionally amplified by LAMP
+ * ({@link LossAmplification}) and weighted by importance weights ({@link ImportanceWeights})
+ * recomputed from every pixel's current error at the start of each epoch after the warm-up: loss =
+ * sum w_i A(l_i) / sum w_i. The result is plain parameters ({@link SpectralAutoencoder}), exported
+ * to ONNX for scoring.
  */
 public final class AutoencoderTrainer {
   static {
@@ -55,14 +56,23 @@ public final class AutoencoderTrainer {
    * @param hidden layer widths between input and output, e.g. 64, 16, 64
    * @param weighting null for the unweighted loss
    */
-  public record Options(int[] hidden, int epochs, int batch, double learningRate, long seed,
-      LossAmplification amplification, ImportanceWeights.Options weighting, int warmupEpochs) {
+  public record Options(
+      int[] hidden,
+      int epochs,
+      int batch,
+      double learningRate,
+      long seed,
+      LossAmplification amplification,
+      ImportanceWeights.Options weighting,
+      int warmupEpochs) {
     public Options {
       if (hidden.length == 0 || Arrays.stream(hidden).anyMatch(h -> h <= 0)) {
-        throw new IllegalArgumentException("hidden layer widths must be positive, got " + Arrays.toString(hidden));
+        throw new IllegalArgumentException(
+            "hidden layer widths must be positive, got " + Arrays.toString(hidden));
       }
       if (epochs <= 0 || batch <= 0 || !(learningRate > 0) || warmupEpochs < 0) {
-        throw new IllegalArgumentException("epochs, batch and learning rate must be positive, warm-up >= 0");
+        throw new IllegalArgumentException(
+            "epochs, batch and learning rate must be positive, warm-up >= 0");
       }
     }
 
@@ -75,22 +85,28 @@ public final class AutoencoderTrainer {
     }
 
     public Options withSeed(long s) {
-      return new Options(hidden, epochs, batch, learningRate, s, amplification, weighting, warmupEpochs);
+      return new Options(
+          hidden, epochs, batch, learningRate, s, amplification, weighting, warmupEpochs);
     }
 
     /** How the variant is named in tables: AE, AE+LAMP, AE+IW, AE+LAMP+IW. */
     public String label() {
-      return "AE" + (amplification.mode() == LossAmplification.Mode.NONE ? "" : "+LAMP")
+      return "AE"
+          + (amplification.mode() == LossAmplification.Mode.NONE ? "" : "+LAMP")
           + (weighting == null ? "" : "+IW");
     }
   }
 
   /**
-   * What a training run produced: the model, its per-epoch mean (unamplified) training error, and the largest
-   * difference between the exported ONNX graph's reconstructions and the trained network's on a probe of the
-   * training pixels (checked below {@link #EXPORT_TOLERANCE} before the model is handed out).
+   * What a training run produced: the model, its per-epoch mean (unamplified) training error, and
+   * the largest difference between the exported ONNX graph's reconstructions and the trained
+   * network's on a probe of the training pixels (checked below {@link #EXPORT_TOLERANCE} before the
+   * model is handed out).
    */
-  public record Trained(SpectralAutoencoder model, double[] epochLoss, LossAmplification amplification,
+  public record Trained(
+      SpectralAutoencoder model,
+      double[] epochLoss,
+      LossAmplification amplification,
       double exportMaxAbsDiff) {}
 
   public static final double EXPORT_TOLERANCE = 1e-4;
@@ -101,7 +117,8 @@ public final class AutoencoderTrainer {
   /**
    * @param spectra {@code n x bands} raw values, row-major
    */
-  public static Trained train(float[] spectra, int n, int bands, Options options, Progress progress) {
+  public static Trained train(
+      float[] spectra, int n, int bands, Options options, Progress progress) {
     Standardisation standardisation = Standardisation.fit(spectra, n, bands);
     float[] z = standardisation.apply(spectra, n);
     Engine engine = Engine.getEngine("PyTorch");
@@ -110,8 +127,10 @@ public final class AutoencoderTrainer {
       SequentialBlock net = network(bands, options.hidden());
       net.setInitializer(new XavierInitializer(), Parameter.Type.WEIGHT);
       net.initialize(manager, DataType.FLOAT32, new Shape(1, bands));
-      Optimizer adam = Optimizer.adam().optLearningRateTracker(Tracker.fixed((float) options.learningRate()))
-          .build();
+      Optimizer adam =
+          Optimizer.adam()
+              .optLearningRateTracker(Tracker.fixed((float) options.learningRate()))
+              .build();
       ParameterStore store = new ParameterStore(manager, false);
       store.setParameterServer(new LocalParameterServer(adam), new Device[] {Device.cpu()});
 
@@ -128,7 +147,9 @@ public final class AutoencoderTrainer {
       int steps = (n + options.batch() - 1) / options.batch();
       for (int epoch = 0; epoch < options.epochs(); epoch++) {
         if (options.weighting() != null && epoch >= options.warmupEpochs()) {
-          weights = ImportanceWeights.compute(errors(net, store, manager, z, n, bands), options.weighting());
+          weights =
+              ImportanceWeights.compute(
+                  errors(net, store, manager, z, n, bands), options.weighting());
         }
         int[] order = Permutations.shuffled(n, random);
         double sum = 0;
@@ -166,16 +187,21 @@ public final class AutoencoderTrainer {
       }
       double diff = exportDifference(model, Arrays.copyOf(spectra, probe * bands), probe, expected);
       if (!(diff <= EXPORT_TOLERANCE)) {
-        throw new IllegalStateException("the exported ONNX autoencoder differs from the trained network by " + diff
-            + " (tolerance " + EXPORT_TOLERANCE + ")");
+        throw new IllegalStateException(
+            "the exported ONNX autoencoder differs from the trained network by "
+                + diff
+                + " (tolerance "
+                + EXPORT_TOLERANCE
+                + ")");
       }
       return new Trained(model, epochLoss, amp, diff);
     }
   }
 
-  private static double exportDifference(SpectralAutoencoder model, float[] raw, int rows, float[] expected) {
-    try (AutoencoderDetector onnx = AutoencoderDetector.open(model.toOnnx().toByteArray(), ExecutionProvider.CPU,
-        1)) {
+  private static double exportDifference(
+      SpectralAutoencoder model, float[] raw, int rows, float[] expected) {
+    try (AutoencoderDetector onnx =
+        AutoencoderDetector.open(model.toOnnx().toByteArray(), ExecutionProvider.CPU, 1)) {
       float[] got = onnx.reconstruct(raw, rows);
       double max = 0;
       for (int i = 0; i < got.length; i++) {
@@ -183,7 +209,8 @@ public final class AutoencoderTrainer {
       }
       return max;
     } catch (OrtException e) {
-      throw new IllegalStateException("ONNX Runtime could not run the exported autoencoder: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "ONNX Runtime could not run the exported autoencoder: " + e.getMessage(), e);
     }
   }
 
@@ -195,7 +222,8 @@ public final class AutoencoderTrainer {
       case SCALE -> loss.mul(p);
       case POWER -> loss.add(LossAmplification.POWER_EPS).pow(p);
       case EXP -> loss.mul(p).exp().sub(1);
-      case LOG_BARRIER -> loss.div(p).minimum(LossAmplification.BARRIER_CAP).neg().add(1).log().neg();
+      case LOG_BARRIER ->
+          loss.div(p).minimum(LossAmplification.BARRIER_CAP).neg().add(1).log().neg();
     };
   }
 
@@ -210,14 +238,16 @@ public final class AutoencoderTrainer {
   }
 
   /** Per-pixel mean squared error under the current network, no gradient. */
-  private static double[] errors(SequentialBlock net, ParameterStore store, NDManager manager, float[] z, int n,
-      int bands) {
+  private static double[] errors(
+      SequentialBlock net, ParameterStore store, NDManager manager, float[] z, int n, int bands) {
     double[] out = new double[n];
     int chunk = 8192;
     for (int from = 0; from < n; from += chunk) {
       int rows = Math.min(chunk, n - from);
       try (NDManager sub = manager.newSubManager()) {
-        NDArray x = sub.create(Arrays.copyOfRange(z, from * bands, (from + rows) * bands), new Shape(rows, bands));
+        NDArray x =
+            sub.create(
+                Arrays.copyOfRange(z, from * bands, (from + rows) * bands), new Shape(rows, bands));
         NDArray y = net.forward(store, new NDList(x), false).singletonOrThrow();
         float[] e = y.sub(x).square().mean(new int[] {1}).toFloatArray();
         for (int i = 0; i < rows; i++) {
@@ -228,31 +258,44 @@ public final class AutoencoderTrainer {
     return out;
   }
 
-  private static SpectralAutoencoder export(SequentialBlock net, int bands, Standardisation standardisation,
-      Options options, LossAmplification amp) {
+  private static SpectralAutoencoder export(
+      SequentialBlock net,
+      int bands,
+      Standardisation standardisation,
+      Options options,
+      LossAmplification amp) {
     List<SpectralAutoencoder.Dense> layers = new ArrayList<>();
     for (Pair<String, Block> child : net.getChildren()) {
       if (child.getValue() instanceof Linear linear) {
         NDArray w = linear.getParameters().get("weight").getArray();
         NDArray b = linear.getParameters().get("bias").getArray();
         long[] shape = w.getShape().getShape();
-        layers.add(new SpectralAutoencoder.Dense((int) shape[1], (int) shape[0], w.toFloatArray(),
-            b.toFloatArray()));
+        layers.add(
+            new SpectralAutoencoder.Dense(
+                (int) shape[1], (int) shape[0], w.toFloatArray(), b.toFloatArray()));
       }
     }
     Map<String, String> config = new LinkedHashMap<>();
     config.put("train.variant", options.label());
-    config.put("train.hidden", Arrays.stream(options.hidden()).mapToObj(Integer::toString)
-        .collect(Collectors.joining(",")));
+    config.put(
+        "train.hidden",
+        Arrays.stream(options.hidden())
+            .mapToObj(Integer::toString)
+            .collect(Collectors.joining(",")));
     config.put("train.epochs", Integer.toString(options.epochs()));
     config.put("train.batch", Integer.toString(options.batch()));
     config.put("train.learning-rate", Double.toString(options.learningRate()));
     config.put("train.seed", Long.toString(options.seed()));
     config.put("train.lamp", amp.describe());
-    config.put("train.iw", options.weighting() == null ? "off"
-        : options.weighting().describe() + ", warm-up " + options.warmupEpochs() + " epochs");
-    config.put("train.engine", "DJL " + Engine.getDjlVersion() + " PyTorch " + Engine.getEngine("PyTorch")
-        .getVersion());
-    return new SpectralAutoencoder(bands, standardisation.mean(), standardisation.scale(), layers, config);
+    config.put(
+        "train.iw",
+        options.weighting() == null
+            ? "off"
+            : options.weighting().describe() + ", warm-up " + options.warmupEpochs() + " epochs");
+    config.put(
+        "train.engine",
+        "DJL " + Engine.getDjlVersion() + " PyTorch " + Engine.getEngine("PyTorch").getVersion());
+    return new SpectralAutoencoder(
+        bands, standardisation.mean(), standardisation.scale(), layers, config);
   }
 }

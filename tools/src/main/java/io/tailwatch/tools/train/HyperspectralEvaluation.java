@@ -23,16 +23,24 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Per-scene pixel AUROC and AUPR of every hyperspectral detector on labelled scenes, each detector fitted on the
- * scene's own pixels without labels (the usual protocol for ABU / HYDICE): global RX at two ridges, local
- * dual-window RX, the cross-fitted
- * spectral bank, and the autoencoder plain, with LAMP, with IW and with both; stochastic methods over several
- * seeds (mean and standard deviation). Writes a markdown table and detection-map PNGs.
+ * Per-scene pixel AUROC and AUPR of every hyperspectral detector on labelled scenes, each detector
+ * fitted on the scene's own pixels without labels (the usual protocol for ABU / HYDICE): global RX
+ * at two ridges, local dual-window RX, the cross-fitted spectral bank, and the autoencoder plain,
+ * with LAMP, with IW and with both; stochastic methods over several seeds (mean and standard
+ * deviation). Writes a markdown table and detection-map PNGs.
  */
 public final class HyperspectralEvaluation {
-  public record Options(int seeds, SpectralBankDetector.Options bank, AutoencoderTrainer.Options autoencoder,
-      LossAmplification lamp, ImportanceWeights.Options weighting, int localComponents, int localOuter,
-      int localInner, int threads, Path mapDir) {}
+  public record Options(
+      int seeds,
+      SpectralBankDetector.Options bank,
+      AutoencoderTrainer.Options autoencoder,
+      LossAmplification lamp,
+      ImportanceWeights.Options weighting,
+      int localComponents,
+      int localOuter,
+      int localInner,
+      int threads,
+      Path mapDir) {}
 
   /** Per method: AUROC and AUPR per seed. */
   public record MethodResult(String method, String settings, double[] auroc, double[] aupr) {
@@ -53,8 +61,8 @@ public final class HyperspectralEvaluation {
     }
   }
 
-  public record SceneResult(String scene, int lines, int samples, int bands, int anomalous,
-      List<MethodResult> methods) {}
+  public record SceneResult(
+      String scene, int lines, int samples, int bands, int anomalous, List<MethodResult> methods) {}
 
   /** Called after each method on each scene, for progress. */
   public interface Listener {
@@ -70,30 +78,56 @@ public final class HyperspectralEvaluation {
   }
 
   public List<String> methods() {
-    return List.of("RX ridge 0", "RX ridge 1e-4", "Local RX", "Spectral bank", "AE", "AE+LAMP", "AE+IW", "AE+LAMP+IW");
+    return List.of(
+        "RX ridge 0",
+        "RX ridge 1e-4",
+        "Local RX",
+        "Spectral bank",
+        "AE",
+        "AE+LAMP",
+        "AE+IW",
+        "AE+LAMP+IW");
   }
 
   public SceneResult evaluate(HyperspectralScene scene, Listener listener) throws Exception {
     if (scene.anomalous() == null || scene.anomalousPixels() == 0) {
-      throw new IllegalArgumentException(scene.name() + ": no anomaly map (or an empty one); cannot evaluate");
+      throw new IllegalArgumentException(
+          scene.name() + ": no anomaly map (or an empty one); cannot evaluate");
     }
     List<MethodResult> out = new ArrayList<>();
     var cube = scene.cube();
     for (double ridge : new double[] {0, RxDetector.DEFAULT_RIDGE}) {
       RxDetector rx = RxDetector.fit(cube, ridge);
-      out.add(record(scene, ridge == 0 ? "RX ridge 0" : "RX ridge 1e-4", rx.describe(), List.of(rx.score(cube)),
-          listener));
+      out.add(
+          record(
+              scene,
+              ridge == 0 ? "RX ridge 0" : "RX ridge 1e-4",
+              rx.describe(),
+              List.of(rx.score(cube)),
+              listener));
     }
-    LocalRxDetector local = LocalRxDetector.fit(cube, options.localComponents(), options.localOuter(),
-        options.localInner(), LocalRxDetector.DEFAULT_RIDGE);
+    LocalRxDetector local =
+        LocalRxDetector.fit(
+            cube,
+            options.localComponents(),
+            options.localOuter(),
+            options.localInner(),
+            LocalRxDetector.DEFAULT_RIDGE);
     out.add(record(scene, "Local RX", local.describe(), List.of(local.score(cube)), listener));
     List<float[]> bankMaps = new ArrayList<>();
     try (OnnxKnnScorer scorer = OnnxKnnScorer.open(ExecutionProvider.CPU, options.threads())) {
       for (int s = 0; s < options.seeds(); s++) {
-        bankMaps.add(SpectralBankDetector.crossFitted(cube, options.bank().withSeed(s + 1), scorer));
+        bankMaps.add(
+            SpectralBankDetector.crossFitted(cube, options.bank().withSeed(s + 1), scorer));
       }
     }
-    out.add(record(scene, "Spectral bank", "cross-fitted; " + options.bank().describe(), bankMaps, listener));
+    out.add(
+        record(
+            scene,
+            "Spectral bank",
+            "cross-fitted; " + options.bank().describe(),
+            bankMaps,
+            listener));
     Map<String, AutoencoderTrainer.Options> variants = new LinkedHashMap<>();
     AutoencoderTrainer.Options base = options.autoencoder();
     variants.put("AE", base.with(LossAmplification.NONE, null));
@@ -104,23 +138,41 @@ public final class HyperspectralEvaluation {
       List<float[]> maps = new ArrayList<>();
       String settings = "";
       for (int s = 0; s < options.seeds(); s++) {
-        AutoencoderTrainer.Trained t = AutoencoderTrainer.train(cube.values(), cube.pixels(), cube.bands(),
-            v.getValue().withSeed(s + 1), listener.training());
-        try (AutoencoderDetector ae = AutoencoderDetector.open(t.model().toOnnx().toByteArray(),
-            ExecutionProvider.CPU, options.threads())) {
+        AutoencoderTrainer.Trained t =
+            AutoencoderTrainer.train(
+                cube.values(),
+                cube.pixels(),
+                cube.bands(),
+                v.getValue().withSeed(s + 1),
+                listener.training());
+        try (AutoencoderDetector ae =
+            AutoencoderDetector.open(
+                t.model().toOnnx().toByteArray(), ExecutionProvider.CPU, options.threads())) {
           maps.add(ae.score(cube));
         }
-        settings = "hidden " + t.model().trainingConfig().get("train.hidden") + ", " + v.getValue().epochs()
-            + " epochs; LAMP " + t.model().trainingConfig().get("train.lamp") + "; IW "
-            + t.model().trainingConfig().get("train.iw");
+        settings =
+            "hidden "
+                + t.model().trainingConfig().get("train.hidden")
+                + ", "
+                + v.getValue().epochs()
+                + " epochs; LAMP "
+                + t.model().trainingConfig().get("train.lamp")
+                + "; IW "
+                + t.model().trainingConfig().get("train.iw");
       }
       out.add(record(scene, v.getKey(), settings, maps, listener));
     }
-    return new SceneResult(scene.name(), cube.lines(), cube.samples(), cube.bands(), scene.anomalousPixels(), out);
+    return new SceneResult(
+        scene.name(), cube.lines(), cube.samples(), cube.bands(), scene.anomalousPixels(), out);
   }
 
-  private MethodResult record(HyperspectralScene scene, String method, String settings, List<float[]> maps,
-      Listener listener) throws IOException {
+  private MethodResult record(
+      HyperspectralScene scene,
+      String method,
+      String settings,
+      List<float[]> maps,
+      Listener listener)
+      throws IOException {
     double[] auroc = new double[maps.size()];
     double[] aupr = new double[maps.size()];
     for (int i = 0; i < maps.size(); i++) {
@@ -162,20 +214,33 @@ public final class HyperspectralEvaluation {
     }
   }
 
-  /** Two markdown tables (AUROC, AUPR): one row per scene, one column per method, mean ± sd over seeds. */
+  /**
+   * Two markdown tables (AUROC, AUPR): one row per scene, one column per method, mean ± sd over
+   * seeds.
+   */
   public static String markdown(List<SceneResult> results, List<String> methods) {
     StringBuilder sb = new StringBuilder();
     for (String metric : new String[] {"AUROC", "AUPR"}) {
-      sb.append("Pixel ").append(metric).append(" (mean ± sd over seeds; deterministic methods have one run)\n\n");
+      sb.append("Pixel ")
+          .append(metric)
+          .append(" (mean ± sd over seeds; deterministic methods have one run)\n\n");
       sb.append("| scene | size | anomalous px |");
       methods.forEach(m -> sb.append(' ').append(m).append(" |"));
-      sb.append(" best bank/AE | vs RX ridge 0 | best of all but global RX | vs RX ridge 0 |\n|---|---|---|");
+      sb.append(
+          " best bank/AE | vs RX ridge 0 | best of all but global RX | vs RX ridge 0 |\n|---|---|---|");
       methods.forEach(m -> sb.append("---|"));
       sb.append("---|---|---|---|\n");
       double[] columnSum = new double[methods.size()];
       for (SceneResult r : results) {
-        sb.append(String.format(Locale.ROOT, "| %s | %dx%dx%d | %d |", r.scene(), r.lines(), r.samples(),
-            r.bands(), r.anomalous()));
+        sb.append(
+            String.format(
+                Locale.ROOT,
+                "| %s | %dx%dx%d | %d |",
+                r.scene(),
+                r.lines(),
+                r.samples(),
+                r.bands(),
+                r.anomalous()));
         double best = Double.NEGATIVE_INFINITY; // spectral bank and autoencoders
         String bestName = "";
         double bestAll = Double.NEGATIVE_INFINITY; // also local RX and the ridged global RX
@@ -186,8 +251,10 @@ public final class HyperspectralEvaluation {
           double mean = metric.equals("AUROC") ? m.meanAuroc() : m.meanAupr();
           double sd = metric.equals("AUROC") ? m.sdAuroc() : m.sdAupr();
           columnSum[i] += mean;
-          sb.append(m.auroc().length > 1 ? String.format(Locale.ROOT, " %.4f ± %.4f |", mean, sd)
-              : String.format(Locale.ROOT, " %.4f |", mean));
+          sb.append(
+              m.auroc().length > 1
+                  ? String.format(Locale.ROOT, " %.4f ± %.4f |", mean, sd)
+                  : String.format(Locale.ROOT, " %.4f |", mean));
           String name = methods.get(i);
           if (name.equals("RX ridge 0")) {
             rx = mean;
@@ -202,8 +269,14 @@ public final class HyperspectralEvaluation {
             bestName = name;
           }
         }
-        sb.append(String.format(Locale.ROOT, " %s | %+.4f | %s | %+.4f |%n", bestName, best - rx, bestAllName,
-            bestAll - rx));
+        sb.append(
+            String.format(
+                Locale.ROOT,
+                " %s | %+.4f | %s | %+.4f |%n",
+                bestName,
+                best - rx,
+                bestAllName,
+                bestAll - rx));
       }
       sb.append("| **mean** | | |");
       for (double s : columnSum) {

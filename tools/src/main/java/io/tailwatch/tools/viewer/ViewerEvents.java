@@ -11,12 +11,13 @@ import java.nio.ByteBuffer;
 import java.util.Base64;
 
 /**
- * The viewer's wire format: one JSON object per server-sent event. Alerts carry their heatmap as a base64 PNG
- * data URL so the page needs nothing but the event; scores and statistics are small.
+ * The viewer's wire format: one JSON object per server-sent event. Alerts carry their heatmap as a
+ * base64 PNG data URL so the page needs nothing but the event; scores and statistics are small.
  */
 public final class ViewerEvents {
   /** Server-sent event names; the page listens for exactly these. */
   public static final String ALERT = "alert";
+
   public static final String SCORE = "score";
   public static final String STATISTICS = "statistics";
 
@@ -51,8 +52,14 @@ public final class ViewerEvents {
     }
     ArrayNode regions = o.putArray("regions");
     for (Region r : a.getRegions()) {
-      regions.addObject().put("x", r.getX()).put("y", r.getY()).put("width", r.getWidth())
-          .put("height", r.getHeight()).put("area", r.getArea()).put("maxScore", r.getMaxScore());
+      regions
+          .addObject()
+          .put("x", r.getX())
+          .put("y", r.getY())
+          .put("width", r.getWidth())
+          .put("height", r.getHeight())
+          .put("area", r.getArea())
+          .put("maxScore", r.getMaxScore());
     }
     return o.toString();
   }

@@ -21,10 +21,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads the alert, score and statistics topics ({@code read_committed}, so only what the job committed) and
- * hands each record, as a viewer event, to the {@link ViewerHub}. The viewer is a bystander: it joins no
- * consumer group's offsets (a fresh group id, no commits), so any number of viewers can watch one job, and a
- * record it cannot decode is counted and skipped, never fatal.
+ * Reads the alert, score and statistics topics ({@code read_committed}, so only what the job
+ * committed) and hands each record, as a viewer event, to the {@link ViewerHub}. The viewer is a
+ * bystander: it joins no consumer group's offsets (a fresh group id, no commits), so any number of
+ * viewers can watch one job, and a record it cannot decode is counted and skipped, never fatal.
  */
 public final class ViewerFeed implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ViewerFeed.class);
@@ -46,8 +46,14 @@ public final class ViewerFeed implements AutoCloseable {
    * @param fromEarliest replay what the topics hold, else start at their end
    * @param scoresTopic null or blank: not read; likewise {@code statisticsTopic}
    */
-  public ViewerFeed(String bootstrapServers, Properties client, String alertsTopic, String scoresTopic,
-      String statisticsTopic, boolean fromEarliest, ViewerHub hub) {
+  public ViewerFeed(
+      String bootstrapServers,
+      Properties client,
+      String alertsTopic,
+      String scoresTopic,
+      String statisticsTopic,
+      boolean fromEarliest,
+      ViewerHub hub) {
     this.alertsTopic = alertsTopic;
     this.scoresTopic = blankToNull(scoresTopic);
     this.statisticsTopic = blankToNull(statisticsTopic);

@@ -10,10 +10,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Fans viewer events out to connected pages and keeps the recent ones, so a page that opens (or reconnects)
- * late starts with the last alerts and score history. Each page has its own bounded queue: a page that cannot
- * keep up is disconnected (its browser reconnects and gets the replay) instead of slowing the others or
- * growing memory.
+ * Fans viewer events out to connected pages and keeps the recent ones, so a page that opens (or
+ * reconnects) late starts with the last alerts and score history. Each page has its own bounded
+ * queue: a page that cannot keep up is disconnected (its browser reconnects and gets the replay)
+ * instead of slowing the others or growing memory.
  */
 public final class ViewerHub {
   /** One queued server-sent event. */
@@ -28,7 +28,8 @@ public final class ViewerHub {
 
   public ViewerHub(int keepAlerts, int keepScores, int clientQueue) {
     if (keepAlerts < 1 || keepScores < 0 || clientQueue < 1) {
-      throw new IllegalArgumentException("keepAlerts >= 1, keepScores >= 0 and clientQueue >= 1 required");
+      throw new IllegalArgumentException(
+          "keepAlerts >= 1, keepScores >= 0 and clientQueue >= 1 required");
     }
     this.keepAlerts = keepAlerts;
     this.keepScores = keepScores;
@@ -58,7 +59,8 @@ public final class ViewerHub {
   public synchronized Subscription subscribe() {
     List<Event> replay = new ArrayList<>(recentOther);
     replay.addAll(recentAlerts);
-    // room for the replay plus clientQueue live events: a page is dropped only when it falls that far behind
+    // room for the replay plus clientQueue live events: a page is dropped only when it falls that
+    // far behind
     Subscription s = new Subscription(new ArrayBlockingQueue<>(replay.size() + clientQueue));
     s.queue.addAll(replay);
     subscriptions.add(s);

@@ -13,12 +13,20 @@ import java.util.concurrent.Executors;
 import java.util.function.LongSupplier;
 
 /**
- * Serves the viewer page (from the classpath: no CDN, nothing fetched from outside) and the server-sent event
- * stream {@code /events} that the page reads with {@code EventSource}.
+ * Serves the viewer page (from the classpath: no CDN, nothing fetched from outside) and the
+ * server-sent event stream {@code /events} that the page reads with {@code EventSource}.
  */
 public final class ViewerServer implements AutoCloseable {
-  private static final Map<String, String> STATIC = Map.of(
-      "/", "index.html", "/index.html", "index.html", "/viewer.js", "viewer.js", "/viewer.css", "viewer.css");
+  private static final Map<String, String> STATIC =
+      Map.of(
+          "/",
+          "index.html",
+          "/index.html",
+          "index.html",
+          "/viewer.js",
+          "viewer.js",
+          "/viewer.css",
+          "viewer.css");
   private static final long KEEP_ALIVE_MS = 15_000;
 
   private final Map<String, byte[]> pages = new java.util.HashMap<>();
@@ -29,13 +37,15 @@ public final class ViewerServer implements AutoCloseable {
   private volatile boolean closing;
 
   /**
-   * @param maxPages connected pages at most (each holds one thread while open); further ones get 503
+   * @param maxPages connected pages at most (each holds one thread while open); further ones get
+   *     503
    */
   public ViewerServer(String host, int port, ViewerHub hub, LongSupplier undecodable, int maxPages)
       throws IOException {
     this.hub = hub;
     this.undecodable = undecodable;
-    for (String file : STATIC.values()) { // read once; a jar without them fails here, not on a request
+    for (String file :
+        STATIC.values()) { // read once; a jar without them fails here, not on a request
       try (InputStream in = ViewerServer.class.getResourceAsStream("/viewer/" + file)) {
         if (in == null) {
           throw new IOException("viewer resource missing from the jar: " + file);
@@ -44,23 +54,42 @@ public final class ViewerServer implements AutoCloseable {
       }
     }
     http = HttpServer.create(new InetSocketAddress(host, port), 0);
-    threads = Executors.newFixedThreadPool(maxPages + 4, r -> {
-      Thread t = new Thread(r, "viewer-http");
-      t.setDaemon(true);
-      return t;
-    });
+    threads =
+        Executors.newFixedThreadPool(
+            maxPages + 4,
+            r -> {
+              Thread t = new Thread(r, "viewer-http");
+              t.setDaemon(true);
+              return t;
+            });
     http.setExecutor(threads);
     int limit = maxPages;
-    http.createContext("/events", exchange -> {
-      if (hub.subscribers() >= limit) {
-        send(exchange, 503, "text/plain", ("at most " + limit + " pages").getBytes(StandardCharsets.UTF_8));
-        return;
-      }
-      stream(exchange);
-    });
-    http.createContext("/healthz", exchange -> send(exchange, 200, "application/json",
-        ("{\"pages\":" + hub.subscribers() + ",\"undecodable\":" + this.undecodable.getAsLong() + "}")
-            .getBytes(StandardCharsets.UTF_8)));
+    http.createContext(
+        "/events",
+        exchange -> {
+          if (hub.subscribers() >= limit) {
+            send(
+                exchange,
+                503,
+                "text/plain",
+                ("at most " + limit + " pages").getBytes(StandardCharsets.UTF_8));
+            return;
+          }
+          stream(exchange);
+        });
+    http.createContext(
+        "/healthz",
+        exchange ->
+            send(
+                exchange,
+                200,
+                "application/json",
+                ("{\"pages\":"
+                        + hub.subscribers()
+                        + ",\"undecodable\":"
+                        + this.undecodable.getAsLong()
+                        + "}")
+                    .getBytes(StandardCharsets.UTF_8)));
     http.createContext("/", this::serveStatic);
   }
 
@@ -80,7 +109,8 @@ public final class ViewerServer implements AutoCloseable {
       return;
     }
     byte[] body = pages.get(file);
-    String type = file.endsWith(".js") ? "text/javascript" : file.endsWith(".css") ? "text/css" : "text/html";
+    String type =
+        file.endsWith(".js") ? "text/javascript" : file.endsWith(".css") ? "text/css" : "text/html";
     send(exchange, 200, type + "; charset=utf-8", body);
   }
 
@@ -88,12 +118,14 @@ public final class ViewerServer implements AutoCloseable {
     exchange.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
     exchange.getResponseHeaders().set("Cache-Control", "no-cache");
     exchange.sendResponseHeaders(200, 0);
-    try (ViewerHub.Subscription events = hub.subscribe(); OutputStream out = exchange.getResponseBody()) {
+    try (ViewerHub.Subscription events = hub.subscribe();
+        OutputStream out = exchange.getResponseBody()) {
       out.write("retry: 2000\n\n".getBytes(StandardCharsets.UTF_8));
       out.flush();
       while (!closing && !events.overflowed()) {
         ViewerHub.Event e = events.next(KEEP_ALIVE_MS);
-        String frame = e == null ? ": keep-alive\n\n" : "event: " + e.name() + "\ndata: " + e.json() + "\n\n";
+        String frame =
+            e == null ? ": keep-alive\n\n" : "event: " + e.name() + "\ndata: " + e.json() + "\n\n";
         out.write(frame.getBytes(StandardCharsets.UTF_8));
         out.flush();
       }
@@ -106,7 +138,8 @@ public final class ViewerServer implements AutoCloseable {
     }
   }
 
-  private static void send(HttpExchange exchange, int status, String type, byte[] body) throws IOException {
+  private static void send(HttpExchange exchange, int status, String type, byte[] body)
+      throws IOException {
     exchange.getResponseHeaders().set("Content-Type", type);
     exchange.sendResponseHeaders(status, body.length);
     try (OutputStream out = exchange.getResponseBody()) {

@@ -11,15 +11,17 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The manifests committed in experiments/longtail are what {@code bench longtail build} makes from their own parameters
- * (the README's commands), so the published results can be reproduced image for image.
+ * The manifests committed in experiments/longtail are what {@code bench longtail build} makes from
+ * their own parameters (the README's commands), so the published results can be reproduced image
+ * for image.
  */
 class CommittedManifestsTest {
   static final Path DIR = Path.of("..", "experiments", "longtail");
 
   @Test
   void everyCommittedManifestIsRebuiltExactly() throws Exception {
-    Path root = MagneticTile.resolveRoot(SharedFixtures.dataPath(MagneticTile.RELATIVE_ROOT.toString()));
+    Path root =
+        MagneticTile.resolveRoot(SharedFixtures.dataPath(MagneticTile.RELATIVE_ROOT.toString()));
     List<Path> files;
     try (Stream<Path> s = Files.list(DIR)) {
       files = s.filter(f -> f.toString().endsWith(".json")).sorted().toList();
@@ -29,8 +31,9 @@ class CommittedManifestsTest {
       LongTailManifest committed = LongTailManifest.read(file);
       int pool = committed.classes().stream().mapToInt(c -> c.train().size()).max().orElseThrow();
       int test = committed.classes().get(0).testGood().size();
-      LongTailManifest rebuilt = new LongTailPool(committed.simulatorSeed(), committed.size(), pool, root)
-          .build(committed.tail(), committed.noise(), committed.seed(), test);
+      LongTailManifest rebuilt =
+          new LongTailPool(committed.simulatorSeed(), committed.size(), pool, root)
+              .build(committed.tail(), committed.noise(), committed.seed(), test);
       assertThat(rebuilt).as(file.toString()).isEqualTo(committed);
       assertThat(file.getFileName().toString()).isEqualTo(committed.fileName());
     }

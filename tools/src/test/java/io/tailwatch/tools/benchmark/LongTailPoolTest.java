@@ -13,8 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class LongTailPoolTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void stepManifestOfSimulatedClassesIsReproducibleAndItsImagesLoad() throws Exception {
@@ -22,15 +21,19 @@ class LongTailPoolTest {
     LongTailManifest m = pool.build("step-k4", 0.1, 3, 4);
     assertThat(m).isEqualTo(pool.build("step-k4", 0.1, 3, 4));
     assertThat(m.classes()).hasSize(5);
-    assertThat(m.classes().stream().filter(LongTailManifest.ClassEntry::tail)).hasSize(3)
+    assertThat(m.classes().stream().filter(LongTailManifest.ClassEntry::tail))
+        .hasSize(3)
         .allSatisfy(c -> assertThat(c.train()).hasSize(4));
-    assertThat(m.classes().stream().filter(c -> !c.tail())).allSatisfy(c -> {
-      assertThat(c.train()).hasSize(30);
-      assertThat(c.noise()).hasSize(3);
-    });
+    assertThat(m.classes().stream().filter(c -> !c.tail()))
+        .allSatisfy(
+            c -> {
+              assertThat(c.train()).hasSize(30);
+              assertThat(c.noise()).hasSize(3);
+            });
     assertThat(m.trainImages()).isEqualTo(3 * 4 + 2 * 33);
 
-    LongTailManifest.ClassEntry head = m.classes().stream().filter(c -> !c.tail()).findFirst().orElseThrow();
+    LongTailManifest.ClassEntry head =
+        m.classes().stream().filter(c -> !c.tail()).findFirst().orElseThrow();
     FloatImage normal = pool.image(head.train().get(0));
     assertThat(normal.width()).isEqualTo(64);
     assertThat(pool.load(head.train().get(0)).mask()).isNull();
@@ -50,20 +53,27 @@ class LongTailPoolTest {
     LongTailPool pool = new LongTailPool(7, 64, 30, root);
     LongTailManifest m = pool.build("pareto", 0.1, 1, 3);
     assertThat(m.classes()).hasSize(6);
-    LongTailManifest.ClassEntry mt = m.classes().stream()
-        .filter(c -> c.name().equals(LongTailPool.MAGNETIC_TILE)).findFirst().orElseThrow();
-    assertThat(mt.testGood()).hasSize(3).allSatisfy(id -> assertThat(id).startsWith("mt:MT_Free/Imgs/"));
+    LongTailManifest.ClassEntry mt =
+        m.classes().stream()
+            .filter(c -> c.name().equals(LongTailPool.MAGNETIC_TILE))
+            .findFirst()
+            .orElseThrow();
+    assertThat(mt.testGood())
+        .hasSize(3)
+        .allSatisfy(id -> assertThat(id).startsWith("mt:MT_Free/Imgs/"));
     assertThat(mt.testBad()).hasSize(3).noneSatisfy(id -> assertThat(id).startsWith("mt:MT_Free/"));
     assertThat(pool.image(mt.testGood().get(0)).width()).isEqualTo(20);
     assertThat(pool.load(mt.testGood().get(0)).mask()).isNull();
     assertThat(pool.load(mt.testBad().get(0)).mask().gray()).contains(1f);
     assertThat(m.classes().stream().mapToInt(c -> c.train().size()).sorted().toArray())
-        .as("pareto sizes from a pool of 30 per class").containsExactly(5, 5, 5, 5, 10, 30);
+        .as("pareto sizes from a pool of 30 per class")
+        .containsExactly(5, 5, 5, 5, 10, 30);
 
     assertThatThrownBy(() -> pool.image("mt:../outside.jpg")).hasMessageContaining("escapes");
     assertThatThrownBy(() -> new LongTailPool(7, 64, 30, null).image("mt:MT_Free/Imgs/a.jpg"))
         .hasMessageContaining("TAILWATCH_DATA_DIR");
-    assertThatThrownBy(() -> pool.build("zipf", 0.1, 1, 3)).hasMessageContaining("step-k1, step-k4 or pareto");
+    assertThatThrownBy(() -> pool.build("zipf", 0.1, 1, 3))
+        .hasMessageContaining("step-k1, step-k4 or pareto");
   }
 
   static Path fakeMagneticTile(Path root, int free, int defectsPerType) throws Exception {

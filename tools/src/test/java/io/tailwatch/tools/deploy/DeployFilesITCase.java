@@ -32,10 +32,11 @@ import org.yaml.snakeyaml.Yaml;
 import picocli.CommandLine;
 
 /**
- * Docker is not available where this is built, so the deploy files are checked against the code instead of run:
- * the compose file, the Dockerfiles, the Kubernetes manifests and the runbook must name images, ports, topics,
- * CLI commands, job options and Flink options that exist, and the jars the images copy must be the ones this
- * Maven build produces. An ITCase because it reads the packaged jars.
+ * Docker is not available where this is built, so the deploy files are checked against the code
+ * instead of run: the compose file, the Dockerfiles, the Kubernetes manifests and the runbook must
+ * name images, ports, topics, CLI commands, job options and Flink options that exist, and the jars
+ * the images copy must be the ones this Maven build produces. An ITCase because it reads the
+ * packaged jars.
  */
 class DeployFilesITCase {
   static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
@@ -49,8 +50,7 @@ class DeployFilesITCase {
   static final String JOB_JAR_IN_IMAGE = "/opt/flink/usrlib/tailwatch-job.jar";
   static final String JOB_CONFIG_IN_IMAGE = "/etc/tailwatch/job.yaml";
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   // ---------------------------------------------------------------- compose
 
@@ -58,12 +58,24 @@ class DeployFilesITCase {
   void composeStackHasEveryPartPinnedToTheBuildsVersions() throws Exception {
     Map<String, Object> compose = yaml(COMPOSE);
     Map<String, Object> services = map(compose.get("services"));
-    assertThat(services).containsKeys("kafka", "kafka-topics", "bank-init", "jobmanager", "taskmanager",
-        "simulator", "viewer", "prometheus", "grafana");
+    assertThat(services)
+        .containsKeys(
+            "kafka",
+            "kafka-topics",
+            "bank-init",
+            "jobmanager",
+            "taskmanager",
+            "simulator",
+            "viewer",
+            "prometheus",
+            "grafana");
     for (Map.Entry<String, Object> s : services.entrySet()) {
       String image = (String) map(s.getValue()).get("image");
       assertThat(image).as("service %s names its image", s.getKey()).isNotBlank();
-      assertThat(image).as("service %s pins a tag", s.getKey()).matches("[^:]+:[^:]+").doesNotEndWith(":latest");
+      assertThat(image)
+          .as("service %s pins a tag", s.getKey())
+          .matches("[^:]+:[^:]+")
+          .doesNotEndWith(":latest");
     }
     assertThat(image(services, "kafka")).isEqualTo("apache/kafka:" + pomProperty("kafka.version"));
     assertThat(image(services, "kafka-topics")).isEqualTo(image(services, "kafka"));
@@ -103,25 +115,35 @@ class DeployFilesITCase {
     List<List<String>> cli = new ArrayList<>();
     cli.add(strings(map(services.get("simulator")).get("command")));
     cli.add(strings(map(services.get("viewer")).get("command")));
-    cli.addAll(cliInvocations(String.join("\n", strings(map(services.get("bank-init")).get("command")))));
+    cli.addAll(
+        cliInvocations(String.join("\n", strings(map(services.get("bank-init")).get("command")))));
     assertThat(cli).hasSize(4);
     cli.forEach(DeployFilesITCase::parsesWithCli);
 
-    // the bank the init service writes is the bank the job reads; the job's topics are the ones created
+    // the bank the init service writes is the bank the job reads; the job's topics are the ones
+    // created
     Map<String, String> jobYaml = flat(yaml(ROOT.resolve("deploy/flink/job.yaml")));
-    assertThat(String.join(" ", cli.get(3))).contains("--out " + jobYaml.get(TailwatchOptions.BANK.key()));
-    assertThat(Set.of(jobYaml.get("topics.frames"), jobYaml.get("topics.alerts"), jobYaml.get("topics.scores"),
-        jobYaml.get("topics.dead-letters"))).isEqualTo(jobTopics());
+    assertThat(String.join(" ", cli.get(3)))
+        .contains("--out " + jobYaml.get(TailwatchOptions.BANK.key()));
+    assertThat(
+            Set.of(
+                jobYaml.get("topics.frames"),
+                jobYaml.get("topics.alerts"),
+                jobYaml.get("topics.scores"),
+                jobYaml.get("topics.dead-letters")))
+        .isEqualTo(jobTopics());
     assertThat(cli.get(0)).containsSequence("--topic", jobYaml.get("topics.frames"));
     assertThat(cli.get(1)).containsSequence("--alerts-topic", jobYaml.get("topics.alerts"));
 
     // the JobManager runs the job class with the config file the image carries
     String command = (String) map(services.get("jobmanager")).get("command");
     jobArgsParse(command);
-    String gpuCommand = (String) map(map(yaml(COMPOSE_GPU).get("services")).get("jobmanager")).get("command");
+    String gpuCommand =
+        (String) map(map(yaml(COMPOSE_GPU).get("services")).get("jobmanager")).get("command");
     jobArgsParse(gpuCommand);
     assertThat(gpuCommand).contains("--detector.device cuda");
-    assertThat(Files.readString(DOCKERFILE)).contains("COPY deploy/flink/job.yaml " + JOB_CONFIG_IN_IMAGE);
+    assertThat(Files.readString(DOCKERFILE))
+        .contains("COPY deploy/flink/job.yaml " + JOB_CONFIG_IN_IMAGE);
   }
 
   @Test
@@ -137,16 +159,20 @@ class DeployFilesITCase {
     Map<String, Object> deployment = k8s("flinkdeployment.yaml").get(0);
     Map<String, Object> spec = map(deployment.get("spec"));
     map(spec.get("flinkConfiguration")).keySet().forEach(k -> assertFlinkOption(k, known));
-    assertThat(String.valueOf(map(spec.get("flinkConfiguration")).get("metrics.reporter.prom.port")))
+    assertThat(
+            String.valueOf(map(spec.get("flinkConfiguration")).get("metrics.reporter.prom.port")))
         .isEqualTo("9249");
 
-    // Prometheus scrapes the reporter's port; the Flink UI port is Flink's default; the viewer's port is published
-    assertThat(Files.readString(ROOT.resolve("deploy/prometheus/prometheus.yml"))).contains("port: 9249");
+    // Prometheus scrapes the reporter's port; the Flink UI port is Flink's default; the viewer's
+    // port is published
+    assertThat(Files.readString(ROOT.resolve("deploy/prometheus/prometheus.yml")))
+        .contains("port: 9249");
     assertThat(list(map(services.get("jobmanager")).get("ports")))
         .contains(RestOptions.PORT.defaultValue() + ":" + RestOptions.PORT.defaultValue());
     List<String> viewer = strings(map(services.get("viewer")).get("command"));
     String viewerPort = viewer.get(viewer.indexOf("--port") + 1);
-    assertThat(list(map(services.get("viewer")).get("ports"))).contains(viewerPort + ":" + viewerPort);
+    assertThat(list(map(services.get("viewer")).get("ports")))
+        .contains(viewerPort + ":" + viewerPort);
   }
 
   // ---------------------------------------------------------------- images
@@ -158,30 +184,43 @@ class DeployFilesITCase {
     String cliJar = "tools/target/tailwatch-tools-" + version + "-cli.jar";
     for (Path dockerfile : List.of(DOCKERFILE, DOCKERFILE_CUDA)) {
       String text = Files.readString(dockerfile);
-      assertThat(text).as("%s builds with the wrapper CI uses", dockerfile).containsPattern(
-          "RUN \\./mvnw -B -q -DskipTests( -Pgpu)? package -pl flink-job");
+      assertThat(text)
+          .as("%s builds with the wrapper CI uses", dockerfile)
+          .containsPattern("RUN \\./mvnw -B -q -DskipTests( -Pgpu)? package -pl flink-job");
       assertThat(text).contains("COPY --from=build /src/" + jobJar + " " + JOB_JAR_IN_IMAGE);
-      assertThat(text).contains("ARG FLINK_IMAGE=flink:" + pomProperty("flink.version") + "-java17");
+      assertThat(text)
+          .contains("ARG FLINK_IMAGE=flink:" + pomProperty("flink.version") + "-java17");
     }
     assertThat(Files.readString(DOCKERFILE_CUDA)).contains("-Pgpu");
     assertThat(Files.readString(ROOT.resolve("pom.xml"))).contains("<id>gpu</id>");
-    assertThat(Files.readString(DOCKERFILE)).contains("COPY --from=build /src/" + cliJar + " " + CLI_JAR_IN_IMAGE);
+    assertThat(Files.readString(DOCKERFILE))
+        .contains("COPY --from=build /src/" + cliJar + " " + CLI_JAR_IN_IMAGE);
 
     Path job = ROOT.resolve(jobJar);
     Path cli = ROOT.resolve(cliJar);
     if (!Files.isRegularFile(job) || !Files.isRegularFile(cli)) {
-      fail("the jars the images copy were not built: " + job + ", " + cli + " (run ./mvnw verify from the root)");
+      fail(
+          "the jars the images copy were not built: "
+              + job
+              + ", "
+              + cli
+              + " (run ./mvnw verify from the root)");
     }
     try (JarFile jar = new JarFile(job.toFile())) {
       assertThat(jar.getManifest().getMainAttributes().getValue("Main-Class"))
           .isEqualTo(TailwatchJob.class.getName());
-      assertThat(jar.getEntry(TailwatchJob.class.getName().replace('.', '/') + ".class")).isNotNull();
+      assertThat(jar.getEntry(TailwatchJob.class.getName().replace('.', '/') + ".class"))
+          .isNotNull();
       assertThat(jar.getEntry("org/apache/flink/connector/kafka/sink/KafkaSink.class")).isNotNull();
-      assertThat(jar.getEntry("org/apache/flink/streaming/api/environment/StreamExecutionEnvironment.class"))
-          .as("Flink itself comes from the image").isNull();
+      assertThat(
+              jar.getEntry(
+                  "org/apache/flink/streaming/api/environment/StreamExecutionEnvironment.class"))
+          .as("Flink itself comes from the image")
+          .isNull();
     }
     try (JarFile jar = new JarFile(cli.toFile())) {
-      assertThat(jar.getManifest().getMainAttributes().getValue("Main-Class")).isEqualTo(TailwatchCli.class.getName());
+      assertThat(jar.getManifest().getMainAttributes().getValue("Main-Class"))
+          .isEqualTo(TailwatchCli.class.getName());
       assertThat(jar.getEntry("viewer/index.html")).isNotNull();
     }
   }
@@ -205,8 +244,9 @@ class DeployFilesITCase {
 
     // the job's args with the ConfigMap's job.yaml: a complete, valid configuration
     Map<String, Object> configMap = k8s("tailwatch-config.yaml").get(0);
-    Path config = Files.writeString(tmp.resolve("job.yaml"),
-        (String) map(configMap.get("data")).get("job.yaml"));
+    Path config =
+        Files.writeString(
+            tmp.resolve("job.yaml"), (String) map(configMap.get("data")).get("job.yaml"));
     List<String> args = new ArrayList<>(strings(job.get("args")));
     assertThat(args).containsSequence("--config", JOB_CONFIG_IN_IMAGE);
     Map<String, String> values = flat(yaml(config));
@@ -220,14 +260,17 @@ class DeployFilesITCase {
     assertThat(values.get("detector.device")).isEqualTo("cuda");
     // the ConfigMap is mounted where --config points
     String mounts = k8sText("flinkdeployment.yaml");
-    assertThat(mounts).contains("name: " + map(configMap.get("metadata")).get("name"))
+    assertThat(mounts)
+        .contains("name: " + map(configMap.get("metadata")).get("name"))
         .contains("mountPath: " + Path.of(JOB_CONFIG_IN_IMAGE).getParent());
 
     // GPU: the TaskManagers ask for one
-    Map<String, Object> tmPod = map(map(map(spec.get("taskManager")).get("podTemplate")).get("spec"));
+    Map<String, Object> tmPod =
+        map(map(map(spec.get("taskManager")).get("podTemplate")).get("spec"));
     Map<String, Object> container = map(list(tmPod.get("containers")).get(0));
     assertThat(container.get("name")).isEqualTo("flink-main-container");
-    assertThat(map(map(container.get("resources")).get("limits"))).containsEntry("nvidia.com/gpu", 1);
+    assertThat(map(map(container.get("resources")).get("limits")))
+        .containsEntry("nvidia.com/gpu", 1);
 
     // Strimzi topics: the job's four, on the cluster the bootstrap address names
     List<Map<String, Object>> topics = k8s("kafka-topics.yaml");
@@ -243,15 +286,20 @@ class DeployFilesITCase {
 
     // CLI containers (viewer, bank build) run commands the CLI accepts, in the CLI image
     Map<String, Object> viewer = k8s("viewer.yaml").get(0);
-    Map<String, Object> viewerContainer = map(list(map(map(map(viewer.get("spec")).get("template")).get("spec"))
-        .get("containers")).get(0));
+    Map<String, Object> viewerContainer =
+        map(
+            list(map(map(map(viewer.get("spec")).get("template")).get("spec")).get("containers"))
+                .get(0));
     assertThat(viewerContainer.get("image")).isEqualTo("tailwatch/cli:" + release);
     parsesWithCli(strings(viewerContainer.get("args")));
     Map<String, Object> bankJob = k8s("bank-build-job.yaml").get(0);
-    Map<String, Object> fit = map(list(map(map(map(bankJob.get("spec")).get("template")).get("spec"))
-        .get("containers")).get(0));
+    Map<String, Object> fit =
+        map(
+            list(map(map(map(bankJob.get("spec")).get("template")).get("spec")).get("containers"))
+                .get(0));
     parsesWithCli(strings(fit.get("args")));
-    assertThat(String.join(" ", strings(fit.get("args")))).contains("--out /var/lib/tailwatch/banks/");
+    assertThat(String.join(" ", strings(fit.get("args"))))
+        .contains("--out /var/lib/tailwatch/banks/");
   }
 
   // ---------------------------------------------------------------- runbook
@@ -274,7 +322,8 @@ class DeployFilesITCase {
         pending.append(l.endsWith("\\") ? l.substring(0, l.length() - 1) : l).append(' ');
         if (!l.endsWith("\\")) {
           String cmd = pending.toString().replaceAll("\\s+#.*$", "").trim();
-          commands.add(new ArrayList<>(List.of(cmd.substring("tailwatch ".length()).split("\\s+"))));
+          commands.add(
+              new ArrayList<>(List.of(cmd.substring("tailwatch ".length()).split("\\s+"))));
           pending.setLength(0);
         }
       }
@@ -285,8 +334,9 @@ class DeployFilesITCase {
     // job options the runbook tells operators to add exist
     Set<String> keys = new TreeSet<>();
     TailwatchOptions.all().forEach(o -> keys.add(o.key()));
-    Matcher m = Pattern.compile("`--((?:detector|job|batch|kafka|topics|checkpoint)\\.[a-z.-]+)").matcher(
-        Files.readString(RUNBOOK));
+    Matcher m =
+        Pattern.compile("`--((?:detector|job|batch|kafka|topics|checkpoint)\\.[a-z.-]+)")
+            .matcher(Files.readString(RUNBOOK));
     int found = 0;
     while (m.find()) {
       assertThat(keys).as("job option in the runbook").contains(m.group(1));
@@ -318,7 +368,9 @@ class DeployFilesITCase {
     return out;
   }
 
-  /** The job's arguments in a {@code standalone-job} command: a valid config once the paths exist. */
+  /**
+   * The job's arguments in a {@code standalone-job} command: a valid config once the paths exist.
+   */
   private void jobArgsParse(String command) throws IOException {
     List<String> tokens = List.of(command.trim().split("\\s+"));
     assertThat(tokens.get(0)).isEqualTo("standalone-job");
@@ -328,7 +380,7 @@ class DeployFilesITCase {
       String key = tokens.get(i).substring(2);
       String value = tokens.get(i + 1);
       switch (key) {
-        case "job-classname", "fromSavepoint" -> { }
+        case "job-classname", "fromSavepoint" -> {}
         case "config" -> {
           assertThat(value).isEqualTo(JOB_CONFIG_IN_IMAGE);
           values.putAll(flat(yaml(ROOT.resolve("deploy/flink/job.yaml"))));
@@ -343,14 +395,20 @@ class DeployFilesITCase {
   private void assertValidJobConfig(Map<String, String> values) throws IOException {
     Map<String, String> local = new HashMap<>(values);
     assertThat(local).containsKeys(TailwatchOptions.BACKBONE.key(), TailwatchOptions.BANK.key());
-    local.put(TailwatchOptions.BACKBONE.key(), Files.writeString(tmp.resolve("backbone.onnx"), "x").toString());
-    local.put(TailwatchOptions.BANK.key(), Files.writeString(tmp.resolve("bank.twb"), "x").toString());
+    local.put(
+        TailwatchOptions.BACKBONE.key(),
+        Files.writeString(tmp.resolve("backbone.onnx"), "x").toString());
+    local.put(
+        TailwatchOptions.BANK.key(), Files.writeString(tmp.resolve("bank.twb"), "x").toString());
     JobConfig.of(local); // throws InvalidConfigException naming the key on an unknown or bad option
   }
 
   private static Set<String> jobTopics() {
-    return Set.of(TailwatchOptions.FRAMES_TOPIC.defaultValue(), TailwatchOptions.ALERTS_TOPIC.defaultValue(),
-        TailwatchOptions.SCORES_TOPIC.defaultValue(), TailwatchOptions.DEAD_LETTERS_TOPIC.defaultValue());
+    return Set.of(
+        TailwatchOptions.FRAMES_TOPIC.defaultValue(),
+        TailwatchOptions.ALERTS_TOPIC.defaultValue(),
+        TailwatchOptions.SCORES_TOPIC.defaultValue(),
+        TailwatchOptions.DEAD_LETTERS_TOPIC.defaultValue());
   }
 
   private static void assertFlinkOption(String key, Set<String> known) {
@@ -365,12 +423,25 @@ class DeployFilesITCase {
   /** Keys (and fallback keys) of the ConfigOptions in Flink's option classes. */
   static Set<String> flinkOptionKeys() throws Exception {
     Set<String> keys = new TreeSet<>();
-    for (String name : List.of("CoreOptions", "CheckpointingOptions", "JobManagerOptions", "TaskManagerOptions",
-        "HighAvailabilityOptions", "RestartStrategyOptions", "MetricOptions", "RestOptions", "StateBackendOptions",
-        "StateRecoveryOptions", "SecurityOptions", "PipelineOptions", "DeploymentOptions")) {
+    for (String name :
+        List.of(
+            "CoreOptions",
+            "CheckpointingOptions",
+            "JobManagerOptions",
+            "TaskManagerOptions",
+            "HighAvailabilityOptions",
+            "RestartStrategyOptions",
+            "MetricOptions",
+            "RestOptions",
+            "StateBackendOptions",
+            "StateRecoveryOptions",
+            "SecurityOptions",
+            "PipelineOptions",
+            "DeploymentOptions")) {
       Class<?> type = Class.forName("org.apache.flink.configuration." + name);
       for (Field f : type.getFields()) {
-        if (Modifier.isStatic(f.getModifiers()) && ConfigOption.class.isAssignableFrom(f.getType())) {
+        if (Modifier.isStatic(f.getModifiers())
+            && ConfigOption.class.isAssignableFrom(f.getType())) {
           ConfigOption<?> option = (ConfigOption<?>) f.get(null);
           keys.add(option.key());
           for (FallbackKey k : option.fallbackKeys()) {
@@ -408,15 +479,17 @@ class DeployFilesITCase {
   }
 
   private static String pomProperty(String name) throws IOException {
-    Matcher m = Pattern.compile("<" + Pattern.quote(name) + ">([^<]+)<").matcher(
-        Files.readString(ROOT.resolve("pom.xml")));
+    Matcher m =
+        Pattern.compile("<" + Pattern.quote(name) + ">([^<]+)<")
+            .matcher(Files.readString(ROOT.resolve("pom.xml")));
     assertThat(m.find()).as("pom property %s", name).isTrue();
     return m.group(1);
   }
 
   private static String projectVersion() throws IOException {
-    Matcher m = Pattern.compile("<artifactId>tailwatch-parent</artifactId>\\s*<version>([^<]+)<").matcher(
-        Files.readString(ROOT.resolve("pom.xml")));
+    Matcher m =
+        Pattern.compile("<artifactId>tailwatch-parent</artifactId>\\s*<version>([^<]+)<")
+            .matcher(Files.readString(ROOT.resolve("pom.xml")));
     assertThat(m.find()).isTrue();
     return m.group(1);
   }

@@ -12,14 +12,20 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** Every operator metric the Grafana dashboard queries is documented in docs/metrics.md with its panel. */
+/**
+ * Every operator metric the Grafana dashboard queries is documented in docs/metrics.md with its
+ * panel.
+ */
 class MetricsDocTest {
   static final Path ROOT = Path.of("..");
-  static final Pattern OPERATOR_METRIC = Pattern.compile("flink_taskmanager_job_task_operator_([A-Za-z]+(?:_[A-Za-z]+)*)");
+  static final Pattern OPERATOR_METRIC =
+      Pattern.compile("flink_taskmanager_job_task_operator_([A-Za-z]+(?:_[A-Za-z]+)*)");
 
   @Test
   void everyDashboardMetricIsDocumented() throws Exception {
-    JsonNode dashboard = new ObjectMapper().readTree(ROOT.resolve("deploy/grafana/dashboards/tailwatch.json").toFile());
+    JsonNode dashboard =
+        new ObjectMapper()
+            .readTree(ROOT.resolve("deploy/grafana/dashboards/tailwatch.json").toFile());
     Set<String> queried = new TreeSet<>();
     for (JsonNode panel : dashboard.get("panels")) {
       for (JsonNode target : panel.path("targets")) {
@@ -32,11 +38,15 @@ class MetricsDocTest {
     assertThat(queried).as("operator metrics in the dashboard").isNotEmpty();
     String doc = Files.readString(ROOT.resolve("docs/metrics.md"));
     for (String name : queried) {
-      // Prometheus joins Flink's metric groups with '_': line_<metric> is line.<id>.<metric>, and the bank/model
+      // Prometheus joins Flink's metric groups with '_': line_<metric> is line.<id>.<metric>, and
+      // the bank/model
       // group of detectorLoaded becomes labels
-      String documented = name.startsWith("line_") ? "`line.<id>." + name.substring("line_".length()) + "`"
-          : name.equals("bank_model_detectorLoaded") ? "detectorLoaded`"
-          : name.equals("pendingRecords") ? "`pendingRecords`" : "`" + name + "`";
+      String documented =
+          name.startsWith("line_")
+              ? "`line.<id>." + name.substring("line_".length()) + "`"
+              : name.equals("bank_model_detectorLoaded")
+                  ? "detectorLoaded`"
+                  : name.equals("pendingRecords") ? "`pendingRecords`" : "`" + name + "`";
       assertThat(doc).as("docs/metrics.md documents " + name).contains(documented);
     }
   }

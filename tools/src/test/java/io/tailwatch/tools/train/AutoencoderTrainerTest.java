@@ -27,8 +27,10 @@ class AutoencoderTrainerTest {
   @ParameterizedTest
   @EnumSource(LossAmplification.Mode.class)
   void djlAmplificationMatchesValueAndGradient(LossAmplification.Mode mode) {
-    LossAmplification a = mode == LossAmplification.Mode.LOG_BARRIER
-        ? new LossAmplification(mode, 2.0) : LossAmplification.of(mode);
+    LossAmplification a =
+        mode == LossAmplification.Mode.LOG_BARRIER
+            ? new LossAmplification(mode, 2.0)
+            : LossAmplification.of(mode);
     float[] losses = {0.01f, 0.2f, 0.7f, 1.3f};
     Engine engine = Engine.getEngine("PyTorch");
     try (NDManager m = engine.newBaseManager()) {
@@ -42,10 +44,15 @@ class AutoencoderTrainerTest {
       }
       float[] grads = l.getGradient().toFloatArray();
       for (int i = 0; i < losses.length; i++) {
-        assertThat((double) values[i]).as("%s value at %s", mode, losses[i])
-            .isCloseTo(a.apply(losses[i]), within(1e-5 * Math.max(1, Math.abs(a.apply(losses[i])))));
-        assertThat((double) grads[i]).as("%s gradient at %s", mode, losses[i])
-            .isCloseTo(a.derivative(losses[i]), within(1e-4 * Math.max(1, Math.abs(a.derivative(losses[i])))));
+        assertThat((double) values[i])
+            .as("%s value at %s", mode, losses[i])
+            .isCloseTo(
+                a.apply(losses[i]), within(1e-5 * Math.max(1, Math.abs(a.apply(losses[i])))));
+        assertThat((double) grads[i])
+            .as("%s gradient at %s", mode, losses[i])
+            .isCloseTo(
+                a.derivative(losses[i]),
+                within(1e-4 * Math.max(1, Math.abs(a.derivative(losses[i])))));
       }
     }
   }
@@ -74,16 +81,28 @@ class AutoencoderTrainerTest {
   void trainedAutoencoderExportsToOnnxExactlyAndFindsTheTarget() throws Exception {
     boolean[] mask = new boolean[24 * 24];
     SpectralCube cube = scene(mask);
-    AutoencoderTrainer.Options options = new AutoencoderTrainer.Options(new int[] {12, 3, 12}, 30, 64, 3e-3, 1,
-        LossAmplification.of(LossAmplification.Mode.POWER), ImportanceWeights.Options.defaults(), 2);
-    AutoencoderTrainer.Trained trained = AutoencoderTrainer.train(cube.values(), cube.pixels(), cube.bands(),
-        options, Progress.NONE);
+    AutoencoderTrainer.Options options =
+        new AutoencoderTrainer.Options(
+            new int[] {12, 3, 12},
+            30,
+            64,
+            3e-3,
+            1,
+            LossAmplification.of(LossAmplification.Mode.POWER),
+            ImportanceWeights.Options.defaults(),
+            2);
+    AutoencoderTrainer.Trained trained =
+        AutoencoderTrainer.train(
+            cube.values(), cube.pixels(), cube.bands(), options, Progress.NONE);
     assertThat(trained.exportMaxAbsDiff()).isLessThan(1e-4);
     assertThat(trained.epochLoss()[29]).isLessThan(trained.epochLoss()[0]);
-    try (AutoencoderDetector onnx = AutoencoderDetector.open(trained.model().toOnnx().toByteArray(),
-        ExecutionProvider.CPU, 1)) {
-      assertThat(onnx.metadata()).containsEntry("train.variant", "AE+LAMP+IW")
-          .containsEntry("train.lamp", "power gamma=0.5").containsKey("train.iw");
+    try (AutoencoderDetector onnx =
+        AutoencoderDetector.open(
+            trained.model().toOnnx().toByteArray(), ExecutionProvider.CPU, 1)) {
+      assertThat(onnx.metadata())
+          .containsEntry("train.variant", "AE+LAMP+IW")
+          .containsEntry("train.lamp", "power gamma=0.5")
+          .containsKey("train.iw");
       float[] scores = onnx.score(cube);
       double[] s = new double[scores.length];
       for (int i = 0; i < s.length; i++) {
@@ -97,12 +116,21 @@ class AutoencoderTrainerTest {
   void sameSeedSameModel() {
     boolean[] mask = new boolean[24 * 24];
     SpectralCube cube = scene(mask);
-    AutoencoderTrainer.Options options = new AutoencoderTrainer.Options(new int[] {8, 4, 8}, 3, 64, 1e-3, 5,
-        LossAmplification.NONE, null, 0);
-    float[] a = AutoencoderTrainer.train(cube.values(), cube.pixels(), cube.bands(), options, Progress.NONE)
-        .model().layers().get(0).weight();
-    float[] b = AutoencoderTrainer.train(cube.values(), cube.pixels(), cube.bands(), options, Progress.NONE)
-        .model().layers().get(0).weight();
+    AutoencoderTrainer.Options options =
+        new AutoencoderTrainer.Options(
+            new int[] {8, 4, 8}, 3, 64, 1e-3, 5, LossAmplification.NONE, null, 0);
+    float[] a =
+        AutoencoderTrainer.train(cube.values(), cube.pixels(), cube.bands(), options, Progress.NONE)
+            .model()
+            .layers()
+            .get(0)
+            .weight();
+    float[] b =
+        AutoencoderTrainer.train(cube.values(), cube.pixels(), cube.bands(), options, Progress.NONE)
+            .model()
+            .layers()
+            .get(0)
+            .weight();
     assertThat(a).containsExactly(b);
   }
 }

@@ -11,9 +11,10 @@ import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
- * Debian's chromium and chromedriver (packages {@code chromium chromium-driver}; .ci/run installs them), driven
- * by Selenium with both paths given explicitly so Selenium never tries to download a browser or driver. Missing
- * browser: the test is skipped with a message, except under {@code CI=true}, where it fails.
+ * Debian's chromium and chromedriver (packages {@code chromium chromium-driver}; .ci/run installs
+ * them), driven by Selenium with both paths given explicitly so Selenium never tries to download a
+ * browser or driver. Missing browser: the test is skipped with a message, except under {@code
+ * CI=true}, where it fails.
  */
 final class HeadlessChromium {
   static final String BROWSER_ENV = "TAILWATCH_CHROMIUM";
@@ -25,8 +26,17 @@ final class HeadlessChromium {
     Path browser = Path.of(envOr(BROWSER_ENV, "/usr/bin/chromium"));
     Path driver = Path.of(envOr(DRIVER_ENV, "/usr/bin/chromedriver"));
     if (!Files.isExecutable(browser) || !Files.isExecutable(driver)) {
-      String why = "no headless browser: " + browser + " and " + driver + " must exist (apt-get install chromium "
-          + "chromium-driver, or set " + BROWSER_ENV + " and " + DRIVER_ENV + ")";
+      String why =
+          "no headless browser: "
+              + browser
+              + " and "
+              + driver
+              + " must exist (apt-get install chromium "
+              + "chromium-driver, or set "
+              + BROWSER_ENV
+              + " and "
+              + DRIVER_ENV
+              + ")";
       if ("true".equalsIgnoreCase(System.getenv("CI"))) {
         fail(why);
       }
@@ -34,13 +44,25 @@ final class HeadlessChromium {
     }
     ChromeOptions options = new ChromeOptions();
     options.setBinary(browser.toFile());
-    // the flags the machine notes prescribe: a closed network makes background connections fail noisily
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-dev-shm-usage", "--window-size=1280,1000",
+    // the flags the machine notes prescribe: a closed network makes background connections fail
+    // noisily
+    options.addArguments(
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,1000",
         "--user-data-dir=" + Files.createDirectories(profile).toAbsolutePath());
-    ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(driver.toFile())
-        .usingAnyFreePort().build();
+    ChromeDriverService service =
+        new ChromeDriverService.Builder()
+            .usingDriverExecutable(driver.toFile())
+            .usingAnyFreePort()
+            .build();
     return new ChromeDriver(service, options);
   }
 

@@ -22,6 +22,8 @@ class ViewerEventsTest {
     assertThat(png).startsWith(0x89, 'P', 'N', 'G');
     assertThat(json.get("regions")).hasSize(1);
     assertThat(json.get("regions").get(0).get("width").asInt()).isEqualTo(24);
-    assertThat(a.getHeatmapPng().remaining()).as("the record's buffer is left unread").isEqualTo(png.length);
+    assertThat(a.getHeatmapPng().remaining())
+        .as("the record's buffer is left unread")
+        .isEqualTo(png.length);
   }
 }

@@ -35,7 +35,8 @@ class ViewerHubTest {
     assertThat(slow.overflowed()).isFalse();
     hub.publish(ViewerEvents.ALERT, "a3");
     assertThat(hub.subscribers()).isEqualTo(1);
-    assertThat(drain(slow)).containsExactly("a0", "a1", "a2"); // what it had queued is still delivered, then it ends
+    assertThat(drain(slow))
+        .containsExactly("a0", "a1", "a2"); // what it had queued is still delivered, then it ends
     assertThat(slow.overflowed()).isTrue();
     assertThat(fast.next(0).json()).isEqualTo("a3");
   }

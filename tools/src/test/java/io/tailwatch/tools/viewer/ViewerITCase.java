@@ -30,11 +30,11 @@ import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * The viewer end to end: alerts and scores produced into the in-process Kafka appear on the page in a real
- * headless browser, with the heatmap decoded and region boxes drawn; an alert that arrives while the page is open
- * shows up live; the line filter hides other lines; the histogram shows the threshold, which a statistics snapshot
- * moves. The screenshot is kept in
- * {@code tools/target/viewer/viewer.png}.
+ * The viewer end to end: alerts and scores produced into the in-process Kafka appear on the page in
+ * a real headless browser, with the heatmap decoded and region boxes drawn; an alert that arrives
+ * while the page is open shows up live; the line filter hides other lines; the histogram shows the
+ * threshold, which a statistics snapshot moves. The screenshot is kept in {@code
+ * tools/target/viewer/viewer.png}.
  */
 class ViewerITCase {
   private static final int MAP = 32;
@@ -55,19 +55,30 @@ class ViewerITCase {
       kafka.send("alerts", key("line-1"), new byte[] {1, 2, 3}); // not an Alert: skipped, counted
 
       ViewerHub hub = new ViewerHub(200, 2000, 5000);
-      try (ViewerFeed feed = new ViewerFeed(kafka.bootstrapServers(), new Properties(), "alerts", "scores", "statistics",
-              true, hub).start();
-          ViewerServer server = new ViewerServer("127.0.0.1", 0, hub, feed::undecodable, 4).start()) {
+      try (ViewerFeed feed =
+              new ViewerFeed(
+                      kafka.bootstrapServers(),
+                      new Properties(),
+                      "alerts",
+                      "scores",
+                      "statistics",
+                      true,
+                      hub)
+                  .start();
+          ViewerServer server =
+              new ViewerServer("127.0.0.1", 0, hub, feed::undecodable, 4).start()) {
         ChromeDriver browser = HeadlessChromium.start(tmp.resolve("chromium-profile"));
         try {
           browser.get("http://127.0.0.1:" + server.port() + "/");
           WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
-          wait.until(d -> d.findElements(By.cssSelector(".alert[data-heatmap-loaded]")).size() == 2);
+          wait.until(
+              d -> d.findElements(By.cssSelector(".alert[data-heatmap-loaded]")).size() == 2);
           assertThat(browser.findElement(By.id("status")).getText()).isEqualTo("connected");
 
           // live: an alert produced while the page is open
           kafka.send("alerts", key("line-2"), alerts.encode(alert("a3", "line-2", "cam-1", 4.0)));
-          wait.until(d -> d.findElements(By.cssSelector(".alert[data-heatmap-loaded]")).size() == 3);
+          wait.until(
+              d -> d.findElements(By.cssSelector(".alert[data-heatmap-loaded]")).size() == 3);
           WebElement newest = browser.findElements(By.cssSelector(".alert")).get(0);
           assertThat(newest.getAttribute("data-alert-id")).isEqualTo("a3");
           assertThat(newest.getAttribute("data-heatmap-loaded")).isEqualTo(FRAME + "x" + FRAME);
@@ -80,8 +91,10 @@ class ViewerITCase {
           assertThat(histogram(browser, "line-1").getAttribute("data-threshold")).isEqualTo("2");
 
           // a statistics snapshot moves the line's threshold
-          kafka.send("statistics", key("line-2"), AvroSerdes.forType(ScoreStatistics.class).encode(
-              statistics("line-2", 2.5)));
+          kafka.send(
+              "statistics",
+              key("line-2"),
+              AvroSerdes.forType(ScoreStatistics.class).encode(statistics("line-2", 2.5)));
           wait.until(d -> "2.5".equals(histogram(d, "line-2").getAttribute("data-threshold")));
 
           // filters
@@ -107,8 +120,10 @@ class ViewerITCase {
   }
 
   private static List<String> visibleAlertIds(ChromeDriver browser) {
-    return browser.findElements(By.cssSelector(".alert")).stream().filter(WebElement::isDisplayed)
-        .map(e -> e.getAttribute("data-alert-id")).toList();
+    return browser.findElements(By.cssSelector(".alert")).stream()
+        .filter(WebElement::isDisplayed)
+        .map(e -> e.getAttribute("data-alert-id"))
+        .toList();
   }
 
   private static byte[] key(String line) {
@@ -116,17 +131,40 @@ class ViewerITCase {
   }
 
   private static ScoreStatistics statistics(String line, double threshold) {
-    return ScoreStatistics.newBuilder().setLineId(line).setModality(Modality.CAMERA).setSnapshotTime(Instant.now())
-        .setCount(20).setEffectiveCount(20).setMedian(1.4).setMad(0.2).setP90(1.8).setP99(1.9).setSkewness(0.1)
-        .setWeightMin(0.5).setWeightMax(2).setThreshold(threshold).setAlertRate(0.01).setBankVersion("bank-1")
+    return ScoreStatistics.newBuilder()
+        .setLineId(line)
+        .setModality(Modality.CAMERA)
+        .setSnapshotTime(Instant.now())
+        .setCount(20)
+        .setEffectiveCount(20)
+        .setMedian(1.4)
+        .setMad(0.2)
+        .setP90(1.8)
+        .setP99(1.9)
+        .setSkewness(0.1)
+        .setWeightMin(0.5)
+        .setWeightMax(2)
+        .setThreshold(threshold)
+        .setAlertRate(0.01)
+        .setBankVersion("bank-1")
         .build();
   }
 
   private static FrameScore score(String frame, String line, double score) {
     Instant now = Instant.now();
-    return FrameScore.newBuilder().setFrameId(frame).setLineId(line).setSourceId("cam-1")
-        .setModality(Modality.CAMERA).setCaptureTime(now).setDetectTime(now).setScore(score).setThreshold(2.0)
-        .setAnomalous(score > 2.0).setBankVersion("bank-1").setLatencyMs(5).build();
+    return FrameScore.newBuilder()
+        .setFrameId(frame)
+        .setLineId(line)
+        .setSourceId("cam-1")
+        .setModality(Modality.CAMERA)
+        .setCaptureTime(now)
+        .setDetectTime(now)
+        .setScore(score)
+        .setThreshold(2.0)
+        .setAnomalous(score > 2.0)
+        .setBankVersion("bank-1")
+        .setLatencyMs(5)
+        .build();
   }
 
   static Alert alert(String id, String line, String source, double score) {
@@ -137,13 +175,27 @@ class ViewerITCase {
       }
     }
     // the heatmap over a simulated frame, as the job renders it (frame 96 px, map 32)
-    FloatImage frame = new ProductLineSimulator(3, FRAME, 0).frame(id.hashCode() & 0xff).toFloatImage();
+    FloatImage frame =
+        new ProductLineSimulator(3, FRAME, 0).frame(id.hashCode() & 0xff).toFloatImage();
     byte[] png = Heatmaps.png(Heatmaps.overlay(frame, map, MAP, 0, 1));
     Instant now = Instant.now();
-    return Alert.newBuilder().setAlertId(id).setFrameId("frame-" + id).setLineId(line).setSourceId(source)
-        .setModality(Modality.CAMERA).setCaptureTime(now.minusMillis(40)).setDetectTime(now).setScore(score)
-        .setThreshold(2.0).setCalibratedScore(0.001).setModelVersion("mobilenetv2-int8").setBankVersion("bank-1")
-        .setHeatmapPng(ByteBuffer.wrap(png)).setRegions(List.of(new Region(36, 24, 24, 24, 576, 1f)))
-        .setAnomalousPixels(576L).setLatencyMs(40).build();
+    return Alert.newBuilder()
+        .setAlertId(id)
+        .setFrameId("frame-" + id)
+        .setLineId(line)
+        .setSourceId(source)
+        .setModality(Modality.CAMERA)
+        .setCaptureTime(now.minusMillis(40))
+        .setDetectTime(now)
+        .setScore(score)
+        .setThreshold(2.0)
+        .setCalibratedScore(0.001)
+        .setModelVersion("mobilenetv2-int8")
+        .setBankVersion("bank-1")
+        .setHeatmapPng(ByteBuffer.wrap(png))
+        .setRegions(List.of(new Region(36, 24, 24, 24, 576, 1f)))
+        .setAnomalousPixels(576L)
+        .setLatencyMs(40)
+        .build();
   }
 }

@@ -18,9 +18,10 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * One image's kNN search (784 patch queries) against an N x D bank, per precision: the time per image and,
- * with JMH's GC profiler, the Java heap allocated per search (the result arrays and ONNX Runtime's output
- * wrappers; the bank and query buffers are reused, ONNX Runtime's own arena is native).
+ * One image's kNN search (784 patch queries) against an N x D bank, per precision: the time per
+ * image and, with JMH's GC profiler, the Java heap allocated per search (the result arrays and ONNX
+ * Runtime's output wrappers; the bank and query buffers are reused, ONNX Runtime's own arena is
+ * native).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
