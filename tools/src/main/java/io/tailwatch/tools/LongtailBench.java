@@ -129,7 +129,7 @@ final class LongtailBench implements Runnable {
     boolean noMagneticTile;
 
     @Option(
-        names = "--out",
+        names = "--out-dir",
         defaultValue = "experiments/longtail",
         description = "Default: ${DEFAULT-VALUE}.")
     Path out;
@@ -204,7 +204,7 @@ final class LongtailBench implements Runnable {
     Path dataDir;
 
     @Option(
-        names = "--out",
+        names = "--out-dir",
         defaultValue = "target/benchmark",
         description = "results.md and plots. Default: ${DEFAULT-VALUE}.")
     Path out;

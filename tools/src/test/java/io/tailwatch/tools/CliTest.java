@@ -283,7 +283,7 @@ class CliTest {
                 "3",
                 "--size",
                 "64",
-                "--out",
+                "--out-dir",
                 manifests.toString()))
         .as(err.toString())
         .isZero();
@@ -314,7 +314,7 @@ class CliTest {
                 "cpu",
                 "--coreset",
                 "0.2",
-                "--out",
+                "--out-dir",
                 out.toString()))
         .as(err.toString())
         .isZero();
@@ -333,7 +333,7 @@ class CliTest {
                 "--tail",
                 "zipf",
                 "--no-magnetic-tile",
-                "--out",
+                "--out-dir",
                 out.toString()))
         .isEqualTo(2);
     assertThat(err.toString()).contains("tail must be step-k1, step-k4 or pareto");

@@ -13,6 +13,9 @@ import java.util.SplittableRandom;
  * against the plain loop) with lazy evaluation: see {@link #select}. Triangle-inequality pruning
  * was tried first and skipped under a third of the work on CNN patch features (distances
  * concentrate), so it is not used.
+ *
+ * <p>Hand-written: no maintained JVM library offers a k-centre coreset, and this one is exact and
+ * far cheaper than the plain loop the reference implementations use.
  */
 public final class GreedyCoreset {
   private static final int APPROXIMATE_START_POINTS = 10;

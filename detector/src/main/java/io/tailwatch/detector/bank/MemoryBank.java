@@ -39,6 +39,10 @@ import java.util.Objects;
  *
  * The body's SHA-256 is in the header and is checked at load. Loading maps the body read-only; the
  * vectors are a direct buffer ONNX Runtime reads without copying.
+ *
+ * <p>Our own format rather than .npy or a serialisation library: it must carry the backbone's
+ * identity and the body checksum in a readable header, and align the body so it can be mapped and
+ * handed to ONNX Runtime as is.
  */
 public final class MemoryBank {
   static final byte[] MAGIC = {'T', 'W', 'B', 'A', 'N', 'K', 0, 1};

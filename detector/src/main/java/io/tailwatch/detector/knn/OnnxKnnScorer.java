@@ -34,6 +34,10 @@ import org.slf4j.LoggerFactory;
  * the best {@code candidates} over all chunks are kept per query and re-ranked with exact float
  * distances. The answer is exact unless the true neighbour falls outside every chunk's approximate
  * top {@code candidates}; the distance reported is always the exact one to the vector reported.
+ *
+ * <p>Ours rather than a library's: the search runs as ONNX Runtime GEMMs on the detector's own
+ * execution provider, against a memory-mapped bank without a copy, and measured 1.7-2.2x FAISS
+ * {@code IndexFlatL2} (fp32) and 3.2-4.1x (int8) on two threads (docs/performance.md).
  */
 public final class OnnxKnnScorer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OnnxKnnScorer.class);

@@ -12,6 +12,10 @@ import java.util.stream.IntStream;
  *
  * <p>Work is one pass over the N x N distances per set on primitive arrays (half of them computed,
  * the other half mirrored), sets in parallel: TailedCore runs one set per feature-map position.
+ *
+ * <p>Hand-written: the JVM's LOF implementations (ELKI, Smile) work on object graphs per point and
+ * differ from scikit-learn in details the TailedCore protocol depends on; this is a few dozen lines
+ * on primitive arrays, tested against hand-computed values.
  */
 public final class LocalOutlierFactor {
   private LocalOutlierFactor() {}
