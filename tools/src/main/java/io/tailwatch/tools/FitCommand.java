@@ -12,7 +12,9 @@ import io.tailwatch.detector.image.Preprocessing;
 import io.tailwatch.detector.knn.OnnxKnnScorer;
 import io.tailwatch.detector.tail.LongTailFitter;
 import io.tailwatch.detector.tail.TailAugmentation;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -29,6 +31,17 @@ import picocli.CommandLine.Option;
         "Build a memory bank (.twb) from a folder of normal images: PatchCore, or SoftPatch / "
             + "TailedCore for unlabeled, long-tailed, noisy normal data.")
 final class FitCommand implements Callable<Integer> {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  /** Messages go through picocli's streams (System.err/out unless a caller redirected them). */
+  private java.io.PrintWriter err() {
+    return spec.commandLine().getErr();
+  }
+
+  private java.io.PrintWriter out() {
+    return spec.commandLine().getOut();
+  }
+
   @Option(
       names = "--images",
       required = true,
@@ -37,6 +50,27 @@ final class FitCommand implements Callable<Integer> {
 
   @Option(names = "--recursive", description = "Also read images in sub-folders.")
   boolean recursive;
+
+  @Option(
+      names = "--include",
+      split = ",",
+      description =
+          "Globs of the image paths (relative to --images) to use, e.g. '**/good/*'. Default: all. "
+              + "Masks (ground_truth/, *_mask.*, a PNG beside a same-name JPEG) are never used.")
+  List<String> includes = new ArrayList<>();
+
+  @Option(
+      names = "--exclude",
+      split = ",",
+      description = "Globs of the image paths (relative to --images) to leave out.")
+  List<String> excludes = new ArrayList<>();
+
+  @Option(
+      names = "--skip-bad",
+      description =
+          "Skip and count images that cannot be decoded (corrupt, truncated) instead of stopping "
+              + "at the first with its name.")
+  boolean skipBad;
 
   @Option(names = "--out", required = true, description = "Bank file to write (.twb).")
   Path out;
@@ -123,22 +157,45 @@ final class FitCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // every argument is checked before any image is read or any model loaded
     backbone.validate();
-    preprocessing.toPreprocessing();
-    CoresetMethod.parse(coresetMethod);
+    Preprocessing prep = preprocessing.toPreprocessing();
     LongTailFitter.Method fitMethod = LongTailFitter.Method.parse(method);
     LongTailFitter.Options longTail =
         new LongTailFitter.Options(
             TailAugmentation.parse(tailAugmentation), lofK, lofDropQuantile, 128);
-    ImageDecoder decoder = new ImageDecoder();
-    List<ImageSource> sources =
-        ImageFiles.list(images, recursive).stream().map(p -> ImageSource.file(p, decoder)).toList();
-    BackboneModel model = backbone.loadBackbone(null);
-    PatchEmbeddingSpec spec = backbone.spec(model);
-    Preprocessing prep = preprocessing.toPreprocessing();
     PatchCoreFitter.Options options =
         new PatchCoreFitter.Options(
             coreset, CoresetMethod.parse(coresetMethod), projectionDim, seed, batch, prep);
+    if (!(calibrationHoldout >= 0 && calibrationHoldout < 1)) {
+      throw new IllegalArgumentException(
+          "--calibration-holdout must be in [0, 1), was " + calibrationHoldout);
+    }
+    if (!(falseAlarmRate > 0 && falseAlarmRate < 0.5)) {
+      throw new IllegalArgumentException(
+          "--false-alarm-rate must be in (0, 0.5), was " + falseAlarmRate);
+    }
+    if (Files.isDirectory(out)) {
+      throw new IllegalArgumentException("--out is a folder, not a bank file: " + out);
+    }
+    Path parent = out.toAbsolutePath().getParent();
+    if (parent != null && Files.exists(parent) && !Files.isWritable(parent)) {
+      throw new IllegalArgumentException("--out: cannot write into " + parent);
+    }
+    ImageFiles.Selection selection = ImageFiles.select(images, recursive, includes, excludes);
+    ImageDecoder decoder = new ImageDecoder();
+    List<Path> readable = DecodeCheck.readable(selection.images(), decoder, skipBad, "fit", err());
+    err()
+        .printf(
+            Locale.ROOT,
+            "fit: %s%s%n",
+            selection.describe(),
+            readable.size() < selection.images().size()
+                ? ", " + (selection.images().size() - readable.size()) + " unreadable skipped"
+                : "");
+    List<ImageSource> sources = readable.stream().map(p -> ImageSource.file(p, decoder)).toList();
+    BackboneModel model = backbone.loadBackbone(null);
+    PatchEmbeddingSpec spec = backbone.spec(model);
     String version =
         bankVersion != null
             ? bankVersion
@@ -148,16 +205,17 @@ final class FitCommand implements Callable<Integer> {
     List<List<ImageSource>> parts = BankBuilder.split(sources, calibrationHoldout, seed);
     try (FeatureExtractor extractor = backbone.openExtractor(model, spec);
         OnnxKnnScorer knn = OnnxKnnScorer.open(backbone.provider(), backbone.threads)) {
-      System.err.printf(
-          Locale.ROOT,
-          "fit: %d images (%d held out for calibration), backbone %s on %s, %s, "
-              + "patch dim %d%n",
-          sources.size(),
-          parts.get(1).size(),
-          model.id(),
-          extractor.provider(),
-          prep,
-          spec.targetDim());
+      err()
+          .printf(
+              Locale.ROOT,
+              "fit: %d images (%d held out for calibration), backbone %s on %s, %s, "
+                  + "patch dim %d%n",
+              sources.size(),
+              parts.get(1).size(),
+              model.id(),
+              extractor.provider(),
+              prep,
+              spec.targetDim());
       BankBuilder.Result r =
           BankBuilder.build(
               extractor,
@@ -170,53 +228,57 @@ final class FitCommand implements Callable<Integer> {
               falseAlarmRate,
               version);
       r.bank().write(out);
-      System.out.printf(
-          Locale.ROOT,
-          "wrote %s: %s bank %s, %,d of %,d patches (coreset %.3f), dim %d; "
-              + "embedding %.1f s, bank %.1f s%n",
-          out,
-          fitMethod.id(),
-          version,
-          r.bank().count(),
-          r.patches(),
-          coreset,
-          r.bank().dim(),
-          r.embedSeconds(),
-          r.coresetSeconds());
+      out()
+          .printf(
+              Locale.ROOT,
+              "wrote %s: %s bank %s, %,d of %,d patches (coreset %.3f), dim %d; "
+                  + "embedding %.1f s, bank %.1f s%n",
+              out,
+              fitMethod.id(),
+              version,
+              r.bank().count(),
+              r.patches(),
+              coreset,
+              r.bank().dim(),
+              r.embedSeconds(),
+              r.coresetSeconds());
       LongTailFitter.Report lt = r.longTail();
       if (lt != null && lt.tailSampler() != null) {
-        System.out.printf(
-            Locale.ROOT,
-            "TailSampler: predicted class sizes %s, tail = class size <= %d "
-                + "(elbow %d, 15%% rule %d): %d tail images, %d rotated/flipped copies%n",
-            Arrays.toString(lt.tailSampler().groups()),
-            lt.tailSampler().maxK(),
-            lt.tailSampler().kElbow(),
-            lt.tailSampler().k15(),
-            lt.tailImages(),
-            lt.tailCopies());
+        out()
+            .printf(
+                Locale.ROOT,
+                "TailSampler: predicted class sizes %s, tail = class size <= %d "
+                    + "(elbow %d, 15%% rule %d): %d tail images, %d rotated/flipped copies%n",
+                Arrays.toString(lt.tailSampler().groups()),
+                lt.tailSampler().maxK(),
+                lt.tailSampler().kElbow(),
+                lt.tailSampler().k15(),
+                lt.tailImages(),
+                lt.tailCopies());
       }
       if (lt != null) {
-        System.out.printf(
-            Locale.ROOT,
-            "LOF filter: kept %,d of %,d patches; LOF %.1f s, tail copies %.1f s, "
-                + "coresets %.1f s%n",
-            lt.headPatchesKept(),
-            lt.headPatches(),
-            lt.lofSeconds(),
-            lt.tailEmbedSeconds(),
-            lt.coresetSeconds());
+        out()
+            .printf(
+                Locale.ROOT,
+                "LOF filter: kept %,d of %,d patches; LOF %.1f s, tail copies %.1f s, "
+                    + "coresets %.1f s%n",
+                lt.headPatchesKept(),
+                lt.headPatches(),
+                lt.lofSeconds(),
+                lt.tailEmbedSeconds(),
+                lt.coresetSeconds());
       }
       if (r.calibration() != null) {
-        System.out.printf(
-            Locale.ROOT,
-            "calibration on %d held-out images: mean %.4f, std %.4f -> threshold %.4f "
-                + "(false-alarm rate %.3g under a Gaussian fit)%n",
-            r.calibration().count(),
-            r.calibration().mean(),
-            r.calibration().std(),
-            r.calibration().threshold(),
-            r.calibration().falseAlarmRate());
+        out()
+            .printf(
+                Locale.ROOT,
+                "calibration on %d held-out images: mean %.4f, std %.4f -> threshold %.4f "
+                    + "(false-alarm rate %.3g under a Gaussian fit)%n",
+                r.calibration().count(),
+                r.calibration().mean(),
+                r.calibration().std(),
+                r.calibration().threshold(),
+                r.calibration().falseAlarmRate());
       }
     }
     return 0;

@@ -183,7 +183,7 @@ class CliTest {
             "1e9");
     assertThat(score).as(err.toString()).isZero();
     List<String> lines = Files.readAllLines(csv);
-    assertThat(lines.get(0)).isEqualTo("image,score,anomalous,regions");
+    assertThat(lines.get(0)).isEqualTo("image,score,anomalous,regions,calibrated");
     assertThat(lines).hasSize(9);
     double worstGood =
         lines.stream()
