@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
 final class BackboneOptions {
   @Option(
       names = "--model-dir",
-      description = "Folder with the ONNX models (default: $TAILWATCH_MODEL_DIR).")
+      description =
+          "Folder with the ONNX models (default: $TAILWATCH_MODEL_DIR, else ~/.tailwatch/models).")
   Path modelDir;
 
   @Option(
@@ -76,17 +77,18 @@ final class BackboneOptions {
   }
 
   Path resolveModelDir() {
-    return modelDir != null ? modelDir : SharedDirs.fromEnv(SharedDirs.MODEL_DIR).orElse(null);
+    return io.tailwatch.detector.features.ModelStore.modelDir(modelDir);
   }
 
   BackboneModel loadBackbone(String fallbackName) throws IOException {
     String name = backbone != null ? backbone : fallbackName;
     Path path = SharedDirs.backbone(name, resolveModelDir());
-    if (resolveModelDir() == null && !path.isAbsolute() && name == null) {
+    if (!java.nio.file.Files.isRegularFile(path) && backbone == null) {
       throw new IOException(
-          "no model directory: set TAILWATCH_MODEL_DIR or --model-dir to the folder holding "
-              + SharedDirs.DEFAULT_BACKBONE_FILE
-              + " (README 'Models' says where to get it)");
+          "no backbone at "
+              + path
+              + ": run 'tailwatch models pull' (it writes there), or point --model-dir or "
+              + "TAILWATCH_MODEL_DIR at the folder holding it (README 'Models and data')");
     }
     return BackboneModel.load(path);
   }

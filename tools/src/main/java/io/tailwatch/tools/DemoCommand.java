@@ -152,7 +152,7 @@ final class DemoCommand implements Callable<Integer> {
     }
     String run = "demo-" + Long.toString(System.currentTimeMillis(), 36);
     Path work = Files.createTempDirectory("tailwatch-demo-");
-    Path dir = modelDir != null ? modelDir : ModelStore.defaultDir();
+    Path dir = ModelStore.modelDir(modelDir);
     Path backbone;
     try (ProgressBar bar = new ProgressBar("backbone")) {
       backbone = ModelStore.ensureBackbone(dir, ModelStore.ZOO_SOURCES, bar);

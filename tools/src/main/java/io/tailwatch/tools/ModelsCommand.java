@@ -45,7 +45,7 @@ final class ModelsCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      Path dir = modelDir != null ? modelDir : ModelStore.defaultDir();
+      Path dir = ModelStore.modelDir(modelDir);
       Files.createDirectories(dir);
       Path features = dir.resolve(io.tailwatch.detector.util.SharedDirs.DEFAULT_BACKBONE_FILE);
       if (force) {

@@ -196,4 +196,13 @@ class CliInputHandlingTest {
       assertThat(s.map(p -> p.getFileName().toString())).containsExactly("scores.csv");
     }
   }
+
+  @Test
+  void fitScoreAndEvaluateLookForTheBackboneWhereTheDemoPutsIt() {
+    BackboneOptions options = new BackboneOptions();
+    assertThat(options.resolveModelDir())
+        .isEqualTo(io.tailwatch.detector.features.ModelStore.defaultDir());
+    options.modelDir = dir;
+    assertThat(options.resolveModelDir()).isEqualTo(dir);
+  }
 }

@@ -53,8 +53,20 @@ public final class ModelStore {
 
   /** The model folder to use: $TAILWATCH_MODEL_DIR, else {@code ~/.tailwatch/models}. */
   public static Path defaultDir() {
-    return SharedDirs.fromEnv(SharedDirs.MODEL_DIR)
-        .orElse(Path.of(System.getProperty("user.home"), ".tailwatch", "models"));
+    return defaultDir(SharedDirs.fromEnv(SharedDirs.MODEL_DIR), System.getProperty("user.home"));
+  }
+
+  /** $TAILWATCH_MODEL_DIR when set, else ~/.tailwatch/models. */
+  static Path defaultDir(java.util.Optional<Path> fromEnvironment, String userHome) {
+    return fromEnvironment.orElse(Path.of(userHome, ".tailwatch", "models"));
+  }
+
+  /**
+   * The one lookup order of every command: {@code --model-dir}, else $TAILWATCH_MODEL_DIR, else
+   * ~/.tailwatch/models (where {@code models pull} and the demo put the backbone).
+   */
+  public static Path modelDir(Path explicit) {
+    return explicit != null ? explicit : defaultDir();
   }
 
   /**

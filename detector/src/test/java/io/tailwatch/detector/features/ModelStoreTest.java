@@ -56,4 +56,15 @@ class ModelStoreTest {
         .hasMessageContaining("TAILWATCH_MODEL_DIR");
     assertThat(empty.resolve(ModelStore.ZOO_FILE)).doesNotExist();
   }
+
+  @Test
+  void everyCommandLooksInTheSameThreePlaces() {
+    Path explicit = Path.of("/opt/models");
+    assertThat(ModelStore.modelDir(explicit)).isEqualTo(explicit);
+    assertThat(ModelStore.modelDir(null)).isEqualTo(ModelStore.defaultDir());
+    assertThat(ModelStore.defaultDir(java.util.Optional.of(Path.of("/env/models")), "/home/u"))
+        .isEqualTo(Path.of("/env/models"));
+    assertThat(ModelStore.defaultDir(java.util.Optional.empty(), "/home/u"))
+        .isEqualTo(Path.of("/home/u/.tailwatch/models"));
+  }
 }
