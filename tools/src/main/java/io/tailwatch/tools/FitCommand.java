@@ -149,6 +149,14 @@ final class FitCommand implements Callable<Integer> {
   double falseAlarmRate;
 
   @Option(
+      names = "--file-mode",
+      defaultValue = "rw-r--r--",
+      description =
+          "POSIX permissions of the bank file (readable by the task managers' user). "
+              + "Default: ${DEFAULT-VALUE}.")
+  String fileMode;
+
+  @Option(
       names = "--bank-version",
       description = "Version label stored in the bank (default: file name + time).")
   String bankVersion;
@@ -174,6 +182,13 @@ final class FitCommand implements Callable<Integer> {
     if (!(falseAlarmRate > 0 && falseAlarmRate < 0.5)) {
       throw new IllegalArgumentException(
           "--false-alarm-rate must be in (0, 0.5), was " + falseAlarmRate);
+    }
+    java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions;
+    try {
+      permissions = java.nio.file.attribute.PosixFilePermissions.fromString(fileMode);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "--file-mode must look like rw-r--r--, was '" + fileMode + "'");
     }
     if (Files.isDirectory(out)) {
       throw new IllegalArgumentException("--out is a folder, not a bank file: " + out);
@@ -227,7 +242,7 @@ final class FitCommand implements Callable<Integer> {
               parts.get(1),
               falseAlarmRate,
               version);
-      r.bank().write(out);
+      r.bank().write(out, permissions);
       out()
           .printf(
               Locale.ROOT,

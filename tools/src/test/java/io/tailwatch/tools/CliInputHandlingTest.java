@@ -82,6 +82,11 @@ class CliInputHandlingTest {
         fit("--images", imgs.toString(), "--out", bank.toString(), "--calibration-holdout", "0");
     assertThat(rc).as(err.toString()).isZero();
     assertThat(err.toString()).contains("12 images used, 12 skipped (12 masks or ground truth");
+    // readable by the task managers' user (the Flink image's uid 9999), not 0600
+    assertThat(
+            java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(bank)))
+        .isEqualTo("rw-r--r--");
 
     rc =
         fit(

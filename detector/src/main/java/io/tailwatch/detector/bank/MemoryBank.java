@@ -19,9 +19,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * A memory bank of patch vectors, kept apart from any model graph so it can be swapped at run time.
@@ -230,9 +234,22 @@ public final class MemoryBank {
 
   /**
    * Writes atomically: a temporary file in the same folder, fsynced, then renamed over {@code
-   * path}.
+   * path}. The file is readable by everyone (0644): task managers often run as another user (the
+   * Flink image's uid 9999).
    */
   public void write(Path path) throws IOException {
+    write(path, DEFAULT_PERMISSIONS);
+  }
+
+  /** Bank files are rw-r--r-- unless a caller asks otherwise. */
+  public static final Set<PosixFilePermission> DEFAULT_PERMISSIONS =
+      PosixFilePermissions.fromString("rw-r--r--");
+
+  /**
+   * As {@link #write(Path)}, with the given POSIX permissions (ignored on file systems without
+   * them).
+   */
+  public void write(Path path, Set<PosixFilePermission> permissions) throws IOException {
     byte[] json = JSON.writeValueAsBytes(header);
     if (json.length > MAX_HEADER_BYTES) {
       throw new IOException("bank header is " + json.length + " bytes, over " + MAX_HEADER_BYTES);
@@ -257,6 +274,10 @@ public final class MemoryBank {
           ch.write(body);
         }
         ch.force(true);
+      }
+      if (Files.getFileAttributeView(tmp, PosixFileAttributeView.class) != null) {
+        // createTempFile makes 0600 files
+        Files.setPosixFilePermissions(tmp, permissions);
       }
       try {
         Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -371,21 +371,36 @@ class DeployFilesITCase {
   /**
    * The job's arguments in a {@code standalone-job} command: a valid config once the paths exist.
    */
-  private void jobArgsParse(String command) throws IOException {
+  /**
+   * The compose command through Flink's own standalone-job entry-point parser, with the arguments
+   * standalone-job.sh hands it ({@code --configDir <conf>} first), then the job's own parsing of
+   * exactly the job arguments Flink passes on.
+   */
+  private void jobArgsParse(String command) throws Exception {
     List<String> tokens = List.of(command.trim().split("\\s+"));
     assertThat(tokens.get(0)).isEqualTo("standalone-job");
-    assertThat(tokens).containsSequence("--job-classname", TailwatchJob.class.getName());
+    List<String> entryPointArgs = new ArrayList<>(List.of("--configDir", "/opt/flink/conf"));
+    entryPointArgs.addAll(tokens.subList(1, tokens.size()));
+    org.apache.flink.runtime.entrypoint.ClusterConfiguration parsed =
+        new org.apache.flink.runtime.entrypoint.parser.CommandLineParser<>(
+                new org.apache.flink.container.entrypoint
+                    .StandaloneApplicationClusterConfigurationParserFactory())
+            .parse(entryPointArgs.toArray(String[]::new));
+    assertThat(parsed.getConfigDir()).as("Flink's own config dir").isEqualTo("/opt/flink/conf");
+    java.lang.reflect.Method jobClass = parsed.getClass().getDeclaredMethod("getJobClassName");
+    jobClass.setAccessible(true);
+    assertThat(jobClass.invoke(parsed)).isEqualTo(TailwatchJob.class.getName());
+    List<String> jobArgs = List.of(parsed.getArgs());
+    assertThat(jobArgs)
+        .as("the job's arguments after Flink's parser")
+        .containsSequence("--config", JOB_CONFIG_IN_IMAGE);
     Map<String, String> values = new LinkedHashMap<>();
-    for (int i = 1; i < tokens.size(); i += 2) {
-      String key = tokens.get(i).substring(2);
-      String value = tokens.get(i + 1);
-      switch (key) {
-        case "job-classname", "fromSavepoint" -> {}
-        case "config" -> {
-          assertThat(value).isEqualTo(JOB_CONFIG_IN_IMAGE);
-          values.putAll(flat(yaml(ROOT.resolve("deploy/flink/job.yaml"))));
-        }
-        default -> values.put(key, value);
+    for (int i = 0; i < jobArgs.size(); i += 2) {
+      String key = jobArgs.get(i).substring(2);
+      if (key.equals("config")) {
+        values.putAll(flat(yaml(ROOT.resolve("deploy/flink/job.yaml"))));
+      } else {
+        values.put(key, jobArgs.get(i + 1));
       }
     }
     assertValidJobConfig(values);
@@ -463,6 +478,24 @@ class DeployFilesITCase {
       }
     }
     return out;
+  }
+
+  @Test
+  void theJobImagesRunAsTheFlinkUserNotRoot() throws Exception {
+    for (Path dockerfile : List.of(DOCKERFILE, DOCKERFILE_CUDA)) {
+      String text = Files.readString(dockerfile);
+      String jobStage = text.substring(text.lastIndexOf("FROM ", text.indexOf(" AS job")));
+      jobStage =
+          jobStage.contains("\nFROM ")
+              ? jobStage.substring(0, jobStage.indexOf("\nFROM "))
+              : jobStage;
+      Matcher user = Pattern.compile("(?m)^USER (\\S+)").matcher(jobStage);
+      String last = null;
+      while (user.find()) {
+        last = user.group(1);
+      }
+      assertThat(last).as("%s: the job stage's USER", dockerfile).isNotNull().isNotIn("root", "0");
+    }
   }
 
   private static Set<String> dockerStages(Path dockerfile) throws IOException {
