@@ -101,6 +101,15 @@ final class DemoCommand implements Callable<Integer> {
   int webUiPort;
 
   @Option(
+      names = "--bind-host",
+      defaultValue = "127.0.0.1",
+      description =
+          "Address the Flink web UI and the cluster's other endpoints listen on. The default keeps "
+              + "them on this machine; 0.0.0.0 opens them to the network (job submission through the "
+              + "web UI stays off either way). Default: ${DEFAULT-VALUE}.")
+  String bindHost;
+
+  @Option(
       names = "--prometheus-port",
       description =
           "Also serve the job's metrics for Prometheus on this port "
@@ -194,8 +203,7 @@ final class DemoCommand implements Callable<Integer> {
                   Map.entry(BATCH_MAX_SIZE.key(), Integer.toString(batch)),
                   Map.entry(CHECKPOINT_INTERVAL.key(), checkpointInterval),
                   Map.entry(JOB_NAME.key(), "tailwatch demo " + run)));
-      Configuration flink = new Configuration();
-      flink.set(RestOptions.BIND_PORT, Integer.toString(webUiPort));
+      Configuration flink = localClusterConfiguration(bindHost, webUiPort);
       if (prometheusPort != null) {
         PrometheusReporting.enable(flink, prometheusPort);
         System.err.println(
@@ -207,8 +215,12 @@ final class DemoCommand implements Callable<Integer> {
       System.err.println(
           "demo: job "
               + job.getJobID()
-              + " submitted; Flink web UI on http://localhost:"
-              + webUiPort);
+              + " submitted; Flink web UI on http://"
+              + bindHost
+              + ":"
+              + webUiPort
+              + "; Kafka at "
+              + servers);
       awaitTasksRunning(job.getJobID().toString(), Duration.ofSeconds(120));
 
       DemoWatcher watcher =
@@ -329,7 +341,8 @@ final class DemoCommand implements Callable<Integer> {
    */
   private void awaitTasksRunning(String jobId, Duration timeout) throws Exception {
     java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-    java.net.URI uri = java.net.URI.create("http://localhost:" + webUiPort + "/jobs/" + jobId);
+    String host = bindHost.equals("0.0.0.0") ? "127.0.0.1" : bindHost;
+    java.net.URI uri = java.net.URI.create("http://" + host + ":" + webUiPort + "/jobs/" + jobId);
     com.fasterxml.jackson.databind.ObjectMapper json =
         new com.fasterxml.jackson.databind.ObjectMapper();
     long end = System.nanoTime() + timeout.toNanos();
@@ -391,5 +404,25 @@ final class DemoCommand implements Callable<Integer> {
         }
       }
     }
+  }
+
+  /**
+   * The in-process Flink cluster's settings: the REST endpoint (web UI) and every other endpoint
+   * the local cluster opens (RPC, blob server, the task manager's data port) bound to {@code host},
+   * and no jar upload or job submission through the web UI (anyone reaching it could run code).
+   */
+  static Configuration localClusterConfiguration(String host, int webUiPort) {
+    Configuration flink = new Configuration();
+    flink.set(RestOptions.BIND_PORT, Integer.toString(webUiPort));
+    flink.set(RestOptions.BIND_ADDRESS, host);
+    flink.set(RestOptions.ADDRESS, host.equals("0.0.0.0") ? "127.0.0.1" : host);
+    flink.set(org.apache.flink.configuration.WebOptions.SUBMIT_ENABLE, false);
+    flink.set(org.apache.flink.configuration.WebOptions.CANCEL_ENABLE, false);
+    flink.set(org.apache.flink.configuration.JobManagerOptions.BIND_HOST, host);
+    flink.set(org.apache.flink.configuration.TaskManagerOptions.BIND_HOST, host);
+    flink.set(
+        org.apache.flink.configuration.TaskManagerOptions.HOST,
+        host.equals("0.0.0.0") ? "127.0.0.1" : host);
+    return flink;
   }
 }
