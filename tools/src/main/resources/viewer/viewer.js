@@ -53,15 +53,23 @@
     const w = l.canvas.width, h = l.canvas.height;
     ctx.clearRect(0, 0, w, h);
     if (l.scores.length === 0) return;
-    let lo = Math.min(...l.scores), hi = Math.max(...l.scores);
-    if (!isNaN(l.threshold)) { lo = Math.min(lo, l.threshold); hi = Math.max(hi, l.threshold * 1.05); }
-    if (hi <= lo) hi = lo + 1;
+    // log-spaced bins: image scores are right-skewed (a long tail of rare variants and defects),
+    // and a log axis shows the body and the tail at once
+    const positive = l.scores.filter(s => s > 0);
+    if (positive.length === 0) return;
+    let lo = Math.min(...positive), hi = Math.max(...positive);
+    if (!isNaN(l.threshold) && l.threshold > 0) {
+      lo = Math.min(lo, l.threshold); hi = Math.max(hi, l.threshold * 1.05);
+    }
+    if (hi <= lo) hi = lo * 1.1 + 1e-9;
+    const logLo = Math.log(lo), span = Math.log(hi) - logLo;
+    const xOf = v => (Math.log(v) - logLo) / span;
     const counts = new Array(BINS).fill(0);
-    for (const s of l.scores) counts[Math.min(BINS - 1, Math.floor((s - lo) / (hi - lo) * BINS))]++;
+    for (const s of positive) counts[Math.max(0, Math.min(BINS - 1, Math.floor(xOf(s) * BINS)))]++;
     const top = Math.max(...counts);
     const bw = w / BINS;
     counts.forEach((c, i) => {
-      const binLow = lo + (hi - lo) * i / BINS;
+      const binLow = Math.exp(logLo + span * i / BINS);
       ctx.fillStyle = !isNaN(l.threshold) && binLow >= l.threshold ? '#c92a2a' : '#4263eb';
       const bh = (h - 14) * c / top;
       ctx.fillRect(i * bw + 1, h - 14 - bh, bw - 2, bh);
@@ -69,15 +77,17 @@
     ctx.fillStyle = '#555';
     ctx.font = '10px sans-serif';
     ctx.fillText(lo.toPrecision(3), 2, h - 2);
+    ctx.fillText('log scale', w / 2 - 20, h - 2);
     ctx.fillText(hi.toPrecision(3), w - 40, h - 2);
-    if (!isNaN(l.threshold)) {
-      const x = (l.threshold - lo) / (hi - lo) * w;
+    if (!isNaN(l.threshold) && l.threshold > 0) {
+      const x = xOf(l.threshold) * w;
       ctx.strokeStyle = '#e03131';
       ctx.lineWidth = 2;
       ctx.setLineDash([4, 3]);
       ctx.beginPath(); ctx.moveTo(x, 0); ctx.lineTo(x, h - 14); ctx.stroke();
       ctx.setLineDash([]);
     }
+    l.card.dataset.scale = 'log';
     const over = l.scores.filter(s => s >= l.threshold).length;
     l.caption.textContent = l.scores.length + ' scores · threshold ' +
         (isNaN(l.threshold) ? '?' : l.threshold.toPrecision(4)) + ' · ' + over + ' above';
@@ -181,9 +191,26 @@
     };
   }
 
+  // the page's link to the viewer (the event stream) and the viewer's link to Kafka (/healthz) are
+  // both shown: "connected" only when both hold
+  let streamOpen = false;
+  let kafkaConnected = null;
+  function showStatus() {
+    if (!streamOpen) { status.textContent = 'reconnecting…'; status.className = 'status connecting'; }
+    else if (kafkaConnected === false) {
+      status.textContent = 'disconnected (Kafka unreachable)'; status.className = 'status disconnected';
+    } else { status.textContent = 'connected'; status.className = 'status connected'; }
+  }
+  function checkHealth() {
+    fetch('healthz', {cache: 'no-store'})
+      .then(r => { kafkaConnected = r.ok; })
+      .catch(() => { kafkaConnected = false; streamOpen = false; })
+      .finally(showStatus);
+  }
+  setInterval(checkHealth, 2000);
   const events = new EventSource('events');
-  events.onopen = () => { status.textContent = 'connected'; status.className = 'status connected'; };
-  events.onerror = () => { status.textContent = 'reconnecting…'; status.className = 'status connecting'; };
+  events.onopen = () => { streamOpen = true; checkHealth(); };
+  events.onerror = () => { streamOpen = false; showStatus(); };
   events.addEventListener('alert', handler(onAlert));
   events.addEventListener('score', handler(onScore));
   events.addEventListener('statistics', handler(onStatistics));

@@ -120,7 +120,8 @@ final class ViewerCommand implements Callable<Integer> {
                     hub)
                 .start();
         ViewerServer server =
-            new ViewerServer(host, port, hub, feed::undecodable, maxPages).start()) {
+            new ViewerServer(host, port, hub, feed::undecodable, feed::brokerConnected, maxPages)
+                .start()) {
       System.out.printf(
           "tailwatch viewer on http://%s:%d/ (alerts: %s, scores: %s), Ctrl-C to stop%n",
           host, server.port(), alertsTopic, scoresTopic.isBlank() ? "-" : scoresTopic);

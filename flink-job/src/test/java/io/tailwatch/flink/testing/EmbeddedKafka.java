@@ -358,9 +358,15 @@ public final class EmbeddedKafka implements AutoCloseable {
     return out;
   }
 
+  private boolean closed;
+
+  /** Stops the broker; a second call does nothing (the test kit's own close is not idempotent). */
   @Override
-  public void close() throws Exception {
-    cluster.close();
+  public synchronized void close() throws Exception {
+    if (!closed) {
+      closed = true;
+      cluster.close();
+    }
   }
 
   /**

@@ -92,12 +92,41 @@ public final class ViewerFeed implements AutoCloseable {
     return undecodable.get();
   }
 
+  /**
+   * Whether the consumer holds a connection to the cluster, or lost it less than {@value
+   * #DISCONNECTED_AFTER_MS} ms ago (a reconnect in progress). False before the first connection.
+   */
+  public boolean brokerConnected() {
+    long last = lastConnectedNanos;
+    return last != 0 && System.nanoTime() - last < DISCONNECTED_AFTER_MS * 1_000_000L;
+  }
+
+  private static final long DISCONNECTED_AFTER_MS = 3_000;
+  private volatile long lastConnectedNanos;
+
+  /**
+   * The consumer's own connection count; read on the poll thread (KafkaConsumer is
+   * single-threaded).
+   */
+  private void noteConnections() {
+    for (var e : consumer.metrics().entrySet()) {
+      if (e.getKey().name().equals("connection-count")
+          && e.getKey().group().equals("consumer-metrics")
+          && e.getValue().metricValue() instanceof Number n
+          && n.doubleValue() > 0) {
+        lastConnectedNanos = System.nanoTime();
+        return;
+      }
+    }
+  }
+
   private void run() {
     try {
       while (running.get()) {
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
           publish(r);
         }
+        noteConnections();
       }
     } catch (WakeupException e) {
       if (running.get()) {

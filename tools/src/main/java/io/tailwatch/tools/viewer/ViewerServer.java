@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
 /**
@@ -34,16 +35,26 @@ public final class ViewerServer implements AutoCloseable {
   private final ExecutorService threads;
   private final ViewerHub hub;
   private final LongSupplier undecodable;
+  private final BooleanSupplier brokerConnected;
   private volatile boolean closing;
 
   /**
+   * @param brokerConnected whether the feed reaches Kafka: {@code /healthz} answers 503 and the
+   *     page shows "disconnected" when it does not
    * @param maxPages connected pages at most (each holds one thread while open); further ones get
    *     503
    */
-  public ViewerServer(String host, int port, ViewerHub hub, LongSupplier undecodable, int maxPages)
+  public ViewerServer(
+      String host,
+      int port,
+      ViewerHub hub,
+      LongSupplier undecodable,
+      BooleanSupplier brokerConnected,
+      int maxPages)
       throws IOException {
     this.hub = hub;
     this.undecodable = undecodable;
+    this.brokerConnected = brokerConnected;
     for (String file :
         STATIC.values()) { // read once; a jar without them fails here, not on a request
       try (InputStream in = ViewerServer.class.getResourceAsStream("/viewer/" + file)) {
@@ -79,17 +90,21 @@ public final class ViewerServer implements AutoCloseable {
         });
     http.createContext(
         "/healthz",
-        exchange ->
-            send(
-                exchange,
-                200,
-                "application/json",
-                ("{\"pages\":"
-                        + hub.subscribers()
-                        + ",\"undecodable\":"
-                        + this.undecodable.getAsLong()
-                        + "}")
-                    .getBytes(StandardCharsets.UTF_8)));
+        exchange -> {
+          boolean kafka = this.brokerConnected.getAsBoolean();
+          send(
+              exchange,
+              kafka ? 200 : 503,
+              "application/json",
+              ("{\"kafkaConnected\":"
+                      + kafka
+                      + ",\"pages\":"
+                      + hub.subscribers()
+                      + ",\"undecodable\":"
+                      + this.undecodable.getAsLong()
+                      + "}")
+                  .getBytes(StandardCharsets.UTF_8));
+        });
     http.createContext("/", this::serveStatic);
   }
 

@@ -66,7 +66,8 @@ class ViewerITCase {
                       hub)
                   .start();
           ViewerServer server =
-              new ViewerServer("127.0.0.1", 0, hub, feed::undecodable, 4).start()) {
+              new ViewerServer("127.0.0.1", 0, hub, feed::undecodable, feed::brokerConnected, 4)
+                  .start()) {
         ChromeDriver browser = HeadlessChromium.start(tmp.resolve("chromium-profile"));
         try {
           browser.get("http://127.0.0.1:" + server.port() + "/");
@@ -108,10 +109,30 @@ class ViewerITCase {
           Path shots = Files.createDirectories(Path.of("target", "viewer"));
           Files.write(shots.resolve("viewer.png"), browser.getScreenshotAs(OutputType.BYTES));
           assertThat(feed.undecodable()).isEqualTo(1);
+          assertThat(histogram(browser, "line-1").getAttribute("data-scale")).isEqualTo("log");
+          assertThat(health(server.port())).isEqualTo(200);
+
+          // the broker goes away: the page and /healthz say so instead of "connected"
+          kafka.close();
+          wait.until(d -> d.findElement(By.id("status")).getText().startsWith("disconnected"));
+          assertThat(health(server.port())).isEqualTo(503);
+          Files.write(
+              shots.resolve("viewer-disconnected.png"), browser.getScreenshotAs(OutputType.BYTES));
         } finally {
           browser.quit();
         }
       }
+    }
+  }
+
+  private static int health(int port) throws java.io.IOException {
+    java.net.HttpURLConnection c =
+        (java.net.HttpURLConnection)
+            java.net.URI.create("http://127.0.0.1:" + port + "/healthz").toURL().openConnection();
+    try {
+      return c.getResponseCode();
+    } finally {
+      c.disconnect();
     }
   }
 
