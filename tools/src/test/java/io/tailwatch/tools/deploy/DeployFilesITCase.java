@@ -369,9 +369,6 @@ class DeployFilesITCase {
   }
 
   /**
-   * The job's arguments in a {@code standalone-job} command: a valid config once the paths exist.
-   */
-  /**
    * The compose command through Flink's own standalone-job entry-point parser, with the arguments
    * standalone-job.sh hands it ({@code --configDir <conf>} first), then the job's own parsing of
    * exactly the job arguments Flink passes on.
@@ -478,6 +475,98 @@ class DeployFilesITCase {
       }
     }
     return out;
+  }
+
+  @Test
+  void composeKafkaWritesIntoItsVolume() throws Exception {
+    Map<String, Object> kafka = map(map(yaml(COMPOSE).get("services")).get("kafka"));
+    String logDirs = (String) map(kafka.get("environment")).get("KAFKA_LOG_DIRS");
+    assertThat(logDirs).as("KAFKA_LOG_DIRS (the image's default is under /tmp)").isNotNull();
+    assertThat(strings(kafka.get("volumes")))
+        .as("a volume mounted where the broker writes")
+        .anyMatch(v -> v.endsWith(":" + logDirs));
+  }
+
+  /**
+   * The Kubernetes quick start as a user runs it: every manifest applied, each resource before what
+   * refers to it (namespace, service account, volume claim, ConfigMap), the bank-init Job's
+   * commands parse with the real CLI and write the backbone and bank the FlinkDeployment reads.
+   */
+  @Test
+  void theKubernetesQuickStartAppliesEverythingInAnOrderThatCanStart() throws Exception {
+    List<String> applied = new ArrayList<>();
+    String ops = Files.readString(RUNBOOK);
+    Matcher apply = Pattern.compile("kubectl apply ((?:-f \\S+\\s*)+)").matcher(ops);
+    while (apply.find()) {
+      Matcher file = Pattern.compile("-f deploy/k8s/(\\S+)").matcher(apply.group(1));
+      while (file.find()) {
+        if (!applied.contains(file.group(1))) {
+          applied.add(file.group(1));
+        }
+      }
+    }
+    List<String> manifests;
+    try (var files = Files.list(K8S)) {
+      manifests =
+          files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".yaml")).toList();
+    }
+    assertThat(applied)
+        .as("the quick start applies every manifest but the later bank builds")
+        .containsExactlyInAnyOrderElementsOf(
+            manifests.stream().filter(n -> !n.equals("bank-build-job.yaml")).toList());
+    assertThat(applied.get(0)).isEqualTo("namespace.yaml");
+
+    // what each applied file defines, in apply order; references must point backwards
+    Map<String, Integer> definedAt = new HashMap<>();
+    for (int i = 0; i < applied.size(); i++) {
+      for (Map<String, Object> doc : k8s(applied.get(i))) {
+        definedAt.putIfAbsent(doc.get("kind") + "/" + map(doc.get("metadata")).get("name"), i);
+      }
+    }
+    Map<String, Object> deployment = k8s("flinkdeployment.yaml").get(0);
+    int deploymentAt = applied.indexOf("flinkdeployment.yaml");
+    Map<String, Object> spec = map(deployment.get("spec"));
+    for (String needed :
+        List.of(
+            "Namespace/tailwatch",
+            "ServiceAccount/" + spec.get("serviceAccount"),
+            "PersistentVolumeClaim/tailwatch-data",
+            "ConfigMap/tailwatch-job-config",
+            "Job/tailwatch-bank-init")) {
+      assertThat(definedAt).as("%s is applied", needed).containsKey(needed);
+      assertThat(definedAt.get(needed))
+          .as("%s before the FlinkDeployment", needed)
+          .isLessThan(deploymentAt);
+    }
+    assertThat(ops.indexOf("wait --for=condition=complete job/tailwatch-bank-init"))
+        .as("the quick start waits for the bank before starting the job")
+        .isBetween(
+            ops.indexOf("bank-init-job.yaml"), ops.indexOf("-f deploy/k8s/flinkdeployment.yaml"));
+
+    // the bank-init Job writes what the job reads
+    Map<String, Object> init = k8s("bank-init-job.yaml").get(0);
+    Map<String, Object> container =
+        map(
+            ((List<?>)
+                    map(map(map(init.get("spec")).get("template")).get("spec")).get("containers"))
+                .get(0));
+    List<List<String>> commands = cliInvocations(String.join("\n", strings(container.get("args"))));
+    assertThat(commands).extracting(c -> c.get(0)).containsExactly("models", "simulate", "fit");
+    commands.forEach(DeployFilesITCase::parsesWithCli);
+    List<String> jobArgs = strings(map(spec.get("job")).get("args"));
+    String bank = jobArgs.get(jobArgs.indexOf("--detector.bank") + 1);
+    List<String> fit = commands.get(2);
+    assertThat(fit.get(fit.indexOf("--out") + 1)).isEqualTo(bank);
+    String modelDir = commands.get(0).get(commands.get(0).indexOf("--model-dir") + 1);
+    Map<String, Object> configMap = k8s("tailwatch-config.yaml").get(0);
+    Map<String, String> config =
+        flat(
+            yaml(
+                Files.writeString(
+                    tmp.resolve("k8s-job.yaml"),
+                    (String) map(configMap.get("data")).get("job.yaml"))));
+    assertThat(config.get(TailwatchOptions.BACKBONE.key()))
+        .isEqualTo(modelDir + "/" + io.tailwatch.detector.util.SharedDirs.DEFAULT_BACKBONE_FILE);
   }
 
   @Test
