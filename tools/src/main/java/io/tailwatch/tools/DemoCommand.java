@@ -272,6 +272,7 @@ final class DemoCommand implements Callable<Integer> {
       watch.join(5_000);
       DemoSummary summary = watcher.summary(sent, corrupt, complete);
       System.out.println(summary.render());
+      System.out.println("log: " + logFile());
       if (summaryJson != null) {
         Files.writeString(summaryJson, summary.json());
       }
@@ -296,6 +297,32 @@ final class DemoCommand implements Callable<Integer> {
       if (embedded != null) {
         embedded.close();
       }
+      deleteRecursively(work);
+    }
+  }
+
+  /** Where the CLI's log4j configuration writes the full log. */
+  static Path logFile() {
+    String configured = System.getProperty("tailwatch.log.file");
+    return configured != null
+        ? Path.of(configured)
+        : Path.of(System.getProperty("user.home"), ".tailwatch", "logs", "tailwatch.log");
+  }
+
+  /** The demo's temporary folder (bank, simulator output) goes when the demo does. */
+  private static void deleteRecursively(Path dir) {
+    try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+      s.sorted(java.util.Comparator.reverseOrder())
+          .forEach(
+              p -> {
+                try {
+                  Files.deleteIfExists(p);
+                } catch (java.io.IOException e) {
+                  System.err.println("demo: could not remove " + p + ": " + e.getMessage());
+                }
+              });
+    } catch (java.io.IOException e) {
+      System.err.println("demo: could not remove " + dir + ": " + e.getMessage());
     }
   }
 
@@ -418,6 +445,8 @@ final class DemoCommand implements Callable<Integer> {
     flink.set(RestOptions.ADDRESS, host.equals("0.0.0.0") ? "127.0.0.1" : host);
     flink.set(org.apache.flink.configuration.WebOptions.SUBMIT_ENABLE, false);
     flink.set(org.apache.flink.configuration.WebOptions.CANCEL_ENABLE, false);
+    // the dashboard's log tab shows the CLI's log file
+    flink.set(org.apache.flink.configuration.WebOptions.LOG_PATH, logFile().toString());
     flink.set(org.apache.flink.configuration.JobManagerOptions.BIND_HOST, host);
     flink.set(org.apache.flink.configuration.TaskManagerOptions.BIND_HOST, host);
     flink.set(

@@ -27,6 +27,7 @@ class DemoITCase {
       port = s.getLocalPort();
     }
     Path summary = dir.resolve("summary.json");
+    java.util.Set<Path> demoTempBefore = demoTempFolders();
     StringWriter err = new StringWriter();
     CommandLine cli = TailwatchCli.commandLine();
     cli.setErr(new PrintWriter(err, true));
@@ -59,6 +60,16 @@ class DemoITCase {
     assertThat(s.get("deadLetters").asLong()).isEqualTo(3);
     assertThat(s.get("imageAuroc").asDouble()).as("image AUROC").isGreaterThanOrEqualTo(0.9);
     assertThat(s.get("recall").asDouble()).isGreaterThan(0.8);
+    assertThat(demoTempFolders())
+        .as("the demo's temporary folders are removed")
+        .isEqualTo(demoTempBefore);
+  }
+
+  private static java.util.Set<Path> demoTempFolders() throws java.io.IOException {
+    try (var s = java.nio.file.Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+      return s.filter(p -> p.getFileName().toString().startsWith("tailwatch-demo-"))
+          .collect(java.util.stream.Collectors.toSet());
+    }
   }
 
   @Test
