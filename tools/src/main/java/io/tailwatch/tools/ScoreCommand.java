@@ -217,19 +217,15 @@ final class ScoreCommand implements Callable<Integer> {
   Map<Path, String> heatmapNames(List<Path> files) {
     Map<String, Integer> stems = new HashMap<>();
     for (Path f : files) {
-      stems.merge(stemOf(images.relativize(f)), 1, Integer::sum);
+      stems.merge(ImageFiles.stem(images.relativize(f)), 1, Integer::sum);
     }
     Map<Path, String> names = new HashMap<>();
     for (Path f : files) {
       Path relative = images.relativize(f);
-      String stem = stemOf(relative);
+      String stem = ImageFiles.stem(relative);
       names.put(f, (stems.get(stem) > 1 ? relative.toString() : stem) + ".heatmap.png");
     }
     return names;
-  }
-
-  private static String stemOf(Path relative) {
-    return relative.toString().replaceFirst("\\.[^./\\\\]+$", "");
   }
 
   private String regions(Detection d, FloatImage frame) {

@@ -29,7 +29,8 @@ class DemoBindingITCase {
       if (!Files.isReadable(p)) {
         continue;
       }
-      for (String line : Files.readAllLines(p).subList(1, Files.readAllLines(p).size())) {
+      List<String> lines = Files.readAllLines(p);
+      for (String line : lines.subList(1, lines.size())) {
         String[] f = line.trim().split("\\s+");
         if (f[3].equals("0A")) { // TCP_LISTEN
           out.add(f[1]);

@@ -106,7 +106,8 @@ public final class ImageFiles {
     return name.matches(".*_mask\\.[a-z]+") || name.endsWith(".png") && hasJpegTwin;
   }
 
-  private static String stem(Path p) {
+  /** The path without its file extension ({@code a/b.png} -> {@code a/b}). */
+  public static String stem(Path p) {
     return p.toString().replaceFirst("\\.[^./\\\\]+$", "");
   }
 

@@ -35,6 +35,8 @@ public final class ViewerFeed implements AutoCloseable {
   private final String statisticsTopic;
   private final ViewerHub hub;
   private final AtomicBoolean running = new AtomicBoolean(true);
+  private static final long DISCONNECTED_AFTER_MS = 3_000;
+  private volatile long lastConnectedNanos; // 0 until the consumer first holds a connection
   private final AtomicLong undecodable = new AtomicLong();
   private final Thread thread;
   private final AvroSerdes<Alert> alerts = AvroSerdes.forType(Alert.class);
@@ -100,9 +102,6 @@ public final class ViewerFeed implements AutoCloseable {
     long last = lastConnectedNanos;
     return last != 0 && System.nanoTime() - last < DISCONNECTED_AFTER_MS * 1_000_000L;
   }
-
-  private static final long DISCONNECTED_AFTER_MS = 3_000;
-  private volatile long lastConnectedNanos;
 
   /**
    * The consumer's own connection count; read on the poll thread (KafkaConsumer is

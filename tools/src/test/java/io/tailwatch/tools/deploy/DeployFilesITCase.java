@@ -243,13 +243,9 @@ class DeployFilesITCase {
     assertThat(job.get("upgradeMode")).isEqualTo("savepoint");
 
     // the job's args with the ConfigMap's job.yaml: a complete, valid configuration
-    Map<String, Object> configMap = k8s("tailwatch-config.yaml").get(0);
-    Path config =
-        Files.writeString(
-            tmp.resolve("job.yaml"), (String) map(configMap.get("data")).get("job.yaml"));
     List<String> args = new ArrayList<>(strings(job.get("args")));
     assertThat(args).containsSequence("--config", JOB_CONFIG_IN_IMAGE);
-    Map<String, String> values = flat(yaml(config));
+    Map<String, String> values = k8sJobConfig();
     for (int i = 0; i < args.size(); i += 2) {
       String key = args.get(i).substring(2);
       if (!key.equals("config")) {
@@ -261,7 +257,7 @@ class DeployFilesITCase {
     // the ConfigMap is mounted where --config points
     String mounts = k8sText("flinkdeployment.yaml");
     assertThat(mounts)
-        .contains("name: " + map(configMap.get("metadata")).get("name"))
+        .contains("name: " + map(k8s("tailwatch-config.yaml").get(0).get("metadata")).get("name"))
         .contains("mountPath: " + Path.of(JOB_CONFIG_IN_IMAGE).getParent());
 
     // GPU: the TaskManagers ask for one
@@ -558,14 +554,7 @@ class DeployFilesITCase {
     List<String> fit = commands.get(2);
     assertThat(fit.get(fit.indexOf("--out") + 1)).isEqualTo(bank);
     String modelDir = commands.get(0).get(commands.get(0).indexOf("--model-dir") + 1);
-    Map<String, Object> configMap = k8s("tailwatch-config.yaml").get(0);
-    Map<String, String> config =
-        flat(
-            yaml(
-                Files.writeString(
-                    tmp.resolve("k8s-job.yaml"),
-                    (String) map(configMap.get("data")).get("job.yaml"))));
-    assertThat(config.get(TailwatchOptions.BACKBONE.key()))
+    assertThat(k8sJobConfig().get(TailwatchOptions.BACKBONE.key()))
         .isEqualTo(modelDir + "/" + io.tailwatch.detector.util.SharedDirs.DEFAULT_BACKBONE_FILE);
   }
 
@@ -622,6 +611,15 @@ class DeployFilesITCase {
       docs.add(map(doc));
     }
     return docs;
+  }
+
+  /** The job.yaml the ConfigMap mounts, as flat keys. */
+  private Map<String, String> k8sJobConfig() throws IOException {
+    Map<String, Object> configMap = k8s("tailwatch-config.yaml").get(0);
+    Path config =
+        Files.writeString(
+            tmp.resolve("job.yaml"), (String) map(configMap.get("data")).get("job.yaml"));
+    return flat(yaml(config));
   }
 
   private static String k8sText(String file) throws IOException {
