@@ -6,7 +6,7 @@ import java.util.function.DoubleFunction;
  * One frame's decision in the online loop of ALGORITHMS.md §6, the same for the scoring operator
  * and {@link AdaptationReplay}: the threshold in force, alert or not, the frame's weight; then a
  * non-alerting frame is offered to the bank-update reservoir with priority u^(1/w) and the score
- * enters the statistics.
+ * enters the statistics (unless the frame alerted while its line is in drift).
  */
 public final class OnlineDecision {
   private OnlineDecision() {}
@@ -95,7 +95,9 @@ public final class OnlineDecision {
       Verdict verdict,
       double score,
       DoubleFunction<T> candidate) {
-    if (reservoir != null && !verdict.alerted()) {
+    // after an accepted drift the new look is normal: its frames are candidates while the
+    // statistics warm up again, alerted or not
+    if (reservoir != null && (!verdict.alerted() || stats.acceptingDrift())) {
       double key = reservoir.drawKey(verdict.weight());
       if (reservoir.accepts(key)) {
         reservoir.add(key, candidate.apply(key));

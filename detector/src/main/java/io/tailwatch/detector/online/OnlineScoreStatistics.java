@@ -8,46 +8,81 @@ import java.util.Arrays;
 
 /**
  * Streaming statistics of one scope's (line x modality) image scores, ALGORITHMS.md §6: an
- * exponentially decayed histogram with decayed moments, the robust location/scale from it, the
- * observed density q (Gaussian KDE over the histogram, Silverman bandwidth), a target p ({@link
- * ScoreTarget}: §6's N(median, (1.4826 MAD)^2) or a variant), the importance weight w(s) =
- * clip(p(s)/q(s)) normalised to mean 1 under q, and the (1 - alpha) quantile threshold.
+ * exponentially decayed sketch of the scores on log-spaced bins with decayed moments, the robust
+ * location/scale from it, the observed density q (Gaussian KDE of log-scores, Silverman bandwidth),
+ * a target p ({@link ScoreTarget}: §6's N(median, (1.4826 MAD)^2) or a variant), the importance
+ * weight w(s) = clip(p(s)/q(s)) normalised to mean 1 under q, the (1 - alpha) quantile threshold,
+ * and a drift detector.
  *
- * <p>Which scores enter: every score up to a guard of {@code median + outlierSigmas * 1.4826 MAD}.
- * Not only the frames below the current threshold: a histogram cut at its own (1 - alpha) quantile
- * has a lower (1 - alpha) quantile, so a threshold fed back from it walks down without end. The
- * guard keeps gross outliers (clear defects) out of q and the threshold, while the moderately high
- * scores of rare normal variants stay in. When more than {@value #MAX_OUTLIER_RATE} of recent
- * scores (decayed) are above the guard, the normal scores moved, and the guard is lifted until the
- * histogram followed them.
+ * <p><b>What enters; how the threshold moves.</b> While warming up (until {@code minFrames} scores
+ * entered), every score up to a guard of {@code median + outlierSigmas * 1.4826 MAD}, so a line's
+ * rare normal variants shape its first threshold. Once warmed up, only the scores of frames that
+ * did not alert (§6.1: q is the density of non-alerting frames); a frame that alerts is counted as
+ * censored mass above the threshold, without its score. The threshold then moves two ways: it
+ * descends at once to the (1 - alpha) quantile of that censored mixture when it is clearly lower,
+ * and it tracks the quantile by the alert indicator (Robbins-Monro: up by {@value
+ * #QUANTILE_TRACKING_GAIN} (1 - alpha) robust sigmas per alert, down by the gain x alpha per
+ * non-alerting frame). So the scores of alerted frames never raise it; only an alert share above
+ * alpha does, slowly, and not during drift. Drift: more than {@code driftShare} of the last {@code
+ * driftWindow} frames alerted. At its onset the window's alerting frames are taken out of the
+ * sketch and the censored mass again and the threshold returns to where it was at the window's
+ * start; while it lasts, alerting frames are left out and the threshold does not track. A sustained
+ * defect run (a broken tool, a contaminated batch) therefore keeps alerting; it is reported ({@link
+ * #drift()}), not absorbed, and only an operator's {@link #acceptDrift()} lets a new look of normal
+ * in (the statistics warm up again). The guard is never lifted. The threshold in force is bounded
+ * to {@code [minFactor, maxFactor]} x the bank's calibrated threshold ({@link #threshold(double)}).
  *
- * <p>Scores are non-negative (squared distances, reconstruction errors); the histogram spans [0,
- * hi) in {@code bins} equal bins and doubles hi (merging bin pairs) when a larger score arrives.
- * Decay: each new score has weight 2^(1/halfLife) times the previous one (a running scale,
- * renormalised before it overflows). Derived figures are refreshed every {@code refreshEvery}
+ * <p><b>Sketch.</b> Scores fall into {@code bins} log-spaced bins of relative width {@value
+ * #RELATIVE_BIN_WIDTH} (each bin [lo g^i, lo g^(i+1)), g = 1 + width), anchored around the first
+ * score and shifted, never rescaled, when scores leave the window: a score 1,000x the usual takes
+ * one bin of its own and leaves the resolution of the others as it was. Quantiles are accurate to
+ * half a bin (0.5%) relative. Hand-written rather than a library's (t-digest, DDSketch): the
+ * statistics need exponential decay (a growing increment, renormalised), the KDE of the importance
+ * weights needs a dense regular grid, and the state is serialised into Flink savepoints in a format
+ * of our own, so it must not change with a library upgrade. Decay: each new score has weight
+ * 2^(1/halfLife) times the previous one. Derived figures are refreshed every {@code refreshEvery}
  * scores, so between refreshes the threshold and weights are piecewise constant (and identical
  * after a restore: they are part of the serialised state).
  *
- * <p>Not thread safe. {@link #toBytes()} / {@link #fromBytes(byte[])} carry a format version.
+ * <p>Not thread safe. {@link #toBytes()} / {@link #fromBytes(byte[])} carry a format version; the
+ * linear-bin format 1 of earlier releases is still read (converted on restore).
  */
 public final class OnlineScoreStatistics {
   /** Serialised state format; bump and keep a reader for the old one when fields change. */
-  public static final int STATE_VERSION = 1;
+  public static final int STATE_VERSION = 2;
 
   static final double MAD_TO_SIGMA = 1.4826;
+
+  /** Relative width of a sketch bin (quantiles are exact to half of it). */
+  public static final double RELATIVE_BIN_WIDTH = 0.01;
+
+  private static final double GROWTH_PER_BIN = 1 + RELATIVE_BIN_WIDTH;
+  private static final double LOG_STEP = Math.log(GROWTH_PER_BIN);
+
+  /** Scores below this are binned as this (squared distances of identical patches are 0). */
+  private static final double MIN_BINNED = 1e-12;
+
   private static final double RENORMALISE_AT = 1e100;
   private static final int GUARD_MIN_SAMPLES = 30;
 
   /**
-   * A decayed share of guarded-out scores above this is not a defect rate but a shift of the normal
-   * scores (new lighting, a re-seated camera): the guard is lifted until the histogram has
-   * followed.
+   * Per frame, the threshold moves up by gain x (1 - alpha) robust sigmas when the frame alerted
+   * and down by gain x alpha when it did not (Robbins-Monro tracking of the (1 - alpha) quantile,
+   * at equilibrium where alpha of the frames alert): the one way it rises once warmed up, by the
+   * share of frames that alert, never by their scores, and not in drift. 0.01 sigma: the ~50 frames
+   * a sustained defect needs to be recognised as drift move it by half a sigma at most (and are
+   * rolled back at the onset), while a threshold 0.5 sigma too low is corrected in a few thousand
+   * frames.
    */
-  static final double MAX_OUTLIER_RATE = 0.2;
+  private static final double QUANTILE_TRACKING_GAIN = 0.01;
 
   /**
-   * The histogram's KDE kernel is cut at this many bandwidths (exp(-32): nothing a weight can see).
+   * The data-driven descent (below) waits until the censored share is this many standard errors
+   * below alpha, so that noise alone does not pull the threshold down.
    */
+  private static final double DESCENT_MARGIN_SE = 2;
+
+  /** The KDE kernel is cut at this many bandwidths (exp(-32): nothing a weight can see). */
   private static final double KDE_CUTOFF_SIGMAS = 8;
 
   /** Tunables; validated here so a bad job setting fails at start with the option's meaning. */
@@ -60,8 +95,46 @@ public final class OnlineScoreStatistics {
       double weightMax,
       double outlierSigmas,
       int refreshEvery,
-      ScoreTarget target)
+      ScoreTarget target,
+      double minFactor,
+      double maxFactor,
+      int driftWindow,
+      double driftShare)
       implements java.io.Serializable {
+    public static final double DEFAULT_MIN_FACTOR = 0.5;
+    public static final double DEFAULT_MAX_FACTOR = 1.5;
+    public static final int DEFAULT_DRIFT_WINDOW = 500;
+    public static final double DEFAULT_DRIFT_SHARE = 0.1;
+    public static final int DEFAULT_BINS = 2048;
+
+    /** Default threshold bounds and drift detection. */
+    public Config(
+        int bins,
+        double halfLife,
+        double falseAlarmRate,
+        long minFrames,
+        double weightMin,
+        double weightMax,
+        double outlierSigmas,
+        int refreshEvery,
+        ScoreTarget target) {
+      this(
+          bins,
+          halfLife,
+          falseAlarmRate,
+          minFrames,
+          weightMin,
+          weightMax,
+          outlierSigmas,
+          refreshEvery,
+          target,
+          DEFAULT_MIN_FACTOR,
+          DEFAULT_MAX_FACTOR,
+          DEFAULT_DRIFT_WINDOW,
+          DEFAULT_DRIFT_SHARE);
+    }
+
+    /** The robust target, default threshold bounds and drift detection. */
     public Config(
         int bins,
         double halfLife,
@@ -87,8 +160,8 @@ public final class OnlineScoreStatistics {
       if (target == null) {
         throw new IllegalArgumentException("statistics target must be " + ScoreTarget.choices());
       }
-      if (bins < 16 || bins > 65536) {
-        throw new IllegalArgumentException("statistics bins must be in [16, 65536], was " + bins);
+      if (bins < 256 || bins > 65536) {
+        throw new IllegalArgumentException("statistics bins must be in [256, 65536], was " + bins);
       }
       if (!(halfLife >= 10)) {
         throw new IllegalArgumentException(
@@ -113,17 +186,51 @@ public final class OnlineScoreStatistics {
         throw new IllegalArgumentException(
             "refresh interval must be at least 1 score, was " + refreshEvery);
       }
+      if (!(minFactor > 0 && minFactor <= 1)) {
+        throw new IllegalArgumentException(
+            "threshold min-factor must be in (0, 1], was " + minFactor);
+      }
+      if (!(maxFactor >= 1 && maxFactor <= 100)) {
+        throw new IllegalArgumentException(
+            "threshold max-factor must be in [1, 100], was " + maxFactor);
+      }
+      if (driftWindow < 10 || driftWindow > 100_000) {
+        throw new IllegalArgumentException(
+            "drift window must be in [10, 100000] frames, was " + driftWindow);
+      }
+      if (!(driftShare > falseAlarmRate && driftShare < 1)) {
+        throw new IllegalArgumentException(
+            "drift share must be in (false-alarm rate "
+                + falseAlarmRate
+                + ", 1), was "
+                + driftShare);
+      }
     }
 
     public static Config defaults() {
-      return new Config(512, 2000, 0.01, 200, 0.1, 10, 8, 16);
+      return new Config(DEFAULT_BINS, 2000, 0.01, 200, 0.1, 10, 8, 16);
     }
   }
 
+  /**
+   * The drift detector's view: {@code active} while more than the drift share of the last {@code
+   * window} frames alerted (it ends once the share is back at half of that); {@code since}: the
+   * frame count at which the current (or last) drift began, -1 if none yet; {@code medianScore},
+   * {@code maxScore}: of the window's scores.
+   */
+  public record Drift(
+      boolean active,
+      double share,
+      int window,
+      long since,
+      long events,
+      double medianScore,
+      double maxScore) {}
+
   private final Config config;
   private final double growth; // per-score growth of the increment (the inverse decay factor)
-  // histogram and moments, all in units of the running increment
-  private double hi;
+  // the sketch: bin i holds scores in [lo g^i, lo g^(i+1)); lo = 0 until the first score
+  private double lo;
   private final double[] bins;
   private double increment = 1;
   private double s0;
@@ -132,11 +239,27 @@ public final class OnlineScoreStatistics {
   private double s3;
   private double sumSquares; // of increments: effective sample size (s0^2 / sumSquares)
   private long count; // scores offered
-  private long accepted; // scores that entered the histogram
+  private long accepted; // scores that entered the sketch
   private long outliers; // scores above the guard
+  private long excluded; // alerting frames kept out because the line was in drift
+  private double censored; // decayed mass of frames that alerted once warmed up (scores unknown)
+  private double censoredSquares; // of the censored increments (effective count)
+  private long censoredCount;
+  private boolean started; // the online threshold is tracked (min-frames reached)
   private double alertRate; // decayed fraction of offered scores that alerted
-  private double outlierRate; // decayed fraction of offered scores above the guard
   private int sinceRefresh;
+  private boolean acceptingDrift; // an operator accepted a drift; warming up again
+  // drift window: the last driftWindow frames' scores and alert flags (ring)
+  private final double[] windowScores;
+  private final double[] windowIncrements; // added to the sketch (> 0), censored (< 0), or 0
+  private final double[] windowThresholds; // the online threshold each frame was judged by (or NaN)
+  private final long[] windowAlerts;
+  private int windowFill;
+  private int windowNext;
+  private int windowAlertCount;
+  private boolean drifting;
+  private long driftSince = -1;
+  private long driftEvents;
   // derived at the last refresh
   private double median = Double.NaN;
   private double mad = Double.NaN;
@@ -145,8 +268,8 @@ public final class OnlineScoreStatistics {
   private double onlineThreshold = Double.NaN;
   private double guard = Double.POSITIVE_INFINITY;
   private double normaliser = 1;
-  private double bandwidth = Double.NaN;
-  private final double[] density; // q at the bin centres
+  private double bandwidth = Double.NaN; // of the KDE of log-scores
+  private final double[] density; // density of log-scores at the bin centres
   private double weightMin = Double.NaN;
   private double weightMax = Double.NaN;
 
@@ -155,6 +278,10 @@ public final class OnlineScoreStatistics {
     this.growth = Math.pow(2, 1 / config.halfLife());
     this.bins = new double[config.bins()];
     this.density = new double[config.bins()];
+    this.windowScores = new double[config.driftWindow()];
+    this.windowIncrements = new double[config.driftWindow()];
+    this.windowThresholds = new double[config.driftWindow()];
+    this.windowAlerts = new long[(config.driftWindow() + 63) / 64];
   }
 
   public Config config() {
@@ -162,9 +289,10 @@ public final class OnlineScoreStatistics {
   }
 
   /**
-   * Adds a score. {@code alerted}: whether the frame alerted (for the decayed alert rate only;
-   * alerting scores below the guard still enter the distribution). Returns whether the score
-   * entered the histogram.
+   * Adds a frame's score. Returns whether the score entered the sketch: while warming up every
+   * score up to the guard does; once warmed up, the scores of frames that did not alert (and are
+   * under the guard). A frame that alerts once warmed up is counted as censored mass, above the
+   * threshold, without its score, and not at all while the line is in drift ({@link #drift()}).
    */
   public boolean add(double score, boolean alerted) {
     if (!Double.isFinite(score)) {
@@ -174,39 +302,189 @@ public final class OnlineScoreStatistics {
     count++;
     double decay = 1 / growth;
     alertRate = alertRate * decay + (alerted ? 1 - decay : 0);
-    boolean enters = !(s > guard) || outlierRate > MAX_OUTLIER_RATE;
-    outlierRate = outlierRate * decay + (s > guard ? 1 - decay : 0);
-    if (enters) {
+    boolean onset = recordInWindow(s, alerted);
+    if (onset) {
+      takeOutAlertedFramesOfTheWindow();
+    }
+    boolean aboveGuard = s > guard;
+    boolean enters = false;
+    if (alerted && drifting) {
+      excluded++;
+    } else if (alerted && started) {
+      grow();
+      censored += increment;
+      censoredSquares += increment * increment;
+      censoredCount++;
+      windowIncrements[lastSlot()] = -increment;
+      onlineThreshold += QUANTILE_TRACKING_GAIN * (1 - config.falseAlarmRate()) * robustSigma();
+    } else if (!aboveGuard) {
+      enters = true;
+      grow();
       accepted++;
-      if (accepted > 1) {
-        increment *= growth;
-      }
-      if (increment > RENORMALISE_AT) {
-        renormalise();
-      }
-      if (hi == 0) {
-        hi = initialRange(s);
-      }
-      while (s >= hi) {
-        widen();
-      }
-      bins[Math.min(bins.length - 1, (int) (s / hi * bins.length))] += increment;
+      bins[binOf(s)] += increment;
       s0 += increment;
       s1 += increment * s;
       s2 += increment * s * s;
       s3 += increment * s * s * s;
       sumSquares += increment * increment;
+      windowIncrements[lastSlot()] = increment;
+      if (started && !drifting) {
+        onlineThreshold -= QUANTILE_TRACKING_GAIN * config.falseAlarmRate() * robustSigma();
+      }
     } else {
       outliers++;
     }
-    if (++sinceRefresh >= config.refreshEvery() || Double.isNaN(median)) {
+    if (++sinceRefresh >= config.refreshEvery() || Double.isNaN(median) || onset) {
       refresh();
+    }
+    if (acceptingDrift && warmedUp()) {
+      acceptingDrift = false;
     }
     return enters;
   }
 
-  private static double initialRange(double s) {
-    return s > 0 ? 4 * s : 1e-6;
+  private void grow() {
+    if (s0 + censored > 0) {
+      increment *= growth;
+    }
+    if (increment > RENORMALISE_AT) {
+      renormalise();
+    }
+  }
+
+  private int lastSlot() {
+    return (windowNext - 1 + windowScores.length) % windowScores.length;
+  }
+
+  /**
+   * At a drift's onset: the window's alerting frames leave the sketch (their decayed weight and
+   * moments are subtracted) or the censored mass, and the threshold returns to where it was at the
+   * window's start if it rose since.
+   */
+  private void takeOutAlertedFramesOfTheWindow() {
+    for (int i = 0; i < windowFill; i++) {
+      double inc = windowIncrements[i];
+      if (inc != 0 && bit(i)) {
+        if (inc < 0) {
+          censored = Math.max(0, censored + inc);
+          censoredSquares = Math.max(0, censoredSquares - inc * inc);
+        } else {
+          double v = windowScores[i];
+          int b = binOf(v);
+          bins[b] = Math.max(0, bins[b] - inc);
+          s0 = Math.max(0, s0 - inc);
+          s1 -= inc * v;
+          s2 -= inc * v * v;
+          s3 -= inc * v * v * v;
+          sumSquares = Math.max(0, sumSquares - inc * inc);
+        }
+        windowIncrements[i] = 0;
+        excluded++;
+      }
+    }
+    double atWindowStart = windowThresholds[windowNext % windowThresholds.length];
+    if (started && Double.isFinite(atWindowStart)) {
+      onlineThreshold = Math.min(onlineThreshold, atWindowStart);
+    }
+  }
+
+  /** Records the frame in the drift window; true at a drift's onset. */
+  private boolean recordInWindow(double s, boolean alerted) {
+    int n = windowScores.length;
+    int at = windowNext;
+    if (windowFill == n && bit(at)) {
+      windowAlertCount--;
+    }
+    windowScores[at] = s;
+    windowIncrements[at] = 0;
+    windowThresholds[at] = started ? onlineThreshold : Double.NaN;
+    setBit(at, alerted);
+    if (alerted) {
+      windowAlertCount++;
+    }
+    windowNext = (at + 1) % n;
+    windowFill = Math.min(n, windowFill + 1);
+    if (windowFill == n) {
+      double share = windowAlertCount / (double) n;
+      if (!drifting && share > config.driftShare()) {
+        drifting = true;
+        driftSince = count;
+        driftEvents++;
+        return true;
+      } else if (drifting && share <= config.driftShare() / 2) {
+        drifting = false;
+      }
+    }
+    return false;
+  }
+
+  private boolean bit(int i) {
+    return (windowAlerts[i >> 6] & (1L << (i & 63))) != 0;
+  }
+
+  private void setBit(int i, boolean on) {
+    if (on) {
+      windowAlerts[i >> 6] |= 1L << (i & 63);
+    } else {
+      windowAlerts[i >> 6] &= ~(1L << (i & 63));
+    }
+  }
+
+  /** The sketch bin of a score, anchoring or shifting the window when needed. */
+  private int binOf(double score) {
+    double s = Math.max(MIN_BINNED, score);
+    int n = bins.length;
+    if (lo == 0) {
+      lo = s / Math.pow(GROWTH_PER_BIN, n / 2.0); // the first score in the middle
+    }
+    double pos = Math.log(s / lo) / LOG_STEP;
+    if (pos >= n) {
+      int need = (int) Math.min(Integer.MAX_VALUE / 2, Math.floor(pos) - n + 1 + n / 8);
+      if (need < n && emptyBelow(need)) {
+        shift(need);
+        pos -= need;
+      }
+    } else if (pos < 0) {
+      int need = (int) Math.min(Integer.MAX_VALUE / 2, Math.ceil(-pos) + n / 8);
+      if (need < n && emptyAbove(n - need)) {
+        shift(-need);
+        pos += need;
+      }
+    }
+    return (int) Math.max(0, Math.min(n - 1, Math.floor(pos)));
+  }
+
+  private boolean emptyBelow(int k) {
+    for (int i = 0; i < k; i++) {
+      if (bins[i] != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private boolean emptyAbove(int from) {
+    for (int i = from; i < bins.length; i++) {
+      if (bins[i] != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Moves the window k bins up (k > 0) or down; only over empty bins (callers check). */
+  private void shift(int k) {
+    int n = bins.length;
+    double[] moved = new double[n];
+    for (int i = 0; i < n; i++) {
+      int j = i - k;
+      if (j >= 0 && j < n) {
+        moved[j] = bins[i];
+      }
+    }
+    System.arraycopy(moved, 0, bins, 0, n);
+    lo *= Math.pow(GROWTH_PER_BIN, k);
+    Arrays.fill(density, 0); // recomputed at the next refresh
   }
 
   private void renormalise() {
@@ -219,20 +497,12 @@ public final class OnlineScoreStatistics {
     s2 *= f;
     s3 *= f;
     sumSquares *= f * f;
+    censored *= f;
+    censoredSquares *= f * f;
+    for (int i = 0; i < windowIncrements.length; i++) {
+      windowIncrements[i] *= f;
+    }
     increment = 1;
-  }
-
-  /** Doubles the range: bin pairs merge into the lower half. */
-  private void widen() {
-    int n = bins.length;
-    for (int i = 0; i < n / 2; i++) {
-      bins[i] = bins[2 * i] + bins[2 * i + 1];
-    }
-    if (n % 2 == 1) {
-      bins[n / 2] += bins[n - 1];
-    }
-    Arrays.fill(bins, n / 2 + (n % 2 == 1 ? 1 : 0), n, 0);
-    hi *= 2;
   }
 
   /** Recomputes the derived figures now (also done every {@code refreshEvery} scores). */
@@ -245,28 +515,37 @@ public final class OnlineScoreStatistics {
     mad = medianAbsoluteDeviation(median);
     quantile90 = quantileOfHistogram(0.90);
     quantile99 = quantileOfHistogram(0.99);
-    onlineThreshold = quantileOfHistogram(1 - config.falseAlarmRate());
+    double p = 1 - config.falseAlarmRate();
+    if (!started) {
+      onlineThreshold = quantileOfHistogram(p);
+      started = accepted >= config.minFrames();
+    } else {
+      // descends at once to the (1 - alpha) quantile of the non-alerting scores with the alerted
+      // ones counted above it, when that is clearly lower (the tracking alone would take long)
+      onlineThreshold = Math.min(onlineThreshold, descentTarget(p));
+    }
     double sigma = robustSigma();
     guard =
         accepted >= GUARD_MIN_SAMPLES
             ? median + config.outlierSigmas() * sigma
             : Double.POSITIVE_INFINITY;
-    // Silverman on the histogram: 0.9 min(sd, IQR/1.34) n_eff^(-1/5), at least one bin wide
-    double iqr = quantileOfHistogram(0.75) - quantileOfHistogram(0.25);
-    double binWidth = hi / bins.length;
+    // Silverman on the log-scores: 0.9 min(sd, IQR/1.34) n_eff^(-1/5), at least one bin wide
+    double iqr = Math.log(quantileOfHistogram(0.75) / quantileOfHistogram(0.25));
     bandwidth =
         Math.max(
-            binWidth, GaussianKde.silvermanBandwidth(standardDeviation(), iqr, effectiveCount()));
+            LOG_STEP,
+            GaussianKde.silvermanBandwidth(logStandardDeviation(), iqr, effectiveCount()));
     if (!Double.isFinite(bandwidth)) {
-      bandwidth = binWidth;
+      bandwidth = LOG_STEP;
     }
-    double[] smoothed = GaussianKde.onGrid(bins, binWidth, bandwidth, s0, KDE_CUTOFF_SIGMAS);
+    double[] smoothed = GaussianKde.onGrid(bins, LOG_STEP, bandwidth, s0, KDE_CUTOFF_SIGMAS);
     System.arraycopy(smoothed, 0, density, 0, density.length);
     // normalise so the mean weight under the observed distribution is 1 (before the final clip)
     double mean = 0;
     for (int b = 0; b < bins.length; b++) {
       if (bins[b] > 0) {
-        mean += bins[b] / s0 * rawWeight(centre(b), density[b]);
+        double c = centre(b);
+        mean += bins[b] / s0 * rawWeight(c, density[b] / c);
       }
     }
     normaliser = mean > 0 ? mean : 1;
@@ -281,8 +560,55 @@ public final class OnlineScoreStatistics {
     }
   }
 
+  /**
+   * The p-quantile of the scores with the censored mass counted above every score in the sketch;
+   * +infinity (no descent) while the censored share is within {@link #DESCENT_MARGIN_SE} standard
+   * errors of 1 - p or above it.
+   */
+  private double descentTarget(double p) {
+    double all = s0 + censored;
+    if (all <= 0) {
+      return Double.POSITIVE_INFINITY;
+    }
+    double share = censored / all;
+    double n = all * all / (sumSquares + censoredSquares);
+    double se = Math.sqrt(p * (1 - p) / Math.max(1, n));
+    if (share >= (1 - p) - DESCENT_MARGIN_SE * se) {
+      return Double.POSITIVE_INFINITY;
+    }
+    return quantileAtMass(p * all);
+  }
+
+  private double logStandardDeviation() {
+    double m1 = 0;
+    double m2 = 0;
+    for (int b = 0; b < bins.length; b++) {
+      if (bins[b] > 0) {
+        double u = (b + 0.5) * LOG_STEP;
+        m1 += bins[b] * u;
+        m2 += bins[b] * u * u;
+      }
+    }
+    m1 /= s0;
+    return Math.sqrt(Math.max(0, m2 / s0 - m1 * m1));
+  }
+
   private double centre(int b) {
-    return (b + 0.5) * hi / bins.length;
+    return lo * Math.pow(GROWTH_PER_BIN, b + 0.5);
+  }
+
+  private double edge(double pos) {
+    return lo * Math.pow(GROWTH_PER_BIN, pos);
+  }
+
+  /** Upper edge of the highest non-empty bin (0 when empty). */
+  private double top() {
+    for (int b = bins.length - 1; b >= 0; b--) {
+      if (bins[b] > 0) {
+        return edge(b + 1);
+      }
+    }
+    return 0;
   }
 
   /**
@@ -297,21 +623,24 @@ public final class OnlineScoreStatistics {
 
   private double robustSigma() {
     double sigma = MAD_TO_SIGMA * mad;
-    return sigma > 0 ? sigma : hi / bins.length;
+    return sigma > 0 ? sigma : Math.max(median, MIN_BINNED) * RELATIVE_BIN_WIDTH;
   }
 
   /**
    * Target density p(s): N(median, (1.4826 MAD)^2), or N(mean, sd^2) with {@link
-   * ScoreTarget#MOMENT}, or 1/hi over the histogram's range [0, hi) with {@link ScoreTarget#FLAT}.
+   * ScoreTarget#MOMENT}, or 1/top over [0, top) with {@link ScoreTarget#FLAT} (top: the upper edge
+   * of the highest occupied bin).
    */
   public double target(double s) {
     if (config.target() == ScoreTarget.FLAT) {
-      return hi > 0 ? 1 / hi : 0;
+      double top = top();
+      return top > 0 ? 1 / top : 0;
     }
     boolean moment = config.target() == ScoreTarget.MOMENT;
     double sigma =
         switch (config.target()) {
-          case MOMENT -> Math.max(standardDeviation(), hi / bins.length);
+          case MOMENT ->
+              Math.max(standardDeviation(), Math.max(mean(), MIN_BINNED) * RELATIVE_BIN_WIDTH);
           case QUANTILE -> quantileSigma();
           default -> robustSigma();
         };
@@ -319,25 +648,30 @@ public final class OnlineScoreStatistics {
     return Math.exp(-0.5 * z * z) / (sigma * Math.sqrt(2 * Math.PI));
   }
 
-  /** Observed density q(s): the KDE at the bin centres, linearly interpolated. */
+  /**
+   * Observed density q(s) of the scores: the KDE of log-scores at the bin centres, linearly
+   * interpolated, divided by s.
+   */
   public double observed(double s) {
-    if (hi == 0) {
+    if (lo == 0 || !(s > 0)) {
       return 0;
     }
-    double pos = s / hi * bins.length - 0.5;
+    double pos = Math.log(s / lo) / LOG_STEP - 0.5;
+    double f;
     if (pos <= 0) {
-      return density[0];
+      f = pos < -KDE_CUTOFF_SIGMAS * bandwidth / LOG_STEP ? 0 : density[0];
+    } else if (pos >= bins.length - 1) {
+      f = density[bins.length - 1];
+    } else {
+      int i = (int) pos;
+      double t = pos - i;
+      f = density[i] * (1 - t) + density[i + 1] * t;
     }
-    if (pos >= bins.length - 1) {
-      return s >= hi ? 0 : density[bins.length - 1];
-    }
-    int i = (int) pos;
-    double f = pos - i;
-    return density[i] * (1 - f) + density[i + 1] * f;
+    return f / s;
   }
 
   private double rawWeight(double s, double q) {
-    double floor = 1e-12 / Math.max(hi, 1e-12);
+    double floor = 1e-12 / Math.max(top(), 1e-12);
     return clip(target(s) / Math.max(q, floor));
   }
 
@@ -347,7 +681,7 @@ public final class OnlineScoreStatistics {
 
   /**
    * The importance weight of a score: p/q, clipped to [weightMin, weightMax], divided by its mean
-   * under the observed distribution, clipped again. 1 until the histogram holds anything.
+   * under the observed distribution, clipped again. 1 until the sketch holds anything.
    */
   public double weight(double score) {
     if (Double.isNaN(median) || s0 <= 0) {
@@ -358,17 +692,83 @@ public final class OnlineScoreStatistics {
 
   /**
    * The threshold in force: the (1 - alpha) quantile of the observed distribution once {@code
-   * minFrames} scores entered it; before that {@code floor} (the bank's calibrated threshold).
+   * minFrames} scores entered it, bounded to [min-factor, max-factor] x {@code calibrated}; before
+   * that {@code calibrated} (the bank's calibrated threshold). A non-finite {@code calibrated}
+   * bounds nothing.
    */
-  public double threshold(double floor) {
-    return accepted >= config.minFrames() && Double.isFinite(onlineThreshold)
-        ? onlineThreshold
-        : floor;
+  public double threshold(double calibrated) {
+    if (!warmedUp()) {
+      return calibrated;
+    }
+    if (!Double.isFinite(calibrated)) {
+      return onlineThreshold;
+    }
+    return Math.max(
+        calibrated * config.minFactor(),
+        Math.min(calibrated * config.maxFactor(), onlineThreshold));
   }
 
-  /** Whether the online threshold is in force (min-frames reached). */
+  /**
+   * Whether the online threshold is in force: min-frames reached (again, after an accepted drift).
+   */
   public boolean warmedUp() {
-    return accepted >= config.minFrames() && Double.isFinite(onlineThreshold);
+    return started && Double.isFinite(onlineThreshold);
+  }
+
+  /** The drift detector's state after the last frame. */
+  public Drift drift() {
+    int n = windowFill;
+    double[] recent = new double[n];
+    for (int i = 0; i < n; i++) {
+      recent[i] = windowScores[(windowNext - n + i + windowScores.length) % windowScores.length];
+    }
+    Arrays.sort(recent);
+    return new Drift(
+        drifting,
+        n == 0 ? 0 : windowAlertCount / (double) n,
+        n,
+        driftSince,
+        driftEvents,
+        n == 0 ? Double.NaN : recent[n / 2],
+        n == 0 ? Double.NaN : recent[n - 1]);
+  }
+
+  /**
+   * Whether more than the drift share of the last drift-window frames alerted (see {@link
+   * #drift()}).
+   */
+  public boolean drifting() {
+    return drifting;
+  }
+
+  /**
+   * An operator accepted the drift: what the line produces now is normal. The sketch and drift
+   * window start again; until min-frames scores entered, the threshold is the calibrated one
+   * (bounded later by max-factor) and {@link #acceptingDrift()} is true, so frames that alert may
+   * still be sampled for bank updates.
+   */
+  public void acceptDrift() {
+    lo = 0;
+    Arrays.fill(bins, 0);
+    Arrays.fill(density, 0);
+    increment = 1;
+    s0 = s1 = s2 = s3 = sumSquares = censored = censoredSquares = 0;
+    started = false;
+    accepted = 0;
+    Arrays.fill(windowAlerts, 0);
+    Arrays.fill(windowIncrements, 0);
+    windowFill = windowNext = windowAlertCount = 0;
+    drifting = false;
+    median = mad = quantile90 = quantile99 = onlineThreshold = bandwidth = Double.NaN;
+    weightMin = weightMax = Double.NaN;
+    guard = Double.POSITIVE_INFINITY;
+    normaliser = 1;
+    acceptingDrift = true;
+  }
+
+  /** True from {@link #acceptDrift()} until warmed up again. */
+  public boolean acceptingDrift() {
+    return acceptingDrift;
   }
 
   /**
@@ -382,7 +782,7 @@ public final class OnlineScoreStatistics {
     return cdf(score);
   }
 
-  /** Decayed fraction of histogram mass below x (linear within a bin). */
+  /** Decayed fraction of the sketch's mass below x (log-linear within a bin). */
   public double cdf(double x) {
     if (s0 <= 0) {
       return Double.NaN;
@@ -390,45 +790,50 @@ public final class OnlineScoreStatistics {
     if (x <= 0) {
       return 0;
     }
-    if (x >= hi) {
+    double pos = Math.log(x / lo) / LOG_STEP;
+    if (pos <= 0) {
+      return 0;
+    }
+    if (pos >= bins.length) {
       return 1;
     }
-    double pos = x / hi * bins.length;
     int b = (int) pos;
     double below = 0;
     for (int i = 0; i < b; i++) {
       below += bins[i];
     }
     below += bins[b] * (pos - b);
-    return below / s0;
+    return Math.min(1, below / s0);
   }
 
-  /** Decayed p-quantile of the histogram (linear within a bin). */
+  /** Decayed p-quantile of the sketch (log-linear within a bin). */
   public double quantileOfHistogram(double p) {
     if (s0 <= 0) {
       return Double.NaN;
     }
-    double target = p * s0;
+    return quantileAtMass(p * s0);
+  }
+
+  private double quantileAtMass(double target) {
     double acc = 0;
-    double width = hi / bins.length;
     for (int b = 0; b < bins.length; b++) {
       if (acc + bins[b] >= target && bins[b] > 0) {
-        return (b + (target - acc) / bins[b]) * width;
+        return edge(b + (target - acc) / bins[b]);
       }
       acc += bins[b];
     }
-    return hi;
+    return top();
   }
 
   private double medianAbsoluteDeviation(double m) {
-    double lo = 0;
-    double up = hi;
+    double low = 0;
+    double up = Math.max(m, top());
     for (int i = 0; i < 60; i++) {
-      double d = (lo + up) / 2;
+      double d = (low + up) / 2;
       if (cdf(m + d) - cdf(m - d) >= 0.5) {
         up = d;
       } else {
-        lo = d;
+        low = d;
       }
     }
     return up;
@@ -446,7 +851,7 @@ public final class OnlineScoreStatistics {
     return Math.sqrt(Math.max(0, s2 / s0 - m * m));
   }
 
-  /** Decayed moment skewness E[(s - mean)^3] / sd^3 of the scores in the histogram. */
+  /** Decayed moment skewness E[(s - mean)^3] / sd^3 of the scores in the sketch. */
   public double skewness() {
     if (s0 <= 0) {
       return Double.NaN;
@@ -460,7 +865,7 @@ public final class OnlineScoreStatistics {
     return third / Math.pow(var, 1.5);
   }
 
-  /** Decayed weight of the scores in the histogram (effective number of recent frames). */
+  /** Decayed weight of the scores in the sketch (effective number of recent frames). */
   public double effectiveCount() {
     return s0 > 0 ? s0 * s0 / sumSquares : 0;
   }
@@ -475,6 +880,18 @@ public final class OnlineScoreStatistics {
 
   public long outliers() {
     return outliers;
+  }
+
+  /**
+   * Frames that alerted once warmed up and outside drift: counted above the threshold, unscored.
+   */
+  public long censoredCount() {
+    return censoredCount;
+  }
+
+  /** Alerting frames kept out of the sketch because the line was in drift. */
+  public long excluded() {
+    return excluded;
   }
 
   public double alertRate() {
@@ -511,13 +928,13 @@ public final class OnlineScoreStatistics {
 
   /** The whole state, config included, with {@link #STATE_VERSION} first. */
   public byte[] toBytes() {
-    return toBytes(config);
-  }
-
-  private byte[] toBytes(Config config) {
     int n = bins.length;
     ByteBuffer b =
-        ByteBuffer.allocate(4 + 4 + 8 * 7 + 4 + 4 + 8 * 8 + 8 * 3 + 8 * 2 + 4 + 8 * 10 + 16 * n);
+        ByteBuffer.allocate(
+            512 // config, sketch state, counters, drift state, derived figures: under 400 bytes
+                + 16 * n
+                + 24 * windowScores.length
+                + 8 * windowAlerts.length);
     b.putInt(STATE_VERSION);
     b.putInt(config.bins())
         .putDouble(config.halfLife())
@@ -527,20 +944,35 @@ public final class OnlineScoreStatistics {
         .putDouble(config.weightMax())
         .putDouble(config.outlierSigmas())
         .putInt(config.refreshEvery())
-        .putInt(config.target().ordinal());
-    b.putDouble(hi)
+        .putInt(config.target().ordinal())
+        .putDouble(config.minFactor())
+        .putDouble(config.maxFactor())
+        .putInt(config.driftWindow())
+        .putDouble(config.driftShare());
+    b.putDouble(lo)
         .putDouble(increment)
         .putDouble(s0)
         .putDouble(s1)
         .putDouble(s2)
         .putDouble(s3)
         .putDouble(sumSquares)
+        .putDouble(alertRate)
         .putLong(count)
         .putLong(accepted)
         .putLong(outliers)
-        .putDouble(alertRate)
-        .putDouble(outlierRate)
-        .putInt(sinceRefresh);
+        .putLong(excluded)
+        .putDouble(censored)
+        .putDouble(censoredSquares)
+        .putLong(censoredCount)
+        .put((byte) (started ? 1 : 0))
+        .putInt(sinceRefresh)
+        .put((byte) (acceptingDrift ? 1 : 0));
+    b.putInt(windowFill)
+        .putInt(windowNext)
+        .putInt(windowAlertCount)
+        .put((byte) (drifting ? 1 : 0))
+        .putLong(driftSince)
+        .putLong(driftEvents);
     b.putDouble(median)
         .putDouble(mad)
         .putDouble(quantile90)
@@ -557,18 +989,32 @@ public final class OnlineScoreStatistics {
     for (double v : density) {
       b.putDouble(v);
     }
+    for (double v : windowScores) {
+      b.putDouble(v);
+    }
+    for (double v : windowIncrements) {
+      b.putDouble(v);
+    }
+    for (double v : windowThresholds) {
+      b.putDouble(v);
+    }
+    for (long v : windowAlerts) {
+      b.putLong(v);
+    }
     return Arrays.copyOf(b.array(), b.position());
   }
 
   public static OnlineScoreStatistics fromBytes(byte[] bytes) {
     ByteBuffer b = ByteBuffer.wrap(bytes);
     int version = b.getInt();
+    if (version == 1) {
+      return fromVersion1(b);
+    }
     if (version != STATE_VERSION) {
       throw new IllegalArgumentException(
           "score statistics state version "
               + version
-              + " is not readable by this "
-              + "build (reads "
+              + " is not readable by this build (reads 1 and "
               + STATE_VERSION
               + ")");
     }
@@ -582,21 +1028,36 @@ public final class OnlineScoreStatistics {
             b.getDouble(),
             b.getDouble(),
             b.getInt(),
-            ScoreTarget.values()[b.getInt()]);
+            ScoreTarget.values()[b.getInt()],
+            b.getDouble(),
+            b.getDouble(),
+            b.getInt(),
+            b.getDouble());
     OnlineScoreStatistics s = new OnlineScoreStatistics(c);
-    s.hi = b.getDouble();
+    s.lo = b.getDouble();
     s.increment = b.getDouble();
     s.s0 = b.getDouble();
     s.s1 = b.getDouble();
     s.s2 = b.getDouble();
     s.s3 = b.getDouble();
     s.sumSquares = b.getDouble();
+    s.alertRate = b.getDouble();
     s.count = b.getLong();
     s.accepted = b.getLong();
     s.outliers = b.getLong();
-    s.alertRate = b.getDouble();
-    s.outlierRate = b.getDouble();
+    s.excluded = b.getLong();
+    s.censored = b.getDouble();
+    s.censoredSquares = b.getDouble();
+    s.censoredCount = b.getLong();
+    s.started = b.get() != 0;
     s.sinceRefresh = b.getInt();
+    s.acceptingDrift = b.get() != 0;
+    s.windowFill = b.getInt();
+    s.windowNext = b.getInt();
+    s.windowAlertCount = b.getInt();
+    s.drifting = b.get() != 0;
+    s.driftSince = b.getLong();
+    s.driftEvents = b.getLong();
     s.median = b.getDouble();
     s.mad = b.getDouble();
     s.quantile90 = b.getDouble();
@@ -613,13 +1074,82 @@ public final class OnlineScoreStatistics {
     for (int i = 0; i < s.density.length; i++) {
       s.density[i] = b.getDouble();
     }
+    for (int i = 0; i < s.windowScores.length; i++) {
+      s.windowScores[i] = b.getDouble();
+    }
+    for (int i = 0; i < s.windowIncrements.length; i++) {
+      s.windowIncrements[i] = b.getDouble();
+    }
+    for (int i = 0; i < s.windowThresholds.length; i++) {
+      s.windowThresholds[i] = b.getDouble();
+    }
+    for (int i = 0; i < s.windowAlerts.length; i++) {
+      s.windowAlerts[i] = b.getLong();
+    }
     return s;
   }
 
   /**
-   * A copy whose config is {@code next} where the new values apply to the same histogram (a restore
-   * with changed settings): threshold level, weights, guard and warm-up change; the bin count must
-   * not.
+   * Format 1 (equal-width bins over [0, hi), no drift window): each old bin's mass is placed at its
+   * centre in a sketch with the default number of bins and default bounds and drift settings;
+   * moments and counts carry over, the derived figures are recomputed.
+   */
+  private static OnlineScoreStatistics fromVersion1(ByteBuffer b) {
+    int oldBins = b.getInt();
+    Config c =
+        new Config(
+            Config.DEFAULT_BINS,
+            b.getDouble(),
+            b.getDouble(),
+            b.getLong(),
+            b.getDouble(),
+            b.getDouble(),
+            b.getDouble(),
+            b.getInt(),
+            ScoreTarget.values()[b.getInt()]);
+    OnlineScoreStatistics s = new OnlineScoreStatistics(c);
+    double hi = b.getDouble();
+    s.increment = b.getDouble();
+    s.s0 = b.getDouble();
+    s.s1 = b.getDouble();
+    s.s2 = b.getDouble();
+    s.s3 = b.getDouble();
+    s.sumSquares = b.getDouble();
+    s.count = b.getLong();
+    s.accepted = b.getLong();
+    s.outliers = b.getLong();
+    s.alertRate = b.getDouble();
+    b.getDouble(); // outlier rate: the guard is no longer lifted
+    b.getInt(); // since refresh
+    b.position(b.position() + 8 * 10); // derived figures: recomputed
+    double[] old = new double[oldBins];
+    for (int i = 0; i < oldBins; i++) {
+      old[i] = b.getDouble();
+    }
+    double median = Double.NaN;
+    double acc = 0;
+    for (int i = 0; i < oldBins && Double.isNaN(median); i++) {
+      acc += old[i];
+      if (acc >= s.s0 / 2 && old[i] > 0) {
+        median = (i + 0.5) * hi / oldBins;
+      }
+    }
+    if (!Double.isNaN(median)) {
+      s.binOf(median); // anchor the sketch on the median
+      for (int i = 0; i < oldBins; i++) {
+        if (old[i] > 0) {
+          s.bins[s.binOf((i + 0.5) * hi / oldBins)] += old[i];
+        }
+      }
+    }
+    s.refresh();
+    return s;
+  }
+
+  /**
+   * A copy whose config is {@code next} where the new values apply to the same sketch (a restore
+   * with changed settings): threshold level and bounds, weights, guard, warm-up and drift change;
+   * the bin count and half-life must not (a changed drift window starts empty).
    */
   public OnlineScoreStatistics withConfig(Config next) {
     if (next.equals(config)) {
@@ -635,11 +1165,57 @@ public final class OnlineScoreStatistics {
               + next.bins()
               + "/"
               + next.halfLife()
-              + "): the restored histogram cannot "
-              + "be reused");
+              + "): the restored sketch cannot be reused");
     }
-    OnlineScoreStatistics out = fromBytes(toBytes(next)); // same histogram, new settings
+    OnlineScoreStatistics out = new OnlineScoreStatistics(next);
+    out.copyFrom(this);
     out.refresh();
     return out;
+  }
+
+  /** Everything but the config; the drift window only when it has the same size. */
+  private void copyFrom(OnlineScoreStatistics o) {
+    lo = o.lo;
+    System.arraycopy(o.bins, 0, bins, 0, bins.length);
+    System.arraycopy(o.density, 0, density, 0, density.length);
+    increment = o.increment;
+    s0 = o.s0;
+    s1 = o.s1;
+    s2 = o.s2;
+    s3 = o.s3;
+    sumSquares = o.sumSquares;
+    count = o.count;
+    accepted = o.accepted;
+    outliers = o.outliers;
+    excluded = o.excluded;
+    censored = o.censored;
+    censoredSquares = o.censoredSquares;
+    censoredCount = o.censoredCount;
+    started = o.started;
+    alertRate = o.alertRate;
+    sinceRefresh = o.sinceRefresh;
+    acceptingDrift = o.acceptingDrift;
+    driftSince = o.driftSince;
+    driftEvents = o.driftEvents;
+    if (o.windowScores.length == windowScores.length) {
+      System.arraycopy(o.windowScores, 0, windowScores, 0, windowScores.length);
+      System.arraycopy(o.windowIncrements, 0, windowIncrements, 0, windowIncrements.length);
+      System.arraycopy(o.windowThresholds, 0, windowThresholds, 0, windowThresholds.length);
+      System.arraycopy(o.windowAlerts, 0, windowAlerts, 0, windowAlerts.length);
+      windowFill = o.windowFill;
+      windowNext = o.windowNext;
+      windowAlertCount = o.windowAlertCount;
+      drifting = o.drifting;
+    }
+    median = o.median;
+    mad = o.mad;
+    quantile90 = o.quantile90;
+    quantile99 = o.quantile99;
+    onlineThreshold = o.onlineThreshold;
+    guard = o.guard;
+    normaliser = o.normaliser;
+    bandwidth = o.bandwidth;
+    weightMin = o.weightMin;
+    weightMax = o.weightMax;
   }
 }

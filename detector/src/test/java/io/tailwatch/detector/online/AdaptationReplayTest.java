@@ -92,7 +92,7 @@ class AdaptationReplayTest {
 
   @Test
   void updatesLandBetweenBatchesAndEveryFrameIsJudgedOnce() throws Exception {
-    AdaptationReplay.Result r = replay(settings(true, true), 1e9);
+    AdaptationReplay.Result r = replay(settings(true, true), NO_CALIBRATION);
     assertThat(r.outcomes()).hasSize(FRAMES);
     assertThat(r.outcomes())
         .extracting(AdaptationReplay.Outcome::index)
@@ -125,10 +125,13 @@ class AdaptationReplayTest {
    * The recorded statistics' skewness is what a scope's statistics fed the same scores and verdicts
    * report.
    */
+  /** No calibrated threshold: nothing alerts before warm-up, nothing bounds the online one. */
+  private static final double NO_CALIBRATION = Double.NaN;
+
   @Test
   void statisticsSkewnessIsTheScopeStatisticsAfterEachFrame() throws Exception {
     AdaptationReplay.Settings s = settings(true, true);
-    AdaptationReplay.Result r = replay(s, 1e9);
+    AdaptationReplay.Result r = replay(s, NO_CALIBRATION);
     OnlineScoreStatistics stats = new OnlineScoreStatistics(s.statistics());
     for (AdaptationReplay.Outcome o : r.outcomes()) {
       stats.add(o.score(), o.alerted());
@@ -144,8 +147,8 @@ class AdaptationReplayTest {
 
   @Test
   void theSameSeedGivesTheSameRun() throws Exception {
-    AdaptationReplay.Result a = replay(settings(true, true), 1e9);
-    AdaptationReplay.Result b = replay(settings(true, true), 1e9);
+    AdaptationReplay.Result a = replay(settings(true, true), NO_CALIBRATION);
+    AdaptationReplay.Result b = replay(settings(true, true), NO_CALIBRATION);
     assertThat(b.outcomes()).isEqualTo(a.outcomes());
     assertThat(b.updates()).isEqualTo(a.updates());
   }
@@ -153,7 +156,7 @@ class AdaptationReplayTest {
   @Test
   void weightsFollowTheSettingAndAlertingFramesAreNeverSampled() throws Exception {
     // the online threshold after 100 frames: some frames alert from then on
-    AdaptationReplay.Result gaussian = replay(settings(true, true), 1e9);
+    AdaptationReplay.Result gaussian = replay(settings(true, true), NO_CALIBRATION);
     assertThat(gaussian.outcomes())
         .extracting(AdaptationReplay.Outcome::weight)
         .allSatisfy(w -> assertThat(w).isBetween(0.1, 10.0));
@@ -165,7 +168,7 @@ class AdaptationReplayTest {
         .isGreaterThan(10);
     assertThat(gaussian.outcomes().subList(100, FRAMES))
         .anyMatch(AdaptationReplay.Outcome::alerted);
-    AdaptationReplay.Result uniform = replay(settings(false, true), 1e9);
+    AdaptationReplay.Result uniform = replay(settings(false, true), NO_CALIBRATION);
     assertThat(uniform.outcomes()).extracting(AdaptationReplay.Outcome::weight).containsOnly(1.0);
 
     // a fixed threshold below every score: everything alerts, nothing is offered, no version is
@@ -183,7 +186,7 @@ class AdaptationReplayTest {
 
   @Test
   void summariesCountTheRightFrames() throws Exception {
-    AdaptationReplay.Result r = replay(settings(false, false), 1e9); // nothing alerts
+    AdaptationReplay.Result r = replay(settings(false, false), NO_CALIBRATION); // nothing alerts
     assertThat(r.count("rare", 0, FRAMES)).isEqualTo(60);
     assertThat(r.alertRate("rare", 0, FRAMES)).isZero();
     assertThat(r.alerts("rare", 0, FRAMES)).isZero();
