@@ -113,6 +113,27 @@
     const l = line(s.lineId);
     l.threshold = s.threshold;
     redraw.add(s.lineId);
+    showDrift(s);
+  }
+
+  // one banner per line in drift: it keeps alerting and nothing of it is learned until it ends
+  function showDrift(s) {
+    const id = 'drift-' + s.lineId;
+    let banner = document.getElementById(id);
+    if (!s.driftActive) {
+      if (banner) banner.remove();
+      return;
+    }
+    if (!banner) {
+      banner = document.createElement('div');
+      banner.id = id;
+      banner.className = 'drift';
+      document.getElementById('drift-banners').appendChild(banner);
+    }
+    banner.textContent = 'Line ' + s.lineId + ' in drift: ' + (100 * s.driftShare).toFixed(1)
+      + '% of its last ' + s.driftWindow + ' frames alerted'
+      + (s.driftMedianScore !== undefined ? ' (median score ' + s.driftMedianScore.toPrecision(4) + ')' : '')
+      + '. It keeps alerting; check the line, or refit the bank if this is the new normal.';
   }
 
   const seenAlerts = new Set();

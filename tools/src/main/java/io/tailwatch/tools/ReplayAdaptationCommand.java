@@ -40,6 +40,35 @@ import picocli.CommandLine.Option;
             + "rare variant's false alarms, defect recall and normal-score skewness, first vs last quarter.")
 final class ReplayAdaptationCommand implements Callable<Integer> {
   @Option(
+      names = "--scenario",
+      defaultValue = "rare-variant",
+      description =
+          "rare-variant: the table below (rare normal variant, scattered defects); sustained-defect: "
+              + "--normal-before normal frames, --defect-run defective ones (a broken tool), --normal-after "
+              + "normal ones, printing the defect run's recall, the false-alarm rates around it and the drift "
+              + "records; outlier: the threshold shift one score 1000x the median causes, on the real scores "
+              + "of a normal run. Default: ${DEFAULT-VALUE}.")
+  String scenario;
+
+  @Option(
+      names = "--normal-before",
+      defaultValue = "2000",
+      description = "sustained-defect: normal frames before the run. Default: ${DEFAULT-VALUE}.")
+  int normalBefore;
+
+  @Option(
+      names = "--defect-run",
+      defaultValue = "5000",
+      description = "sustained-defect: defective frames in a row. Default: ${DEFAULT-VALUE}.")
+  int defectRun;
+
+  @Option(
+      names = "--normal-after",
+      defaultValue = "2000",
+      description = "sustained-defect: normal frames after the run. Default: ${DEFAULT-VALUE}.")
+  int normalAfter;
+
+  @Option(
       names = "--frames",
       defaultValue = "6000",
       description = "Frames per run. Default: ${DEFAULT-VALUE}.")
@@ -180,6 +209,30 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
   int minFrames;
 
   @Option(
+      names = "--min-factor",
+      defaultValue = "0.5",
+      description = "threshold.min-factor. Default: ${DEFAULT-VALUE}.")
+  double minFactor;
+
+  @Option(
+      names = "--max-factor",
+      defaultValue = "1.5",
+      description = "threshold.max-factor. Default: ${DEFAULT-VALUE}.")
+  double maxFactor;
+
+  @Option(
+      names = "--drift-window",
+      defaultValue = "500",
+      description = "drift.window (frames). Default: ${DEFAULT-VALUE}.")
+  int driftWindow;
+
+  @Option(
+      names = "--drift-share",
+      defaultValue = "0.1",
+      description = "drift.alert-share. Default: ${DEFAULT-VALUE}.")
+  double driftShare;
+
+  @Option(
       names = "--target",
       defaultValue = "moment",
       description =
@@ -311,7 +364,7 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
     ProductLineSimulator.Variant finish = rareFinish();
     OnlineScoreStatistics.Config stats =
         new OnlineScoreStatistics.Config(
-            512,
+            OnlineScoreStatistics.Config.DEFAULT_BINS,
             halfLife,
             falseAlarmRate,
             minFrames,
@@ -319,7 +372,11 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
             weightMax,
             8,
             16,
-            ScoreTarget.parse(target));
+            ScoreTarget.parse(target),
+            minFactor,
+            maxFactor,
+            driftWindow,
+            driftShare);
     ProductLineSimulator line = new ProductLineSimulator(5, size, 0.0);
     List<ImageSource> trainImages = new ArrayList<>();
     List<ImageSource> holdout = new ArrayList<>();
@@ -355,6 +412,17 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
           weightings);
       try (PatchCoreDetector detector =
           new PatchCoreDetector(extractor, knn, initial.bank(), DetectorOptions.DEFAULT)) {
+        if (!scenario.equals("rare-variant")) {
+          for (int seed : seeds) {
+            AdaptationReplay.Settings settings = scenarioSettings(stats, adaptive, seed);
+            if (scenario.equals("sustained-defect")) {
+              sustainedDefect(detector, initial, line, finish, seed, settings);
+            } else {
+              outlier(detector, initial, line, finish, seed, settings);
+            }
+          }
+          return 0;
+        }
         for (int seed : seeds) {
           RareVariantStream recipe =
               new RareVariantStream(
@@ -447,6 +515,219 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
 
   private record SeedRun(int seed, String weighting, AdaptationReplay.Result result) {}
 
+  private AdaptationReplay.Settings scenarioSettings(
+      OnlineScoreStatistics.Config stats, boolean adaptive, int seed) {
+    return new AdaptationReplay.Settings(
+        stats,
+        adaptive,
+        weightings.get(0).equals("gaussian"),
+        sampleFrames,
+        patchesPerFrame,
+        updateEvery,
+        maxAdded,
+        maxBankSize,
+        batch,
+        7 + seed,
+        weightExponent,
+        resolutionQuantile);
+  }
+
+  /**
+   * Frames [from, to) of the seed's line: rare variants as usual, defects on every frame or none.
+   */
+  private void addFrames(
+      List<AdaptationReplay.Frame> out,
+      ProductLineSimulator line,
+      ProductLineSimulator.Variant finish,
+      int seed,
+      int from,
+      int to,
+      boolean defects) {
+    RareVariantStream recipe =
+        new RareVariantStream(
+            line,
+            rareEvery,
+            Integer.MAX_VALUE,
+            finish,
+            rareShare,
+            10_000L + 100_000L * seed,
+            defectStrength,
+            sameDefect);
+    for (int i = from; i < to; i++) {
+      RareVariantStream.Kind k = recipe.kind(i);
+      if (defects && k != RareVariantStream.Kind.RARE) {
+        // a broken tool: every frame of the run but the rare variant's carries a defect
+        ProductLineSimulator.Defect d =
+            i % 2 == 0 ? ProductLineSimulator.Defect.CRACK : ProductLineSimulator.Defect.MISSING;
+        out.add(
+            new AdaptationReplay.Frame(
+                line.frame(10_000L + 100_000L * seed + i, ProductLineSimulator.Variant.BRUSHED, d)
+                    .toFloatImage(),
+                "defect",
+                true));
+        continue;
+      }
+      out.add(
+          new AdaptationReplay.Frame(
+              recipe.frame(i).toFloatImage(),
+              k.name().toLowerCase(Locale.ROOT),
+              k == RareVariantStream.Kind.DEFECT));
+    }
+  }
+
+  /**
+   * sustained-defect: normal, a run of defective frames, normal again; the run's recall, the
+   * false-alarm rates before and after it, and the drift records.
+   */
+  private void sustainedDefect(
+      PatchCoreDetector detector,
+      BankBuilder.Result initial,
+      ProductLineSimulator line,
+      ProductLineSimulator.Variant finish,
+      int seed,
+      AdaptationReplay.Settings settings)
+      throws Exception {
+    List<AdaptationReplay.Frame> stream = new ArrayList<>();
+    int runStart = normalBefore;
+    int runEnd = normalBefore + defectRun;
+    int end = runEnd + normalAfter;
+    addFrames(stream, line, finish, seed, 0, runStart, false);
+    addFrames(stream, line, finish, seed, runStart, runEnd, true);
+    addFrames(stream, line, finish, seed, runEnd, end, false);
+    AdaptationReplay.Result r;
+    try (ProgressBar bar = new ProgressBar("seed " + seed + " sustained-defect")) {
+      r =
+          AdaptationReplay.run(
+              detector, initial.bank(), initial.calibration().threshold(), stream, settings, bar);
+    }
+    int defects = r.count("defect", runStart, runEnd);
+    int caught = r.alerts("defect", runStart, runEnd);
+    int settle = Math.min(normalAfter, settings.statistics().driftWindow());
+    List<Integer> onsets = r.driftOnsets(0, end);
+    System.out.printf(
+        Locale.ROOT,
+        "seed %d: calibrated threshold %.4f (bounds %.4f..%.4f)%n",
+        seed,
+        initial.calibration().threshold(),
+        initial.calibration().threshold() * settings.statistics().minFactor(),
+        initial.calibration().threshold() * settings.statistics().maxFactor());
+    System.out.printf(
+        Locale.ROOT,
+        "seed %d: defect-run recall: %.4f (%d/%d defective frames of frames %d..%d)%n",
+        seed,
+        caught / (double) Math.max(1, defects),
+        caught,
+        defects,
+        runStart,
+        runEnd - 1);
+    System.out.printf(
+        Locale.ROOT,
+        "seed %d: false-alarm rate before the run (frames %d..%d): %s; after the run, once its "
+            + "drift window passed (frames %d..%d): %s; target %.4f%n",
+        seed,
+        runStart / 2,
+        runStart - 1,
+        normalRate(r, runStart / 2, runStart),
+        runEnd + settle,
+        end - 1,
+        normalRate(r, runEnd + settle, end),
+        settings.statistics().falseAlarmRate());
+    System.out.printf(
+        Locale.ROOT,
+        "seed %d: threshold %.4f before the run, %.4f at its end, %.4f at the last frame%n",
+        seed,
+        r.outcomes().get(runStart - 1).threshold(),
+        r.outcomes().get(runEnd - 1).threshold(),
+        r.outcomes().get(end - 1).threshold());
+    System.out.printf(
+        Locale.ROOT,
+        "seed %d: drift records: %d (onsets at frames %s); in drift at the run's end: %b, at the "
+            + "last frame: %b%n",
+        seed,
+        onsets.size(),
+        onsets,
+        r.outcomes().get(runEnd - 1).drift(),
+        r.outcomes().get(end - 1).drift());
+  }
+
+  /** Alerts among the non-defective frames in [from, to), as "k/n (rate)". */
+  private static String normalRate(AdaptationReplay.Result r, int from, int to) {
+    long n = r.outcomes().subList(from, to).stream().filter(o -> !o.defective()).count();
+    long k =
+        r.outcomes().subList(from, to).stream().filter(o -> !o.defective() && o.alerted()).count();
+    return String.format(Locale.ROOT, "%d/%d (%.4f)", k, n, k / (double) Math.max(1, n));
+  }
+
+  /**
+   * outlier: the real scores of a normal run (no bank updates) judged by two statistics, one of
+   * which also sees one score 1000x the median, during warm-up and once warmed up.
+   */
+  private void outlier(
+      PatchCoreDetector detector,
+      BankBuilder.Result initial,
+      ProductLineSimulator line,
+      ProductLineSimulator.Variant finish,
+      int seed,
+      AdaptationReplay.Settings settings)
+      throws Exception {
+    List<AdaptationReplay.Frame> stream = new ArrayList<>();
+    addFrames(stream, line, finish, seed, 0, frames, false);
+    AdaptationReplay.Result r;
+    AdaptationReplay.Settings fixedBank =
+        new AdaptationReplay.Settings(
+            settings.statistics(),
+            settings.adaptiveThreshold(),
+            settings.gaussianWeighting(),
+            settings.sampleFrames(),
+            settings.patchesPerFrame(),
+            Integer.MAX_VALUE, // no bank update: the same scores for both
+            settings.maxAdded(),
+            settings.maxBankSize(),
+            settings.batch(),
+            settings.seed(),
+            settings.weightExponent(),
+            settings.resolutionQuantile());
+    try (ProgressBar bar = new ProgressBar("seed " + seed + " outlier")) {
+      r =
+          AdaptationReplay.run(
+              detector, initial.bank(), initial.calibration().threshold(), stream, fixedBank, bar);
+    }
+    double[] scores = r.outcomes().stream().mapToDouble(AdaptationReplay.Outcome::score).toArray();
+    double calibrated = initial.calibration().threshold();
+    double[] sorted = scores.clone();
+    java.util.Arrays.sort(sorted);
+    double extreme = 1000 * sorted[sorted.length / 2];
+    for (int at : new int[] {Math.min(50, frames / 4), frames / 3}) {
+      OnlineScoreStatistics clean = new OnlineScoreStatistics(settings.statistics());
+      OnlineScoreStatistics hit = new OnlineScoreStatistics(settings.statistics());
+      for (int i = 0; i < scores.length; i++) {
+        judgeAndRecord(clean, calibrated, scores[i]);
+        if (i == at) {
+          judgeAndRecord(hit, calibrated, extreme);
+        }
+        judgeAndRecord(hit, calibrated, scores[i]);
+      }
+      double a = clean.threshold(calibrated);
+      double b = hit.threshold(calibrated);
+      System.out.printf(
+          Locale.ROOT,
+          "seed %d: threshold shift after one extreme score (%.4g, 1000x the median) at frame %d "
+              + "of %d: %.3f%% (%.4f without it, %.4f with it)%n",
+          seed,
+          extreme,
+          at,
+          scores.length,
+          100 * Math.abs(b / a - 1),
+          a,
+          b);
+    }
+  }
+
+  private static void judgeAndRecord(OnlineScoreStatistics stats, double calibrated, double score) {
+    OnlineDecision.Verdict v = OnlineDecision.judge(stats, calibrated, true, false, score);
+    OnlineDecision.record(stats, null, v, score, k -> null);
+  }
+
   private static void writeOutcomes(Path file, List<SeedRun> runs) throws java.io.IOException {
     if (file.toAbsolutePath().getParent() != null) {
       Files.createDirectories(file.toAbsolutePath().getParent());
@@ -493,6 +774,19 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
     String exponentProblem = OnlineDecision.exponentProblem(weightExponent);
     if (exponentProblem != null) {
       throw new IllegalArgumentException("--weight-exponent " + exponentProblem);
+    }
+    if (!List.of("rare-variant", "sustained-defect", "outlier").contains(scenario)) {
+      throw new IllegalArgumentException(
+          "--scenario: rare-variant, sustained-defect or outlier, was " + scenario);
+    }
+    if (normalBefore < 2 || defectRun < 1 || normalAfter < 1) {
+      throw new IllegalArgumentException(
+          "--normal-before must be at least 2, --defect-run and --normal-after at least 1, were "
+              + normalBefore
+              + ", "
+              + defectRun
+              + ", "
+              + normalAfter);
     }
     if (frames < 8) {
       throw new IllegalArgumentException("--frames must be at least 8, was " + frames);

@@ -118,7 +118,8 @@ public final class AdaptationReplay {
   /**
    * What happened to one frame: its score, the threshold it was judged by, its weight (1 when
    * uniform), and the skewness the scope's statistics report once its score entered (what the job
-   * publishes on the statistics topic: decayed, scores above the outlier guard left out).
+   * publishes on the statistics topic: decayed, scores above the outlier guard left out), and
+   * whether its line is in drift once its score entered.
    */
   public record Outcome(
       int index,
@@ -129,7 +130,8 @@ public final class AdaptationReplay {
       boolean alerted,
       double weight,
       String bankVersion,
-      double statisticsSkewness) {}
+      double statisticsSkewness,
+      boolean drift) {}
 
   /**
    * One bank update: how many sampled frames of each group it drew on, vectors added, bank size,
@@ -144,6 +146,20 @@ public final class AdaptationReplay {
       double threshold) {}
 
   public record Result(List<Outcome> outcomes, List<Update> updates) {
+    /** Frames in [from, to) at which a drift began (the first frame in drift of each run). */
+    public List<Integer> driftOnsets(int from, int to) {
+      List<Integer> out = new ArrayList<>();
+      for (int i = Math.max(1, from); i < to; i++) {
+        if (outcomes.get(i).drift() && !outcomes.get(i - 1).drift()) {
+          out.add(i);
+        }
+      }
+      if (from == 0 && !outcomes.isEmpty() && outcomes.get(0).drift()) {
+        out.add(0, 0);
+      }
+      return out;
+    }
+
     /**
      * Alert rate of {@code group} over frames [from, to): false alarms for a normal group, recall
      * for defects.
@@ -275,7 +291,8 @@ public final class AdaptationReplay {
                 v.alerted(),
                 v.weight(),
                 bank.header().bankVersion(),
-                stats.skewness()));
+                stats.skewness(),
+                stats.drifting()));
       }
       sinceUpdate += end - start;
       // like the job: an update lands between batches, never inside one

@@ -20,17 +20,17 @@ import java.util.Arrays;
  * did not alert (§6.1: q is the density of non-alerting frames); a frame that alerts is counted as
  * censored mass above the threshold, without its score. The threshold then moves two ways: it
  * descends at once to the (1 - alpha) quantile of that censored mixture when it is clearly lower,
- * and it tracks the quantile by the alert indicator (Robbins-Monro: up by {@value
- * #QUANTILE_TRACKING_GAIN} (1 - alpha) robust sigmas per alert, down by the gain x alpha per
- * non-alerting frame). So the scores of alerted frames never raise it; only an alert share above
- * alpha does, slowly, and not during drift. Drift: more than {@code driftShare} of the last {@code
- * driftWindow} frames alerted. At its onset the window's alerting frames are taken out of the
- * sketch and the censored mass again and the threshold returns to where it was at the window's
- * start; while it lasts, alerting frames are left out and the threshold does not track. A sustained
- * defect run (a broken tool, a contaminated batch) therefore keeps alerting; it is reported ({@link
- * #drift()}), not absorbed, and only an operator's {@link #acceptDrift()} lets a new look of normal
- * in (the statistics warm up again). The guard is never lifted. The threshold in force is bounded
- * to {@code [minFactor, maxFactor]} x the bank's calibrated threshold ({@link #threshold(double)}).
+ * and it tracks the quantile by the share of alerting frames (each frame outside drift moves it by
+ * {@value #QUANTILE_TRACKING_GAIN} x (recent alert share - alpha) robust sigmas). So the scores of
+ * alerted frames never raise it; only an alert share above alpha does, gradually, and not during
+ * drift. Drift: more than {@code driftShare} of the last {@code driftWindow} frames alerted. At its
+ * onset the window's alerting frames are taken out of the sketch and the censored mass again and
+ * the threshold returns to where it was at the window's start; while it lasts, alerting frames are
+ * left out and the threshold does not track. A sustained defect run (a broken tool, a contaminated
+ * batch) therefore keeps alerting; it is reported ({@link #drift()}), not absorbed, and only an
+ * operator's {@link #acceptDrift()} lets a new look of normal in (the statistics warm up again).
+ * The guard is never lifted. The threshold in force is bounded to {@code [minFactor, maxFactor]} x
+ * the bank's calibrated threshold ({@link #threshold(double)}).
  *
  * <p><b>Sketch.</b> Scores fall into {@code bins} log-spaced bins of relative width {@value
  * #RELATIVE_BIN_WIDTH} (each bin [lo g^i, lo g^(i+1)), g = 1 + width), anchored around the first
@@ -66,15 +66,17 @@ public final class OnlineScoreStatistics {
   private static final int GUARD_MIN_SAMPLES = 30;
 
   /**
-   * Per frame, the threshold moves up by gain x (1 - alpha) robust sigmas when the frame alerted
-   * and down by gain x alpha when it did not (Robbins-Monro tracking of the (1 - alpha) quantile,
-   * at equilibrium where alpha of the frames alert): the one way it rises once warmed up, by the
-   * share of frames that alert, never by their scores, and not in drift. 0.01 sigma: the ~50 frames
-   * a sustained defect needs to be recognised as drift move it by half a sigma at most (and are
-   * rolled back at the onset), while a threshold 0.5 sigma too low is corrected in a few thousand
-   * frames.
+   * Per frame outside drift, the threshold moves by gain x (s - alpha) robust sigmas, s the share
+   * of alerting frames among the recent frames outside drift (decayed, time constant half the drift
+   * window): an integral controller on the alert share, at rest where alpha of the frames alert.
+   * The one way it rises once warmed up: by the share of frames that alert, never by their scores.
+   * The gain and time constant make it well damped near the quantile (damping ratio about 0.9 for a
+   * Gaussian tail at alpha 1%), so it does not oscillate around it; a burst of alerts raises it by
+   * about a sigma before it is recognised as drift, and that rise is rolled back at the onset. The
+   * price: a rare normal variant far above the normal scores lifts it slowly (0.001 sigma per frame
+   * at 3% alerts with alpha 1%); the bank updates, not the threshold, are what must learn it.
    */
-  private static final double QUANTILE_TRACKING_GAIN = 0.01;
+  private static final double QUANTILE_TRACKING_GAIN = 0.05;
 
   /**
    * The data-driven descent (below) waits until the censored share is this many standard errors
@@ -131,7 +133,8 @@ public final class OnlineScoreStatistics {
           DEFAULT_MIN_FACTOR,
           DEFAULT_MAX_FACTOR,
           DEFAULT_DRIFT_WINDOW,
-          DEFAULT_DRIFT_SHARE);
+          // above the false-alarm rate by a margin whatever it is
+          Math.min(0.99, Math.max(DEFAULT_DRIFT_SHARE, 5 * falseAlarmRate)));
     }
 
     /** The robust target, default threshold bounds and drift detection. */
@@ -246,6 +249,7 @@ public final class OnlineScoreStatistics {
   private double censoredSquares; // of the censored increments (effective count)
   private long censoredCount;
   private boolean started; // the online threshold is tracked (min-frames reached)
+  private double trackedShare; // decayed share of alerting frames outside drift, once started
   private double alertRate; // decayed fraction of offered scores that alerted
   private int sinceRefresh;
   private boolean acceptingDrift; // an operator accepted a drift; warming up again
@@ -253,6 +257,7 @@ public final class OnlineScoreStatistics {
   private final double[] windowScores;
   private final double[] windowIncrements; // added to the sketch (> 0), censored (< 0), or 0
   private final double[] windowThresholds; // the online threshold each frame was judged by (or NaN)
+  private final double[] windowShares; // the tracked alert share before each frame
   private final long[] windowAlerts;
   private int windowFill;
   private int windowNext;
@@ -281,6 +286,7 @@ public final class OnlineScoreStatistics {
     this.windowScores = new double[config.driftWindow()];
     this.windowIncrements = new double[config.driftWindow()];
     this.windowThresholds = new double[config.driftWindow()];
+    this.windowShares = new double[config.driftWindow()];
     this.windowAlerts = new long[(config.driftWindow() + 63) / 64];
   }
 
@@ -316,7 +322,6 @@ public final class OnlineScoreStatistics {
       censoredSquares += increment * increment;
       censoredCount++;
       windowIncrements[lastSlot()] = -increment;
-      onlineThreshold += QUANTILE_TRACKING_GAIN * (1 - config.falseAlarmRate()) * robustSigma();
     } else if (!aboveGuard) {
       enters = true;
       grow();
@@ -328,11 +333,14 @@ public final class OnlineScoreStatistics {
       s3 += increment * s * s * s;
       sumSquares += increment * increment;
       windowIncrements[lastSlot()] = increment;
-      if (started && !drifting) {
-        onlineThreshold -= QUANTILE_TRACKING_GAIN * config.falseAlarmRate() * robustSigma();
-      }
     } else {
       outliers++;
+    }
+    if (started && !drifting) {
+      double keep = Math.exp(-2.0 / config.driftWindow());
+      trackedShare = trackedShare * keep + (alerted ? 1 - keep : 0);
+      onlineThreshold +=
+          QUANTILE_TRACKING_GAIN * (trackedShare - config.falseAlarmRate()) * robustSigma();
     }
     if (++sinceRefresh >= config.refreshEvery() || Double.isNaN(median) || onset) {
       refresh();
@@ -382,9 +390,11 @@ public final class OnlineScoreStatistics {
         excluded++;
       }
     }
-    double atWindowStart = windowThresholds[windowNext % windowThresholds.length];
+    int oldest = windowNext % windowThresholds.length;
+    double atWindowStart = windowThresholds[oldest];
     if (started && Double.isFinite(atWindowStart)) {
       onlineThreshold = Math.min(onlineThreshold, atWindowStart);
+      trackedShare = Math.min(trackedShare, windowShares[oldest]);
     }
   }
 
@@ -398,6 +408,7 @@ public final class OnlineScoreStatistics {
     windowScores[at] = s;
     windowIncrements[at] = 0;
     windowThresholds[at] = started ? onlineThreshold : Double.NaN;
+    windowShares[at] = trackedShare;
     setBit(at, alerted);
     if (alerted) {
       windowAlertCount++;
@@ -519,6 +530,7 @@ public final class OnlineScoreStatistics {
     if (!started) {
       onlineThreshold = quantileOfHistogram(p);
       started = accepted >= config.minFrames();
+      trackedShare = config.falseAlarmRate();
     } else {
       // descends at once to the (1 - alpha) quantile of the non-alerting scores with the alerted
       // ones counted above it, when that is clearly lower (the tracking alone would take long)
@@ -752,7 +764,7 @@ public final class OnlineScoreStatistics {
     Arrays.fill(bins, 0);
     Arrays.fill(density, 0);
     increment = 1;
-    s0 = s1 = s2 = s3 = sumSquares = censored = censoredSquares = 0;
+    s0 = s1 = s2 = s3 = sumSquares = censored = censoredSquares = trackedShare = 0;
     started = false;
     accepted = 0;
     Arrays.fill(windowAlerts, 0);
@@ -933,7 +945,7 @@ public final class OnlineScoreStatistics {
         ByteBuffer.allocate(
             512 // config, sketch state, counters, drift state, derived figures: under 400 bytes
                 + 16 * n
-                + 24 * windowScores.length
+                + 32 * windowScores.length
                 + 8 * windowAlerts.length);
     b.putInt(STATE_VERSION);
     b.putInt(config.bins())
@@ -965,6 +977,7 @@ public final class OnlineScoreStatistics {
         .putDouble(censoredSquares)
         .putLong(censoredCount)
         .put((byte) (started ? 1 : 0))
+        .putDouble(trackedShare)
         .putInt(sinceRefresh)
         .put((byte) (acceptingDrift ? 1 : 0));
     b.putInt(windowFill)
@@ -996,6 +1009,9 @@ public final class OnlineScoreStatistics {
       b.putDouble(v);
     }
     for (double v : windowThresholds) {
+      b.putDouble(v);
+    }
+    for (double v : windowShares) {
       b.putDouble(v);
     }
     for (long v : windowAlerts) {
@@ -1050,6 +1066,7 @@ public final class OnlineScoreStatistics {
     s.censoredSquares = b.getDouble();
     s.censoredCount = b.getLong();
     s.started = b.get() != 0;
+    s.trackedShare = b.getDouble();
     s.sinceRefresh = b.getInt();
     s.acceptingDrift = b.get() != 0;
     s.windowFill = b.getInt();
@@ -1082,6 +1099,9 @@ public final class OnlineScoreStatistics {
     }
     for (int i = 0; i < s.windowThresholds.length; i++) {
       s.windowThresholds[i] = b.getDouble();
+    }
+    for (int i = 0; i < s.windowShares.length; i++) {
+      s.windowShares[i] = b.getDouble();
     }
     for (int i = 0; i < s.windowAlerts.length; i++) {
       s.windowAlerts[i] = b.getLong();
@@ -1192,6 +1212,7 @@ public final class OnlineScoreStatistics {
     censoredSquares = o.censoredSquares;
     censoredCount = o.censoredCount;
     started = o.started;
+    trackedShare = o.trackedShare;
     alertRate = o.alertRate;
     sinceRefresh = o.sinceRefresh;
     acceptingDrift = o.acceptingDrift;
@@ -1201,6 +1222,7 @@ public final class OnlineScoreStatistics {
       System.arraycopy(o.windowScores, 0, windowScores, 0, windowScores.length);
       System.arraycopy(o.windowIncrements, 0, windowIncrements, 0, windowIncrements.length);
       System.arraycopy(o.windowThresholds, 0, windowThresholds, 0, windowThresholds.length);
+      System.arraycopy(o.windowShares, 0, windowShares, 0, windowShares.length);
       System.arraycopy(o.windowAlerts, 0, windowAlerts, 0, windowAlerts.length);
       windowFill = o.windowFill;
       windowNext = o.windowNext;

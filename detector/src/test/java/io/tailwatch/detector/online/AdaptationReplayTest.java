@@ -204,10 +204,10 @@ class AdaptationReplayTest {
     List<AdaptationReplay.Outcome> o = new java.util.ArrayList<>();
     double[] majority = {1, 1, 1, 2};
     for (double v : majority) {
-      o.add(new AdaptationReplay.Outcome(o.size(), "normal", false, v, 9, false, 1, "v", 0));
+      o.add(new AdaptationReplay.Outcome(o.size(), "normal", false, v, 9, false, 1, "v", 0, false));
     }
-    o.add(new AdaptationReplay.Outcome(o.size(), "rare", false, 5, 9, false, 1, "v", 0));
-    o.add(new AdaptationReplay.Outcome(o.size(), "defect", true, 50, 9, true, 1, "v", 0));
+    o.add(new AdaptationReplay.Outcome(o.size(), "rare", false, 5, 9, false, 1, "v", 0, false));
+    o.add(new AdaptationReplay.Outcome(o.size(), "defect", true, 50, 9, true, 1, "v", 0, false));
     AdaptationReplay.Result r = new AdaptationReplay.Result(o, List.of());
     // majority {1,1,1,2}: mean 1.25, m2 = 0.1875, m3 = 0.09375 -> 0.09375 / 0.1875^1.5 = 1.1547
     assertThat(r.skewness("normal", 0, o.size()))

@@ -250,6 +250,25 @@ public final class JobConfig implements Serializable {
     double far = get(FALSE_ALARM_RATE);
     require(far > 0 && far < 0.5, FALSE_ALARM_RATE, "must be in (0, 0.5), was " + far);
     require(get(MIN_FRAMES) >= 1, MIN_FRAMES, "must be at least 1, was " + get(MIN_FRAMES));
+    double minFactor = get(THRESHOLD_MIN_FACTOR);
+    require(
+        minFactor > 0 && minFactor <= 1,
+        THRESHOLD_MIN_FACTOR,
+        "must be in (0, 1], was " + minFactor);
+    double maxFactor = get(THRESHOLD_MAX_FACTOR);
+    require(
+        maxFactor >= 1 && maxFactor <= 100,
+        THRESHOLD_MAX_FACTOR,
+        "must be in [1, 100], was " + maxFactor);
+    require(
+        get(DRIFT_WINDOW) >= 10 && get(DRIFT_WINDOW) <= 100_000,
+        DRIFT_WINDOW,
+        "must be in [10, 100000] frames, was " + get(DRIFT_WINDOW));
+    double share = get(DRIFT_ALERT_SHARE);
+    require(
+        share > far && share < 1,
+        DRIFT_ALERT_SHARE,
+        "must be in (threshold.false-alarm-rate " + far + ", 1), was " + share);
     require(
         get(STATISTICS_HALF_LIFE) >= 10,
         STATISTICS_HALF_LIFE,
@@ -370,7 +389,7 @@ public final class JobConfig implements Serializable {
   public io.tailwatch.flink.adapt.Adaptation adaptation() {
     io.tailwatch.detector.online.OnlineScoreStatistics.Config stats =
         new io.tailwatch.detector.online.OnlineScoreStatistics.Config(
-            512,
+            io.tailwatch.detector.online.OnlineScoreStatistics.Config.DEFAULT_BINS,
             get(STATISTICS_HALF_LIFE),
             get(FALSE_ALARM_RATE),
             get(MIN_FRAMES),
@@ -378,7 +397,11 @@ public final class JobConfig implements Serializable {
             get(WEIGHT_MAX),
             get(OUTLIER_SIGMAS),
             16,
-            io.tailwatch.detector.stats.ScoreTarget.parse(get(STATISTICS_TARGET)));
+            io.tailwatch.detector.stats.ScoreTarget.parse(get(STATISTICS_TARGET)),
+            get(THRESHOLD_MIN_FACTOR),
+            get(THRESHOLD_MAX_FACTOR),
+            get(DRIFT_WINDOW),
+            get(DRIFT_ALERT_SHARE));
     return new io.tailwatch.flink.adapt.Adaptation(
         stats,
         get(THRESHOLD_ADAPTIVE),

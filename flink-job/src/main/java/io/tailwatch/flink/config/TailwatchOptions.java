@@ -238,6 +238,39 @@ public final class TailwatchOptions {
               "Frames a line must have scored before its online threshold "
                   + "replaces the fixed one.");
 
+  public static final ConfigOption<Double> THRESHOLD_MIN_FACTOR =
+      ConfigOptions.key("threshold.min-factor")
+          .doubleType()
+          .defaultValue(0.5)
+          .withDescription(
+              "Floor of the online threshold: this factor x the calibrated threshold (detector.threshold, "
+                  + "else the bank's). In (0, 1].");
+
+  public static final ConfigOption<Double> THRESHOLD_MAX_FACTOR =
+      ConfigOptions.key("threshold.max-factor")
+          .doubleType()
+          .defaultValue(1.5)
+          .withDescription(
+              "Ceiling of the online threshold: this factor x the calibrated threshold. Whatever the "
+                  + "statistics see, a line's threshold never rises above it. In [1, 100].");
+
+  public static final ConfigOption<Integer> DRIFT_WINDOW =
+      ConfigOptions.key("drift.window")
+          .intType()
+          .defaultValue(500)
+          .withDescription(
+              "Frames over which a line's alert share is watched: above drift.alert-share the line is "
+                  + "in drift (a drift record on topics.statistics, metric driftActive); it keeps alerting and its "
+                  + "alerting frames stay out of the statistics until the share is back at half the limit.");
+
+  public static final ConfigOption<Double> DRIFT_ALERT_SHARE =
+      ConfigOptions.key("drift.alert-share")
+          .doubleType()
+          .defaultValue(0.1)
+          .withDescription(
+              "Share of alerting frames in drift.window above which a line is in drift; must exceed "
+                  + "threshold.false-alarm-rate.");
+
   public static final ConfigOption<Integer> STATISTICS_HALF_LIFE =
       ConfigOptions.key("statistics.half-life")
           .intType()
@@ -458,6 +491,10 @@ public final class TailwatchOptions {
         THRESHOLD_ADAPTIVE,
         FALSE_ALARM_RATE,
         MIN_FRAMES,
+        THRESHOLD_MIN_FACTOR,
+        THRESHOLD_MAX_FACTOR,
+        DRIFT_WINDOW,
+        DRIFT_ALERT_SHARE,
         STATISTICS_HALF_LIFE,
         OUTLIER_SIGMAS,
         STATISTICS_TARGET,

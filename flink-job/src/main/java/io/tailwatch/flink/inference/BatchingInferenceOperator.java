@@ -155,12 +155,14 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
     final OnlineScoreStatistics stats;
     boolean dirty;
     boolean published = true;
+    boolean drifting; // as last reported (restored scopes start with their state's)
 
     Scope(String key, String lineId, String sourceId, OnlineScoreStatistics stats) {
       this.key = key;
       this.lineId = lineId;
       this.sourceId = sourceId;
       this.stats = stats;
+      this.drifting = stats.drifting();
     }
   }
 
@@ -458,6 +460,7 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
 
   private ScoreStatistics snapshot(Scope s, long now) {
     OnlineScoreStatistics st = s.stats;
+    OnlineScoreStatistics.Drift drift = st.drift();
     return ScoreStatistics.newBuilder()
         .setLineId(s.lineId)
         .setModality(Modality.CAMERA)
@@ -475,6 +478,13 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
         .setThreshold(threshold(s))
         .setAlertRate(st.alertRate())
         .setBankVersion(detector.bankVersion())
+        .setDriftActive(drift.active())
+        .setDriftShare(drift.share())
+        .setDriftWindow(drift.window())
+        .setDriftSince(drift.since())
+        .setDriftEvents(drift.events())
+        .setDriftMedianScore(Double.isNaN(drift.medianScore()) ? null : drift.medianScore())
+        .setDriftMaxScore(Double.isNaN(drift.maxScore()) ? null : drift.maxScore())
         .build();
   }
 
@@ -609,6 +619,27 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
                     adaptation.patchesPerFrame()));
         scope.dirty = true;
         scope.published = false;
+        boolean drifting = scope.stats.drifting();
+        if (drifting != scope.drifting) {
+          // a drift is an event: its start and end go out at once, not at the next interval
+          scope.drifting = drifting;
+          OnlineScoreStatistics.Drift drift = scope.stats.drift();
+          if (drifting) {
+            LOG.warn(
+                "line {} in drift: {} of the last {} frames alerted (median score {}); it keeps "
+                    + "alerting, its alerting frames stay out of the statistics until the share falls "
+                    + "or an operator accepts the drift",
+                scope.lineId,
+                String.format(java.util.Locale.ROOT, "%.1f%%", 100 * drift.share()),
+                drift.window(),
+                drift.medianScore());
+          } else {
+            LOG.info("line {}: drift ended ({} alert share)", scope.lineId, drift.share());
+          }
+          if (adaptation.statisticsIntervalMs() > 0) {
+            output.collect(STATISTICS, new StreamRecord<>(snapshot(scope, now)));
+          }
+        }
         metrics.statistics(frame.getLineId(), scope.sourceId, scope.stats);
       }
     }

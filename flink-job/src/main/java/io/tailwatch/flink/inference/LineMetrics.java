@@ -70,6 +70,8 @@ final class LineMetrics {
     private volatile double alertRate = Double.NaN;
     private volatile double median = Double.NaN;
     private volatile int online;
+    private volatile int driftActive;
+    private volatile double driftShare = Double.NaN;
 
     private Line(MetricGroup group) {
       score = group.histogram("scoreMicros", new DescriptiveStatisticsHistogram(1000));
@@ -83,6 +85,9 @@ final class LineMetrics {
       group.<Double, org.apache.flink.metrics.Gauge<Double>>gauge("alertRate", () -> alertRate);
       group.<Integer, org.apache.flink.metrics.Gauge<Integer>>gauge(
           "onlineThreshold", () -> online);
+      group.<Integer, org.apache.flink.metrics.Gauge<Integer>>gauge(
+          "driftActive", () -> driftActive);
+      group.<Double, org.apache.flink.metrics.Gauge<Double>>gauge("driftShare", () -> driftShare);
     }
 
     /** The scope's online statistics after a frame (ALGORITHMS.md §6). */
@@ -93,6 +98,9 @@ final class LineMetrics {
       weightMax = s.weightMax();
       alertRate = s.alertRate();
       online = s.warmedUp() ? 1 : 0;
+      io.tailwatch.detector.online.OnlineScoreStatistics.Drift d = s.drift();
+      driftActive = d.active() ? 1 : 0;
+      driftShare = d.share();
     }
 
     void frame(FrameScore s) {

@@ -94,6 +94,13 @@ public final class ViewerEvents {
     o.put("threshold", s.getThreshold());
     o.put("alertRate", s.getAlertRate());
     o.put("bankVersion", s.getBankVersion().toString());
+    o.put("driftActive", s.getDriftActive());
+    o.put("driftShare", s.getDriftShare());
+    o.put("driftWindow", s.getDriftWindow());
+    o.put("driftSince", s.getDriftSince());
+    if (s.getDriftMedianScore() != null) {
+      o.put("driftMedianScore", s.getDriftMedianScore());
+    }
     return o.toString();
   }
 }

@@ -97,6 +97,28 @@ class ViewerITCase {
               key("line-2"),
               AvroSerdes.forType(ScoreStatistics.class).encode(statistics("line-2", 2.5)));
           wait.until(d -> "2.5".equals(histogram(d, "line-2").getAttribute("data-threshold")));
+          assertThat(browser.findElements(By.cssSelector(".drift"))).isEmpty();
+
+          // a drift record puts up a banner for its line; the record of its end takes it down
+          ScoreStatistics drift = statistics("line-2", 2.5);
+          drift.setDriftActive(true);
+          drift.setDriftShare(0.42);
+          drift.setDriftWindow(500);
+          drift.setDriftSince(1234);
+          drift.setDriftMedianScore(7.5);
+          kafka.send(
+              "statistics", key("line-2"), AvroSerdes.forType(ScoreStatistics.class).encode(drift));
+          wait.until(d -> !d.findElements(By.id("drift-line-2")).isEmpty());
+          assertThat(browser.findElement(By.id("drift-line-2")).getText())
+              .contains("Line line-2 in drift: 42.0% of its last 500 frames alerted", "7.500");
+          Files.write(
+              Files.createDirectories(Path.of("target", "viewer")).resolve("viewer-drift.png"),
+              browser.getScreenshotAs(OutputType.BYTES));
+          kafka.send(
+              "statistics",
+              key("line-2"),
+              AvroSerdes.forType(ScoreStatistics.class).encode(statistics("line-2", 2.5)));
+          wait.until(d -> d.findElements(By.id("drift-line-2")).isEmpty());
 
           // filters
           new Select(browser.findElement(By.id("line-filter"))).selectByValue("line-2");
