@@ -164,16 +164,19 @@ class SustainedDefectITCase {
     String summary =
         String.format(
             Locale.ROOT,
-            "recall %d/%d, false alarms before %.4f after %.4f, threshold %.4f before the run,"
-                + " %.4f at its end",
+            "recall %d/%d, false alarms before %.4f after %.4f, threshold %.4f at frame 0, %.4f"
+                + " before the run, %.4f at its end",
             caught,
             RUN,
             before,
             after,
+            all.get(0).getThreshold(),
             thresholdBefore,
             thresholdAtEnd);
     System.out.println("sustained defect: " + summary);
-
+    assertThat(before)
+        .as("false alarms before the run near the target 0.02 (%s)", summary)
+        .isLessThanOrEqualTo(0.05);
     assertThat(caught / (double) RUN).as("defect-run recall (%s)", summary).isGreaterThan(0.95);
     assertThat(thresholdAtEnd)
         .as("the run does not raise the threshold (%s)", summary)

@@ -216,7 +216,7 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
 
   @Option(
       names = "--max-factor",
-      defaultValue = "1.5",
+      defaultValue = "2",
       description = "threshold.max-factor. Default: ${DEFAULT-VALUE}.")
   double maxFactor;
 

@@ -15,22 +15,22 @@ import java.util.Arrays;
  * and a drift detector.
  *
  * <p><b>What enters; how the threshold moves.</b> While warming up (until {@code minFrames} scores
- * entered), every score up to a guard of {@code median + outlierSigmas * 1.4826 MAD}, so a line's
- * rare normal variants shape its first threshold. Once warmed up, only the scores of frames that
- * did not alert (§6.1: q is the density of non-alerting frames); a frame that alerts is counted as
- * censored mass above the threshold, without its score. The threshold then moves two ways: it
- * descends at once to the (1 - alpha) quantile of that censored mixture when it is clearly lower,
- * and it tracks the quantile by the share of alerting frames (each frame outside drift moves it by
- * {@value #QUANTILE_TRACKING_GAIN} x (recent alert share - alpha) robust sigmas). So the scores of
- * alerted frames never raise it; only an alert share above alpha does, gradually, and not during
- * drift. Drift: more than {@code driftShare} of the last {@code driftWindow} frames alerted. At its
- * onset the window's alerting frames are taken out of the sketch and the censored mass again and
- * the threshold returns to where it was at the window's start; while it lasts, alerting frames are
- * left out and the threshold does not track. A sustained defect run (a broken tool, a contaminated
- * batch) therefore keeps alerting; it is reported ({@link #drift()}), not absorbed, and only an
- * operator's {@link #acceptDrift()} lets a new look of normal in (the statistics warm up again).
- * The guard is never lifted. The threshold in force is bounded to {@code [minFactor, maxFactor]} x
- * the bank's calibrated threshold ({@link #threshold(double)}).
+ * entered), every score up to a guard of {@code median + outlierSigmas * max(1.4826 MAD, (q90 -
+ * median) / 1.28)}, so a line's rare normal variants shape its first threshold. Once warmed up,
+ * only the scores of frames that did not alert (§6.1: q is the density of non-alerting frames); a
+ * frame that alerts is counted as censored mass above the threshold, without its score. The
+ * threshold then moves two ways: it descends at once to the (1 - alpha) quantile of that censored
+ * mixture when it is clearly lower, and it tracks the quantile by the share of alerting frames
+ * (each frame outside drift moves it by {@value #QUANTILE_TRACKING_GAIN} x (recent alert share -
+ * alpha) robust sigmas). So the scores of alerted frames never raise it; only an alert share above
+ * alpha does, gradually, and not during drift. Drift: more than {@code driftShare} of the last
+ * {@code driftWindow} frames alerted. At its onset the window's alerting frames are taken out of
+ * the sketch and the censored mass again and the threshold returns to where it was at the window's
+ * start; while it lasts, alerting frames are left out and the threshold does not track. A sustained
+ * defect run (a broken tool, a contaminated batch) therefore keeps alerting; it is reported ({@link
+ * #drift()}), not absorbed, and only an operator's {@link #acceptDrift()} lets a new look of normal
+ * in (the statistics warm up again). The guard is never lifted. The threshold in force is bounded
+ * to {@code [minFactor, maxFactor]} x the bank's calibrated threshold ({@link #threshold(double)}).
  *
  * <p><b>Sketch.</b> Scores fall into {@code bins} log-spaced bins of relative width {@value
  * #RELATIVE_BIN_WIDTH} (each bin [lo g^i, lo g^(i+1)), g = 1 + width), anchored around the first
@@ -104,7 +104,7 @@ public final class OnlineScoreStatistics {
       double driftShare)
       implements java.io.Serializable {
     public static final double DEFAULT_MIN_FACTOR = 0.5;
-    public static final double DEFAULT_MAX_FACTOR = 1.5;
+    public static final double DEFAULT_MAX_FACTOR = 2;
     public static final int DEFAULT_DRIFT_WINDOW = 500;
     public static final double DEFAULT_DRIFT_SHARE = 0.1;
     public static final int DEFAULT_BINS = 2048;
@@ -308,7 +308,10 @@ public final class OnlineScoreStatistics {
     count++;
     double decay = 1 / growth;
     alertRate = alertRate * decay + (alerted ? 1 - decay : 0);
-    boolean onset = recordInWindow(s, alerted);
+    // the drift window watches frames judged by the line's own threshold: while warming up, alerts
+    // against the calibrated threshold say how good the calibration is, not that the line moved
+    boolean watched = started;
+    boolean onset = watched && recordInWindow(s, alerted);
     if (onset) {
       takeOutAlertedFramesOfTheWindow();
     }
@@ -321,7 +324,7 @@ public final class OnlineScoreStatistics {
       censored += increment;
       censoredSquares += increment * increment;
       censoredCount++;
-      windowIncrements[lastSlot()] = -increment;
+      windowIncrements[lastSlot()] = -increment; // started, so watched
     } else if (!aboveGuard) {
       enters = true;
       grow();
@@ -332,7 +335,9 @@ public final class OnlineScoreStatistics {
       s2 += increment * s * s;
       s3 += increment * s * s * s;
       sumSquares += increment * increment;
-      windowIncrements[lastSlot()] = increment;
+      if (watched) {
+        windowIncrements[lastSlot()] = increment;
+      }
     } else {
       outliers++;
     }
@@ -537,9 +542,14 @@ public final class OnlineScoreStatistics {
       onlineThreshold = Math.min(onlineThreshold, descentTarget(p));
     }
     double sigma = robustSigma();
+    // the guard's scale: the robust sigma, or the upper spread (q90 - median) / z(0.9) when that is
+    // wider: a sharp majority mode with a long normal tail has a tiny MAD, and a guard from it
+    // alone
+    // would cut the tail off the first threshold
+    double upperSpread = (quantile90 - median) / 1.2816;
     guard =
         accepted >= GUARD_MIN_SAMPLES
-            ? median + config.outlierSigmas() * sigma
+            ? median + config.outlierSigmas() * Math.max(sigma, upperSpread)
             : Double.POSITIVE_INFINITY;
     // Silverman on the log-scores: 0.9 min(sd, IQR/1.34) n_eff^(-1/5), at least one bin wide
     double iqr = Math.log(quantileOfHistogram(0.75) / quantileOfHistogram(0.25));

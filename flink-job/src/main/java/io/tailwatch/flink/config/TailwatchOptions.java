@@ -249,7 +249,7 @@ public final class TailwatchOptions {
   public static final ConfigOption<Double> THRESHOLD_MAX_FACTOR =
       ConfigOptions.key("threshold.max-factor")
           .doubleType()
-          .defaultValue(1.5)
+          .defaultValue(2.0)
           .withDescription(
               "Ceiling of the online threshold: this factor x the calibrated threshold. Whatever the "
                   + "statistics see, a line's threshold never rises above it. In [1, 100].");
@@ -283,8 +283,9 @@ public final class TailwatchOptions {
           .doubleType()
           .defaultValue(8.0)
           .withDescription(
-              "Scores above median + this many robust sigmas (1.4826 MAD) are kept out of the statistics "
-                  + "(gross defects must not raise the threshold).");
+              "Scores above median + this many robust sigmas (the larger of 1.4826 MAD and "
+                  + "(q90 - median) / 1.28) are kept out of the statistics (gross defects must not raise the first "
+                  + "threshold; frames that alert once it is in force never enter).");
 
   public static final ConfigOption<String> STATISTICS_TARGET =
       ConfigOptions.key("statistics.target")

@@ -119,8 +119,11 @@ class AdaptiveScoringTest {
           .as("before min-frames: the fixed threshold")
           .isEqualTo(0.5);
       lastThreshold = out.get(39).getThreshold();
-      // the 0.9 quantile of the 36 scores seen at the last refresh, 100/255 .. 135/255
-      assertThat(lastThreshold).isBetween(130 / 255.0, 136 / 255.0);
+      // the 0.9 quantile of the 20 warm-up scores (100/255 .. 119/255); the rising scores after
+      // them alert, are counted above it without their scores, and raise it only slowly by their
+      // share
+      assertThat(lastThreshold).isBetween(116 / 255.0, 122 / 255.0);
+      assertThat(out.subList(24, 40)).allMatch(FrameScore::getAnomalous);
       assertThat(out.get(39).getAnomalous()).isEqualTo(out.get(39).getScore() > lastThreshold);
       h.setProcessingTime(1_000);
       List<ScoreStatistics> stats = new ArrayList<>();
@@ -128,7 +131,10 @@ class AdaptiveScoringTest {
       assertThat(stats).hasSize(1);
       assertThat(stats.get(0).getLineId()).isEqualTo("line-1");
       assertThat(stats.get(0).getCount()).isEqualTo(40);
-      assertThat(stats.get(0).getThreshold()).isEqualTo(lastThreshold);
+      // the threshold in force now: the last frame's alert moved it a little after it was judged
+      assertThat(stats.get(0).getThreshold())
+          .isCloseTo(lastThreshold, org.assertj.core.data.Offset.offset(1e-3));
+      lastThreshold = stats.get(0).getThreshold();
       snapshot = h.snapshot(1, 1_000);
     }
     try (var h = keyed(false)) {
@@ -185,12 +191,13 @@ class AdaptiveScoringTest {
       FrameScore lastA = out.get(78);
       FrameScore lastB = out.get(79);
       assertThat(lastA.getSourceId()).isEqualTo("cam-a");
+      // each camera's own warm-up quantile (20 frames each), within [0.5, 1.5] x the fixed 0.5
       assertThat(lastA.getThreshold())
-          .as("cam-a's own 0.9 quantile")
-          .isBetween(70 / 255.0, 80 / 255.0);
+          .as("cam-a's own 0.9 quantile (about 0.22) held up by the floor, 0.5 x 0.5")
+          .isEqualTo(0.25);
       assertThat(lastB.getThreshold())
           .as("cam-b's own 0.9 quantile")
-          .isBetween(190 / 255.0, 200 / 255.0);
+          .isBetween(175 / 255.0, 185 / 255.0);
       h.setProcessingTime(1_000);
       List<ScoreStatistics> stats = new ArrayList<>();
       h.getSideOutput(BatchingInferenceOperator.STATISTICS).forEach(r -> stats.add(r.getValue()));
