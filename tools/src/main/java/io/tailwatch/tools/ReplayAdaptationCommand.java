@@ -282,6 +282,8 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
               + "weight, bank version) to this CSV file.")
   Path outcomesOut;
 
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   @Mixin PreprocessingOptions preprocessing;
 
   @Mixin BackboneOptions backbone;
@@ -604,50 +606,55 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
     int caught = r.alerts("defect", runStart, runEnd);
     int settle = Math.min(normalAfter, settings.statistics().driftWindow());
     List<Integer> onsets = r.driftOnsets(0, end);
-    System.out.printf(
-        Locale.ROOT,
-        "seed %d: calibrated threshold %.4f (bounds %.4f..%.4f)%n",
-        seed,
-        initial.calibration().threshold(),
-        initial.calibration().threshold() * settings.statistics().minFactor(),
-        initial.calibration().threshold() * settings.statistics().maxFactor());
-    System.out.printf(
-        Locale.ROOT,
-        "seed %d: defect-run recall: %.4f (%d/%d defective frames of frames %d..%d)%n",
-        seed,
-        caught / (double) Math.max(1, defects),
-        caught,
-        defects,
-        runStart,
-        runEnd - 1);
-    System.out.printf(
-        Locale.ROOT,
-        "seed %d: false-alarm rate before the run (frames %d..%d): %s; after the run, once its "
-            + "drift window passed (frames %d..%d): %s; target %.4f%n",
-        seed,
-        runStart / 2,
-        runStart - 1,
-        normalRate(r, runStart / 2, runStart),
-        runEnd + settle,
-        end - 1,
-        normalRate(r, runEnd + settle, end),
-        settings.statistics().falseAlarmRate());
-    System.out.printf(
-        Locale.ROOT,
-        "seed %d: threshold %.4f before the run, %.4f at its end, %.4f at the last frame%n",
-        seed,
-        r.outcomes().get(runStart - 1).threshold(),
-        r.outcomes().get(runEnd - 1).threshold(),
-        r.outcomes().get(end - 1).threshold());
-    System.out.printf(
-        Locale.ROOT,
-        "seed %d: drift records: %d (onsets at frames %s); in drift at the run's end: %b, at the "
-            + "last frame: %b%n",
-        seed,
-        onsets.size(),
-        onsets,
-        r.outcomes().get(runEnd - 1).drift(),
-        r.outcomes().get(end - 1).drift());
+    out()
+        .printf(
+            Locale.ROOT,
+            "seed %d: calibrated threshold %.4f (bounds %.4f..%.4f)%n",
+            seed,
+            initial.calibration().threshold(),
+            initial.calibration().threshold() * settings.statistics().minFactor(),
+            initial.calibration().threshold() * settings.statistics().maxFactor());
+    out()
+        .printf(
+            Locale.ROOT,
+            "seed %d: defect-run recall: %.4f (%d/%d defective frames of frames %d..%d)%n",
+            seed,
+            caught / (double) Math.max(1, defects),
+            caught,
+            defects,
+            runStart,
+            runEnd - 1);
+    out()
+        .printf(
+            Locale.ROOT,
+            "seed %d: false-alarm rate before the run (frames %d..%d): %s; after the run, once its "
+                + "drift window passed (frames %d..%d): %s; target %.4f%n",
+            seed,
+            runStart / 2,
+            runStart - 1,
+            normalRate(r, runStart / 2, runStart),
+            runEnd + settle,
+            end - 1,
+            normalRate(r, runEnd + settle, end),
+            settings.statistics().falseAlarmRate());
+    out()
+        .printf(
+            Locale.ROOT,
+            "seed %d: threshold %.4f before the run, %.4f at its end, %.4f at the last frame%n",
+            seed,
+            r.outcomes().get(runStart - 1).threshold(),
+            r.outcomes().get(runEnd - 1).threshold(),
+            r.outcomes().get(end - 1).threshold());
+    out()
+        .printf(
+            Locale.ROOT,
+            "seed %d: drift records: %d (onsets at frames %s); in drift at the run's end: %b, at the "
+                + "last frame: %b%n",
+            seed,
+            onsets.size(),
+            onsets,
+            r.outcomes().get(runEnd - 1).drift(),
+            r.outcomes().get(end - 1).drift());
   }
 
   /** Alerts among the non-defective frames in [from, to), as "k/n (rate)". */
@@ -709,18 +716,24 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
       }
       double a = clean.threshold(calibrated);
       double b = hit.threshold(calibrated);
-      System.out.printf(
-          Locale.ROOT,
-          "seed %d: threshold shift after one extreme score (%.4g, 1000x the median) at frame %d "
-              + "of %d: %.3f%% (%.4f without it, %.4f with it)%n",
-          seed,
-          extreme,
-          at,
-          scores.length,
-          100 * Math.abs(b / a - 1),
-          a,
-          b);
+      out()
+          .printf(
+              Locale.ROOT,
+              "seed %d: threshold shift after one extreme score (%.4g, 1000x the median) at frame %d "
+                  + "of %d: %.3f%% (%.4f without it, %.4f with it)%n",
+              seed,
+              extreme,
+              at,
+              scores.length,
+              100 * Math.abs(b / a - 1),
+              a,
+              b);
     }
+  }
+
+  /** The command's standard output (the terminal, or what a caller set on the command line). */
+  private java.io.PrintWriter out() {
+    return spec != null ? spec.commandLine().getOut() : new java.io.PrintWriter(System.out, true);
   }
 
   private static void judgeAndRecord(OnlineScoreStatistics stats, double calibrated, double score) {

@@ -6,6 +6,7 @@ import io.tailwatch.detector.testing.TinyBackbone;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -73,6 +74,98 @@ class ReplayAdaptationCommandTest {
         .containsPattern("\\| 0 \\| gaussian \\|.*\\| [0-9.]+ \\| [0-9.]+ \\|");
   }
 
+  /** The tiny-CNN options of these tests, then {@code more}. */
+  private static String[] tiny(Path model, String... more) {
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "replay-adaptation",
+                "--backbone",
+                model.toString(),
+                "--layers",
+                "feat_a,feat_b",
+                "--pretrain-dim",
+                "36",
+                "--target-dim",
+                "32",
+                "--resize",
+                "32",
+                "--device",
+                "cpu",
+                "--threads",
+                "1",
+                "--train",
+                "20",
+                "--seeds",
+                "0",
+                "--weighting",
+                "gaussian",
+                "--min-frames",
+                "60",
+                "--half-life",
+                "100",
+                "--drift-window",
+                "40",
+                "--update-every",
+                "80",
+                "--sample-frames",
+                "8",
+                "--patches-per-frame",
+                "32"));
+    args.addAll(List.of(more));
+    return args.toArray(String[]::new);
+  }
+
+  @Test
+  void sustainedDefectScenarioReportsRecallFalseAlarmsAndDrift(@TempDir Path dir) throws Exception {
+    Path model = TinyBackbone.write(dir, "tiny.onnx");
+    StringWriter err = new StringWriter();
+    StringWriter out = new StringWriter();
+    CommandLine cli = BenchCommandTest.cli(err);
+    cli.setOut(new java.io.PrintWriter(out, true));
+    int rc =
+        cli.execute(
+            tiny(
+                model,
+                "--scenario",
+                "sustained-defect",
+                "--normal-before",
+                "160",
+                "--defect-run",
+                "160",
+                "--normal-after",
+                "120"));
+    assertThat(rc).as(err.toString()).isZero();
+    String text = out.toString();
+    assertThat(text)
+        .containsPattern(
+            "seed 0: defect-run recall: 1\\.0000 \\(15\\d/15\\d defective frames of frames 160\\.\\.319\\)")
+        .containsPattern("false-alarm rate before the run \\(frames 80\\.\\.159\\): \\d+/80")
+        .contains("once its drift window passed (frames 360..439)")
+        .containsPattern(
+            "drift records: 1 \\(onsets at frames \\[1[6-9]\\d\\]\\); in drift at the run's end: true");
+  }
+
+  @Test
+  void outlierScenarioReportsTheThresholdShift(@TempDir Path dir) throws Exception {
+    Path model = TinyBackbone.write(dir, "tiny.onnx");
+    StringWriter err = new StringWriter();
+    StringWriter out = new StringWriter();
+    CommandLine cli = BenchCommandTest.cli(err);
+    cli.setOut(new java.io.PrintWriter(out, true));
+    int rc = cli.execute(tiny(model, "--scenario", "outlier", "--frames", "400"));
+    assertThat(rc).as(err.toString()).isZero();
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile(
+                "threshold shift after one extreme score \\(.*?\\) at frame (\\d+) of 400: ([0-9.]+)%")
+            .matcher(out.toString());
+    List<Double> shifts = new java.util.ArrayList<>();
+    while (m.find()) {
+      shifts.add(Double.parseDouble(m.group(2)));
+    }
+    assertThat(shifts).as(out.toString()).hasSize(2).allSatisfy(s -> assertThat(s).isLessThan(2.0));
+  }
+
   @Test
   void badOptionsNameTheOption() {
     StringWriter err = new StringWriter();
@@ -89,5 +182,8 @@ class ReplayAdaptationCommandTest {
     assertThat(err.toString()).contains("--defect-strength must be in (0, 1], was 1.5");
     assertThat(cli.execute("replay-adaptation", "--target", "gaussian")).isEqualTo(2);
     assertThat(err.toString()).contains("--target: robust, moment, flat or quantile, was gaussian");
+    assertThat(cli.execute("replay-adaptation", "--scenario", "storm")).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("--scenario: rare-variant, sustained-defect or outlier, was storm");
   }
 }
