@@ -17,7 +17,8 @@ import org.apache.avro.specific.SpecificRecord;
 /**
  * Avro single-object encoding (2-byte marker {@code C3 01}, 8-byte little-endian CRC-64-AVRO
  * fingerprint, binary body) for one record type. Decoding resolves older writer schemas registered
- * with {@link #registerWriterSchema(Schema)}, so a producer one version behind keeps working.
+ * with {@link #registerWriterSchema(Schema)} and those of the record's {@link SchemaHistory}, so a
+ * producer one version behind keeps working.
  *
  * <p>Instances are thread safe (Avro's encoder/decoder keep per-thread buffers).
  */
@@ -35,6 +36,9 @@ public final class AvroSerdes<T extends SpecificRecord> {
     SpecificData model = SpecificData.getForClass(type);
     this.encoder = new BinaryMessageEncoder<>(model, schema);
     this.decoder = new BinaryMessageDecoder<>(model, schema, writerSchemas);
+    for (Schema previous : SchemaHistory.previous(schema)) {
+      registerWriterSchema(previous);
+    }
   }
 
   public static <T extends SpecificRecord> AvroSerdes<T> forType(Class<T> type) {

@@ -232,4 +232,52 @@ class AvroSerdesTest {
     }
     return value;
   }
+
+  /**
+   * ScoreStatistics gained its drift fields: a record from a job one release behind (the schema
+   * kept in history/ScoreStatistics-1.avsc) still decodes, the new fields at their defaults.
+   */
+  @Test
+  void recordsOfTheSchemaOneReleaseBehindStillDecode() throws Exception {
+    java.util.List<Schema> history = SchemaHistory.previous(ScoreStatistics.getClassSchema());
+    assertThat(history).hasSize(1);
+    Schema v1 = history.get(0);
+    assertThat(v1.getField("driftActive")).isNull();
+    assertThat(
+            SchemaCompatibility.checkReaderWriterCompatibility(ScoreStatistics.getClassSchema(), v1)
+                .getType())
+        .isEqualTo(SchemaCompatibilityType.COMPATIBLE);
+    GenericRecord old = new GenericData.Record(v1);
+    old.put("lineId", "line-1");
+    old.put(
+        "modality",
+        new GenericData.EnumSymbol(v1.getField("modality").schema(), Modality.CAMERA.name()));
+    old.put("sourceId", null);
+    old.put("snapshotTime", 1_000L);
+    old.put("count", 5L);
+    for (String f :
+        new String[] {
+          "effectiveCount",
+          "median",
+          "mad",
+          "p90",
+          "p99",
+          "skewness",
+          "weightMin",
+          "weightMax",
+          "threshold",
+          "alertRate"
+        }) {
+      old.put(f, 0.5);
+    }
+    old.put("bankVersion", "bank-1");
+    byte[] bytes =
+        new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(old).array();
+    ScoreStatistics read = AvroSerdes.forType(ScoreStatistics.class).decode(bytes);
+    assertThat(read.getCount()).isEqualTo(5);
+    assertThat(read.getThreshold()).isEqualTo(0.5);
+    assertThat(read.getDriftActive()).isFalse();
+    assertThat(read.getDriftSince()).isEqualTo(-1);
+    assertThat(read.getDriftMedianScore()).isNull();
+  }
 }
