@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       ViewerCommand.class,
       AnnounceCommand.class,
+      BankCommand.class,
       ModelsCommand.class,
       TrainCommand.class,
       SimulateCubesCommand.class,

@@ -71,4 +71,40 @@ class AnnounceITCase {
       assertThat(u.getCount()).isEqualTo(2);
     }
   }
+
+  /** {@code bank accept-drift} puts the line's acceptance on the control topic, named and timed. */
+  @Test
+  void acceptDriftPutsARecordForTheLineOnTheControlTopic() throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+      kafka.createTopics(1, "control");
+      StringWriter err = new StringWriter();
+      CommandLine cli = TailwatchCli.commandLine();
+      cli.setErr(new PrintWriter(err, true));
+      assertThat(cli.execute("bank", "accept-drift", "--control-topic", "control")).isEqualTo(2);
+      assertThat(err.toString()).contains("--line");
+      assertThat(
+              TailwatchCli.commandLine()
+                  .execute(
+                      "bank",
+                      "accept-drift",
+                      "--line",
+                      "line-7",
+                      "--by",
+                      "Ana Ops",
+                      "--control-topic",
+                      "control",
+                      "--bootstrap-servers",
+                      kafka.bootstrapServers()))
+          .isZero();
+      List<ConsumerRecord<byte[], byte[]>> records = kafka.readCommitted("control", 1, 20_000);
+      assertThat(records).hasSize(1);
+      BankUpdate u = AvroSerdes.forType(BankUpdate.class).decode(records.get(0).value());
+      assertThat(u.getReason()).isEqualTo("accept-drift");
+      assertThat(u.getLineId()).isEqualTo("line-7");
+      assertThat(u.getBankVersion())
+          .matches("accept-drift-line-7-\\d+-Ana_Ops")
+          .endsWith("-Ana_Ops");
+      assertThat(u.getBankUri()).isEmpty();
+    }
+  }
 }

@@ -147,6 +147,9 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
 
   private record Pending(Ingested in, long arrivedMs) {}
 
+  /** Drift acceptances per line id (control records), applied to scopes as they are loaded. */
+  private final Map<String, Long> driftAcceptances = new HashMap<>();
+
   /** A scope's live statistics; written back to keyed state before each checkpoint. */
   private static final class Scope {
     final String key;
@@ -156,6 +159,14 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
     boolean dirty;
     boolean published = true;
     boolean drifting; // as last reported (restored scopes start with their state's)
+    long acceptedAt = Long.MIN_VALUE; // the last drift acceptance applied
+
+    void acceptDrift(long at) {
+      stats.acceptDrift();
+      acceptedAt = at;
+      dirty = true;
+      published = false;
+    }
 
     Scope(String key, String lineId, String sourceId, OnlineScoreStatistics stats) {
       this.key = key;
@@ -320,6 +331,10 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
   @Override
   public void processElement2(StreamRecord<BankUpdate> element) throws Exception {
     BankUpdate update = element.getValue();
+    if (ACCEPT_DRIFT.equals(update.getReason().toString()) && update.getLineId() != null) {
+      acceptDrift(update);
+      return;
+    }
     if (update.getLineId() != null) {
       LOG.warn(
           "bank {} announced for line {} only: per-line banks are not supported, ignored",
@@ -351,6 +366,36 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
         detector.bankVersion(),
         update.getReason(),
         update.getBankUri());
+  }
+
+  /** The control record's reason by which an operator accepts a line's drift. */
+  public static final String ACCEPT_DRIFT = "accept-drift";
+
+  /**
+   * An operator accepted the drift of a line (every scope of it): its statistics warm up again on
+   * what it produces now, and its frames are bank candidates meanwhile, alerted or not. Applied to
+   * the scopes this subtask holds now and to those it loads later (until the job restarts).
+   */
+  private void acceptDrift(BankUpdate update) throws Exception {
+    flush(); // frames before the record are judged as before
+    String line = update.getLineId().toString();
+    long at = update.getCreatedAt().toEpochMilli();
+    driftAcceptances.merge(line, at, Math::max);
+    int applied = 0;
+    for (Scope s : scopes.values()) {
+      if (s.lineId.equals(line) && s.acceptedAt < at) {
+        s.acceptDrift(at);
+        applied++;
+      }
+    }
+    if (applied > 0) {
+      LOG.warn(
+          "line {}: drift accepted ({}), statistics of {} scope(s) start again from the calibrated "
+              + "threshold",
+          line,
+          update.getBankVersion(),
+          applied);
+    }
   }
 
   private void scheduleFlush() {
@@ -443,6 +488,11 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
     s =
         new Scope(
             key, frame.getLineId(), adaptation.perSource() ? frame.getSourceId() : null, stats);
+    Long accepted = driftAcceptances.get(s.lineId);
+    if (accepted != null && bytes != null) {
+      s.acceptDrift(accepted);
+      LOG.warn("line {}: drift accepted, statistics of scope {} start again", s.lineId, key);
+    }
     scopes.put(key, s);
     return s;
   }

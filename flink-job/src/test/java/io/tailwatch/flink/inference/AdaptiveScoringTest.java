@@ -276,6 +276,99 @@ class AdaptiveScoringTest {
         .build();
   }
 
+  /**
+   * A line moves (scores 0.39..0.43 -> 0.76..0.80): it keeps alerting and is in drift, its
+   * threshold stays; an operator's accept-drift record on the control input restarts its
+   * statistics, which then learn the new look (up to the ceiling, 2 x the fixed 0.5).
+   */
+  @Test
+  void aDriftKeepsAlertingUntilAnOperatorAcceptsIt() throws Exception {
+    Adaptation adaptation =
+        new Adaptation(
+            new OnlineScoreStatistics.Config(
+                2048,
+                1000,
+                0.05,
+                20,
+                0.1,
+                10,
+                8,
+                4,
+                io.tailwatch.detector.stats.ScoreTarget.ROBUST,
+                0.5,
+                2,
+                20,
+                0.3),
+            true,
+            1_000,
+            false,
+            true,
+            4,
+            1,
+            5_000);
+    try (var h =
+        new KeyedTwoInputStreamOperatorTestHarness<String, Ingested, BankUpdate, FrameScore>(
+            new BatchingInferenceOperator(
+                    new FileBankDetector("bank-1"),
+                    BatchingInferenceOperatorTest.LIMITS,
+                    4,
+                    10_000,
+                    false,
+                    adaptation)
+                .withBankAnnouncements(),
+            new ScopeKey(),
+            null,
+            Types.STRING)) {
+      h.open();
+      h.setProcessingTime(10);
+      int i = 0;
+      for (; i < 60; i++) {
+        h.processElement1(BatchingInferenceOperatorTest.frame(i, 100 + i % 10));
+      }
+      for (; i < 120; i++) {
+        h.processElement1(BatchingInferenceOperatorTest.frame(i, 195 + i % 10));
+      }
+      h.prepareSnapshotPreBarrier(1);
+      List<FrameScore> out = h.extractOutputValues();
+      double before = out.get(59).getThreshold();
+      assertThat(before).isBetween(105 / 255.0, 111 / 255.0);
+      assertThat(out.subList(60, 120))
+          .as("the moved line keeps alerting under the threshold it had")
+          .allSatisfy(
+              f -> {
+                assertThat(f.getAnomalous()).isTrue();
+                assertThat(f.getThreshold()).isLessThanOrEqualTo(before * 1.05);
+              });
+      h.setProcessingTime(1_000);
+      List<ScoreStatistics> stats = new ArrayList<>();
+      h.getSideOutput(BatchingInferenceOperator.STATISTICS).forEach(r -> stats.add(r.getValue()));
+      assertThat(stats).anyMatch(ScoreStatistics::getDriftActive);
+
+      BankUpdate accept =
+          BankUpdate.newBuilder(announcement(Path.of("none"), ""))
+              .setBankVersion("accept-drift-line-1-2000-op")
+              .setLineId("line-1")
+              .setCreatedAt(Instant.ofEpochMilli(2_000))
+              .setReason(BatchingInferenceOperator.ACCEPT_DRIFT)
+              .build();
+      h.processElement2(new StreamRecord<>(accept));
+      for (; i < 200; i++) {
+        h.processElement1(BatchingInferenceOperatorTest.frame(i, 195 + i % 10));
+      }
+      h.prepareSnapshotPreBarrier(2);
+      out = h.extractOutputValues();
+      assertThat(out.get(121).getThreshold())
+          .as("warming up again: the fixed threshold")
+          .isEqualTo(0.5);
+      assertThat(out.get(199).getThreshold())
+          .as("the new look learned")
+          .isBetween(200 / 255.0, 1.0);
+      assertThat(out.subList(180, 200).stream().filter(FrameScore::getAnomalous).count())
+          .isLessThanOrEqualTo(3);
+      assertThat(out.get(199).getBankVersion()).as("no bank swap").isEqualTo("bank-1");
+    }
+  }
+
   @Test
   void swapsBanksBetweenBatchesAndRefusesABadOne(@TempDir Path dir) throws Exception {
     Path v2 = Files.writeString(dir.resolve("bank-2"), "sha-2");
