@@ -657,11 +657,31 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
             r.outcomes().get(end - 1).drift());
   }
 
-  /** Alerts among the non-defective frames in [from, to), as "k/n (rate)". */
+  /**
+   * Alerts among the non-defective frames in [from, to), as "k/n (rate)", then split into the
+   * majority and the rare variant when both are there.
+   */
   private static String normalRate(AdaptationReplay.Result r, int from, int to) {
-    long n = r.outcomes().subList(from, to).stream().filter(o -> !o.defective()).count();
-    long k =
-        r.outcomes().subList(from, to).stream().filter(o -> !o.defective() && o.alerted()).count();
+    String all = rate(r, from, to, o -> !o.defective());
+    int rare = r.count("rare", from, to);
+    if (rare == 0) {
+      return all;
+    }
+    return all
+        + " [majority "
+        + rate(r, from, to, o -> o.group().equals("normal"))
+        + ", rare variant "
+        + rate(r, from, to, o -> o.group().equals("rare"))
+        + "]";
+  }
+
+  private static String rate(
+      AdaptationReplay.Result r,
+      int from,
+      int to,
+      java.util.function.Predicate<AdaptationReplay.Outcome> which) {
+    long n = r.outcomes().subList(from, to).stream().filter(which).count();
+    long k = r.outcomes().subList(from, to).stream().filter(which.and(o -> o.alerted())).count();
     return String.format(Locale.ROOT, "%d/%d (%.4f)", k, n, k / (double) Math.max(1, n));
   }
 
