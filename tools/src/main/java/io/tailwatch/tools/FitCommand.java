@@ -10,6 +10,7 @@ import io.tailwatch.detector.image.ImageFiles;
 import io.tailwatch.detector.image.ImageSource;
 import io.tailwatch.detector.image.Preprocessing;
 import io.tailwatch.detector.knn.OnnxKnnScorer;
+import io.tailwatch.detector.scoring.ScoreCalibration;
 import io.tailwatch.detector.tail.LongTailFitter;
 import io.tailwatch.detector.tail.TailAugmentation;
 import java.nio.file.Files;
@@ -288,12 +289,17 @@ final class FitCommand implements Callable<Integer> {
             .printf(
                 Locale.ROOT,
                 "calibration on %d held-out images: mean %.4f, std %.4f -> threshold %.4f "
-                    + "(false-alarm rate %.3g under a Gaussian fit)%n",
+                    + "(false-alarm rate %.3g, %s)%n",
                 r.calibration().count(),
                 r.calibration().mean(),
                 r.calibration().std(),
                 r.calibration().threshold(),
-                r.calibration().falseAlarmRate());
+                r.calibration().falseAlarmRate(),
+                r.calibration().empirical()
+                    ? "the conformal quantile of the held-out scores"
+                    : "a Gaussian fit: too few held-out images for the empirical quantile, "
+                        + ScoreCalibration.minimumForEmpirical(r.calibration().falseAlarmRate())
+                        + " needed");
       }
     }
     return 0;

@@ -5,16 +5,32 @@ import java.util.Map;
 import org.apache.commons.math3.distribution.NormalDistribution;
 
 /**
- * How normal image scores are distributed for one bank, from held-out normal images: a Gaussian
- * fit, the threshold that keeps the configured false-alarm rate under it, and the calibrated score
- * {@code Phi((s - mean) / std)} (the fraction of normal scores below s; 0.99 = higher than 99% of
+ * How normal image scores are distributed for one bank, from held-out normal images: the threshold
+ * that keeps the configured false-alarm rate, a Gaussian fit, and the calibrated score {@code
+ * Phi((s - mean) / std)} (the fraction of normal scores below s; 0.99 = higher than 99% of
  * normals).
  *
- * <p>A Gaussian is a start; the online statistics of the streaming job refine it (the weighting
- * issue).
+ * <p>The threshold is the split-conformal quantile of the n held-out scores when n is large enough:
+ * the k-th smallest, k = ceil((n + 1)(1 - alpha)), which a new normal score exceeds with
+ * probability at most alpha (and at least alpha - 1/(n + 1)) whatever the scores' distribution;
+ * image scores are right-skewed, so a Gaussian mu + z sigma holds another rate than the one asked.
+ * With fewer than 1/alpha - 1 scores (99 at 1%) no order statistic holds alpha, and the Gaussian
+ * fit's quantile is used ({@link #empirical()} false). The online statistics of the streaming job
+ * refine either.
  */
 public record ScoreCalibration(
-    double mean, double std, double threshold, double falseAlarmRate, int count) {
+    double mean,
+    double std,
+    double threshold,
+    double falseAlarmRate,
+    int count,
+    boolean empirical) {
+  /** A Gaussian-quantile calibration (banks written before the empirical threshold). */
+  public ScoreCalibration(
+      double mean, double std, double threshold, double falseAlarmRate, int count) {
+    this(mean, std, threshold, falseAlarmRate, count, false);
+  }
+
   // commons-math3's distribution (no RandomGenerator: only its CDF and inverse are used, which are
   // thread safe)
   private static final NormalDistribution STANDARD_NORMAL = new NormalDistribution(null, 0, 1);
@@ -56,12 +72,31 @@ public record ScoreCalibration(
     if (!(std > 0)) {
       std = Math.max(Math.abs(mean) * 1e-6, 1e-12);
     }
+    int n = normalScores.length;
+    int k = conformalRank(n, falseAlarmRate);
+    if (k <= n) {
+      double[] sorted = normalScores.clone();
+      java.util.Arrays.sort(sorted);
+      return new ScoreCalibration(mean, std, sorted[k - 1], falseAlarmRate, n, true);
+    }
     return new ScoreCalibration(
-        mean,
-        std,
-        mean + inverseNormalCdf(1 - falseAlarmRate) * std,
-        falseAlarmRate,
-        normalScores.length);
+        mean, std, mean + inverseNormalCdf(1 - falseAlarmRate) * std, falseAlarmRate, n, false);
+  }
+
+  /**
+   * The fewest held-out scores for which an order statistic holds the rate: (1 - alpha) / alpha.
+   */
+  public static int minimumForEmpirical(double falseAlarmRate) {
+    return (int) Math.ceil((1 - falseAlarmRate) / falseAlarmRate - 1e-9);
+  }
+
+  /**
+   * The split-conformal rank ceil((n + 1)(1 - alpha)) (1-based); above n when n is too small for
+   * alpha.
+   */
+  public static int conformalRank(int n, double falseAlarmRate) {
+    // the tiny epsilon keeps an exact product (e.g. 100 x 0.99) from rounding up by float error
+    return (int) Math.ceil((n + 1) * (1 - falseAlarmRate) - 1e-9);
   }
 
   public double calibrated(double score) {
@@ -75,6 +110,7 @@ public record ScoreCalibration(
     m.put("threshold", threshold);
     m.put("falseAlarmRate", falseAlarmRate);
     m.put("count", (double) count);
+    m.put("empirical", empirical ? 1.0 : 0.0);
     return m;
   }
 
@@ -91,7 +127,8 @@ public record ScoreCalibration(
         m.get("std"),
         m.get("threshold"),
         m.getOrDefault("falseAlarmRate", 0.01),
-        m.getOrDefault("count", 0.0).intValue());
+        m.getOrDefault("count", 0.0).intValue(),
+        m.getOrDefault("empirical", 0.0) == 1.0);
   }
 
   /** Standard normal CDF. */

@@ -21,7 +21,7 @@ class ScoreCalibrationTest {
   }
 
   @Test
-  void fitPutsTheThresholdAtTheGaussianQuantile() {
+  void tooFewScoresPutTheThresholdAtTheGaussianQuantile() {
     // mean 3, sample std 1 (values 2, 3, 4)
     ScoreCalibration c = ScoreCalibration.fit(new double[] {2, 3, 4}, 0.01);
     assertThat(c.mean()).isEqualTo(3.0);
@@ -29,8 +29,55 @@ class ScoreCalibrationTest {
     assertThat(c.threshold()).isCloseTo(3 + 2.326348, within(1e-5));
     assertThat(c.calibrated(c.threshold())).isCloseTo(0.99, within(1e-6));
     assertThat(c.calibrated(3)).isCloseTo(0.5, within(1e-7));
+    assertThat(c.empirical()).isFalse();
     assertThat(ScoreCalibration.fromMap(c.toMap())).isEqualTo(c);
     assertThat(ScoreCalibration.fromMap(null)).isNull();
+  }
+
+  /**
+   * With enough scores the threshold is the conformal order statistic: on 2,000 right-skewed
+   * (log-normal) calibration scores it holds the asked 1% on 200,000 fresh ones, where the Gaussian
+   * mu + z sigma does not.
+   */
+  @Test
+  void enoughScoresGiveTheConformalQuantileWhichHoldsTheRateOnSkewedScores() {
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(11);
+    double[] calibration = new double[2000];
+    for (int i = 0; i < calibration.length; i++) {
+      calibration[i] = Math.exp(0.6 * gaussian(rnd));
+    }
+    ScoreCalibration c = ScoreCalibration.fit(calibration, 0.01);
+    assertThat(c.empirical()).isTrue();
+    double[] sorted = calibration.clone();
+    java.util.Arrays.sort(sorted);
+    assertThat(ScoreCalibration.conformalRank(2000, 0.01)).isEqualTo(1981);
+    assertThat(c.threshold()).isEqualTo(sorted[1980]);
+    double gaussian = c.mean() + ScoreCalibration.inverseNormalCdf(0.99) * c.std();
+    int overConformal = 0;
+    int overGaussian = 0;
+    int fresh = 200_000;
+    for (int i = 0; i < fresh; i++) {
+      double s = Math.exp(0.6 * gaussian(rnd));
+      overConformal += s > c.threshold() ? 1 : 0;
+      overGaussian += s > gaussian ? 1 : 0;
+    }
+    assertThat(overConformal / (double) fresh).isBetween(0.007, 0.013);
+    assertThat(overGaussian / (double) fresh)
+        .as("the Gaussian fit on skewed scores")
+        .isGreaterThan(0.015);
+    assertThat(ScoreCalibration.fromMap(c.toMap())).isEqualTo(c);
+    // 99 scores are the least that give an order statistic at 1% (rank 99 of 99)
+    assertThat(ScoreCalibration.conformalRank(99, 0.01)).isEqualTo(99);
+    assertThat(ScoreCalibration.conformalRank(98, 0.01)).isEqualTo(99);
+    assertThat(ScoreCalibration.minimumForEmpirical(0.01)).isEqualTo(99);
+    assertThat(ScoreCalibration.minimumForEmpirical(0.05)).isEqualTo(19);
+    assertThat(ScoreCalibration.fit(java.util.Arrays.copyOf(calibration, 98), 0.01).empirical())
+        .isFalse();
+  }
+
+  private static double gaussian(java.util.SplittableRandom rnd) {
+    return Math.sqrt(-2 * Math.log(1 - rnd.nextDouble()))
+        * Math.cos(2 * Math.PI * rnd.nextDouble());
   }
 
   @Test
