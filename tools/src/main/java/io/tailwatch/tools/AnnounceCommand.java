@@ -1,19 +1,12 @@
 package io.tailwatch.tools;
 
 import io.tailwatch.detector.bank.MemoryBank;
-import io.tailwatch.flink.config.KafkaClientProperties;
-import io.tailwatch.schemas.AvroSerdes;
 import io.tailwatch.schemas.BankUpdate;
 import io.tailwatch.schemas.Modality;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Properties;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -75,30 +68,16 @@ final class AnnounceCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     BankUpdate u = announcement(bank, reason);
-    Properties p = KafkaClientProperties.load(kafkaProperties);
-    p.put("bootstrap.servers", bootstrapServers);
-    p.put("key.serializer", ByteArraySerializer.class.getName());
-    p.put("value.serializer", ByteArraySerializer.class.getName());
-    p.put("acks", "all");
-    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
-      RecordMetadata m =
-          producer
-              .send(
-                  new ProducerRecord<>(
-                      topic,
-                      u.getBankVersion().getBytes(StandardCharsets.UTF_8),
-                      AvroSerdes.forType(BankUpdate.class).encode(u)))
-              .get();
-      System.out.printf(
-          "announced bank %s (%d x %d, sha256 %s) on %s partition %d offset %d%n",
-          u.getBankVersion(),
-          u.getCount(),
-          u.getDimension(),
-          u.getSha256(),
-          topic,
-          m.partition(),
-          m.offset());
-    }
+    RecordMetadata m = ControlTopic.send(bootstrapServers, kafkaProperties, topic, u);
+    System.out.printf(
+        "announced bank %s (%d x %d, sha256 %s) on %s partition %d offset %d%n",
+        u.getBankVersion(),
+        u.getCount(),
+        u.getDimension(),
+        u.getSha256(),
+        topic,
+        m.partition(),
+        m.offset());
     return 0;
   }
 }

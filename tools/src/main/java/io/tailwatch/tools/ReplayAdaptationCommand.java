@@ -416,7 +416,8 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
           new PatchCoreDetector(extractor, knn, initial.bank(), DetectorOptions.DEFAULT)) {
         if (!scenario.equals("rare-variant")) {
           for (int seed : seeds) {
-            AdaptationReplay.Settings settings = scenarioSettings(stats, adaptive, seed);
+            AdaptationReplay.Settings settings =
+                settings(stats, adaptive, weightings.get(0).equals("gaussian"), seed);
             if (scenario.equals("sustained-defect")) {
               sustainedDefect(detector, initial, line, finish, seed, settings);
             } else {
@@ -447,19 +448,7 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
           }
           for (String w : weightings) {
             AdaptationReplay.Settings settings =
-                new AdaptationReplay.Settings(
-                    stats,
-                    adaptive,
-                    w.equals("gaussian"),
-                    sampleFrames,
-                    patchesPerFrame,
-                    updateEvery,
-                    maxAdded,
-                    maxBankSize,
-                    batch,
-                    7 + seed,
-                    weightExponent,
-                    resolutionQuantile);
+                settings(stats, adaptive, w.equals("gaussian"), seed);
             AdaptationReplay.Result r;
             try (ProgressBar bar = new ProgressBar("seed " + seed + " " + w)) {
               r =
@@ -517,12 +506,12 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
 
   private record SeedRun(int seed, String weighting, AdaptationReplay.Result result) {}
 
-  private AdaptationReplay.Settings scenarioSettings(
-      OnlineScoreStatistics.Config stats, boolean adaptive, int seed) {
+  private AdaptationReplay.Settings settings(
+      OnlineScoreStatistics.Config stats, boolean adaptive, boolean gaussian, int seed) {
     return new AdaptationReplay.Settings(
         stats,
         adaptive,
-        weightings.get(0).equals("gaussian"),
+        gaussian,
         sampleFrames,
         patchesPerFrame,
         updateEvery,

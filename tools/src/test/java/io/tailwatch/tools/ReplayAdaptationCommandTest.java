@@ -24,41 +24,16 @@ class ReplayAdaptationCommandTest {
     Path out = dir.resolve("replay.md");
     int rc =
         cli.execute(
-            "replay-adaptation",
-            "--backbone",
-            model.toString(),
-            "--layers",
-            "feat_a,feat_b",
-            "--pretrain-dim",
-            "36",
-            "--target-dim",
-            "32",
-            "--resize",
-            "32",
-            "--device",
-            "cpu",
-            "--threads",
-            "1",
-            "--frames",
-            "240",
-            "--seeds",
-            "0,1",
-            "--train",
-            "20",
-            "--update-every",
-            "80",
-            "--sample-frames",
-            "8",
-            "--patches-per-frame",
-            "32",
-            "--min-frames",
-            "60",
-            "--half-life",
-            "100",
-            "--rare-every",
-            "10",
-            "--out",
-            out.toString());
+            tiny(
+                model,
+                "--frames",
+                "240",
+                "--seeds",
+                "0,1",
+                "--rare-every",
+                "10",
+                "--out",
+                out.toString()));
     assertThat(rc).as(err.toString()).isZero();
     String table = Files.readString(out);
     assertThat(table)
@@ -74,7 +49,7 @@ class ReplayAdaptationCommandTest {
         .containsPattern("\\| 0 \\| gaussian \\|.*\\| [0-9.]+ \\| [0-9.]+ \\|");
   }
 
-  /** The tiny-CNN options of these tests, then {@code more}. */
+  /** The tiny-CNN options of these tests (a small bank, fast updates), then {@code more}. */
   private static String[] tiny(Path model, String... more) {
     List<String> args =
         new java.util.ArrayList<>(
@@ -96,22 +71,16 @@ class ReplayAdaptationCommandTest {
                 "1",
                 "--train",
                 "20",
-                "--seeds",
-                "0",
-                "--weighting",
-                "gaussian",
-                "--min-frames",
-                "60",
-                "--half-life",
-                "100",
-                "--drift-window",
-                "40",
                 "--update-every",
                 "80",
                 "--sample-frames",
                 "8",
                 "--patches-per-frame",
-                "32"));
+                "32",
+                "--min-frames",
+                "60",
+                "--half-life",
+                "100"));
     args.addAll(List.of(more));
     return args.toArray(String[]::new);
   }
@@ -127,6 +96,12 @@ class ReplayAdaptationCommandTest {
         cli.execute(
             tiny(
                 model,
+                "--seeds",
+                "0",
+                "--weighting",
+                "gaussian",
+                "--drift-window",
+                "40",
                 "--scenario",
                 "sustained-defect",
                 "--normal-before",
@@ -153,7 +128,18 @@ class ReplayAdaptationCommandTest {
     StringWriter out = new StringWriter();
     CommandLine cli = BenchCommandTest.cli(err);
     cli.setOut(new java.io.PrintWriter(out, true));
-    int rc = cli.execute(tiny(model, "--scenario", "outlier", "--frames", "400"));
+    int rc =
+        cli.execute(
+            tiny(
+                model,
+                "--seeds",
+                "0",
+                "--weighting",
+                "gaussian",
+                "--scenario",
+                "outlier",
+                "--frames",
+                "400"));
     assertThat(rc).as(err.toString()).isZero();
     java.util.regex.Matcher m =
         java.util.regex.Pattern.compile(

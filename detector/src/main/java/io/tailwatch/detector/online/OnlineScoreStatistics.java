@@ -1006,28 +1006,21 @@ public final class OnlineScoreStatistics {
         .putDouble(bandwidth)
         .putDouble(weightMin)
         .putDouble(weightMax);
-    for (double v : bins) {
-      b.putDouble(v);
-    }
-    for (double v : density) {
-      b.putDouble(v);
-    }
-    for (double v : windowScores) {
-      b.putDouble(v);
-    }
-    for (double v : windowIncrements) {
-      b.putDouble(v);
-    }
-    for (double v : windowThresholds) {
-      b.putDouble(v);
-    }
-    for (double v : windowShares) {
-      b.putDouble(v);
+    for (double[] array : arrays()) {
+      b.asDoubleBuffer().put(array);
+      b.position(b.position() + 8 * array.length);
     }
     for (long v : windowAlerts) {
       b.putLong(v);
     }
     return Arrays.copyOf(b.array(), b.position());
+  }
+
+  /** The state's double arrays, in their serialised order. */
+  private double[][] arrays() {
+    return new double[][] {
+      bins, density, windowScores, windowIncrements, windowThresholds, windowShares
+    };
   }
 
   public static OnlineScoreStatistics fromBytes(byte[] bytes) {
@@ -1095,23 +1088,9 @@ public final class OnlineScoreStatistics {
     s.bandwidth = b.getDouble();
     s.weightMin = b.getDouble();
     s.weightMax = b.getDouble();
-    for (int i = 0; i < s.bins.length; i++) {
-      s.bins[i] = b.getDouble();
-    }
-    for (int i = 0; i < s.density.length; i++) {
-      s.density[i] = b.getDouble();
-    }
-    for (int i = 0; i < s.windowScores.length; i++) {
-      s.windowScores[i] = b.getDouble();
-    }
-    for (int i = 0; i < s.windowIncrements.length; i++) {
-      s.windowIncrements[i] = b.getDouble();
-    }
-    for (int i = 0; i < s.windowThresholds.length; i++) {
-      s.windowThresholds[i] = b.getDouble();
-    }
-    for (int i = 0; i < s.windowShares.length; i++) {
-      s.windowShares[i] = b.getDouble();
+    for (double[] array : s.arrays()) {
+      b.asDoubleBuffer().get(array);
+      b.position(b.position() + 8 * array.length);
     }
     for (int i = 0; i < s.windowAlerts.length; i++) {
       s.windowAlerts[i] = b.getLong();

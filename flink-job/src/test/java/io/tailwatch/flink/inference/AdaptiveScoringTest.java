@@ -261,6 +261,23 @@ class AdaptiveScoringTest {
     }
   }
 
+  /** The keyed scoring operator with the control input (bank announcements, accepted drifts). */
+  static KeyedTwoInputStreamOperatorTestHarness<String, Ingested, BankUpdate, FrameScore>
+      withControl(Adaptation adaptation) throws Exception {
+    return new KeyedTwoInputStreamOperatorTestHarness<>(
+        new BatchingInferenceOperator(
+                new FileBankDetector("bank-1"),
+                BatchingInferenceOperatorTest.LIMITS,
+                4,
+                10_000,
+                false,
+                adaptation)
+            .withBankAnnouncements(),
+        new ScopeKey(),
+        null,
+        Types.STRING);
+  }
+
   static BankUpdate announcement(Path file, String sha) {
     return BankUpdate.newBuilder()
         .setBankVersion(file.getFileName().toString())
@@ -306,19 +323,7 @@ class AdaptiveScoringTest {
             4,
             1,
             5_000);
-    try (var h =
-        new KeyedTwoInputStreamOperatorTestHarness<String, Ingested, BankUpdate, FrameScore>(
-            new BatchingInferenceOperator(
-                    new FileBankDetector("bank-1"),
-                    BatchingInferenceOperatorTest.LIMITS,
-                    4,
-                    10_000,
-                    false,
-                    adaptation)
-                .withBankAnnouncements(),
-            new ScopeKey(),
-            null,
-            Types.STRING)) {
+    try (var h = withControl(adaptation)) {
       h.open();
       h.setProcessingTime(10);
       int i = 0;
@@ -373,19 +378,7 @@ class AdaptiveScoringTest {
   void swapsBanksBetweenBatchesAndRefusesABadOne(@TempDir Path dir) throws Exception {
     Path v2 = Files.writeString(dir.resolve("bank-2"), "sha-2");
     Path v3 = Files.writeString(dir.resolve("bank-3"), "tampered");
-    try (var h =
-        new KeyedTwoInputStreamOperatorTestHarness<String, Ingested, BankUpdate, FrameScore>(
-            new BatchingInferenceOperator(
-                    new FileBankDetector("bank-1"),
-                    BatchingInferenceOperatorTest.LIMITS,
-                    4,
-                    10_000,
-                    false,
-                    adaptation(false))
-                .withBankAnnouncements(),
-            new ScopeKey(),
-            null,
-            Types.STRING)) {
+    try (var h = withControl(adaptation(false))) {
       h.open();
       h.processElement1(BatchingInferenceOperatorTest.frame(0, 10));
       h.processElement1(BatchingInferenceOperatorTest.frame(1, 10));
