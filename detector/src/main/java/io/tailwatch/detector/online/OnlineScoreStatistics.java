@@ -24,13 +24,15 @@ import java.util.Arrays;
  * (each frame outside drift moves it by {@value #QUANTILE_TRACKING_GAIN} x (recent alert share -
  * alpha) robust sigmas). So the scores of alerted frames never raise it; only an alert share above
  * alpha does, gradually, and not during drift. Drift: more than {@code driftShare} of the last
- * {@code driftWindow} frames alerted. At its onset the window's alerting frames are taken out of
- * the sketch and the censored mass again and the threshold returns to where it was at the window's
- * start; while it lasts, alerting frames are left out and the threshold does not track. A sustained
- * defect run (a broken tool, a contaminated batch) therefore keeps alerting; it is reported ({@link
- * #drift()}), not absorbed, and only an operator's {@link #acceptDrift()} lets a new look of normal
- * in (the statistics warm up again). The guard is never lifted. The threshold in force is bounded
- * to {@code [minFactor, maxFactor]} x the bank's calibrated threshold ({@link #threshold(double)}).
+ * {@code driftWindow} frames judged by the line's own threshold alerted (alerts while warming up,
+ * against the calibrated threshold, say how good the calibration is, not that the line moved). At
+ * its onset the window's alerting frames are taken out of the sketch and the censored mass again
+ * and the threshold returns to where it was at the window's start; while it lasts, alerting frames
+ * are left out and the threshold does not track. A sustained defect run (a broken tool, a
+ * contaminated batch) therefore keeps alerting; it is reported ({@link #drift()}), not absorbed,
+ * and only an operator's {@link #acceptDrift()} lets a new look of normal in (the statistics warm
+ * up again). The guard is never lifted. The threshold in force is bounded to {@code [minFactor,
+ * maxFactor]} x the bank's calibrated threshold ({@link #threshold(double)}).
  *
  * <p><b>Sketch.</b> Scores fall into {@code bins} log-spaced bins of relative width {@value
  * #RELATIVE_BIN_WIDTH} (each bin [lo g^i, lo g^(i+1)), g = 1 + width), anchored around the first
@@ -40,9 +42,9 @@ import java.util.Arrays;
  * statistics need exponential decay (a growing increment, renormalised), the KDE of the importance
  * weights needs a dense regular grid, and the state is serialised into Flink savepoints in a format
  * of our own, so it must not change with a library upgrade. Decay: each new score has weight
- * 2^(1/halfLife) times the previous one. Derived figures are refreshed every {@code refreshEvery}
- * scores, so between refreshes the threshold and weights are piecewise constant (and identical
- * after a restore: they are part of the serialised state).
+ * 2^(1/halfLife) times the previous one. Derived figures (quantiles, weights, the descent) are
+ * refreshed every {@code refreshEvery} scores, the tracking moves the threshold every frame; all of
+ * it is serialised, so a restored copy continues identically.
  *
  * <p>Not thread safe. {@link #toBytes()} / {@link #fromBytes(byte[])} carry a format version; the
  * linear-bin format 1 of earlier releases is still read (converted on restore).
