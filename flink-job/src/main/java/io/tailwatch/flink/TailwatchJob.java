@@ -64,6 +64,7 @@ public final class TailwatchJob {
   public static final String UID_ALERTS_SINK = "tailwatch-alerts-sink";
   public static final String UID_SCORES_SINK = "tailwatch-scores-sink";
   public static final String UID_DEAD_LETTERS_SINK = "tailwatch-dead-letters-sink";
+  public static final String UID_DEAD_LETTER_CAP = "tailwatch-dead-letter-cap";
   public static final String UID_CONTROL_SOURCE = "tailwatch-control-source";
   public static final String UID_BANK_BUILDER = "tailwatch-bank-builder";
   public static final String UID_CONTROL_SINK = "tailwatch-control-sink";
@@ -309,6 +310,9 @@ public final class TailwatchJob {
           .uid(UID_CONTROL_SINK);
     }
     deadLetters
+        .map(new io.tailwatch.flink.sink.DeadLetterCap(config.get(DEAD_LETTERS_MAX_PAYLOAD)))
+        .name("cap dead letters at " + config.get(DEAD_LETTERS_MAX_PAYLOAD) + " bytes")
+        .uid(UID_DEAD_LETTER_CAP)
         .sinkTo(
             sink(
                 config,

@@ -240,6 +240,12 @@ public final class JobConfig implements Serializable {
         "must not exceed the broker default transaction.max.timeout.ms (15 min), was "
             + get(TRANSACTION_TIMEOUT));
     require(
+        get(DEAD_LETTERS_MAX_PAYLOAD) >= 0 && get(DEAD_LETTERS_MAX_PAYLOAD) <= 900_000,
+        DEAD_LETTERS_MAX_PAYLOAD,
+        "must be in [0, 900000] (under the producer's 1 MB max.request.size with the letter's other "
+            + "fields), was "
+            + get(DEAD_LETTERS_MAX_PAYLOAD));
+    require(
         get(PARALLELISM) >= 1 && get(PARALLELISM) <= 1024,
         PARALLELISM,
         "must be in [1, 1024], was " + get(PARALLELISM));

@@ -167,6 +167,15 @@ public final class TailwatchOptions {
           .withDescription(
               "Largest inline or claim-check payload accepted; larger ones are dead-lettered.");
 
+  public static final ConfigOption<Integer> DEAD_LETTERS_MAX_PAYLOAD =
+      ConfigOptions.key("dead-letters.max-payload-bytes")
+          .intType()
+          .defaultValue(64 * 1024)
+          .withDescription(
+              "Most bytes of a failed record's value a dead letter carries; a larger value is cut (the "
+                  + "letter keeps its whole size and sha256, rawTruncated=true), so a dead letter always fits the "
+                  + "producer's max.request.size (1 MB by default). In [0, 900000].");
+
   public static final ConfigOption<Integer> MAX_SIDE =
       ConfigOptions.key("limits.max-side")
           .intType()
@@ -470,6 +479,7 @@ public final class TailwatchOptions {
         ALERTS_TOPIC,
         SCORES_TOPIC,
         DEAD_LETTERS_TOPIC,
+        DEAD_LETTERS_MAX_PAYLOAD,
         BATCH_MAX_SIZE,
         BATCH_MAX_WAIT,
         DEVICE,
