@@ -155,14 +155,16 @@
       img.className = 'heatmap';
       img.alt = 'heatmap of ' + a.frameId;
       img.onload = () => {
-        // regions are in frame pixels; the heatmap is rendered at the frame's size
+        // regions are in frame pixels; the heatmap may be the frame scaled down (alerts.heatmap.max-side)
+        const fw = a.frameWidth || img.naturalWidth;
+        const fh = a.frameHeight || img.naturalHeight;
         for (const r of a.regions) {
           const box = document.createElement('div');
           box.className = 'region';
-          box.style.left = (100 * r.x / img.naturalWidth) + '%';
-          box.style.top = (100 * r.y / img.naturalHeight) + '%';
-          box.style.width = (100 * r.width / img.naturalWidth) + '%';
-          box.style.height = (100 * r.height / img.naturalHeight) + '%';
+          box.style.left = (100 * r.x / fw) + '%';
+          box.style.top = (100 * r.y / fh) + '%';
+          box.style.width = (100 * r.width / fw) + '%';
+          box.style.height = (100 * r.height / fh) + '%';
           box.title = r.area + ' px, max ' + r.maxScore.toPrecision(3);
           frame.appendChild(box);
         }

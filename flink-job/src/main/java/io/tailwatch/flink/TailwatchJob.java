@@ -146,12 +146,13 @@ public final class TailwatchJob {
             : frames;
     BatchingInferenceOperator inference =
         new BatchingInferenceOperator(
-            detector,
-            limits,
-            config.get(BATCH_MAX_SIZE),
-            config.get(BATCH_MAX_WAIT).toMillis(),
-            config.get(HEATMAPS),
-            config.adaptation());
+                detector,
+                limits,
+                config.get(BATCH_MAX_SIZE),
+                config.get(BATCH_MAX_WAIT).toMillis(),
+                config.get(HEATMAPS),
+                config.adaptation())
+            .withHeatmapMaxSide(config.get(HEATMAP_MAX_SIDE));
     DataStream<BankUpdate> control = null;
     if (config.controlTopic() != null) {
       // a new job starts from the configured bank; announcements made before it are not replayed

@@ -12,7 +12,7 @@ import org.apache.avro.Schema;
  * The earlier versions of a record's schema, kept as resources {@code history/<Name>-<n>.avsc} (n =
  * 1, 2, ...) beside this class, so that {@link AvroSerdes} decodes what a producer one release
  * behind still writes. A record type gets an entry when a field is added; the named types an old
- * schema refers to (Modality, ...) resolve to today's.
+ * schema refers to (Modality, Region, ...) resolve to today's.
  */
 final class SchemaHistory {
   private SchemaHistory() {}
@@ -43,6 +43,15 @@ final class SchemaHistory {
       case ENUM, FIXED -> {
         if (!parser.getTypes().containsKey(s.getFullName())) {
           parser.parse(s.toString());
+        }
+      }
+      case RECORD -> {
+        if (!parser.getTypes().containsKey(s.getFullName())) {
+          for (Schema.Field f : s.getFields()) {
+            defineNamedTypes(parser, f.schema());
+          }
+          // the record's own JSON names the types just defined, so they are not redefined
+          parser.parse(s.toString(parser.getTypes().values(), false));
         }
       }
       case UNION -> s.getTypes().forEach(t -> defineNamedTypes(parser, t));

@@ -233,6 +233,22 @@ class AvroSerdesTest {
     return value;
   }
 
+  /** Every record with a schema history builds its serdes (the old schemas parse). */
+  @Test
+  void everyHistoryParses() {
+    for (Class<? extends org.apache.avro.specific.SpecificRecord> type :
+        java.util.List.of(ScoreStatistics.class, DeadLetter.class, Alert.class)) {
+      Schema current = org.apache.avro.specific.SpecificData.get().getSchema(type);
+      assertThat(SchemaHistory.previous(current)).as(type.getSimpleName()).isNotEmpty();
+      for (Schema old : SchemaHistory.previous(current)) {
+        assertThat(SchemaCompatibility.checkReaderWriterCompatibility(current, old).getType())
+            .as(type.getSimpleName())
+            .isEqualTo(SchemaCompatibilityType.COMPATIBLE);
+      }
+      assertThat(AvroSerdes.forType(type).type()).isEqualTo(type);
+    }
+  }
+
   /**
    * ScoreStatistics gained its drift fields: a record from a job one release behind (the schema
    * kept in history/ScoreStatistics-1.avsc) still decodes, the new fields at their defaults.

@@ -240,6 +240,10 @@ public final class JobConfig implements Serializable {
         "must not exceed the broker default transaction.max.timeout.ms (15 min), was "
             + get(TRANSACTION_TIMEOUT));
     require(
+        get(HEATMAP_MAX_SIDE) >= 16 && get(HEATMAP_MAX_SIDE) <= 2048,
+        HEATMAP_MAX_SIDE,
+        "must be in [16, 2048] pixels, was " + get(HEATMAP_MAX_SIDE));
+    require(
         get(DEAD_LETTERS_MAX_PAYLOAD) >= 0 && get(DEAD_LETTERS_MAX_PAYLOAD) <= 900_000,
         DEAD_LETTERS_MAX_PAYLOAD,
         "must be in [0, 900000] (under the producer's 1 MB max.request.size with the letter's other "

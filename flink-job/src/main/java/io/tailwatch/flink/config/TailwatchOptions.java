@@ -160,6 +160,15 @@ public final class TailwatchOptions {
           .defaultValue(true)
           .withDescription("Attach a heatmap overlay PNG to each alert.");
 
+  public static final ConfigOption<Integer> HEATMAP_MAX_SIDE =
+      ConfigOptions.key("alerts.heatmap.max-side")
+          .intType()
+          .defaultValue(256)
+          .withDescription(
+              "Longer side of an alert's heatmap in pixels: larger frames are scaled down for it (the alert "
+                  + "keeps the frame's size, and its region boxes are in frame pixels), so an alert stays small "
+                  + "whatever the frame size. In [16, 2048].");
+
   public static final ConfigOption<Integer> MAX_PAYLOAD_BYTES =
       ConfigOptions.key("limits.max-payload-bytes")
           .intType()
@@ -491,6 +500,7 @@ public final class TailwatchOptions {
         THRESHOLD,
         REWEIGHT,
         HEATMAPS,
+        HEATMAP_MAX_SIDE,
         MAX_PAYLOAD_BYTES,
         MAX_SIDE,
         CLAIM_CHECK_ROOT,

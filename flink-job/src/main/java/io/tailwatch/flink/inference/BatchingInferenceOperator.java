@@ -89,6 +89,11 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
   private final int maxBatch;
   private final long maxWaitMs;
   private final boolean heatmaps;
+  private int heatmapMaxSide = DEFAULT_HEATMAP_MAX_SIDE;
+
+  /** Longer side of alert heatmaps unless configured (alerts.heatmap.max-side's default). */
+  public static final int DEFAULT_HEATMAP_MAX_SIDE = 256;
+
   private final Adaptation adaptation;
 
   private transient List<Pending> buffer;
@@ -140,6 +145,16 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
    * bounded job whose vertex holds union state cannot checkpoint once some of its subtasks have
    * finished (Flink declines those checkpoints with PartialFinishingNotSupportedByStateException).
    */
+  /** Heatmaps at most this many pixels on their longer side (alerts.heatmap.max-side). */
+  public BatchingInferenceOperator withHeatmapMaxSide(int maxSide) {
+    if (maxSide < 16) {
+      throw new IllegalArgumentException(
+          "alerts.heatmap.max-side must be at least 16, was " + maxSide);
+    }
+    this.heatmapMaxSide = maxSide;
+    return this;
+  }
+
   public BatchingInferenceOperator withBankAnnouncements() {
     this.bankAnnouncements = true;
     return this;
@@ -648,7 +663,14 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
             ALERTS,
             new StreamRecord<>(
                 Verdicts.alert(
-                    frame, images.get(i), d, detector, threshold, calibrated, now, heatmaps)));
+                    frame,
+                    images.get(i),
+                    d,
+                    detector,
+                    threshold,
+                    calibrated,
+                    now,
+                    heatmaps ? heatmapMaxSide : 0)));
         metrics.alert();
       }
       if (scope != null) {

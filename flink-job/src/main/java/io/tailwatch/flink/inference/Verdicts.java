@@ -51,6 +51,23 @@ public final class Verdicts {
    * pixels (an alert always has at least one), and the heatmap overlay spans half to one and a half
    * times it.
    */
+  /**
+   * The frame scaled down to at most {@code maxSide} pixels on its longer side (aspect kept), or
+   * itself when it is that small: the heatmap of a 12-megapixel frame must not make an alert larger
+   * than a Kafka record may be.
+   */
+  static FloatImage fitWithin(FloatImage image, int maxSide) {
+    int longer = Math.max(image.width(), image.height());
+    if (longer <= maxSide) {
+      return image;
+    }
+    double f = maxSide / (double) longer;
+    return io.tailwatch.detector.image.Resampler.resize(
+        image,
+        Math.max(1, (int) Math.round(image.width() * f)),
+        Math.max(1, (int) Math.round(image.height() * f)));
+  }
+
   public static Alert alert(
       CameraFrame frame,
       FloatImage image,
@@ -59,7 +76,7 @@ public final class Verdicts {
       double threshold,
       double calibrated,
       long detectTime,
-      boolean heatmap) {
+      int heatmapMaxSide) {
     double pixelThreshold = d.mapLevel(threshold);
     double sx = (double) image.width() / d.mapSize();
     double sy = (double) image.height() / d.mapSize();
@@ -70,12 +87,14 @@ public final class Verdicts {
       regions.add(new Region(s.x(), s.y(), s.width(), s.height(), s.area(), s.maxScore()));
       pixels += s.area();
     }
+    double low = pixelThreshold * 0.5;
+    double high = pixelThreshold * 1.5;
     ByteBuffer png =
-        heatmap
+        heatmapMaxSide > 0
             ? ByteBuffer.wrap(
                 Heatmaps.png(
                     Heatmaps.overlay(
-                        image, d.map(), d.mapSize(), pixelThreshold * 0.5, pixelThreshold * 1.5)))
+                        fitWithin(image, heatmapMaxSide), d.map(), d.mapSize(), low, high)))
             : null;
     return Alert.newBuilder()
         .setAlertId(frame.getLineId() + "/" + frame.getFrameId() + "/" + detector.bankVersion())
@@ -91,6 +110,10 @@ public final class Verdicts {
         .setModelVersion(detector.modelVersion())
         .setBankVersion(detector.bankVersion())
         .setHeatmapPng(png)
+        .setFrameWidth(image.width())
+        .setFrameHeight(image.height())
+        .setHeatmapLow(png == null ? null : low)
+        .setHeatmapHigh(png == null ? null : high)
         .setRegions(regions)
         .setAnomalousPixels(pixels)
         .setLatencyMs(Math.max(0, detectTime - frame.getCaptureTime().toEpochMilli()))

@@ -1,6 +1,7 @@
 package io.tailwatch.flink.inference;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tailwatch.detector.image.FloatImage;
 import io.tailwatch.detector.scoring.Detection;
@@ -9,6 +10,7 @@ import io.tailwatch.flink.ingest.IngestRouter;
 import io.tailwatch.flink.ingest.Ingested;
 import io.tailwatch.flink.testing.TestFrames;
 import io.tailwatch.schemas.Alert;
+import io.tailwatch.schemas.CameraFrame;
 import io.tailwatch.schemas.DeadLetter;
 import io.tailwatch.schemas.DeadLetterReason;
 import io.tailwatch.schemas.FrameScore;
@@ -186,6 +188,43 @@ class BatchingInferenceOperatorTest {
       assertThat(javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png)).getWidth())
           .isEqualTo(8);
     }
+  }
+
+  /**
+   * A frame larger than alerts.heatmap.max-side gets a scaled-down heatmap (aspect kept) while its
+   * regions stay in frame pixels and the alert says the frame's size: alerts stay small whatever
+   * the camera.
+   */
+  @Test
+  void theHeatmapOfALargeFrameIsScaledDownAndItsRegionsStayInFramePixels() throws Exception {
+    try (var h =
+        new OneInputStreamOperatorTestHarness<>(
+            new BatchingInferenceOperator(new ScriptedDetector("big", 0.5), LIMITS, 1, 10_000, true)
+                .withHeatmapMaxSide(64))) {
+      h.open();
+      CameraFrame big = TestFrames.raw("big", 1000, 200);
+      big.setHeight(600);
+      big.setPayload(
+          java.nio.ByteBuffer.wrap(java.util.Arrays.copyOf(big.getPayload().array(), 600_000)));
+      h.processElement(new StreamRecord<>(TestFrames.ingested(big, 0)));
+      Alert a = h.getSideOutput(BatchingInferenceOperator.ALERTS).peek().getValue();
+      assertThat(a.getFrameWidth()).isEqualTo(1000);
+      assertThat(a.getFrameHeight()).isEqualTo(600);
+      assertThat(a.getRegions().get(0).getWidth()).isEqualTo(1000);
+      assertThat(a.getRegions().get(0).getHeight()).isEqualTo(600);
+      byte[] png = new byte[a.getHeatmapPng().remaining()];
+      a.getHeatmapPng().duplicate().get(png);
+      java.awt.image.BufferedImage image =
+          javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
+      assertThat(image.getWidth()).isEqualTo(64);
+      assertThat(image.getHeight()).isEqualTo(38);
+      assertThat(a.getHeatmapLow()).isLessThan(a.getHeatmapHigh());
+    }
+    assertThatThrownBy(
+            () ->
+                new BatchingInferenceOperator(new ScriptedDetector("x", 0.5), LIMITS, 1, 10, true)
+                    .withHeatmapMaxSide(8))
+        .hasMessageContaining("alerts.heatmap.max-side must be at least 16, was 8");
   }
 
   @Test

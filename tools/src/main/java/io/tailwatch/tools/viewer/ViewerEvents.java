@@ -43,6 +43,10 @@ public final class ViewerEvents {
     if (a.getAnomalousPixels() != null) {
       o.put("anomalousPixels", a.getAnomalousPixels());
     }
+    if (a.getFrameWidth() > 0 && a.getFrameHeight() > 0) {
+      o.put("frameWidth", a.getFrameWidth());
+      o.put("frameHeight", a.getFrameHeight());
+    }
     ByteBuffer png = a.getHeatmapPng();
     if (png != null) {
       ByteBuffer copy = png.duplicate();
