@@ -31,6 +31,27 @@ public final class FramePayloads {
   /**
    * The cheap checks done at ingest: fields, sizes, header dimensions, claim-check reachability.
    */
+  /**
+   * Most bytes (UTF-8) of a frame's ids, product hint and attributes together: every score and
+   * alert carries them, so they are bounded like the payload, by construction.
+   */
+  public static final int MAX_METADATA_BYTES = 64 * 1024;
+
+  static long metadataBytes(CameraFrame frame) {
+    long n = utf8(frame.getFrameId()) + utf8(frame.getLineId()) + utf8(frame.getSourceId());
+    n += utf8(frame.getProductHint());
+    if (frame.getAttributes() != null) {
+      for (var e : frame.getAttributes().entrySet()) {
+        n += utf8(e.getKey()) + utf8(e.getValue());
+      }
+    }
+    return n;
+  }
+
+  private static long utf8(CharSequence s) {
+    return s == null ? 0 : s.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+  }
+
   public void validate(CameraFrame frame) throws FrameRejectedException {
     int w = frame.getWidth();
     int h = frame.getHeight();
@@ -52,6 +73,17 @@ public final class FramePayloads {
     if (frame.getFrameId().isBlank() || frame.getLineId().isBlank()) {
       throw new FrameRejectedException(
           DeadLetterReason.INVALID_FIELD, "frameId and lineId must not be blank");
+    }
+    long metadata = metadataBytes(frame);
+    if (metadata > MAX_METADATA_BYTES) {
+      throw new FrameRejectedException(
+          DeadLetterReason.INVALID_FIELD,
+          "frameId, lineId, sourceId, productHint and attributes take "
+              + metadata
+              + " bytes, over the "
+              + MAX_METADATA_BYTES
+              + "-byte limit on frame metadata (they are copied into the frame's score and alert"
+              + " records, which must fit a Kafka request)");
     }
     boolean inline = frame.getPayload() != null;
     boolean claim = frame.getPayloadUri() != null;

@@ -129,6 +129,29 @@ class CameraFrameDeserializerTest {
         "payload (JPEG)");
   }
 
+  /**
+   * Ids and attributes travel into every score and alert, so their total is bounded: 64 KiB pass,
+   * one byte more is a dead letter naming the limit.
+   */
+  @Test
+  void metadataOverTheLimitIsDeadLettered() throws Exception {
+    CameraFrame raw = TestFrames.raw("m", 16, 3);
+    long used = FramePayloads.metadataBytes(raw);
+    String fill = "x".repeat((int) (FramePayloads.MAX_METADATA_BYTES - used - 1));
+    CameraFrame atLimit =
+        CameraFrame.newBuilder(raw).setAttributes(java.util.Map.of("n", fill)).build();
+    assertThat(FramePayloads.metadataBytes(atLimit)).isEqualTo(FramePayloads.MAX_METADATA_BYTES);
+    FrameLimits roomy =
+        new FrameLimits(1 << 20, 1024, Files.createDirectories(dir.resolve("claims")).toString());
+    assertThat(run(serdes.encode(atLimit), roomy).isDeadLetter()).isFalse();
+    CameraFrame over =
+        CameraFrame.newBuilder(raw).setAttributes(java.util.Map.of("n", fill + "é")).build();
+    assertDead(
+        run(serdes.encode(over), roomy),
+        DeadLetterReason.INVALID_FIELD,
+        "65538 bytes, over the 65536-byte limit on frame metadata");
+  }
+
   @Test
   void claimChecksMustBeReadableFilesUnderTheRoot() throws Exception {
     Path claims = Files.createDirectories(dir.resolve("claims"));
