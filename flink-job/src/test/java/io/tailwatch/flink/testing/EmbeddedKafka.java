@@ -190,11 +190,21 @@ public final class EmbeddedKafka implements AutoCloseable {
     long deadline = System.currentTimeMillis() + 30_000;
     while (true) {
       boolean ready = true;
-      for (var d :
-          admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).values()) {
-        for (var p : d.partitions()) {
-          ready &= p.leader() != null && !p.leader().isEmpty();
+      try {
+        for (var d :
+            admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).values()) {
+          for (var p : d.partitions()) {
+            ready &= p.leader() != null && !p.leader().isEmpty();
+          }
         }
+      } catch (java.util.concurrent.ExecutionException e) {
+        // a topic just created can be unknown to the broker's metadata for a moment (seen in CI
+        // as UnknownTopicOrPartitionException): not yet ready, ask again
+        if (!(e.getCause()
+            instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+          throw e;
+        }
+        ready = false;
       }
       // the metadata can name the leader before the broker's replica manager has taken the
       // partition on
