@@ -449,17 +449,8 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
           for (String w : weightings) {
             AdaptationReplay.Settings settings =
                 settings(stats, adaptive, w.equals("gaussian"), seed);
-            AdaptationReplay.Result r;
-            try (ProgressBar bar = new ProgressBar("seed " + seed + " " + w)) {
-              r =
-                  AdaptationReplay.run(
-                      detector,
-                      initial.bank(),
-                      initial.calibration().threshold(),
-                      stream,
-                      settings,
-                      bar);
-            }
+            AdaptationReplay.Result r =
+                replay(detector, initial, stream, settings, "seed " + seed + " " + w);
             outcomes.add(new SeedRun(seed, w, r));
             Row row = row(seed, w, r);
             rows.add(row);
@@ -502,6 +493,20 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
       writeOutcomes(outcomesOut, outcomes);
     }
     return 0;
+  }
+
+  /** One replay from the initial bank and its calibrated threshold, with a progress bar. */
+  private static AdaptationReplay.Result replay(
+      PatchCoreDetector detector,
+      BankBuilder.Result initial,
+      List<AdaptationReplay.Frame> stream,
+      AdaptationReplay.Settings settings,
+      String label)
+      throws Exception {
+    try (ProgressBar bar = new ProgressBar(label)) {
+      return AdaptationReplay.run(
+          detector, initial.bank(), initial.calibration().threshold(), stream, settings, bar);
+    }
   }
 
   private record SeedRun(int seed, String weighting, AdaptationReplay.Result result) {}
@@ -585,12 +590,8 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
     addFrames(stream, line, finish, seed, 0, runStart, false);
     addFrames(stream, line, finish, seed, runStart, runEnd, true);
     addFrames(stream, line, finish, seed, runEnd, end, false);
-    AdaptationReplay.Result r;
-    try (ProgressBar bar = new ProgressBar("seed " + seed + " sustained-defect")) {
-      r =
-          AdaptationReplay.run(
-              detector, initial.bank(), initial.calibration().threshold(), stream, settings, bar);
-    }
+    AdaptationReplay.Result r =
+        replay(detector, initial, stream, settings, "seed " + seed + " sustained-defect");
     int defects = r.count("defect", runStart, runEnd);
     int caught = r.alerts("defect", runStart, runEnd);
     int settle = Math.min(normalAfter, settings.statistics().driftWindow());
@@ -688,7 +689,6 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
       throws Exception {
     List<AdaptationReplay.Frame> stream = new ArrayList<>();
     addFrames(stream, line, finish, seed, 0, frames, false);
-    AdaptationReplay.Result r;
     AdaptationReplay.Settings fixedBank =
         new AdaptationReplay.Settings(
             settings.statistics(),
@@ -703,11 +703,8 @@ final class ReplayAdaptationCommand implements Callable<Integer> {
             settings.seed(),
             settings.weightExponent(),
             settings.resolutionQuantile());
-    try (ProgressBar bar = new ProgressBar("seed " + seed + " outlier")) {
-      r =
-          AdaptationReplay.run(
-              detector, initial.bank(), initial.calibration().threshold(), stream, fixedBank, bar);
-    }
+    AdaptationReplay.Result r =
+        replay(detector, initial, stream, fixedBank, "seed " + seed + " outlier");
     double[] scores = r.outcomes().stream().mapToDouble(AdaptationReplay.Outcome::score).toArray();
     double calibrated = initial.calibration().threshold();
     double[] sorted = scores.clone();

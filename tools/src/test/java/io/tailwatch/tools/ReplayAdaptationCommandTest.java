@@ -85,33 +85,36 @@ class ReplayAdaptationCommandTest {
     return args.toArray(String[]::new);
   }
 
-  @Test
-  void sustainedDefectScenarioReportsRecallFalseAlarmsAndDrift(@TempDir Path dir) throws Exception {
+  /** Runs a scenario on the tiny CNN; its standard output, after checking it succeeded. */
+  private static String scenario(Path dir, String... args) throws Exception {
     Path model = TinyBackbone.write(dir, "tiny.onnx");
     StringWriter err = new StringWriter();
     StringWriter out = new StringWriter();
     CommandLine cli = BenchCommandTest.cli(err);
     cli.setOut(new java.io.PrintWriter(out, true));
-    int rc =
-        cli.execute(
-            tiny(
-                model,
-                "--seeds",
-                "0",
-                "--weighting",
-                "gaussian",
-                "--drift-window",
-                "40",
-                "--scenario",
-                "sustained-defect",
-                "--normal-before",
-                "160",
-                "--defect-run",
-                "160",
-                "--normal-after",
-                "120"));
-    assertThat(rc).as(err.toString()).isZero();
-    String text = out.toString();
+    assertThat(cli.execute(tiny(model, args))).as(err.toString()).isZero();
+    return out.toString();
+  }
+
+  @Test
+  void sustainedDefectScenarioReportsRecallFalseAlarmsAndDrift(@TempDir Path dir) throws Exception {
+    String text =
+        scenario(
+            dir,
+            "--seeds",
+            "0",
+            "--weighting",
+            "gaussian",
+            "--drift-window",
+            "40",
+            "--scenario",
+            "sustained-defect",
+            "--normal-before",
+            "160",
+            "--defect-run",
+            "160",
+            "--normal-after",
+            "120");
     assertThat(text)
         .containsPattern(
             "seed 0: defect-run recall: 1\\.0000 \\(15\\d/15\\d defective frames of frames 160\\.\\.319\\)")
@@ -123,33 +126,26 @@ class ReplayAdaptationCommandTest {
 
   @Test
   void outlierScenarioReportsTheThresholdShift(@TempDir Path dir) throws Exception {
-    Path model = TinyBackbone.write(dir, "tiny.onnx");
-    StringWriter err = new StringWriter();
-    StringWriter out = new StringWriter();
-    CommandLine cli = BenchCommandTest.cli(err);
-    cli.setOut(new java.io.PrintWriter(out, true));
-    int rc =
-        cli.execute(
-            tiny(
-                model,
-                "--seeds",
-                "0",
-                "--weighting",
-                "gaussian",
-                "--scenario",
-                "outlier",
-                "--frames",
-                "400"));
-    assertThat(rc).as(err.toString()).isZero();
+    String text =
+        scenario(
+            dir,
+            "--seeds",
+            "0",
+            "--weighting",
+            "gaussian",
+            "--scenario",
+            "outlier",
+            "--frames",
+            "400");
     java.util.regex.Matcher m =
         java.util.regex.Pattern.compile(
                 "threshold shift after one extreme score \\(.*?\\) at frame (\\d+) of 400: ([0-9.]+)%")
-            .matcher(out.toString());
+            .matcher(text);
     List<Double> shifts = new java.util.ArrayList<>();
     while (m.find()) {
       shifts.add(Double.parseDouble(m.group(2)));
     }
-    assertThat(shifts).as(out.toString()).hasSize(2).allSatisfy(s -> assertThat(s).isLessThan(2.0));
+    assertThat(shifts).as(text).hasSize(2).allSatisfy(s -> assertThat(s).isLessThan(2.0));
   }
 
   @Test
