@@ -4,6 +4,7 @@ import io.tailwatch.detector.bank.CoresetMethod;
 import io.tailwatch.detector.bank.PatchCoreFitter;
 import io.tailwatch.detector.data.LabeledImage;
 import io.tailwatch.detector.data.MagneticTile;
+import io.tailwatch.detector.data.MvtecLayout;
 import io.tailwatch.detector.eval.EvaluationResult;
 import io.tailwatch.detector.eval.PatchCoreEvaluation;
 import io.tailwatch.detector.features.BackboneModel;
@@ -20,8 +21,12 @@ import io.tailwatch.detector.scoring.Detection;
 import io.tailwatch.detector.scoring.DetectorOptions;
 import io.tailwatch.detector.scoring.Heatmaps;
 import io.tailwatch.detector.scoring.Reweighting;
+import io.tailwatch.detector.tail.LongTailFitter;
 import io.tailwatch.detector.util.Progress;
 import io.tailwatch.detector.util.SharedDirs;
+import io.tailwatch.tools.evaluation.ClassOutcome;
+import io.tailwatch.tools.evaluation.EvaluationPlots;
+import io.tailwatch.tools.evaluation.PoolReport;
 import io.tailwatch.tools.train.HyperspectralEvaluation;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -44,13 +49,25 @@ import picocli.CommandLine.Option;
     description = {
       "magnetic-tile: fit on a seeded split of the normal images and test on the rest plus every",
       "defect; print and write image AUROC, pixel AUROC, PRO per defect type.",
+      "<MVTec-layout folder>: the same per class (train/good -> bank, test/ -> metrics), every class",
+      "found below it; mean over classes with 95% intervals, markdown + JSON, ROC and score plots.",
+      "Both: false-alarm rate and recall at the threshold fitted on held-out training images.",
+      "Exit code 3 when some class or method failed (its error is in the table; the rest ran).",
       "abu | hydice | <dir of .mat scenes>: per-scene pixel AUROC and AUPR of RX, the spectral bank and the",
       "autoencoder (plain, +LAMP, +IW, +LAMP+IW) over --seeds seeds; detection-map PNGs."
     })
 final class EvaluateCommand implements Callable<Integer> {
   // what the last run produced, for whoever ran this instance (tests read it through the
   // CommandLine)
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(EvaluateCommand.class);
   private Result lastResult;
+  private List<ClassOutcome> lastOutcomes;
+
+  List<ClassOutcome> lastOutcomes() {
+    return lastOutcomes;
+  }
+
   private List<HyperspectralEvaluation.SceneResult> lastScenes;
 
   Result lastResult() {
@@ -64,8 +81,45 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(
       names = "--dataset",
       required = true,
-      description = "magnetic-tile, abu, hydice, or a directory of" + " .mat scenes")
+      description =
+          "magnetic-tile; an MVTec-layout folder (one class with train/good/, or a root of such"
+              + " classes); abu, hydice, or a directory of .mat scenes")
   String dataset;
+
+  @Option(
+      names = "--methods",
+      split = ",",
+      defaultValue = "patchcore",
+      description =
+          "Bank-building methods to compare, comma-separated: patchcore, softpatch, tailedcore."
+              + " Default: ${DEFAULT-VALUE}.")
+  List<String> methods;
+
+  @Option(
+      names = "--calibration-holdout",
+      defaultValue = "0.1",
+      description =
+          "Fraction of each class's training images kept out of the bank to fit the threshold,"
+              + " as fit does (0 = no threshold figures). Default: ${DEFAULT-VALUE}.")
+  double calibrationHoldout;
+
+  @Option(
+      names = "--false-alarm-rate",
+      defaultValue = "0.01",
+      description = "False-alarm rate the fitted threshold is set for. Default: ${DEFAULT-VALUE}.")
+  double falseAlarmRate;
+
+  @Option(
+      names = "--plots",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description =
+          "Write each class's ROC curve and score histogram (PNG) under <out-dir>/plots."
+              + " Default: ${DEFAULT-VALUE}.")
+  boolean plots;
+
+  @Mixin LongTailCliOptions longTail;
 
   @Option(names = "--data-dir", description = "Data folder (default: $TAILWATCH_DATA_DIR).")
   Path dataDir;
@@ -239,15 +293,16 @@ final class EvaluateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (!dataset.equals("magnetic-tile") && isMvtecDataset(Path.of(dataset))) {
+      return evaluateImages(null);
+    }
     if (SceneFiles.isSceneDataset(dataset)) {
       return evaluateScenes();
     }
-    backbone.validate();
-    KnnPrecision.parse(knnPrecision);
     if (!dataset.equals("magnetic-tile")) {
       throw new IllegalArgumentException(
-          "--dataset must be magnetic-tile, abu, hydice or a directory of .mat"
-              + " scenes (was '"
+          "--dataset must be magnetic-tile, abu, hydice, an MVTec-layout folder (a class with"
+              + " train/good/, or a folder of such classes) or a directory of .mat scenes (was '"
               + dataset
               + "')");
     }
@@ -259,8 +314,95 @@ final class EvaluateCommand implements Callable<Integer> {
                     () ->
                         new IllegalArgumentException(
                             "no data directory: set TAILWATCH_DATA_DIR or --data-dir"));
-    MagneticTile.Split split =
-        MagneticTile.split(MagneticTile.resolveRoot(dir), trainFraction, seed);
+    return evaluateImages(MagneticTile.resolveRoot(dir));
+  }
+
+  /** A folder that is an MVTec-layout class or holds some (and so is not a folder of scenes). */
+  static boolean isMvtecDataset(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return false;
+    }
+    try {
+      return !MvtecLayout.findClasses(dir).isEmpty();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** One class to evaluate: how to read its images (run inside the class's failure isolation). */
+  private record ClassTask(String name, Callable<LabeledSplit> read) {}
+
+  private record LabeledSplit(
+      List<LabeledImage> train, List<LabeledImage> heldOut, List<LabeledImage> test) {}
+
+  /** Splits off the seeded calibration hold-out, as fit --calibration-holdout does. */
+  private LabeledSplit withHoldout(List<LabeledImage> train, List<LabeledImage> test) {
+    if (calibrationHoldout == 0) {
+      return new LabeledSplit(train, List.of(), test);
+    }
+    List<LabeledImage> shuffled = new ArrayList<>(train);
+    java.util.Collections.shuffle(shuffled, new java.util.Random(seed));
+    int held = (int) Math.round(train.size() * calibrationHoldout);
+    if (held < 2 || train.size() - held < 1) {
+      throw new IllegalArgumentException(
+          "--calibration-holdout "
+              + calibrationHoldout
+              + " of "
+              + train.size()
+              + " training images leaves "
+              + held
+              + " to calibrate on; need at least 2 and one to fit (a larger fraction, or 0)");
+    }
+    return new LabeledSplit(
+        List.copyOf(shuffled.subList(held, shuffled.size())),
+        List.copyOf(shuffled.subList(0, held)),
+        test);
+  }
+
+  /**
+   * Magnetic Tile (its root given) or the MVTec-layout classes under --dataset (root null): each
+   * class with each method; a class that fails gets its error in the tables and the run goes on.
+   */
+  private int evaluateImages(Path magneticTileRoot) throws Exception {
+    backbone.validate();
+    KnnPrecision.parse(knnPrecision);
+    if (!(calibrationHoldout >= 0 && calibrationHoldout < 1)) {
+      throw new IllegalArgumentException(
+          "--calibration-holdout must be in [0, 1), was " + calibrationHoldout);
+    }
+    if (!(falseAlarmRate > 0 && falseAlarmRate < 0.5)) {
+      throw new IllegalArgumentException(
+          "--false-alarm-rate must be in (0, 0.5), was " + falseAlarmRate);
+    }
+    List<LongTailFitter.Method> methodList =
+        methods.stream().map(LongTailFitter.Method::parse).distinct().toList();
+    LongTailFitter.Options longTailOptions = longTail.options();
+    List<ClassTask> tasks = new ArrayList<>();
+    String title;
+    if (magneticTileRoot != null) {
+      title = dataset;
+      tasks.add(
+          new ClassTask(
+              dataset,
+              () -> {
+                MagneticTile.Split split =
+                    MagneticTile.split(magneticTileRoot, trainFraction, seed);
+                return withHoldout(split.train(), split.test());
+              }));
+    } else {
+      Path root = Path.of(dataset);
+      title = root.toAbsolutePath().normalize().getFileName().toString();
+      for (Path classDir : MvtecLayout.findClasses(root)) {
+        String name = MvtecLayout.name(root, classDir);
+        tasks.add(
+            new ClassTask(
+                name,
+                () -> {
+                  MvtecLayout.MvtecClass c = MvtecLayout.read(classDir, name);
+                  return withHoldout(c.train(), c.test());
+                }));
+      }
+    }
     BackboneModel model = backbone.loadBackbone(null);
     PatchEmbeddingSpec spec = backbone.spec(model);
     PatchCoreFitter.Options fit =
@@ -273,20 +415,28 @@ final class EvaluateCommand implements Callable<Integer> {
             preprocessing.toPreprocessing());
     DetectorOptions detect = new DetectorOptions(reweight, Reweighting.DEFAULT_NEIGHBOURS, 4.0);
     Files.createDirectories(outDir);
-    Path mapDir = outDir.resolve("maps");
-    Map<String, Integer> written = new HashMap<>();
+    String recipe =
+        String.format(
+            Locale.ROOT,
+            "Backbone %s (%s), %s; coreset %s %.3f; kNN %s; test images' backbone %s",
+            model.id(),
+            backbone.provider(),
+            fit.preprocessing(),
+            fit.method(),
+            coreset,
+            knnPrecision,
+            backbone.precision().name().toLowerCase(Locale.ROOT));
     System.err.printf(
         Locale.ROOT,
-        "evaluate %s: %d train, %d test images; %s; coreset %s %.3f; kNN %s; test "
-            + "images' backbone %s%n",
-        dataset,
-        split.train().size(),
-        split.test().size(),
-        fit.preprocessing(),
-        fit.method(),
-        coreset,
-        knnPrecision,
-        backbone.precision().name().toLowerCase(Locale.ROOT));
+        "evaluate %s: %d class(es) x %s; %s; calibration hold-out %.2f at false-alarm rate %.3f%n",
+        title,
+        tasks.size(),
+        methodList.stream().map(LongTailFitter.Method::id).toList(),
+        recipe,
+        calibrationHoldout,
+        falseAlarmRate);
+    long started = System.nanoTime();
+    List<ClassOutcome> outcomes = new ArrayList<>();
     // the bank is built in fp32 whatever --precision says, as a bank fitted once and scored on a
     // GPU in fp16 would be
     try (FeatureExtractor extractor = backbone.openExtractor(model, spec, ComputePrecision.FP32);
@@ -297,9 +447,143 @@ final class EvaluateCommand implements Callable<Integer> {
         OnnxKnnScorer knn = OnnxKnnScorer.open(backbone.provider(), backbone.threads);
         OnnxKnnScorer scoringKnn =
             OnnxKnnScorer.open(
-                backbone.provider(), backbone.threads, KnnPrecision.parse(knnPrecision));
-        ProgressBar embedBar = new ProgressBar("embed");
+                backbone.provider(), backbone.threads, KnnPrecision.parse(knnPrecision))) {
+      PatchCoreEvaluation evaluation =
+          new PatchCoreEvaluation(
+              extractor,
+              scoringExtractor == null ? extractor : scoringExtractor,
+              knn,
+              scoringKnn,
+              fit,
+              detect);
+      int index = 0;
+      for (ClassTask task : tasks) {
+        index++;
+        LabeledSplit split = null;
+        Exception readError = null;
+        try {
+          split = task.read().call();
+        } catch (Exception e) {
+          readError = e;
+        }
+        for (LongTailFitter.Method method : methodList) {
+          long t0 = System.nanoTime();
+          String label =
+              String.format(
+                  Locale.ROOT, "[%d/%d] %s (%s)", index, tasks.size(), task.name(), method.id());
+          ClassOutcome outcome;
+          if (readError != null) {
+            outcome = ClassOutcome.failed(task.name(), method.id(), readError, 0);
+          } else {
+            System.err.printf(
+                Locale.ROOT,
+                "%s: %d train (+%d held out), %d test images%n",
+                label,
+                split.train().size(),
+                split.heldOut().size(),
+                split.test().size());
+            try {
+              EvaluationResult r =
+                  runOne(evaluation.withMethod(method, longTailOptions), task.name(), split);
+              outcome = ClassOutcome.ok(task.name(), r, (System.nanoTime() - t0) / 1e9);
+              if (plots) {
+                EvaluationPlots.write(
+                    r, task.name(), outDir.resolve("plots"), fileStem(task.name(), method));
+              }
+            } catch (Exception e) {
+              outcome =
+                  ClassOutcome.failed(task.name(), method.id(), e, (System.nanoTime() - t0) / 1e9);
+              LOG.warn("{} failed", label, e);
+            }
+          }
+          outcomes.add(outcome);
+          System.err.println(label + ": " + summary(outcome));
+        }
+      }
+    }
+    PoolReport.Setup setup =
+        new PoolReport.Setup(
+            title,
+            methodList.stream().map(LongTailFitter.Method::id).toList(),
+            recipe,
+            calibrationHoldout,
+            falseAlarmRate,
+            (System.nanoTime() - started) / 1e9,
+            Math.max(1, Runtime.getRuntime().availableProcessors()));
+    Path table;
+    if (magneticTileRoot != null && methodList.size() == 1 && !outcomes.get(0).failed()) {
+      // Magnetic Tile's own table: its defect types (the pool report adds the class summary)
+      table = outDir.resolve("evaluation-" + dataset + ".md");
+      Files.writeString(
+          table, "# " + dataset + " evaluation\n\n" + outcomes.get(0).result().markdown());
+      PoolReport.writeJson(setup, outcomes, outDir.resolve("evaluation-" + dataset + ".json"));
+      System.out.println(Files.readString(table));
+    } else {
+      table = PoolReport.write(setup, outcomes, outDir, "evaluation-" + fileStem(title, null));
+      System.out.println(Files.readString(table));
+    }
+    System.out.println(
+        "table written to "
+            + table
+            + (plots ? ", ROC curves and score histograms under " + outDir.resolve("plots") : ""));
+    lastOutcomes = List.copyOf(outcomes);
+    lastResult = outcomes.get(0).failed() ? null : new Result(outcomes.get(0).result(), table);
+    long failed = outcomes.stream().filter(ClassOutcome::failed).count();
+    if (failed > 0) {
+      System.err.printf(
+          Locale.ROOT,
+          "%d of %d evaluations failed (their errors are in the table); exit code %d%n",
+          failed,
+          outcomes.size(),
+          FAILED_EXIT_CODE);
+      return FAILED_EXIT_CODE;
+    }
+    return 0;
+  }
+
+  /** The exit code of a run in which some class or method failed (the rest was still reported). */
+  static final int FAILED_EXIT_CODE = 3;
+
+  private static String fileStem(String name, LongTailFitter.Method method) {
+    String stem = name.replaceAll("[^A-Za-z0-9._-]+", "-");
+    return method == null ? stem : stem + "-" + method.id();
+  }
+
+  private static String summary(ClassOutcome o) {
+    if (o.failed()) {
+      return "FAILED: " + o.error();
+    }
+    EvaluationResult.Row all = o.result().overall();
+    EvaluationResult.AtThreshold t = o.result().atThreshold();
+    return String.format(
+        Locale.ROOT,
+        "image AUROC %.4f, pixel AUROC %s, F1-max %.4f%s in %.0f s",
+        all.imageAuroc(),
+        Double.isNaN(all.pixelAuroc())
+            ? "- (no masks)"
+            : String.format(Locale.ROOT, "%.4f", all.pixelAuroc()),
+        all.f1Max(),
+        t == null
+            ? ""
+            : String.format(
+                Locale.ROOT,
+                "; at the threshold %d/%d false alarms, recall %d/%d",
+                t.falseAlarms(),
+                t.normals(),
+                t.detected(),
+                t.anomalous()),
+        o.seconds());
+  }
+
+  private EvaluationResult runOne(PatchCoreEvaluation evaluation, String name, LabeledSplit split)
+      throws Exception {
+    Path mapDir = outDir.resolve("maps");
+    String mapPrefix = dataset.equals("magnetic-tile") ? "" : fileStem(name, null) + "/";
+    Map<String, Integer> written = new HashMap<>();
+    try (ProgressBar embedBar = new ProgressBar("embed");
+        ProgressBar copiesBar = new ProgressBar("embed tail copies");
         ProgressBar coresetBar = new ProgressBar("coreset");
+        ProgressBar calibrateBar = new ProgressBar("calibrate");
         ProgressBar scoreBar = new ProgressBar("score")) {
       PatchCoreEvaluation.Listener listener =
           new PatchCoreEvaluation.Listener() {
@@ -309,8 +593,18 @@ final class EvaluateCommand implements Callable<Integer> {
             }
 
             @Override
+            public Progress tailCopiesProgress() {
+              return copiesBar;
+            }
+
+            @Override
             public Progress coresetProgress() {
               return coresetBar;
+            }
+
+            @Override
+            public Progress calibrationProgress() {
+              return calibrateBar;
             }
 
             @Override
@@ -324,33 +618,20 @@ final class EvaluateCommand implements Callable<Integer> {
                 return;
               }
               try {
-                Files.createDirectories(mapDir.resolve(image.type()));
-                String name =
+                Path typeDir = mapDir.resolve(mapPrefix + image.type());
+                Files.createDirectories(typeDir);
+                String file =
                     image.image().getFileName().toString().replaceFirst("\\.[^.]+$", "") + ".png";
                 Files.write(
-                    mapDir.resolve(image.type()).resolve(name),
+                    typeDir.resolve(file),
                     Heatmaps.png(Heatmaps.overlayOwnRange(frame, d.map(), d.mapSize())));
               } catch (IOException e) {
                 throw new UncheckedIOException(e);
               }
             }
           };
-      EvaluationResult result =
-          new PatchCoreEvaluation(
-                  extractor,
-                  scoringExtractor == null ? extractor : scoringExtractor,
-                  knn,
-                  scoringKnn,
-                  fit,
-                  detect)
-              .run(dataset, split.train(), split.test(), listener);
-      String table = "# " + dataset + " evaluation\n\n" + result.markdown();
-      Path file = outDir.resolve("evaluation-" + dataset + ".md");
-      Files.writeString(file, table);
-      System.out.println(table);
-      System.out.println("table written to " + file);
-      lastResult = new Result(result, file);
+      return evaluation.run(
+          name, split.train(), split.heldOut(), falseAlarmRate, split.test(), listener);
     }
-    return 0;
   }
 }

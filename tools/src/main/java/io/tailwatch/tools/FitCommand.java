@@ -12,7 +12,6 @@ import io.tailwatch.detector.image.Preprocessing;
 import io.tailwatch.detector.knn.OnnxKnnScorer;
 import io.tailwatch.detector.scoring.ScoreCalibration;
 import io.tailwatch.detector.tail.LongTailFitter;
-import io.tailwatch.detector.tail.TailAugmentation;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -84,26 +83,7 @@ final class FitCommand implements Callable<Integer> {
               + "memory with rotated copies + LOF-filtered head memory, exact coresets). Default: ${DEFAULT-VALUE}.")
   String method;
 
-  @Option(
-      names = "--tail-augmentation",
-      defaultValue = "rot15flip",
-      description =
-          "tailedcore: copies of tail images: rot15flip (47), rot30flip (23), rotflip (7), none. "
-              + "Default: ${DEFAULT-VALUE}.")
-  String tailAugmentation;
-
-  @Option(
-      names = "--lof-k",
-      defaultValue = "6",
-      description = "softpatch/tailedcore: LOF neighbours. Default: ${DEFAULT-VALUE}.")
-  int lofK;
-
-  @Option(
-      names = "--lof-drop-quantile",
-      defaultValue = "0.85",
-      description =
-          "softpatch/tailedcore: patches with LOF at or above this quantile are dropped. Default: ${DEFAULT-VALUE}.")
-  double lofDropQuantile;
+  @Mixin LongTailCliOptions longTailOptions;
 
   @Option(
       names = "--coreset",
@@ -170,9 +150,7 @@ final class FitCommand implements Callable<Integer> {
     backbone.validate();
     Preprocessing prep = preprocessing.toPreprocessing();
     LongTailFitter.Method fitMethod = LongTailFitter.Method.parse(method);
-    LongTailFitter.Options longTail =
-        new LongTailFitter.Options(
-            TailAugmentation.parse(tailAugmentation), lofK, lofDropQuantile, 128);
+    LongTailFitter.Options longTail = longTailOptions.options();
     PatchCoreFitter.Options options =
         new PatchCoreFitter.Options(
             coreset, CoresetMethod.parse(coresetMethod), projectionDim, seed, batch, prep);

@@ -1,11 +1,22 @@
 package io.tailwatch.detector.eval;
 
+import io.tailwatch.detector.metrics.BinaryScores;
+import io.tailwatch.detector.metrics.Intervals;
+import io.tailwatch.detector.scoring.ScoreCalibration;
 import java.util.List;
 import java.util.Locale;
 
-/** Metrics per anomaly type and overall, with fit and throughput figures. */
+/**
+ * Metrics per anomaly type and overall, with fit and throughput figures, every test image's score,
+ * and (when images were held out to calibrate) the false-alarm rate and recall at the fitted
+ * threshold.
+ *
+ * @param calibration the fitted threshold from {@code calibrationImages} held-out training images,
+ *     or null when none were held out
+ */
 public record EvaluationResult(
     String dataset,
+    String method,
     String backbone,
     String provider,
     List<Row> rows,
@@ -16,7 +27,32 @@ public record EvaluationResult(
     double embedSeconds,
     double coresetSeconds,
     int testImages,
-    double scoreSeconds) {
+    double scoreSeconds,
+    ScoreCalibration calibration,
+    int calibrationImages,
+    List<ImageScore> imageScores) {
+
+  /** One test image's image score. */
+  public record ImageScore(String image, String type, boolean anomalous, double score) {}
+
+  /**
+   * The fitted threshold applied to the test images (alert when score > threshold): false alarms
+   * among the normal ones, detections among the defective ones, each with its 95% Wilson interval.
+   */
+  public record AtThreshold(
+      double threshold,
+      boolean empirical,
+      int falseAlarms,
+      int normals,
+      int detected,
+      int anomalous,
+      Intervals.Interval falseAlarmRate,
+      Intervals.Interval recall) {}
+
+  public EvaluationResult {
+    rows = List.copyOf(rows);
+    imageScores = List.copyOf(imageScores);
+  }
 
   /** One table row. NaN where a metric does not apply. */
   public record Row(
@@ -26,7 +62,43 @@ public record EvaluationResult(
       double imageAuroc,
       double pixelAuroc,
       double pro,
-      double pixelAp) {}
+      double pixelAp,
+      double f1Max) {
+    /** Image AUROC with its 95% interval (Hanley-McNeil). */
+    public Intervals.Interval imageAurocInterval() {
+      return Intervals.auroc(imageAuroc, anomalous, normal);
+    }
+  }
+
+  /** All test images' scores, defective against normal. */
+  public BinaryScores scores() {
+    double[] s = new double[imageScores.size()];
+    boolean[] labels = new boolean[s.length];
+    for (int i = 0; i < s.length; i++) {
+      s[i] = imageScores.get(i).score();
+      labels[i] = imageScores.get(i).anomalous();
+    }
+    return BinaryScores.of(s, labels);
+  }
+
+  /** The figures at the fitted threshold, or null without a calibration. */
+  public AtThreshold atThreshold() {
+    if (calibration == null) {
+      return null;
+    }
+    BinaryScores s = scores();
+    int fa = s.negativesAbove(calibration.threshold());
+    int tp = s.positivesAbove(calibration.threshold());
+    return new AtThreshold(
+        calibration.threshold(),
+        calibration.empirical(),
+        fa,
+        s.negatives(),
+        tp,
+        s.positives(),
+        Intervals.proportion(fa, s.negatives()),
+        Intervals.proportion(tp, s.positives()));
+  }
 
   public double framesPerSecond() {
     return testImages / scoreSeconds;
@@ -35,8 +107,8 @@ public record EvaluationResult(
   public String markdown() {
     StringBuilder sb = new StringBuilder();
     sb.append(
-        "| defect type | normal | defective | image AUROC | pixel AUROC | PRO (FPR<=0.3) | pixel AP |\n");
-    sb.append("|---|---:|---:|---:|---:|---:|---:|\n");
+        "| defect type | normal | defective | image AUROC | pixel AUROC | PRO (FPR<=0.3) | pixel AP | F1-max |\n");
+    sb.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Row r : rows) {
       sb.append(row(r, false));
     }
@@ -44,8 +116,9 @@ public record EvaluationResult(
     sb.append(
         String.format(
             Locale.ROOT,
-            "%nBackbone %s on %s. Fit: %d images, %,d patches -> bank of %,d; embedding %.1f s, coreset %.1f s "
+            "%nMethod %s, backbone %s on %s. Fit: %d images, %,d patches -> bank of %,d; embedding %.1f s, coreset %.1f s "
                 + "(fit %.1f s). Scoring: %d images in %.1f s = %.1f frames/s (decode, features, kNN, maps).%n",
+            method,
             backbone,
             provider,
             trainImages,
@@ -57,6 +130,29 @@ public record EvaluationResult(
             testImages,
             scoreSeconds,
             framesPerSecond()));
+    AtThreshold t = atThreshold();
+    if (t != null) {
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "%nAt the fitted threshold %.4f (%s of %d held-out training images, false-alarm rate"
+                  + " %.3f): false alarms %d/%d = %.1f%% (95%% CI %.1f-%.1f%%), recall %d/%d = %.1f%%"
+                  + " (95%% CI %.1f-%.1f%%).%n",
+              t.threshold(),
+              t.empirical() ? "conformal quantile" : "Gaussian quantile",
+              calibrationImages,
+              calibration.falseAlarmRate(),
+              t.falseAlarms(),
+              t.normals(),
+              100 * t.falseAlarmRate().estimate(),
+              100 * t.falseAlarmRate().low(),
+              100 * t.falseAlarmRate().high(),
+              t.detected(),
+              t.anomalous(),
+              100 * t.recall().estimate(),
+              100 * t.recall().low(),
+              100 * t.recall().high()));
+    }
     return sb.toString();
   }
 
@@ -64,7 +160,7 @@ public record EvaluationResult(
     String b = bold ? "**" : "";
     return String.format(
         Locale.ROOT,
-        "| %s%s%s | %d | %d | %s | %s | %s | %s |%n",
+        "| %s%s%s | %d | %d | %s | %s | %s | %s | %s |%n",
         b,
         r.type(),
         b,
@@ -73,7 +169,8 @@ public record EvaluationResult(
         f(r.imageAuroc()),
         f(r.pixelAuroc()),
         f(r.pro()),
-        f(r.pixelAp()));
+        f(r.pixelAp()),
+        f(r.f1Max()));
   }
 
   private static String f(double v) {

@@ -1,6 +1,5 @@
 package io.tailwatch.detector.eval;
 
-import ai.onnxruntime.OrtException;
 import io.tailwatch.detector.bank.MemoryBank;
 import io.tailwatch.detector.bank.PatchCoreFitter;
 import io.tailwatch.detector.data.LabeledImage;
@@ -13,9 +12,12 @@ import io.tailwatch.detector.image.Preprocessing;
 import io.tailwatch.detector.knn.OnnxKnnScorer;
 import io.tailwatch.detector.metrics.BinaryScores;
 import io.tailwatch.detector.metrics.PixelMetrics;
+import io.tailwatch.detector.scoring.Calibrator;
 import io.tailwatch.detector.scoring.Detection;
 import io.tailwatch.detector.scoring.DetectorOptions;
 import io.tailwatch.detector.scoring.PatchCoreDetector;
+import io.tailwatch.detector.scoring.ScoreCalibration;
+import io.tailwatch.detector.tail.LongTailFitter;
 import io.tailwatch.detector.util.Progress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -46,6 +48,15 @@ public final class PatchCoreEvaluation {
       return Progress.NONE;
     }
 
+    default Progress calibrationProgress() {
+      return Progress.NONE;
+    }
+
+    /** TailedCore's embedding of the tail images' augmented copies. */
+    default Progress tailCopiesProgress() {
+      return Progress.NONE;
+    }
+
     default void scored(LabeledImage image, FloatImage frame, Detection detection) {}
   }
 
@@ -55,6 +66,8 @@ public final class PatchCoreEvaluation {
   private final OnnxKnnScorer scoringKnn;
   private final PatchCoreFitter.Options fitOptions;
   private final DetectorOptions detectorOptions;
+  private final LongTailFitter.Method method;
+  private final LongTailFitter.Options longTailOptions;
   private final ImageDecoder decoder = new ImageDecoder();
 
   public PatchCoreEvaluation(
@@ -89,6 +102,26 @@ public final class PatchCoreEvaluation {
       OnnxKnnScorer scoringKnn,
       PatchCoreFitter.Options fitOptions,
       DetectorOptions detectorOptions) {
+    this(
+        extractor,
+        scoringExtractor,
+        knn,
+        scoringKnn,
+        fitOptions,
+        detectorOptions,
+        LongTailFitter.Method.PATCHCORE,
+        LongTailFitter.Options.DEFAULT);
+  }
+
+  private PatchCoreEvaluation(
+      FeatureExtractor extractor,
+      FeatureExtractor scoringExtractor,
+      OnnxKnnScorer knn,
+      OnnxKnnScorer scoringKnn,
+      PatchCoreFitter.Options fitOptions,
+      DetectorOptions detectorOptions,
+      LongTailFitter.Method method,
+      LongTailFitter.Options longTailOptions) {
     if (!scoringExtractor.backbone().sha256().equals(extractor.backbone().sha256())
         || !scoringExtractor.spec().equals(extractor.spec())) {
       throw new IllegalArgumentException(
@@ -100,22 +133,82 @@ public final class PatchCoreEvaluation {
     this.scoringKnn = scoringKnn;
     this.fitOptions = fitOptions;
     this.detectorOptions = detectorOptions;
+    this.method = method;
+    this.longTailOptions = longTailOptions;
+  }
+
+  /** The same evaluation with the bank built by another method (SoftPatch, TailedCore). */
+  public PatchCoreEvaluation withMethod(
+      LongTailFitter.Method method, LongTailFitter.Options longTailOptions) {
+    return new PatchCoreEvaluation(
+        extractor,
+        scoringExtractor,
+        knn,
+        scoringKnn,
+        fitOptions,
+        detectorOptions,
+        method,
+        longTailOptions);
   }
 
   public EvaluationResult run(
       String dataset, List<LabeledImage> train, List<LabeledImage> test, Listener listener)
-      throws IOException, OrtException {
+      throws Exception {
+    return run(dataset, train, List.of(), 0.01, test, listener);
+  }
+
+  /**
+   * Fits on {@code train}, calibrates on {@code heldOut} (normal images kept out of the bank, as
+   * {@code fit --calibration-holdout} does; none = no threshold figures) for {@code
+   * falseAlarmRate}, and tests.
+   */
+  public EvaluationResult run(
+      String dataset,
+      List<LabeledImage> train,
+      List<LabeledImage> heldOut,
+      double falseAlarmRate,
+      List<LabeledImage> test,
+      Listener listener)
+      throws Exception {
     PatchCoreFitter fitter = new PatchCoreFitter(extractor, fitOptions, knn.nearestCentres());
     long t0 = System.nanoTime();
-    PatchCoreFitter.Embedded embedded =
-        fitter.embed(
-            train.stream().map(l -> ImageSource.file(l.image(), decoder)).toList(),
-            listener.embedProgress());
+    List<ImageSource> trainSources =
+        train.stream().map(l -> ImageSource.file(l.image(), decoder)).toList();
+    PatchCoreFitter.Embedded embedded = fitter.embed(trainSources, listener.embedProgress());
     long t1 = System.nanoTime();
-    MemoryBank bank = fitter.build(embedded, "eval-" + dataset, listener.coresetProgress());
+    String version = "eval-" + dataset + "-" + method.id();
+    LongTailFitter robust = new LongTailFitter(fitter, longTailOptions);
+    MemoryBank bank =
+        switch (method) {
+          case PATCHCORE -> fitter.build(embedded, version, listener.coresetProgress());
+          case SOFTPATCH -> robust.softPatch(embedded, version, listener.coresetProgress()).bank();
+          case TAILEDCORE ->
+              robust
+                  .tailedCore(
+                      embedded,
+                      trainSources,
+                      version,
+                      listener.tailCopiesProgress(),
+                      listener.coresetProgress())
+                  .bank();
+        };
     long t2 = System.nanoTime();
     embedded =
         null; // the patch matrix is the largest allocation of the run; let it go before scoring
+    ScoreCalibration calibration = null;
+    if (!heldOut.isEmpty()) {
+      try (PatchCoreDetector detector =
+          new PatchCoreDetector(scoringExtractor, scoringKnn, bank, detectorOptions)) {
+        bank =
+            Calibrator.calibrate(
+                detector,
+                heldOut.stream().map(l -> ImageSource.file(l.image(), decoder)).toList(),
+                falseAlarmRate,
+                fitOptions.batchSize(),
+                listener.calibrationProgress());
+      }
+      calibration = ScoreCalibration.fromMap(bank.header().calibration());
+    }
 
     Map<String, List<Integer>> byType = new LinkedHashMap<>();
     for (int i = 0; i < test.size(); i++) {
@@ -144,14 +237,29 @@ public final class PatchCoreEvaluation {
               LabeledImage li = test.get(from + i);
               try {
                 frames[i] = decoder.read(li.image());
-                masks[i] =
-                    li.mask() == null
-                        ? new boolean[s * s]
-                        : maskInGeometry(decoder.read(li.mask()), fitOptions.preprocessing());
+                if (li.mask() == null) {
+                  masks[i] = new boolean[s * s];
+                } else {
+                  FloatImage mask = decoder.read(li.mask());
+                  if (mask.width() != frames[i].width() || mask.height() != frames[i].height()) {
+                    throw new IOException(
+                        String.format(
+                            java.util.Locale.ROOT,
+                            "mask %s is %dx%d but its image %s is %dx%d",
+                            li.mask(),
+                            mask.width(),
+                            mask.height(),
+                            li.image(),
+                            frames[i].width(),
+                            frames[i].height()));
+                  }
+                  masks[i] = maskInGeometry(mask, fitOptions.preprocessing());
+                }
               } catch (IOException e) {
                 throw new UncheckedIOException(e);
               } catch (ImageDecodeException e) {
-                throw new UncheckedIOException(new IOException(e.getMessage(), e));
+                throw new UncheckedIOException(
+                    new IOException(li.image() + " or its mask: " + e.getMessage(), e));
               }
             });
         List<Detection> detections = detector.detect(List.of(frames));
@@ -198,8 +306,16 @@ public final class PatchCoreEvaluation {
                 ? ""
                 : ", test images in "
                     + scoringExtractor.precision().name().toLowerCase(java.util.Locale.ROOT));
+    List<EvaluationResult.ImageScore> imageScores = new ArrayList<>(test.size());
+    for (int i = 0; i < test.size(); i++) {
+      LabeledImage li = test.get(i);
+      imageScores.add(
+          new EvaluationResult.ImageScore(
+              li.image().getFileName().toString(), li.type(), li.anomalous(), scores[i]));
+    }
     return new EvaluationResult(
         dataset,
+        method.id(),
         extractor.backbone().id(),
         provider,
         rows,
@@ -210,7 +326,10 @@ public final class PatchCoreEvaluation {
         seconds(t1 - t0),
         seconds(t2 - t1),
         test.size(),
-        seconds(t4 - t3));
+        seconds(t4 - t3),
+        calibration,
+        heldOut.size(),
+        imageScores);
   }
 
   private long embeddedCount(int images) {
@@ -240,7 +359,8 @@ public final class PatchCoreEvaluation {
         image.auroc(),
         px.auroc(),
         pm.pro(PixelMetrics.DEFAULT_PRO_MAX_FPR),
-        px.averagePrecision());
+        px.averagePrecision(),
+        image.f1Max());
   }
 
   /** A ground-truth mask brought to the network input geometry exactly as its image was. */

@@ -31,7 +31,13 @@ public final class SceneFiles {
         throw new IOException(
             "dataset '" + dataset + "' is neither abu, hydice nor a directory of .mat scenes");
       }
-      return list(dir, "");
+      List<Path> scenes = list(dir, "");
+      if (scenes.isEmpty()) {
+        throw new IOException(
+            dir.toAbsolutePath()
+                + " holds no .mat scenes (nor an MVTec-layout class: a folder with train/good/)");
+      }
+      return scenes;
     }
     if (dataDir == null) {
       throw new IOException(

@@ -1,6 +1,8 @@
 package io.tailwatch.detector.metrics;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Scores of positives (anomalous) and negatives (normal), each sorted ascending. Ranking metrics
@@ -112,5 +114,92 @@ public final class BinaryScores {
       prevRecall = recall;
     }
     return ap;
+  }
+
+  /**
+   * The best F1 over all thresholds (alert when score >= t), the image-level F1-max anomalib
+   * reports. NaN without positives.
+   */
+  public double f1Max() {
+    if (pos.length == 0) {
+      return Double.NaN;
+    }
+    int i = pos.length - 1;
+    int j = neg.length - 1;
+    long tp = 0;
+    long fp = 0;
+    double best = 0;
+    while (i >= 0 || j >= 0) {
+      float t =
+          Math.max(
+              i >= 0 ? pos[i] : Float.NEGATIVE_INFINITY, j >= 0 ? neg[j] : Float.NEGATIVE_INFINITY);
+      while (i >= 0 && pos[i] == t) {
+        tp++;
+        i--;
+      }
+      while (j >= 0 && neg[j] == t) {
+        fp++;
+        j--;
+      }
+      // F1 = 2 TP / (2 TP + FP + FN), FN = positives - TP
+      best = Math.max(best, 2.0 * tp / (2.0 * tp + fp + (pos.length - tp)));
+    }
+    return best;
+  }
+
+  /** Positives scoring strictly above {@code threshold} (the job alerts on score > threshold). */
+  public int positivesAbove(double threshold) {
+    return above(pos, threshold);
+  }
+
+  /** Negatives scoring strictly above {@code threshold}: false alarms at that threshold. */
+  public int negativesAbove(double threshold) {
+    return above(neg, threshold);
+  }
+
+  private static int above(float[] sorted, double threshold) {
+    int lo = 0;
+    int hi = sorted.length;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (sorted[mid] <= threshold) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return sorted.length - lo;
+  }
+
+  /**
+   * The ROC curve as (false-positive rate, true-positive rate) points from (0, 0) to (1, 1), one
+   * per distinct score (for plots; image-level arrays are small).
+   */
+  public double[][] rocCurve() {
+    List<double[]> points = new ArrayList<>();
+    points.add(new double[] {0, 0});
+    int i = pos.length - 1;
+    int j = neg.length - 1;
+    long tp = 0;
+    long fp = 0;
+    while (i >= 0 || j >= 0) {
+      float t =
+          Math.max(
+              i >= 0 ? pos[i] : Float.NEGATIVE_INFINITY, j >= 0 ? neg[j] : Float.NEGATIVE_INFINITY);
+      while (i >= 0 && pos[i] == t) {
+        tp++;
+        i--;
+      }
+      while (j >= 0 && neg[j] == t) {
+        fp++;
+        j--;
+      }
+      points.add(
+          new double[] {
+            neg.length == 0 ? 0 : (double) fp / neg.length,
+            pos.length == 0 ? 0 : (double) tp / pos.length
+          });
+    }
+    return points.toArray(new double[0][]);
   }
 }

@@ -52,4 +52,38 @@ class BinaryScoresTest {
     assertThat(BinaryScores.of(pos, neg).auroc())
         .isCloseTo(pairs / (pos.length * neg.length), offset(1e-12));
   }
+
+  @Test
+  void f1MaxByHand() {
+    // y=[0,0,1,1], s=[0.1,0.4,0.35,0.8]; thresholds high to low: 0.8 -> F1 2/3, 0.4 -> 1/2,
+    // 0.35 -> 2TP/(2TP+FP+FN) = 4/5, 0.1 -> 2/3
+    BinaryScores s =
+        BinaryScores.of(
+            new double[] {0.1, 0.4, 0.35, 0.8}, new boolean[] {false, false, true, true});
+    assertThat(s.f1Max()).isCloseTo(0.8, offset(1e-12));
+    assertThat(BinaryScores.of(new float[] {2, 3}, new float[] {0, 1}).f1Max()).isEqualTo(1.0);
+    assertThat(BinaryScores.of(new float[0], new float[] {1}).f1Max()).isNaN();
+  }
+
+  @Test
+  void countsAboveAThresholdAreStrict() {
+    // the job alerts on score > threshold: a score equal to it is not an alert
+    BinaryScores s = BinaryScores.of(new float[] {0.5f, 1.0f}, new float[] {0.25f, 0.75f});
+    assertThat(s.positivesAbove(0.5)).isEqualTo(1);
+    assertThat(s.negativesAbove(0.5)).isEqualTo(1);
+    assertThat(s.positivesAbove(0.25)).isEqualTo(2);
+    assertThat(s.negativesAbove(0.25)).isEqualTo(1);
+    assertThat(s.negativesAbove(0.0)).isEqualTo(2);
+    assertThat(s.positivesAbove(1.0)).isZero();
+  }
+
+  @Test
+  void rocCurveStepsThroughEveryDistinctScore() {
+    BinaryScores s = BinaryScores.of(new float[] {0.5f, 1.0f}, new float[] {0.25f, 0.75f});
+    assertThat(s.rocCurve())
+        .isDeepEqualTo(
+            new double[][] {
+              {0, 0}, {0, 0.5}, {0.5, 0.5}, {0.5, 1}, {1, 1},
+            });
+  }
 }

@@ -1,0 +1,208 @@
+package io.tailwatch.tools;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tailwatch.detector.eval.EvaluationResult;
+import io.tailwatch.detector.testing.TinyBackbone;
+import io.tailwatch.tools.evaluation.ClassOutcome;
+import java.awt.image.BufferedImage;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code evaluate --dataset DIR} on generated MVTec-layout classes with a generated backbone: every
+ * class found, metrics and the fitted threshold's rates per class, the means, JSON and plots; a
+ * broken class reported in its row while the others still run, and the exit code saying so.
+ */
+class MvtecEvaluateCommandTest {
+  static final int W = 48;
+  static final int H = 40;
+  @TempDir Path dir;
+  Path model;
+  final StringWriter err = new StringWriter();
+
+  @BeforeEach
+  void setUp() throws Exception {
+    model = TinyBackbone.write(dir, "tiny.onnx");
+  }
+
+  /** A striped texture; a defect is a bright square whose mask is written beside it. */
+  static void texture(Path file, Path mask, Random r, boolean defect) throws Exception {
+    Files.createDirectories(file.getParent());
+    BufferedImage img = new BufferedImage(W, H, BufferedImage.TYPE_BYTE_GRAY);
+    BufferedImage m = new BufferedImage(W, H, BufferedImage.TYPE_BYTE_GRAY);
+    double phase = r.nextDouble() * 6;
+    int x0 = 8 + r.nextInt(24);
+    int y0 = 8 + r.nextInt(18);
+    for (int y = 0; y < H; y++) {
+      for (int x = 0; x < W; x++) {
+        double v = 128 + 50 * Math.sin((x + y) * 0.6 + phase) + r.nextGaussian() * 6;
+        boolean in = defect && x >= x0 && x < x0 + 10 && y >= y0 && y < y0 + 10;
+        if (in) {
+          v = 250;
+          m.getRaster().setSample(x, y, 0, 255);
+        }
+        img.getRaster().setSample(x, y, 0, (int) Math.max(0, Math.min(255, v)));
+      }
+    }
+    ImageIO.write(img, "png", file.toFile());
+    if (mask != null) {
+      Files.createDirectories(mask.getParent());
+      ImageIO.write(m, "png", mask.toFile());
+    }
+  }
+
+  static void mvtecClass(Path c, boolean masks, long seed) throws Exception {
+    Random r = new Random(seed);
+    for (int i = 0; i < 30; i++) {
+      texture(c.resolve("train/good/" + i + ".png"), null, r, false);
+    }
+    for (int i = 0; i < 8; i++) {
+      texture(c.resolve("test/good/" + i + ".png"), null, r, false);
+      texture(
+          c.resolve("test/spot/" + i + ".png"),
+          masks ? c.resolve("ground_truth/spot/" + i + "_mask.png") : null,
+          r,
+          true);
+    }
+  }
+
+  int evaluate(Path dataset, Path out, String methods) {
+    CommandLine cli = TailwatchCli.commandLine();
+    cli.setErr(new PrintWriter(err, true));
+    this.cli = cli;
+    return cli.execute(
+        "evaluate",
+        "--dataset",
+        dataset.toString(),
+        "--out-dir",
+        out.toString(),
+        "--methods",
+        methods,
+        "--calibration-holdout",
+        "0.2",
+        "--backbone",
+        model.toString(),
+        "--layers",
+        "feat_a,feat_b",
+        "--pretrain-dim",
+        "36",
+        "--target-dim",
+        "32",
+        "--resize",
+        "32",
+        "--coreset",
+        "0.2",
+        "--device",
+        "cpu");
+  }
+
+  CommandLine cli;
+
+  List<ClassOutcome> outcomes() {
+    return cli.getSubcommands().get("evaluate").<EvaluateCommand>getCommand().lastOutcomes();
+  }
+
+  @Test
+  void everyClassEvaluatedAndAFailingClassReportedWhileTheOthersRun() throws Exception {
+    Path root = dir.resolve("pool");
+    mvtecClass(root.resolve("textures/striped"), true, 1);
+    mvtecClass(root.resolve("textures/unlabelled"), false, 2);
+    mvtecClass(root.resolve("broken/missing-mask"), true, 3);
+    Files.delete(root.resolve("broken/missing-mask/ground_truth/spot/3_mask.png"));
+    mvtecClass(root.resolve("broken/small-mask"), true, 4);
+    BufferedImage small = new BufferedImage(W / 2, H / 2, BufferedImage.TYPE_BYTE_GRAY);
+    ImageIO.write(
+        small, "png", root.resolve("broken/small-mask/ground_truth/spot/5_mask.png").toFile());
+    Files.createDirectories(root.resolve("textures/highres/test/good")); // not a class
+    Path out = dir.resolve("out");
+
+    int code = evaluate(root, out, "patchcore,softpatch");
+
+    assertThat(code).as(err.toString()).isEqualTo(EvaluateCommand.FAILED_EXIT_CODE);
+    List<ClassOutcome> outcomes = outcomes();
+    assertThat(outcomes)
+        .extracting(o -> o.className() + "/" + o.method())
+        .containsExactly(
+            "broken/missing-mask/patchcore",
+            "broken/missing-mask/softpatch",
+            "broken/small-mask/patchcore",
+            "broken/small-mask/softpatch",
+            "textures/striped/patchcore",
+            "textures/striped/softpatch",
+            "textures/unlabelled/patchcore",
+            "textures/unlabelled/softpatch");
+    assertThat(outcomes.get(0).error()).contains("ground_truth/spot/3_mask.png");
+    assertThat(outcomes.get(2).error()).contains("5_mask.png is 24x20 but its image");
+
+    EvaluationResult striped = outcomes.get(4).result();
+    assertThat(striped.trainImages()).isEqualTo(24);
+    assertThat(striped.calibrationImages()).isEqualTo(6);
+    // a bright 10x10 square on stripes: easy for any patch detector
+    assertThat(striped.overall().imageAuroc()).isGreaterThan(0.9);
+    assertThat(striped.overall().pixelAuroc()).isGreaterThan(0.8);
+    assertThat(striped.overall().f1Max()).isGreaterThan(0.8);
+    EvaluationResult.AtThreshold t = striped.atThreshold();
+    assertThat(t.normals()).isEqualTo(8);
+    assertThat(t.anomalous()).isEqualTo(8);
+    assertThat(t.falseAlarms()).isEqualTo(striped.scores().negativesAbove(t.threshold()));
+    assertThat(t.empirical()).as("6 held-out images: the Gaussian quantile").isFalse();
+    EvaluationResult unlabelled = outcomes.get(6).result();
+    assertThat(unlabelled.overall().imageAuroc()).isGreaterThan(0.9);
+    assertThat(unlabelled.overall().pixelAuroc()).as("no masks, no pixel metrics").isNaN();
+
+    String md = Files.readString(out.resolve("evaluation-pool.md"));
+    assertThat(md)
+        .contains("| patchcore | 2 |")
+        .contains("| softpatch | 2 |")
+        .contains("| broken/missing-mask | patchcore | - | - | **failed**: NoSuchFileException")
+        .contains("### textures/striped (patchcore)");
+    JsonNode json = new ObjectMapper().readTree(out.resolve("evaluation-pool.json").toFile());
+    assertThat(json.get("classes")).hasSize(8);
+    assertThat(json.get("means").get("patchcore").get("failed").asInt()).isEqualTo(2);
+    JsonNode stripedJson = json.get("classes").get(4);
+    assertThat(stripedJson.get("overall").get("imageAuroc").asDouble())
+        .isEqualTo(striped.overall().imageAuroc());
+    assertThat(stripedJson.get("scores")).hasSize(16);
+    assertThat(json.get("classes").get(6).get("overall").get("pixelAuroc").isNull()).isTrue();
+    assertThat(json.get("classes").get(0).get("error").asText()).contains("3_mask.png");
+    assertThat(out.resolve("plots"))
+        .isDirectoryContaining("glob:**/textures-striped-patchcore-roc.png")
+        .isDirectoryContaining("glob:**/textures-unlabelled-softpatch-scores.png");
+    assertThat(
+            ImageIO.read(out.resolve("plots/textures-striped-patchcore-roc.png").toFile())
+                .getWidth())
+        .isPositive();
+  }
+
+  @Test
+  void oneClassFolderIsEvaluatedByItself() throws Exception {
+    Path c = dir.resolve("striped");
+    mvtecClass(c, true, 7);
+    int code = evaluate(c, dir.resolve("out"), "patchcore");
+    assertThat(code).as(err.toString()).isZero();
+    assertThat(outcomes())
+        .singleElement()
+        .satisfies(o -> assertThat(o.className()).isEqualTo("striped"));
+    assertThat(dir.resolve("out/evaluation-striped.md")).exists();
+  }
+
+  @Test
+  void aFolderOfNeitherClassesNorScenesIsAClearError() throws Exception {
+    Path empty = Files.createDirectories(dir.resolve("empty"));
+    int code = evaluate(empty, dir.resolve("out"), "patchcore");
+    assertThat(code).isNotZero();
+    assertThat(err.toString()).contains(empty.toString());
+  }
+}
