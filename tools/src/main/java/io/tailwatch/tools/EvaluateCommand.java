@@ -242,7 +242,14 @@ final class EvaluateCommand implements Callable<Integer> {
             }
           };
       for (Path file : files) {
-        HyperspectralScene scene = MatSceneReader.read(file);
+        HyperspectralScene scene;
+        try {
+          scene = MatSceneReader.read(file);
+        } catch (Exception e) {
+          System.err.println(file.getFileName() + ": cannot be read, every method fails: " + e);
+          results.add(evaluation.unreadable(file.getFileName().toString(), e));
+          continue;
+        }
         System.err.printf(
             Locale.ROOT,
             "%s: %dx%dx%d, %d anomalous pixels%n",
@@ -257,6 +264,10 @@ final class EvaluateCommand implements Callable<Integer> {
                 new HyperspectralEvaluation.Listener() {
                   @Override
                   public void done(String name, HyperspectralEvaluation.MethodResult r) {
+                    if (r.isFailed()) {
+                      System.err.printf(Locale.ROOT, "  %-14s FAILED: %s%n", r.method(), r.error());
+                      return;
+                    }
                     System.err.printf(
                         Locale.ROOT,
                         "  %-14s AUROC %.4f  AUPR %.4f%n",
@@ -288,6 +299,11 @@ final class EvaluateCommand implements Callable<Integer> {
     System.out.println(
         "table written to " + file + ", detection maps under " + outDir.resolve("maps"));
     lastScenes = results;
+    if (HyperspectralEvaluation.anyFailed(results)) {
+      System.err.println(
+          "some methods failed (their errors are in the table); exit code " + FAILED_EXIT_CODE);
+      return FAILED_EXIT_CODE;
+    }
     return 0;
   }
 

@@ -46,6 +46,13 @@ class HyperspectralCliTest {
    * 'map'.
    */
   static SpectralCube writeScene(Path file) throws Exception {
+    return writeScene(file, false);
+  }
+
+  /**
+   * @param singular the last band a copy of the one before: the band covariance is singular
+   */
+  static SpectralCube writeScene(Path file, boolean singular) throws Exception {
     int h = 30;
     int w = 30;
     int b = 12;
@@ -64,6 +71,9 @@ class HyperspectralCliTest {
           double v =
               target ? 900 + 300 * Math.sin(k) : a * (500 + 40 * k) + (1 - a) * (1500 - 60 * k);
           int value = (int) Math.round(v + r.nextGaussian() * 5);
+          if (singular && k == b - 1) {
+            value = (int) bip[(row * w + col) * b + k - 1];
+          }
           data.setDouble(new int[] {row, col, k}, value);
           bip[(row * w + col) * b + k] = value;
         }
@@ -130,6 +140,50 @@ class HyperspectralCliTest {
         .isDirectoryContaining("glob:**/rx-ridge-0.png")
         .isDirectoryContaining("glob:**/ae-lamp-iw.png")
         .isDirectoryContaining("glob:**/ground-truth.png");
+  }
+
+  @Test
+  void aMethodOrSceneThatFailsIsReportedAndTheRestStillRuns() throws Exception {
+    Path scenes = Files.createDirectories(dir.resolve("scenes"));
+    writeScene(scenes.resolve("a-singular.mat"), true);
+    Files.write(scenes.resolve("b-corrupt.mat"), new byte[] {1, 2, 3, 4});
+    writeScene(scenes.resolve("c-fine.mat"));
+    Path out = dir.resolve("out");
+    int code =
+        run(
+            "evaluate",
+            "--dataset",
+            scenes.toString(),
+            "--seeds",
+            "1",
+            "--ae-epochs",
+            "3",
+            "--ae-hidden",
+            "16,3,16",
+            "--bank-size",
+            "64",
+            "--spectral-dim",
+            "4",
+            "--local-rx-window",
+            "11,3",
+            "--out-dir",
+            out.toString());
+    assertThat(code).as(err.toString()).isEqualTo(EvaluateCommand.FAILED_EXIT_CODE);
+    var results = cli.getSubcommands().get("evaluate").<EvaluateCommand>getCommand().lastScenes();
+    assertThat(results)
+        .extracting(HyperspectralEvaluation.SceneResult::scene)
+        .containsExactly("a-singular", "b-corrupt.mat", "c-fine");
+    // ridge-0 RX cannot invert a singular covariance; the ridged RX and the rest still run
+    var singular = results.get(0).methods();
+    assertThat(singular.get(0).error()).contains("positive definite");
+    assertThat(singular.subList(1, singular.size()))
+        .allSatisfy(m -> assertThat(m.isFailed()).as(m.method()).isFalse());
+    assertThat(results.get(1).methods()).allSatisfy(m -> assertThat(m.isFailed()).isTrue());
+    assertThat(results.get(2).methods()).noneMatch(HyperspectralEvaluation.MethodResult::isFailed);
+    String table = Files.readString(out.resolve("evaluation-scenes.md"));
+    assertThat(table)
+        .contains("| a-singular | 30x30x12 | 9 | **failed**: ")
+        .contains("(2 of 3 scenes)");
   }
 
   @Test

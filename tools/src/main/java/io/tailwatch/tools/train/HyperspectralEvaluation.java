@@ -42,8 +42,25 @@ public final class HyperspectralEvaluation {
       int threads,
       Path mapDir) {}
 
-  /** Per method: AUROC and AUPR per seed. */
-  public record MethodResult(String method, String settings, double[] auroc, double[] aupr) {
+  /**
+   * Per method: AUROC and AUPR per seed, or the error that stopped it (one method failing on one
+   * scene never sinks the rest of the run).
+   */
+  public record MethodResult(
+      String method, String settings, double[] auroc, double[] aupr, String error) {
+    public MethodResult(String method, String settings, double[] auroc, double[] aupr) {
+      this(method, settings, auroc, aupr, null);
+    }
+
+    static MethodResult failed(String method, Exception e) {
+      String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+      return new MethodResult(method, "", new double[0], new double[0], message.replace('\n', ' '));
+    }
+
+    public boolean isFailed() {
+      return error != null;
+    }
+
     public double meanAuroc() {
       return Arrays.stream(auroc).average().orElse(Double.NaN);
     }
@@ -97,37 +114,55 @@ public final class HyperspectralEvaluation {
     List<MethodResult> out = new ArrayList<>();
     var cube = scene.cube();
     for (double ridge : new double[] {0, RxDetector.DEFAULT_RIDGE}) {
-      RxDetector rx = RxDetector.fit(cube, ridge);
+      String name = ridge == 0 ? "RX ridge 0" : "RX ridge 1e-4";
       out.add(
-          record(
+          attempt(
               scene,
-              ridge == 0 ? "RX ridge 0" : "RX ridge 1e-4",
-              rx.describe(),
-              List.of(rx.score(cube)),
-              listener));
-    }
-    LocalRxDetector local =
-        LocalRxDetector.fit(
-            cube,
-            options.localComponents(),
-            options.localOuter(),
-            options.localInner(),
-            LocalRxDetector.DEFAULT_RIDGE);
-    out.add(record(scene, "Local RX", local.describe(), List.of(local.score(cube)), listener));
-    List<float[]> bankMaps = new ArrayList<>();
-    try (OnnxKnnScorer scorer = OnnxKnnScorer.open(ExecutionProvider.CPU, options.threads())) {
-      for (int s = 0; s < options.seeds(); s++) {
-        bankMaps.add(
-            SpectralBankDetector.crossFitted(cube, options.bank().withSeed(s + 1), scorer));
-      }
+              name,
+              listener,
+              () -> {
+                RxDetector rx = RxDetector.fit(cube, ridge);
+                return record(scene, name, rx.describe(), List.of(rx.score(cube)), listener);
+              }));
     }
     out.add(
-        record(
+        attempt(
+            scene,
+            "Local RX",
+            listener,
+            () -> {
+              LocalRxDetector local =
+                  LocalRxDetector.fit(
+                      cube,
+                      options.localComponents(),
+                      options.localOuter(),
+                      options.localInner(),
+                      LocalRxDetector.DEFAULT_RIDGE);
+              return record(
+                  scene, "Local RX", local.describe(), List.of(local.score(cube)), listener);
+            }));
+    out.add(
+        attempt(
             scene,
             "Spectral bank",
-            "cross-fitted; " + options.bank().describe(),
-            bankMaps,
-            listener));
+            listener,
+            () -> {
+              List<float[]> bankMaps = new ArrayList<>();
+              try (OnnxKnnScorer scorer =
+                  OnnxKnnScorer.open(ExecutionProvider.CPU, options.threads())) {
+                for (int s = 0; s < options.seeds(); s++) {
+                  bankMaps.add(
+                      SpectralBankDetector.crossFitted(
+                          cube, options.bank().withSeed(s + 1), scorer));
+                }
+              }
+              return record(
+                  scene,
+                  "Spectral bank",
+                  "cross-fitted; " + options.bank().describe(),
+                  bankMaps,
+                  listener);
+            }));
     Map<String, AutoencoderTrainer.Options> variants = new LinkedHashMap<>();
     AutoencoderTrainer.Options base = options.autoencoder();
     variants.put("AE", base.with(LossAmplification.NONE, null));
@@ -135,6 +170,32 @@ public final class HyperspectralEvaluation {
     variants.put("AE+IW", base.with(LossAmplification.NONE, options.weighting()));
     variants.put("AE+LAMP+IW", base.with(options.lamp(), options.weighting()));
     for (var v : variants.entrySet()) {
+      out.add(attempt(scene, v.getKey(), listener, () -> autoencoder(scene, v, listener)));
+    }
+    return new SceneResult(
+        scene.name(), cube.lines(), cube.samples(), cube.bands(), scene.anomalousPixels(), out);
+  }
+
+  /** Runs one method on one scene; its failure becomes its result, with the error. */
+  private static MethodResult attempt(
+      HyperspectralScene scene,
+      String method,
+      Listener listener,
+      java.util.concurrent.Callable<MethodResult> run) {
+    try {
+      return run.call();
+    } catch (Exception e) {
+      MethodResult failed = MethodResult.failed(method, e);
+      listener.done(scene.name(), failed);
+      return failed;
+    }
+  }
+
+  private MethodResult autoencoder(
+      HyperspectralScene scene, Map.Entry<String, AutoencoderTrainer.Options> v, Listener listener)
+      throws Exception {
+    var cube = scene.cube();
+    {
       List<float[]> maps = new ArrayList<>();
       String settings = "";
       for (int s = 0; s < options.seeds(); s++) {
@@ -160,10 +221,8 @@ public final class HyperspectralEvaluation {
                 + "; IW "
                 + t.model().trainingConfig().get("train.iw");
       }
-      out.add(record(scene, v.getKey(), settings, maps, listener));
+      return record(scene, v.getKey(), settings, maps, listener);
     }
-    return new SceneResult(
-        scene.name(), cube.lines(), cube.samples(), cube.bands(), scene.anomalousPixels(), out);
   }
 
   private MethodResult record(
@@ -231,6 +290,7 @@ public final class HyperspectralEvaluation {
       methods.forEach(m -> sb.append("---|"));
       sb.append("---|---|---|---|\n");
       double[] columnSum = new double[methods.size()];
+      int[] columnCount = new int[methods.size()];
       for (SceneResult r : results) {
         sb.append(
             String.format(
@@ -248,9 +308,14 @@ public final class HyperspectralEvaluation {
         double rx = Double.NaN;
         for (int i = 0; i < methods.size(); i++) {
           MethodResult m = find(r, methods.get(i));
+          if (m.isFailed()) {
+            sb.append(" **failed**: ").append(m.error().replace("|", "\\|")).append(" |");
+            continue;
+          }
           double mean = metric.equals("AUROC") ? m.meanAuroc() : m.meanAupr();
           double sd = metric.equals("AUROC") ? m.sdAuroc() : m.sdAupr();
           columnSum[i] += mean;
+          columnCount[i]++;
           sb.append(
               m.auroc().length > 1
                   ? String.format(Locale.ROOT, " %.4f ± %.4f |", mean, sd)
@@ -272,25 +337,54 @@ public final class HyperspectralEvaluation {
         sb.append(
             String.format(
                 Locale.ROOT,
-                " %s | %+.4f | %s | %+.4f |%n",
+                " %s | %s | %s | %s |%n",
                 bestName,
-                best - rx,
+                difference(best, rx),
                 bestAllName,
-                bestAll - rx));
+                difference(bestAll, rx)));
       }
       sb.append("| **mean** | | |");
-      for (double s : columnSum) {
-        sb.append(String.format(Locale.ROOT, " **%.4f** |", s / results.size()));
+      for (int i = 0; i < columnSum.length; i++) {
+        sb.append(
+            columnCount[i] == results.size()
+                ? String.format(Locale.ROOT, " **%.4f** |", columnSum[i] / columnCount[i])
+                : String.format(
+                    Locale.ROOT,
+                    " **%.4f** (%d of %d scenes) |",
+                    columnSum[i] / columnCount[i],
+                    columnCount[i],
+                    results.size()));
       }
       sb.append(" | | | |\n\n");
     }
     if (!results.isEmpty()) {
       sb.append("Settings:\n\n");
       for (MethodResult m : results.get(0).methods()) {
+        if (m.isFailed()) {
+          continue;
+        }
         sb.append("- ").append(m.method()).append(": ").append(m.settings()).append('\n');
       }
     }
     return sb.toString();
+  }
+
+  /** A signed difference, "-" where either side is missing (a method failed). */
+  private static String difference(double a, double b) {
+    return Double.isFinite(a) && Double.isFinite(b)
+        ? String.format(Locale.ROOT, "%+.4f", a - b)
+        : "-";
+  }
+
+  /** Whether any method failed on any scene. */
+  public static boolean anyFailed(List<SceneResult> results) {
+    return results.stream().flatMap(r -> r.methods().stream()).anyMatch(MethodResult::isFailed);
+  }
+
+  /** A scene that could not be read: every method failed with the reading error. */
+  public SceneResult unreadable(String scene, Exception e) {
+    return new SceneResult(
+        scene, 0, 0, 0, 0, methods().stream().map(m -> MethodResult.failed(m, e)).toList());
   }
 
   private static MethodResult find(SceneResult r, String method) {
