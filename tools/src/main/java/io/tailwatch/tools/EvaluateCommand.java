@@ -14,6 +14,7 @@ import io.tailwatch.detector.hyperspectral.HyperspectralScene;
 import io.tailwatch.detector.hyperspectral.MatSceneReader;
 import io.tailwatch.detector.hyperspectral.SceneFiles;
 import io.tailwatch.detector.image.FloatImage;
+import io.tailwatch.detector.image.Tiling;
 import io.tailwatch.detector.knn.KnnPrecision;
 import io.tailwatch.detector.knn.OnnxKnnScorer;
 import io.tailwatch.detector.onnx.ComputePrecision;
@@ -120,6 +121,20 @@ final class EvaluateCommand implements Callable<Integer> {
   boolean plots;
 
   @Mixin LongTailCliOptions longTail;
+
+  @Option(
+      names = "--tile-size",
+      description =
+          "Score square tiles of this many frame pixels instead of the whole frame resized (each"
+              + " tile resized to the network input); maps stitched at full resolution, image score"
+              + " the maximum over tiles. Default: whole frame.")
+  Integer tileSize;
+
+  @Option(
+      names = "--tile-stride",
+      description =
+          "Pixels between tile origins (< --tile-size overlaps them). Default: the tile size.")
+  Integer tileStride;
 
   @Option(names = "--data-dir", description = "Data folder (default: $TAILWATCH_DATA_DIR).")
   Path dataDir;
@@ -390,6 +405,11 @@ final class EvaluateCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "--false-alarm-rate must be in (0, 0.5), was " + falseAlarmRate);
     }
+    if (tileSize == null && tileStride != null) {
+      throw new IllegalArgumentException("--tile-stride needs --tile-size");
+    }
+    Tiling tiling =
+        tileSize == null ? null : new Tiling(tileSize, tileStride == null ? tileSize : tileStride);
     List<LongTailFitter.Method> methodList =
         methods.stream().map(LongTailFitter.Method::parse).distinct().toList();
     LongTailFitter.Options longTailOptions = longTail.options();
@@ -434,9 +454,10 @@ final class EvaluateCommand implements Callable<Integer> {
     String recipe =
         String.format(
             Locale.ROOT,
-            "Backbone %s (%s), %s; coreset %s %.3f; kNN %s; test images' backbone %s",
+            "Backbone %s (%s), %s%s; coreset %s %.3f; kNN %s; test images' backbone %s",
             model.id(),
             backbone.provider(),
+            tiling == null ? "" : tiling + ", each tile ",
             fit.preprocessing(),
             fit.method(),
             coreset,
@@ -453,6 +474,7 @@ final class EvaluateCommand implements Callable<Integer> {
         falseAlarmRate);
     long started = System.nanoTime();
     List<ClassOutcome> outcomes = new ArrayList<>();
+    List<String> methodLabels = new ArrayList<>();
     // the bank is built in fp32 whatever --precision says, as a bank fitted once and scored on a
     // GPU in fp16 would be
     try (FeatureExtractor extractor = backbone.openExtractor(model, spec, ComputePrecision.FP32);
@@ -466,12 +488,14 @@ final class EvaluateCommand implements Callable<Integer> {
                 backbone.provider(), backbone.threads, KnnPrecision.parse(knnPrecision))) {
       PatchCoreEvaluation evaluation =
           new PatchCoreEvaluation(
-              extractor,
-              scoringExtractor == null ? extractor : scoringExtractor,
-              knn,
-              scoringKnn,
-              fit,
-              detect);
+                  extractor,
+                  scoringExtractor == null ? extractor : scoringExtractor,
+                  knn,
+                  scoringKnn,
+                  fit,
+                  detect)
+              .withTiling(tiling);
+      methodList.forEach(m -> methodLabels.add(evaluation.withMethod(m, longTailOptions).label()));
       int index = 0;
       for (ClassTask task : tasks) {
         index++;
@@ -484,12 +508,18 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         for (LongTailFitter.Method method : methodList) {
           long t0 = System.nanoTime();
+          PatchCoreEvaluation byMethod = evaluation.withMethod(method, longTailOptions);
           String label =
               String.format(
-                  Locale.ROOT, "[%d/%d] %s (%s)", index, tasks.size(), task.name(), method.id());
+                  Locale.ROOT,
+                  "[%d/%d] %s (%s)",
+                  index,
+                  tasks.size(),
+                  task.name(),
+                  byMethod.label());
           ClassOutcome outcome;
           if (readError != null) {
-            outcome = ClassOutcome.failed(task.name(), method.id(), readError, 0);
+            outcome = ClassOutcome.failed(task.name(), byMethod.label(), readError, 0);
           } else {
             System.err.printf(
                 Locale.ROOT,
@@ -499,12 +529,11 @@ final class EvaluateCommand implements Callable<Integer> {
                 split.heldOut().size(),
                 split.test().size());
             try {
-              EvaluationResult r =
-                  runOne(evaluation.withMethod(method, longTailOptions), task.name(), split);
+              EvaluationResult r = runOne(byMethod, task.name(), split);
               outcome = ClassOutcome.ok(task.name(), r, (System.nanoTime() - t0) / 1e9);
               if (plots) {
                 EvaluationPlots.write(
-                    r, task.name(), outDir.resolve("plots"), fileStem(task.name(), method));
+                    r, task.name(), outDir.resolve("plots"), fileStem(task.name(), r.method()));
               }
             } catch (Exception e) {
               outcome =
@@ -520,7 +549,7 @@ final class EvaluateCommand implements Callable<Integer> {
     PoolReport.Setup setup =
         new PoolReport.Setup(
             title,
-            methodList.stream().map(LongTailFitter.Method::id).toList(),
+            methodLabels,
             recipe,
             calibrationHoldout,
             falseAlarmRate,
@@ -560,9 +589,9 @@ final class EvaluateCommand implements Callable<Integer> {
   /** The exit code of a run in which some class or method failed (the rest was still reported). */
   static final int FAILED_EXIT_CODE = 3;
 
-  private static String fileStem(String name, LongTailFitter.Method method) {
+  private static String fileStem(String name, String method) {
     String stem = name.replaceAll("[^A-Za-z0-9._-]+", "-");
-    return method == null ? stem : stem + "-" + method.id();
+    return method == null ? stem : stem + "-" + method.replaceAll("[^A-Za-z0-9._-]+", "-");
   }
 
   private static String summary(ClassOutcome o) {

@@ -78,34 +78,41 @@ class MvtecEvaluateCommandTest {
     }
   }
 
-  int evaluate(Path dataset, Path out, String methods) {
+  int evaluate(Path dataset, Path out, String methods, String... extra) {
     CommandLine cli = TailwatchCli.commandLine();
     cli.setErr(new PrintWriter(err, true));
     this.cli = cli;
-    return cli.execute(
-        "evaluate",
-        "--dataset",
-        dataset.toString(),
-        "--out-dir",
-        out.toString(),
-        "--methods",
-        methods,
-        "--calibration-holdout",
-        "0.2",
-        "--backbone",
-        model.toString(),
-        "--layers",
-        "feat_a,feat_b",
-        "--pretrain-dim",
-        "36",
-        "--target-dim",
-        "32",
-        "--resize",
-        "32",
-        "--coreset",
-        "0.2",
-        "--device",
-        "cpu");
+    List<String> args = new java.util.ArrayList<>(List.of(base(dataset, out, methods)));
+    args.addAll(List.of(extra));
+    return cli.execute(args.toArray(String[]::new));
+  }
+
+  String[] base(Path dataset, Path out, String methods) {
+    return new String[] {
+      "evaluate",
+      "--dataset",
+      dataset.toString(),
+      "--out-dir",
+      out.toString(),
+      "--methods",
+      methods,
+      "--calibration-holdout",
+      "0.2",
+      "--backbone",
+      model.toString(),
+      "--layers",
+      "feat_a,feat_b",
+      "--pretrain-dim",
+      "36",
+      "--target-dim",
+      "32",
+      "--resize",
+      "32",
+      "--coreset",
+      "0.2",
+      "--device",
+      "cpu"
+    };
   }
 
   CommandLine cli;
@@ -196,6 +203,26 @@ class MvtecEvaluateCommandTest {
         .singleElement()
         .satisfies(o -> assertThat(o.className()).isEqualTo("striped"));
     assertThat(dir.resolve("out/evaluation-striped.md")).exists();
+  }
+
+  @Test
+  void tilesAreFittedAndScoredAndStitchedBackToTheFrame() throws Exception {
+    Path c = dir.resolve("striped");
+    mvtecClass(c, true, 7);
+    int code =
+        evaluate(c, dir.resolve("out"), "patchcore", "--tile-size", "32", "--tile-stride", "16");
+    assertThat(code).as(err.toString()).isZero();
+    EvaluationResult r = outcomes().get(0).result();
+    assertThat(r.method()).isEqualTo("patchcore-tile32/16");
+    // 48 x 40 frames in 32-pixel tiles every 16: x at 0, 16 and y at 0, 8 -> 4 tiles an image,
+    // each resized to the 32-pixel input: 16 x 16 = 256 positions a tile
+    assertThat(r.trainPatches()).isEqualTo(24L * 4 * 256);
+    assertThat(r.overall().imageAuroc()).isGreaterThan(0.9);
+    assertThat(r.overall().pixelAuroc()).isGreaterThan(0.8);
+    assertThat(r.atThreshold()).isNotNull();
+    assertThat(dir.resolve("out/plots/striped-patchcore-tile32-16-roc.png")).exists();
+    assertThat(evaluate(c, dir.resolve("out2"), "patchcore", "--tile-stride", "16")).isNotZero();
+    assertThat(err.toString()).contains("--tile-stride needs --tile-size");
   }
 
   @Test

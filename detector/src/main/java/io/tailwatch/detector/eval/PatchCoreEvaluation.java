@@ -9,6 +9,7 @@ import io.tailwatch.detector.image.ImageDecodeException;
 import io.tailwatch.detector.image.ImageDecoder;
 import io.tailwatch.detector.image.ImageSource;
 import io.tailwatch.detector.image.Preprocessing;
+import io.tailwatch.detector.image.Tiling;
 import io.tailwatch.detector.knn.OnnxKnnScorer;
 import io.tailwatch.detector.metrics.BinaryScores;
 import io.tailwatch.detector.metrics.PixelMetrics;
@@ -68,6 +69,7 @@ public final class PatchCoreEvaluation {
   private final DetectorOptions detectorOptions;
   private final LongTailFitter.Method method;
   private final LongTailFitter.Options longTailOptions;
+  private final Tiling tiling; // null: the whole frame resized
   private final ImageDecoder decoder = new ImageDecoder();
 
   public PatchCoreEvaluation(
@@ -110,7 +112,8 @@ public final class PatchCoreEvaluation {
         fitOptions,
         detectorOptions,
         LongTailFitter.Method.PATCHCORE,
-        LongTailFitter.Options.DEFAULT);
+        LongTailFitter.Options.DEFAULT,
+        null);
   }
 
   private PatchCoreEvaluation(
@@ -121,7 +124,8 @@ public final class PatchCoreEvaluation {
       PatchCoreFitter.Options fitOptions,
       DetectorOptions detectorOptions,
       LongTailFitter.Method method,
-      LongTailFitter.Options longTailOptions) {
+      LongTailFitter.Options longTailOptions,
+      Tiling tiling) {
     if (!scoringExtractor.backbone().sha256().equals(extractor.backbone().sha256())
         || !scoringExtractor.spec().equals(extractor.spec())) {
       throw new IllegalArgumentException(
@@ -135,6 +139,7 @@ public final class PatchCoreEvaluation {
     this.detectorOptions = detectorOptions;
     this.method = method;
     this.longTailOptions = longTailOptions;
+    this.tiling = tiling;
   }
 
   /** The same evaluation with the bank built by another method (SoftPatch, TailedCore). */
@@ -148,7 +153,118 @@ public final class PatchCoreEvaluation {
         fitOptions,
         detectorOptions,
         method,
-        longTailOptions);
+        longTailOptions,
+        tiling);
+  }
+
+  /**
+   * The same evaluation on tiles (null: whole frames): the bank is fitted on the training images'
+   * tiles, each test image is scored tile by tile, its map stitched at full resolution and its
+   * score the maximum over tiles. Pixel metrics stay at the whole frame's network geometry, so they
+   * compare with a whole-frame run.
+   */
+  public PatchCoreEvaluation withTiling(Tiling tiling) {
+    return new PatchCoreEvaluation(
+        extractor,
+        scoringExtractor,
+        knn,
+        scoringKnn,
+        fitOptions,
+        detectorOptions,
+        method,
+        longTailOptions,
+        tiling);
+  }
+
+  /** The method's id, with the tiling when there is one ("patchcore-tile256/192"). */
+  public String label() {
+    return method.id() + (tiling == null ? "" : "-tile" + tiling.tile() + "/" + tiling.stride());
+  }
+
+  /** Each training image as itself, or as its tiles (each decoded on demand). */
+  private List<ImageSource> sources(List<LabeledImage> images) throws IOException {
+    List<ImageSource> out = new ArrayList<>();
+    for (LabeledImage l : images) {
+      ImageSource whole = ImageSource.file(l.image(), decoder);
+      if (tiling == null) {
+        out.add(whole);
+        continue;
+      }
+      FloatImage first;
+      try {
+        first = whole.load();
+      } catch (ImageDecodeException e) {
+        throw new IOException(l.image() + ": " + e.getMessage(), e);
+      }
+      for (Tiling.Window w : tiling.windows(first.width(), first.height())) {
+        out.add(
+            new ImageSource() {
+              @Override
+              public String id() {
+                return whole.id() + "@" + w.x() + "," + w.y();
+              }
+
+              @Override
+              public FloatImage load() throws IOException, ImageDecodeException {
+                return Tiling.crop(whole.load(), w);
+              }
+
+              @Override
+              public String toString() {
+                return l.image() + " tile " + w;
+              }
+            });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Detections of whole frames; with tiling, one per frame built from its tiles: the maximum tile
+   * score, and the stitched full-resolution map brought to the frame's network geometry.
+   */
+  private List<Detection> detect(PatchCoreDetector detector, List<FloatImage> frames)
+      throws Exception {
+    if (tiling == null) {
+      return detector.detect(frames);
+    }
+    List<Detection> out = new ArrayList<>(frames.size());
+    for (FloatImage frame : frames) {
+      List<Tiling.Window> windows = tiling.windows(frame.width(), frame.height());
+      List<FloatImage> tiles = new ArrayList<>(windows.size());
+      for (Tiling.Window w : windows) {
+        tiles.add(Tiling.crop(frame, w));
+      }
+      List<Detection> parts = detector.detect(tiles);
+      double score = Double.NEGATIVE_INFINITY;
+      List<float[]> maps = new ArrayList<>(parts.size());
+      int mapSize = parts.get(0).mapSize();
+      for (Detection d : parts) {
+        score = Math.max(score, d.score());
+        maps.add(d.map());
+      }
+      float[] full = Tiling.stitch(windows, maps, mapSize, frame.width(), frame.height());
+      FloatImage geometry =
+          fitOptions
+              .preprocessing()
+              .geometry(new FloatImage(frame.width(), frame.height(), 1, full));
+      out.add(
+          new Detection(
+              score, new float[0], 0, 0, geometry.data(), fitOptions.preprocessing().inputSize()));
+    }
+    return out;
+  }
+
+  /** Tiled calibration: the held-out images' scores as the job would see them (max over tiles). */
+  private MemoryBank calibrateTiled(
+      PatchCoreDetector detector, List<LabeledImage> heldOut, double falseAlarmRate, Listener l)
+      throws Exception {
+    double[] scores = new double[heldOut.size()];
+    for (int i = 0; i < scores.length; i++) {
+      scores[i] = detect(detector, List.of(decoder.read(heldOut.get(i).image()))).get(0).score();
+      l.calibrationProgress().update(i + 1, scores.length);
+    }
+    return detector.bank().withCalibration(ScoreCalibration.fit(scores, falseAlarmRate).toMap());
   }
 
   public EvaluationResult run(
@@ -172,8 +288,7 @@ public final class PatchCoreEvaluation {
       throws Exception {
     PatchCoreFitter fitter = new PatchCoreFitter(extractor, fitOptions, knn.nearestCentres());
     long t0 = System.nanoTime();
-    List<ImageSource> trainSources =
-        train.stream().map(l -> ImageSource.file(l.image(), decoder)).toList();
+    List<ImageSource> trainSources = sources(train);
     PatchCoreFitter.Embedded embedded = fitter.embed(trainSources, listener.embedProgress());
     long t1 = System.nanoTime();
     String version = "eval-" + dataset + "-" + method.id();
@@ -200,12 +315,14 @@ public final class PatchCoreEvaluation {
       try (PatchCoreDetector detector =
           new PatchCoreDetector(scoringExtractor, scoringKnn, bank, detectorOptions)) {
         bank =
-            Calibrator.calibrate(
-                detector,
-                heldOut.stream().map(l -> ImageSource.file(l.image(), decoder)).toList(),
-                falseAlarmRate,
-                fitOptions.batchSize(),
-                listener.calibrationProgress());
+            tiling != null
+                ? calibrateTiled(detector, heldOut, falseAlarmRate, listener)
+                : Calibrator.calibrate(
+                    detector,
+                    heldOut.stream().map(l -> ImageSource.file(l.image(), decoder)).toList(),
+                    falseAlarmRate,
+                    fitOptions.batchSize(),
+                    listener.calibrationProgress());
       }
       calibration = ScoreCalibration.fromMap(bank.header().calibration());
     }
@@ -262,7 +379,7 @@ public final class PatchCoreEvaluation {
                     new IOException(li.image() + " or its mask: " + e.getMessage(), e));
               }
             });
-        List<Detection> detections = detector.detect(List.of(frames));
+        List<Detection> detections = detect(detector, List.of(frames));
         for (int i = 0; i < n; i++) {
           LabeledImage li = test.get(from + i);
           Detection d = detections.get(i);
@@ -315,13 +432,13 @@ public final class PatchCoreEvaluation {
     }
     return new EvaluationResult(
         dataset,
-        method.id(),
+        label(),
         extractor.backbone().id(),
         provider,
         rows,
         overall,
         train.size(),
-        embeddedCount(train.size()),
+        embeddedCount(trainSources.size()),
         bank.count(),
         seconds(t1 - t0),
         seconds(t2 - t1),
