@@ -105,6 +105,15 @@ final class EvaluateCommand implements Callable<Integer> {
   double calibrationHoldout;
 
   @Option(
+      names = "--calibration-folds",
+      defaultValue = "0",
+      description =
+          "Fit the threshold on k-fold cross-fitted scores of all the training images (k >= 2; each"
+              + " fold scored against a bank of the others) instead of a hold-out; the bank is then"
+              + " fitted on every training image. 0 = --calibration-holdout. Default: ${DEFAULT-VALUE}.")
+  int calibrationFolds;
+
+  @Option(
       names = "--false-alarm-rate",
       defaultValue = "0.01",
       description = "False-alarm rate the fitted threshold is set for. Default: ${DEFAULT-VALUE}.")
@@ -368,7 +377,7 @@ final class EvaluateCommand implements Callable<Integer> {
 
   /** Splits off the seeded calibration hold-out, as fit --calibration-holdout does. */
   private LabeledSplit withHoldout(List<LabeledImage> train, List<LabeledImage> test) {
-    if (calibrationHoldout == 0) {
+    if (calibrationHoldout == 0 || calibrationFolds > 0) {
       return new LabeledSplit(train, List.of(), test);
     }
     List<LabeledImage> shuffled = new ArrayList<>(train);
@@ -404,6 +413,10 @@ final class EvaluateCommand implements Callable<Integer> {
     if (!(falseAlarmRate > 0 && falseAlarmRate < 0.5)) {
       throw new IllegalArgumentException(
           "--false-alarm-rate must be in (0, 0.5), was " + falseAlarmRate);
+    }
+    if (calibrationFolds < 0 || calibrationFolds == 1) {
+      throw new IllegalArgumentException(
+          "--calibration-folds must be 0 (use the hold-out) or >= 2, was " + calibrationFolds);
     }
     if (tileSize == null && tileStride != null) {
       throw new IllegalArgumentException("--tile-stride needs --tile-size");
@@ -494,7 +507,8 @@ final class EvaluateCommand implements Callable<Integer> {
                   scoringKnn,
                   fit,
                   detect)
-              .withTiling(tiling);
+              .withTiling(tiling)
+              .withCalibrationFolds(calibrationFolds);
       methodList.forEach(m -> methodLabels.add(evaluation.withMethod(m, longTailOptions).label()));
       int index = 0;
       for (ClassTask task : tasks) {
@@ -552,6 +566,7 @@ final class EvaluateCommand implements Callable<Integer> {
             methodLabels,
             recipe,
             calibrationHoldout,
+            calibrationFolds,
             falseAlarmRate,
             (System.nanoTime() - started) / 1e9,
             Math.max(1, Runtime.getRuntime().availableProcessors()));

@@ -41,7 +41,13 @@ class MagneticTileEvaluationITCase {
             .<EvaluateCommand>getCommand()
             .lastResult()
             .evaluation();
-    assertThat(r.trainImages()).isEqualTo(762);
+    // the 80% training split less the 10% held out to fit the threshold, as fit does
+    assertThat(r.trainImages()).isEqualTo(686);
+    assertThat(r.calibrationImages()).isEqualTo(76);
+    EvaluationResult.AtThreshold t = r.atThreshold();
+    assertThat(t.normals()).isEqualTo(190);
+    assertThat(t.anomalous()).isEqualTo(392);
+    assertThat(t.falseAlarms()).isEqualTo(r.scores().negativesAbove(t.threshold()));
     assertThat(r.testImages()).isEqualTo(190 + 392);
     assertThat(r.rows())
         .extracting(EvaluationResult.Row::type)

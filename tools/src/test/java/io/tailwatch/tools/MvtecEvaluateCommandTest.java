@@ -226,6 +226,35 @@ class MvtecEvaluateCommandTest {
   }
 
   @Test
+  void crossFittedCalibrationScoresEveryTrainingImage() throws Exception {
+    Path c = dir.resolve("striped");
+    mvtecClass(c, true, 7);
+    assertThat(
+            evaluate(
+                c,
+                dir.resolve("out"),
+                "patchcore,softpatch",
+                "--calibration-folds",
+                "3",
+                "--tile-size",
+                "32"))
+        .as(err.toString())
+        .isZero();
+    for (ClassOutcome o : outcomes()) {
+      EvaluationResult r = o.result();
+      // no hold-out: the bank sees all 30 images, the threshold their 30 cross-fitted scores
+      assertThat(r.trainImages()).as(o.method()).isEqualTo(30);
+      assertThat(r.calibrationImages()).isEqualTo(30);
+      assertThat(r.calibrationFolds()).isEqualTo(3);
+      assertThat(r.calibration().count()).isEqualTo(30);
+      assertThat(r.markdown()).contains("30 3-fold cross-fitted training images");
+    }
+    assertThat(evaluate(c, dir.resolve("out2"), "patchcore", "--calibration-folds", "1"))
+        .isNotZero();
+    assertThat(err.toString()).contains("--calibration-folds must be 0");
+  }
+
+  @Test
   void aFolderOfNeitherClassesNorScenesIsAClearError() throws Exception {
     Path empty = Files.createDirectories(dir.resolve("empty"));
     int code = evaluate(empty, dir.resolve("out"), "patchcore");

@@ -13,6 +13,8 @@ import java.util.Locale;
  *
  * @param calibration the fitted threshold from {@code calibrationImages} held-out training images,
  *     or null when none were held out
+ * @param calibrationFolds 0: a hold-out calibrated; k: k-fold cross-fitted scores of all the
+ *     training images did
  */
 public record EvaluationResult(
     String dataset,
@@ -30,6 +32,7 @@ public record EvaluationResult(
     double scoreSeconds,
     ScoreCalibration calibration,
     int calibrationImages,
+    int calibrationFolds,
     List<ImageScore> imageScores) {
 
   /** One test image's image score. */
@@ -135,12 +138,13 @@ public record EvaluationResult(
       sb.append(
           String.format(
               Locale.ROOT,
-              "%nAt the fitted threshold %.4f (%s of %d held-out training images, false-alarm rate"
+              "%nAt the fitted threshold %.4f (%s of %d %s training images, false-alarm rate"
                   + " %.3f): false alarms %d/%d = %.1f%% (95%% CI %.1f-%.1f%%), recall %d/%d = %.1f%%"
                   + " (95%% CI %.1f-%.1f%%).%n",
               t.threshold(),
               t.empirical() ? "conformal quantile" : "Gaussian quantile",
               calibrationImages,
+              calibrationFolds > 0 ? calibrationFolds + "-fold cross-fitted" : "held-out",
               calibration.falseAlarmRate(),
               t.falseAlarms(),
               t.normals(),

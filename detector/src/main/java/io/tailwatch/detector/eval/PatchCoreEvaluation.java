@@ -14,6 +14,7 @@ import io.tailwatch.detector.knn.OnnxKnnScorer;
 import io.tailwatch.detector.metrics.BinaryScores;
 import io.tailwatch.detector.metrics.PixelMetrics;
 import io.tailwatch.detector.scoring.Calibrator;
+import io.tailwatch.detector.scoring.CrossCalibration;
 import io.tailwatch.detector.scoring.Detection;
 import io.tailwatch.detector.scoring.DetectorOptions;
 import io.tailwatch.detector.scoring.PatchCoreDetector;
@@ -23,6 +24,7 @@ import io.tailwatch.detector.util.Progress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,6 +72,7 @@ public final class PatchCoreEvaluation {
   private final LongTailFitter.Method method;
   private final LongTailFitter.Options longTailOptions;
   private final Tiling tiling; // null: the whole frame resized
+  private int calibrationFolds; // 0: calibrate on the hold-out run() is given
   private final ImageDecoder decoder = new ImageDecoder();
 
   public PatchCoreEvaluation(
@@ -145,16 +148,22 @@ public final class PatchCoreEvaluation {
   /** The same evaluation with the bank built by another method (SoftPatch, TailedCore). */
   public PatchCoreEvaluation withMethod(
       LongTailFitter.Method method, LongTailFitter.Options longTailOptions) {
-    return new PatchCoreEvaluation(
-        extractor,
-        scoringExtractor,
-        knn,
-        scoringKnn,
-        fitOptions,
-        detectorOptions,
-        method,
-        longTailOptions,
-        tiling);
+    return keepFolds(
+        new PatchCoreEvaluation(
+            extractor,
+            scoringExtractor,
+            knn,
+            scoringKnn,
+            fitOptions,
+            detectorOptions,
+            method,
+            longTailOptions,
+            tiling));
+  }
+
+  private PatchCoreEvaluation keepFolds(PatchCoreEvaluation e) {
+    e.calibrationFolds = calibrationFolds;
+    return e;
   }
 
   /**
@@ -164,16 +173,80 @@ public final class PatchCoreEvaluation {
    * compare with a whole-frame run.
    */
   public PatchCoreEvaluation withTiling(Tiling tiling) {
-    return new PatchCoreEvaluation(
-        extractor,
-        scoringExtractor,
-        knn,
-        scoringKnn,
-        fitOptions,
-        detectorOptions,
-        method,
-        longTailOptions,
-        tiling);
+    return keepFolds(
+        new PatchCoreEvaluation(
+            extractor,
+            scoringExtractor,
+            knn,
+            scoringKnn,
+            fitOptions,
+            detectorOptions,
+            method,
+            longTailOptions,
+            tiling));
+  }
+
+  private MemoryBank buildBank(
+      PatchCoreFitter fitter,
+      LongTailFitter robust,
+      PatchCoreFitter.Embedded embedded,
+      List<ImageSource> sources,
+      String version,
+      Progress copies,
+      Progress coreset)
+      throws Exception {
+    return switch (method) {
+      case PATCHCORE -> fitter.build(embedded, version, coreset);
+      case SOFTPATCH -> robust.softPatch(embedded, version, coreset).bank();
+      case TAILEDCORE -> robust.tailedCore(embedded, sources, version, copies, coreset).bank();
+    };
+  }
+
+  /** Each embedded source's frame: with tiling, a frame's tiles are one group. */
+  private int[] groups(List<LabeledImage> train, List<ImageSource> sources) {
+    if (tiling == null) {
+      return null;
+    }
+    int[] out = new int[sources.size()];
+    int frame = -1;
+    String current = null;
+    for (int i = 0; i < sources.size(); i++) {
+      String id = sources.get(i).id();
+      String frameId = id.substring(0, id.lastIndexOf('@'));
+      if (!frameId.equals(current)) {
+        current = frameId;
+        frame++;
+      }
+      out[i] = frame;
+    }
+    if (frame + 1 != train.size()) {
+      throw new IllegalStateException(train.size() + " frames but " + (frame + 1) + " groups");
+    }
+    return out;
+  }
+
+  /**
+   * Calibrates by k-fold cross-fitting on all training images ({@link CrossCalibration}) instead of
+   * a hold-out; 0 = the hold-out given to {@link #run}.
+   */
+  public PatchCoreEvaluation withCalibrationFolds(int folds) {
+    if (folds < 0 || folds == 1) {
+      throw new IllegalArgumentException(
+          "calibration folds must be 0 (hold-out) or >= 2, was " + folds);
+    }
+    PatchCoreEvaluation e =
+        new PatchCoreEvaluation(
+            extractor,
+            scoringExtractor,
+            knn,
+            scoringKnn,
+            fitOptions,
+            detectorOptions,
+            method,
+            longTailOptions,
+            tiling);
+    e.calibrationFolds = folds;
+    return e;
   }
 
   /** The method's id, with the tiling when there is one ("patchcore-tile256/192"). */
@@ -294,24 +367,47 @@ public final class PatchCoreEvaluation {
     String version = "eval-" + dataset + "-" + method.id();
     LongTailFitter robust = new LongTailFitter(fitter, longTailOptions);
     MemoryBank bank =
-        switch (method) {
-          case PATCHCORE -> fitter.build(embedded, version, listener.coresetProgress());
-          case SOFTPATCH -> robust.softPatch(embedded, version, listener.coresetProgress()).bank();
-          case TAILEDCORE ->
-              robust
-                  .tailedCore(
-                      embedded,
-                      trainSources,
-                      version,
-                      listener.tailCopiesProgress(),
-                      listener.coresetProgress())
-                  .bank();
-        };
+        buildBank(
+            fitter,
+            robust,
+            embedded,
+            trainSources,
+            version,
+            listener.tailCopiesProgress(),
+            listener.coresetProgress());
     long t2 = System.nanoTime();
+    ScoreCalibration crossFitted = null;
+    if (calibrationFolds > 0) {
+      PatchCoreFitter.Embedded all = embedded;
+      double[] scores =
+          CrossCalibration.scores(
+              all,
+              groups(train, trainSources),
+              calibrationFolds,
+              fitOptions.seed(),
+              (subset, idx) ->
+                  buildBank(
+                      fitter,
+                      robust,
+                      subset,
+                      Arrays.stream(idx).mapToObj(trainSources::get).toList(),
+                      version + "-fold",
+                      Progress.NONE,
+                      Progress.NONE),
+              (foldBank, held) -> {
+                try (PatchCoreDetector d =
+                    new PatchCoreDetector(extractor, knn, foldBank, detectorOptions)) {
+                  return d.imageScores(held.patches(), held.images(), held.positions(), held.dim());
+                }
+              },
+              listener.calibrationProgress());
+      crossFitted = ScoreCalibration.fit(scores, falseAlarmRate);
+      bank = bank.withCalibration(crossFitted.toMap());
+    }
     embedded =
         null; // the patch matrix is the largest allocation of the run; let it go before scoring
-    ScoreCalibration calibration = null;
-    if (!heldOut.isEmpty()) {
+    ScoreCalibration calibration = crossFitted;
+    if (crossFitted == null && !heldOut.isEmpty()) {
       try (PatchCoreDetector detector =
           new PatchCoreDetector(scoringExtractor, scoringKnn, bank, detectorOptions)) {
         bank =
@@ -445,7 +541,8 @@ public final class PatchCoreEvaluation {
         test.size(),
         seconds(t4 - t3),
         calibration,
-        heldOut.size(),
+        crossFitted != null ? train.size() : heldOut.size(),
+        calibrationFolds,
         imageScores);
   }
 

@@ -81,21 +81,64 @@ public final class PatchCoreDetector implements AutoCloseable {
     return detectTensor(input, n);
   }
 
+  /**
+   * Image scores of images whose patch vectors are already embedded ({@code images x positions x
+   * dim}, as {@code PatchCoreFitter.embed} lays them out), exactly as {@link #detect} scores them:
+   * the largest (SoftPatch-weighted) patch distance, reweighted if enabled. Cross-fitted
+   * calibration scores held-out folds this way without running the backbone again.
+   */
+  public double[] imageScores(float[] patches, int images, int positions, int dim)
+      throws OrtException {
+    if ((long) images * positions * dim != patches.length) {
+      throw new IllegalArgumentException(
+          patches.length + " values are not " + images + " x " + positions + " x " + dim);
+    }
+    KnnResult nn = knn.search(index, patches, images * positions);
+    applyWeights(nn);
+    double[] out = new double[images];
+    for (int i = 0; i < images; i++) {
+      out[i] = imageScore(nn, patches, i, positions, dim);
+    }
+    return out;
+  }
+
+  /** SoftPatch: distance x weight of the matched vector (squared distances, hence w^2). */
+  private void applyWeights(KnnResult nn) {
+    float[] weights = index.bank().weights();
+    if (weights == null) {
+      return;
+    }
+    float[] d = nn.distances();
+    int[] at = nn.indices();
+    for (int q = 0; q < d.length; q++) {
+      d[q] *= weights[at[q]] * weights[at[q]];
+    }
+  }
+
+  private double imageScore(KnnResult nn, float[] patches, int i, int positions, int dim) {
+    float[] d = nn.distances();
+    int base = i * positions;
+    int arg = base;
+    for (int j = base + 1; j < base + positions; j++) {
+      if (d[j] > d[arg]) {
+        arg = j;
+      }
+    }
+    double score = d[arg];
+    if (options.reweight()) {
+      score *=
+          Reweighting.weight(
+              index.bank(), patches, arg * dim, nn.indices()[arg], options.reweightNeighbours());
+    }
+    return score;
+  }
+
   /** For callers that already hold normalised input tensors. */
   public List<Detection> detectTensor(float[] input, int n) throws OrtException {
     PatchFeatures f = extractor.extract(input, n);
     int positions = f.positions();
     KnnResult nn = knn.search(index, f.patches(), n * positions);
-    float[] weights = index.bank().weights();
-    if (weights != null) {
-      // SoftPatch: distance x weight of the matched vector; the distances here are squared, hence
-      // w^2
-      float[] d = nn.distances();
-      int[] at = nn.indices();
-      for (int q = 0; q < d.length; q++) {
-        d[q] *= weights[at[q]] * weights[at[q]];
-      }
-    }
+    applyWeights(nn);
     int s = preprocessing.inputSize();
     Detection[] out = new Detection[n];
     IntStream.range(0, n)
@@ -104,22 +147,7 @@ public final class PatchCoreDetector implements AutoCloseable {
             i -> {
               float[] patchScores = new float[positions];
               System.arraycopy(nn.distances(), i * positions, patchScores, 0, positions);
-              int arg = 0;
-              for (int j = 1; j < positions; j++) {
-                if (patchScores[j] > patchScores[arg]) {
-                  arg = j;
-                }
-              }
-              double score = patchScores[arg];
-              if (options.reweight()) {
-                score *=
-                    Reweighting.weight(
-                        index.bank(),
-                        f.patches(),
-                        (i * positions + arg) * f.dim(),
-                        nn.indices()[i * positions + arg],
-                        options.reweightNeighbours());
-              }
+              double score = imageScore(nn, f.patches(), i, positions, f.dim());
               float[] map =
                   AnomalyMaps.fromPatchScores(
                       patchScores, f.gridHeight(), f.gridWidth(), s, options.mapSigma());

@@ -2,6 +2,7 @@ package io.tailwatch.detector.scoring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import io.tailwatch.detector.bank.CoresetMethod;
 import io.tailwatch.detector.bank.MemoryBank;
@@ -116,6 +117,23 @@ class PatchCoreDetectorTest {
           reweighted = rw.detect(List.of(test.get(1))).get(0);
         }
         assertThat(reweighted.score()).isLessThan(out.get(1).score()).isGreaterThan(0);
+
+        // scores from already embedded patches (cross-fitted calibration) equal detect()'s
+        List<ImageSource> sources = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+          sources.add(ImageSource.of("t" + i, test.get(i)));
+        }
+        PatchCoreFitter.Embedded e = fitter.embed(sources, Progress.NONE);
+        double[] fromEmbedded =
+            detector.imageScores(e.patches(), e.images(), e.positions(), e.dim());
+        for (int i = 0; i < 6; i++) {
+          assertThat(fromEmbedded[i]).as("image %d", i).isCloseTo(out.get(i).score(), within(1e-4));
+        }
+        try (PatchCoreDetector rw =
+            new PatchCoreDetector(extractor, knn, bank, new DetectorOptions(true, 9, 4))) {
+          assertThat(rw.imageScores(e.patches(), e.images(), e.positions(), e.dim())[1])
+              .isCloseTo(reweighted.score(), within(1e-4));
+        }
 
         MemoryBank foreign = MemoryBank.of(TestBanks.header(32), new float[32], 1);
         assertThatThrownBy(() -> detector.swapBank(foreign))

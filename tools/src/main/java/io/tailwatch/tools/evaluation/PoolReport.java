@@ -29,6 +29,7 @@ public final class PoolReport {
       List<String> methods,
       String recipe,
       double calibrationHoldout,
+      int calibrationFolds,
       double falseAlarmRate,
       double wallSeconds,
       int threads) {}
@@ -58,17 +59,28 @@ public final class PoolReport {
   public static String markdown(Setup setup, List<ClassOutcome> outcomes) {
     StringBuilder sb = new StringBuilder();
     sb.append("# Evaluation: ").append(setup.dataset()).append("\n\n");
+    String calibration =
+        setup.calibrationFolds() > 0
+            ? String.format(
+                Locale.ROOT,
+                "the bank is fitted on all of train/good; the threshold for a %.1f%% false-alarm"
+                    + " rate on %d-fold cross-fitted scores of those images",
+                100 * setup.falseAlarmRate(),
+                setup.calibrationFolds())
+            : String.format(
+                Locale.ROOT,
+                "the bank is fitted on train/good less a seeded %.0f%% held out to fit the"
+                    + " threshold for a %.1f%% false-alarm rate (as `fit --calibration-holdout` does)",
+                100 * setup.calibrationHoldout(),
+                100 * setup.falseAlarmRate());
     sb.append(
         String.format(
             Locale.ROOT,
-            "%s. Each class: the bank is fitted on train/good less a seeded %.0f%% held out to fit the"
-                + " threshold for a %.1f%% false-alarm rate (as `fit --calibration-holdout` does);"
-                + " tested on test/. Pixel figures at the network input geometry; AUPRO integrated to"
-                + " FPR 0.3. Intervals are 95%%: Hanley-McNeil for a class's image AUROC, Wilson for"
-                + " rates, Student's t over classes for means.%n%n",
+            "%s. Each class: %s; tested on test/. Pixel figures at the network input geometry;"
+                + " AUPRO integrated to FPR 0.3. Intervals are 95%%: Hanley-McNeil for a class's"
+                + " image AUROC, Wilson for rates, Student's t over classes for means.%n%n",
             setup.recipe(),
-            100 * setup.calibrationHoldout(),
-            100 * setup.falseAlarmRate()));
+            calibration));
     sb.append("## Mean over classes\n\n");
     sb.append(
         "| method | classes | image AUROC | pixel AUROC | AUPRO | F1-max | false-alarm rate at"
@@ -140,8 +152,9 @@ public final class PoolReport {
               o.seconds()));
     }
     sb.append(
-        "\n(G): too few held-out images for the conformal quantile, so the threshold is the"
-            + " Gaussian fit's, as `fit` would set it. Rates are k/n with their 95% interval.\n\n");
+        "\n(G): too few calibration scores for the conformal quantile (99 at 1%), so the threshold"
+            + " is the Gaussian fit's, as `fit` would set it. Rates are k/n with their 95%"
+            + " interval.\n\n");
     sb.append("## Per defect type\n\n");
     for (ClassOutcome o : outcomes) {
       if (!o.failed()) {
@@ -166,6 +179,7 @@ public final class PoolReport {
     root.put("methods", setup.methods());
     root.put("recipe", setup.recipe());
     root.put("calibrationHoldout", setup.calibrationHoldout());
+    root.put("calibrationFolds", setup.calibrationFolds());
     root.put("falseAlarmRate", setup.falseAlarmRate());
     root.put("wallSeconds", setup.wallSeconds());
     root.put("threads", setup.threads());
@@ -202,6 +216,7 @@ public final class PoolReport {
   private static void classJson(EvaluationResult r, Map<String, Object> c) {
     c.put("trainImages", r.trainImages());
     c.put("calibrationImages", r.calibrationImages());
+    c.put("calibrationFolds", r.calibrationFolds());
     c.put("bankSize", r.bankSize());
     c.put("backbone", r.backbone());
     c.put("provider", r.provider());
