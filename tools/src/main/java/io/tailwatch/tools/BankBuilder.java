@@ -6,10 +6,12 @@ import io.tailwatch.detector.features.FeatureExtractor;
 import io.tailwatch.detector.image.ImageSource;
 import io.tailwatch.detector.knn.OnnxKnnScorer;
 import io.tailwatch.detector.scoring.Calibrator;
+import io.tailwatch.detector.scoring.CrossCalibration;
 import io.tailwatch.detector.scoring.DetectorOptions;
 import io.tailwatch.detector.scoring.PatchCoreDetector;
 import io.tailwatch.detector.scoring.ScoreCalibration;
 import io.tailwatch.detector.tail.LongTailFitter;
+import io.tailwatch.detector.util.Progress;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -89,6 +91,39 @@ final class BankBuilder {
       double falseAlarmRate,
       String version)
       throws Exception {
+    return build(
+        extractor,
+        knn,
+        options,
+        method,
+        longTailOptions,
+        train,
+        holdout,
+        0,
+        falseAlarmRate,
+        version);
+  }
+
+  /**
+   * @param calibrationFolds k >= 2: calibrate on k-fold cross-fitted scores of all the training
+   *     images ({@link CrossCalibration}; {@code holdout} must then be empty); 0: on {@code
+   *     holdout}
+   */
+  static Result build(
+      FeatureExtractor extractor,
+      OnnxKnnScorer knn,
+      PatchCoreFitter.Options options,
+      LongTailFitter.Method method,
+      LongTailFitter.Options longTailOptions,
+      List<ImageSource> train,
+      List<ImageSource> holdout,
+      int calibrationFolds,
+      double falseAlarmRate,
+      String version)
+      throws Exception {
+    if (calibrationFolds > 0 && !holdout.isEmpty()) {
+      throw new IllegalArgumentException("cross-fitted calibration uses no hold-out");
+    }
     PatchCoreFitter fitter = new PatchCoreFitter(extractor, options, knn.nearestCentres());
     long t0 = System.nanoTime();
     PatchCoreFitter.Embedded embedded;
@@ -117,7 +152,41 @@ final class BankBuilder {
     }
     long t2 = System.nanoTime();
     ScoreCalibration calibration = null;
-    if (!holdout.isEmpty()) {
+    if (calibrationFolds > 0) {
+      double[] scores;
+      try (ProgressBar bar = new ProgressBar("calibrate (" + calibrationFolds + " folds)")) {
+        scores =
+            CrossCalibration.scores(
+                embedded,
+                null,
+                calibrationFolds,
+                options.seed(),
+                (subset, idx) -> {
+                  List<ImageSource> images = new ArrayList<>(idx.length);
+                  for (int i : idx) {
+                    images.add(train.get(i));
+                  }
+                  return switch (method) {
+                    case PATCHCORE -> fitter.build(subset, version, Progress.NONE);
+                    case SOFTPATCH -> robust.softPatch(subset, version, Progress.NONE).bank();
+                    case TAILEDCORE ->
+                        robust
+                            .tailedCore(subset, images, version, Progress.NONE, Progress.NONE)
+                            .bank();
+                  };
+                },
+                (foldBank, held) -> {
+                  try (PatchCoreDetector d =
+                      new PatchCoreDetector(extractor, knn, foldBank, DetectorOptions.DEFAULT)) {
+                    return d.imageScores(
+                        held.patches(), held.images(), held.positions(), held.dim());
+                  }
+                },
+                bar);
+      }
+      calibration = ScoreCalibration.fit(scores, falseAlarmRate);
+      bank = bank.withCalibration(calibration.toMap());
+    } else if (!holdout.isEmpty()) {
       try (PatchCoreDetector detector =
               new PatchCoreDetector(extractor, knn, bank, DetectorOptions.DEFAULT);
           ProgressBar bar = new ProgressBar("calibrate")) {

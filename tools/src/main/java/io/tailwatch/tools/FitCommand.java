@@ -123,6 +123,16 @@ final class FitCommand implements Callable<Integer> {
   double calibrationHoldout;
 
   @Option(
+      names = "--calibration-folds",
+      defaultValue = "0",
+      description =
+          "k >= 2: fit the threshold on k-fold cross-fitted scores of every image (each fold scored"
+              + " against a bank of the others; k extra bank builds) and build the bank on all of"
+              + " them, instead of holding images out; better for small classes. 0 ="
+              + " --calibration-holdout. Default: ${DEFAULT-VALUE}.")
+  int calibrationFolds;
+
+  @Option(
       names = "--false-alarm-rate",
       defaultValue = "0.01",
       description =
@@ -162,6 +172,11 @@ final class FitCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "--false-alarm-rate must be in (0, 0.5), was " + falseAlarmRate);
     }
+    if (calibrationFolds < 0 || calibrationFolds == 1) {
+      throw new IllegalArgumentException(
+          "--calibration-folds must be 0 (use --calibration-holdout) or >= 2, was "
+              + calibrationFolds);
+    }
     java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions;
     try {
       permissions = java.nio.file.attribute.PosixFilePermissions.fromString(fileMode);
@@ -196,16 +211,26 @@ final class FitCommand implements Callable<Integer> {
             : out.getFileName().toString().replaceFirst("\\.twb$", "")
                 + "-"
                 + System.currentTimeMillis();
-    List<List<ImageSource>> parts = BankBuilder.split(sources, calibrationHoldout, seed);
+    if (calibrationFolds > sources.size()) {
+      throw new IllegalArgumentException(
+          "--calibration-folds "
+              + calibrationFolds
+              + " needs at least as many images, found "
+              + sources.size());
+    }
+    // cross-fitted calibration holds nothing out: every image is in the bank and is scored once
+    List<List<ImageSource>> parts =
+        BankBuilder.split(sources, calibrationFolds > 0 ? 0 : calibrationHoldout, seed);
     try (FeatureExtractor extractor = backbone.openExtractor(model, spec);
         OnnxKnnScorer knn = OnnxKnnScorer.open(backbone.provider(), backbone.threads)) {
       err()
           .printf(
               Locale.ROOT,
-              "fit: %d images (%d held out for calibration), backbone %s on %s, %s, "
-                  + "patch dim %d%n",
+              "fit: %d images (%s), backbone %s on %s, %s, " + "patch dim %d%n",
               sources.size(),
-              parts.get(1).size(),
+              calibrationFolds > 0
+                  ? "threshold on " + calibrationFolds + "-fold cross-fitted scores of all"
+                  : parts.get(1).size() + " held out for calibration",
               model.id(),
               extractor.provider(),
               prep,
@@ -219,6 +244,7 @@ final class FitCommand implements Callable<Integer> {
               longTail,
               parts.get(0),
               parts.get(1),
+              calibrationFolds,
               falseAlarmRate,
               version);
       r.bank().write(out, permissions);
@@ -266,9 +292,10 @@ final class FitCommand implements Callable<Integer> {
         out()
             .printf(
                 Locale.ROOT,
-                "calibration on %d held-out images: mean %.4f, std %.4f -> threshold %.4f "
+                "calibration on %d %s images: mean %.4f, std %.4f -> threshold %.4f "
                     + "(false-alarm rate %.3g, %s)%n",
                 r.calibration().count(),
+                calibrationFolds > 0 ? "cross-fitted" : "held-out",
                 r.calibration().mean(),
                 r.calibration().std(),
                 r.calibration().threshold(),

@@ -50,6 +50,49 @@ class CliTest {
   }
 
   @Test
+  void fitWithCrossFittedCalibrationKeepsEveryImageInTheBank() throws Exception {
+    Path train = Files.createDirectories(dir.resolve("train"));
+    Random r = new Random(9);
+    for (int i = 0; i < 12; i++) {
+      writeTexture(train.resolve("n" + i + ".png"), r, false);
+    }
+    Path bank = dir.resolve("cv.twb");
+    String[] common = {
+      "--images",
+      train.toString(),
+      "--out",
+      bank.toString(),
+      "--backbone",
+      model.toString(),
+      "--layers",
+      "feat_a,feat_b",
+      "--pretrain-dim",
+      "36",
+      "--target-dim",
+      "32",
+      "--resize",
+      "32",
+      "--coreset",
+      "0.2",
+      "--device",
+      "cpu"
+    };
+    java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("fit"));
+    args.addAll(java.util.List.of(common));
+    args.addAll(java.util.List.of("--calibration-folds", "3"));
+    assertThat(run(args.toArray(String[]::new))).as(err.toString()).isZero();
+    MemoryBank loaded = MemoryBank.load(bank);
+    // no hold-out: all 12 images in the bank, all 12 scored by banks of the other two folds
+    assertThat(loaded.count()).isEqualTo(Math.round(12 * 256 * 0.2f));
+    io.tailwatch.detector.scoring.ScoreCalibration calibration =
+        io.tailwatch.detector.scoring.ScoreCalibration.fromMap(loaded.header().calibration());
+    assertThat(calibration.count()).isEqualTo(12);
+    args.set(args.size() - 1, "13");
+    assertThat(run(args.toArray(String[]::new))).isNotZero();
+    assertThat(err.toString()).contains("--calibration-folds 13 needs at least as many images");
+  }
+
+  @Test
   void fitThenScoreWritesBankCsvAndHeatmaps() throws Exception {
     Path train = Files.createDirectories(dir.resolve("train"));
     Path test = Files.createDirectories(dir.resolve("test"));
