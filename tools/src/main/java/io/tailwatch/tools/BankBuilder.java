@@ -34,6 +34,43 @@ final class BankBuilder {
    * Splits off a seeded random {@code fraction} of the images for calibration (none when fraction
    * is 0).
    */
+  /** The calibration options fit and evaluate share, checked before any image is read. */
+  static void validateCalibration(double holdout, int folds, double falseAlarmRate) {
+    if (!(holdout >= 0 && holdout < 1)) {
+      throw new IllegalArgumentException("--calibration-holdout must be in [0, 1), was " + holdout);
+    }
+    if (!(falseAlarmRate > 0 && falseAlarmRate < 0.5)) {
+      throw new IllegalArgumentException(
+          "--false-alarm-rate must be in (0, 0.5), was " + falseAlarmRate);
+    }
+    if (folds < 0 || folds == 1) {
+      throw new IllegalArgumentException(
+          "--calibration-folds must be 0 (use --calibration-holdout) or >= 2, was " + folds);
+    }
+  }
+
+  /** A bank, and the long-tail report when SoftPatch or TailedCore built it. */
+  private record Built(MemoryBank bank, LongTailFitter.Report longTail) {}
+
+  private static Built bank(
+      LongTailFitter.Method method,
+      PatchCoreFitter fitter,
+      LongTailFitter robust,
+      PatchCoreFitter.Embedded embedded,
+      List<ImageSource> images,
+      String version,
+      Progress copies,
+      Progress coreset)
+      throws Exception {
+    LongTailFitter.Report r =
+        switch (method) {
+          case PATCHCORE -> null;
+          case SOFTPATCH -> robust.softPatch(embedded, version, coreset);
+          case TAILEDCORE -> robust.tailedCore(embedded, images, version, copies, coreset);
+        };
+    return new Built(r == null ? fitter.build(embedded, version, coreset) : r.bank(), r);
+  }
+
   static List<List<ImageSource>> split(List<ImageSource> all, double fraction, long seed) {
     if (!(fraction >= 0 && fraction < 1)) {
       throw new IllegalArgumentException(
@@ -134,21 +171,11 @@ final class BankBuilder {
     MemoryBank bank;
     LongTailFitter.Report longTail = null;
     LongTailFitter robust = new LongTailFitter(fitter, longTailOptions);
-    try (ProgressBar bar = new ProgressBar("coreset")) {
-      switch (method) {
-        case PATCHCORE -> bank = fitter.build(embedded, version, bar);
-        case SOFTPATCH -> {
-          longTail = robust.softPatch(embedded, version, bar);
-          bank = longTail.bank();
-        }
-        case TAILEDCORE -> {
-          try (ProgressBar copies = new ProgressBar("embed tail copies")) {
-            longTail = robust.tailedCore(embedded, train, version, copies, bar);
-          }
-          bank = longTail.bank();
-        }
-        default -> throw new IllegalStateException("unknown method " + method);
-      }
+    try (ProgressBar bar = new ProgressBar("coreset");
+        ProgressBar copies = new ProgressBar("embed tail copies")) {
+      Built built = bank(method, fitter, robust, embedded, train, version, copies, bar);
+      bank = built.bank();
+      longTail = built.longTail();
     }
     long t2 = System.nanoTime();
     ScoreCalibration calibration = null;
@@ -166,14 +193,16 @@ final class BankBuilder {
                   for (int i : idx) {
                     images.add(train.get(i));
                   }
-                  return switch (method) {
-                    case PATCHCORE -> fitter.build(subset, version, Progress.NONE);
-                    case SOFTPATCH -> robust.softPatch(subset, version, Progress.NONE).bank();
-                    case TAILEDCORE ->
-                        robust
-                            .tailedCore(subset, images, version, Progress.NONE, Progress.NONE)
-                            .bank();
-                  };
+                  return bank(
+                          method,
+                          fitter,
+                          robust,
+                          subset,
+                          images,
+                          version,
+                          Progress.NONE,
+                          Progress.NONE)
+                      .bank();
                 },
                 (foldBank, held) -> {
                   try (PatchCoreDetector d =

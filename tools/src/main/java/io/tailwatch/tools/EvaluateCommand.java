@@ -406,18 +406,7 @@ final class EvaluateCommand implements Callable<Integer> {
   private int evaluateImages(Path magneticTileRoot) throws Exception {
     backbone.validate();
     KnnPrecision.parse(knnPrecision);
-    if (!(calibrationHoldout >= 0 && calibrationHoldout < 1)) {
-      throw new IllegalArgumentException(
-          "--calibration-holdout must be in [0, 1), was " + calibrationHoldout);
-    }
-    if (!(falseAlarmRate > 0 && falseAlarmRate < 0.5)) {
-      throw new IllegalArgumentException(
-          "--false-alarm-rate must be in (0, 0.5), was " + falseAlarmRate);
-    }
-    if (calibrationFolds < 0 || calibrationFolds == 1) {
-      throw new IllegalArgumentException(
-          "--calibration-folds must be 0 (use the hold-out) or >= 2, was " + calibrationFolds);
-    }
+    BankBuilder.validateCalibration(calibrationHoldout, calibrationFolds, falseAlarmRate);
     if (tileSize == null && tileStride != null) {
       throw new IllegalArgumentException("--tile-stride needs --tile-size");
     }

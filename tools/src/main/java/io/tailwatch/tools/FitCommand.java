@@ -164,19 +164,7 @@ final class FitCommand implements Callable<Integer> {
     PatchCoreFitter.Options options =
         new PatchCoreFitter.Options(
             coreset, CoresetMethod.parse(coresetMethod), projectionDim, seed, batch, prep);
-    if (!(calibrationHoldout >= 0 && calibrationHoldout < 1)) {
-      throw new IllegalArgumentException(
-          "--calibration-holdout must be in [0, 1), was " + calibrationHoldout);
-    }
-    if (!(falseAlarmRate > 0 && falseAlarmRate < 0.5)) {
-      throw new IllegalArgumentException(
-          "--false-alarm-rate must be in (0, 0.5), was " + falseAlarmRate);
-    }
-    if (calibrationFolds < 0 || calibrationFolds == 1) {
-      throw new IllegalArgumentException(
-          "--calibration-folds must be 0 (use --calibration-holdout) or >= 2, was "
-              + calibrationFolds);
-    }
+    BankBuilder.validateCalibration(calibrationHoldout, calibrationFolds, falseAlarmRate);
     java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions;
     try {
       permissions = java.nio.file.attribute.PosixFilePermissions.fromString(fileMode);

@@ -148,7 +148,12 @@ public final class PatchCoreEvaluation {
   /** The same evaluation with the bank built by another method (SoftPatch, TailedCore). */
   public PatchCoreEvaluation withMethod(
       LongTailFitter.Method method, LongTailFitter.Options longTailOptions) {
-    return keepFolds(
+    return copy(method, longTailOptions, tiling, calibrationFolds);
+  }
+
+  private PatchCoreEvaluation copy(
+      LongTailFitter.Method method, LongTailFitter.Options options, Tiling tiling, int folds) {
+    PatchCoreEvaluation e =
         new PatchCoreEvaluation(
             extractor,
             scoringExtractor,
@@ -157,12 +162,9 @@ public final class PatchCoreEvaluation {
             fitOptions,
             detectorOptions,
             method,
-            longTailOptions,
-            tiling));
-  }
-
-  private PatchCoreEvaluation keepFolds(PatchCoreEvaluation e) {
-    e.calibrationFolds = calibrationFolds;
+            options,
+            tiling);
+    e.calibrationFolds = folds;
     return e;
   }
 
@@ -173,17 +175,7 @@ public final class PatchCoreEvaluation {
    * compare with a whole-frame run.
    */
   public PatchCoreEvaluation withTiling(Tiling tiling) {
-    return keepFolds(
-        new PatchCoreEvaluation(
-            extractor,
-            scoringExtractor,
-            knn,
-            scoringKnn,
-            fitOptions,
-            detectorOptions,
-            method,
-            longTailOptions,
-            tiling));
+    return copy(method, longTailOptions, tiling, calibrationFolds);
   }
 
   private MemoryBank buildBank(
@@ -234,19 +226,7 @@ public final class PatchCoreEvaluation {
       throw new IllegalArgumentException(
           "calibration folds must be 0 (hold-out) or >= 2, was " + folds);
     }
-    PatchCoreEvaluation e =
-        new PatchCoreEvaluation(
-            extractor,
-            scoringExtractor,
-            knn,
-            scoringKnn,
-            fitOptions,
-            detectorOptions,
-            method,
-            longTailOptions,
-            tiling);
-    e.calibrationFolds = folds;
-    return e;
+    return copy(method, longTailOptions, tiling, folds);
   }
 
   /** The method's id, with the tiling when there is one ("patchcore-tile256/192"). */

@@ -90,12 +90,28 @@ public final class BinaryScores {
     if (pos.length == 0) {
       return Double.NaN;
     }
+    double[] ap = {0, 0}; // area, previous recall
+    sweep(
+        (tp, fp) -> {
+          double recall = (double) tp / pos.length;
+          ap[0] += (recall - ap[1]) * ((double) tp / (tp + fp));
+          ap[1] = recall;
+        });
+    return ap[0];
+  }
+
+  /** Called once per distinct score, highest first, with the counts at or above it. */
+  @FunctionalInterface
+  private interface Step {
+    void at(long truePositives, long falsePositives);
+  }
+
+  /** Walks the distinct scores from the highest down: the operating points of every threshold. */
+  private void sweep(Step step) {
     int i = pos.length - 1;
     int j = neg.length - 1;
     long tp = 0;
     long fp = 0;
-    double ap = 0;
-    double prevRecall = 0;
     while (i >= 0 || j >= 0) {
       float t =
           Math.max(
@@ -108,12 +124,8 @@ public final class BinaryScores {
         fp++;
         j--;
       }
-      double recall = (double) tp / pos.length;
-      double precision = (double) tp / (tp + fp);
-      ap += (recall - prevRecall) * precision;
-      prevRecall = recall;
+      step.at(tp, fp);
     }
-    return ap;
   }
 
   /**
@@ -124,27 +136,10 @@ public final class BinaryScores {
     if (pos.length == 0) {
       return Double.NaN;
     }
-    int i = pos.length - 1;
-    int j = neg.length - 1;
-    long tp = 0;
-    long fp = 0;
-    double best = 0;
-    while (i >= 0 || j >= 0) {
-      float t =
-          Math.max(
-              i >= 0 ? pos[i] : Float.NEGATIVE_INFINITY, j >= 0 ? neg[j] : Float.NEGATIVE_INFINITY);
-      while (i >= 0 && pos[i] == t) {
-        tp++;
-        i--;
-      }
-      while (j >= 0 && neg[j] == t) {
-        fp++;
-        j--;
-      }
-      // F1 = 2 TP / (2 TP + FP + FN), FN = positives - TP
-      best = Math.max(best, 2.0 * tp / (2.0 * tp + fp + (pos.length - tp)));
-    }
-    return best;
+    double[] best = {0};
+    // F1 = 2 TP / (2 TP + FP + FN), FN = positives - TP
+    sweep((tp, fp) -> best[0] = Math.max(best[0], 2.0 * tp / (2.0 * tp + fp + (pos.length - tp))));
+    return best[0];
   }
 
   /** Positives scoring strictly above {@code threshold} (the job alerts on score > threshold). */
@@ -178,28 +173,13 @@ public final class BinaryScores {
   public double[][] rocCurve() {
     List<double[]> points = new ArrayList<>();
     points.add(new double[] {0, 0});
-    int i = pos.length - 1;
-    int j = neg.length - 1;
-    long tp = 0;
-    long fp = 0;
-    while (i >= 0 || j >= 0) {
-      float t =
-          Math.max(
-              i >= 0 ? pos[i] : Float.NEGATIVE_INFINITY, j >= 0 ? neg[j] : Float.NEGATIVE_INFINITY);
-      while (i >= 0 && pos[i] == t) {
-        tp++;
-        i--;
-      }
-      while (j >= 0 && neg[j] == t) {
-        fp++;
-        j--;
-      }
-      points.add(
-          new double[] {
-            neg.length == 0 ? 0 : (double) fp / neg.length,
-            pos.length == 0 ? 0 : (double) tp / pos.length
-          });
-    }
+    sweep(
+        (tp, fp) ->
+            points.add(
+                new double[] {
+                  neg.length == 0 ? 0 : (double) fp / neg.length,
+                  pos.length == 0 ? 0 : (double) tp / pos.length
+                }));
     return points.toArray(new double[0][]);
   }
 }
