@@ -218,16 +218,17 @@ public final class TailwatchJob {
           cubes
               .process(
                   new CubeScoring(
-                      new CubeScorerFactory(
-                          config.get(CUBE_DETECTOR),
-                          config.configuration().get(CUBE_MODEL),
-                          config.get(CUBE_RX_RIDGE),
-                          config.get(DEVICE),
-                          config.get(THREADS)),
-                      cubeLimits,
-                      config.get(CUBE_THRESHOLD_SIGMAS),
-                      config.get(CUBE_MIN_PIXELS),
-                      config.get(HEATMAPS)))
+                          new CubeScorerFactory(
+                              config.get(CUBE_DETECTOR),
+                              config.configuration().get(CUBE_MODEL),
+                              config.get(CUBE_RX_RIDGE),
+                              config.get(DEVICE),
+                              config.get(THREADS)),
+                          cubeLimits,
+                          config.get(CUBE_THRESHOLD_SIGMAS),
+                          config.get(CUBE_MIN_PIXELS),
+                          config.get(HEATMAPS))
+                      .withHeatmapMaxSide(config.get(HEATMAP_MAX_SIDE)))
               .name("cube scoring")
               .uid(UID_CUBE_SCORING);
       alerts = alerts.union(cubeScores.getSideOutput(CubeScoring.ALERTS));
@@ -382,6 +383,8 @@ public final class TailwatchJob {
         .setTransactionalIdPrefix(transactionalIdPrefix)
         .setProperty(
             "transaction.timeout.ms", Long.toString(config.get(TRANSACTION_TIMEOUT).toMillis()))
+        // what JobConfig checked every record against (RecordBudget)
+        .setProperty("max.request.size", Integer.toString(config.get(SINK_MAX_REQUEST_SIZE)))
         .build();
   }
 }

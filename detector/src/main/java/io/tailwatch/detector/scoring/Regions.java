@@ -57,6 +57,18 @@ public final class Regions {
    * Scales boxes from map pixels to frame pixels (the map covers the whole frame when there is no
    * crop).
    */
+  /**
+   * The {@code max} regions with the highest peak scores, strongest first (all of them, so sorted,
+   * when there are no more): a map of salt noise can have thousands of components, and an alert
+   * carrying them all would outgrow a Kafka record.
+   */
+  public static List<RegionBox> strongest(List<RegionBox> regions, int max) {
+    return regions.stream()
+        .sorted(java.util.Comparator.comparingDouble(RegionBox::maxScore).reversed())
+        .limit(max)
+        .toList();
+  }
+
   public static RegionBox scale(RegionBox r, double sx, double sy) {
     int x0 = (int) Math.floor(r.x() * sx);
     int y0 = (int) Math.floor(r.y() * sy);

@@ -2,6 +2,7 @@ package io.tailwatch.flink.config;
 
 import static io.tailwatch.flink.config.TailwatchOptions.*;
 
+import io.tailwatch.flink.sink.RecordBudget;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Files;
@@ -220,6 +221,44 @@ public final class JobConfig implements Serializable {
         "is not a folder: " + root);
   }
 
+  /**
+   * The largest record any sink may write, from the caps alone ({@link RecordBudget}), must fit the
+   * producers' max.request.size: otherwise the first large alert or dead letter would fail the
+   * transaction and restart the job in a loop.
+   */
+  private void checkRecordsFitTheProducer() {
+    int max = get(SINK_MAX_REQUEST_SIZE);
+    require(max >= 64 * 1024, SINK_MAX_REQUEST_SIZE, "must be at least 65536, was " + max);
+    long alert = RecordBudget.alertBound(get(HEATMAPS), get(HEATMAP_MAX_SIDE));
+    require(
+        alert <= max,
+        SINK_MAX_REQUEST_SIZE,
+        String.format(
+            java.util.Locale.ROOT,
+            "is %d bytes, but an alert can take up to %d with %s = %d: lower %s or raise %s (and the"
+                + " brokers' message.max.bytes)",
+            max,
+            alert,
+            HEATMAP_MAX_SIDE.key(),
+            get(HEATMAP_MAX_SIDE),
+            HEATMAP_MAX_SIDE.key(),
+            SINK_MAX_REQUEST_SIZE.key()));
+    long letter = RecordBudget.deadLetterBound(get(DEAD_LETTERS_MAX_PAYLOAD));
+    require(
+        letter <= max,
+        SINK_MAX_REQUEST_SIZE,
+        String.format(
+            java.util.Locale.ROOT,
+            "is %d bytes, but a dead letter can take up to %d with %s = %d: lower %s or raise %s (and"
+                + " the brokers' message.max.bytes)",
+            max,
+            letter,
+            DEAD_LETTERS_MAX_PAYLOAD.key(),
+            get(DEAD_LETTERS_MAX_PAYLOAD),
+            DEAD_LETTERS_MAX_PAYLOAD.key(),
+            SINK_MAX_REQUEST_SIZE.key()));
+  }
+
   /** Checkpoint interval against the sink transactions, parallelism. */
   private void checkCheckpointing() {
     Duration checkpoint = get(CHECKPOINT_INTERVAL);
@@ -244,11 +283,10 @@ public final class JobConfig implements Serializable {
         HEATMAP_MAX_SIDE,
         "must be in [16, 2048] pixels, was " + get(HEATMAP_MAX_SIDE));
     require(
-        get(DEAD_LETTERS_MAX_PAYLOAD) >= 0 && get(DEAD_LETTERS_MAX_PAYLOAD) <= 900_000,
+        get(DEAD_LETTERS_MAX_PAYLOAD) >= 0,
         DEAD_LETTERS_MAX_PAYLOAD,
-        "must be in [0, 900000] (under the producer's 1 MB max.request.size with the letter's other "
-            + "fields), was "
-            + get(DEAD_LETTERS_MAX_PAYLOAD));
+        "must not be negative, was " + get(DEAD_LETTERS_MAX_PAYLOAD));
+    checkRecordsFitTheProducer();
     require(
         get(PARALLELISM) >= 1 && get(PARALLELISM) <= 1024,
         PARALLELISM,

@@ -30,7 +30,8 @@ public final class KafkaClientProperties {
           "value.deserializer",
           "key.serializer",
           "value.serializer",
-          "enable.idempotence");
+          "enable.idempotence",
+          "max.request.size");
 
   private KafkaClientProperties() {}
 

@@ -183,7 +183,17 @@ public final class TailwatchOptions {
           .withDescription(
               "Most bytes of a failed record's value a dead letter carries; a larger value is cut (the "
                   + "letter keeps its whole size and sha256, rawTruncated=true), so a dead letter always fits the "
-                  + "producer's max.request.size (1 MB by default). In [0, 900000].");
+                  + "producer's max.request.size (sink.max-request-size, checked at startup). At least 0.");
+
+  public static final ConfigOption<Integer> SINK_MAX_REQUEST_SIZE =
+      ConfigOptions.key("sink.max-request-size")
+          .intType()
+          .defaultValue(1024 * 1024)
+          .withDescription(
+              "The producers' max.request.size in bytes: the largest record the job may write (Kafka's"
+                  + " default, 1 MiB; the brokers' message.max.bytes must allow it too). At startup the job"
+                  + " refuses a configuration whose largest possible alert or dead letter would not fit,"
+                  + " naming the keys to change (alerts.heatmap.max-side, dead-letters.max-payload-bytes).");
 
   public static final ConfigOption<Integer> MAX_SIDE =
       ConfigOptions.key("limits.max-side")
@@ -501,6 +511,7 @@ public final class TailwatchOptions {
         REWEIGHT,
         HEATMAPS,
         HEATMAP_MAX_SIDE,
+        SINK_MAX_REQUEST_SIZE,
         MAX_PAYLOAD_BYTES,
         MAX_SIDE,
         CLAIM_CHECK_ROOT,

@@ -3,8 +3,11 @@ package io.tailwatch.flink.cube;
 import io.tailwatch.detector.hyperspectral.CubeDecision;
 import io.tailwatch.detector.hyperspectral.CubeScorer;
 import io.tailwatch.detector.hyperspectral.SpectralCube;
+import io.tailwatch.detector.image.FloatImage;
 import io.tailwatch.detector.scoring.Heatmaps;
 import io.tailwatch.detector.scoring.RegionBox;
+import io.tailwatch.detector.scoring.Regions;
+import io.tailwatch.flink.inference.Verdicts;
 import io.tailwatch.flink.ingest.CubeLimits;
 import io.tailwatch.flink.ingest.CubePayloads;
 import io.tailwatch.flink.ingest.DeadLetters;
@@ -54,6 +57,8 @@ public final class CubeScoring extends ProcessFunction<Ingested, FrameScore> {
   private final double sigmas;
   private final int minPixels;
   private final boolean heatmaps;
+  private int heatmapMaxSide =
+      io.tailwatch.flink.inference.BatchingInferenceOperator.DEFAULT_HEATMAP_MAX_SIDE;
 
   private transient CubeScorer scorer;
   private transient CubePayloads payloads;
@@ -75,6 +80,16 @@ public final class CubeScoring extends ProcessFunction<Ingested, FrameScore> {
     this.sigmas = sigmas;
     this.minPixels = minPixels;
     this.heatmaps = heatmaps;
+  }
+
+  /** Cube heatmaps at most this many pixels on their longer side (alerts.heatmap.max-side). */
+  public CubeScoring withHeatmapMaxSide(int maxSide) {
+    if (maxSide < 16) {
+      throw new IllegalArgumentException(
+          "alerts.heatmap.max-side must be at least 16, was " + maxSide);
+    }
+    this.heatmapMaxSide = maxSide;
+    return this;
   }
 
   @Override
@@ -170,17 +185,22 @@ public final class CubeScoring extends ProcessFunction<Ingested, FrameScore> {
 
   Alert alert(HyperspectralCube cube, CubeDecision d, float[] map, SpectralCube decoded, long now) {
     List<Region> regions = new ArrayList<>();
-    for (RegionBox r : d.regions()) {
+    for (RegionBox r : Regions.strongest(d.regions(), Verdicts.MAX_ALERT_REGIONS)) {
       regions.add(new Region(r.x(), r.y(), r.width(), r.height(), r.area(), r.maxScore()));
     }
     ByteBuffer png = null;
     if (heatmaps) {
-      // blue at the threshold's lower half, red from the threshold up: anomalous pixels stand out
+      // blue at the threshold's lower half, red from the threshold up: anomalous pixels stand out;
+      // the map scaled to alerts.heatmap.max-side like a camera frame's, the regions in cube pixels
+      FloatImage small =
+          Verdicts.fitWithin(
+              new FloatImage(decoded.samples(), decoded.lines(), 1, map), heatmapMaxSide);
       double low = d.threshold() * 0.5;
       png =
           ByteBuffer.wrap(
               Heatmaps.png(
-                  Heatmaps.colour(map, decoded.samples(), decoded.lines(), low, d.threshold())));
+                  Heatmaps.colour(
+                      small.data(), small.width(), small.height(), low, d.threshold())));
     }
     return Alert.newBuilder()
         .setAlertId(cube.getLineId() + "/" + cube.getCubeId() + "/" + scorer.modelVersion())
@@ -196,6 +216,10 @@ public final class CubeScoring extends ProcessFunction<Ingested, FrameScore> {
         .setModelVersion(scorer.modelVersion())
         .setBankVersion(NO_BANK)
         .setHeatmapPng(png)
+        .setFrameWidth(decoded.samples())
+        .setFrameHeight(decoded.lines())
+        .setHeatmapLow(png == null ? null : d.threshold() * 0.5)
+        .setHeatmapHigh(png == null ? null : d.threshold())
         .setRegions(regions)
         .setAnomalousPixels((long) d.anomalousPixels())
         .setLatencyMs(Math.max(0, now - cube.getCaptureTime().toEpochMilli()))

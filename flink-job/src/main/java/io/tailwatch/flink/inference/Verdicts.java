@@ -20,6 +20,12 @@ import java.util.List;
  * threshold.
  */
 public final class Verdicts {
+  /**
+   * Regions an alert lists at most, strongest first (the anomalous pixel count covers them all):
+   * about 40 bytes each, so an alert stays small whatever the map.
+   */
+  public static final int MAX_ALERT_REGIONS = 256;
+
   private Verdicts() {}
 
   /**
@@ -56,7 +62,7 @@ public final class Verdicts {
    * itself when it is that small: the heatmap of a 12-megapixel frame must not make an alert larger
    * than a Kafka record may be.
    */
-  static FloatImage fitWithin(FloatImage image, int maxSide) {
+  public static FloatImage fitWithin(FloatImage image, int maxSide) {
     int longer = Math.max(image.width(), image.height());
     if (longer <= maxSide) {
       return image;
@@ -82,10 +88,13 @@ public final class Verdicts {
     double sy = (double) image.height() / d.mapSize();
     List<Region> regions = new ArrayList<>();
     long pixels = 0;
-    for (RegionBox r : Regions.find(d.map(), d.mapSize(), d.mapSize(), pixelThreshold)) {
+    List<RegionBox> found = Regions.find(d.map(), d.mapSize(), d.mapSize(), pixelThreshold);
+    for (RegionBox r : found) {
+      pixels += Regions.scale(r, sx, sy).area();
+    }
+    for (RegionBox r : Regions.strongest(found, MAX_ALERT_REGIONS)) {
       RegionBox s = Regions.scale(r, sx, sy);
       regions.add(new Region(s.x(), s.y(), s.width(), s.height(), s.area(), s.maxScore()));
-      pixels += s.area();
     }
     double low = pixelThreshold * 0.5;
     double high = pixelThreshold * 1.5;

@@ -76,6 +76,25 @@ public final class CubePayloads {
           DeadLetterReason.DIMENSION_MISMATCH,
           "wavelengths has " + cube.getWavelengths().size() + " entries for " + bands + " bands");
     }
+    long metadata =
+        FramePayloads.utf8(cube.getCubeId())
+            + FramePayloads.utf8(cube.getLineId())
+            + FramePayloads.utf8(cube.getSourceId());
+    if (cube.getAttributes() != null) {
+      for (var e : cube.getAttributes().entrySet()) {
+        metadata += FramePayloads.utf8(e.getKey()) + FramePayloads.utf8(e.getValue());
+      }
+    }
+    if (metadata > FramePayloads.MAX_METADATA_BYTES) {
+      throw new FrameRejectedException(
+          DeadLetterReason.INVALID_FIELD,
+          "cubeId, lineId, sourceId and attributes take "
+              + metadata
+              + " bytes, over the "
+              + FramePayloads.MAX_METADATA_BYTES
+              + "-byte limit on metadata (they are copied into the cube's score and alert records,"
+              + " which must fit a Kafka request)");
+    }
     boolean inline = cube.getPayload() != null;
     boolean claim = cube.getPayloadUri() != null;
     if (inline == claim) {

@@ -11,10 +11,10 @@ import java.util.HexFormat;
 /** Builds dead-letter records. */
 public final class DeadLetters {
   /** Longest reason text kept; the rest of an exception message is cut. */
-  static final int MAX_REASON_CHARS = 2000;
+  public static final int MAX_REASON_CHARS = 2000;
 
   /** Longest key kept (Kafka keys are ids; a larger one is cut like the value). */
-  static final int MAX_KEY_BYTES = 1024;
+  public static final int MAX_KEY_BYTES = 1024;
 
   private DeadLetters() {}
 

@@ -48,7 +48,7 @@ public final class FramePayloads {
     return n;
   }
 
-  private static long utf8(CharSequence s) {
+  static long utf8(CharSequence s) {
     return s == null ? 0 : s.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
   }
 

@@ -151,6 +151,29 @@ class JobConfigTest {
   }
 
   @Test
+  void aConfigurationWhoseLargestRecordWouldNotFitTheProducerIsRefused() throws Exception {
+    // the defaults fit Kafka's 1 MiB request with room to spare
+    assertThat(args().get(TailwatchOptions.SINK_MAX_REQUEST_SIZE)).isEqualTo(1024 * 1024);
+    assertThat(io.tailwatch.flink.sink.RecordBudget.alertBound(true, 256)).isLessThan(400_000);
+    // a 2048-pixel heatmap can be 12.6 MB: refused, naming both keys
+    assertThatThrownBy(() -> args("--alerts.heatmap.max-side", "2048"))
+        .hasMessageStartingWith("sink.max-request-size: is 1048576 bytes, but an alert can take")
+        .hasMessageContaining("alerts.heatmap.max-side = 2048");
+    // ... accepted when the producer may send it (and then told to the producers)
+    assertThat(
+            args("--alerts.heatmap.max-side", "2048", "--sink.max-request-size", "13000000")
+                .get(TailwatchOptions.SINK_MAX_REQUEST_SIZE))
+        .isEqualTo(13_000_000);
+    // no heatmaps, no heatmap budget
+    args("--alerts.heatmap.max-side", "2048", "--alerts.heatmaps", "false");
+    assertThatThrownBy(() -> args("--dead-letters.max-payload-bytes", "1040000"))
+        .hasMessageStartingWith("sink.max-request-size: is 1048576 bytes, but a dead letter")
+        .hasMessageContaining("dead-letters.max-payload-bytes = 1040000");
+    assertThatThrownBy(() -> args("--sink.max-request-size", "1000"))
+        .hasMessageStartingWith("sink.max-request-size: must be at least 65536");
+  }
+
+  @Test
   void adaptationSettingsReachTheOperator() throws Exception {
     var a =
         args(

@@ -55,6 +55,24 @@ class CubePayloadsTest {
   }
 
   @Test
+  void metadataOverTheLimitIsRejectedNamingIt() throws Exception {
+    CubePayloads p = payloads(1 << 20, 1000, 100);
+    HyperspectralCube big =
+        record(Interleave.BSQ, CubeDataType.INT16, ByteOrder.BIG_ENDIAN)
+            .setAttributes(Map.of("note", "x".repeat(FramePayloads.MAX_METADATA_BYTES)))
+            .build();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> p.validate(big))
+        .isInstanceOf(FrameRejectedException.class)
+        .hasMessageContaining("cubeId, lineId, sourceId and attributes take")
+        .hasMessageContaining("65536-byte limit");
+    // just under the limit passes
+    p.validate(
+        record(Interleave.BSQ, CubeDataType.INT16, ByteOrder.BIG_ENDIAN)
+            .setAttributes(Map.of("note", "x".repeat(60_000)))
+            .build());
+  }
+
+  @Test
   void readsClaimChecksUnderTheRootOnly() throws Exception {
     HyperspectralCube inline =
         record(Interleave.BIL, CubeDataType.INT16, ByteOrder.BIG_ENDIAN).build();
