@@ -4,12 +4,14 @@ import io.tailwatch.detector.bank.MemoryBank;
 import io.tailwatch.detector.bank.PatchCoreFitter;
 import io.tailwatch.detector.features.FeatureExtractor;
 import io.tailwatch.detector.image.ImageSource;
+import io.tailwatch.detector.image.Tiling;
 import io.tailwatch.detector.knn.OnnxKnnScorer;
 import io.tailwatch.detector.scoring.Calibrator;
 import io.tailwatch.detector.scoring.CrossCalibration;
 import io.tailwatch.detector.scoring.DetectorOptions;
 import io.tailwatch.detector.scoring.PatchCoreDetector;
 import io.tailwatch.detector.scoring.ScoreCalibration;
+import io.tailwatch.detector.scoring.TiledScoring;
 import io.tailwatch.detector.tail.LongTailFitter;
 import io.tailwatch.detector.util.Progress;
 import java.util.ArrayList;
@@ -137,6 +139,7 @@ final class BankBuilder {
         train,
         holdout,
         0,
+        null,
         falseAlarmRate,
         version);
   }
@@ -145,6 +148,8 @@ final class BankBuilder {
    * @param calibrationFolds k >= 2: calibrate on k-fold cross-fitted scores of all the training
    *     images ({@link CrossCalibration}; {@code holdout} must then be empty); 0: on {@code
    *     holdout}
+   * @param tiling null: whole frames; else the bank is fitted on the frames' tiles, calibrated on
+   *     tiled scores, and records the tiling for every scorer of it ({@link TiledScoring})
    */
   static Result build(
       FeatureExtractor extractor,
@@ -152,12 +157,15 @@ final class BankBuilder {
       PatchCoreFitter.Options options,
       LongTailFitter.Method method,
       LongTailFitter.Options longTailOptions,
-      List<ImageSource> train,
+      List<ImageSource> frames,
       List<ImageSource> holdout,
       int calibrationFolds,
+      Tiling tiling,
       double falseAlarmRate,
       String version)
       throws Exception {
+    TiledScoring.Tiles tiles = TiledScoring.tiles(frames, tiling);
+    List<ImageSource> train = tiles.sources();
     if (calibrationFolds > 0 && !holdout.isEmpty()) {
       throw new IllegalArgumentException("cross-fitted calibration uses no hold-out");
     }
@@ -185,7 +193,7 @@ final class BankBuilder {
         scores =
             CrossCalibration.scores(
                 embedded,
-                null,
+                tiling == null ? null : tiles.frameOf(),
                 calibrationFolds,
                 options.seed(),
                 (subset, idx) -> {
@@ -219,13 +227,22 @@ final class BankBuilder {
       try (PatchCoreDetector detector =
               new PatchCoreDetector(extractor, knn, bank, DetectorOptions.DEFAULT);
           ProgressBar bar = new ProgressBar("calibrate")) {
-        bank = Calibrator.calibrate(detector, holdout, falseAlarmRate, options.batchSize(), bar);
+        bank =
+            Calibrator.calibrate(
+                detector,
+                holdout,
+                falseAlarmRate,
+                options.batchSize(),
+                bar,
+                tiling,
+                options.preprocessing());
       }
       calibration = ScoreCalibration.fromMap(bank.header().calibration());
     }
+    bank = TiledScoring.record(bank, tiling);
     return new Result(
         bank,
-        train.size(),
+        frames.size(),
         embedded.count(),
         (t1 - t0) / 1e9,
         (t2 - t1) / 1e9,

@@ -131,19 +131,7 @@ final class EvaluateCommand implements Callable<Integer> {
 
   @Mixin LongTailCliOptions longTail;
 
-  @Option(
-      names = "--tile-size",
-      description =
-          "Score square tiles of this many frame pixels instead of the whole frame resized (each"
-              + " tile resized to the network input); maps stitched at full resolution, image score"
-              + " the maximum over tiles. Default: whole frame.")
-  Integer tileSize;
-
-  @Option(
-      names = "--tile-stride",
-      description =
-          "Pixels between tile origins (< --tile-size overlaps them). Default: the tile size.")
-  Integer tileStride;
+  @Mixin TilingOptions tilingOptions;
 
   @Option(names = "--data-dir", description = "Data folder (default: $TAILWATCH_DATA_DIR).")
   Path dataDir;
@@ -407,11 +395,7 @@ final class EvaluateCommand implements Callable<Integer> {
     backbone.validate();
     KnnPrecision.parse(knnPrecision);
     BankBuilder.validateCalibration(calibrationHoldout, calibrationFolds, falseAlarmRate);
-    if (tileSize == null && tileStride != null) {
-      throw new IllegalArgumentException("--tile-stride needs --tile-size");
-    }
-    Tiling tiling =
-        tileSize == null ? null : new Tiling(tileSize, tileStride == null ? tileSize : tileStride);
+    Tiling tiling = tilingOptions.tiling();
     List<LongTailFitter.Method> methodList =
         methods.stream().map(LongTailFitter.Method::parse).distinct().toList();
     LongTailFitter.Options longTailOptions = longTail.options();

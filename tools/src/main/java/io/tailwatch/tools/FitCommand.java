@@ -85,6 +85,8 @@ final class FitCommand implements Callable<Integer> {
 
   @Mixin LongTailCliOptions longTailOptions;
 
+  @Mixin TilingOptions tilingOptions;
+
   @Option(
       names = "--coreset",
       defaultValue = "0.1",
@@ -165,6 +167,7 @@ final class FitCommand implements Callable<Integer> {
         new PatchCoreFitter.Options(
             coreset, CoresetMethod.parse(coresetMethod), projectionDim, seed, batch, prep);
     BankBuilder.validateCalibration(calibrationHoldout, calibrationFolds, falseAlarmRate);
+    io.tailwatch.detector.image.Tiling tiling = tilingOptions.tiling();
     java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions;
     try {
       permissions = java.nio.file.attribute.PosixFilePermissions.fromString(fileMode);
@@ -214,8 +217,9 @@ final class FitCommand implements Callable<Integer> {
       err()
           .printf(
               Locale.ROOT,
-              "fit: %d images (%s), backbone %s on %s, %s, " + "patch dim %d%n",
+              "fit: %d images%s (%s), backbone %s on %s, %s, " + "patch dim %d%n",
               sources.size(),
+              tiling == null ? "" : " in " + tiling,
               calibrationFolds > 0
                   ? "threshold on " + calibrationFolds + "-fold cross-fitted scores of all"
                   : parts.get(1).size() + " held out for calibration",
@@ -233,6 +237,7 @@ final class FitCommand implements Callable<Integer> {
               parts.get(0),
               parts.get(1),
               calibrationFolds,
+              tiling,
               falseAlarmRate,
               version);
       r.bank().write(out, permissions);

@@ -18,6 +18,7 @@ import io.tailwatch.detector.scoring.RegionBox;
 import io.tailwatch.detector.scoring.Regions;
 import io.tailwatch.detector.scoring.Reweighting;
 import io.tailwatch.detector.scoring.ScoreCalibration;
+import io.tailwatch.detector.scoring.TiledScoring;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -122,8 +123,9 @@ final class ScoreCommand implements Callable<Integer> {
       err()
           .printf(
               Locale.ROOT,
-              "score: %d images against bank %s (%,d x %d) on %s; %s%n",
+              "score: %d images%s against bank %s (%,d x %d) on %s; %s%n",
               files.size(),
+              TiledScoring.of(bank) == null ? "" : " in " + TiledScoring.of(bank),
               bank.header().bankVersion(),
               bank.count(),
               bank.dim(),
@@ -154,7 +156,12 @@ final class ScoreCommand implements Callable<Integer> {
               failures.add(images.relativize(p) + ": " + e.getMessage());
             }
           }
-          List<Detection> detections = chunk.isEmpty() ? List.of() : detector.detect(frames);
+          // a bank fitted on tiles is scored on tiles, as it was fitted (TiledScoring)
+          List<Detection> detections =
+              chunk.isEmpty()
+                  ? List.of()
+                  : TiledScoring.detect(
+                      detector, TiledScoring.of(bank), detector.preprocessing(), frames);
           for (int i = 0; i < chunk.size(); i++) {
             Detection d = detections.get(i);
             String name = images.relativize(chunk.get(i)).toString();

@@ -93,6 +93,85 @@ class CliTest {
   }
 
   @Test
+  void fitOnTilesRecordsTheTilingAndScoreUsesIt() throws Exception {
+    Path train = Files.createDirectories(dir.resolve("train"));
+    Path test = Files.createDirectories(dir.resolve("test"));
+    Random r = new Random(21);
+    for (int i = 0; i < 12; i++) {
+      writeTexture(train.resolve("n" + i + ".png"), r, false);
+    }
+    for (int i = 0; i < 3; i++) {
+      writeTexture(test.resolve("good" + i + ".png"), r, false);
+      writeTexture(test.resolve("bad" + i + ".png"), r, true);
+    }
+    Path bank = dir.resolve("tiles.twb");
+    assertThat(
+            run(
+                "fit",
+                "--images",
+                train.toString(),
+                "--out",
+                bank.toString(),
+                "--backbone",
+                model.toString(),
+                "--layers",
+                "feat_a,feat_b",
+                "--pretrain-dim",
+                "36",
+                "--target-dim",
+                "32",
+                "--resize",
+                "32",
+                "--coreset",
+                "0.2",
+                "--device",
+                "cpu",
+                "--tile-size",
+                "24",
+                "--calibration-holdout",
+                "0.25"))
+        .as(err.toString())
+        .isZero();
+    MemoryBank loaded = MemoryBank.load(bank);
+    // 48 x 40 frames in 24-pixel tiles: x at 0, 24 and y at 0, 16 -> 4 tiles of 256 positions
+    assertThat(loaded.header().params())
+        .containsEntry("tile.size", 24)
+        .containsEntry("tile.stride", 24);
+    assertThat(loaded.count()).isEqualTo(Math.round(9 * 4 * 256 * 0.2f));
+    Path csv = dir.resolve("tiles.csv");
+    assertThat(
+            run(
+                "score",
+                "--bank",
+                bank.toString(),
+                "--images",
+                test.toString(),
+                "--out",
+                csv.toString(),
+                "--backbone",
+                model.toString(),
+                "--device",
+                "cpu"))
+        .as(err.toString())
+        .isZero();
+    assertThat(err.toString()).contains("in tiles 24 px, stride 24");
+    List<String> lines = Files.readAllLines(csv);
+    assertThat(lines).hasSize(7);
+    double worstGood = 0;
+    double bestBad = Double.MAX_VALUE;
+    for (String line : lines.subList(1, lines.size())) {
+      String[] f = line.split(",");
+      double score = Double.parseDouble(f[1]);
+      if (f[0].startsWith("good")) {
+        worstGood = Math.max(worstGood, score);
+      } else {
+        bestBad = Math.min(bestBad, score);
+      }
+    }
+    assertThat(bestBad).isGreaterThan(worstGood);
+  }
+
+  @Test
   void fitThenScoreWritesBankCsvAndHeatmaps() throws Exception {
     Path train = Files.createDirectories(dir.resolve("train"));
     Path test = Files.createDirectories(dir.resolve("test"));

@@ -119,6 +119,23 @@ public record BankHeader(
         patchWeights);
   }
 
+  /** The same header with other method parameters (e.g. the tiling the bank was fitted on). */
+  public BankHeader withParams(Map<String, Object> values) {
+    return new BankHeader(
+        formatVersion,
+        bankVersion,
+        dimension,
+        count,
+        bodySha256,
+        backbone,
+        preprocessing,
+        createdAt,
+        method,
+        values,
+        calibration,
+        patchWeights);
+  }
+
   public BankHeader withCalibration(Map<String, Double> values) {
     return new BankHeader(
         formatVersion,

@@ -19,6 +19,7 @@ import io.tailwatch.detector.scoring.Detection;
 import io.tailwatch.detector.scoring.DetectorOptions;
 import io.tailwatch.detector.scoring.PatchCoreDetector;
 import io.tailwatch.detector.scoring.ScoreCalibration;
+import io.tailwatch.detector.scoring.TiledScoring;
 import io.tailwatch.detector.tail.LongTailFitter;
 import io.tailwatch.detector.util.Progress;
 import java.io.IOException;
@@ -194,29 +195,6 @@ public final class PatchCoreEvaluation {
     };
   }
 
-  /** Each embedded source's frame: with tiling, a frame's tiles are one group. */
-  private int[] groups(List<LabeledImage> train, List<ImageSource> sources) {
-    if (tiling == null) {
-      return null;
-    }
-    int[] out = new int[sources.size()];
-    int frame = -1;
-    String current = null;
-    for (int i = 0; i < sources.size(); i++) {
-      String id = sources.get(i).id();
-      String frameId = id.substring(0, id.lastIndexOf('@'));
-      if (!frameId.equals(current)) {
-        current = frameId;
-        frame++;
-      }
-      out[i] = frame;
-    }
-    if (frame + 1 != train.size()) {
-      throw new IllegalStateException(train.size() + " frames but " + (frame + 1) + " groups");
-    }
-    return out;
-  }
-
   /**
    * Calibrates by k-fold cross-fitting on all training images ({@link CrossCalibration}) instead of
    * a hold-out; 0 = the hold-out given to {@link #run}.
@@ -234,90 +212,9 @@ public final class PatchCoreEvaluation {
     return method.id() + (tiling == null ? "" : "-tile" + tiling.tile() + "/" + tiling.stride());
   }
 
-  /** Each training image as itself, or as its tiles (each decoded on demand). */
-  private List<ImageSource> sources(List<LabeledImage> images) throws IOException {
-    List<ImageSource> out = new ArrayList<>();
-    for (LabeledImage l : images) {
-      ImageSource whole = ImageSource.file(l.image(), decoder);
-      if (tiling == null) {
-        out.add(whole);
-        continue;
-      }
-      FloatImage first;
-      try {
-        first = whole.load();
-      } catch (ImageDecodeException e) {
-        throw new IOException(l.image() + ": " + e.getMessage(), e);
-      }
-      for (Tiling.Window w : tiling.windows(first.width(), first.height())) {
-        out.add(
-            new ImageSource() {
-              @Override
-              public String id() {
-                return whole.id() + "@" + w.x() + "," + w.y();
-              }
-
-              @Override
-              public FloatImage load() throws IOException, ImageDecodeException {
-                return Tiling.crop(whole.load(), w);
-              }
-
-              @Override
-              public String toString() {
-                return l.image() + " tile " + w;
-              }
-            });
-      }
-    }
-    return out;
-  }
-
-  /**
-   * Detections of whole frames; with tiling, one per frame built from its tiles: the maximum tile
-   * score, and the stitched full-resolution map brought to the frame's network geometry.
-   */
   private List<Detection> detect(PatchCoreDetector detector, List<FloatImage> frames)
       throws Exception {
-    if (tiling == null) {
-      return detector.detect(frames);
-    }
-    List<Detection> out = new ArrayList<>(frames.size());
-    for (FloatImage frame : frames) {
-      List<Tiling.Window> windows = tiling.windows(frame.width(), frame.height());
-      List<FloatImage> tiles = new ArrayList<>(windows.size());
-      for (Tiling.Window w : windows) {
-        tiles.add(Tiling.crop(frame, w));
-      }
-      List<Detection> parts = detector.detect(tiles);
-      double score = Double.NEGATIVE_INFINITY;
-      List<float[]> maps = new ArrayList<>(parts.size());
-      int mapSize = parts.get(0).mapSize();
-      for (Detection d : parts) {
-        score = Math.max(score, d.score());
-        maps.add(d.map());
-      }
-      float[] full = Tiling.stitch(windows, maps, mapSize, frame.width(), frame.height());
-      FloatImage geometry =
-          fitOptions
-              .preprocessing()
-              .geometry(new FloatImage(frame.width(), frame.height(), 1, full));
-      out.add(
-          new Detection(
-              score, new float[0], 0, 0, geometry.data(), fitOptions.preprocessing().inputSize()));
-    }
-    return out;
-  }
-
-  /** Tiled calibration: the held-out images' scores as the job would see them (max over tiles). */
-  private MemoryBank calibrateTiled(
-      PatchCoreDetector detector, List<LabeledImage> heldOut, double falseAlarmRate, Listener l)
-      throws Exception {
-    double[] scores = new double[heldOut.size()];
-    for (int i = 0; i < scores.length; i++) {
-      scores[i] = detect(detector, List.of(decoder.read(heldOut.get(i).image()))).get(0).score();
-      l.calibrationProgress().update(i + 1, scores.length);
-    }
-    return detector.bank().withCalibration(ScoreCalibration.fit(scores, falseAlarmRate).toMap());
+    return TiledScoring.detect(detector, tiling, fitOptions.preprocessing(), frames);
   }
 
   public EvaluationResult run(
@@ -341,7 +238,10 @@ public final class PatchCoreEvaluation {
       throws Exception {
     PatchCoreFitter fitter = new PatchCoreFitter(extractor, fitOptions, knn.nearestCentres());
     long t0 = System.nanoTime();
-    List<ImageSource> trainSources = sources(train);
+    TiledScoring.Tiles tiles =
+        TiledScoring.tiles(
+            train.stream().map(l -> ImageSource.file(l.image(), decoder)).toList(), tiling);
+    List<ImageSource> trainSources = tiles.sources();
     PatchCoreFitter.Embedded embedded = fitter.embed(trainSources, listener.embedProgress());
     long t1 = System.nanoTime();
     String version = "eval-" + dataset + "-" + method.id();
@@ -362,7 +262,7 @@ public final class PatchCoreEvaluation {
       double[] scores =
           CrossCalibration.scores(
               all,
-              groups(train, trainSources),
+              tiling == null ? null : tiles.frameOf(),
               calibrationFolds,
               fitOptions.seed(),
               (subset, idx) ->
@@ -391,14 +291,14 @@ public final class PatchCoreEvaluation {
       try (PatchCoreDetector detector =
           new PatchCoreDetector(scoringExtractor, scoringKnn, bank, detectorOptions)) {
         bank =
-            tiling != null
-                ? calibrateTiled(detector, heldOut, falseAlarmRate, listener)
-                : Calibrator.calibrate(
-                    detector,
-                    heldOut.stream().map(l -> ImageSource.file(l.image(), decoder)).toList(),
-                    falseAlarmRate,
-                    fitOptions.batchSize(),
-                    listener.calibrationProgress());
+            Calibrator.calibrate(
+                detector,
+                heldOut.stream().map(l -> ImageSource.file(l.image(), decoder)).toList(),
+                falseAlarmRate,
+                fitOptions.batchSize(),
+                listener.calibrationProgress(),
+                tiling,
+                fitOptions.preprocessing());
       }
       calibration = ScoreCalibration.fromMap(bank.header().calibration());
     }

@@ -24,6 +24,24 @@ public final class Calibrator {
       int batch,
       Progress progress)
       throws Exception {
+    return calibrate(detector, heldOutNormals, falseAlarmRate, batch, progress, null, null);
+  }
+
+  /**
+   * The same for a bank fitted on tiles: each held-out frame is scored as the job will score it
+   * (the maximum over its tiles, {@link TiledScoring}).
+   *
+   * @param tiling null: whole frames ({@code preprocessing} then unused)
+   */
+  public static MemoryBank calibrate(
+      PatchCoreDetector detector,
+      List<? extends ImageSource> heldOutNormals,
+      double falseAlarmRate,
+      int batch,
+      Progress progress,
+      io.tailwatch.detector.image.Tiling tiling,
+      io.tailwatch.detector.image.Preprocessing preprocessing)
+      throws Exception {
     if (heldOutNormals.size() < 2) {
       throw new IllegalArgumentException(
           "calibration needs at least 2 held-out normal images, got " + heldOutNormals.size());
@@ -35,7 +53,7 @@ public final class Calibrator {
       for (ImageSource s : heldOutNormals.subList(start, end)) {
         images.add(load(s));
       }
-      List<Detection> out = detector.detect(images);
+      List<Detection> out = TiledScoring.detect(detector, tiling, preprocessing, images);
       for (int i = 0; i < out.size(); i++) {
         scores[start + i] = out.get(i).score();
       }

@@ -16,6 +16,7 @@ import io.tailwatch.detector.scoring.DetectorOptions;
 import io.tailwatch.detector.scoring.PatchCoreDetector;
 import io.tailwatch.detector.scoring.Reweighting;
 import io.tailwatch.detector.scoring.ScoreCalibration;
+import io.tailwatch.detector.scoring.TiledScoring;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -118,7 +119,10 @@ public record PatchCoreDetectorFactory(
 
     @Override
     public List<Detection> detect(List<FloatImage> images) throws Exception {
-      return detector.detect(images);
+      // a bank fitted on tiles is scored on tiles (the bank records its tiling): one detection
+      // per frame all the same, regions and heatmaps in frame pixels
+      return TiledScoring.detect(
+          detector, TiledScoring.of(detector.bank()), detector.preprocessing(), images);
     }
 
     @Override

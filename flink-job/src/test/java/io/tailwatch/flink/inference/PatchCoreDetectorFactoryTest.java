@@ -71,4 +71,72 @@ class PatchCoreDetectorFactoryTest {
       }
     }
   }
+
+  /**
+   * A bank that records a tiling is scored on tiles by the job: one detection per frame, the
+   * frame's score the strongest tile's, the map in the frame's network geometry, bank-update
+   * features kept.
+   */
+  @Test
+  void aBankFittedOnTilesIsScoredOnTiles() throws Exception {
+    Path model = TinyBackbone.write(dir, "tiny.onnx");
+    Path whole = dir.resolve("bank.twb");
+    ProductLineSimulator line = new ProductLineSimulator(3, 64, 0.0);
+    TinyBank.fit(model, whole, line);
+    Path tiled = dir.resolve("tiled.twb");
+    io.tailwatch.detector.scoring.TiledScoring.record(
+            io.tailwatch.detector.bank.MemoryBank.load(whole),
+            new io.tailwatch.detector.image.Tiling(32, 32))
+        .write(tiled);
+    FloatImage frame =
+        line.frame(100, ProductLineSimulator.Variant.BRUSHED, ProductLineSimulator.Defect.CRACK)
+            .toFloatImage();
+    PatchCoreDetectorFactory factory =
+        new PatchCoreDetectorFactory(
+            model.toString(),
+            tiled.toString(),
+            "cpu",
+            1,
+            1.0,
+            false,
+            KnnPrecision.FP32,
+            ComputePrecision.FP32);
+    try (FrameDetector d = factory.open()) {
+      List<io.tailwatch.detector.scoring.Detection> out = d.detect(List.of(frame, frame));
+      assertThat(out).hasSize(2);
+      // the 64-pixel frame is four 32-pixel tiles, each scored alone: the frame takes the maximum
+      double best = Double.NEGATIVE_INFINITY;
+      try (FrameDetector plain =
+          new PatchCoreDetectorFactory(
+                  model.toString(),
+                  whole.toString(),
+                  "cpu",
+                  1,
+                  1.0,
+                  false,
+                  KnnPrecision.FP32,
+                  ComputePrecision.FP32)
+              .open()) {
+        for (int y = 0; y < 64; y += 32) {
+          for (int x = 0; x < 64; x += 32) {
+            best =
+                Math.max(
+                    best,
+                    plain
+                        .detect(
+                            List.of(
+                                io.tailwatch.detector.image.Tiling.crop(
+                                    frame,
+                                    new io.tailwatch.detector.image.Tiling.Window(x, y, 32, 32))))
+                        .get(0)
+                        .score());
+          }
+        }
+      }
+      assertThat(out.get(0).score()).isCloseTo(best, org.assertj.core.api.Assertions.within(1e-4));
+      assertThat(out.get(0).mapSize()).isEqualTo(32);
+      assertThat(out.get(0).map()).hasSize(32 * 32);
+      assertThat(out.get(0).topPatches(3)).isNotNull();
+    }
+  }
 }
