@@ -133,6 +133,14 @@ final class EvaluateCommand implements Callable<Integer> {
 
   @Mixin TilingOptions tilingOptions;
 
+  @Option(
+      names = "--classes",
+      split = ",",
+      description =
+          "Only the classes whose name (path below --dataset, e.g. deeppcb/group00041) matches one of"
+              + " these globs (deeppcb/*,mvtec_ad/bottle). Default: every class.")
+  List<String> classGlobs = new ArrayList<>();
+
   @Option(names = "--data-dir", description = "Data folder (default: $TAILWATCH_DATA_DIR).")
   Path dataDir;
 
@@ -414,8 +422,15 @@ final class EvaluateCommand implements Callable<Integer> {
     } else {
       Path root = Path.of(dataset);
       title = root.toAbsolutePath().normalize().getFileName().toString();
+      List<java.nio.file.PathMatcher> only =
+          classGlobs.stream()
+              .map(g -> java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + g))
+              .toList();
       for (Path classDir : MvtecLayout.findClasses(root)) {
         String name = MvtecLayout.name(root, classDir);
+        if (!only.isEmpty() && only.stream().noneMatch(m -> m.matches(Path.of(name)))) {
+          continue;
+        }
         tasks.add(
             new ClassTask(
                 name,
@@ -424,6 +439,10 @@ final class EvaluateCommand implements Callable<Integer> {
                   return withHoldout(c.train(), c.test());
                 }));
       }
+    }
+    if (tasks.isEmpty()) {
+      throw new IllegalArgumentException(
+          "--classes " + String.join(",", classGlobs) + " matches no class under " + dataset);
     }
     BackboneModel model = backbone.loadBackbone(null);
     PatchEmbeddingSpec spec = backbone.spec(model);

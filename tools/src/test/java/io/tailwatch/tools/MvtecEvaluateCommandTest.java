@@ -194,6 +194,23 @@ class MvtecEvaluateCommandTest {
   }
 
   @Test
+  void classesCanBeChosenByGlob() throws Exception {
+    Path root = dir.resolve("pool");
+    mvtecClass(root.resolve("textures/striped"), true, 1);
+    mvtecClass(root.resolve("textures/other"), false, 2);
+    mvtecClass(root.resolve("boards/a"), true, 3);
+    assertThat(evaluate(root, dir.resolve("out"), "patchcore", "--classes", "textures/s*,boards/*"))
+        .as(err.toString())
+        .isZero();
+    assertThat(outcomes())
+        .extracting(ClassOutcome::className)
+        .containsExactly("boards/a", "textures/striped");
+    assertThat(evaluate(root, dir.resolve("out2"), "patchcore", "--classes", "nothing/*"))
+        .isNotZero();
+    assertThat(err.toString()).contains("--classes nothing/* matches no class");
+  }
+
+  @Test
   void oneClassFolderIsEvaluatedByItself() throws Exception {
     Path c = dir.resolve("striped");
     mvtecClass(c, true, 7);
