@@ -13,6 +13,7 @@ record DemoSummary(
     long scored,
     long duplicates,
     long alerts,
+    long largestAlertBytes,
     long deadLetters,
     boolean complete,
     double framesPerSecond,
@@ -31,6 +32,7 @@ record DemoSummary(
       long corrupt,
       long duplicates,
       long alerts,
+      long largestAlertBytes,
       long deadLetters,
       boolean complete) {
     int n = scored.size();
@@ -68,6 +70,7 @@ record DemoSummary(
         n,
         duplicates,
         alerts,
+        largestAlertBytes,
         deadLetters,
         complete,
         fps,
@@ -122,9 +125,10 @@ record DemoSummary(
     sb.append(
         String.format(
             Locale.ROOT,
-            "alerts: %d; image AUROC vs simulator ground truth %.4f; at the "
-                + "calibrated threshold: recall %.3f, false-alarm rate %.3f%n",
+            "alerts: %d (largest record %,d bytes); image AUROC vs simulator ground truth %.4f;"
+                + " at the calibrated threshold: recall %.3f, false-alarm rate %.3f%n",
             alerts,
+            largestAlertBytes,
             imageAuroc,
             recall,
             falseAlarmRate));

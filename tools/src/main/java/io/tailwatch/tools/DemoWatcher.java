@@ -47,6 +47,7 @@ final class DemoWatcher implements Runnable {
   final Map<String, Scored> scored = new ConcurrentHashMap<>();
   final AtomicLong duplicates = new AtomicLong();
   final AtomicLong alerts = new AtomicLong();
+  final AtomicLong largestAlertBytes = new AtomicLong();
   final AtomicLong deadLetters = new AtomicLong();
   volatile boolean stopSending;
   private volatile boolean running = true;
@@ -127,6 +128,7 @@ final class DemoWatcher implements Runnable {
               continue;
             }
             alerts.incrementAndGet();
+            largestAlertBytes.accumulateAndGet(r.value().length, Math::max);
             if (!quiet) {
               System.out.printf(
                   Locale.ROOT,
@@ -204,6 +206,7 @@ final class DemoWatcher implements Runnable {
         corrupt,
         duplicates.get(),
         alerts.get(),
+        largestAlertBytes.get(),
         deadLetters.get(),
         complete);
   }

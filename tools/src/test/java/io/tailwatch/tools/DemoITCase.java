@@ -60,6 +60,9 @@ class DemoITCase {
     assertThat(s.get("deadLetters").asLong()).isEqualTo(3);
     assertThat(s.get("imageAuroc").asDouble()).as("image AUROC").isGreaterThanOrEqualTo(0.9);
     assertThat(s.get("recall").asDouble()).isGreaterThan(0.8);
+    // the largest alert record the run wrote: a heatmap of at most 256 pixels, small by
+    // construction
+    assertThat(s.get("largestAlertBytes").asLong()).isPositive().isLessThan(64 * 1024);
     assertThat(demoTempFolders())
         .as("the demo's temporary folders are removed")
         .isEqualTo(demoTempBefore);
