@@ -9,6 +9,7 @@ import io.tailwatch.flink.inference.Verdicts;
 import io.tailwatch.flink.sink.RecordBudget;
 import io.tailwatch.flink.testing.EmbeddedKafka;
 import io.tailwatch.flink.testing.TestFrames;
+import io.tailwatch.flink.testing.TestJobs;
 import io.tailwatch.flink.testing.TinyBank;
 import io.tailwatch.schemas.Alert;
 import io.tailwatch.schemas.AvroSerdes;
@@ -123,27 +124,17 @@ class LargeFramesITCase {
       }
 
       JobConfig config =
-          JobConfig.fromArgs(
-              "--kafka.bootstrap-servers",
+          TestJobs.config(
               kafka.bootstrapServers(),
+              "large-frames",
+              "in",
+              "alerts",
+              "scores",
+              "dead",
+              model,
+              bankFile,
               "--kafka.bounded",
               "true",
-              "--topics.frames",
-              "in",
-              "--topics.alerts",
-              "alerts",
-              "--topics.scores",
-              "scores",
-              "--topics.dead-letters",
-              "dead",
-              "--detector.backbone",
-              model.toString(),
-              "--detector.bank",
-              bankFile.toString(),
-              "--detector.device",
-              "cpu",
-              "--detector.threads",
-              "1",
               "--detector.threshold",
               "1e-6",
               "--claim-check.root",

@@ -57,29 +57,18 @@ class CliTest {
       writeTexture(train.resolve("n" + i + ".png"), r, false);
     }
     Path bank = dir.resolve("cv.twb");
-    String[] common = {
-      "--images",
-      train.toString(),
-      "--out",
-      bank.toString(),
-      "--backbone",
-      model.toString(),
-      "--layers",
-      "feat_a,feat_b",
-      "--pretrain-dim",
-      "36",
-      "--target-dim",
-      "32",
-      "--resize",
-      "32",
-      "--coreset",
-      "0.2",
-      "--device",
-      "cpu"
-    };
-    java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("fit"));
-    args.addAll(java.util.List.of(common));
-    args.addAll(java.util.List.of("--calibration-folds", "3"));
+    java.util.List<String> args =
+        new java.util.ArrayList<>(
+            java.util.List.of(
+                TinyCli.withTinyBackbone(
+                    model,
+                    "fit",
+                    "--images",
+                    train.toString(),
+                    "--out",
+                    bank.toString(),
+                    "--calibration-folds",
+                    "3")));
     assertThat(run(args.toArray(String[]::new))).as(err.toString()).isZero();
     MemoryBank loaded = MemoryBank.load(bank);
     // no hold-out: all 12 images in the bank, all 12 scored by banks of the other two folds
@@ -87,7 +76,7 @@ class CliTest {
     io.tailwatch.detector.scoring.ScoreCalibration calibration =
         io.tailwatch.detector.scoring.ScoreCalibration.fromMap(loaded.header().calibration());
     assertThat(calibration.count()).isEqualTo(12);
-    args.set(args.size() - 1, "13");
+    args.set(args.indexOf("--calibration-folds") + 1, "13");
     assertThat(run(args.toArray(String[]::new))).isNotZero();
     assertThat(err.toString()).contains("--calibration-folds 13 needs at least as many images");
   }

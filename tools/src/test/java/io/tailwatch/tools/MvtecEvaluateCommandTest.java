@@ -82,37 +82,19 @@ class MvtecEvaluateCommandTest {
     CommandLine cli = TailwatchCli.commandLine();
     cli.setErr(new PrintWriter(err, true));
     this.cli = cli;
-    List<String> args = new java.util.ArrayList<>(List.of(base(dataset, out, methods)));
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "--dataset",
+                dataset.toString(),
+                "--out-dir",
+                out.toString(),
+                "--methods",
+                methods,
+                "--calibration-holdout",
+                "0.2"));
     args.addAll(List.of(extra));
-    return cli.execute(args.toArray(String[]::new));
-  }
-
-  String[] base(Path dataset, Path out, String methods) {
-    return new String[] {
-      "evaluate",
-      "--dataset",
-      dataset.toString(),
-      "--out-dir",
-      out.toString(),
-      "--methods",
-      methods,
-      "--calibration-holdout",
-      "0.2",
-      "--backbone",
-      model.toString(),
-      "--layers",
-      "feat_a,feat_b",
-      "--pretrain-dim",
-      "36",
-      "--target-dim",
-      "32",
-      "--resize",
-      "32",
-      "--coreset",
-      "0.2",
-      "--device",
-      "cpu"
-    };
+    return cli.execute(TinyCli.withTinyBackbone(model, "evaluate", args.toArray(String[]::new)));
   }
 
   CommandLine cli;
