@@ -155,7 +155,7 @@ record DemoSummary(
     return String.format(
         Locale.ROOT,
         "{\"sent\": %d, \"corrupt\": %d, \"scored\": %d, \"duplicates\": %d, "
-            + "\"alerts\": %d, \"deadLetters\": %d, \"complete\": %s, \"framesPerSecond\": %s, \"latencyP50Ms\": %d, "
+            + "\"alerts\": %d, \"largestAlertBytes\": %d, \"deadLetters\": %d, \"complete\": %s, \"framesPerSecond\": %s, \"latencyP50Ms\": %d, "
             + "\"latencyP99Ms\": %d, \"visibleP50Ms\": %d, \"visibleP99Ms\": %d, \"imageAuroc\": %s, \"recall\": %s, "
             + "\"falseAlarmRate\": %s, \"perVariant\": {%s}}%n",
         sent,
@@ -163,6 +163,7 @@ record DemoSummary(
         scored,
         duplicates,
         alerts,
+        largestAlertBytes,
         deadLetters,
         complete,
         num(framesPerSecond),
