@@ -136,6 +136,34 @@
       + '. It keeps alerting; check the line, or refit the bank if this is the new normal.';
   }
 
+  // jet colours for a gray level t in [0, 1], opacity growing with it, as the job's overlay draws them
+  function jet(t) {
+    const c = (v) => Math.round(255 * Math.max(0, Math.min(1, v)));
+    return [c(1.5 - Math.abs(4 * t - 3)), c(1.5 - Math.abs(4 * t - 2)), c(1.5 - Math.abs(4 * t - 1))];
+  }
+
+  function colourMap(img) {
+    const canvas = document.createElement('canvas');
+    canvas.className = 'heatmap';
+    canvas.width = img.naturalWidth;
+    canvas.height = img.naturalHeight;
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    const pixels = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    const d = pixels.data;
+    for (let i = 0; i < d.length; i += 4) {
+      const t = d[i] / 255;
+      const [r, g, b] = jet(t);
+      const alpha = 0.15 + 0.85 * t;
+      d[i] = Math.round(alpha * r);
+      d[i + 1] = Math.round(alpha * g);
+      d[i + 2] = Math.round(alpha * b);
+      d[i + 3] = 255;
+    }
+    ctx.putImageData(pixels, 0, 0);
+    return canvas;
+  }
+
   const seenAlerts = new Set();
 
   function onAlert(a) {
@@ -167,6 +195,12 @@
           box.style.height = (100 * r.height / fh) + '%';
           box.title = r.area + ' px, max ' + r.maxScore.toPrecision(3);
           frame.appendChild(box);
+        }
+        if (a.heatmapFormat === 'map') {
+          // the job's default heatmap is the map in 8-bit gray (alerts.heatmap.format=map): colour it here
+          const canvas = colourMap(img);
+          frame.replaceChild(canvas, img);
+          card.dataset.heatmapColoured = 'jet';
         }
         card.dataset.heatmapLoaded = img.naturalWidth + 'x' + img.naturalHeight;
       };

@@ -110,7 +110,8 @@ public final class TailwatchJob {
         new FrameLimits(
             config.get(MAX_PAYLOAD_BYTES),
             config.get(MAX_SIDE),
-            config.configuration().get(CLAIM_CHECK_ROOT));
+            config.configuration().get(CLAIM_CHECK_ROOT),
+            config.get(CLAIM_CHECK_REQUIRE_SHA256));
 
     config.warnings().forEach(w -> LOG.warn("tailwatch job configuration: {}", w));
     java.util.Properties client =
@@ -152,7 +153,8 @@ public final class TailwatchJob {
                 config.get(BATCH_MAX_WAIT).toMillis(),
                 config.get(HEATMAPS),
                 config.adaptation())
-            .withHeatmapMaxSide(config.get(HEATMAP_MAX_SIDE));
+            .withHeatmapMaxSide(config.get(HEATMAP_MAX_SIDE))
+            .withHeatmapFormat(config.get(HEATMAP_FORMAT));
     DataStream<BankUpdate> control = null;
     if (config.controlTopic() != null) {
       // a new job starts from the configured bank; announcements made before it are not replayed
@@ -198,7 +200,8 @@ public final class TailwatchJob {
               config.get(MAX_PAYLOAD_BYTES),
               config.get(MAX_CUBE_PIXELS),
               config.get(MAX_BANDS),
-              config.configuration().get(CLAIM_CHECK_ROOT));
+              config.configuration().get(CLAIM_CHECK_ROOT),
+              config.get(CLAIM_CHECK_REQUIRE_SHA256));
       SingleOutputStreamOperator<Ingested> cubes =
           env.fromSource(
                   source(
@@ -228,7 +231,8 @@ public final class TailwatchJob {
                           config.get(CUBE_THRESHOLD_SIGMAS),
                           config.get(CUBE_MIN_PIXELS),
                           config.get(HEATMAPS))
-                      .withHeatmapMaxSide(config.get(HEATMAP_MAX_SIDE)))
+                      .withHeatmapMaxSide(config.get(HEATMAP_MAX_SIDE))
+                      .withHeatmapFormat(config.get(HEATMAP_FORMAT)))
               .name("cube scoring")
               .uid(UID_CUBE_SCORING);
       alerts = alerts.union(cubeScores.getSideOutput(CubeScoring.ALERTS));

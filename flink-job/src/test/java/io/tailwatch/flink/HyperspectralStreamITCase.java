@@ -9,6 +9,7 @@ import io.tailwatch.detector.sim.ProductLineSimulator;
 import io.tailwatch.detector.testing.TinyBackbone;
 import io.tailwatch.flink.config.JobConfig;
 import io.tailwatch.flink.cube.CubeRecords;
+import io.tailwatch.flink.ingest.ClaimCheckWriter;
 import io.tailwatch.flink.testing.EmbeddedKafka;
 import io.tailwatch.flink.testing.TestJobs;
 import io.tailwatch.flink.testing.TinyBank;
@@ -104,12 +105,14 @@ class HyperspectralStreamITCase {
                     Map.of("target", Boolean.toString(c.hasTarget())))
                 .build();
         if (i == 7) { // claim check: the payload lies in a file under the root
-          Path file = claimRoot.resolve(id + ".raw");
-          Files.write(file, bytes(record.getPayload()));
+          ClaimCheckWriter.Written ref =
+              new ClaimCheckWriter(claimRoot.toString())
+                  .write(id + ".raw", bytes(record.getPayload()));
           record =
               HyperspectralCube.newBuilder(record)
                   .setPayload(null)
-                  .setPayloadUri(file.toUri().toString())
+                  .setPayloadUri(ref.uri())
+                  .setPayloadSha256(ref.sha256())
                   .build();
         }
         producer.send(new ProducerRecord<>(cubes, key(id), serdes.encode(record)));

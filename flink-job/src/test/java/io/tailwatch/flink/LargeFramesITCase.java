@@ -6,6 +6,8 @@ import io.tailwatch.detector.sim.ProductLineSimulator;
 import io.tailwatch.detector.testing.TinyBackbone;
 import io.tailwatch.flink.config.JobConfig;
 import io.tailwatch.flink.inference.Verdicts;
+import io.tailwatch.flink.ingest.ClaimCheckWriter;
+import io.tailwatch.flink.ingest.ClaimChecks;
 import io.tailwatch.flink.sink.RecordBudget;
 import io.tailwatch.flink.testing.EmbeddedKafka;
 import io.tailwatch.flink.testing.TestFrames;
@@ -41,9 +43,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Real camera sizes through the real job and broker: 2448 x 2048 frames (5 megapixels) in mono
  * 8-bit inline, mono 16-bit and RGB by claim check, all alerting; a 5 MB garbage record; a claim
- * check to a missing file. Every frame is scored, every alert stays far under the producers' 1 MiB
- * request with its region boxes in frame pixels, each bad record becomes one small dead letter, and
- * the bounded job finishes: no record it writes can fail the transaction and restart it.
+ * check whose object no longer matches its sha256; a claim check to a missing file. Every frame is
+ * scored, every alert stays far under the producers' 1 MiB request with its region boxes in frame
+ * pixels, each bad record becomes one small dead letter, and the bounded job finishes: no record it
+ * writes can fail the transaction and restart it.
  */
 class LargeFramesITCase {
   static final int W = 2448;
@@ -82,8 +85,14 @@ class LargeFramesITCase {
     AvroSerdes<CameraFrame> serdes = AvroSerdes.forType(CameraFrame.class);
     byte[] gray16 = pixels(2, 2);
     byte[] rgb = pixels(3, 3);
-    Files.write(claims.resolve("gray16.raw"), gray16);
-    Files.write(claims.resolve("rgb.raw"), rgb);
+    ClaimCheckWriter writer = new ClaimCheckWriter(claims.toString());
+    ClaimCheckWriter.Written gray16Ref = writer.write("gray16.raw", gray16);
+    ClaimCheckWriter.Written rgbRef = writer.write("rgb.raw", rgb);
+    // a claim check whose object changed after the record was made: its digest no longer matches
+    ClaimCheckWriter.Written tampered = writer.write("tampered.raw", pixels(1, 1));
+    byte[] changed = pixels(1, 1);
+    changed[12345] ^= 1;
+    Files.write(claims.resolve("tampered.raw"), changed);
     byte[] garbage = new byte[5 * 1024 * 1024];
     new Random(5).nextBytes(garbage);
     try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
@@ -102,7 +111,8 @@ class LargeFramesITCase {
             serdes.encode(
                 TestFrames.builder("mono16", W, H)
                     .setPixelFormat(PixelFormat.GRAY16)
-                    .setPayloadUri(claims.resolve("gray16.raw").toUri().toString())
+                    .setPayloadUri(gray16Ref.uri())
+                    .setPayloadSha256(gray16Ref.sha256())
                     .build()));
         send(
             producer,
@@ -111,7 +121,8 @@ class LargeFramesITCase {
                 TestFrames.builder("rgb", W, H)
                     .setChannels(3)
                     .setPixelFormat(PixelFormat.RGB8)
-                    .setPayloadUri(claims.resolve("rgb.raw").toUri().toString())
+                    .setPayloadUri(rgbRef.uri())
+                    .setPayloadSha256(rgbRef.sha256())
                     .build()));
         send(producer, "garbage", garbage);
         send(
@@ -120,6 +131,15 @@ class LargeFramesITCase {
             serdes.encode(
                 TestFrames.builder("missing", W, H)
                     .setPayloadUri(claims.resolve("gone.raw").toUri().toString())
+                    .setPayloadSha256(gray16Ref.sha256())
+                    .build()));
+        send(
+            producer,
+            "tampered",
+            serdes.encode(
+                TestFrames.builder("tampered", W, H)
+                    .setPayloadUri(tampered.uri())
+                    .setPayloadSha256(tampered.sha256())
                     .build()));
       }
 
@@ -157,12 +177,21 @@ class LargeFramesITCase {
       long cap =
           RecordBudget.alertBound(
               true,
-              io.tailwatch.flink.inference.BatchingInferenceOperator.DEFAULT_HEATMAP_MAX_SIDE);
+              io.tailwatch.flink.inference.BatchingInferenceOperator.DEFAULT_HEATMAP_MAX_SIDE,
+              io.tailwatch.flink.inference.HeatmapFormat.MAP);
       assertThat(alertRecords).hasSize(3);
       for (ConsumerRecord<byte[], byte[]> r : alertRecords) {
         assertThat((long) r.value().length).as("alert record bytes").isLessThanOrEqualTo(cap);
       }
+      assertThat(alertRecords)
+          .as("an alert of a 5-megapixel frame with the default 8-bit map fits 64 KiB")
+          .allSatisfy(r -> assertThat(r.value().length).isLessThan(64 * 1024));
       for (Alert a : EmbeddedKafka.decode(alertRecords, Alert.class)) {
+        assertThat(a.getHeatmapFormat().toString()).isEqualTo("map");
+        java.awt.image.BufferedImage heatmap =
+            javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(a.getHeatmapPng().array()));
+        assertThat(heatmap.getRaster().getNumBands()).isEqualTo(1);
+        assertThat(Math.max(heatmap.getWidth(), heatmap.getHeight())).isEqualTo(256);
         assertThat(a.getFrameWidth()).isEqualTo(W);
         assertThat(a.getFrameHeight()).isEqualTo(H);
         assertThat(a.getRegions())
@@ -174,8 +203,8 @@ class LargeFramesITCase {
         }
       }
 
-      List<ConsumerRecord<byte[], byte[]>> letterRecords = kafka.readCommitted("dead", 2, 30_000);
-      assertThat(letterRecords).hasSize(2);
+      List<ConsumerRecord<byte[], byte[]>> letterRecords = kafka.readCommitted("dead", 3, 30_000);
+      assertThat(letterRecords).hasSize(3);
       Map<String, DeadLetter> letters =
           EmbeddedKafka.decode(letterRecords, DeadLetter.class).stream()
               .collect(
@@ -189,6 +218,11 @@ class LargeFramesITCase {
       assertThat(letterRecords).allSatisfy(r -> assertThat(r.value().length).isLessThan(70 * 1024));
       assertThat(letters.get("missing").getReasonCode())
           .isEqualTo(DeadLetterReason.CLAIM_CHECK_UNREADABLE);
+      assertThat(letters.get("tampered").getReasonCode())
+          .isEqualTo(DeadLetterReason.CLAIM_CHECK_UNREADABLE);
+      assertThat(letters.get("tampered").getReason().toString())
+          .contains("sha256 is " + ClaimChecks.sha256Hex(changed))
+          .contains("payloadSha256 says " + tampered.sha256());
     }
   }
 

@@ -10,6 +10,7 @@ import io.tailwatch.detector.testing.TinyBackbone;
 import io.tailwatch.flink.config.JobConfig;
 import io.tailwatch.flink.inference.FrameDetector;
 import io.tailwatch.flink.inference.PatchCoreDetectorFactory;
+import io.tailwatch.flink.ingest.ClaimCheckWriter;
 import io.tailwatch.flink.testing.EmbeddedKafka;
 import io.tailwatch.flink.testing.TestFrames;
 import io.tailwatch.flink.testing.TestJobs;
@@ -91,11 +92,13 @@ class TailwatchJobITCase {
       for (int i = 0; i < frames.size(); i++) {
         CameraFrame f = TestFrames.png(frames.get(i));
         if (i == 5) { // a claim-check frame: the payload is a file under the claim-check root
-          Path file = Files.write(claimRoot.resolve("f5.png"), frames.get(i).png());
+          ClaimCheckWriter.Written ref =
+              new ClaimCheckWriter(claimRoot.toString()).write("f5.png", frames.get(i).png());
           f =
               CameraFrame.newBuilder(f)
                   .setPayload(null)
-                  .setPayloadUri(file.toUri().toString())
+                  .setPayloadUri(ref.uri())
+                  .setPayloadSha256(ref.sha256())
                   .build();
         }
         producer.send(new ProducerRecord<>(in, key(f.getFrameId()), serdes.encode(f)));

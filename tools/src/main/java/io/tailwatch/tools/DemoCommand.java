@@ -16,6 +16,7 @@ import io.tailwatch.detector.sim.ProductLineSimulator;
 import io.tailwatch.detector.sim.SimulatedFrame;
 import io.tailwatch.flink.TailwatchJob;
 import io.tailwatch.flink.config.JobConfig;
+import io.tailwatch.flink.ingest.ClaimCheckWriter;
 import io.tailwatch.flink.testing.EmbeddedKafka;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -147,6 +148,14 @@ final class DemoCommand implements Callable<Integer> {
           "Give up waiting for results after this many seconds past the last frame. Default: ${DEFAULT-VALUE}.")
   long timeoutSeconds;
 
+  @Option(
+      names = "--inline-limit",
+      defaultValue = "" + FrameProducer.DEFAULT_INLINE_LIMIT,
+      description =
+          "Frames whose PNG is above this many bytes go by claim check (a file in the demo's"
+              + " temporary folder, with its SHA-256) instead of inline. Default: ${DEFAULT-VALUE}.")
+  int inlineLimit;
+
   @Option(names = "--quiet", description = "Do not print each alert.")
   boolean quiet;
 
@@ -182,6 +191,7 @@ final class DemoCommand implements Callable<Integer> {
       String deadTopic = "tailwatch.dead-letters";
       createTopics(servers, framesTopic, alertsTopic, scoresTopic, deadTopic);
 
+      Path claimChecks = Files.createDirectories(work.resolve("claim-checks"));
       Path bank = work.resolve("bank.twb");
       fitBank(backbone, bank, run);
 
@@ -199,6 +209,7 @@ final class DemoCommand implements Callable<Integer> {
                   Map.entry(DEAD_LETTERS_TOPIC.key(), deadTopic),
                   Map.entry(BACKBONE.key(), backbone.toString()),
                   Map.entry(BANK.key(), bank.toString()),
+                  Map.entry(CLAIM_CHECK_ROOT.key(), claimChecks.toString()),
                   Map.entry(DEVICE.key(), device),
                   Map.entry(BATCH_MAX_SIZE.key(), Integer.toString(batch)),
                   Map.entry(CHECKPOINT_INTERVAL.key(), checkpointInterval),
@@ -245,7 +256,15 @@ final class DemoCommand implements Callable<Integer> {
       long corrupt = 0;
       ProductLineSimulator line = new ProductLineSimulator(seed, size, defectRate);
       long start = System.nanoTime();
-      try (FrameProducer producer = new FrameProducer(servers, framesTopic)) {
+      System.err.printf(
+          Locale.ROOT,
+          "demo: frames above %d bytes go by claim check through %s%n",
+          inlineLimit,
+          claimChecks);
+      long claimChecked;
+      try (FrameProducer producer =
+          new FrameProducer(
+              servers, framesTopic, new ClaimCheckWriter(claimChecks.toString()), inlineLimit)) {
         for (sent = 0; (frames == 0 || sent < frames) && !watcher.stopSending; sent++) {
           long wait = start + (long) (sent * 1e9 / rate) - System.nanoTime();
           if (wait > 0) {
@@ -259,12 +278,15 @@ final class DemoCommand implements Callable<Integer> {
           }
         }
         producer.flush();
+        claimChecked = producer.claimChecked();
       }
       double sendSeconds = (System.nanoTime() - start) / 1e9;
       System.err.printf(
           Locale.ROOT,
-          "demo: sent %d frames and %d corrupt records in %.1f s; waiting for the job%n",
+          "demo: sent %d frames (%d by claim check) and %d corrupt records in %.1f s; waiting for"
+              + " the job%n",
           sent,
+          claimChecked,
           corrupt,
           sendSeconds);
       boolean complete = watcher.awaitResults(sent, corrupt, Duration.ofSeconds(timeoutSeconds));

@@ -3,6 +3,7 @@ package io.tailwatch.tools;
 import io.tailwatch.detector.image.FloatImage;
 import io.tailwatch.detector.image.ImageDecoder;
 import io.tailwatch.detector.sim.SimulatedFrame;
+import io.tailwatch.flink.ingest.ClaimCheckWriter;
 import io.tailwatch.schemas.AvroSerdes;
 import io.tailwatch.schemas.CameraFrame;
 import io.tailwatch.schemas.ImageEncoding;
@@ -29,13 +30,46 @@ final class FrameProducer implements AutoCloseable {
   static final String ATTR_VARIANT = "sim.variant";
   static final String ATTR_DEFECT = "sim.defect";
 
+  /** Inline payloads above this go by claim check unless told otherwise (--inline-limit). */
+  static final int DEFAULT_INLINE_LIMIT = 512 * 1024;
+
   private final KafkaProducer<byte[], byte[]> producer;
   private final String topic;
   private final AvroSerdes<CameraFrame> serdes = AvroSerdes.forType(CameraFrame.class);
+  private final ClaimCheckWriter claimChecks;
+  private final int inlineLimit;
+  private long claimChecked;
 
+  /** Every frame inline, whatever its size (records up to 16 MiB). */
   FrameProducer(String bootstrapServers, String topic) {
-    this.producer = new KafkaProducer<>(producerProperties(bootstrapServers, 16 * 1024 * 1024));
+    this(bootstrapServers, topic, null, Integer.MAX_VALUE);
+  }
+
+  /**
+   * Frames whose payload is above {@code inlineLimit} bytes are written through {@code claimChecks}
+   * and sent by reference (with their SHA-256); without a writer such a frame is an error that says
+   * what to give.
+   */
+  FrameProducer(
+      String bootstrapServers, String topic, ClaimCheckWriter claimChecks, int inlineLimit) {
+    if (inlineLimit < 1) {
+      throw new IllegalArgumentException("--inline-limit must be positive, was " + inlineLimit);
+    }
+    this.producer =
+        new KafkaProducer<>(
+            producerProperties(
+                bootstrapServers,
+                inlineLimit == Integer.MAX_VALUE
+                    ? 16 * 1024 * 1024
+                    : Math.max(1 << 20, inlineLimit + (256 << 10))));
     this.topic = topic;
+    this.claimChecks = claimChecks;
+    this.inlineLimit = inlineLimit;
+  }
+
+  /** Frames sent by claim check so far. */
+  long claimChecked() {
+    return claimChecked;
   }
 
   /**
@@ -54,7 +88,35 @@ final class FrameProducer implements AutoCloseable {
     return p;
   }
 
-  Future<RecordMetadata> send(CameraFrame frame) {
+  Future<RecordMetadata> send(CameraFrame frame) throws IOException {
+    if (frame.getPayload() != null && frame.getPayload().remaining() > inlineLimit) {
+      if (claimChecks == null) {
+        throw new IllegalArgumentException(
+            "frame "
+                + frame.getFrameId()
+                + " is "
+                + frame.getPayload().remaining()
+                + " bytes, above --inline-limit "
+                + inlineLimit
+                + ": give --claim-check-dir (the job's claim-check.root) to send it by claim check");
+      }
+      ByteBuffer payload = frame.getPayload().duplicate();
+      byte[] bytes = new byte[payload.remaining()];
+      payload.get(bytes);
+      ClaimCheckWriter.Written written =
+          claimChecks.write(
+              frame.getFrameId().toString().replaceAll("[^A-Za-z0-9_-]", "_")
+                  + "."
+                  + extension(frame),
+              bytes);
+      frame =
+          CameraFrame.newBuilder(frame)
+              .setPayload(null)
+              .setPayloadUri(written.uri())
+              .setPayloadSha256(written.sha256())
+              .build();
+      claimChecked++;
+    }
     byte[] key = (frame.getLineId() + "/" + frame.getSourceId()).getBytes(StandardCharsets.UTF_8);
     return producer.send(new ProducerRecord<>(topic, key, serdes.encode(frame)));
   }
@@ -65,6 +127,14 @@ final class FrameProducer implements AutoCloseable {
         ("corrupt record " + index + " from the simulator").getBytes(StandardCharsets.UTF_8);
     return producer.send(
         new ProducerRecord<>(topic, ("corrupt-" + index).getBytes(StandardCharsets.UTF_8), junk));
+  }
+
+  private static String extension(CameraFrame frame) {
+    return switch (frame.getEncoding()) {
+      case PNG -> "png";
+      case JPEG -> "jpg";
+      default -> "raw";
+    };
   }
 
   void flush() {

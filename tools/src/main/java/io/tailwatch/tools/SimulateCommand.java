@@ -3,6 +3,7 @@ package io.tailwatch.tools;
 import io.tailwatch.detector.image.ImageDecoder;
 import io.tailwatch.detector.image.ImageFiles;
 import io.tailwatch.detector.sim.ProductLineSimulator;
+import io.tailwatch.flink.ingest.ClaimCheckWriter;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -94,6 +95,22 @@ final class SimulateCommand implements Callable<Integer> {
               + "(normal frames under good/, defective ones under <defect>/, e.g. to fit a bank on), as fast as possible.")
   Path outDir;
 
+  @Option(
+      names = "--inline-limit",
+      defaultValue = "" + FrameProducer.DEFAULT_INLINE_LIMIT,
+      description =
+          "Frames whose payload is above this many bytes go by claim check (to --claim-check-dir)."
+              + " Default: ${DEFAULT-VALUE}.")
+  int inlineLimit;
+
+  @Option(
+      names = "--claim-check-dir",
+      description =
+          "Folder or URI (s3://..., any scheme Flink's FileSystem has a plugin for) for claim-check"
+              + " payloads: the job's claim-check.root or a folder below it. Without it a frame"
+              + " above --inline-limit is an error.")
+  String claimCheckDir;
+
   @Override
   public Integer call() throws Exception {
     if (outDir != null) {
@@ -113,7 +130,16 @@ final class SimulateCommand implements Callable<Integer> {
     ImageDecoder decoder = new ImageDecoder();
     long start = System.nanoTime();
     long corrupt = 0;
-    try (FrameProducer producer = new FrameProducer(bootstrapServers, topic);
+    ClaimCheckWriter claims = claimCheckDir == null ? null : new ClaimCheckWriter(claimCheckDir);
+    if (claims != null) {
+      System.out.printf(
+          Locale.ROOT,
+          "frames above %d bytes go by claim check to %s%n",
+          inlineLimit,
+          claims.root());
+    }
+    long claimChecked;
+    try (FrameProducer producer = new FrameProducer(bootstrapServers, topic, claims, inlineLimit);
         ProgressBar bar = new ProgressBar("simulate")) {
       for (long i = 0; total == 0 || i < total; i++) {
         long due = start + (long) (i * 1e9 / rate);
@@ -137,12 +163,14 @@ final class SimulateCommand implements Callable<Integer> {
         }
       }
       producer.flush();
+      claimChecked = producer.claimChecked();
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     System.out.printf(
         Locale.ROOT,
-        "sent %d frames%s to %s in %.1f s (%.1f frames/s), run %s%n",
+        "sent %d frames%s%s to %s in %.1f s (%.1f frames/s), run %s%n",
         total,
+        claimChecked > 0 ? " (" + claimChecked + " by claim check)" : "",
         corrupt > 0 ? " and " + corrupt + " corrupt records" : "",
         topic,
         seconds,

@@ -2,6 +2,7 @@ package io.tailwatch.tools;
 
 import io.tailwatch.detector.sim.CubeSimulator;
 import io.tailwatch.flink.cube.CubeRecords;
+import io.tailwatch.flink.ingest.ClaimCheckWriter;
 import io.tailwatch.schemas.AvroSerdes;
 import io.tailwatch.schemas.ByteOrder;
 import io.tailwatch.schemas.CubeDataType;
@@ -9,8 +10,6 @@ import io.tailwatch.schemas.HyperspectralCube;
 import io.tailwatch.schemas.Interleave;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
@@ -93,8 +92,10 @@ final class SimulateCubesCommand implements Callable<Integer> {
 
   @Option(
       names = "--claim-check-dir",
-      description = "Folder for claim-check payloads (the job's claim-check.root).")
-  Path claimCheckDir;
+      description =
+          "Folder or URI (s3://..., any scheme Flink's FileSystem has a plugin for) for"
+              + " claim-check payloads: the job's claim-check.root or a folder below it.")
+  String claimCheckDir;
 
   @Option(names = "--seed", defaultValue = "7")
   long seed;
@@ -123,6 +124,7 @@ final class SimulateCubesCommand implements Callable<Integer> {
     Properties p =
         FrameProducer.producerProperties(bootstrapServers, Math.max(2 * inlineLimit, 1 << 20));
     String run = "cubes-" + System.currentTimeMillis();
+    ClaimCheckWriter claims = claimCheckDir == null ? null : new ClaimCheckWriter(claimCheckDir);
     long start = System.nanoTime();
     int byReference = 0;
     int targets = 0;
@@ -147,7 +149,7 @@ final class SimulateCubesCommand implements Callable<Integer> {
                 Instant.now(),
                 Map.of(ATTR_TARGET, Boolean.toString(c.hasTarget())));
         if (record.getPayload().remaining() > inlineLimit) {
-          if (claimCheckDir == null) {
+          if (claims == null) {
             throw new IllegalArgumentException(
                 "cube "
                     + id
@@ -157,13 +159,11 @@ final class SimulateCubesCommand implements Callable<Integer> {
                     + inlineLimit
                     + ": give --claim-check-dir for claim checks");
           }
-          Files.createDirectories(claimCheckDir);
-          Path file = claimCheckDir.resolve(id + ".raw");
           ByteBuffer payload = record.getPayload().duplicate();
           byte[] bytes = new byte[payload.remaining()];
           payload.get(bytes);
-          Files.write(file, bytes);
-          record.setPayload(null).setPayloadUri(file.toAbsolutePath().toUri().toString());
+          ClaimCheckWriter.Written written = claims.write(id + ".raw", bytes);
+          record.setPayload(null).setPayloadUri(written.uri()).setPayloadSha256(written.sha256());
           byReference++;
         }
         producer.send(

@@ -3,6 +3,7 @@ package io.tailwatch.tools;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tailwatch.detector.sim.ProductLineSimulator;
+import io.tailwatch.flink.ingest.ClaimChecks;
 import io.tailwatch.flink.testing.EmbeddedKafka;
 import io.tailwatch.schemas.AvroSerdes;
 import io.tailwatch.schemas.CameraFrame;
@@ -32,7 +33,7 @@ class SimulateITCase {
       Files.write(folder.resolve("f" + i + ".png"), line.frame(i).png());
     }
     try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
-      kafka.createTopics(1, "sim", "replay");
+      kafka.createTopics(1, "sim", "replay", "claimed");
       assertThat(
               run(
                   "simulate",
@@ -92,6 +93,49 @@ class SimulateITCase {
               });
       assertThat(frames)
           .anySatisfy(f -> assertThat(f.getAttributes().get("sim.defect")).isNotEqualTo("none"));
+
+      // frames above --inline-limit go by claim check, with their digest; without a folder it
+      // is an error that says what to give
+      Path claims = dir.resolve("claims");
+      assertThat(
+              run(
+                  "simulate",
+                  "--bootstrap-servers",
+                  kafka.bootstrapServers(),
+                  "--topic",
+                  "claimed",
+                  "--frames",
+                  "3",
+                  "--rate",
+                  "200",
+                  "--size",
+                  "64",
+                  "--inline-limit",
+                  "1000",
+                  "--claim-check-dir",
+                  claims.toString(),
+                  "--run-id",
+                  "r3"))
+          .isZero();
+      for (ConsumerRecord<byte[], byte[]> r : kafka.readCommitted("claimed", 3, 20_000)) {
+        CameraFrame f = serdes.decode(r.value());
+        assertThat(f.getPayload()).isNull();
+        Path file = Path.of(java.net.URI.create(f.getPayloadUri().toString()));
+        assertThat(file.getParent()).isEqualTo(claims.toAbsolutePath());
+        assertThat(f.getPayloadSha256()).isEqualTo(ClaimChecks.sha256Hex(Files.readAllBytes(file)));
+      }
+      assertThat(
+              run(
+                  "simulate",
+                  "--bootstrap-servers",
+                  kafka.bootstrapServers(),
+                  "--topic",
+                  "claimed",
+                  "--frames",
+                  "1",
+                  "--inline-limit",
+                  "1000"))
+          .isNotZero();
 
       List<ConsumerRecord<byte[], byte[]>> replayed = kafka.readCommitted("replay", 3, 20_000);
       assertThat(replayed).hasSize(3);
@@ -179,8 +223,10 @@ class SimulateITCase {
           .allSatisfy(
               c -> {
                 assertThat(c.getPayload()).isNull();
-                assertThat(Files.size(Path.of(java.net.URI.create(c.getPayloadUri()))))
-                    .isEqualTo(16 * 16 * 8 * 8);
+                Path file = Path.of(java.net.URI.create(c.getPayloadUri()));
+                assertThat(Files.size(file)).isEqualTo(16 * 16 * 8 * 8);
+                assertThat(c.getPayloadSha256())
+                    .isEqualTo(ClaimChecks.sha256Hex(Files.readAllBytes(file)));
               });
     }
   }

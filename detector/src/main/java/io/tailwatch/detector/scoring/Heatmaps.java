@@ -78,6 +78,27 @@ public final class Heatmaps {
     return out;
   }
 
+  /**
+   * The map itself as 8-bit gray levels at {@code width x height} (resampled from {@code mapWidth x
+   * mapHeight}): level {@code v} stands for the map value {@code low + v / 255 * (high - low)},
+   * values outside clipped. A tenth of an RGB overlay's bytes, and a consumer can read the values
+   * back; viewers colour it themselves.
+   */
+  public static BufferedImage gray(
+      float[] map, int mapWidth, int mapHeight, int width, int height, double low, double high) {
+    float[] scaled = map;
+    if (width != mapWidth || height != mapHeight) {
+      scaled = Resampler.resize(new FloatImage(mapWidth, mapHeight, 1, map), width, height).data();
+    }
+    BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_BYTE_GRAY);
+    byte[] pixels = ((java.awt.image.DataBufferByte) out.getRaster().getDataBuffer()).getData();
+    double span = Math.max(1e-12, high - low);
+    for (int i = 0; i < width * height; i++) {
+      pixels[i] = (byte) Math.round(255 * clamp((scaled[i] - low) / span));
+    }
+    return out;
+  }
+
   /** Classic jet: blue, cyan, yellow, red. */
   static int jet(double t) {
     double r = clamp(1.5 - Math.abs(4 * t - 3));

@@ -2,6 +2,7 @@ package io.tailwatch.flink.config;
 
 import static io.tailwatch.flink.config.TailwatchOptions.*;
 
+import io.tailwatch.flink.ingest.ClaimChecks;
 import io.tailwatch.flink.sink.RecordBudget;
 import java.io.IOException;
 import java.io.Serializable;
@@ -215,10 +216,19 @@ public final class JobConfig implements Serializable {
         MAX_SIDE,
         "must be in [16, 65536], was " + get(MAX_SIDE));
     String root = configuration().get(CLAIM_CHECK_ROOT);
-    require(
-        root == null || Files.isDirectory(Path.of(root)),
-        CLAIM_CHECK_ROOT,
-        "is not a folder: " + root);
+    if (root != null) {
+      java.net.URI uri;
+      try {
+        uri = ClaimChecks.rootUri(root);
+      } catch (IllegalArgumentException e) {
+        throw new InvalidConfigException(CLAIM_CHECK_ROOT.key(), "is not a folder or URI: " + root);
+      }
+      // other schemes are checked by their FileSystem plugin on the task managers, record by record
+      require(
+          !"file".equals(uri.getScheme()) || Files.isDirectory(Path.of(uri)),
+          CLAIM_CHECK_ROOT,
+          "is not a folder: " + root);
+    }
   }
 
   /**
@@ -229,7 +239,7 @@ public final class JobConfig implements Serializable {
   private void checkRecordsFitTheProducer() {
     int max = get(SINK_MAX_REQUEST_SIZE);
     require(max >= 64 * 1024, SINK_MAX_REQUEST_SIZE, "must be at least 65536, was " + max);
-    long alert = RecordBudget.alertBound(get(HEATMAPS), get(HEATMAP_MAX_SIDE));
+    long alert = RecordBudget.alertBound(get(HEATMAPS), get(HEATMAP_MAX_SIDE), get(HEATMAP_FORMAT));
     require(
         alert <= max,
         SINK_MAX_REQUEST_SIZE,

@@ -160,6 +160,16 @@ public final class TailwatchOptions {
           .defaultValue(true)
           .withDescription("Attach a heatmap overlay PNG to each alert.");
 
+  public static final ConfigOption<io.tailwatch.flink.inference.HeatmapFormat> HEATMAP_FORMAT =
+      ConfigOptions.key("alerts.heatmap.format")
+          .enumType(io.tailwatch.flink.inference.HeatmapFormat.class)
+          .defaultValue(io.tailwatch.flink.inference.HeatmapFormat.MAP)
+          .withDescription(
+              "MAP: the anomaly map as an 8-bit gray PNG (level v = heatmapLow + v/255 *"
+                  + " (heatmapHigh - heatmapLow)); a 256-pixel map takes a few KiB and consumers can"
+                  + " read the values; the viewer colours it. OVERLAY: jet colours blended over the"
+                  + " frame as a 24-bit PNG, ready to show but about ten times larger.");
+
   public static final ConfigOption<Integer> HEATMAP_MAX_SIDE =
       ConfigOptions.key("alerts.heatmap.max-side")
           .intType()
@@ -206,7 +216,19 @@ public final class TailwatchOptions {
           .stringType()
           .noDefaultValue()
           .withDescription(
-              "Folder that claim-check file: URIs must lie under; unset = claim checks refused.");
+              "Folder or URI that claim-check references must lie under: a local folder, or any"
+                  + " scheme Flink's FileSystem has a plugin for (s3://bucket/frames,"
+                  + " hdfs://namenode/frames, gs://...); references must use the same scheme and"
+                  + " authority. Unset = claim checks refused.");
+
+  public static final ConfigOption<Boolean> CLAIM_CHECK_REQUIRE_SHA256 =
+      ConfigOptions.key("claim-check.require-sha256")
+          .booleanType()
+          .defaultValue(true)
+          .withDescription(
+              "Claim-check records must carry payloadSha256 (the object's SHA-256, which the job"
+                  + " verifies as it reads); false also accepts records without one (a digest that"
+                  + " is present is always verified).");
 
   public static final ConfigOption<Duration> CHECKPOINT_INTERVAL =
       ConfigOptions.key("checkpoint.interval")
@@ -511,10 +533,12 @@ public final class TailwatchOptions {
         REWEIGHT,
         HEATMAPS,
         HEATMAP_MAX_SIDE,
+        HEATMAP_FORMAT,
         SINK_MAX_REQUEST_SIZE,
         MAX_PAYLOAD_BYTES,
         MAX_SIDE,
         CLAIM_CHECK_ROOT,
+        CLAIM_CHECK_REQUIRE_SHA256,
         CHECKPOINT_INTERVAL,
         PARALLELISM,
         JOB_NAME,

@@ -4,7 +4,6 @@ import io.tailwatch.detector.hyperspectral.CubeDecision;
 import io.tailwatch.detector.hyperspectral.CubeScorer;
 import io.tailwatch.detector.hyperspectral.SpectralCube;
 import io.tailwatch.detector.image.FloatImage;
-import io.tailwatch.detector.scoring.Heatmaps;
 import io.tailwatch.detector.scoring.RegionBox;
 import io.tailwatch.detector.scoring.Regions;
 import io.tailwatch.flink.inference.Verdicts;
@@ -80,6 +79,15 @@ public final class CubeScoring extends ProcessFunction<Ingested, FrameScore> {
     this.sigmas = sigmas;
     this.minPixels = minPixels;
     this.heatmaps = heatmaps;
+  }
+
+  private io.tailwatch.flink.inference.HeatmapFormat heatmapFormat =
+      io.tailwatch.flink.inference.HeatmapFormat.MAP;
+
+  /** How heatmaps are drawn (alerts.heatmap.format): the gray map, or jet colours. */
+  public CubeScoring withHeatmapFormat(io.tailwatch.flink.inference.HeatmapFormat format) {
+    this.heatmapFormat = java.util.Objects.requireNonNull(format, "alerts.heatmap.format");
+    return this;
   }
 
   /** Cube heatmaps at most this many pixels on their longer side (alerts.heatmap.max-side). */
@@ -196,11 +204,7 @@ public final class CubeScoring extends ProcessFunction<Ingested, FrameScore> {
           Verdicts.fitWithin(
               new FloatImage(decoded.samples(), decoded.lines(), 1, map), heatmapMaxSide);
       double low = d.threshold() * 0.5;
-      png =
-          ByteBuffer.wrap(
-              Heatmaps.png(
-                  Heatmaps.colour(
-                      small.data(), small.width(), small.height(), low, d.threshold())));
+      png = ByteBuffer.wrap(heatmapFormat.render(small, low, d.threshold()));
     }
     return Alert.newBuilder()
         .setAlertId(cube.getLineId() + "/" + cube.getCubeId() + "/" + scorer.modelVersion())
@@ -216,6 +220,7 @@ public final class CubeScoring extends ProcessFunction<Ingested, FrameScore> {
         .setModelVersion(scorer.modelVersion())
         .setBankVersion(NO_BANK)
         .setHeatmapPng(png)
+        .setHeatmapFormat(heatmapFormat.wireName())
         .setFrameWidth(decoded.samples())
         .setFrameHeight(decoded.lines())
         .setHeatmapLow(png == null ? null : d.threshold() * 0.5)

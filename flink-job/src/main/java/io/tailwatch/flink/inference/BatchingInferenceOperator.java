@@ -145,6 +145,14 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
    * bounded job whose vertex holds union state cannot checkpoint once some of its subtasks have
    * finished (Flink declines those checkpoints with PartialFinishingNotSupportedByStateException).
    */
+  private HeatmapFormat heatmapFormat = HeatmapFormat.MAP;
+
+  /** How heatmaps are drawn (alerts.heatmap.format). */
+  public BatchingInferenceOperator withHeatmapFormat(HeatmapFormat format) {
+    this.heatmapFormat = java.util.Objects.requireNonNull(format, "alerts.heatmap.format");
+    return this;
+  }
+
   /** Heatmaps at most this many pixels on their longer side (alerts.heatmap.max-side). */
   public BatchingInferenceOperator withHeatmapMaxSide(int maxSide) {
     if (maxSide < 16) {
@@ -670,7 +678,8 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
                     threshold,
                     calibrated,
                     now,
-                    heatmaps ? heatmapMaxSide : 0)));
+                    heatmaps ? heatmapMaxSide : 0,
+                    heatmapFormat)));
         metrics.alert();
       }
       if (scope != null) {

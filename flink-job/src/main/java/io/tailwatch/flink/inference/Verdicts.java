@@ -2,7 +2,6 @@ package io.tailwatch.flink.inference;
 
 import io.tailwatch.detector.image.FloatImage;
 import io.tailwatch.detector.scoring.Detection;
-import io.tailwatch.detector.scoring.Heatmaps;
 import io.tailwatch.detector.scoring.RegionBox;
 import io.tailwatch.detector.scoring.Regions;
 import io.tailwatch.schemas.Alert;
@@ -82,7 +81,8 @@ public final class Verdicts {
       double threshold,
       double calibrated,
       long detectTime,
-      int heatmapMaxSide) {
+      int heatmapMaxSide,
+      HeatmapFormat heatmapFormat) {
     double pixelThreshold = d.mapLevel(threshold);
     double sx = (double) image.width() / d.mapSize();
     double sy = (double) image.height() / d.mapSize();
@@ -101,9 +101,8 @@ public final class Verdicts {
     ByteBuffer png =
         heatmapMaxSide > 0
             ? ByteBuffer.wrap(
-                Heatmaps.png(
-                    Heatmaps.overlay(
-                        fitWithin(image, heatmapMaxSide), d.map(), d.mapSize(), low, high)))
+                heatmapFormat.render(
+                    fitWithin(image, heatmapMaxSide), d.map(), d.mapSize(), low, high))
             : null;
     return Alert.newBuilder()
         .setAlertId(frame.getLineId() + "/" + frame.getFrameId() + "/" + detector.bankVersion())
@@ -119,6 +118,7 @@ public final class Verdicts {
         .setModelVersion(detector.modelVersion())
         .setBankVersion(detector.bankVersion())
         .setHeatmapPng(png)
+        .setHeatmapFormat(heatmapFormat.wireName())
         .setFrameWidth(image.width())
         .setFrameHeight(image.height())
         .setHeatmapLow(png == null ? null : low)

@@ -1,16 +1,23 @@
 package io.tailwatch.flink.ingest;
 
 import java.io.Serializable;
-import java.nio.file.Path;
 
 /**
  * What the cube chain accepts; every size a sender controls is checked against these before
  * anything is allocated.
  *
- * @param claimCheckRoot folder claim-check files must lie under; null = claim checks refused
+ * @param claimCheckRoot folder or URI claim-check objects must lie under; null = claim checks
+ *     refused
+ * @param requireSha256 claim checks without payloadSha256 are refused
  */
-public record CubeLimits(int maxPayloadBytes, int maxPixels, int maxBands, String claimCheckRoot)
+public record CubeLimits(
+    int maxPayloadBytes, int maxPixels, int maxBands, String claimCheckRoot, boolean requireSha256)
     implements Serializable {
+  /** Claim checks must carry their digest. */
+  public CubeLimits(int maxPayloadBytes, int maxPixels, int maxBands, String claimCheckRoot) {
+    this(maxPayloadBytes, maxPixels, maxBands, claimCheckRoot, true);
+  }
+
   public CubeLimits {
     if (maxPayloadBytes < 1 || maxPixels < 1 || maxBands < 1) {
       throw new IllegalArgumentException(
@@ -21,9 +28,5 @@ public record CubeLimits(int maxPayloadBytes, int maxPixels, int maxBands, Strin
               + ", bands "
               + maxBands);
     }
-  }
-
-  public Path claimCheckRootPath() {
-    return claimCheckRoot == null ? null : Path.of(claimCheckRoot).toAbsolutePath().normalize();
   }
 }

@@ -5,11 +5,8 @@ import io.tailwatch.detector.hyperspectral.CubeSampleType;
 import io.tailwatch.detector.hyperspectral.SpectralCube;
 import io.tailwatch.schemas.DeadLetterReason;
 import io.tailwatch.schemas.HyperspectralCube;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * Checks a cube's fields against the {@link CubeLimits} and turns its payload (inline or claim
@@ -22,7 +19,7 @@ public final class CubePayloads {
 
   public CubePayloads(CubeLimits limits) {
     this.limits = limits;
-    this.claimChecks = new ClaimChecks(limits.claimCheckRootPath());
+    this.claimChecks = new ClaimChecks(limits.claimCheckRoot(), limits.requireSha256());
   }
 
   /** The cheap checks done at ingest: ids, dimensions, sizes, claim-check reachability. */
@@ -31,14 +28,9 @@ public final class CubePayloads {
     if (cube.getPayload() != null) {
       checkSize(cube, cube.getPayload().remaining());
     } else {
-      Path file = claimChecks.resolve(cube.getPayloadUri());
-      try {
-        checkSize(cube, Files.size(file));
-      } catch (IOException e) {
-        throw new FrameRejectedException(
-            DeadLetterReason.CLAIM_CHECK_UNREADABLE,
-            "payloadUri " + cube.getPayloadUri() + " cannot be read: " + e);
-      }
+      checkSize(
+          cube,
+          claimChecks.size(claimChecks.resolve(cube.getPayloadUri(), cube.getPayloadSha256())));
     }
   }
 
@@ -116,15 +108,11 @@ public final class CubePayloads {
       raw = cube.getPayload().duplicate();
       checkSize(cube, raw.remaining());
     } else {
-      Path file = claimChecks.resolve(cube.getPayloadUri());
-      try {
-        checkSize(cube, Files.size(file)); // before reading: the file may have grown since ingest
-        raw = ByteBuffer.wrap(Files.readAllBytes(file));
-      } catch (IOException e) {
-        throw new FrameRejectedException(
-            DeadLetterReason.CLAIM_CHECK_UNREADABLE,
-            "payloadUri " + cube.getPayloadUri() + " cannot be read: " + e);
-      }
+      ClaimChecks.Reference ref =
+          claimChecks.resolve(cube.getPayloadUri(), cube.getPayloadSha256());
+      checkSize(
+          cube, claimChecks.size(ref)); // before reading: the file may have grown since ingest
+      raw = ByteBuffer.wrap(claimChecks.read(ref, limits.maxPayloadBytes()));
       checkSize(cube, raw.remaining()); // and after: it may have changed while we read
     }
     try {

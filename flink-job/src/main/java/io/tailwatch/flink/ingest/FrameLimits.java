@@ -1,15 +1,22 @@
 package io.tailwatch.flink.ingest;
 
 import java.io.Serializable;
-import java.nio.file.Path;
 
 /**
  * What the job accepts.
  *
- * @param claimCheckRoot folder claim-check files must lie under; null = claim checks refused
+ * @param claimCheckRoot folder or URI (any scheme Flink's FileSystem knows) claim-check objects
+ *     must lie under; null = claim checks refused
+ * @param requireSha256 claim checks without payloadSha256 are refused
  */
-public record FrameLimits(int maxPayloadBytes, int maxSide, String claimCheckRoot)
+public record FrameLimits(
+    int maxPayloadBytes, int maxSide, String claimCheckRoot, boolean requireSha256)
     implements Serializable {
+  /** Claim checks must carry their digest. */
+  public FrameLimits(int maxPayloadBytes, int maxSide, String claimCheckRoot) {
+    this(maxPayloadBytes, maxSide, claimCheckRoot, true);
+  }
+
   public FrameLimits {
     if (maxPayloadBytes < 1) {
       throw new IllegalArgumentException(
@@ -18,9 +25,5 @@ public record FrameLimits(int maxPayloadBytes, int maxSide, String claimCheckRoo
     if (maxSide < 1) {
       throw new IllegalArgumentException("maxSide must be positive, was " + maxSide);
     }
-  }
-
-  public Path claimCheckRootPath() {
-    return claimCheckRoot == null ? null : Path.of(claimCheckRoot).toAbsolutePath().normalize();
   }
 }

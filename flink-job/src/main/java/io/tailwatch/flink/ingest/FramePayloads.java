@@ -7,10 +7,7 @@ import io.tailwatch.detector.image.RawPixelFormat;
 import io.tailwatch.schemas.CameraFrame;
 import io.tailwatch.schemas.DeadLetterReason;
 import io.tailwatch.schemas.ImageEncoding;
-import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * Checks a frame's fields against the limits and turns its payload (inline or claim check) into
@@ -24,7 +21,7 @@ public final class FramePayloads {
 
   public FramePayloads(FrameLimits limits) {
     this.limits = limits;
-    this.claimChecks = new ClaimChecks(limits.claimCheckRootPath());
+    this.claimChecks = new ClaimChecks(limits.claimCheckRoot(), limits.requireSha256());
     this.decoder = new ImageDecoder((long) limits.maxSide() * limits.maxSide());
   }
 
@@ -99,20 +96,8 @@ public final class FramePayloads {
         checkHeader(frame, bytes(frame.getPayload()));
       }
     } else {
-      Path file = claimCheckPath(frame.getPayloadUri());
-      long size;
-      try {
-        size = Files.size(file);
-      } catch (IOException e) {
-        throw new FrameRejectedException(
-            DeadLetterReason.CLAIM_CHECK_UNREADABLE,
-            "payloadUri " + frame.getPayloadUri() + " cannot be read: " + e);
-      }
-      if (!Files.isReadable(file)) {
-        throw new FrameRejectedException(
-            DeadLetterReason.CLAIM_CHECK_UNREADABLE,
-            "payloadUri " + frame.getPayloadUri() + " is not readable");
-      }
+      long size =
+          claimChecks.size(claimChecks.resolve(frame.getPayloadUri(), frame.getPayloadSha256()));
       checkPayload(frame, size);
     }
   }
@@ -126,16 +111,11 @@ public final class FramePayloads {
     if (frame.getPayload() != null) {
       bytes = bytes(frame.getPayload());
     } else {
-      Path file = claimCheckPath(frame.getPayloadUri());
-      try {
-        long size = Files.size(file);
-        checkPayload(frame, size);
-        bytes = Files.readAllBytes(file);
-      } catch (IOException e) {
-        throw new FrameRejectedException(
-            DeadLetterReason.CLAIM_CHECK_UNREADABLE,
-            "payloadUri " + frame.getPayloadUri() + " cannot be read: " + e);
-      }
+      ClaimChecks.Reference ref =
+          claimChecks.resolve(frame.getPayloadUri(), frame.getPayloadSha256());
+      checkPayload(frame, claimChecks.size(ref)); // before reading: it may have grown since ingest
+      bytes = claimChecks.read(ref, limits.maxPayloadBytes());
+      checkPayload(frame, bytes.length); // and after: it may have changed while we read
     }
     try {
       FloatImage image;
@@ -215,10 +195,6 @@ public final class FramePayloads {
               + "x"
               + frame.getHeight());
     }
-  }
-
-  private Path claimCheckPath(String uriText) throws FrameRejectedException {
-    return claimChecks.resolve(uriText);
   }
 
   private static RawPixelFormat rawFormat(CameraFrame frame) {

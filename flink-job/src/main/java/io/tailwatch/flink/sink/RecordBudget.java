@@ -1,5 +1,6 @@
 package io.tailwatch.flink.sink;
 
+import io.tailwatch.flink.inference.HeatmapFormat;
 import io.tailwatch.flink.inference.Verdicts;
 import io.tailwatch.flink.ingest.DeadLetters;
 import io.tailwatch.flink.ingest.FramePayloads;
@@ -27,19 +28,20 @@ public final class RecordBudget {
   private RecordBudget() {}
 
   /**
-   * The largest PNG of a {@code side} x {@code side} RGB image: raw rows (3 bytes a pixel plus a
-   * filter byte) in deflate's stored blocks when nothing compresses (5 bytes per 65,535-byte block;
-   * ImageIO's writer uses smaller blocks, so 16,383 here), the zlib frame, and the PNG chunks.
+   * The largest PNG of a {@code side} x {@code side} image of {@code channels} bytes a pixel: raw
+   * rows (plus a filter byte each) in deflate's stored blocks when nothing compresses (5 bytes per
+   * 65,535-byte block; ImageIO's writer uses smaller blocks, so 16,383 here), the zlib frame, and
+   * the PNG chunks.
    */
-  public static long pngBound(int side) {
-    long raw = 3L * side * side + side;
+  public static long pngBound(int side, int channels) {
+    long raw = (long) channels * side * side + side;
     long deflated = raw + 5 * ((raw + 16_382) / 16_383) + 6;
     return deflated + 1024;
   }
 
   /** The largest alert: heatmap (when on), metadata, regions. */
-  public static long alertBound(boolean heatmaps, int heatmapMaxSide) {
-    return (heatmaps ? pngBound(heatmapMaxSide) : 0)
+  public static long alertBound(boolean heatmaps, int heatmapMaxSide, HeatmapFormat format) {
+    return (heatmaps ? pngBound(heatmapMaxSide, format.channels()) : 0)
         + FramePayloads.MAX_METADATA_BYTES
         + (long) Verdicts.MAX_ALERT_REGIONS * REGION_BYTES
         + FIXED_BYTES;

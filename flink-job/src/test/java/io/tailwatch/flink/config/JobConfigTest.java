@@ -121,6 +121,13 @@ class JobConfigTest {
         .hasMessageStartingWith("detector.threshold:");
     assertThatThrownBy(() -> args("--claim-check.root", dir.resolve("nope").toString()))
         .hasMessageStartingWith("claim-check.root: is not a folder");
+    // other schemes are for the task managers' filesystem plugins to resolve
+    assertThat(
+            args("--claim-check.root", "s3://frames-bucket/line-1")
+                .get(TailwatchOptions.CLAIM_CHECK_ROOT))
+        .isEqualTo("s3://frames-bucket/line-1");
+    assertThatThrownBy(() -> args("--claim-check.require-sha256", "maybe"))
+        .hasMessageStartingWith("claim-check.require-sha256: cannot be parsed");
     assertThatThrownBy(() -> args("stray")).hasMessageContaining("expected --key value");
     assertThatThrownBy(() -> args("--batch.max-size"))
         .hasMessageStartingWith("batch.max-size: has no value");
@@ -154,8 +161,12 @@ class JobConfigTest {
   void aConfigurationWhoseLargestRecordWouldNotFitTheProducerIsRefused() throws Exception {
     // the defaults fit Kafka's 1 MiB request with room to spare
     assertThat(args().get(TailwatchOptions.SINK_MAX_REQUEST_SIZE)).isEqualTo(1024 * 1024);
-    assertThat(io.tailwatch.flink.sink.RecordBudget.alertBound(true, 256)).isLessThan(400_000);
-    // a 2048-pixel heatmap can be 12.6 MB: refused, naming both keys
+    assertThat(
+            io.tailwatch.flink.sink.RecordBudget.alertBound(
+                true, 256, io.tailwatch.flink.inference.HeatmapFormat.OVERLAY))
+        .isLessThan(400_000);
+    // a 2048-pixel heatmap can be 4.2 MB (gray map; 12.6 MB as an overlay): refused, naming both
+    // keys
     assertThatThrownBy(() -> args("--alerts.heatmap.max-side", "2048"))
         .hasMessageStartingWith("sink.max-request-size: is 1048576 bytes, but an alert can take")
         .hasMessageContaining("alerts.heatmap.max-side = 2048");

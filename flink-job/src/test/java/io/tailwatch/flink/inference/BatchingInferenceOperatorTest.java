@@ -185,8 +185,36 @@ class BatchingInferenceOperatorTest {
       assertThat(a.getHeatmapPng()).isNotNull();
       byte[] png = new byte[a.getHeatmapPng().remaining()];
       a.getHeatmapPng().duplicate().get(png);
-      assertThat(javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png)).getWidth())
-          .isEqualTo(8);
+      java.awt.image.BufferedImage heatmap =
+          javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
+      assertThat(heatmap.getWidth()).isEqualTo(8);
+      // the default heatmap is the map itself in 8-bit gray: its levels read back as map values
+      assertThat(a.getHeatmapFormat().toString()).isEqualTo("map");
+      assertThat(heatmap.getRaster().getNumBands()).isEqualTo(1);
+      double low = a.getHeatmapLow();
+      double high = a.getHeatmapHigh();
+      double value = low + heatmap.getRaster().getSample(4, 4, 0) / 255.0 * (high - low);
+      assertThat(value)
+          .isCloseTo(
+              Math.min(high, 200 / 255.0),
+              org.assertj.core.api.Assertions.within((high - low) / 255 + 1e-6));
+    }
+    // the overlay, on request: jet colours over the frame, RGB
+    try (var h =
+        new OneInputStreamOperatorTestHarness<>(
+            new BatchingInferenceOperator(new ScriptedDetector("ov", 0.5), LIMITS, 1, 10_000, true)
+                .withHeatmapFormat(HeatmapFormat.OVERLAY))) {
+      h.open();
+      h.processElement(frame(1, 200));
+      Alert a = h.getSideOutput(BatchingInferenceOperator.ALERTS).peek().getValue();
+      assertThat(a.getHeatmapFormat().toString()).isEqualTo("overlay");
+      byte[] png = new byte[a.getHeatmapPng().remaining()];
+      a.getHeatmapPng().duplicate().get(png);
+      assertThat(
+              javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png))
+                  .getRaster()
+                  .getNumBands())
+          .isEqualTo(3);
     }
   }
 

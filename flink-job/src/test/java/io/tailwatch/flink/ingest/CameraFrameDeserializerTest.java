@@ -156,7 +156,11 @@ class CameraFrameDeserializerTest {
   void claimChecksMustBeReadableFilesUnderTheRoot() throws Exception {
     Path claims = Files.createDirectories(dir.resolve("claims"));
     Path good = Files.write(claims.resolve("a.png"), sim.png());
-    CameraFrame base = CameraFrame.newBuilder(TestFrames.png(sim)).setPayload(null).build();
+    CameraFrame base =
+        CameraFrame.newBuilder(TestFrames.png(sim))
+            .setPayload(null)
+            .setPayloadSha256(ClaimChecks.sha256Hex(sim.png()))
+            .build();
     assertThat(
             run(CameraFrame.newBuilder(base).setPayloadUri(good.toUri().toString()).build())
                 .isDeadLetter())
@@ -193,5 +197,13 @@ class CameraFrameDeserializerTest {
             new FrameLimits(50_000, 1024, null)),
         DeadLetterReason.CLAIM_CHECK_UNREADABLE,
         "claim checks are off");
+    assertDead(
+        run(
+            CameraFrame.newBuilder(base)
+                .setPayloadUri(good.toUri().toString())
+                .setPayloadSha256(null)
+                .build()),
+        DeadLetterReason.INVALID_FIELD,
+        "payloadSha256 must be set");
   }
 }

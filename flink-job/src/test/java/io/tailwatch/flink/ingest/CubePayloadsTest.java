@@ -84,8 +84,16 @@ class CubePayloadsTest {
         HyperspectralCube.newBuilder(inline)
             .setPayload(null)
             .setPayloadUri(file.toUri().toString())
+            .setPayloadSha256(ClaimChecks.sha256Hex(bytes))
             .build();
     assertThat(p.decode(claim).values()).containsExactly(cube().values());
+    assertRejected(
+        p,
+        HyperspectralCube.newBuilder(claim)
+            .setPayloadSha256(ClaimChecks.sha256Hex(new byte[1]))
+            .build(),
+        DeadLetterReason.CLAIM_CHECK_UNREADABLE,
+        "payloadSha256 says");
     String escape = dir.resolve("../elsewhere.raw").toUri().toString();
     assertRejected(
         p,

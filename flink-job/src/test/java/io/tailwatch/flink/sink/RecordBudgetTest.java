@@ -3,6 +3,7 @@ package io.tailwatch.flink.sink;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tailwatch.detector.scoring.Heatmaps;
+import io.tailwatch.flink.inference.HeatmapFormat;
 import io.tailwatch.flink.inference.Verdicts;
 import io.tailwatch.flink.ingest.DeadLetters;
 import io.tailwatch.flink.ingest.FramePayloads;
@@ -19,16 +20,24 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The bounds hold for the worst records the caps allow: incompressible heatmaps, full metadata. */
 class RecordBudgetTest {
-  /** Random RGB noise: PNG cannot compress it, the worst case for the heatmap's size. */
-  static byte[] noisePng(int side) {
-    BufferedImage img = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
+  /** Random noise: PNG cannot compress it, the worst case for the heatmap's size. */
+  static byte[] noisePng(int side, HeatmapFormat format) {
+    BufferedImage img =
+        new BufferedImage(
+            side,
+            side,
+            format == HeatmapFormat.MAP
+                ? BufferedImage.TYPE_BYTE_GRAY
+                : BufferedImage.TYPE_INT_RGB);
     Random r = new Random(side);
     for (int y = 0; y < side; y++) {
       for (int x = 0; x < side; x++) {
-        img.setRGB(x, y, r.nextInt(1 << 24));
+        img.getRaster().setPixel(x, y, r.ints(format.channels(), 0, 256).toArray());
       }
     }
     return Heatmaps.png(img);
@@ -41,15 +50,21 @@ class RecordBudgetTest {
 
   @Test
   void theWorstPngStaysUnderItsBound() {
-    for (int side : new int[] {16, 100, 256, 512}) {
-      assertThat((long) noisePng(side).length)
-          .as("side %d", side)
-          .isLessThanOrEqualTo(RecordBudget.pngBound(side));
+    for (HeatmapFormat format : HeatmapFormat.values()) {
+      for (int side : new int[] {16, 100, 256, 512}) {
+        long size = noisePng(side, format).length;
+        assertThat(size)
+            .as("%s side %d", format, side)
+            .isLessThanOrEqualTo(RecordBudget.pngBound(side, format.channels()))
+            // the bound is not loose: incompressible noise comes within 10% of it
+            .isGreaterThan(RecordBudget.pngBound(side, format.channels()) * 9 / 10 - 1024);
+      }
     }
   }
 
-  @Test
-  void theLargestAlertStaysUnderItsBound() {
+  @ParameterizedTest
+  @EnumSource(HeatmapFormat.class)
+  void theLargestAlertStaysUnderItsBound(HeatmapFormat format) {
     int side = 256;
     List<Region> regions = new ArrayList<>();
     for (int i = 0; i < Verdicts.MAX_ALERT_REGIONS; i++) {
@@ -77,7 +92,8 @@ class RecordBudgetTest {
             .setCalibratedScore(1)
             .setModelVersion("mobilenetv2-12-int8-features@" + "f".repeat(64))
             .setBankVersion("bank-" + "v".repeat(200))
-            .setHeatmapPng(ByteBuffer.wrap(noisePng(side)))
+            .setHeatmapPng(ByteBuffer.wrap(noisePng(side, format)))
+            .setHeatmapFormat(format.wireName())
             .setFrameWidth(Integer.MAX_VALUE)
             .setFrameHeight(Integer.MAX_VALUE)
             .setHeatmapLow(0.0)
@@ -87,9 +103,9 @@ class RecordBudgetTest {
             .setLatencyMs(Long.MAX_VALUE)
             .build();
     long encoded = AvroSerdes.forType(Alert.class).encode(alert).length;
-    assertThat(encoded).isLessThanOrEqualTo(RecordBudget.alertBound(true, side));
+    assertThat(encoded).isLessThanOrEqualTo(RecordBudget.alertBound(true, side, format));
     // and the default configuration leaves Kafka's 1 MiB request far from full
-    assertThat(RecordBudget.alertBound(true, side)).isLessThan(1024 * 1024 / 2);
+    assertThat(RecordBudget.alertBound(true, side, format)).isLessThan(1024 * 1024 / 2);
   }
 
   @Test

@@ -53,6 +53,11 @@ public final class ViewerEvents {
       byte[] bytes = new byte[copy.remaining()];
       copy.get(bytes);
       o.put("heatmap", "data:image/png;base64," + Base64.getEncoder().encodeToString(bytes));
+      o.put("heatmapFormat", a.getHeatmapFormat().toString());
+      if (a.getHeatmapLow() != null && a.getHeatmapHigh() != null) {
+        o.put("heatmapLow", a.getHeatmapLow());
+        o.put("heatmapHigh", a.getHeatmapHigh());
+      }
     }
     ArrayNode regions = o.putArray("regions");
     for (Region r : a.getRegions()) {

@@ -20,6 +20,8 @@ class ViewerEventsTest {
     assertThat(url).startsWith("data:image/png;base64,");
     byte[] png = Base64.getDecoder().decode(url.substring(url.indexOf(',') + 1));
     assertThat(png).startsWith(0x89, 'P', 'N', 'G');
+    assertThat(json.get("heatmapFormat").asText()).isEqualTo("overlay");
+    assertThat(json.get("heatmapHigh").asDouble()).isEqualTo(1.0);
     assertThat(json.get("regions")).hasSize(1);
     assertThat(json.get("regions").get(0).get("width").asInt()).isEqualTo(24);
     assertThat(a.getHeatmapPng().remaining())

@@ -3,8 +3,8 @@ package io.tailwatch.tools.viewer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tailwatch.detector.image.FloatImage;
-import io.tailwatch.detector.scoring.Heatmaps;
 import io.tailwatch.detector.sim.ProductLineSimulator;
+import io.tailwatch.flink.inference.HeatmapFormat;
 import io.tailwatch.flink.testing.EmbeddedKafka;
 import io.tailwatch.schemas.Alert;
 import io.tailwatch.schemas.AvroSerdes;
@@ -77,13 +77,33 @@ class ViewerITCase {
           assertThat(browser.findElement(By.id("status")).getText()).isEqualTo("connected");
 
           // live: an alert produced while the page is open
-          kafka.send("alerts", key("line-2"), alerts.encode(alert("a3", "line-2", "cam-1", 4.0)));
+          // (as the job sends it by default: the 8-bit gray map, which the page colours)
+          kafka.send(
+              "alerts",
+              key("line-2"),
+              alerts.encode(alert("a3", "line-2", "cam-1", 4.0, HeatmapFormat.MAP)));
           wait.until(
               d -> d.findElements(By.cssSelector(".alert[data-heatmap-loaded]")).size() == 3);
           WebElement newest = browser.findElements(By.cssSelector(".alert")).get(0);
           assertThat(newest.getAttribute("data-alert-id")).isEqualTo("a3");
           assertThat(newest.getAttribute("data-heatmap-loaded")).isEqualTo(FRAME + "x" + FRAME);
           assertThat(newest.findElements(By.cssSelector(".region"))).hasSize(1);
+          assertThat(newest.getAttribute("data-heatmap-coloured")).isEqualTo("jet");
+          // inside the hot square (map 1.0 = high) the canvas is red, outside it dark blue
+          Object hot =
+              browser.executeScript(
+                  "const c = arguments[0].querySelector('canvas.heatmap');"
+                      + " return Array.from(c.getContext('2d').getImageData(arguments[1], arguments[2], 1, 1).data);",
+                  newest,
+                  15 * FRAME / MAP,
+                  11 * FRAME / MAP);
+          assertThat(hot).asList().startsWith(128L, 0L, 0L);
+          Object cold =
+              browser.executeScript(
+                  "const c = arguments[0].querySelector('canvas.heatmap');"
+                      + " return Array.from(c.getContext('2d').getImageData(2, 2, 1, 1).data);",
+                  newest);
+          assertThat(cold).asList().startsWith(0L, 0L, 19L);
           assertThat(newest.getText()).contains("line-2 / cam-1", "score 4.000 > 2.000");
 
           // histograms: every score of each line, with that line's threshold
@@ -211,6 +231,10 @@ class ViewerITCase {
   }
 
   static Alert alert(String id, String line, String source, double score) {
+    return alert(id, line, source, score, HeatmapFormat.OVERLAY);
+  }
+
+  static Alert alert(String id, String line, String source, double score, HeatmapFormat format) {
     float[] map = new float[MAP * MAP];
     for (int y = 8; y < 16; y++) {
       for (int x = 12; x < 20; x++) {
@@ -220,7 +244,7 @@ class ViewerITCase {
     // the heatmap over a simulated frame, as the job renders it (frame 96 px, map 32)
     FloatImage frame =
         new ProductLineSimulator(3, FRAME, 0).frame(id.hashCode() & 0xff).toFloatImage();
-    byte[] png = Heatmaps.png(Heatmaps.overlay(frame, map, MAP, 0, 1));
+    byte[] png = format.render(frame, map, MAP, 0, 1);
     Instant now = Instant.now();
     return Alert.newBuilder()
         .setAlertId(id)
@@ -236,6 +260,9 @@ class ViewerITCase {
         .setModelVersion("mobilenetv2-int8")
         .setBankVersion("bank-1")
         .setHeatmapPng(ByteBuffer.wrap(png))
+        .setHeatmapFormat(format.wireName())
+        .setHeatmapLow(0.0)
+        .setHeatmapHigh(1.0)
         .setRegions(List.of(new Region(36, 24, 24, 24, 576, 1f)))
         .setAnomalousPixels(576L)
         .setLatencyMs(40)
