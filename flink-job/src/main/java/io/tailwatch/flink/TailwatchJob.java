@@ -110,6 +110,7 @@ public final class TailwatchJob {
         new FrameLimits(
             config.get(MAX_PAYLOAD_BYTES),
             config.get(MAX_SIDE),
+            config.get(MAX_PIXELS),
             config.configuration().get(CLAIM_CHECK_ROOT),
             config.get(CLAIM_CHECK_REQUIRE_SHA256));
 

@@ -514,6 +514,22 @@ final class BenchCommand implements Runnable {
         description = "Timed passes (best taken). Default: ${DEFAULT-VALUE}.")
     int repeat;
 
+    @Option(
+        names = "--tiled-side",
+        defaultValue = "2240",
+        description =
+            "Also measure frames of this side (2240: 5.0 megapixels) decoded from PNG and scored on"
+                + " tiles, one at a time as the job does; 0 = skip. Default: ${DEFAULT-VALUE}.")
+    int tiledSide;
+
+    @Option(
+        names = "--tiled-frames",
+        defaultValue = "4",
+        description = "Large frames per tiled pass. Default: ${DEFAULT-VALUE}.")
+    int tiledFrames;
+
+    @picocli.CommandLine.Mixin TilingOptions tiles;
+
     @Option(names = "--out", description = "Also write the markdown table here.")
     Path out;
 
@@ -578,12 +594,70 @@ final class BenchCommand implements Runnable {
           }
         }
       }
+      if (tiledSide > 0) {
+        appendTiled(md, modes);
+      }
       md.append(
           "\nThe detector column is the whole `PatchCoreDetector.detect` (preprocessing, backbone + patch "
               + "embedding, kNN, anomaly maps); the stage columns run the same batches through each stage alone; kNN "
               + "share = detector time spent in the search, from those rates.\n");
       printAndWrite(md.toString(), out);
       return 0;
+    }
+
+    /** The tiled large-frame table: decode + tiled scoring per frame, frames/s and megapixels/s. */
+    private void appendTiled(StringBuilder md, List<KnnPrecision> modes) throws Exception {
+      io.tailwatch.detector.image.Tiling tiling = tiles.tiling();
+      if (tiling == null) {
+        tiling = new io.tailwatch.detector.image.Tiling(256, 256);
+      }
+      if (tiledFrames < 1 || tiledSide < tiling.tile()) {
+        throw new IllegalArgumentException(
+            "--tiled-frames must be positive and --tiled-side at least the tile size "
+                + tiling.tile());
+      }
+      var model = backbone.loadBackbone(null);
+      var spec = backbone.spec(model);
+      try (var extractor = backbone.openExtractor(model, spec);
+          ProgressBar bar = new ProgressBar("tiled")) {
+        DetectorBenchmark bench = DetectorBenchmark.prepare(extractor, bankSize, 1, size, 7, bar);
+        md.append(
+            String.format(
+                Locale.ROOT,
+                "%n## Large frames on tiles: %dx%d (%.1f megapixels) PNG, %s, one frame at a"
+                    + " time (best of %d passes over %d frames)%n%n",
+                tiledSide,
+                tiledSide,
+                tiledSide * (double) tiledSide / 1e6,
+                tiling,
+                repeat,
+                tiledFrames));
+        md.append(
+            "| kNN | tiles per frame | decode ms per frame | frames/s | megapixels/s |\n"
+                + "|---|---|---|---|---|\n");
+        int done = 0;
+        for (KnnPrecision mode : modes) {
+          try (OnnxKnnScorer knn =
+              OnnxKnnScorer.open(backbone.provider(), backbone.threads, mode)) {
+            DetectorBenchmark.TiledRow r =
+                bench.measureTiled(knn, tiledSide, tiledFrames, tiling, repeat, 11);
+            md.append(
+                String.format(
+                    Locale.ROOT,
+                    "| %s | %d | %.0f | %.2f | %.1f |%n",
+                    mode.label(),
+                    r.tilesPerFrame(),
+                    r.decodeMillis(),
+                    r.framesPerSecond(),
+                    r.megapixelsPerSecond()));
+            bar.update(++done, modes.size());
+          }
+        }
+        md.append(
+            "\nframes/s counts the PNG decode and the tiled detector (tiles in batches of "
+                + io.tailwatch.detector.scoring.TiledScoring.TILE_BATCH
+                + ", maps stitched at full resolution); the bank is the one above.\n");
+      }
     }
   }
 

@@ -327,8 +327,25 @@ final class EvaluateCommand implements Callable<Integer> {
     return 0;
   }
 
+  @Option(
+      names = "--train-good",
+      split = ",",
+      paramLabel = "DIR",
+      description =
+          "Fit on the normal images of these folders instead of the class's train/good/; --dataset"
+              + " is then one folder with test/ (and ground_truth/), e.g. a test-only highres/ set:"
+              + " --dataset aitex/highres --train-good aitex/fabric00/train/good,aitex/fabric01/train/good.")
+  List<Path> trainGood;
+
   @Override
   public Integer call() throws Exception {
+    if (trainGood != null && !trainGood.isEmpty()) {
+      if (!Files.isDirectory(Path.of(dataset, MvtecLayout.TEST))) {
+        throw new IllegalArgumentException(
+            "--train-good needs --dataset to be one folder with test/ (was '" + dataset + "')");
+      }
+      return evaluateImages(null);
+    }
     if (!dataset.equals("magnetic-tile") && isMvtecDataset(Path.of(dataset))) {
       return evaluateImages(null);
     }
@@ -426,7 +443,9 @@ final class EvaluateCommand implements Callable<Integer> {
           classGlobs.stream()
               .map(g -> java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + g))
               .toList();
-      for (Path classDir : MvtecLayout.findClasses(root)) {
+      List<Path> classDirs =
+          trainGood != null && !trainGood.isEmpty() ? List.of(root) : MvtecLayout.findClasses(root);
+      for (Path classDir : classDirs) {
         String name = MvtecLayout.name(root, classDir);
         if (!only.isEmpty() && only.stream().noneMatch(m -> m.matches(Path.of(name)))) {
           continue;
@@ -435,7 +454,10 @@ final class EvaluateCommand implements Callable<Integer> {
             new ClassTask(
                 name,
                 () -> {
-                  MvtecLayout.MvtecClass c = MvtecLayout.read(classDir, name);
+                  MvtecLayout.MvtecClass c =
+                      trainGood != null && !trainGood.isEmpty()
+                          ? MvtecLayout.read(classDir, name, trainGood)
+                          : MvtecLayout.read(classDir, name);
                   return withHoldout(c.train(), c.test());
                 }));
       }

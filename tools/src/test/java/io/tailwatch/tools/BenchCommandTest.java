@@ -126,11 +126,23 @@ class BenchCommandTest {
             "64",
             "--repeat",
             "1",
+            "--tiled-side",
+            "300",
+            "--tiled-frames",
+            "2",
+            "--tile-size",
+            "128",
+            "--tile-stride",
+            "96",
             "--out",
             out.toString());
     assertThat(rc).as(err.toString()).isZero();
     String table = Files.readString(out);
     assertThat(table)
+        .contains("## Large frames on tiles: 300x300 (0.1 megapixels) PNG")
+        // 300 px in 128-px tiles every 96 px: 3 x 3 windows
+        .containsPattern("\\| fp32 \\| 9 \\| [0-9]+ \\| [0-9.]+ \\| [0-9.]+ \\|")
+        .containsPattern("\\| int8 \\| 9 \\| [0-9]+ \\| [0-9.]+ \\| [0-9.]+ \\|")
         .contains("bank 1,000 x 32")
         .containsPattern("\\| 1 \\| fp32 \\| [0-9.]+ \\|")
         .containsPattern("\\| 4 \\| int8 \\| [0-9.]+ \\|");

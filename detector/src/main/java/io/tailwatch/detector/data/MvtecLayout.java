@@ -101,9 +101,27 @@ public final class MvtecLayout {
           null,
           "not an MVTec-layout class (train/good/ missing)");
     }
+    return read(classDir, name, List.of(classDir.resolve(TRAIN).resolve(LabeledImage.GOOD)));
+  }
+
+  /**
+   * Reads the test images (and masks) of {@code classDir} with normal training images from other
+   * folders: for test-only sets such as {@code highres/}, whose frames are the same product at its
+   * native resolution.
+   */
+  public static MvtecClass read(Path classDir, String name, List<Path> trainGood)
+      throws IOException {
+    if (trainGood.isEmpty()) {
+      throw new IllegalArgumentException("no training folders for " + name);
+    }
     List<LabeledImage> train = new ArrayList<>();
-    for (Path p : images(classDir.resolve(TRAIN).resolve(LabeledImage.GOOD))) {
-      train.add(new LabeledImage(p, null, LabeledImage.GOOD, false));
+    for (Path dir : trainGood) {
+      if (!Files.isDirectory(dir)) {
+        throw new NoSuchFileException(dir.toString(), null, "training folder not found");
+      }
+      for (Path p : images(dir)) {
+        train.add(new LabeledImage(p, null, LabeledImage.GOOD, false));
+      }
     }
     Path testDir = classDir.resolve(TEST);
     if (!Files.isDirectory(testDir)) {

@@ -80,13 +80,32 @@ public record Tiling(int tile, int stride) {
     if (windows.size() != maps.size()) {
       throw new IllegalArgumentException(windows.size() + " windows but " + maps.size() + " maps");
     }
-    float[] sum = new float[width * height];
-    int[] count = new int[width * height];
+    Stitcher stitcher = new Stitcher(width, height);
     for (int i = 0; i < windows.size(); i++) {
-      Window w = windows.get(i);
+      stitcher.add(windows.get(i), maps.get(i), mapSize);
+    }
+    return stitcher.finish();
+  }
+
+  /**
+   * Stitching one window at a time, so that a caller need not keep every tile's map: the running
+   * sum and overlap count are all it holds (8 bytes a frame pixel).
+   */
+  public static final class Stitcher {
+    private final int width;
+    private final float[] sum;
+    private final int[] count;
+
+    public Stitcher(int width, int height) {
+      this.width = width;
+      this.sum = new float[width * height];
+      this.count = new int[width * height];
+    }
+
+    /** Adds one window's map ({@code mapSize}^2, resized to the window). */
+    public void add(Window w, float[] map, int mapSize) {
       float[] m =
-          Resampler.resize(new FloatImage(mapSize, mapSize, 1, maps.get(i)), w.width(), w.height())
-              .data();
+          Resampler.resize(new FloatImage(mapSize, mapSize, 1, map), w.width(), w.height()).data();
       for (int y = 0; y < w.height(); y++) {
         int row = (w.y() + y) * width + w.x();
         for (int x = 0; x < w.width(); x++) {
@@ -95,13 +114,17 @@ public record Tiling(int tile, int stride) {
         }
       }
     }
-    for (int i = 0; i < sum.length; i++) {
-      if (count[i] == 0) {
-        throw new IllegalStateException("the windows leave pixel " + i + " uncovered");
+
+    /** The stitched map (overlaps averaged); every pixel must have been covered. */
+    public float[] finish() {
+      for (int i = 0; i < sum.length; i++) {
+        if (count[i] == 0) {
+          throw new IllegalStateException("the windows leave pixel " + i + " uncovered");
+        }
+        sum[i] /= count[i];
       }
-      sum[i] /= count[i];
+      return sum;
     }
-    return sum;
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.tailwatch.detector.scoring;
 
 import io.tailwatch.detector.bank.MemoryBank;
 import io.tailwatch.detector.image.FloatImage;
+import io.tailwatch.detector.image.FrameMemory;
 import io.tailwatch.detector.image.ImageDecodeException;
 import io.tailwatch.detector.image.ImageSource;
 import io.tailwatch.detector.image.Preprocessing;
@@ -95,6 +96,15 @@ public final class TiledScoring {
     return new Tiles(out, frameOf.stream().mapToInt(Integer::intValue).toArray());
   }
 
+  /** Tiles scored per detector call: bounds the crops held at once (see {@link FrameMemory}). */
+  public static final int TILE_BATCH = 16;
+
+  /** A batch of tiles in, one detection per tile out (the detector, or a stand-in in tests). */
+  @FunctionalInterface
+  public interface TileDetector {
+    List<Detection> detect(List<FloatImage> tiles) throws Exception;
+  }
+
   /**
    * One detection per frame; with no tiling, the detector's own. A tiled detection carries the
    * strongest tile's patch scores and features (bank-update candidates come from there) and the
@@ -108,35 +118,52 @@ public final class TiledScoring {
     }
     List<Detection> out = new ArrayList<>(frames.size());
     for (FloatImage frame : frames) {
-      List<Tiling.Window> windows = tiling.windows(frame.width(), frame.height());
-      List<FloatImage> crops = new ArrayList<>(windows.size());
-      for (Tiling.Window w : windows) {
-        crops.add(Tiling.crop(frame, w));
-      }
-      List<Detection> parts = detector.detect(crops);
-      Detection strongest = parts.get(0);
-      List<float[]> maps = new ArrayList<>(parts.size());
-      for (Detection d : parts) {
-        if (d.score() > strongest.score()) {
-          strongest = d;
-        }
-        maps.add(d.map());
-      }
-      float[] full =
-          Tiling.stitch(windows, maps, strongest.mapSize(), frame.width(), frame.height());
-      FloatImage geometry = p.geometry(new FloatImage(frame.width(), frame.height(), 1, full));
-      out.add(
-          new Detection(
-              strongest.score(),
-              strongest.patchScores(),
-              strongest.gridHeight(),
-              strongest.gridWidth(),
-              geometry.data(),
-              p.inputSize(),
-              strongest.features(),
-              strongest.featureOffset(),
-              strongest.dim()));
+      out.add(detectFrame(detector::detect, tiling, p, frame, TILE_BATCH));
     }
     return out;
+  }
+
+  /**
+   * One frame, tile by tile, {@code tileBatch} tiles per detector call: only that many crops exist
+   * at a time and each tile's map is stitched in as it comes, so a 12-megapixel frame costs its own
+   * pixels, the stitched map and one batch of crops and maps ({@link
+   * FrameMemory#tiledScoringBytes}), not a second copy of the frame in crops.
+   */
+  public static Detection detectFrame(
+      TileDetector detector, Tiling tiling, Preprocessing p, FloatImage frame, int tileBatch)
+      throws Exception {
+    if (tileBatch < 1) {
+      throw new IllegalArgumentException("tileBatch must be positive, was " + tileBatch);
+    }
+    List<Tiling.Window> windows = tiling.windows(frame.width(), frame.height());
+    Detection strongest = null;
+    Tiling.Stitcher stitcher = new Tiling.Stitcher(frame.width(), frame.height());
+    for (int from = 0; from < windows.size(); from += tileBatch) {
+      List<Tiling.Window> chunk = windows.subList(from, Math.min(windows.size(), from + tileBatch));
+      List<FloatImage> crops = new ArrayList<>(chunk.size());
+      for (Tiling.Window w : chunk) {
+        crops.add(Tiling.crop(frame, w));
+      }
+      List<Detection> found = detector.detect(crops);
+      for (int i = 0; i < found.size(); i++) {
+        Detection d = found.get(i);
+        stitcher.add(chunk.get(i), d.map(), d.mapSize());
+        if (strongest == null || d.score() > strongest.score()) {
+          strongest = d; // its map is no longer needed, only its scores and features
+        }
+      }
+    }
+    float[] full = stitcher.finish();
+    FloatImage geometry = p.geometry(new FloatImage(frame.width(), frame.height(), 1, full));
+    return new Detection(
+        strongest.score(),
+        strongest.patchScores(),
+        strongest.gridHeight(),
+        strongest.gridWidth(),
+        geometry.data(),
+        p.inputSize(),
+        strongest.features(),
+        strongest.featureOffset(),
+        strongest.dim());
   }
 }

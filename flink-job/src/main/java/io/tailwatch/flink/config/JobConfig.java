@@ -215,6 +215,10 @@ public final class JobConfig implements Serializable {
         get(MAX_SIDE) >= 16 && get(MAX_SIDE) <= 65536,
         MAX_SIDE,
         "must be in [16, 65536], was " + get(MAX_SIDE));
+    require(
+        get(MAX_PIXELS) >= 256 * 256,
+        MAX_PIXELS,
+        "must be at least 65536 (256 x 256), was " + get(MAX_PIXELS));
     String root = configuration().get(CLAIM_CHECK_ROOT);
     if (root != null) {
       java.net.URI uri;

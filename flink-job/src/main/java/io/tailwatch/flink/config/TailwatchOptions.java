@@ -205,6 +205,17 @@ public final class TailwatchOptions {
                   + " refuses a configuration whose largest possible alert or dead letter would not fit,"
                   + " naming the keys to change (alerts.heatmap.max-side, dead-letters.max-payload-bytes).");
 
+  public static final ConfigOption<Integer> MAX_PIXELS =
+      ConfigOptions.key("limits.max-pixels")
+          .intType()
+          .defaultValue(16 * 1024 * 1024)
+          .withDescription(
+              "Largest frame accepted in pixels (width x height), checked against the record and"
+                  + " the image header before any pixel is decoded. It bounds a frame's heap: an RGB"
+                  + " frame of P pixels takes about 16 P bytes to decode and 20 P bytes to score"
+                  + " on tiles (docs/operations.md, \"Frame memory\"); 16 Mi pixels by default (a"
+                  + " 12-megapixel camera fits).");
+
   public static final ConfigOption<Integer> MAX_SIDE =
       ConfigOptions.key("limits.max-side")
           .intType()
@@ -537,6 +548,7 @@ public final class TailwatchOptions {
         SINK_MAX_REQUEST_SIZE,
         MAX_PAYLOAD_BYTES,
         MAX_SIDE,
+        MAX_PIXELS,
         CLAIM_CHECK_ROOT,
         CLAIM_CHECK_REQUIRE_SHA256,
         CHECKPOINT_INTERVAL,

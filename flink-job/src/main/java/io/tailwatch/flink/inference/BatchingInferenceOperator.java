@@ -153,6 +153,35 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
     return this;
   }
 
+  /**
+   * The heap a batch of the largest frames the limits admit can take ({@link
+   * FrameHeap#batchBytes}), logged at start, and a WARN naming the keys when it is more than half
+   * the task manager's heap: a few such frames would otherwise end in OutOfMemoryError.
+   *
+   * @return whether it warned
+   */
+  boolean reportFrameHeap(int batch, long maxHeap) {
+    long bytes = FrameHeap.batchBytes(limits, batch);
+    if (bytes > maxHeap / 2) {
+      LOG.warn(
+          "a batch of {} frames at limits.max-pixels = {} can take {} MiB of heap, more than half of"
+              + " this task manager's {} MiB: lower batch.max-size or limits.max-pixels, or give the"
+              + " task managers more heap (docs/operations.md, \"Frame memory\")",
+          batch,
+          limits.maxPixels(),
+          bytes >> 20,
+          maxHeap >> 20);
+      return true;
+    }
+    LOG.info(
+        "frame heap: a batch of {} frames at limits.max-pixels = {} takes at most {} MiB of {} MiB",
+        batch,
+        limits.maxPixels(),
+        bytes >> 20,
+        maxHeap >> 20);
+    return false;
+  }
+
   /** Heatmaps at most this many pixels on their longer side (alerts.heatmap.max-side). */
   public BatchingInferenceOperator withHeatmapMaxSide(int maxSide) {
     if (maxSide < 16) {
@@ -272,6 +301,7 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
           new IllegalStateException("inference operator cannot start: " + e.getMessage(), e));
     }
     metrics = new InferenceMetrics(getMetricGroup(), detector, adaptation.perSource());
+    reportFrameHeap(maxBatch, Runtime.getRuntime().maxMemory());
     if (currentBank != null && !currentBank.version.equals(detector.bankVersion())) {
       try {
         detector.swapBank(Path.of(URI.create(currentBank.uri)), currentBank.sha256);

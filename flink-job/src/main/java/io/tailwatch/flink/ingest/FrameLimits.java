@@ -7,14 +7,15 @@ import java.io.Serializable;
  *
  * @param claimCheckRoot folder or URI (any scheme Flink's FileSystem knows) claim-check objects
  *     must lie under; null = claim checks refused
+ * @param maxPixels largest width x height (it bounds a frame's heap: {@code FrameMemory})
  * @param requireSha256 claim checks without payloadSha256 are refused
  */
 public record FrameLimits(
-    int maxPayloadBytes, int maxSide, String claimCheckRoot, boolean requireSha256)
+    int maxPayloadBytes, int maxSide, long maxPixels, String claimCheckRoot, boolean requireSha256)
     implements Serializable {
-  /** Claim checks must carry their digest. */
+  /** Any frame within maxSide x maxSide; claim checks must carry their digest. */
   public FrameLimits(int maxPayloadBytes, int maxSide, String claimCheckRoot) {
-    this(maxPayloadBytes, maxSide, claimCheckRoot, true);
+    this(maxPayloadBytes, maxSide, (long) maxSide * maxSide, claimCheckRoot, true);
   }
 
   public FrameLimits {
@@ -22,8 +23,9 @@ public record FrameLimits(
       throw new IllegalArgumentException(
           "maxPayloadBytes must be positive, was " + maxPayloadBytes);
     }
-    if (maxSide < 1) {
-      throw new IllegalArgumentException("maxSide must be positive, was " + maxSide);
+    if (maxSide < 1 || maxPixels < 1) {
+      throw new IllegalArgumentException(
+          "maxSide and maxPixels must be positive, were " + maxSide + ", " + maxPixels);
     }
   }
 }

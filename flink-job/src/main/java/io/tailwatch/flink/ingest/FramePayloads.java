@@ -22,7 +22,8 @@ public final class FramePayloads {
   public FramePayloads(FrameLimits limits) {
     this.limits = limits;
     this.claimChecks = new ClaimChecks(limits.claimCheckRoot(), limits.requireSha256());
-    this.decoder = new ImageDecoder((long) limits.maxSide() * limits.maxSide());
+    this.decoder =
+        new ImageDecoder(Math.min(limits.maxPixels(), (long) limits.maxSide() * limits.maxSide()));
   }
 
   /**
@@ -62,6 +63,18 @@ public final class FramePayloads {
               + " outside [1, "
               + limits.maxSide()
               + "] (limits.max-side)");
+    }
+    if ((long) w * h > limits.maxPixels()) {
+      throw new FrameRejectedException(
+          DeadLetterReason.INVALID_FIELD,
+          "width x height = "
+              + w
+              + "x"
+              + h
+              + " = "
+              + (long) w * h
+              + " pixels exceeds limits.max-pixels = "
+              + limits.maxPixels());
     }
     if (frame.getChannels() != 1 && frame.getChannels() != 3) {
       throw new FrameRejectedException(

@@ -161,6 +161,40 @@ class BatchingInferenceOperatorTest {
     }
   }
 
+  /**
+   * The heap a batch of the largest admitted frames takes is known from the limits, and a task
+   * manager too small for it is told so at start, naming the keys.
+   */
+  @Test
+  void aBatchOfTheLargestFramesIsBudgetedAgainstTheHeap() {
+    FrameLimits twelveMp = new FrameLimits(16 << 20, 8192, 4000L * 3000, null, true);
+    long bytes = FrameHeap.batchBytes(twelveMp, 8);
+    // 8 x (payload + RGB floats), and one frame's stitched map and tile batch on top
+    long held = 8 * ((16L << 20) + 12L * 4000 * 3000);
+    assertThat(bytes).isBetween(held + 8L * 4000 * 3000, held + 8L * 4000 * 3000 + (48L << 20));
+    BatchingInferenceOperator op =
+        new BatchingInferenceOperator(new ScriptedDetector("heap", 0.5), twelveMp, 8, 10, true);
+    assertThat(op.reportFrameHeap(8, 1L << 30)).as("1 GiB heap").isTrue();
+    assertThat(op.reportFrameHeap(8, 8L << 30)).as("8 GiB heap").isFalse();
+    assertThat(op.reportFrameHeap(1, 1L << 30)).as("batches of one frame in 1 GiB").isFalse();
+  }
+
+  /** Frames above limits.max-pixels are refused from the record, before any pixel is decoded. */
+  @Test
+  void framesAboveTheMaxPixelsAreDeadLettered() throws Exception {
+    FrameLimits small = new FrameLimits(1 << 20, 8192, 100L * 100, null, true);
+    io.tailwatch.flink.ingest.FramePayloads payloads =
+        new io.tailwatch.flink.ingest.FramePayloads(small);
+    CameraFrame wide =
+        TestFrames.builder("wide", 200, 60)
+            .setPayload(java.nio.ByteBuffer.wrap(new byte[200 * 60]))
+            .build();
+    assertThatThrownBy(() -> payloads.validate(wide))
+        .isInstanceOf(io.tailwatch.flink.ingest.FrameRejectedException.class)
+        .hasMessage("width x height = 200x60 = 12000 pixels exceeds limits.max-pixels = 10000");
+    payloads.validate(TestFrames.raw("ok", 100, 7));
+  }
+
   @Test
   void alertsAboveTheThresholdWithRegionsAndHeatmap() throws Exception {
     try (var h = harness("alerts", 2, 10_000)) {

@@ -7,12 +7,15 @@ import io.tailwatch.detector.bank.PatchCoreFitter;
 import io.tailwatch.detector.features.FeatureExtractor;
 import io.tailwatch.detector.features.PatchFeatures;
 import io.tailwatch.detector.image.FloatImage;
+import io.tailwatch.detector.image.ImageDecoder;
 import io.tailwatch.detector.image.ImageSource;
 import io.tailwatch.detector.image.Preprocessing;
+import io.tailwatch.detector.image.Tiling;
 import io.tailwatch.detector.knn.KnnPrecision;
 import io.tailwatch.detector.knn.OnnxKnnScorer;
 import io.tailwatch.detector.scoring.DetectorOptions;
 import io.tailwatch.detector.scoring.PatchCoreDetector;
+import io.tailwatch.detector.scoring.TiledScoring;
 import io.tailwatch.detector.sim.ProductLineSimulator;
 import io.tailwatch.detector.util.Progress;
 import java.io.IOException;
@@ -90,6 +93,59 @@ public final class DetectorBenchmark {
     MemoryBank bank =
         MemoryBank.of(full.header(), Arrays.copyOf(e.patches(), bankSize * e.dim()), bankSize);
     return new DetectorBenchmark(extractor, frames, bank);
+  }
+
+  /**
+   * One tiled setting: large frames decoded from PNG and scored on tiles, one at a time as the job
+   * does.
+   */
+  public record TiledRow(
+      KnnPrecision precision,
+      int width,
+      int height,
+      int tilesPerFrame,
+      double decodeMillis,
+      double framesPerSecond) {
+    public double megapixelsPerSecond() {
+      return framesPerSecond * width * height / 1e6;
+    }
+  }
+
+  /**
+   * {@code count} simulated frames of {@code side} px as PNGs, each decoded and scored tile by tile
+   * ({@link TiledScoring}); best of {@code repeat} passes after one warm-up frame. Frames/s counts
+   * decode and scoring.
+   */
+  public TiledRow measureTiled(
+      OnnxKnnScorer knn, int side, int count, Tiling tiling, int repeat, long seed)
+      throws Exception {
+    ProductLineSimulator line = new ProductLineSimulator(seed, side, 0.0);
+    List<byte[]> pngs = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      pngs.add(line.frame(5_000 + i).png());
+    }
+    ImageDecoder decoder = new ImageDecoder();
+    try (PatchCoreDetector detector =
+        new PatchCoreDetector(extractor, knn, bank, DetectorOptions.DEFAULT)) {
+      Preprocessing p = detector.preprocessing();
+      TiledScoring.detect(detector, tiling, p, List.of(decoder.decodeCompressed(pngs.get(0))));
+      double best = Double.POSITIVE_INFINITY;
+      double decode = Double.POSITIVE_INFINITY;
+      for (int r = 0; r < repeat; r++) {
+        long decodeNanos = 0;
+        long t0 = System.nanoTime();
+        for (byte[] png : pngs) {
+          long d0 = System.nanoTime();
+          FloatImage frame = decoder.decodeCompressed(png);
+          decodeNanos += System.nanoTime() - d0;
+          TiledScoring.detect(detector, tiling, p, List.of(frame));
+        }
+        best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+        decode = Math.min(decode, decodeNanos / 1e6 / count);
+      }
+      return new TiledRow(
+          knn.precision(), side, side, tiling.windows(side, side).size(), decode, count / best);
+    }
   }
 
   public MemoryBank bank() {
