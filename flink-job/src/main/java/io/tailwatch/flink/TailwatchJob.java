@@ -155,7 +155,11 @@ public final class TailwatchJob {
                 config.get(HEATMAPS),
                 config.adaptation())
             .withHeatmapMaxSide(config.get(HEATMAP_MAX_SIDE))
-            .withHeatmapFormat(config.get(HEATMAP_FORMAT));
+            .withHeatmapFormat(config.get(HEATMAP_FORMAT))
+            .withFullResolutionHeatmaps(
+                config.get(HEATMAP_FULL_RESOLUTION)
+                    ? config.configuration().get(CLAIM_CHECK_ROOT)
+                    : null);
     DataStream<BankUpdate> control = null;
     if (config.controlTopic() != null) {
       // a new job starts from the configured bank; announcements made before it are not replayed

@@ -88,6 +88,7 @@ class LargeFramesITCase {
     ClaimCheckWriter writer = new ClaimCheckWriter(claims.toString());
     ClaimCheckWriter.Written gray16Ref = writer.write("gray16.raw", gray16);
     ClaimCheckWriter.Written rgbRef = writer.write("rgb.raw", rgb);
+    ClaimCheckWriter.Written mono8Ref = writer.write("mono8.raw", pixels(1, 1));
     // a claim check whose object changed after the record was made: its digest no longer matches
     ClaimCheckWriter.Written tampered = writer.write("tampered.raw", pixels(1, 1));
     byte[] changed = pixels(1, 1);
@@ -104,6 +105,14 @@ class LargeFramesITCase {
             serdes.encode(
                 TestFrames.builder("mono8", W, H)
                     .setPayload(ByteBuffer.wrap(pixels(1, 1)))
+                    .build()));
+        send(
+            producer,
+            "mono8-claimed",
+            serdes.encode(
+                TestFrames.builder("mono8-claimed", W, H)
+                    .setPayloadUri(mono8Ref.uri())
+                    .setPayloadSha256(mono8Ref.sha256())
                     .build()));
         send(
             producer,
@@ -159,6 +168,8 @@ class LargeFramesITCase {
               "1e-6",
               "--claim-check.root",
               claims.toString(),
+              "--alerts.heatmap.full-resolution",
+              "true",
               "--checkpoint.interval",
               "500 ms",
               "--job.parallelism",
@@ -168,18 +179,18 @@ class LargeFramesITCase {
       env.execute("large frames"); // bounded: returns once every record is through
 
       List<FrameScore> scores =
-          EmbeddedKafka.decode(kafka.readCommitted("scores", 3, 30_000), FrameScore.class);
+          EmbeddedKafka.decode(kafka.readCommitted("scores", 4, 30_000), FrameScore.class);
       assertThat(scores)
           .extracting(s -> s.getFrameId().toString())
-          .containsExactlyInAnyOrder("mono8", "mono16", "rgb");
+          .containsExactlyInAnyOrder("mono8", "mono8-claimed", "mono16", "rgb");
 
-      List<ConsumerRecord<byte[], byte[]>> alertRecords = kafka.readCommitted("alerts", 3, 30_000);
+      List<ConsumerRecord<byte[], byte[]>> alertRecords = kafka.readCommitted("alerts", 4, 30_000);
       long cap =
           RecordBudget.alertBound(
               true,
               io.tailwatch.flink.inference.BatchingInferenceOperator.DEFAULT_HEATMAP_MAX_SIDE,
               io.tailwatch.flink.inference.HeatmapFormat.MAP);
-      assertThat(alertRecords).hasSize(3);
+      assertThat(alertRecords).hasSize(4);
       for (ConsumerRecord<byte[], byte[]> r : alertRecords) {
         assertThat((long) r.value().length).as("alert record bytes").isLessThanOrEqualTo(cap);
       }
@@ -188,6 +199,15 @@ class LargeFramesITCase {
           .allSatisfy(r -> assertThat(r.value().length).isLessThan(64 * 1024));
       for (Alert a : EmbeddedKafka.decode(alertRecords, Alert.class)) {
         assertThat(a.getHeatmapFormat().toString()).isEqualTo("map");
+        // the map at the frame's resolution lies beside the claim checks, named with its digest
+        Path full = Path.of(java.net.URI.create(a.getHeatmapFullUri().toString()));
+        assertThat(full.getParent()).isEqualTo(claims.resolve("heatmaps"));
+        byte[] fullPng = Files.readAllBytes(full);
+        assertThat(a.getHeatmapFullSha256().toString()).isEqualTo(ClaimChecks.sha256Hex(fullPng));
+        java.awt.image.BufferedImage fullMap =
+            javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(fullPng));
+        assertThat(fullMap.getWidth()).isEqualTo(W);
+        assertThat(fullMap.getHeight()).isEqualTo(H);
         java.awt.image.BufferedImage heatmap =
             javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(a.getHeatmapPng().array()));
         assertThat(heatmap.getRaster().getNumBands()).isEqualTo(1);

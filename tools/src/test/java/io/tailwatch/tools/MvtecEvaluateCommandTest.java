@@ -103,6 +103,50 @@ class MvtecEvaluateCommandTest {
     return cli.getSubcommands().get("evaluate").<EvaluateCommand>getCommand().lastOutcomes();
   }
 
+  /**
+   * A test-only set (no train/good/, as the highres/ folders) is evaluated with the normal images
+   * of other folders; without --train-good it is not a class.
+   */
+  @Test
+  void aTestOnlySetIsFittedOnTheFoldersGiven() throws Exception {
+    mvtecClass(dir.resolve("a"), true, 5);
+    mvtecClass(dir.resolve("b"), true, 6);
+    Path testOnly = dir.resolve("highres");
+    for (String sub : new String[] {"test", "ground_truth"}) {
+      Path from = dir.resolve("a").resolve(sub);
+      try (var files = Files.walk(from)) {
+        for (Path p : files.filter(Files::isRegularFile).toList()) {
+          Path to = testOnly.resolve(sub).resolve(from.relativize(p).toString());
+          Files.createDirectories(to.getParent());
+          Files.copy(p, to);
+        }
+      }
+    }
+    int code =
+        evaluate(
+            testOnly,
+            dir.resolve("out"),
+            "patchcore",
+            "--train-good",
+            dir.resolve("a/train/good") + "," + dir.resolve("b/train/good"));
+    assertThat(code).as(err.toString()).isZero();
+    EvaluationResult r = outcomes().get(0).result();
+    assertThat(outcomes().get(0).className()).isEqualTo("highres");
+    assertThat(r.trainImages() + r.calibrationImages()).isEqualTo(60); // 30 + 30
+    assertThat(r.overall().imageAuroc()).isGreaterThan(0.9);
+
+    assertThat(evaluate(testOnly, dir.resolve("out2"), "patchcore")).isNotZero();
+    assertThat(
+            evaluate(
+                dir.resolve("a/test/good"),
+                dir.resolve("out3"),
+                "patchcore",
+                "--train-good",
+                dir.resolve("b/train/good").toString()))
+        .isNotZero();
+    assertThat(err.toString()).contains("--train-good needs --dataset to be one folder with test/");
+  }
+
   @Test
   void everyClassEvaluatedAndAFailingClassReportedWhileTheOthersRun() throws Exception {
     Path root = dir.resolve("pool");

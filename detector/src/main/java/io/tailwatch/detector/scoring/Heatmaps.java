@@ -99,6 +99,25 @@ public final class Heatmaps {
     return out;
   }
 
+  /**
+   * The map as 16-bit gray levels at {@code width x height}: level {@code v} stands for {@code low
+   * + v / 65535 * (high - low)}. For the full-resolution map an alert can point to.
+   */
+  public static BufferedImage gray16(
+      float[] map, int mapWidth, int mapHeight, int width, int height, double low, double high) {
+    float[] scaled = map;
+    if (width != mapWidth || height != mapHeight) {
+      scaled = Resampler.resize(new FloatImage(mapWidth, mapHeight, 1, map), width, height).data();
+    }
+    BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_USHORT_GRAY);
+    short[] pixels = ((java.awt.image.DataBufferUShort) out.getRaster().getDataBuffer()).getData();
+    double span = Math.max(1e-12, high - low);
+    for (int i = 0; i < width * height; i++) {
+      pixels[i] = (short) Math.round(65535 * clamp((scaled[i] - low) / span));
+    }
+    return out;
+  }
+
   /** Classic jet: blue, cyan, yellow, red. */
   static int jet(double t) {
     double r = clamp(1.5 - Math.abs(4 * t - 3));

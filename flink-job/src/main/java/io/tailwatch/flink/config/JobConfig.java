@@ -216,6 +216,10 @@ public final class JobConfig implements Serializable {
         MAX_SIDE,
         "must be in [16, 65536], was " + get(MAX_SIDE));
     require(
+        !get(HEATMAP_FULL_RESOLUTION) || configuration().get(CLAIM_CHECK_ROOT) != null,
+        HEATMAP_FULL_RESOLUTION,
+        "needs claim-check.root (the maps are written under it)");
+    require(
         get(MAX_PIXELS) >= 256 * 256,
         MAX_PIXELS,
         "must be at least 65536 (256 x 256), was " + get(MAX_PIXELS));

@@ -170,6 +170,16 @@ public final class TailwatchOptions {
                   + " read the values; the viewer colours it. OVERLAY: jet colours blended over the"
                   + " frame as a 24-bit PNG, ready to show but about ten times larger.");
 
+  public static final ConfigOption<Boolean> HEATMAP_FULL_RESOLUTION =
+      ConfigOptions.key("alerts.heatmap.full-resolution")
+          .booleanType()
+          .defaultValue(false)
+          .withDescription(
+              "Also write each camera alert's anomaly map at the frame's resolution (16-bit gray"
+                  + " PNG) under claim-check.root/heatmaps/ and put its URI and SHA-256 in the alert"
+                  + " (heatmapFullUri, heatmapFullSha256); needs claim-check.root. A map that cannot"
+                  + " be written is counted (heatmapWriteFailures) and the alert goes out without it.");
+
   public static final ConfigOption<Integer> HEATMAP_MAX_SIDE =
       ConfigOptions.key("alerts.heatmap.max-side")
           .intType()
@@ -545,6 +555,7 @@ public final class TailwatchOptions {
         HEATMAPS,
         HEATMAP_MAX_SIDE,
         HEATMAP_FORMAT,
+        HEATMAP_FULL_RESOLUTION,
         SINK_MAX_REQUEST_SIZE,
         MAX_PAYLOAD_BYTES,
         MAX_SIDE,

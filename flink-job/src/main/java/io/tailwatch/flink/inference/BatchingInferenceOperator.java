@@ -147,6 +147,20 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
    */
   private HeatmapFormat heatmapFormat = HeatmapFormat.MAP;
 
+  /** Where full-resolution maps go (claim-check.root), or null: not written. */
+  private String fullResolutionRoot;
+
+  private transient FullResolutionHeatmaps fullHeatmaps;
+
+  /**
+   * Also write each alert's map at the frame's resolution under {@code claimCheckRoot}/heatmaps
+   * (alerts.heatmap.full-resolution); null = off.
+   */
+  public BatchingInferenceOperator withFullResolutionHeatmaps(String claimCheckRoot) {
+    this.fullResolutionRoot = claimCheckRoot;
+    return this;
+  }
+
   /** How heatmaps are drawn (alerts.heatmap.format). */
   public BatchingInferenceOperator withHeatmapFormat(HeatmapFormat format) {
     this.heatmapFormat = java.util.Objects.requireNonNull(format, "alerts.heatmap.format");
@@ -302,6 +316,10 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
     }
     metrics = new InferenceMetrics(getMetricGroup(), detector, adaptation.perSource());
     reportFrameHeap(maxBatch, Runtime.getRuntime().maxMemory());
+    fullHeatmaps =
+        heatmaps && fullResolutionRoot != null
+            ? new FullResolutionHeatmaps(fullResolutionRoot)
+            : null;
     if (currentBank != null && !currentBank.version.equals(detector.bankVersion())) {
       try {
         detector.swapBank(Path.of(URI.create(currentBank.uri)), currentBank.sha256);
@@ -697,19 +715,30 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
             scope != null && adaptation.adaptiveThreshold() && scope.stats.warmedUp()
                 ? scope.stats.cdf(d.score())
                 : detector.calibrated(d.score());
-        output.collect(
-            ALERTS,
-            new StreamRecord<>(
-                Verdicts.alert(
-                    frame,
-                    images.get(i),
-                    d,
-                    detector,
-                    threshold,
-                    calibrated,
-                    now,
-                    heatmaps ? heatmapMaxSide : 0,
-                    heatmapFormat)));
+        Alert alert =
+            Verdicts.alert(
+                frame,
+                images.get(i),
+                d,
+                detector,
+                threshold,
+                calibrated,
+                now,
+                heatmaps ? heatmapMaxSide : 0,
+                heatmapFormat);
+        if (fullHeatmaps != null) {
+          try {
+            alert = fullHeatmaps.attach(alert, d);
+          } catch (java.io.IOException | RuntimeException e) {
+            // the alert goes out without it: a full disk or a store outage must not hold alerts
+            metrics.heatmapWriteFailed();
+            LOG.warn(
+                "full-resolution heatmap of frame {} not written: {}",
+                frame.getFrameId(),
+                e.toString());
+          }
+        }
+        output.collect(ALERTS, new StreamRecord<>(alert));
         metrics.alert();
       }
       if (scope != null) {
@@ -791,6 +820,7 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
     private final Counter bankSwaps;
     private final Counter bankRejected;
     private final Counter candidates;
+    private final Counter heatmapWriteFailures;
     private final MetricGroup group;
     private volatile String bankVersion;
     private final LineMetrics lines;
@@ -815,6 +845,7 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
       bankSwaps = group.counter("bankSwaps");
       bankRejected = group.counter("bankRejected");
       candidates = group.counter("bankCandidates");
+      heatmapWriteFailures = group.counter("heatmapWriteFailures");
       this.group = group;
       bankVersion = detector.bankVersion();
       registerVersions(detector.bankVersion(), detector.modelVersion());
@@ -840,6 +871,10 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
 
     void bankRejected() {
       bankRejected.inc();
+    }
+
+    void heatmapWriteFailed() {
+      heatmapWriteFailures.inc();
     }
 
     void candidates(int n) {

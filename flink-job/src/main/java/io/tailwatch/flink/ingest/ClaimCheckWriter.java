@@ -29,6 +29,11 @@ public final class ClaimCheckWriter {
     this.root = ClaimChecks.rootUri(Objects.requireNonNull(root, "root"));
   }
 
+  /** {@code root/name} as a folder URI, for writers that keep their objects apart. */
+  public static String subfolder(String root, String name) {
+    return ClaimChecks.rootUri(root).resolve(name + "/").toString();
+  }
+
   /** The root as a URI (ends with '/'). */
   public URI root() {
     return root;

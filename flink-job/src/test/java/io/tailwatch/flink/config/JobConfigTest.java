@@ -126,6 +126,8 @@ class JobConfigTest {
             args("--claim-check.root", "s3://frames-bucket/line-1")
                 .get(TailwatchOptions.CLAIM_CHECK_ROOT))
         .isEqualTo("s3://frames-bucket/line-1");
+    assertThatThrownBy(() -> args("--alerts.heatmap.full-resolution", "true"))
+        .hasMessageStartingWith("alerts.heatmap.full-resolution: needs claim-check.root");
     assertThatThrownBy(() -> args("--limits.max-pixels", "1000"))
         .hasMessageStartingWith("limits.max-pixels: must be at least 65536");
     assertThatThrownBy(() -> args("--claim-check.require-sha256", "maybe"))

@@ -15,6 +15,7 @@ import io.tailwatch.schemas.DeadLetter;
 import io.tailwatch.schemas.DeadLetterReason;
 import io.tailwatch.schemas.FrameScore;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -249,6 +250,47 @@ class BatchingInferenceOperatorTest {
                   .getRaster()
                   .getNumBands())
           .isEqualTo(3);
+    }
+  }
+
+  /**
+   * alerts.heatmap.full-resolution: the map at the frame's size, written under the claim-check root
+   * and named in the alert with its digest; a write that fails leaves the alert without it.
+   */
+  @Test
+  void fullResolutionMapsAreWrittenBesideTheClaimChecks(@org.junit.jupiter.api.io.TempDir Path root)
+      throws Exception {
+    try (var h =
+        new OneInputStreamOperatorTestHarness<>(
+            new BatchingInferenceOperator(
+                    new ScriptedDetector("full", 0.5), LIMITS, 1, 10_000, true)
+                .withFullResolutionHeatmaps(root.toString()))) {
+      h.open();
+      h.processElement(frame(1, 200));
+      Alert a = h.getSideOutput(BatchingInferenceOperator.ALERTS).peek().getValue();
+      Path file = Path.of(java.net.URI.create(a.getHeatmapFullUri().toString()));
+      assertThat(file.getParent()).isEqualTo(root.resolve("heatmaps"));
+      byte[] png = java.nio.file.Files.readAllBytes(file);
+      assertThat(a.getHeatmapFullSha256().toString())
+          .isEqualTo(io.tailwatch.flink.ingest.ClaimChecks.sha256Hex(png));
+      java.awt.image.BufferedImage map =
+          javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
+      assertThat(map.getWidth()).isEqualTo(a.getFrameWidth());
+      assertThat(map.getHeight()).isEqualTo(a.getFrameHeight());
+      assertThat(map.getColorModel().getComponentSize(0)).isEqualTo(16);
+    }
+    // the root is a file: nothing can be written under it, the alert still goes out
+    Path notAFolder = java.nio.file.Files.writeString(root.resolve("file"), "x");
+    try (var h =
+        new OneInputStreamOperatorTestHarness<>(
+            new BatchingInferenceOperator(
+                    new ScriptedDetector("full2", 0.5), LIMITS, 1, 10_000, true)
+                .withFullResolutionHeatmaps(notAFolder.toString()))) {
+      h.open();
+      h.processElement(frame(1, 200));
+      Alert a = h.getSideOutput(BatchingInferenceOperator.ALERTS).peek().getValue();
+      assertThat(a.getHeatmapFullUri()).isNull();
+      assertThat(a.getHeatmapPng()).isNotNull();
     }
   }
 
