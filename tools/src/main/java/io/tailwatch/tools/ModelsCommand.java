@@ -43,6 +43,13 @@ final class ModelsCommand implements Runnable {
     @Option(names = "--force", description = "Derive again even if the features model is there.")
     boolean force;
 
+    @Option(
+        names = "--accept-unverified",
+        description =
+            "Use a file whose graph and weights are not those of the zoo model this project was"
+                + " tested with (its input and tapped layers are still checked).")
+    boolean acceptUnverified;
+
     @Override
     public Integer call() throws Exception {
       Path dir = ModelStore.modelDir(modelDir);
@@ -55,7 +62,7 @@ final class ModelsCommand implements Runnable {
         if (!Files.isRegularFile(from)) {
           throw new java.io.FileNotFoundException("--from " + from + ": no such file");
         }
-        ModelStore.derive(from, features);
+        ModelStore.derive(from, features, acceptUnverified);
       } else {
         try (ProgressBar bar = new ProgressBar("download")) {
           ModelStore.ensureBackbone(dir, ModelStore.ZOO_SOURCES, bar);

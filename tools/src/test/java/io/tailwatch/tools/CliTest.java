@@ -579,6 +579,19 @@ class CliTest {
                 "--model-dir",
                 dir.resolve("m").toString()))
         .isEqualTo(2);
+    assertThat(err.toString())
+        .contains("is not the ONNX Model Zoo's mobilenetv2-12-int8.onnx")
+        .contains("--accept-unverified");
+    assertThat(
+            run(
+                "models",
+                "pull",
+                "--from",
+                model.toString(),
+                "--accept-unverified",
+                "--model-dir",
+                dir.resolve("m").toString()))
+        .isEqualTo(2);
     assertThat(err.toString()).contains("expected [N, 3, 224, 224]");
   }
 }

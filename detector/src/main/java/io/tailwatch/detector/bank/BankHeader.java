@@ -69,6 +69,11 @@ public record BankHeader(
   }
 
   /** What produced the vectors; a bank only fits the exact same. */
+  /**
+   * @param sha256 the model file's SHA-256
+   * @param graphSha256 what the model computes ({@link BackboneModel#graphSha256}); null in banks
+   *     written before it was recorded
+   */
   public record Backbone(
       String id,
       String name,
@@ -78,7 +83,23 @@ public record BankHeader(
       int targetDim,
       int patchSize,
       int gridHeight,
-      int gridWidth) {
+      int gridWidth,
+      String graphSha256) {
+    /** A backbone known by its file hash only (banks written before the graph hash). */
+    public Backbone(
+        String id,
+        String name,
+        String sha256,
+        List<String> layers,
+        int pretrainDim,
+        int targetDim,
+        int patchSize,
+        int gridHeight,
+        int gridWidth) {
+      this(
+          id, name, sha256, layers, pretrainDim, targetDim, patchSize, gridHeight, gridWidth, null);
+    }
+
     public static Backbone of(BackboneModel model, PatchEmbeddingSpec spec) {
       return new Backbone(
           model.id(),
@@ -89,7 +110,17 @@ public record BankHeader(
           spec.targetDim(),
           spec.patchSize(),
           spec.gridHeight(),
-          spec.gridWidth());
+          spec.gridWidth(),
+          model.graphSha256());
+    }
+
+    /**
+     * Whether vectors of {@code other} can be compared with this one's: the same file, or the same
+     * graph and weights.
+     */
+    public boolean sameModel(Backbone other) {
+      return sha256.equals(other.sha256)
+          || (graphSha256 != null && graphSha256.equals(other.graphSha256));
     }
   }
 

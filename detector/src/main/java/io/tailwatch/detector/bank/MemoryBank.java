@@ -203,7 +203,7 @@ public final class MemoryBank {
       throws BankFormatException {
     BankHeader.Backbone expected = BankHeader.Backbone.of(backbone, spec);
     BankHeader.Backbone actual = header.backbone();
-    if (!expected.sha256().equals(actual.sha256())) {
+    if (!expected.sameModel(actual)) {
       throw new BankFormatException(
           "bank "
               + header.bankVersion()
@@ -211,7 +211,14 @@ public final class MemoryBank {
               + actual.id()
               + " but the loaded backbone is "
               + expected.id()
-              + " (sha256 differs); refit the bank or load that model");
+              + (actual.graphSha256() == null
+                  ? " (file sha256 differs; the bank predates graph identities)"
+                  : " (another graph or other weights: graph sha256 "
+                      + actual.graphSha256().substring(0, 12)
+                      + " vs "
+                      + expected.graphSha256().substring(0, 12)
+                      + ")")
+              + "; refit the bank or load that model");
     }
     if (!expected.layers().equals(actual.layers())
         || expected.pretrainDim() != actual.pretrainDim()

@@ -30,6 +30,7 @@ public final class BackboneModel {
 
   private final Path path;
   private final String sha256;
+  private final String graphSha256;
   private final OnnxMl.ModelProto proto;
   private final String inputName;
   private final int inputSize;
@@ -44,6 +45,7 @@ public final class BackboneModel {
       Map<String, FeatureLayer> featureOutputs) {
     this.path = path;
     this.sha256 = sha256;
+    this.graphSha256 = graphSha256(proto);
     this.proto = proto;
     this.inputName = inputName;
     this.inputSize = inputSize;
@@ -109,6 +111,32 @@ public final class BackboneModel {
 
   public String sha256() {
     return sha256;
+  }
+
+  /**
+   * What the model computes, not how its file was written: SHA-256 of the model with node names,
+   * doc strings, graph name, producer and metadata cleared. Two files of the same graph and weights
+   * (the shared copy and a {@code models pull} of the same zoo model name their tap nodes
+   * differently) have the same graph hash; any changed weight, op, edge or output does not.
+   */
+  public String graphSha256() {
+    return graphSha256;
+  }
+
+  static String graphSha256(OnnxMl.ModelProto model) {
+    OnnxMl.ModelProto.Builder m =
+        model.toBuilder()
+            .clearProducerName()
+            .clearProducerVersion()
+            .clearDocString()
+            .clearDomain()
+            .clearModelVersion()
+            .clearMetadataProps();
+    OnnxMl.GraphProto.Builder g = m.getGraphBuilder().clearName().clearDocString();
+    for (OnnxMl.NodeProto.Builder n : g.getNodeBuilderList()) {
+      n.clearName().clearDocString();
+    }
+    return Hashing.sha256(m.build().toByteArray());
   }
 
   /** File name without .onnx. */

@@ -38,6 +38,13 @@ public final class ModelStore {
   public static final String ZOO_SHA256 =
       "83530ad811bc31d2b60a5599a21265a5057608c9b044b4ee758cc22f2309f54f";
 
+  /**
+   * {@link BackboneModel#graphSha256} of that file: a copy serialised differently (node names,
+   * producer) is still the model this project was tested with.
+   */
+  public static final String ZOO_GRAPH_SHA256 =
+      "890018667dae610246ecbd5e00154dde5c06c3cd9be5ced5022aa0eacf21b854";
+
   public static final List<URI> ZOO_SOURCES =
       List.of(
           URI.create(
@@ -90,20 +97,48 @@ public final class ModelStore {
 
   /** Checks the zoo model and writes it with the feature taps added (atomically). */
   public static void derive(Path zooFile, Path out) throws IOException {
+    derive(zooFile, out, false);
+  }
+
+  /**
+   * Checks the zoo model and writes it with the feature taps added (atomically). A file whose graph
+   * and weights are not those of the zoo model this project was tested with is refused, unless
+   * {@code acceptUnverified} (then its graph is still checked for the input and the tapped layers).
+   */
+  public static void derive(Path zooFile, Path out, boolean acceptUnverified) throws IOException {
     byte[] bytes = Files.readAllBytes(zooFile);
     String sha = Hashing.sha256(bytes);
-    if (!sha.equals(ZOO_SHA256)) {
-      LOG.warn(
-          "{} has sha256 {}, not the {} this project was tested with; checking its graph instead",
-          zooFile,
-          sha,
-          ZOO_SHA256);
-    }
     OnnxMl.ModelProto model;
     try {
       model = OnnxMl.ModelProto.parseFrom(bytes);
     } catch (IOException e) {
       throw new IOException(zooFile + " is not an ONNX model: " + e.getMessage(), e);
+    }
+    if (!sha.equals(ZOO_SHA256)) {
+      String graph = BackboneModel.graphSha256(model);
+      if (!graph.equals(ZOO_GRAPH_SHA256)) {
+        if (!acceptUnverified) {
+          throw new IOException(
+              zooFile
+                  + " is not the ONNX Model Zoo's "
+                  + ZOO_FILE
+                  + " this project was tested with: its graph and weights hash to "
+                  + graph
+                  + ", expected "
+                  + ZOO_GRAPH_SHA256
+                  + " (file sha256 "
+                  + sha
+                  + "); to use another build of it anyway, pass --accept-unverified");
+        }
+        LOG.warn(
+            "{} is not the zoo model this project was tested with (graph sha256 {}); using it as"
+                + " asked (--accept-unverified)",
+            zooFile,
+            graph);
+      } else {
+        LOG.info(
+            "{} is the tested zoo model serialised differently (same graph and weights)", zooFile);
+      }
     }
     checkZooGraph(zooFile, model.getGraph());
     OnnxMl.ModelProto derived;

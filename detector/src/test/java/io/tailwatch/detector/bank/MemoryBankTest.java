@@ -90,5 +90,69 @@ class MemoryBankTest {
         .isInstanceOf(BankFormatException.class)
         .hasMessageContaining("was built with backbone b@1")
         .hasMessageContaining(tiny.id());
+
+    // another file of the same graph and weights (renamed nodes, other producer) fits
+    BankHeader.Backbone made = BankHeader.Backbone.of(tiny, spec);
+    BankHeader.Backbone otherFile =
+        new BankHeader.Backbone(
+            "tiny@ffff",
+            made.name(),
+            "ff".repeat(32),
+            made.layers(),
+            made.pretrainDim(),
+            made.targetDim(),
+            made.patchSize(),
+            made.gridHeight(),
+            made.gridWidth(),
+            made.graphSha256());
+    BankHeader h = TestBanks.header(16);
+    MemoryBank sameGraph =
+        MemoryBank.of(
+            new BankHeader(
+                h.formatVersion(),
+                h.bankVersion(),
+                h.dimension(),
+                h.count(),
+                h.bodySha256(),
+                otherFile,
+                h.preprocessing(),
+                h.createdAt(),
+                h.method(),
+                h.params(),
+                h.calibration()),
+            new float[16],
+            1);
+    sameGraph.requireCompatible(tiny, spec);
+    // a bank of another graph says so
+    BankHeader.Backbone otherGraph =
+        new BankHeader.Backbone(
+            "tiny@ffff",
+            made.name(),
+            "ff".repeat(32),
+            made.layers(),
+            made.pretrainDim(),
+            made.targetDim(),
+            made.patchSize(),
+            made.gridHeight(),
+            made.gridWidth(),
+            "ee".repeat(32));
+    MemoryBank differentGraph =
+        MemoryBank.of(
+            new BankHeader(
+                h.formatVersion(),
+                h.bankVersion(),
+                h.dimension(),
+                h.count(),
+                h.bodySha256(),
+                otherGraph,
+                h.preprocessing(),
+                h.createdAt(),
+                h.method(),
+                h.params(),
+                h.calibration()),
+            new float[16],
+            1);
+    assertThatThrownBy(() -> differentGraph.requireCompatible(tiny, spec))
+        .hasMessageContaining("another graph or other weights: graph sha256 eeeeeeeeeeee");
   }
 }
