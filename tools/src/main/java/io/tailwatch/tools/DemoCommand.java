@@ -17,7 +17,7 @@ import io.tailwatch.detector.sim.SimulatedFrame;
 import io.tailwatch.flink.TailwatchJob;
 import io.tailwatch.flink.config.JobConfig;
 import io.tailwatch.flink.ingest.ClaimCheckWriter;
-import io.tailwatch.flink.testing.EmbeddedKafka;
+import io.tailwatch.kafka.LocalKafka;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -105,9 +105,10 @@ final class DemoCommand implements Callable<Integer> {
       names = "--bind-host",
       defaultValue = "127.0.0.1",
       description =
-          "Address the Flink web UI and the cluster's other endpoints listen on. The default keeps "
-              + "them on this machine; 0.0.0.0 opens them to the network (job submission through the "
-              + "web UI stays off either way). Default: ${DEFAULT-VALUE}.")
+          "Address the Flink web UI, the cluster's other endpoints and the embedded Kafka broker listen"
+              + " on. The default keeps them on this machine; another address of this machine opens"
+              + " them to its network (job submission through the web UI stays off either way)."
+              + " Default: ${DEFAULT-VALUE}.")
   String bindHost;
 
   @Option(
@@ -175,14 +176,14 @@ final class DemoCommand implements Callable<Integer> {
     try (ProgressBar bar = new ProgressBar("backbone")) {
       backbone = ModelStore.ensureBackbone(dir, ModelStore.ZOO_SOURCES, bar);
     }
-    EmbeddedKafka embedded = null;
+    LocalKafka embedded = null;
     StreamExecutionEnvironment env = null;
     JobClient job = null;
     try {
       String servers = bootstrapServers;
       if (servers == null) {
         System.err.println("demo: starting an in-process Kafka broker (KRaft) ...");
-        embedded = quietly(EmbeddedKafka::start);
+        embedded = startBroker(bindHost);
         servers = embedded.bootstrapServers();
       }
       String framesTopic = "tailwatch.frames";
@@ -428,6 +429,11 @@ final class DemoCommand implements Callable<Integer> {
    * The Kafka test kit prints its storage formatting to stdout; stdout is for alerts and the
    * summary.
    */
+  /** The demo's broker: every listener on {@code bindHost} (127.0.0.1 unless asked otherwise). */
+  static LocalKafka startBroker(String bindHost) throws Exception {
+    return quietly(() -> LocalKafka.start(bindHost));
+  }
+
   static <T> T quietly(java.util.concurrent.Callable<T> action) throws Exception {
     java.io.PrintStream out = System.out;
     System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));

@@ -8,7 +8,7 @@ import io.tailwatch.detector.sim.ProductLineSimulator;
 import io.tailwatch.detector.stats.Quantiles;
 import io.tailwatch.flink.TailwatchJob;
 import io.tailwatch.flink.config.JobConfig;
-import io.tailwatch.flink.testing.EmbeddedKafka;
+import io.tailwatch.kafka.LocalKafka;
 import io.tailwatch.schemas.AvroSerdes;
 import io.tailwatch.schemas.CameraFrame;
 import io.tailwatch.schemas.FrameScore;
@@ -190,7 +190,7 @@ final class StreamBench implements Callable<Integer> {
             size,
             backbone.threads == 0 ? "all" : backbone.threads,
             checkpointInterval));
-    EmbeddedKafka kafka = DemoCommand.quietly(EmbeddedKafka::start);
+    LocalKafka kafka = DemoCommand.quietly(LocalKafka::start);
     StreamExecutionEnvironment env = null;
     JobClient job = null;
     ScoreReader reader = null;

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * The demo's local Flink cluster listens on 127.0.0.1 only, and its web UI refuses jar uploads:
- * every socket the cluster opens while a job runs is read from /proc/net/tcp(6).
+ * The demo's local Flink cluster and its Kafka broker listen on 127.0.0.1 only, and the web UI
+ * refuses jar uploads: every socket they open is read from /proc/net/tcp(6).
  */
 class DemoBindingITCase {
   /** LISTEN sockets of this network namespace as "address:port" (hex, as the kernel prints). */
@@ -45,6 +45,32 @@ class DemoBindingITCase {
     return address.equals("0100007F") // 127.0.0.1
         || address.equals("0000000000000000FFFF00000100007F") // ::ffff:127.0.0.1
         || address.equals("00000000000000000000000001000000"); // ::1
+  }
+
+  /**
+   * The demo's Kafka broker, as the demo starts it: client and controller listeners on loopback.
+   */
+  @Test
+  void theEmbeddedBrokerListensOnLoopbackOnly() throws Exception {
+    Assumptions.assumeTrue(Files.isReadable(Path.of("/proc/net/tcp")), "needs /proc/net/tcp");
+    Set<String> before = listening();
+    String host = defaultBindHost(new DemoCommand());
+    assertThat(host).isEqualTo("127.0.0.1");
+    try (io.tailwatch.kafka.LocalKafka kafka = DemoCommand.startBroker(host)) {
+      Set<String> opened = new HashSet<>(listening());
+      opened.removeAll(before);
+      assertThat(kafka.bootstrapServers()).startsWith("127.0.0.1:");
+      assertThat(opened)
+          .as("the broker's client and controller listeners")
+          .hasSizeGreaterThanOrEqualTo(2)
+          .allMatch(DemoBindingITCase::loopback);
+    }
+  }
+
+  /** --bind-host's default, as picocli sets it. */
+  static String defaultBindHost(DemoCommand d) {
+    new picocli.CommandLine(d).parseArgs();
+    return d.bindHost;
   }
 
   @Test
