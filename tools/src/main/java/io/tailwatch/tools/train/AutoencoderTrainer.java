@@ -115,12 +115,37 @@ public final class AutoencoderTrainer {
   private AutoencoderTrainer() {}
 
   /**
+   * The resource the pytorch-native-cpu jar carries (DJL reads it to find the bundled libtorch).
+   */
+  static final String LIBTORCH_MARKER = "native/lib/pytorch.properties";
+
+  /**
+   * libtorch is not in the CLI jar (it would more than triple it): it comes from the -libtorch jar
+   * built beside it, or a local install through PYTORCH_LIBRARY_PATH. Without either, say how to
+   * run, instead of DJL's offline-mode error.
+   */
+  static void requireLibtorch() {
+    if (System.getenv("PYTORCH_LIBRARY_PATH") != null
+        || Thread.currentThread().getContextClassLoader().getResource(LIBTORCH_MARKER) != null
+        || AutoencoderTrainer.class.getClassLoader().getResource(LIBTORCH_MARKER) != null) {
+      return;
+    }
+    throw new IllegalStateException(
+        "training the autoencoder needs libtorch, which the CLI jar leaves out to stay small: put"
+            + " the -libtorch jar built beside it on the class path, e.g. java -cp"
+            + " tools/target/tailwatch-tools-0.1.0-SNAPSHOT-cli.jar:tools/target/tailwatch-tools-0.1.0-SNAPSHOT-libtorch.jar"
+            + " io.tailwatch.tools.TailwatchCli <command> ..., or set PYTORCH_LIBRARY_PATH to a"
+            + " libtorch 2.7 install");
+  }
+
+  /**
    * @param spectra {@code n x bands} raw values, row-major
    */
   public static Trained train(
       float[] spectra, int n, int bands, Options options, Progress progress) {
     Standardisation standardisation = Standardisation.fit(spectra, n, bands);
     float[] z = standardisation.apply(spectra, n);
+    requireLibtorch();
     Engine engine = Engine.getEngine("PyTorch");
     engine.setRandomSeed((int) options.seed());
     try (NDManager manager = engine.newBaseManager(Device.cpu())) {
