@@ -552,10 +552,7 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
     }
     setCurrentKey(key);
     byte[] bytes = statisticsState.value();
-    OnlineScoreStatistics stats =
-        bytes == null
-            ? new OnlineScoreStatistics(adaptation.statistics())
-            : OnlineScoreStatistics.fromBytes(bytes).withConfig(adaptation.statistics());
+    OnlineScoreStatistics stats = restoredStatistics(key, bytes);
     s =
         new Scope(
             key, frame.getLineId(), adaptation.perSource() ? frame.getSourceId() : null, stats);
@@ -566,6 +563,35 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
     }
     scopes.put(key, s);
     return s;
+  }
+
+  /** The open operator's metrics, for tests in this package. */
+  InferenceMetrics metricsForTest() {
+    return metrics;
+  }
+
+  /**
+   * A scope's statistics from its keyed state. State the configured statistics cannot continue (the
+   * half-life or bin count changed between savepoint and restore, or bytes this release cannot
+   * read) starts that scope again, with one WARN line and {@code statisticsResets}: failing would
+   * fail every restart the same way.
+   */
+  private OnlineScoreStatistics restoredStatistics(String key, byte[] bytes) {
+    if (bytes == null) {
+      return new OnlineScoreStatistics(adaptation.statistics());
+    }
+    try {
+      return OnlineScoreStatistics.fromBytes(bytes).withConfig(adaptation.statistics());
+    } catch (RuntimeException e) {
+      metrics.statisticsReset();
+      LOG.warn(
+          "statistics of scope {} restored from state cannot continue with the configured"
+              + " statistics ({}): that scope starts again, with the fixed threshold until it has"
+              + " threshold.min-frames frames",
+          key,
+          e.getMessage());
+      return new OnlineScoreStatistics(adaptation.statistics());
+    }
   }
 
   /** Emits a snapshot of every scope that saw frames since the last one. */
@@ -821,6 +847,7 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
     private final Counter bankRejected;
     private final Counter candidates;
     private final Counter heatmapWriteFailures;
+    private final Counter statisticsResets;
     private final MetricGroup group;
     private volatile String bankVersion;
     private final LineMetrics lines;
@@ -846,6 +873,7 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
       bankRejected = group.counter("bankRejected");
       candidates = group.counter("bankCandidates");
       heatmapWriteFailures = group.counter("heatmapWriteFailures");
+      statisticsResets = group.counter("statisticsResets");
       this.group = group;
       bankVersion = detector.bankVersion();
       registerVersions(detector.bankVersion(), detector.modelVersion());
@@ -875,6 +903,14 @@ public final class BatchingInferenceOperator extends AbstractStreamOperator<Fram
 
     void heatmapWriteFailed() {
       heatmapWriteFailures.inc();
+    }
+
+    void statisticsReset() {
+      statisticsResets.inc();
+    }
+
+    long statisticsResets() {
+      return statisticsResets.getCount();
     }
 
     void candidates(int n) {

@@ -149,6 +149,52 @@ class AdaptiveScoringTest {
   }
 
   /**
+   * A savepoint taken with one statistics half-life restored into a job with another: the scope's
+   * sketch cannot continue, so it starts again (WARN, statisticsResets) instead of failing every
+   * restart; a restore with the same settings keeps its state.
+   */
+  @Test
+  void aChangedHalfLifeResetsTheScopeInsteadOfFailingTheRestore() throws Exception {
+    OperatorSubtaskState snapshot;
+    try (var h = keyed(false)) {
+      h.open();
+      for (int i = 0; i < 40; i++) {
+        h.processElement(BatchingInferenceOperatorTest.frame(i, 100 + i));
+      }
+      h.prepareSnapshotPreBarrier(1);
+      snapshot = h.snapshot(1, 1_000);
+    }
+    Adaptation changed =
+        new Adaptation(
+            new OnlineScoreStatistics.Config(512, 250, 0.1, 20, 0.1, 10, 8, 4),
+            true,
+            1_000,
+            false,
+            true,
+            4,
+            1,
+            5_000);
+    BatchingInferenceOperator op =
+        new BatchingInferenceOperator(
+            new FileBankDetector("bank-1"),
+            BatchingInferenceOperatorTest.LIMITS,
+            4,
+            10_000,
+            false,
+            changed);
+    try (var h = new KeyedOneInputStreamOperatorTestHarness<>(op, new ScopeKey(), Types.STRING)) {
+      h.initializeState(snapshot);
+      h.open();
+      h.processElement(BatchingInferenceOperatorTest.frame(40, 120));
+      h.prepareSnapshotPreBarrier(2);
+      assertThat(h.extractOutputValues().get(0).getThreshold())
+          .as("a fresh scope: the fixed threshold until min-frames")
+          .isEqualTo(0.5);
+      assertThat(op.metricsForTest().statisticsResets()).isEqualTo(1);
+    }
+  }
+
+  /**
    * statistics.per-source: two cameras of one line, one scoring low and one high, each judged by
    * its own scope.
    */
