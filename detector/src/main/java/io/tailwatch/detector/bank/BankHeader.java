@@ -167,6 +167,23 @@ public record BankHeader(
         patchWeights);
   }
 
+  /** The same header under another version name (the body and its checksum are unchanged). */
+  public BankHeader withBankVersion(String version) {
+    return new BankHeader(
+        formatVersion,
+        version,
+        dimension,
+        count,
+        bodySha256,
+        backbone,
+        preprocessing,
+        createdAt,
+        method,
+        params,
+        calibration,
+        patchWeights);
+  }
+
   public BankHeader withCalibration(Map<String, Double> values) {
     return new BankHeader(
         formatVersion,

@@ -152,6 +152,11 @@ public final class MemoryBank {
     return new MemoryBank(header.withCalibration(calibration), vectors, weights);
   }
 
+  /** The same vectors under another version name. */
+  public MemoryBank withVersion(String version) {
+    return new MemoryBank(header.withBankVersion(version), vectors, weights);
+  }
+
   /** The same vectors with other method parameters in the header. */
   public MemoryBank withParams(java.util.Map<String, Object> params) {
     return new MemoryBank(header.withParams(params), vectors, weights);

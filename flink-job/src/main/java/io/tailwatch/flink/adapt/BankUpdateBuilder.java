@@ -229,7 +229,8 @@ public final class BankUpdateBuilder extends AbstractStreamOperator<BankUpdate>
       maxWeight = Math.max(maxWeight, c.weight);
     }
     long next = sequence + 1;
-    String version = rootVersion + "-u" + next;
+    // named after its content once merged: the sequence alone repeats after a restart from scratch
+    String provisional = rootVersion + "-u" + next;
     BankMerger.Result r =
         BankMerger.merge(
             bank,
@@ -239,7 +240,7 @@ public final class BankUpdateBuilder extends AbstractStreamOperator<BankUpdate>
             maxAdded,
             maxBankSize,
             BankMerger.resolution2(bank, resolutionQuantile, 0),
-            version,
+            provisional,
             Map.of(
                 "frames",
                 sample.size(),
@@ -257,10 +258,9 @@ public final class BankUpdateBuilder extends AbstractStreamOperator<BankUpdate>
           base.version);
       return;
     }
-    MemoryBank merged = r.bank();
-    Path file =
-        Path.of(directory)
-            .resolve(version + "-" + merged.header().bodySha256().substring(0, 12) + ".twb");
+    String version = provisional + "-" + r.bank().header().bodySha256().substring(0, 12);
+    MemoryBank merged = r.bank().withVersion(version);
+    Path file = Path.of(directory).resolve(version + ".twb");
     merged.write(file);
     sequence = next;
     base = new BankRef();

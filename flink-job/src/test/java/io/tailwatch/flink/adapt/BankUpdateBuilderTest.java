@@ -70,11 +70,15 @@ class BankUpdateBuilderTest {
       List<BankUpdate> out = t.extractOutputValues();
       assertThat(out).hasSize(1);
       BankUpdate u = out.get(0);
-      assertThat(u.getBankVersion()).isEqualTo("v1-u1");
       assertThat(u.getReason()).isEqualTo("scheduled-update");
       assertThat(u.getCount()).isEqualTo(4);
       MemoryBank written = MemoryBank.load(Path.of(URI.create(u.getBankUri())));
       assertThat(written.header().bodySha256()).isEqualTo(u.getSha256());
+      // named after its content: the update's sequence alone repeats after a restart from scratch
+      assertThat(u.getBankVersion()).isEqualTo("v1-u1-" + u.getSha256().substring(0, 12));
+      assertThat(written.header().bankVersion()).isEqualTo(u.getBankVersion());
+      assertThat(Path.of(URI.create(u.getBankUri())).getFileName().toString())
+          .isEqualTo(u.getBankVersion() + ".twb");
       assertThat(written.header().params())
           .containsEntry("parent", "v1")
           .containsEntry("frames", 2)
@@ -97,7 +101,7 @@ class BankUpdateBuilderTest {
       t.processElement1(new StreamRecord<>(candidate("d", -0.1, 7, -7, 98)));
       t.setProcessingTime(200);
       BankUpdate second = t.extractOutputValues().get(1);
-      assertThat(second.getBankVersion()).isEqualTo("v1-u2");
+      assertThat(second.getBankVersion()).isEqualTo("v1-u2-" + second.getSha256().substring(0, 12));
       assertThat(second.getCount()).isEqualTo(3);
       assertThat(MemoryBank.load(Path.of(URI.create(second.getBankUri()))).header().params())
           .containsEntry("parent", "v1");
