@@ -162,6 +162,8 @@ public final class TailwatchJob {
                     : null);
     DataStream<BankUpdate> control = null;
     if (config.controlTopic() != null) {
+      io.tailwatch.flink.adapt.ControlTopicCheck.requireSinglePartition(
+          config.get(BOOTSTRAP_SERVERS), client, config.controlTopic(), 30_000);
       // a new job starts from the configured bank; announcements made before it are not replayed
       control =
           env.fromSource(

@@ -284,7 +284,9 @@ public final class TailwatchOptions {
           .defaultValue("")
           .withDescription(
               "Bank announcements (Avro BankUpdate): read by every scoring subtask (swap between batches) "
-                  + "and written by the bank builder; announce an older version to roll back. Empty (default) = off.");
+                  + "and written by the bank builder; announce an older version to roll back. It must"
+                  + " exist with exactly one partition (announcements are ordered within a partition"
+                  + " only): the job checks when it is built. Empty (default) = off.");
 
   public static final ConfigOption<Boolean> THRESHOLD_ADAPTIVE =
       ConfigOptions.key("threshold.adaptive")
