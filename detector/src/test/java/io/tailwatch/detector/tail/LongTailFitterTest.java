@@ -121,6 +121,16 @@ class LongTailFitterTest {
           .isEqualTo(Math.round(0.1 * tailPatches) + Math.round(0.1 * tailed.headPatchesKept()));
       bank.write(dir.resolve("tc.twb"));
       assertThat(MemoryBank.load(dir.resolve("tc.twb")).count()).isEqualTo(bank.count());
+      // the approximate coreset on request: the same sizes, recorded in the header
+      MemoryBank approximate =
+          new LongTailFitter(
+                  fitter,
+                  new LongTailFitter.Options(
+                      TailAugmentation.ROTFLIP, 6, 0.85, 16, CoresetMethod.APPROXIMATE))
+              .tailedCore(e, images, "tc2", Progress.NONE, Progress.NONE)
+              .bank();
+      assertThat(approximate.header().params()).containsEntry("coreset", "approximate");
+      assertThat(approximate.count()).isEqualTo(bank.count());
 
       LongTailFitter.Report soft = fit.softPatch(plain, "sp1", Progress.NONE);
       MemoryBank sp = soft.bank();
