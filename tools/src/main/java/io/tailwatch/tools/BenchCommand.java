@@ -47,6 +47,8 @@ final class BenchCommand implements Runnable {
 
   /** Prints a result table and, with {@code out}, writes it there too. */
   static void printAndWrite(String table, Path out) throws IOException {
+    // every table says what it ran on: figures from different CPUs are not comparable
+    table = table.stripTrailing() + "\n\n" + io.tailwatch.tools.bench.CpuFeatures.describe() + "\n";
     System.out.println(table);
     if (out != null) {
       Path parent = out.toAbsolutePath().getParent();

@@ -144,6 +144,7 @@ class BenchCommandTest {
         .containsPattern("\\| fp32 \\| 9 \\| [0-9]+ \\| [0-9.]+ \\| [0-9.]+ \\|")
         .containsPattern("\\| int8 \\| 9 \\| [0-9]+ \\| [0-9.]+ \\| [0-9.]+ \\|")
         .contains("bank 1,000 x 32")
+        .contains("cores available to the JVM")
         .containsPattern("\\| 1 \\| fp32 \\| [0-9.]+ \\|")
         .containsPattern("\\| 4 \\| int8 \\| [0-9.]+ \\|");
     assertThat(
