@@ -86,17 +86,8 @@ public final class Heatmaps {
    */
   public static BufferedImage gray(
       float[] map, int mapWidth, int mapHeight, int width, int height, double low, double high) {
-    float[] scaled = map;
-    if (width != mapWidth || height != mapHeight) {
-      scaled = Resampler.resize(new FloatImage(mapWidth, mapHeight, 1, map), width, height).data();
-    }
-    BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_BYTE_GRAY);
-    byte[] pixels = ((java.awt.image.DataBufferByte) out.getRaster().getDataBuffer()).getData();
-    double span = Math.max(1e-12, high - low);
-    for (int i = 0; i < width * height; i++) {
-      pixels[i] = (byte) Math.round(255 * clamp((scaled[i] - low) / span));
-    }
-    return out;
+    return levels(
+        map, mapWidth, mapHeight, width, height, low, high, BufferedImage.TYPE_BYTE_GRAY, 255);
   }
 
   /**
@@ -105,15 +96,34 @@ public final class Heatmaps {
    */
   public static BufferedImage gray16(
       float[] map, int mapWidth, int mapHeight, int width, int height, double low, double high) {
+    return levels(
+        map, mapWidth, mapHeight, width, height, low, high, BufferedImage.TYPE_USHORT_GRAY, 65535);
+  }
+
+  /** The map resampled to {@code width x height}, as gray levels 0..maxLevel of a 1-band image. */
+  private static BufferedImage levels(
+      float[] map,
+      int mapWidth,
+      int mapHeight,
+      int width,
+      int height,
+      double low,
+      double high,
+      int imageType,
+      int maxLevel) {
     float[] scaled = map;
     if (width != mapWidth || height != mapHeight) {
       scaled = Resampler.resize(new FloatImage(mapWidth, mapHeight, 1, map), width, height).data();
     }
-    BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_USHORT_GRAY);
-    short[] pixels = ((java.awt.image.DataBufferUShort) out.getRaster().getDataBuffer()).getData();
+    BufferedImage out = new BufferedImage(width, height, imageType);
+    java.awt.image.WritableRaster raster = out.getRaster();
     double span = Math.max(1e-12, high - low);
-    for (int i = 0; i < width * height; i++) {
-      pixels[i] = (short) Math.round(65535 * clamp((scaled[i] - low) / span));
+    int[] row = new int[width];
+    for (int y = 0; y < height; y++) {
+      for (int x = 0; x < width; x++) {
+        row[x] = (int) Math.round(maxLevel * clamp((scaled[y * width + x] - low) / span));
+      }
+      raster.setSamples(0, y, width, 1, 0, row);
     }
     return out;
   }

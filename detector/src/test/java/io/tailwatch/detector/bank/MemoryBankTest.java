@@ -105,23 +105,7 @@ class MemoryBankTest {
             made.gridHeight(),
             made.gridWidth(),
             made.graphSha256());
-    BankHeader h = TestBanks.header(16);
-    MemoryBank sameGraph =
-        MemoryBank.of(
-            new BankHeader(
-                h.formatVersion(),
-                h.bankVersion(),
-                h.dimension(),
-                h.count(),
-                h.bodySha256(),
-                otherFile,
-                h.preprocessing(),
-                h.createdAt(),
-                h.method(),
-                h.params(),
-                h.calibration()),
-            new float[16],
-            1);
+    MemoryBank sameGraph = MemoryBank.of(madeWith(otherFile), new float[16], 1);
     sameGraph.requireCompatible(tiny, spec);
     // a bank of another graph says so
     BankHeader.Backbone otherGraph =
@@ -136,23 +120,25 @@ class MemoryBankTest {
             made.gridHeight(),
             made.gridWidth(),
             "ee".repeat(32));
-    MemoryBank differentGraph =
-        MemoryBank.of(
-            new BankHeader(
-                h.formatVersion(),
-                h.bankVersion(),
-                h.dimension(),
-                h.count(),
-                h.bodySha256(),
-                otherGraph,
-                h.preprocessing(),
-                h.createdAt(),
-                h.method(),
-                h.params(),
-                h.calibration()),
-            new float[16],
-            1);
+    MemoryBank differentGraph = MemoryBank.of(madeWith(otherGraph), new float[16], 1);
     assertThatThrownBy(() -> differentGraph.requireCompatible(tiny, spec))
         .hasMessageContaining("another graph or other weights: graph sha256 eeeeeeeeeeee");
+  }
+
+  /** A 16-dimensional test bank's header, its vectors made by {@code backbone}. */
+  static BankHeader madeWith(BankHeader.Backbone backbone) {
+    BankHeader h = TestBanks.header(16);
+    return new BankHeader(
+        h.formatVersion(),
+        h.bankVersion(),
+        h.dimension(),
+        h.count(),
+        h.bodySha256(),
+        backbone,
+        h.preprocessing(),
+        h.createdAt(),
+        h.method(),
+        h.params(),
+        h.calibration());
   }
 }
