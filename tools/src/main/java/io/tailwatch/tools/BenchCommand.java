@@ -549,9 +549,11 @@ final class BenchCommand implements Runnable {
               "--batch-sizes must be in [1, --frames=" + frames + "], was " + b);
         }
       }
+      io.tailwatch.detector.image.Tiling tiling = tiledSide > 0 ? tiledTiling() : null;
       var model = backbone.loadBackbone(null);
       var spec = backbone.spec(model);
       StringBuilder md = new StringBuilder();
+      StringBuilder tiled = new StringBuilder();
       try (var extractor = backbone.openExtractor(model, spec);
           ProgressBar bar = new ProgressBar("bench")) {
         DetectorBenchmark bench =
@@ -593,36 +595,23 @@ final class BenchCommand implements Runnable {
                       100 * r.knnShare()));
               bar.update(++done, total);
             }
+            if (tiling != null) {
+              DetectorBenchmark.TiledRow r =
+                  bench.measureTiled(knn, tiledSide, tiledFrames, tiling, repeat, 11);
+              tiled.append(
+                  String.format(
+                      Locale.ROOT,
+                      "| %s | %d | %.0f | %.2f | %.1f |%n",
+                      mode.label(),
+                      r.tilesPerFrame(),
+                      r.decodeMillis(),
+                      r.framesPerSecond(),
+                      r.megapixelsPerSecond()));
+            }
           }
         }
       }
-      if (tiledSide > 0) {
-        appendTiled(md, modes);
-      }
-      md.append(
-          "\nThe detector column is the whole `PatchCoreDetector.detect` (preprocessing, backbone + patch "
-              + "embedding, kNN, anomaly maps); the stage columns run the same batches through each stage alone; kNN "
-              + "share = detector time spent in the search, from those rates.\n");
-      printAndWrite(md.toString(), out);
-      return 0;
-    }
-
-    /** The tiled large-frame table: decode + tiled scoring per frame, frames/s and megapixels/s. */
-    private void appendTiled(StringBuilder md, List<KnnPrecision> modes) throws Exception {
-      io.tailwatch.detector.image.Tiling tiling = tiles.tiling();
-      if (tiling == null) {
-        tiling = new io.tailwatch.detector.image.Tiling(256, 256);
-      }
-      if (tiledFrames < 1 || tiledSide < tiling.tile()) {
-        throw new IllegalArgumentException(
-            "--tiled-frames must be positive and --tiled-side at least the tile size "
-                + tiling.tile());
-      }
-      var model = backbone.loadBackbone(null);
-      var spec = backbone.spec(model);
-      try (var extractor = backbone.openExtractor(model, spec);
-          ProgressBar bar = new ProgressBar("tiled")) {
-        DetectorBenchmark bench = DetectorBenchmark.prepare(extractor, bankSize, 1, size, 7, bar);
+      if (tiling != null) {
         md.append(
             String.format(
                 Locale.ROOT,
@@ -637,29 +626,32 @@ final class BenchCommand implements Runnable {
         md.append(
             "| kNN | tiles per frame | decode ms per frame | frames/s | megapixels/s |\n"
                 + "|---|---|---|---|---|\n");
-        int done = 0;
-        for (KnnPrecision mode : modes) {
-          try (OnnxKnnScorer knn =
-              OnnxKnnScorer.open(backbone.provider(), backbone.threads, mode)) {
-            DetectorBenchmark.TiledRow r =
-                bench.measureTiled(knn, tiledSide, tiledFrames, tiling, repeat, 11);
-            md.append(
-                String.format(
-                    Locale.ROOT,
-                    "| %s | %d | %.0f | %.2f | %.1f |%n",
-                    mode.label(),
-                    r.tilesPerFrame(),
-                    r.decodeMillis(),
-                    r.framesPerSecond(),
-                    r.megapixelsPerSecond()));
-            bar.update(++done, modes.size());
-          }
-        }
+        md.append(tiled);
         md.append(
             "\nframes/s counts the PNG decode and the tiled detector (tiles in batches of "
                 + io.tailwatch.detector.scoring.TiledScoring.TILE_BATCH
                 + ", maps stitched at full resolution); the bank is the one above.\n");
       }
+      md.append(
+          "\nThe detector column is the whole `PatchCoreDetector.detect` (preprocessing, backbone + patch "
+              + "embedding, kNN, anomaly maps); the stage columns run the same batches through each stage alone; kNN "
+              + "share = detector time spent in the search, from those rates.\n");
+      printAndWrite(md.toString(), out);
+      return 0;
+    }
+
+    /** The tiles of the large-frame table (256-pixel by default), checked before any work. */
+    private io.tailwatch.detector.image.Tiling tiledTiling() {
+      io.tailwatch.detector.image.Tiling tiling = tiles.tiling();
+      if (tiling == null) {
+        tiling = new io.tailwatch.detector.image.Tiling(256, 256);
+      }
+      if (tiledFrames < 1 || tiledSide < tiling.tile()) {
+        throw new IllegalArgumentException(
+            "--tiled-frames must be positive and --tiled-side at least the tile size "
+                + tiling.tile());
+      }
+      return tiling;
     }
   }
 

@@ -100,15 +100,12 @@ final class FrameProducer implements AutoCloseable {
                 + inlineLimit
                 + ": give --claim-check-dir (the job's claim-check.root) to send it by claim check");
       }
-      ByteBuffer payload = frame.getPayload().duplicate();
-      byte[] bytes = new byte[payload.remaining()];
-      payload.get(bytes);
       ClaimCheckWriter.Written written =
           claimChecks.write(
               frame.getFrameId().toString().replaceAll("[^A-Za-z0-9_-]", "_")
                   + "."
                   + extension(frame),
-              bytes);
+              frame.getPayload());
       frame =
           CameraFrame.newBuilder(frame)
               .setPayload(null)

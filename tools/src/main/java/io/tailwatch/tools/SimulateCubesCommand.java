@@ -8,7 +8,6 @@ import io.tailwatch.schemas.ByteOrder;
 import io.tailwatch.schemas.CubeDataType;
 import io.tailwatch.schemas.HyperspectralCube;
 import io.tailwatch.schemas.Interleave;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Locale;
@@ -159,10 +158,7 @@ final class SimulateCubesCommand implements Callable<Integer> {
                     + inlineLimit
                     + ": give --claim-check-dir for claim checks");
           }
-          ByteBuffer payload = record.getPayload().duplicate();
-          byte[] bytes = new byte[payload.remaining()];
-          payload.get(bytes);
-          ClaimCheckWriter.Written written = claims.write(id + ".raw", bytes);
+          ClaimCheckWriter.Written written = claims.write(id + ".raw", record.getPayload());
           record.setPayload(null).setPayloadUri(written.uri()).setPayloadSha256(written.sha256());
           byReference++;
         }

@@ -93,36 +93,31 @@ class MemoryBankTest {
 
     // another file of the same graph and weights (renamed nodes, other producer) fits
     BankHeader.Backbone made = BankHeader.Backbone.of(tiny, spec);
-    BankHeader.Backbone otherFile =
-        new BankHeader.Backbone(
-            "tiny@ffff",
-            made.name(),
-            "ff".repeat(32),
-            made.layers(),
-            made.pretrainDim(),
-            made.targetDim(),
-            made.patchSize(),
-            made.gridHeight(),
-            made.gridWidth(),
-            made.graphSha256());
+    BankHeader.Backbone otherFile = otherFile(made, made.graphSha256());
     MemoryBank sameGraph = MemoryBank.of(madeWith(otherFile), new float[16], 1);
     sameGraph.requireCompatible(tiny, spec);
     // a bank of another graph says so
-    BankHeader.Backbone otherGraph =
-        new BankHeader.Backbone(
-            "tiny@ffff",
-            made.name(),
-            "ff".repeat(32),
-            made.layers(),
-            made.pretrainDim(),
-            made.targetDim(),
-            made.patchSize(),
-            made.gridHeight(),
-            made.gridWidth(),
-            "ee".repeat(32));
+    BankHeader.Backbone otherGraph = otherFile(made, "ee".repeat(32));
     MemoryBank differentGraph = MemoryBank.of(madeWith(otherGraph), new float[16], 1);
     assertThatThrownBy(() -> differentGraph.requireCompatible(tiny, spec))
         .hasMessageContaining("another graph or other weights: graph sha256 eeeeeeeeeeee");
+  }
+
+  /**
+   * {@code made}'s embedding from another model file, whose graph hashes to {@code graphSha256}.
+   */
+  static BankHeader.Backbone otherFile(BankHeader.Backbone made, String graphSha256) {
+    return new BankHeader.Backbone(
+        "tiny@ffff",
+        made.name(),
+        "ff".repeat(32),
+        made.layers(),
+        made.pretrainDim(),
+        made.targetDim(),
+        made.patchSize(),
+        made.gridHeight(),
+        made.gridWidth(),
+        graphSha256);
   }
 
   /** A 16-dimensional test bank's header, its vectors made by {@code backbone}. */

@@ -39,6 +39,11 @@ public final class ClaimCheckWriter {
     return root;
   }
 
+  /** Writes a record's payload (its remaining bytes; the buffer's position is left as it is). */
+  public Written write(String name, java.nio.ByteBuffer payload) throws IOException {
+    return write(name, FramePayloads.bytes(payload));
+  }
+
   /**
    * Writes {@code bytes} as {@code <root>/<name>}; {@code name} is one path segment.
    *
