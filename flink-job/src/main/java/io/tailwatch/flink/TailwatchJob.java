@@ -10,9 +10,11 @@ import io.tailwatch.flink.config.JobConfig;
 import io.tailwatch.flink.config.KafkaClientProperties;
 import io.tailwatch.flink.cube.CubeScorerFactory;
 import io.tailwatch.flink.cube.CubeScoring;
-import io.tailwatch.flink.inference.BatchingInferenceOperator;
+import io.tailwatch.flink.decision.DecisionOperator;
 import io.tailwatch.flink.inference.DetectorFactory;
+import io.tailwatch.flink.inference.InferenceOperator;
 import io.tailwatch.flink.inference.PatchCoreDetectorFactory;
+import io.tailwatch.flink.inference.ScoredFrame;
 import io.tailwatch.flink.ingest.BankUpdateDeserializer;
 import io.tailwatch.flink.ingest.CameraFrameDeserializer;
 import io.tailwatch.flink.ingest.CubeLimits;
@@ -20,6 +22,7 @@ import io.tailwatch.flink.ingest.FrameLimits;
 import io.tailwatch.flink.ingest.HyperspectralCubeDeserializer;
 import io.tailwatch.flink.ingest.IngestRouter;
 import io.tailwatch.flink.ingest.Ingested;
+import io.tailwatch.flink.render.AlertRenderer;
 import io.tailwatch.flink.sink.AvroRecordSerializer;
 import io.tailwatch.schemas.Alert;
 import io.tailwatch.schemas.BankUpdate;
@@ -47,12 +50,14 @@ import org.apache.flink.util.function.SerializableFunction;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
- * The streaming job. Only wiring: frames topic -> validation (dead letters) -> (keyed by line with
- * adaptation) -> batching inference (online statistics and thresholds; bank swaps from the control
- * topic) -> alerts, scores, statistics and dead-letter topics, all exactly once; with bank updates,
- * the candidates go to the bank builder, whose announcements go to the control topic and from there
- * back to every scoring subtask. With topics.cubes, a second chain: cubes topic -> validation (dead
- * letters) -> cube scoring -> the same alerts, scores and dead-letter topics. Run: {@code flink run
+ * The streaming job. Only wiring, stage by stage: frames topic -> ingest (validation, dead letters)
+ * -> inference (unkeyed, inference.parallelism; micro-batches on a worker thread; bank swaps from
+ * the control topic) -> decision (keyed by line x modality with online adaptation: statistics,
+ * thresholds, drift, bank candidates) -> rendering (alert heatmaps) -> alerts, scores, statistics
+ * and dead-letter topics, all exactly once. With bank updates, the candidates go to the bank
+ * builder, whose announcements go to the control topic and from there back to every inference and
+ * decision subtask. With topics.cubes, a second chain: cubes topic -> validation (dead letters) ->
+ * cube scoring -> the same alerts, scores and dead-letter topics. Run: {@code flink run
  * tailwatch-flink-job.jar --config FILE}.
  */
 public final class TailwatchJob {
@@ -60,7 +65,20 @@ public final class TailwatchJob {
   public static final String UID_SOURCE = "tailwatch-frames-source";
 
   public static final String UID_ROUTER = "tailwatch-ingest-router";
-  public static final String UID_INFERENCE = "tailwatch-batching-inference";
+
+  /** The inference stage (new with the stage split; its state: open batch, bank in use). */
+  public static final String UID_INFERENCE = "tailwatch-inference";
+
+  /**
+   * The decision stage keeps the uid of the single scoring operator it was split from: that
+   * operator's savepoints hold the score statistics (keyed) and bank candidates, which restore here
+   * unchanged. (Its buffered frames are empty in any savepoint, as the batch is flushed before the
+   * barrier; its bank reference is not carried over: the inference stage starts with the configured
+   * bank until the next announcement.)
+   */
+  public static final String UID_DECISION = "tailwatch-batching-inference";
+
+  public static final String UID_RENDER = "tailwatch-render-alerts";
   public static final String UID_ALERTS_SINK = "tailwatch-alerts-sink";
   public static final String UID_SCORES_SINK = "tailwatch-scores-sink";
   public static final String UID_DEAD_LETTERS_SINK = "tailwatch-dead-letters-sink";
@@ -139,27 +157,6 @@ public final class TailwatchJob {
     SingleOutputStreamOperator<Ingested> frames =
         ingested.process(new IngestRouter()).name("validate + route dead letters").uid(UID_ROUTER);
 
-    // with online adaptation, keyed by line x modality (x source): each scope's statistics live in
-    // the operator's
-    // keyed state; without it, the scoring operator stays chained to the router as before
-    DataStream<Ingested> byScope =
-        config.adaptation().keyed()
-            ? frames.keyBy(new ScopeKey(config.adaptation().perSource()))
-            : frames;
-    BatchingInferenceOperator inference =
-        new BatchingInferenceOperator(
-                detector,
-                limits,
-                config.get(BATCH_MAX_SIZE),
-                config.get(BATCH_MAX_WAIT).toMillis(),
-                config.get(HEATMAPS),
-                config.adaptation())
-            .withHeatmapMaxSide(config.get(HEATMAP_MAX_SIDE))
-            .withHeatmapFormat(config.get(HEATMAP_FORMAT))
-            .withFullResolutionHeatmaps(
-                config.get(HEATMAP_FULL_RESOLUTION)
-                    ? config.configuration().get(CLAIM_CHECK_ROOT)
-                    : null);
     DataStream<BankUpdate> control = null;
     if (config.controlTopic() != null) {
       io.tailwatch.flink.adapt.ControlTopicCheck.requireSinglePartition(
@@ -178,28 +175,85 @@ public final class TailwatchJob {
                   "control: " + config.controlTopic())
               .uid(UID_CONTROL_SOURCE)
               .setParallelism(1);
+    }
+
+    // stage 2, inference: unkeyed, its own parallelism; bank announcements broadcast to it
+    AlertRenderer renderer =
+        new AlertRenderer(config.get(HEATMAPS), limits)
+            .withHeatmapMaxSide(config.get(HEATMAP_MAX_SIDE))
+            .withHeatmapFormat(config.get(HEATMAP_FORMAT))
+            .withFullResolutionHeatmaps(
+                config.get(HEATMAP_FULL_RESOLUTION)
+                    ? config.configuration().get(CLAIM_CHECK_ROOT)
+                    : null);
+    InferenceOperator inference =
+        new InferenceOperator(
+                detector, limits, config.get(BATCH_MAX_SIZE), config.get(BATCH_MAX_WAIT).toMillis())
+            .withMaxInFlight(config.get(INFERENCE_MAX_IN_FLIGHT))
+            .withBankCandidates(
+                config.adaptation().bankUpdates() ? config.adaptation().patchesPerFrame() : 0)
+            .withPixels(renderer.needsPixels());
+    if (control != null) {
       inference.withBankAnnouncements();
     }
-    SingleOutputStreamOperator<FrameScore> scored =
+    DataStream<Ingested> toInference =
+        config.inferenceParallelism() == config.get(PARALLELISM) ? frames : frames.rebalance();
+    SingleOutputStreamOperator<ScoredFrame> scoredFrames =
         (control == null
+                ? toInference.transform(
+                    "inference",
+                    TypeInformation.of(ScoredFrame.class),
+                    (OneInputStreamOperator<Ingested, ScoredFrame>) inference)
+                : toInference
+                    .connect(control.broadcast())
+                    .transform(
+                        "inference",
+                        TypeInformation.of(ScoredFrame.class),
+                        (TwoInputStreamOperator<Ingested, BankUpdate, ScoredFrame>) inference))
+            .setParallelism(config.inferenceParallelism())
+            .uid(UID_INFERENCE);
+
+    // stage 3, decision: keyed by line x modality (x source) with online adaptation, each scope's
+    // statistics in keyed state; without it, unkeyed and chained to inference
+    DecisionOperator decision = new DecisionOperator(config.adaptation());
+    DataStream<ScoredFrame> byScope =
+        config.adaptation().keyed()
+            ? scoredFrames.keyBy(new ScopeKey(config.adaptation().perSource()))
+            : scoredFrames;
+    SingleOutputStreamOperator<FrameScore> scored =
+        (control == null || !config.adaptation().keyed()
                 ? byScope.transform(
-                    "batching inference",
+                    "decision",
                     TypeInformation.of(FrameScore.class),
-                    (OneInputStreamOperator<Ingested, FrameScore>) inference)
+                    (OneInputStreamOperator<ScoredFrame, FrameScore>) decision)
                 : byScope
                     .connect(control.broadcast())
                     .transform(
-                        "batching inference",
+                        "decision",
                         TypeInformation.of(FrameScore.class),
-                        (TwoInputStreamOperator<Ingested, BankUpdate, FrameScore>) inference))
-            .uid(UID_INFERENCE);
+                        (TwoInputStreamOperator<ScoredFrame, BankUpdate, FrameScore>) decision))
+            .uid(UID_DECISION);
+    if (!config.adaptation().keyed()) {
+      scored.setParallelism(config.inferenceParallelism()); // chained to inference
+    }
 
-    DataStream<Alert> alerts = scored.getSideOutput(BatchingInferenceOperator.ALERTS);
+    // stage 4, rendering: heatmap PNGs and full-resolution maps, off the decision operator
+    SingleOutputStreamOperator<Alert> rendered =
+        scored
+            .getSideOutput(DecisionOperator.TO_RENDER)
+            .map(renderer)
+            .name("render alerts")
+            .uid(UID_RENDER);
+    if (!config.adaptation().keyed()) {
+      rendered.setParallelism(config.inferenceParallelism());
+    }
+
+    DataStream<Alert> alerts = rendered;
     DataStream<FrameScore> scores = scored;
     DataStream<DeadLetter> deadLetters =
         frames
             .getSideOutput(IngestRouter.DEAD_LETTERS)
-            .union(scored.getSideOutput(IngestRouter.DEAD_LETTERS));
+            .union(scoredFrames.getSideOutput(IngestRouter.DEAD_LETTERS));
     if (config.cubesTopic() != null) {
       // cubes: their own source, validation and scoring chain; verdicts join the same output topics
       CubeLimits cubeLimits =
@@ -277,7 +331,7 @@ public final class TailwatchJob {
     }
     if (config.statisticsTopic() != null) {
       scored
-          .getSideOutput(BatchingInferenceOperator.STATISTICS)
+          .getSideOutput(DecisionOperator.STATISTICS)
           .sinkTo(
               sink(
                   config,
@@ -292,7 +346,7 @@ public final class TailwatchJob {
     if (config.get(BANK_UPDATE_ENABLED)) {
       Duration interval = config.get(BANK_UPDATE_INTERVAL);
       scored
-          .getSideOutput(BatchingInferenceOperator.CANDIDATES)
+          .getSideOutput(DecisionOperator.CANDIDATES)
           .global()
           .connect(control.broadcast())
           .transform(

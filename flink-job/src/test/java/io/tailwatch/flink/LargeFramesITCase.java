@@ -188,7 +188,7 @@ class LargeFramesITCase {
       long cap =
           RecordBudget.alertBound(
               true,
-              io.tailwatch.flink.inference.BatchingInferenceOperator.DEFAULT_HEATMAP_MAX_SIDE,
+              io.tailwatch.flink.inference.Verdicts.DEFAULT_HEATMAP_MAX_SIDE,
               io.tailwatch.flink.inference.HeatmapFormat.MAP);
       assertThat(alertRecords).hasSize(4);
       for (ConsumerRecord<byte[], byte[]> r : alertRecords) {

@@ -1,6 +1,6 @@
 package io.tailwatch.tools;
 
-import io.tailwatch.flink.inference.BatchingInferenceOperator;
+import io.tailwatch.flink.adapt.Adaptation;
 import io.tailwatch.schemas.BankUpdate;
 import io.tailwatch.schemas.Modality;
 import java.time.Instant;
@@ -81,7 +81,7 @@ final class BankCommand implements Runnable {
           .setDimension(0)
           .setCount(0)
           .setCreatedAt(at)
-          .setReason(BatchingInferenceOperator.ACCEPT_DRIFT)
+          .setReason(Adaptation.ACCEPT_DRIFT)
           .build();
     }
 

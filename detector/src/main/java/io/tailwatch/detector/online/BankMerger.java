@@ -134,6 +134,37 @@ public final class BankMerger {
       String version,
       Map<String, Object> extraParams,
       long seed) {
+    return merge(
+        bank,
+        candidates,
+        distances2,
+        n,
+        maxAdded,
+        maxSize,
+        covered2,
+        version,
+        extraParams,
+        seed,
+        Progress.NONE);
+  }
+
+  /**
+   * As {@link #merge(MemoryBank, float[], float[], int, int, int, double, String, Map, long)},
+   * reporting the reduction to the cap (the long part at large caps) to {@code progress}, which may
+   * throw to abandon the merge (a closing task).
+   */
+  public static Result merge(
+      MemoryBank bank,
+      float[] candidates,
+      float[] distances2,
+      int n,
+      int maxAdded,
+      int maxSize,
+      double covered2,
+      String version,
+      Map<String, Object> extraParams,
+      long seed,
+      Progress progress) {
     int dim = bank.dim();
     if ((long) n * dim > candidates.length || distances2.length < n) {
       throw new IllegalArgumentException(
@@ -199,14 +230,7 @@ public final class BankMerger {
     if (capped) {
       int[] keep =
           GreedyCoreset.approximate(
-              union,
-              total,
-              dim,
-              maxSize,
-              Math.min(128, dim),
-              seed,
-              Progress.NONE,
-              NearestCentres.JAVA);
+              union, total, dim, maxSize, Math.min(128, dim), seed, progress, NearestCentres.JAVA);
       float[] kept = new float[maxSize * dim];
       float[] keptWeights = weights == null ? null : new float[maxSize];
       for (int j = 0; j < maxSize; j++) {

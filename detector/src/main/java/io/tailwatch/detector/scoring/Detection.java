@@ -60,6 +60,11 @@ public record Detection(
    * above this level.
    */
   public double mapLevel(double threshold) {
+    return mapLevel(map, score, threshold);
+  }
+
+  /** {@link #mapLevel(double)} of a map and image score kept apart from their detection. */
+  public static double mapLevel(float[] map, double score, double threshold) {
     float peak = Float.NEGATIVE_INFINITY;
     for (float v : map) {
       peak = Math.max(peak, v);

@@ -34,6 +34,9 @@ public record Adaptation(
     implements Serializable {
   private static final long serialVersionUID = 3L;
 
+  /** The control record's reason by which an operator accepts a line's drift. */
+  public static final String ACCEPT_DRIFT = "accept-drift";
+
   public Adaptation {
     OnlineDecision.checkExponent(weightExponent);
   }

@@ -1,6 +1,6 @@
 package io.tailwatch.flink.adapt;
 
-import io.tailwatch.detector.scoring.Detection;
+import io.tailwatch.flink.inference.ScoredFrame;
 
 /**
  * A normal frame picked for the next bank version: its highest-scoring patch vectors and their
@@ -24,26 +24,19 @@ public class BankCandidate {
 
   public BankCandidate() {}
 
-  public static BankCandidate of(
-      String scope,
-      String frameId,
-      String bankVersion,
-      Detection d,
-      double weight,
-      double key,
-      int patches) {
-    Detection.TopPatches top = d.topPatches(patches);
+  /** A scored frame's candidate patches (it must carry them: {@link ScoredFrame#hasCandidates}). */
+  public static BankCandidate of(String scope, ScoredFrame s, double weight, double key) {
     BankCandidate c = new BankCandidate();
     c.scope = scope;
-    c.frameId = frameId;
-    c.bankVersion = bankVersion;
-    c.score = d.score();
+    c.frameId = s.frame.getFrameId();
+    c.bankVersion = s.bankVersion;
+    c.score = s.score;
     c.weight = weight;
     c.key = key;
-    c.dim = top.dim();
-    c.count = top.count();
-    c.vectors = top.vectors();
-    c.distances = top.distances2();
+    c.dim = s.candidateDim;
+    c.count = s.candidateCount;
+    c.vectors = s.candidateVectors;
+    c.distances = s.candidateDistances;
     return c;
   }
 }

@@ -58,6 +58,13 @@ public final class BankUpdateBuilder extends AbstractStreamOperator<BankUpdate>
   private transient Counter built;
   private transient Counter failed;
 
+  /** Candidates of the build running on the worker: kept in state until its version is out. */
+  private transient List<BankCandidate> building;
+
+  private transient java.util.concurrent.ExecutorService worker;
+  private transient org.apache.flink.api.common.operators.MailboxExecutor mailbox;
+  private transient java.util.concurrent.CompletableFuture<Built> running;
+
   /**
    * @param resolutionQuantile quantile of the base bank's nearest-neighbour spacing within which a
    *     candidate counts as covered ({@link BankMerger#resolution2}; 0 = only exact copies are)
@@ -101,6 +108,7 @@ public final class BankUpdateBuilder extends AbstractStreamOperator<BankUpdate>
   public void initializeState(StateInitializationContext context) throws Exception {
     super.initializeState(context);
     pending = new ArrayList<>();
+    building = new ArrayList<>();
     pendingState =
         context
             .getOperatorStateStore()
@@ -139,7 +147,19 @@ public final class BankUpdateBuilder extends AbstractStreamOperator<BankUpdate>
     Files.createDirectories(Path.of(directory));
     built = getMetricGroup().counter("bankUpdatesBuilt");
     failed = getMetricGroup().counter("bankUpdatesFailed");
-    getMetricGroup().gauge("pendingCandidates", () -> pending.size());
+    getMetricGroup().gauge("pendingCandidates", () -> pending.size() + building.size());
+    getMetricGroup().gauge("bankBuildRunning", () -> running == null ? 0 : 1);
+    worker =
+        java.util.concurrent.Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "tailwatch-bank-builder");
+              t.setDaemon(true);
+              return t;
+            });
+    mailbox =
+        getContainingTask()
+            .getMailboxExecutorFactory()
+            .createExecutor(getOperatorConfig().getChainIndex());
     if (!pending.isEmpty()) {
       scheduleBuild();
     }
@@ -180,120 +200,258 @@ public final class BankUpdateBuilder extends AbstractStreamOperator<BankUpdate>
     baseBank = null;
   }
 
+  /** What the worker made of one build: a new version, or null fields when it added nothing. */
+  private record Built(
+      BankRef from,
+      MemoryBank base,
+      String version,
+      MemoryBank merged,
+      Path file,
+      int added,
+      boolean capped,
+      int frames) {}
+
+  /**
+   * Takes the pending candidates and merges them on the worker: loading the base, the merge (a
+   * greedy coreset, long at large caps) and the write never hold the task thread, so checkpoints
+   * pass while a build runs. One build at a time; candidates that arrive meanwhile wait for the
+   * next. The announcement goes out on the task thread when the build is done.
+   */
   private void build() throws Exception {
-    List<WeightedReservoir.Entry<BankCandidate>> entries = new ArrayList<>(pending.size());
-    for (BankCandidate c : pending) {
+    if (running != null) {
+      scheduleBuild(); // the running build's base is the next one's: wait for it
+      return;
+    }
+    if (pending.isEmpty()) {
+      return;
+    }
+    building = pending;
+    pending = new ArrayList<>();
+    List<WeightedReservoir.Entry<BankCandidate>> entries = new ArrayList<>(building.size());
+    for (BankCandidate c : building) {
       entries.add(new WeightedReservoir.Entry<>(c.key, c));
     }
-    pending.clear();
     List<WeightedReservoir.Entry<BankCandidate>> sample =
         WeightedReservoir.merge(entries, sampleSize);
-    MemoryBank bank;
+    long next = sequence + 1;
+    BankRef from = base;
+    MemoryBank loaded = baseBank;
+    running =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> merge(from, loaded, sample, next), worker);
+    running.whenComplete(
+        (r, e) -> {
+          try {
+            mailbox.execute(this::completeBuild, "bank build done");
+          } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // the task is closing: the candidates are in the last checkpoint and built again
+          }
+        });
+  }
+
+  /** On the task thread: announces what the finished build wrote (or logs why it did not). */
+  private void completeBuild() throws Exception {
+    if (running == null || !running.isDone()) {
+      return;
+    }
+    java.util.concurrent.CompletableFuture<Built> done = running;
+    running = null;
+    List<BankCandidate> used = building;
+    building = new ArrayList<>();
+    Built b;
     try {
-      bank = baseBank();
-    } catch (Exception e) {
+      b = done.get();
+    } catch (java.util.concurrent.ExecutionException e) {
       failed.inc();
       LOG.error(
-          "bank builder: base bank {} cannot be loaded, {} candidates dropped: {}",
-          base,
-          sample.size(),
-          e.getMessage());
+          "bank builder: build failed, {} candidate frames dropped: {}",
+          used.size(),
+          String.valueOf(e.getCause()));
+      schedulePending();
       return;
     }
-    int dim = bank.dim();
-    int n = 0;
-    for (WeightedReservoir.Entry<BankCandidate> e : sample) {
-      if (e.item().dim == dim) {
-        n += e.item().count;
-      }
+    if (b.from() != base) {
+      // an operator moved the base (a rollback) while this build ran on the old one: build again
+      LOG.info(
+          "bank builder: base moved to {} during a build from {}; its {} candidate frames go to"
+              + " the next build",
+          base.version,
+          b.from().version,
+          used.size());
+      pending.addAll(0, used);
+      schedulePending();
+      return;
     }
-    float[] vectors = new float[n * dim];
-    float[] distances = new float[n];
-    int at = 0;
-    double minWeight = Double.POSITIVE_INFINITY;
-    double maxWeight = 0;
-    for (WeightedReservoir.Entry<BankCandidate> e : sample) {
-      BankCandidate c = e.item();
-      if (c.dim != dim) {
-        LOG.warn(
-            "bank builder: candidate {} has dimension {}, the bank {}; skipped",
-            c.frameId,
-            c.dim,
-            dim);
-        continue;
-      }
-      System.arraycopy(c.vectors, 0, vectors, at * dim, c.count * dim);
-      System.arraycopy(c.distances, 0, distances, at, c.count);
-      at += c.count;
-      minWeight = Math.min(minWeight, c.weight);
-      maxWeight = Math.max(maxWeight, c.weight);
+    if (baseBank == null) {
+      baseBank = b.base(); // loaded by the worker: the next build starts from memory
     }
-    long next = sequence + 1;
-    // named after its content once merged: the sequence alone repeats after a restart from scratch
-    String provisional = rootVersion + "-u" + next;
-    BankMerger.Result r =
-        BankMerger.merge(
-            bank,
-            vectors,
-            distances,
-            n,
-            maxAdded,
-            maxBankSize,
-            BankMerger.resolution2(bank, resolutionQuantile, 0),
-            provisional,
-            Map.of(
-                "frames",
-                sample.size(),
-                "weighting",
-                weighting,
-                "frameWeightMin",
-                sample.isEmpty() ? 0 : minWeight,
-                "frameWeightMax",
-                maxWeight),
-            next);
-    if (r.added() == 0) {
+    if (b.version() == null) {
       LOG.info(
           "bank builder: {} candidate frames add nothing to {}; no new version",
-          sample.size(),
+          b.frames(),
           base.version);
+      schedulePending();
       return;
     }
-    String version = provisional + "-" + r.bank().header().bodySha256().substring(0, 12);
-    MemoryBank merged = r.bank().withVersion(version);
-    Path file = Path.of(directory).resolve(version + ".twb");
-    merged.write(file);
-    sequence = next;
+    MemoryBank merged = b.merged();
+    sequence = sequence + 1;
     base = new BankRef();
-    base.version = version;
-    base.uri = file.toAbsolutePath().toUri().toString();
+    base.version = b.version();
+    base.uri = b.file().toAbsolutePath().toUri().toString();
     base.sha256 = merged.header().bodySha256();
     base.createdAt = getProcessingTimeService().getCurrentProcessingTime();
     baseBank = merged;
     built.inc();
     LOG.info(
         "bank builder: {} = {} + {} vectors from {} frames ({} vectors{}), written to {}",
-        version,
+        b.version(),
         merged.header().params().get("parent"),
-        r.added(),
-        sample.size(),
+        b.added(),
+        b.frames(),
         merged.count(),
-        r.capped() ? ", capped" : "",
-        file);
+        b.capped() ? ", capped" : "",
+        b.file());
     output.collect(
         new StreamRecord<>(
             BankUpdate.newBuilder()
-                .setBankVersion(version)
+                .setBankVersion(b.version())
                 .setModelVersion(merged.header().backbone().id())
                 .setLineId(null)
                 .setModality(Modality.CAMERA)
                 .setBankUri(base.uri)
                 .setSha256(base.sha256)
                 .setBackboneId(merged.header().backbone().id())
-                .setDimension(dim)
+                .setDimension(merged.dim())
                 .setCount(merged.count())
                 .setCreatedAt(Instant.ofEpochMilli(base.createdAt))
                 .setReason("scheduled-update")
                 .build()));
+    schedulePending();
+  }
+
+  private void schedulePending() {
+    if (!pending.isEmpty() && !buildScheduled) {
+      scheduleBuild();
+    }
+  }
+
+  /** On the worker: the merge of {@code sample} into {@code from}, written to its file. */
+  private Built merge(
+      BankRef from,
+      MemoryBank loaded,
+      List<WeightedReservoir.Entry<BankCandidate>> sample,
+      long next) {
+    try {
+      MemoryBank bank =
+          loaded != null ? loaded : MemoryBank.load(Path.of(URI.create(from.uri)), from.sha256);
+      int dim = bank.dim();
+      int n = 0;
+      for (WeightedReservoir.Entry<BankCandidate> e : sample) {
+        if (e.item().dim == dim) {
+          n += e.item().count;
+        }
+      }
+      float[] vectors = new float[n * dim];
+      float[] distances = new float[n];
+      int at = 0;
+      double minWeight = Double.POSITIVE_INFINITY;
+      double maxWeight = 0;
+      for (WeightedReservoir.Entry<BankCandidate> e : sample) {
+        BankCandidate c = e.item();
+        if (c.dim != dim) {
+          LOG.warn(
+              "bank builder: candidate {} has dimension {}, the bank {}; skipped",
+              c.frameId,
+              c.dim,
+              dim);
+          continue;
+        }
+        System.arraycopy(c.vectors, 0, vectors, at * dim, c.count * dim);
+        System.arraycopy(c.distances, 0, distances, at, c.count);
+        at += c.count;
+        minWeight = Math.min(minWeight, c.weight);
+        maxWeight = Math.max(maxWeight, c.weight);
+      }
+      // named after its content once merged: the sequence alone repeats after a restart
+      String provisional = rootVersion + "-u" + next;
+      BankMerger.Result r =
+          BankMerger.merge(
+              bank,
+              vectors,
+              distances,
+              n,
+              maxAdded,
+              maxBankSize,
+              BankMerger.resolution2(bank, resolutionQuantile, 0),
+              provisional,
+              Map.of(
+                  "frames",
+                  sample.size(),
+                  "weighting",
+                  weighting,
+                  "frameWeightMin",
+                  sample.isEmpty() ? 0 : minWeight,
+                  "frameWeightMax",
+                  maxWeight),
+              next,
+              (done, total) -> {
+                if (Thread.currentThread().isInterrupted()) {
+                  throw new java.util.concurrent.CancellationException("bank builder closing");
+                }
+              });
+      if (r.added() == 0) {
+        return new Built(from, bank, null, null, null, 0, false, sample.size());
+      }
+      String version = provisional + "-" + r.bank().header().bodySha256().substring(0, 12);
+      MemoryBank merged = r.bank().withVersion(version);
+      Path file = Path.of(directory).resolve(version + ".twb");
+      merged.write(file);
+      return new Built(from, bank, version, merged, file, r.added(), r.capped(), sample.size());
+    } catch (java.util.concurrent.CancellationException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new java.util.concurrent.CompletionException(
+          "bank builder: from " + from + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Waits for the running build, if any, and announces it (tests, end of a bounded input). */
+  void awaitBuild() throws Exception {
+    if (running != null) {
+      try {
+        running.get();
+      } catch (java.util.concurrent.ExecutionException e) {
+        // reported by completeBuild
+      }
+      completeBuild();
+    }
+  }
+
+  /** Whether a build is running on the worker (tests). */
+  boolean buildRunning() {
+    return running != null && !running.isDone();
+  }
+
+  /** Waits until the worker thread has stopped after close (tests). */
+  boolean awaitWorkerStopped(long ms) throws InterruptedException {
+    return worker.awaitTermination(ms, java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void finish() throws Exception {
+    awaitBuild();
+    super.finish();
+  }
+
+  @Override
+  public void close() throws Exception {
+    try {
+      if (worker != null) {
+        worker.shutdownNow(); // a merge in progress stops at its next progress step
+      }
+    } finally {
+      super.close();
+    }
   }
 
   private MemoryBank baseBank() throws Exception {
@@ -306,7 +464,11 @@ public final class BankUpdateBuilder extends AbstractStreamOperator<BankUpdate>
   @Override
   public void snapshotState(StateSnapshotContext context) throws Exception {
     super.snapshotState(context);
-    pendingState.update(pending);
+    // a build still running: its candidates are built again after a restore from this checkpoint
+    List<BankCandidate> all = new ArrayList<>(building.size() + pending.size());
+    all.addAll(building);
+    all.addAll(pending);
+    pendingState.update(all);
     baseState.update(List.of(base));
     sequenceState.update(List.of(sequence));
   }

@@ -1,6 +1,6 @@
 package io.tailwatch.flink.adapt;
 
-import io.tailwatch.flink.ingest.Ingested;
+import io.tailwatch.flink.inference.ScoredFrame;
 import io.tailwatch.schemas.CameraFrame;
 import org.apache.flink.api.java.functions.KeySelector;
 
@@ -9,7 +9,7 @@ import org.apache.flink.api.java.functions.KeySelector;
  * perSource} (option {@code statistics.per-source}) line x modality x source, for lines whose
  * cameras or stations see differently.
  */
-public final class ScopeKey implements KeySelector<Ingested, String> {
+public final class ScopeKey implements KeySelector<ScoredFrame, String> {
   private static final long serialVersionUID = 2L;
 
   private final boolean perSource;
@@ -37,7 +37,7 @@ public final class ScopeKey implements KeySelector<Ingested, String> {
   }
 
   @Override
-  public String getKey(Ingested in) {
-    return in.frame == null ? "/undecoded" : of(in.frame, perSource);
+  public String getKey(ScoredFrame scored) {
+    return of(scored.frame, perSource);
   }
 }

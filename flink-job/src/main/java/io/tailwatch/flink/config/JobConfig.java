@@ -309,6 +309,20 @@ public final class JobConfig implements Serializable {
         get(PARALLELISM) >= 1 && get(PARALLELISM) <= 1024,
         PARALLELISM,
         "must be in [1, 1024], was " + get(PARALLELISM));
+    require(
+        get(INFERENCE_PARALLELISM) >= 0 && get(INFERENCE_PARALLELISM) <= 1024,
+        INFERENCE_PARALLELISM,
+        "must be in [0, 1024] (0 = job.parallelism), was " + get(INFERENCE_PARALLELISM));
+    require(
+        get(INFERENCE_MAX_IN_FLIGHT) >= 1 && get(INFERENCE_MAX_IN_FLIGHT) <= 64,
+        INFERENCE_MAX_IN_FLIGHT,
+        "must be in [1, 64], was " + get(INFERENCE_MAX_IN_FLIGHT));
+  }
+
+  /** The inference stage's parallelism: inference.parallelism, or job.parallelism when 0. */
+  public int inferenceParallelism() {
+    int p = get(INFERENCE_PARALLELISM);
+    return p == 0 ? get(PARALLELISM) : p;
   }
 
   /** Online statistics, thresholds and bank updates. */

@@ -98,6 +98,24 @@ public final class TailwatchOptions {
           .withDescription(
               "How long the first frame of a partial batch waits before the batch runs anyway.");
 
+  public static final ConfigOption<Integer> INFERENCE_PARALLELISM =
+      ConfigOptions.key("inference.parallelism")
+          .intType()
+          .defaultValue(0)
+          .withDescription(
+              "Parallelism of the inference stage (one detector session per subtask); 0 = "
+                  + "job.parallelism. The inference stage is unkeyed, so one busy line uses every "
+                  + "inference subtask.");
+
+  public static final ConfigOption<Integer> INFERENCE_MAX_IN_FLIGHT =
+      ConfigOptions.key("inference.max-in-flight-batches")
+          .intType()
+          .defaultValue(2)
+          .withDescription(
+              "Batches an inference subtask has queued or running on its worker thread at most "
+                  + "(one running and one waiting by default); past it the subtask backpressures. "
+                  + "Each holds up to batch.max-size decoded frames.");
+
   public static final ConfigOption<String> DEVICE =
       ConfigOptions.key("detector.device")
           .stringType()
@@ -262,7 +280,8 @@ public final class TailwatchOptions {
       ConfigOptions.key("job.parallelism")
           .intType()
           .defaultValue(1)
-          .withDescription("Parallelism of source and inference (one ONNX session per slot).");
+          .withDescription(
+              "Default parallelism of every stage (sources, inference unless inference.parallelism, decision, rendering).");
 
   public static final ConfigOption<String> JOB_NAME =
       ConfigOptions.key("job.name")
@@ -546,6 +565,8 @@ public final class TailwatchOptions {
         DEAD_LETTERS_MAX_PAYLOAD,
         BATCH_MAX_SIZE,
         BATCH_MAX_WAIT,
+        INFERENCE_PARALLELISM,
+        INFERENCE_MAX_IN_FLIGHT,
         DEVICE,
         KNN_PRECISION,
         PRECISION,

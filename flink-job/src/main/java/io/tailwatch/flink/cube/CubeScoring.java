@@ -56,8 +56,7 @@ public final class CubeScoring extends ProcessFunction<Ingested, FrameScore> {
   private final double sigmas;
   private final int minPixels;
   private final boolean heatmaps;
-  private int heatmapMaxSide =
-      io.tailwatch.flink.inference.BatchingInferenceOperator.DEFAULT_HEATMAP_MAX_SIDE;
+  private int heatmapMaxSide = io.tailwatch.flink.inference.Verdicts.DEFAULT_HEATMAP_MAX_SIDE;
 
   private transient CubeScorer scorer;
   private transient CubePayloads payloads;

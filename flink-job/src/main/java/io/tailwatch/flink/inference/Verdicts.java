@@ -1,7 +1,6 @@
 package io.tailwatch.flink.inference;
 
 import io.tailwatch.detector.image.FloatImage;
-import io.tailwatch.detector.scoring.Detection;
 import io.tailwatch.detector.scoring.RegionBox;
 import io.tailwatch.detector.scoring.Regions;
 import io.tailwatch.schemas.Alert;
@@ -25,13 +24,17 @@ public final class Verdicts {
    */
   public static final int MAX_ALERT_REGIONS = 256;
 
+  /** Longer side of alert heatmaps unless configured (alerts.heatmap.max-side's default). */
+  public static final int DEFAULT_HEATMAP_MAX_SIDE = 256;
+
   private Verdicts() {}
 
   /**
    * @param threshold the threshold in force for the frame's scope (fixed, calibrated or online)
+   * @param decideTime when the decision stage judged it (ms): the end of the frame's latency
    */
-  public static FrameScore score(
-      CameraFrame frame, Detection d, FrameDetector detector, double threshold, long detectTime) {
+  public static FrameScore score(ScoredFrame s, double threshold, long decideTime) {
+    CameraFrame frame = s.frame;
     return FrameScore.newBuilder()
         .setFrameId(frame.getFrameId())
         .setLineId(frame.getLineId())
@@ -39,12 +42,12 @@ public final class Verdicts {
         .setModality(Modality.CAMERA)
         .setProductHint(frame.getProductHint())
         .setCaptureTime(frame.getCaptureTime())
-        .setDetectTime(Instant.ofEpochMilli(detectTime))
-        .setScore(d.score())
+        .setDetectTime(Instant.ofEpochMilli(decideTime))
+        .setScore(s.score)
         .setThreshold(threshold)
-        .setAnomalous(d.score() > threshold)
-        .setBankVersion(detector.bankVersion())
-        .setLatencyMs(Math.max(0, detectTime - frame.getCaptureTime().toEpochMilli()))
+        .setAnomalous(s.score > threshold)
+        .setBankVersion(s.bankVersion)
+        .setLatencyMs(Math.max(0, decideTime - frame.getCaptureTime().toEpochMilli()))
         .setAttributes(frame.getAttributes())
         .build();
   }
@@ -62,70 +65,82 @@ public final class Verdicts {
    * than a Kafka record may be.
    */
   public static FloatImage fitWithin(FloatImage image, int maxSide) {
-    int longer = Math.max(image.width(), image.height());
-    if (longer <= maxSide) {
-      return image;
-    }
-    double f = maxSide / (double) longer;
-    return io.tailwatch.detector.image.Resampler.resize(
-        image,
-        Math.max(1, (int) Math.round(image.width() * f)),
-        Math.max(1, (int) Math.round(image.height() * f)));
+    int[] size = fittedSize(image.width(), image.height(), maxSide);
+    return size[0] == image.width() && size[1] == image.height()
+        ? image
+        : io.tailwatch.detector.image.Resampler.resize(image, size[0], size[1]);
   }
 
+  /**
+   * @param shown the frame scaled to the heatmap's max side, for the overlay format; null for the
+   *     map format, which needs only the frame's size
+   */
   public static Alert alert(
-      CameraFrame frame,
-      FloatImage image,
-      Detection d,
-      FrameDetector detector,
-      double threshold,
-      double calibrated,
-      long detectTime,
-      int heatmapMaxSide,
-      HeatmapFormat heatmapFormat) {
-    double pixelThreshold = d.mapLevel(threshold);
-    double sx = (double) image.width() / d.mapSize();
-    double sy = (double) image.height() / d.mapSize();
+      ScoredFrame s, FloatImage shown, int heatmapMaxSide, HeatmapFormat heatmapFormat) {
+    CameraFrame frame = s.frame;
+    double threshold = s.threshold;
+    double pixelThreshold = s.mapLevel(threshold);
+    double sx = (double) s.frameWidth / s.mapSize;
+    double sy = (double) s.frameHeight / s.mapSize;
     List<Region> regions = new ArrayList<>();
     long pixels = 0;
-    List<RegionBox> found = Regions.find(d.map(), d.mapSize(), d.mapSize(), pixelThreshold);
+    List<RegionBox> found = Regions.find(s.map, s.mapSize, s.mapSize, pixelThreshold);
     for (RegionBox r : found) {
       pixels += Regions.scale(r, sx, sy).area();
     }
     for (RegionBox r : Regions.strongest(found, MAX_ALERT_REGIONS)) {
-      RegionBox s = Regions.scale(r, sx, sy);
-      regions.add(new Region(s.x(), s.y(), s.width(), s.height(), s.area(), s.maxScore()));
+      RegionBox b = Regions.scale(r, sx, sy);
+      regions.add(new Region(b.x(), b.y(), b.width(), b.height(), b.area(), b.maxScore()));
     }
     double low = pixelThreshold * 0.5;
     double high = pixelThreshold * 1.5;
-    ByteBuffer png =
-        heatmapMaxSide > 0
-            ? ByteBuffer.wrap(
-                heatmapFormat.render(
-                    fitWithin(image, heatmapMaxSide), d.map(), d.mapSize(), low, high))
-            : null;
+    ByteBuffer png = null;
+    if (heatmapMaxSide > 0) {
+      int[] size = fittedSize(s.frameWidth, s.frameHeight, heatmapMaxSide);
+      png =
+          ByteBuffer.wrap(
+              heatmapFormat == HeatmapFormat.MAP || shown == null
+                  ? io.tailwatch.detector.scoring.Heatmaps.png(
+                      io.tailwatch.detector.scoring.Heatmaps.gray(
+                          s.map, s.mapSize, s.mapSize, size[0], size[1], low, high))
+                  : heatmapFormat.render(shown, s.map, s.mapSize, low, high));
+    }
+    long detectTime = s.decidedAt;
     return Alert.newBuilder()
-        .setAlertId(frame.getLineId() + "/" + frame.getFrameId() + "/" + detector.bankVersion())
+        .setAlertId(frame.getLineId() + "/" + frame.getFrameId() + "/" + s.bankVersion)
         .setFrameId(frame.getFrameId())
         .setLineId(frame.getLineId())
         .setSourceId(frame.getSourceId())
         .setModality(Modality.CAMERA)
         .setCaptureTime(frame.getCaptureTime())
         .setDetectTime(Instant.ofEpochMilli(detectTime))
-        .setScore(d.score())
+        .setScore(s.score)
         .setThreshold(threshold)
-        .setCalibratedScore(calibrated)
-        .setModelVersion(detector.modelVersion())
-        .setBankVersion(detector.bankVersion())
+        .setCalibratedScore(s.calibrated)
+        .setModelVersion(s.modelVersion)
+        .setBankVersion(s.bankVersion)
         .setHeatmapPng(png)
-        .setHeatmapFormat(heatmapFormat.wireName())
-        .setFrameWidth(image.width())
-        .setFrameHeight(image.height())
+        .setHeatmapFormat(
+            (png == null || shown != null ? heatmapFormat : HeatmapFormat.MAP).wireName())
+        .setFrameWidth(s.frameWidth)
+        .setFrameHeight(s.frameHeight)
         .setHeatmapLow(png == null ? null : low)
         .setHeatmapHigh(png == null ? null : high)
         .setRegions(regions)
         .setAnomalousPixels(pixels)
         .setLatencyMs(Math.max(0, detectTime - frame.getCaptureTime().toEpochMilli()))
         .build();
+  }
+
+  /** {@link #fitWithin}'s size for a frame of {@code width x height}: {width, height}. */
+  static int[] fittedSize(int width, int height, int maxSide) {
+    int longer = Math.max(width, height);
+    if (longer <= maxSide) {
+      return new int[] {width, height};
+    }
+    double f = maxSide / (double) longer;
+    return new int[] {
+      Math.max(1, (int) Math.round(width * f)), Math.max(1, (int) Math.round(height * f))
+    };
   }
 }

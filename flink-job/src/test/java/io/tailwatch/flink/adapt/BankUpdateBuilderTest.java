@@ -67,6 +67,7 @@ class BankUpdateBuilderTest {
       t.processElement1(new StreamRecord<>(candidate("c", -0.2, -5, 5, 50)));
       assertThat(t.extractOutputValues()).isEmpty();
       t.setProcessingTime(50);
+      builder.awaitBuild(); // the merge runs on the builder's worker thread
       List<BankUpdate> out = t.extractOutputValues();
       assertThat(out).hasSize(1);
       BankUpdate u = out.get(0);
@@ -100,11 +101,89 @@ class BankUpdateBuilderTest {
                   .build()));
       t.processElement1(new StreamRecord<>(candidate("d", -0.1, 7, -7, 98)));
       t.setProcessingTime(200);
+      builder.awaitBuild();
       BankUpdate second = t.extractOutputValues().get(1);
       assertThat(second.getBankVersion()).isEqualTo("v1-u2-" + second.getSha256().substring(0, 12));
       assertThat(second.getCount()).isEqualTo(3);
       assertThat(MemoryBank.load(Path.of(URI.create(second.getBankUri()))).header().params())
           .containsEntry("parent", "v1");
+    }
+  }
+
+  /**
+   * A merge into a 200,000-vector bank at its cap (the reduction back to the cap is a greedy
+   * coreset over the whole bank, minutes on 2 cores) runs on the builder's worker: a checkpoint
+   * taken meanwhile completes at once and holds the candidates of the running build, and closing
+   * the task stops the merge.
+   */
+  @Test
+  void aMergeAtA200kCapDoesNotHoldACheckpoint(@TempDir Path dir) throws Exception {
+    int n = 200_000;
+    int dim = 8;
+    java.util.Random random = new java.util.Random(3);
+    float[] vectors = new float[n * dim];
+    for (int i = 0; i < vectors.length; i++) {
+      vectors[i] = (float) random.nextGaussian();
+    }
+    Path initial = dir.resolve("initial.twb");
+    BankHeader h =
+        new BankHeader(
+            BankHeader.FORMAT_VERSION,
+            "big",
+            dim,
+            n,
+            null,
+            new BankHeader.Backbone("bb", "bb", "sha", List.of("l"), dim, dim, 1, 1, 1),
+            null,
+            Instant.EPOCH,
+            "patchcore",
+            Map.of(),
+            null);
+    MemoryBank.of(h, vectors, n).write(initial);
+    BankUpdateBuilder builder =
+        new BankUpdateBuilder(
+            initial.toString(), dir.resolve("banks").toString(), 64, 1000, n, 10, "gaussian", 0);
+    var t = new TwoInputStreamOperatorTestHarness<BankCandidate, BankUpdate, BankUpdate>(builder);
+    try {
+      t.open();
+      t.setProcessingTime(0);
+      for (int f = 0; f < 64; f++) {
+        BankCandidate c = new BankCandidate();
+        c.scope = "line-1/camera";
+        c.frameId = "f" + f;
+        c.bankVersion = "big";
+        c.weight = 1;
+        c.key = -random.nextDouble();
+        c.dim = dim;
+        c.count = 16;
+        c.vectors = new float[16 * dim];
+        for (int i = 0; i < c.vectors.length; i++) {
+          c.vectors[i] = 10 + (float) random.nextGaussian(); // far from the bank: all added
+        }
+        c.distances = new float[16];
+        java.util.Arrays.fill(c.distances, 100f);
+        t.processElement1(new StreamRecord<>(c));
+      }
+      t.setProcessingTime(10); // the build starts on the worker
+      Thread.sleep(500);
+      long start = System.nanoTime();
+      var snapshot = t.snapshot(1, 10);
+      long snapshotMs = (System.nanoTime() - start) / 1_000_000;
+      assertThat(snapshotMs).as("checkpoint while the merge runs, ms").isLessThan(5_000);
+      assertThat(builder.buildRunning())
+          .as("the 200k merge was still running when the checkpoint completed")
+          .isTrue();
+      assertThat(snapshot.getManagedOperatorState()).isNotEmpty();
+      assertThat(t.extractOutputValues()).isEmpty();
+      // a cancelled task is closed without finish(): the merge stops at its next progress step
+      long closing = System.nanoTime();
+      builder.close();
+      assertThat(builder.awaitWorkerStopped(30_000)).as("closing stops the merge").isTrue();
+      System.out.printf(
+          "200k merge: checkpoint %d ms while it ran; stopped %d ms after close%n",
+          snapshotMs, (System.nanoTime() - closing) / 1_000_000);
+    } finally {
+      t.close();
     }
   }
 }

@@ -8,8 +8,7 @@ import io.tailwatch.detector.online.OnlineScoreStatistics;
 import io.tailwatch.detector.scoring.Detection;
 import io.tailwatch.flink.adapt.Adaptation;
 import io.tailwatch.flink.adapt.BankCandidate;
-import io.tailwatch.flink.adapt.ScopeKey;
-import io.tailwatch.flink.ingest.Ingested;
+import io.tailwatch.flink.decision.DecisionOperator;
 import io.tailwatch.flink.testing.TestFrames;
 import io.tailwatch.schemas.BankUpdate;
 import io.tailwatch.schemas.CameraFrame;
@@ -21,19 +20,15 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
-import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The scoring operator's online part on a keyed stream: per-line thresholds from the statistics,
- * kept across a restore; statistics snapshots; bank-update candidates; bank swaps between batches
- * and refusal of a bad bank. The detector's score is the frame's mean pixel value (0..1); its
- * "bank" is a file whose text is its checksum.
+ * The inference and decision stages together ({@link StagesHarness}), online part on a keyed
+ * stream: per-line thresholds from the statistics, kept across a restore; statistics snapshots;
+ * bank-update candidates; bank swaps between batches and refusal of a bad bank. The detector's
+ * score is the frame's mean pixel value (0..1); its "bank" is a file whose text is its checksum.
  */
 class AdaptiveScoringTest {
   record FileBankDetector(String initialVersion) implements DetectorFactory {
@@ -89,29 +84,19 @@ class AdaptiveScoringTest {
         5_000);
   }
 
-  static KeyedOneInputStreamOperatorTestHarness<String, Ingested, FrameScore> keyed(
-      boolean bankUpdates) throws Exception {
-    return new KeyedOneInputStreamOperatorTestHarness<>(
-        new BatchingInferenceOperator(
-            new FileBankDetector("bank-1"),
-            BatchingInferenceOperatorTest.LIMITS,
-            4,
-            10_000,
-            false,
-            adaptation(bankUpdates)),
-        new ScopeKey(),
-        Types.STRING);
+  static StagesHarness keyed(boolean bankUpdates) throws Exception {
+    return new StagesHarness(new FileBankDetector("bank-1"), adaptation(bankUpdates), 4, 10_000);
   }
 
   @Test
   void thresholdGoesOnlineAfterMinFramesAndSurvivesARestore() throws Exception {
-    OperatorSubtaskState snapshot;
+    StagesHarness.Snapshot snapshot;
     double lastThreshold;
     try (var h = keyed(false)) {
       h.open();
       h.setProcessingTime(10);
       for (int i = 0; i < 40; i++) {
-        h.processElement(BatchingInferenceOperatorTest.frame(i, 100 + i)); // scores 0.39 .. 0.545
+        h.processElement(InferenceOperatorTest.frame(i, 100 + i)); // scores 0.39 .. 0.545
       }
       List<FrameScore> out = h.extractOutputValues();
       assertThat(out).hasSize(40);
@@ -127,7 +112,7 @@ class AdaptiveScoringTest {
       assertThat(out.get(39).getAnomalous()).isEqualTo(out.get(39).getScore() > lastThreshold);
       h.setProcessingTime(1_000);
       List<ScoreStatistics> stats = new ArrayList<>();
-      h.getSideOutput(BatchingInferenceOperator.STATISTICS).forEach(r -> stats.add(r.getValue()));
+      h.getSideOutput(DecisionOperator.STATISTICS).forEach(r -> stats.add(r.getValue()));
       assertThat(stats).hasSize(1);
       assertThat(stats.get(0).getLineId()).isEqualTo("line-1");
       assertThat(stats.get(0).getCount()).isEqualTo(40);
@@ -140,7 +125,7 @@ class AdaptiveScoringTest {
     try (var h = keyed(false)) {
       h.initializeState(snapshot);
       h.open();
-      h.processElement(BatchingInferenceOperatorTest.frame(40, 120));
+      h.processElement(InferenceOperatorTest.frame(40, 120));
       h.prepareSnapshotPreBarrier(2);
       assertThat(h.extractOutputValues().get(0).getThreshold())
           .as("threshold after the restore")
@@ -155,11 +140,11 @@ class AdaptiveScoringTest {
    */
   @Test
   void aChangedHalfLifeResetsTheScopeInsteadOfFailingTheRestore() throws Exception {
-    OperatorSubtaskState snapshot;
+    StagesHarness.Snapshot snapshot;
     try (var h = keyed(false)) {
       h.open();
       for (int i = 0; i < 40; i++) {
-        h.processElement(BatchingInferenceOperatorTest.frame(i, 100 + i));
+        h.processElement(InferenceOperatorTest.frame(i, 100 + i));
       }
       h.prepareSnapshotPreBarrier(1);
       snapshot = h.snapshot(1, 1_000);
@@ -174,23 +159,15 @@ class AdaptiveScoringTest {
             4,
             1,
             5_000);
-    BatchingInferenceOperator op =
-        new BatchingInferenceOperator(
-            new FileBankDetector("bank-1"),
-            BatchingInferenceOperatorTest.LIMITS,
-            4,
-            10_000,
-            false,
-            changed);
-    try (var h = new KeyedOneInputStreamOperatorTestHarness<>(op, new ScopeKey(), Types.STRING)) {
+    try (var h = new StagesHarness(new FileBankDetector("bank-1"), changed, 4, 10_000)) {
       h.initializeState(snapshot);
       h.open();
-      h.processElement(BatchingInferenceOperatorTest.frame(40, 120));
+      h.processElement(InferenceOperatorTest.frame(40, 120));
       h.prepareSnapshotPreBarrier(2);
       assertThat(h.extractOutputValues().get(0).getThreshold())
           .as("a fresh scope: the fixed threshold until min-frames")
           .isEqualTo(0.5);
-      assertThat(op.metricsForTest().statisticsResets()).isEqualTo(1);
+      assertThat(h.decisionOperator().metricsForTest().statisticsResets()).isEqualTo(1);
     }
   }
 
@@ -212,17 +189,7 @@ class AdaptiveScoringTest {
             5_000,
             1,
             true);
-    try (var h =
-        new KeyedOneInputStreamOperatorTestHarness<>(
-            new BatchingInferenceOperator(
-                new FileBankDetector("bank-1"),
-                BatchingInferenceOperatorTest.LIMITS,
-                4,
-                10_000,
-                false,
-                perSource),
-            new ScopeKey(true),
-            Types.STRING)) {
+    try (var h = new StagesHarness(new FileBankDetector("bank-1"), perSource, 4, 10_000)) {
       h.open();
       h.setProcessingTime(10);
       for (int i = 0; i < 80; i++) {
@@ -246,7 +213,7 @@ class AdaptiveScoringTest {
           .isBetween(175 / 255.0, 185 / 255.0);
       h.setProcessingTime(1_000);
       List<ScoreStatistics> stats = new ArrayList<>();
-      h.getSideOutput(BatchingInferenceOperator.STATISTICS).forEach(r -> stats.add(r.getValue()));
+      h.getSideOutput(DecisionOperator.STATISTICS).forEach(r -> stats.add(r.getValue()));
       assertThat(stats)
           .extracting(ScoreStatistics::getSourceId)
           .containsExactlyInAnyOrder("cam-a", "cam-b");
@@ -268,7 +235,7 @@ class AdaptiveScoringTest {
       }
       h.setProcessingTime(1_000);
       List<ScoreStatistics> stats = new ArrayList<>();
-      h.getSideOutput(BatchingInferenceOperator.STATISTICS).forEach(r -> stats.add(r.getValue()));
+      h.getSideOutput(DecisionOperator.STATISTICS).forEach(r -> stats.add(r.getValue()));
       assertThat(stats)
           .singleElement()
           .satisfies(
@@ -285,15 +252,14 @@ class AdaptiveScoringTest {
       h.open();
       h.setProcessingTime(10);
       for (int i = 0; i < 12; i++) {
-        h.processElement(
-            BatchingInferenceOperatorTest.frame(i, i == 5 ? 250 : 100)); // frame 5 alerts
+        h.processElement(InferenceOperatorTest.frame(i, i == 5 ? 250 : 100)); // frame 5 alerts
       }
-      assertThat(h.getSideOutput(BatchingInferenceOperator.CANDIDATES))
+      assertThat(h.getSideOutput(DecisionOperator.CANDIDATES))
           .as("nothing before the interval")
           .isNull();
       h.setProcessingTime(5_000);
       List<BankCandidate> picked = new ArrayList<>();
-      h.getSideOutput(BatchingInferenceOperator.CANDIDATES).forEach(r -> picked.add(r.getValue()));
+      h.getSideOutput(DecisionOperator.CANDIDATES).forEach(r -> picked.add(r.getValue()));
       assertThat(picked)
           .hasSize(4)
           .allSatisfy(
@@ -307,21 +273,9 @@ class AdaptiveScoringTest {
     }
   }
 
-  /** The keyed scoring operator with the control input (bank announcements, accepted drifts). */
-  static KeyedTwoInputStreamOperatorTestHarness<String, Ingested, BankUpdate, FrameScore>
-      withControl(Adaptation adaptation) throws Exception {
-    return new KeyedTwoInputStreamOperatorTestHarness<>(
-        new BatchingInferenceOperator(
-                new FileBankDetector("bank-1"),
-                BatchingInferenceOperatorTest.LIMITS,
-                4,
-                10_000,
-                false,
-                adaptation)
-            .withBankAnnouncements(),
-        new ScopeKey(),
-        null,
-        Types.STRING);
+  /** The stages with the control input (bank announcements, accepted drifts). */
+  static StagesHarness withControl(Adaptation adaptation) throws Exception {
+    return new StagesHarness(new FileBankDetector("bank-1"), adaptation, 4, 10_000);
   }
 
   static BankUpdate announcement(Path file, String sha) {
@@ -374,10 +328,10 @@ class AdaptiveScoringTest {
       h.setProcessingTime(10);
       int i = 0;
       for (; i < 60; i++) {
-        h.processElement1(BatchingInferenceOperatorTest.frame(i, 100 + i % 10));
+        h.processElement(InferenceOperatorTest.frame(i, 100 + i % 10));
       }
       for (; i < 120; i++) {
-        h.processElement1(BatchingInferenceOperatorTest.frame(i, 195 + i % 10));
+        h.processElement(InferenceOperatorTest.frame(i, 195 + i % 10));
       }
       h.prepareSnapshotPreBarrier(1);
       List<FrameScore> out = h.extractOutputValues();
@@ -392,7 +346,7 @@ class AdaptiveScoringTest {
               });
       h.setProcessingTime(1_000);
       List<ScoreStatistics> stats = new ArrayList<>();
-      h.getSideOutput(BatchingInferenceOperator.STATISTICS).forEach(r -> stats.add(r.getValue()));
+      h.getSideOutput(DecisionOperator.STATISTICS).forEach(r -> stats.add(r.getValue()));
       assertThat(stats).anyMatch(ScoreStatistics::getDriftActive);
 
       BankUpdate accept =
@@ -400,11 +354,11 @@ class AdaptiveScoringTest {
               .setBankVersion("accept-drift-line-1-2000-op")
               .setLineId("line-1")
               .setCreatedAt(Instant.ofEpochMilli(2_000))
-              .setReason(BatchingInferenceOperator.ACCEPT_DRIFT)
+              .setReason(Adaptation.ACCEPT_DRIFT)
               .build();
-      h.processElement2(new StreamRecord<>(accept));
+      h.processControl(accept);
       for (; i < 200; i++) {
-        h.processElement1(BatchingInferenceOperatorTest.frame(i, 195 + i % 10));
+        h.processElement(InferenceOperatorTest.frame(i, 195 + i % 10));
       }
       h.prepareSnapshotPreBarrier(2);
       out = h.extractOutputValues();
@@ -426,12 +380,12 @@ class AdaptiveScoringTest {
     Path v3 = Files.writeString(dir.resolve("bank-3"), "tampered");
     try (var h = withControl(adaptation(false))) {
       h.open();
-      h.processElement1(BatchingInferenceOperatorTest.frame(0, 10));
-      h.processElement1(BatchingInferenceOperatorTest.frame(1, 10));
-      h.processElement2(new StreamRecord<>(announcement(v2, "sha-2")));
-      h.processElement1(BatchingInferenceOperatorTest.frame(2, 10));
-      h.processElement2(new StreamRecord<>(announcement(v3, "sha-3")));
-      h.processElement1(BatchingInferenceOperatorTest.frame(3, 10));
+      h.processElement(InferenceOperatorTest.frame(0, 10));
+      h.processElement(InferenceOperatorTest.frame(1, 10));
+      h.processControl(announcement(v2, "sha-2"));
+      h.processElement(InferenceOperatorTest.frame(2, 10));
+      h.processControl(announcement(v3, "sha-3"));
+      h.processElement(InferenceOperatorTest.frame(3, 10));
       h.prepareSnapshotPreBarrier(1);
       assertThat(h.extractOutputValues())
           .extracting(FrameScore::getFrameId, FrameScore::getBankVersion)
@@ -442,24 +396,12 @@ class AdaptiveScoringTest {
               org.assertj.core.groups.Tuple.tuple("f2", "bank-2"),
               org.assertj.core.groups.Tuple.tuple(
                   "f3", "bank-2")); // bank-3 failed its checksum: refused
-      OperatorSubtaskState snapshot = h.snapshot(1, 100);
+      StagesHarness.Snapshot snapshot = h.snapshot(1, 100);
       // a restore keeps the swapped-in bank, not the configured one
-      try (var r =
-          new KeyedTwoInputStreamOperatorTestHarness<String, Ingested, BankUpdate, FrameScore>(
-              new BatchingInferenceOperator(
-                      new FileBankDetector("bank-1"),
-                      BatchingInferenceOperatorTest.LIMITS,
-                      4,
-                      10_000,
-                      false,
-                      adaptation(false))
-                  .withBankAnnouncements(),
-              new ScopeKey(),
-              null,
-              Types.STRING)) {
+      try (var r = withControl(adaptation(false))) {
         r.initializeState(snapshot);
         r.open();
-        r.processElement1(BatchingInferenceOperatorTest.frame(4, 10));
+        r.processElement(InferenceOperatorTest.frame(4, 10));
         r.prepareSnapshotPreBarrier(2);
         assertThat(r.extractOutputValues())
             .extracting(FrameScore::getBankVersion)

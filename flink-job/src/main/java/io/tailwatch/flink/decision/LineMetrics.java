@@ -1,4 +1,4 @@
-package io.tailwatch.flink.inference;
+package io.tailwatch.flink.decision;
 
 import io.tailwatch.schemas.FrameScore;
 import java.util.HashMap;

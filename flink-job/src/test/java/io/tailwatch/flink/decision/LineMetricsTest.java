@@ -1,4 +1,4 @@
-package io.tailwatch.flink.inference;
+package io.tailwatch.flink.decision;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -9,13 +9,10 @@ import io.tailwatch.flink.ingest.FrameLimits;
 import io.tailwatch.flink.ingest.IngestRouter;
 import io.tailwatch.flink.ingest.Ingested;
 import io.tailwatch.flink.testing.TestFrames;
-import io.tailwatch.schemas.Alert;
 import io.tailwatch.schemas.CameraFrame;
 import io.tailwatch.schemas.DeadLetter;
 import io.tailwatch.schemas.DeadLetterReason;
-import io.tailwatch.schemas.FrameScore;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,11 +24,11 @@ import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
 /**
- * Batching, timers, checkpoint flush and state restore of the inference operator, with a scripted
- * detector whose score is the frame's mean pixel value (0..1) and whose map is the frame itself at
- * 8x8, so outputs are predictable.
+ * The inference stage: batching, timers, the worker thread and its bounded queue, checkpoint flush,
+ * state restore and dead letters, with a scripted detector whose score is the frame's mean pixel
+ * value (0..1) and whose map is that value at 8x8, so outputs are predictable.
  */
-class BatchingInferenceOperatorTest {
+public class InferenceOperatorTest {
   /** Batch sizes seen by each test's detector, by test key. */
   static final Map<String, List<Integer>> BATCHES = new ConcurrentHashMap<>();
 
@@ -68,21 +65,24 @@ class BatchingInferenceOperatorTest {
     }
   }
 
-  static final FrameLimits LIMITS = new FrameLimits(1 << 20, 1024, null);
+  public static final FrameLimits LIMITS = new FrameLimits(1 << 20, 1024, null);
 
-  static OneInputStreamOperatorTestHarness<Ingested, FrameScore> harness(
+  static OneInputStreamOperatorTestHarness<Ingested, ScoredFrame> harness(
       String key, int maxBatch, long waitMs) throws Exception {
     return new OneInputStreamOperatorTestHarness<>(
-        new BatchingInferenceOperator(
-            new ScriptedDetector(key, 0.5), LIMITS, maxBatch, waitMs, true));
+        new InferenceOperator(new ScriptedDetector(key, 0.5), LIMITS, maxBatch, waitMs));
   }
 
-  static StreamRecord<Ingested> frame(int i, int value) {
+  public static StreamRecord<Ingested> frame(int i, int value) {
     return new StreamRecord<>(TestFrames.ingested(TestFrames.raw("f" + i, 8, value), i));
   }
 
-  static List<String> ids(OneInputStreamOperatorTestHarness<Ingested, FrameScore> h) {
-    return h.extractOutputValues().stream().map(FrameScore::getFrameId).toList();
+  static List<String> ids(OneInputStreamOperatorTestHarness<Ingested, ScoredFrame> h) {
+    return h.extractOutputValues().stream().map(s -> s.frame.getFrameId()).toList();
+  }
+
+  static InferenceOperator op(OneInputStreamOperatorTestHarness<Ingested, ScoredFrame> h) {
+    return (InferenceOperator) h.getOperator();
   }
 
   @Test
@@ -92,9 +92,10 @@ class BatchingInferenceOperatorTest {
       for (int i = 0; i < 7; i++) {
         h.processElement(frame(i, 10));
       }
+      op(h).awaitInFlight(); // the batches run on the worker; wait for them here
       assertThat(BATCHES.get("size")).containsExactly(3, 3);
       assertThat(ids(h)).containsExactly("f0", "f1", "f2", "f3", "f4", "f5");
-      assertThat(((BatchingInferenceOperator) h.getOperator()).buffered()).isEqualTo(1);
+      assertThat(op(h).buffered()).isEqualTo(1);
     }
   }
 
@@ -109,13 +110,16 @@ class BatchingInferenceOperatorTest {
       h.setProcessingTime(1_049);
       assertThat(h.extractOutputValues()).isEmpty();
       h.setProcessingTime(1_050); // 50 ms after the first frame, not after the last
+      op(h).awaitInFlight();
       assertThat(BATCHES.get("time")).containsExactly(2);
       assertThat(ids(h)).containsExactly("f0", "f1");
       // the next frame starts a new wait
       h.processElement(frame(2, 10));
       h.setProcessingTime(1_099);
+      op(h).awaitInFlight();
       assertThat(BATCHES.get("time")).containsExactly(2);
       h.setProcessingTime(1_100);
+      op(h).awaitInFlight();
       assertThat(BATCHES.get("time")).containsExactly(2, 1);
     }
   }
@@ -157,6 +161,7 @@ class BatchingInferenceOperatorTest {
       restored.initializeState(snapshot);
       restored.open();
       restored.setProcessingTime(50);
+      op(restored).awaitInFlight();
       assertThat(ids(restored)).containsExactly("f0", "f1");
       assertThat(BATCHES.get("state-restored")).containsExactly(2);
     }
@@ -173,8 +178,8 @@ class BatchingInferenceOperatorTest {
     // 8 x (payload + RGB floats), and one frame's stitched map and tile batch on top
     long held = 8 * ((16L << 20) + 12L * 4000 * 3000);
     assertThat(bytes).isBetween(held + 8L * 4000 * 3000, held + 8L * 4000 * 3000 + (48L << 20));
-    BatchingInferenceOperator op =
-        new BatchingInferenceOperator(new ScriptedDetector("heap", 0.5), twelveMp, 8, 10, true);
+    InferenceOperator op =
+        new InferenceOperator(new ScriptedDetector("heap", 0.5), twelveMp, 8, 10);
     assertThat(op.reportFrameHeap(8, 1L << 30)).as("1 GiB heap").isTrue();
     assertThat(op.reportFrameHeap(8, 8L << 30)).as("8 GiB heap").isFalse();
     assertThat(op.reportFrameHeap(1, 1L << 30)).as("batches of one frame in 1 GiB").isFalse();
@@ -197,141 +202,6 @@ class BatchingInferenceOperatorTest {
   }
 
   @Test
-  void alertsAboveTheThresholdWithRegionsAndHeatmap() throws Exception {
-    try (var h = harness("alerts", 2, 10_000)) {
-      h.open();
-      h.processElement(frame(0, 25)); // mean 0.098: normal
-      h.processElement(frame(1, 200)); // mean 0.78 > 0.5: anomaly
-      List<FrameScore> scores = h.extractOutputValues();
-      assertThat(scores).extracting(FrameScore::getAnomalous).containsExactly(false, true);
-      assertThat(scores.get(1).getScore())
-          .isEqualTo(200 / 255.0, org.assertj.core.api.Assertions.within(1e-6));
-      List<Alert> alerts =
-          h.getSideOutput(BatchingInferenceOperator.ALERTS).stream()
-              .map(StreamRecord::getValue)
-              .toList();
-      assertThat(alerts).hasSize(1);
-      Alert a = alerts.get(0);
-      assertThat(a.getFrameId()).isEqualTo("f1");
-      assertThat(a.getThreshold()).isEqualTo(0.5);
-      assertThat(a.getBankVersion()).isEqualTo("bank-1");
-      assertThat(a.getRegions()).hasSize(1); // the whole 8x8 frame is above the threshold
-      assertThat(a.getRegions().get(0).getWidth()).isEqualTo(8);
-      assertThat(a.getHeatmapPng()).isNotNull();
-      byte[] png = new byte[a.getHeatmapPng().remaining()];
-      a.getHeatmapPng().duplicate().get(png);
-      java.awt.image.BufferedImage heatmap =
-          javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
-      assertThat(heatmap.getWidth()).isEqualTo(8);
-      // the default heatmap is the map itself in 8-bit gray: its levels read back as map values
-      assertThat(a.getHeatmapFormat().toString()).isEqualTo("map");
-      assertThat(heatmap.getRaster().getNumBands()).isEqualTo(1);
-      double low = a.getHeatmapLow();
-      double high = a.getHeatmapHigh();
-      double value = low + heatmap.getRaster().getSample(4, 4, 0) / 255.0 * (high - low);
-      assertThat(value)
-          .isCloseTo(
-              Math.min(high, 200 / 255.0),
-              org.assertj.core.api.Assertions.within((high - low) / 255 + 1e-6));
-    }
-    // the overlay, on request: jet colours over the frame, RGB
-    try (var h =
-        new OneInputStreamOperatorTestHarness<>(
-            new BatchingInferenceOperator(new ScriptedDetector("ov", 0.5), LIMITS, 1, 10_000, true)
-                .withHeatmapFormat(HeatmapFormat.OVERLAY))) {
-      h.open();
-      h.processElement(frame(1, 200));
-      Alert a = h.getSideOutput(BatchingInferenceOperator.ALERTS).peek().getValue();
-      assertThat(a.getHeatmapFormat().toString()).isEqualTo("overlay");
-      byte[] png = new byte[a.getHeatmapPng().remaining()];
-      a.getHeatmapPng().duplicate().get(png);
-      assertThat(
-              javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png))
-                  .getRaster()
-                  .getNumBands())
-          .isEqualTo(3);
-    }
-  }
-
-  /**
-   * alerts.heatmap.full-resolution: the map at the frame's size, written under the claim-check root
-   * and named in the alert with its digest; a write that fails leaves the alert without it.
-   */
-  @Test
-  void fullResolutionMapsAreWrittenBesideTheClaimChecks(@org.junit.jupiter.api.io.TempDir Path root)
-      throws Exception {
-    try (var h =
-        new OneInputStreamOperatorTestHarness<>(
-            new BatchingInferenceOperator(
-                    new ScriptedDetector("full", 0.5), LIMITS, 1, 10_000, true)
-                .withFullResolutionHeatmaps(root.toString()))) {
-      h.open();
-      h.processElement(frame(1, 200));
-      Alert a = h.getSideOutput(BatchingInferenceOperator.ALERTS).peek().getValue();
-      Path file = Path.of(java.net.URI.create(a.getHeatmapFullUri().toString()));
-      assertThat(file.getParent()).isEqualTo(root.resolve("heatmaps"));
-      byte[] png = java.nio.file.Files.readAllBytes(file);
-      assertThat(a.getHeatmapFullSha256().toString())
-          .isEqualTo(io.tailwatch.flink.ingest.ClaimChecks.sha256Hex(png));
-      java.awt.image.BufferedImage map =
-          javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
-      assertThat(map.getWidth()).isEqualTo(a.getFrameWidth());
-      assertThat(map.getHeight()).isEqualTo(a.getFrameHeight());
-      assertThat(map.getColorModel().getComponentSize(0)).isEqualTo(16);
-    }
-    // the root is a file: nothing can be written under it, the alert still goes out
-    Path notAFolder = java.nio.file.Files.writeString(root.resolve("file"), "x");
-    try (var h =
-        new OneInputStreamOperatorTestHarness<>(
-            new BatchingInferenceOperator(
-                    new ScriptedDetector("full2", 0.5), LIMITS, 1, 10_000, true)
-                .withFullResolutionHeatmaps(notAFolder.toString()))) {
-      h.open();
-      h.processElement(frame(1, 200));
-      Alert a = h.getSideOutput(BatchingInferenceOperator.ALERTS).peek().getValue();
-      assertThat(a.getHeatmapFullUri()).isNull();
-      assertThat(a.getHeatmapPng()).isNotNull();
-    }
-  }
-
-  /**
-   * A frame larger than alerts.heatmap.max-side gets a scaled-down heatmap (aspect kept) while its
-   * regions stay in frame pixels and the alert says the frame's size: alerts stay small whatever
-   * the camera.
-   */
-  @Test
-  void theHeatmapOfALargeFrameIsScaledDownAndItsRegionsStayInFramePixels() throws Exception {
-    try (var h =
-        new OneInputStreamOperatorTestHarness<>(
-            new BatchingInferenceOperator(new ScriptedDetector("big", 0.5), LIMITS, 1, 10_000, true)
-                .withHeatmapMaxSide(64))) {
-      h.open();
-      CameraFrame big = TestFrames.raw("big", 1000, 200);
-      big.setHeight(600);
-      big.setPayload(
-          java.nio.ByteBuffer.wrap(java.util.Arrays.copyOf(big.getPayload().array(), 600_000)));
-      h.processElement(new StreamRecord<>(TestFrames.ingested(big, 0)));
-      Alert a = h.getSideOutput(BatchingInferenceOperator.ALERTS).peek().getValue();
-      assertThat(a.getFrameWidth()).isEqualTo(1000);
-      assertThat(a.getFrameHeight()).isEqualTo(600);
-      assertThat(a.getRegions().get(0).getWidth()).isEqualTo(1000);
-      assertThat(a.getRegions().get(0).getHeight()).isEqualTo(600);
-      byte[] png = new byte[a.getHeatmapPng().remaining()];
-      a.getHeatmapPng().duplicate().get(png);
-      java.awt.image.BufferedImage image =
-          javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
-      assertThat(image.getWidth()).isEqualTo(64);
-      assertThat(image.getHeight()).isEqualTo(38);
-      assertThat(a.getHeatmapLow()).isLessThan(a.getHeatmapHigh());
-    }
-    assertThatThrownBy(
-            () ->
-                new BatchingInferenceOperator(new ScriptedDetector("x", 0.5), LIMITS, 1, 10, true)
-                    .withHeatmapMaxSide(8))
-        .hasMessageContaining("alerts.heatmap.max-side must be at least 16, was 8");
-  }
-
-  @Test
   void aDetectorThatCannotStartFailsTheJobWithoutRestarts() throws Exception {
     DetectorFactory cudaMissing =
         () -> {
@@ -339,8 +209,8 @@ class BatchingInferenceOperatorTest {
               "backbone: device=cuda was requested but CUDA cannot be used: no libcudart");
         };
     try (var h =
-        new OneInputStreamOperatorTestHarness<Ingested, FrameScore>(
-            new BatchingInferenceOperator(cudaMissing, LIMITS, 4, 10, true))) {
+        new OneInputStreamOperatorTestHarness<Ingested, ScoredFrame>(
+            new InferenceOperator(cudaMissing, LIMITS, 4, 10))) {
       org.assertj.core.api.Assertions.assertThatThrownBy(h::open)
           .isInstanceOf(org.apache.flink.runtime.execution.SuppressRestartsException.class)
           .hasStackTraceContaining("device=cuda was requested");
@@ -362,6 +232,7 @@ class BatchingInferenceOperatorTest {
                   TestFrames.builder("f2", 8, 8).setPayload(ByteBuffer.wrap(new byte[10])).build(),
                   2)));
       h.processElement(frame(3, 10));
+      op(h).awaitInFlight();
       assertThat(ids(h)).containsExactly("f0", "f3");
       List<DeadLetter> dead =
           h.getSideOutput(IngestRouter.DEAD_LETTERS).stream().map(StreamRecord::getValue).toList();
@@ -374,6 +245,122 @@ class BatchingInferenceOperatorTest {
       assertThat(dead)
           .allSatisfy(d -> assertThat(d.getKey()).isEqualTo(ByteBuffer.wrap("k".getBytes())));
       assertThat(BATCHES.get("failures")).containsExactly(3, 1, 1, 1);
+    }
+  }
+
+  /**
+   * The detector runs on the operator's worker: a full batch does not hold the task thread, which
+   * keeps taking frames and firing timers; past max-in-flight batches it waits for the oldest
+   * (backpressure), and results leave in submission order.
+   */
+  @Test
+  void batchesRunOffTheTaskThreadWithABoundedQueue() throws Exception {
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    List<String> threads = new CopyOnWriteArrayList<>();
+    DetectorFactory blocking =
+        () ->
+            new TestDetector(0.5, "m", "b") {
+              @Override
+              public List<Detection> detect(List<FloatImage> images) throws Exception {
+                threads.add(Thread.currentThread().getName());
+                release.await();
+                List<Detection> out = new ArrayList<>();
+                for (FloatImage i : images) {
+                  out.add(new Detection(0.1, new float[] {0.1f}, 1, 1, new float[64], 8));
+                }
+                return out;
+              }
+            };
+    try (var h =
+        new OneInputStreamOperatorTestHarness<Ingested, ScoredFrame>(
+            new InferenceOperator(blocking, LIMITS, 2, 50).withMaxInFlight(2))) {
+      h.setProcessingTime(0);
+      h.open();
+      h.processElement(frame(0, 10));
+      h.processElement(frame(1, 10)); // a full batch: submitted, the detector blocks on the worker
+      h.processElement(frame(2, 10));
+      h.setProcessingTime(50); // the timer still fires: the partial batch is queued behind it
+      assertThat(op(h).inFlight()).isEqualTo(2);
+      assertThat(op(h).buffered()).isZero();
+      assertThat(h.extractOutputValues()).isEmpty();
+      // a third batch finds the queue full: the task thread waits until the first is done
+      Thread taskThread =
+          new Thread(
+              () -> {
+                try {
+                  h.processElement(frame(3, 10));
+                  h.processElement(frame(4, 10));
+                } catch (Exception e) {
+                  throw new RuntimeException(e);
+                }
+              });
+      taskThread.start();
+      taskThread.join(300);
+      assertThat(taskThread.isAlive()).as("backpressured while the queue is full").isTrue();
+      release.countDown();
+      taskThread.join(10_000);
+      assertThat(taskThread.isAlive()).isFalse();
+      h.prepareSnapshotPreBarrier(1);
+      assertThat(ids(h)).containsExactly("f0", "f1", "f2", "f3", "f4");
+      assertThat(threads).allSatisfy(t -> assertThat(t).startsWith("tailwatch-inference"));
+      assertThat(op(h).inFlight()).isZero();
+    }
+  }
+
+  /**
+   * A scored frame carries what the next stages need and no more: score, map, versions, the bank's
+   * threshold and calibration, and candidate patches only with bank updates; the pixels only when
+   * the renderer draws over them.
+   */
+  @Test
+  void scoredFramesCarryTheMapAndVersionsAndDropThePixels() throws Exception {
+    try (var h = harness("carry", 1, 10_000)) {
+      h.open();
+      h.processElement(frame(0, 51));
+      h.prepareSnapshotPreBarrier(1);
+      ScoredFrame s = h.extractOutputValues().get(0);
+      assertThat(s.score).isCloseTo(0.2, org.assertj.core.api.Assertions.within(1e-6));
+      assertThat(s.mapSize).isEqualTo(8);
+      assertThat(s.map).hasSize(64);
+      assertThat(s.bankVersion).isEqualTo("bank-1");
+      assertThat(s.modelVersion).isEqualTo("scripted");
+      assertThat(s.bankThreshold).isEqualTo(0.5);
+      assertThat(s.frameWidth).isEqualTo(8);
+      assertThat(s.frame.getPayload().remaining()).as("pixels dropped").isZero();
+      assertThat(s.hasCandidates()).isFalse();
+      assertThat(s.offset).isZero();
+    }
+    DetectorFactory withFeatures =
+        () ->
+            new TestDetector(0.5, "m", "b") {
+              @Override
+              public List<Detection> detect(List<FloatImage> images) {
+                return List.of(
+                    new Detection(
+                        0.3,
+                        new float[] {0.1f, 0.3f},
+                        1,
+                        2,
+                        new float[64],
+                        8,
+                        new float[] {1, 2, 3, 4},
+                        0,
+                        2));
+              }
+            };
+    try (var h =
+        new OneInputStreamOperatorTestHarness<Ingested, ScoredFrame>(
+            new InferenceOperator(withFeatures, LIMITS, 1, 10)
+                .withBankCandidates(1)
+                .withPixels(true))) {
+      h.open();
+      h.processElement(frame(0, 51));
+      h.prepareSnapshotPreBarrier(1);
+      ScoredFrame s = h.extractOutputValues().get(0);
+      assertThat(s.frame.getPayload().remaining()).as("pixels kept").isEqualTo(64);
+      assertThat(s.candidateCount).isEqualTo(1);
+      assertThat(s.candidateVectors).containsExactly(3, 4); // the patch with the highest score
+      assertThat(s.candidateDistances).containsExactly(0.3f);
     }
   }
 }

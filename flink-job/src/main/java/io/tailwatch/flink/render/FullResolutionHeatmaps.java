@@ -1,6 +1,5 @@
-package io.tailwatch.flink.inference;
+package io.tailwatch.flink.render;
 
-import io.tailwatch.detector.scoring.Detection;
 import io.tailwatch.detector.scoring.Heatmaps;
 import io.tailwatch.flink.ingest.ClaimCheckWriter;
 import io.tailwatch.schemas.Alert;
@@ -27,16 +26,16 @@ final class FullResolutionHeatmaps {
   }
 
   /** The alert with heatmapFullUri/Sha256 set, once the map is written. */
-  Alert attach(Alert alert, Detection d) throws IOException {
+  Alert attach(Alert alert, float[] map, int mapSize) throws IOException {
     if (alert.getHeatmapLow() == null || alert.getHeatmapHigh() == null) {
       return alert; // heatmaps off: nothing to scale the map by
     }
     byte[] png =
         Heatmaps.png(
             Heatmaps.gray16(
-                d.map(),
-                d.mapSize(),
-                d.mapSize(),
+                map,
+                mapSize,
+                mapSize,
                 alert.getFrameWidth(),
                 alert.getFrameHeight(),
                 alert.getHeatmapLow(),
