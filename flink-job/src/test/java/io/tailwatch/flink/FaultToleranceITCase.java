@@ -407,4 +407,157 @@ class FaultToleranceITCase {
     job.getJobExecutionResult().get(180, TimeUnit.SECONDS);
     assertExactlyOnce(s);
   }
+
+  /** {@code count} more frames of the simulated line (every fourth defective) on the input. */
+  static void produceMore(Setup s, int firstIndex, int count) throws Exception {
+    ProductLineSimulator line = new ProductLineSimulator(5, 64, 0.0);
+    ProductLineSimulator.Defect[] defects = ProductLineSimulator.Defect.values();
+    AvroSerdes<CameraFrame> serdes = AvroSerdes.forType(CameraFrame.class);
+    try (KafkaProducer<byte[], byte[]> producer = KAFKA.broker().producer()) {
+      for (int i = 0; i < count; i++) {
+        SimulatedFrame f =
+            line.frame(
+                firstIndex + i,
+                ProductLineSimulator.Variant.BRUSHED,
+                i % 4 == 3 ? defects[(i / 4) % defects.length] : null);
+        CameraFrame record = TestFrames.png(f);
+        producer.send(
+            new ProducerRecord<>(
+                s.in(),
+                record.getFrameId().getBytes(StandardCharsets.UTF_8),
+                serdes.encode(record)));
+        s.frames().add(record.getFrameId());
+      }
+    }
+  }
+
+  /**
+   * The keyed, adaptive path (online thresholds per line, statistics, bank updates through the
+   * control topic): the job as {@code s} configures it with those on.
+   */
+  static JobConfig adaptive(Setup s, Path dir) throws Exception {
+    String control = "control-" + s.in();
+    String statistics = "statistics-" + s.in();
+    KAFKA.broker().createTopics(1, control, statistics);
+    JobConfig c = s.config();
+    String[][] options = {
+      {"topics.control", control},
+      {"topics.statistics", statistics},
+      {"threshold.adaptive", "true"},
+      {"threshold.min-frames", "8"},
+      {"statistics.interval", "1 s"},
+      {"bank-update.dir", dir.resolve("banks").toString()},
+      {"bank-update.interval", "1 s"},
+      {"bank-update.sample-frames", "8"},
+      {"bank-update.patches-per-frame", "16"},
+      {"bank-update.enabled", "true"} // last: each step is validated
+    };
+    for (String[] o : options) {
+      c = c.with(option(o[0]), o[1]);
+    }
+    return c;
+  }
+
+  static org.apache.flink.configuration.ConfigOption<?> option(String key) {
+    return io.tailwatch.flink.config.TailwatchOptions.all().stream()
+        .filter(o -> o.key().equals(key))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  /**
+   * On the adaptive path the alerts depend on the thresholds each line reached, so the oracle is
+   * the committed scores themselves: every frame scored exactly once, and the alerts exactly the
+   * frames whose committed score says anomalous, none twice, none missing.
+   */
+  static void assertAdaptiveExactlyOnce(Setup s) throws Exception {
+    List<FrameScore> scored =
+        TailwatchJobITCase.decode(
+            KAFKA.broker().readCommitted(s.scores(), s.frames().size(), 60_000), FrameScore.class);
+    assertThat(scored)
+        .extracting(FrameScore::getFrameId)
+        .doesNotHaveDuplicates()
+        .as(() -> whereDidTheyGo(s, scored))
+        .containsExactlyInAnyOrderElementsOf(s.frames());
+    Set<String> anomalous = new TreeSet<>();
+    scored.stream().filter(FrameScore::getAnomalous).forEach(f -> anomalous.add(f.getFrameId()));
+    assertThat(anomalous).as("the defective frames alert").isNotEmpty();
+    List<Alert> alerts =
+        TailwatchJobITCase.decode(
+            KAFKA.broker().readCommitted(s.alerts(), anomalous.size(), 30_000), Alert.class);
+    assertThat(alerts)
+        .extracting(Alert::getFrameId)
+        .doesNotHaveDuplicates()
+        .containsExactlyInAnyOrderElementsOf(anomalous);
+    for (Alert a : alerts) {
+      FrameScore f =
+          scored.stream().filter(x -> x.getFrameId().equals(a.getFrameId())).findFirst().get();
+      assertThat(a.getThreshold()).as("alert and score judged alike").isEqualTo(f.getThreshold());
+    }
+  }
+
+  /** A task failure while lines adapt and banks are rebuilt from their candidates. */
+  @Test
+  void theKeyedAdaptivePathRecoversFromATaskFailureExactlyOnce(@TempDir Path dir) throws Exception {
+    Setup s = produce(dir, 64, 16);
+    Path marker = dir.resolve("failed-once");
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    TailwatchJob.build(
+        env, adaptive(s, dir), new FlakyDetector(s.detector(), 40, 30, marker.toString()));
+    env.execute("adaptive-fault-injected");
+    assertThat(marker).as("the failure was injected").exists();
+    assertAdaptiveExactlyOnce(s);
+  }
+
+  /**
+   * Stopped with a savepoint, then resumed with another statistics half-life (the lines' statistics
+   * start again, the restore does not fail) while the broker restarts under it.
+   */
+  @Test
+  void theKeyedAdaptivePathResumesWithAChangedHalfLifeThroughABrokerRestart(@TempDir Path dir)
+      throws Exception {
+    Setup bounded = produce(dir, 64, 16);
+    JobConfig config =
+        adaptive(bounded, dir)
+            .with(io.tailwatch.flink.config.TailwatchOptions.BOUNDED, "false")
+            .with(option("statistics.half-life"), "500");
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    TailwatchJob.build(
+        env, config, new FlakyDetector(bounded.detector(), 60, 0, dir.resolve("u").toString()));
+    JobClient first = env.executeAsync("adaptive-before-savepoint");
+    awaitCommittedScores(bounded, 12);
+    String savepoint =
+        first
+            .stopWithSavepoint(
+                false,
+                dir.resolve("savepoints").toUri().toString(),
+                org.apache.flink.core.execution.SavepointFormatType.CANONICAL)
+            .get(60, TimeUnit.SECONDS);
+    // frames after the savepoint: judged by the restored lines, whose statistics start again
+    produceMore(bounded, 9000, 32);
+    org.apache.flink.configuration.Configuration restore =
+        new org.apache.flink.configuration.Configuration();
+    restore.set(org.apache.flink.configuration.StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
+    StreamExecutionEnvironment env2 = StreamExecutionEnvironment.getExecutionEnvironment(restore);
+    JobConfig resumed =
+        config
+            .with(option("statistics.half-life"), "2000")
+            .with(
+                io.tailwatch.flink.config.TailwatchOptions.GROUP_ID,
+                "after-savepoint-" + System.nanoTime())
+            .with(io.tailwatch.flink.config.TailwatchOptions.STARTING_OFFSETS, "earliest");
+    TailwatchJob.build(
+        env2, resumed, new FlakyDetector(bounded.detector(), 60, 0, dir.resolve("u").toString()));
+    JobClient second = env2.executeAsync("adaptive-after-savepoint");
+    try {
+      awaitCommittedScores(bounded, 4);
+      KAFKA.broker().restartBroker(java.time.Duration.ofSeconds(3));
+      assertAdaptiveExactlyOnce(bounded);
+      assertThat(second.getJobStatus().get(10, TimeUnit.SECONDS))
+          .as("no restart loop after the changed half-life")
+          .isEqualTo(org.apache.flink.api.common.JobStatus.RUNNING);
+    } finally {
+      second.cancel().get(30, TimeUnit.SECONDS);
+    }
+  }
 }

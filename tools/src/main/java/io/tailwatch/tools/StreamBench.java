@@ -183,12 +183,12 @@ final class StreamBench implements Callable<Integer> {
     var model = backbone.loadBackbone(null);
     var spec = backbone.spec(model);
     DetectorBenchmark.Row bare;
+    DetectorBenchmark bench;
     String provider;
     try (var extractor = backbone.openExtractor(model, spec);
         OnnxKnnScorer knn = OnnxKnnScorer.open(backbone.provider(), backbone.threads, precision);
         ProgressBar bar = new ProgressBar("bank")) {
-      DetectorBenchmark bench =
-          DetectorBenchmark.prepare(extractor, bankSize, Math.max(8 * batch, 64), size, 7, bar);
+      bench = DetectorBenchmark.prepare(extractor, bankSize, Math.max(8 * batch, 64), size, 7, bar);
       bench.bank().write(bankFile);
       bare = bench.measure(knn, batch, 2);
       provider = extractor.provider().toString();
@@ -284,15 +284,24 @@ final class StreamBench implements Callable<Integer> {
               bare.detectorFps()));
       double saturation = Double.NaN;
       double[] perLines = new double[lines.length];
+      measured = perLines;
+      // the first backlog warms the job up (sessions, JIT, the keyed stage's first scopes): a
+      // measured first backlog would favour whichever line count comes second
+      double warmUp = drainRate(reader.await(saturationFrames, Duration.ofMinutes(10)));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| job warm-up (first %,d-frame backlog, not a measure) | %.1f | %.2fx | |%n",
+              saturationFrames,
+              warmUp,
+              warmUp / bare.detectorFps()));
       for (int li = 0; li < lines.length; li++) {
-        if (li > 0) {
-          // the next backlog, sent faster than the job drains it
-          try (FrameProducer producer = new FrameProducer(servers, frames)) {
-            for (long end = sent + saturationFrames; sent < end; sent++) {
-              producer.send(frame(templates, run, sent, lines[li], Instant.now()));
-            }
-            producer.flush();
+        // the next backlog, sent faster than the job drains it
+        try (FrameProducer producer = new FrameProducer(servers, frames)) {
+          for (long end = sent + saturationFrames; sent < end; sent++) {
+            producer.send(frame(templates, run, sent, lines[li], Instant.now()));
           }
+          producer.flush();
         }
         List<Seen> backlog = reader.await(saturationFrames, Duration.ofMinutes(10));
         perLines[li] = drainRate(backlog);
@@ -383,6 +392,20 @@ final class StreamBench implements Callable<Integer> {
       }
       kafka.close();
     }
+    // the bare detector again, now that the job and the broker are gone: the machine's own drift
+    // between the two bare runs says how far to trust the ratios above
+    try (var extractor = backbone.openExtractor(model, spec);
+        OnnxKnnScorer knn = OnnxKnnScorer.open(backbone.provider(), backbone.threads, precision)) {
+      DetectorBenchmark.Row after = bench.on(extractor).measure(knn, batch, 2);
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "%nBare detector after the job: %.1f frames/s (%.2fx the run before it); the job's"
+                  + " saturation against their mean: %s.%n",
+              after.detectorFps(),
+              after.detectorFps() / bare.detectorFps(),
+              ratiosAgainst((bare.detectorFps() + after.detectorFps()) / 2)));
+    }
     BenchCommand.printAndWrite(md.toString(), out);
     return 0;
   }
@@ -468,6 +491,20 @@ final class StreamBench implements Callable<Integer> {
   private static double mean(List<Long> v) {
     return v.stream().mapToLong(Long::longValue).average().orElse(Double.NaN);
   }
+
+  /** The saturation rates measured per line count, as ratios to {@code bareFps}. */
+  private String ratiosAgainst(double bareFps) {
+    StringBuilder sb = new StringBuilder();
+    for (int li = 0; li < lines.length; li++) {
+      sb.append(li == 0 ? "" : ", ")
+          .append(
+              String.format(Locale.ROOT, "%d line(s) %.2fx", lines[li], measured[li] / bareFps));
+    }
+    return sb.toString();
+  }
+
+  /** Saturation frames/s per --lines count, as measured. */
+  private double[] measured = new double[0];
 
   /** Frames/s over a drained backlog's detect times, from the end of its first batch on. */
   private double drainRate(List<Seen> backlog) {

@@ -148,6 +148,11 @@ public final class DetectorBenchmark {
     }
   }
 
+  /** The same frames and bank on another (reopened) extractor. */
+  public DetectorBenchmark on(FeatureExtractor other) {
+    return new DetectorBenchmark(other, frames, bank);
+  }
+
   public MemoryBank bank() {
     return bank;
   }
