@@ -59,7 +59,11 @@ class StreamBenchITCase {
     String table = Files.readString(out);
     assertThat(table)
         .contains("| bare detector, batch 4")
-        .containsPattern("\\| job at saturation .*\\| [0-9.]+x \\|")
+        .containsPattern("\\| job at saturation, 1 line\\(s\\) .*\\| [0-9.]+x \\|")
+        .containsPattern("\\| job at saturation, 4 line\\(s\\) .*\\| [0-9.]+x \\|")
+        .containsPattern("\\| 1 line\\(s\\) / 4 lines at saturation \\| \\| [0-9.]+x \\|")
+        .contains("online adaptation on")
+        .containsPattern("Bare detector after the job: [0-9.]+ frames/s")
         .containsPattern("\\| 30% \\| [0-9.]+ \\| \\d+ \\| \\d+ ms \\| \\d+ ms \\|")
         .contains("Soak: 2 s at");
   }
