@@ -270,8 +270,9 @@ public final class InferenceOperator extends AbstractStreamOperator<ScoredFrame>
    * @return whether it warned
    */
   boolean reportFrameHeap(int batch, long maxHeap) {
-    // batches in flight each hold their frames: one running, the others decoded as they start
-    long bytes = FrameHeap.batchBytes(limits, batch);
+    // the running batch decoded, plus the raw payloads of the batches queued behind it
+    long bytes =
+        FrameHeap.batchBytes(limits, batch) + (long) maxInFlight * batch * limits.maxPayloadBytes();
     if (bytes > maxHeap / 2) {
       LOG.warn(
           "a batch of {} frames at limits.max-pixels = {} can take {} MiB of heap, more than half of"
