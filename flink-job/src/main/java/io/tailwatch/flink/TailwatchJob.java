@@ -25,6 +25,7 @@ import io.tailwatch.flink.ingest.Ingested;
 import io.tailwatch.flink.render.AlertRenderer;
 import io.tailwatch.flink.sink.AvroRecordSerializer;
 import io.tailwatch.schemas.Alert;
+import io.tailwatch.schemas.BankStatus;
 import io.tailwatch.schemas.BankUpdate;
 import io.tailwatch.schemas.DeadLetter;
 import io.tailwatch.schemas.FrameScore;
@@ -87,6 +88,7 @@ public final class TailwatchJob {
   public static final String UID_BANK_BUILDER = "tailwatch-bank-builder";
   public static final String UID_CONTROL_SINK = "tailwatch-control-sink";
   public static final String UID_STATISTICS_SINK = "tailwatch-statistics-sink";
+  public static final String UID_STATUS_SINK = "tailwatch-status-sink";
   public static final String UID_CUBES_SOURCE = "tailwatch-cubes-source";
   public static final String UID_CUBE_ROUTER = "tailwatch-cube-router";
   public static final String UID_CUBE_SCORING = "tailwatch-cube-scoring";
@@ -342,6 +344,20 @@ public final class TailwatchJob {
                   prefix + "-statistics"))
           .name("statistics: " + config.statisticsTopic())
           .uid(UID_STATISTICS_SINK);
+    }
+    if (config.statusTopic() != null) {
+      scoredFrames
+          .getSideOutput(InferenceOperator.BANK_STATUS)
+          .sinkTo(
+              sink(
+                  config,
+                  client,
+                  BankStatus.class,
+                  config.statusTopic(),
+                  BankStatus::getBankVersion,
+                  prefix + "-status"))
+          .name("status: " + config.statusTopic())
+          .uid(UID_STATUS_SINK);
     }
     if (config.get(BANK_UPDATE_ENABLED)) {
       Duration interval = config.get(BANK_UPDATE_INTERVAL);

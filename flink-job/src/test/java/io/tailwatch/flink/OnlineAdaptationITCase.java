@@ -279,7 +279,8 @@ class OnlineAdaptationITCase {
     String dead = "dead-" + suffix;
     String control = "control-" + suffix;
     String statistics = "statistics-" + suffix;
-    KAFKA.broker().createTopics(1, in, alerts, scores, dead, control, statistics);
+    String status = "status-" + suffix;
+    KAFKA.broker().createTopics(1, in, alerts, scores, dead, control, statistics, status);
     JobConfig config =
         TestJobs.config(
             KAFKA.broker().bootstrapServers(),
@@ -294,6 +295,8 @@ class OnlineAdaptationITCase {
             control,
             "--topics.statistics",
             statistics,
+            "--topics.status",
+            status,
             "--alerts.heatmaps",
             "false",
             "--batch.max-size",
@@ -418,6 +421,21 @@ class OnlineAdaptationITCase {
           EmbeddedKafka.decode(
               KAFKA.broker().readCommitted(statistics, Integer.MAX_VALUE, 1_000),
               ScoreStatistics.class);
+      // the subtask's bank events: the configured bank at start, then every announced version
+      List<io.tailwatch.schemas.BankStatus> statuses =
+          EmbeddedKafka.decode(
+              KAFKA.broker().readCommitted(status, Integer.MAX_VALUE, 1_000),
+              io.tailwatch.schemas.BankStatus.class);
+      assertThat(statuses.get(0).getReason()).isEqualTo("configured");
+      assertThat(statuses)
+          .filteredOn(st -> st.getStatus() == io.tailwatch.schemas.BankStatusCode.ACTIVE)
+          .extracting(st -> st.getBankVersion())
+          .as("every announced version in use (the last may still be on its way)")
+          .containsAll(
+              updates.stream()
+                  .limit(Math.max(0, updates.size() - 1))
+                  .map(BankUpdate::getBankVersion)
+                  .toList());
       return new Run(
           weighting,
           window(all, 0, WINDOW),

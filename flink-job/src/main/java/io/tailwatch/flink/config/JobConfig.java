@@ -505,6 +505,11 @@ public final class JobConfig implements Serializable {
     return optionalTopic(STATISTICS_TOPIC);
   }
 
+  /** The bank status topic, or null when off. */
+  public String statusTopic() {
+    return optionalTopic(STATUS_TOPIC);
+  }
+
   /** The control topic, or null when off. */
   public String controlTopic() {
     return optionalTopic(CONTROL_TOPIC);

@@ -297,6 +297,15 @@ public final class TailwatchOptions {
               "Per-scope score statistics snapshots out (Avro ScoreStatistics) every statistics.interval; "
                   + "empty (default) = off.");
 
+  public static final ConfigOption<String> STATUS_TOPIC =
+      ConfigOptions.key("topics.status")
+          .stringType()
+          .defaultValue("")
+          .withDescription(
+              "Bank status out (Avro BankStatus): each inference subtask's bank in use at start and "
+                  + "after every announcement, and every bank it refused, with the reason; empty "
+                  + "(default) = off.");
+
   public static final ConfigOption<String> CONTROL_TOPIC =
       ConfigOptions.key("topics.control")
           .stringType()
@@ -589,6 +598,7 @@ public final class TailwatchOptions {
         PARALLELISM,
         JOB_NAME,
         STATISTICS_TOPIC,
+        STATUS_TOPIC,
         CONTROL_TOPIC,
         THRESHOLD_ADAPTIVE,
         FALSE_ALARM_RATE,

@@ -11,6 +11,8 @@ import io.tailwatch.flink.ingest.FrameRejectedException;
 import io.tailwatch.flink.ingest.IngestRouter;
 import io.tailwatch.flink.ingest.Ingested;
 import io.tailwatch.schemas.AvroSerdes;
+import io.tailwatch.schemas.BankStatus;
+import io.tailwatch.schemas.BankStatusCode;
 import io.tailwatch.schemas.BankUpdate;
 import io.tailwatch.schemas.CameraFrame;
 import io.tailwatch.schemas.DeadLetterReason;
@@ -67,6 +69,10 @@ public final class InferenceOperator extends AbstractStreamOperator<ScoredFrame>
         TwoInputStreamOperator<Ingested, BankUpdate, ScoredFrame>,
         ProcessingTimeCallback {
   private static final long serialVersionUID = 1L;
+
+  /** Each subtask's bank events: in use at start and after swaps, refused banks (topics.status). */
+  public static final org.apache.flink.util.OutputTag<BankStatus> BANK_STATUS =
+      new org.apache.flink.util.OutputTag<>("bank-status") {};
 
   /** Batches queued or running on the worker unless configured: one running, one waiting. */
   public static final int DEFAULT_MAX_IN_FLIGHT = 2;
@@ -213,11 +219,14 @@ public final class InferenceOperator extends AbstractStreamOperator<ScoredFrame>
     }
     metrics = new Metrics(getMetricGroup(), detector);
     reportFrameHeap(maxBatch, Runtime.getRuntime().maxMemory());
+    List<BankStatus> atStart = new ArrayList<>();
+    activeBankVersion = detector.bankVersion(); // the configured bank, unless state names another
     if (currentBank != null && !currentBank.version.equals(detector.bankVersion())) {
       try {
         detector.swapBank(Path.of(URI.create(currentBank.uri)), currentBank.sha256);
         metrics.bankSwapped(detector.bankVersion(), detector.modelVersion());
         LOG.info("restored bank {} from state", currentBank);
+        atStart.add(status(currentBank.version, currentBank.uri, true, "restored from state"));
       } catch (Exception e) {
         metrics.bankRejected();
         LOG.error(
@@ -225,10 +234,24 @@ public final class InferenceOperator extends AbstractStreamOperator<ScoredFrame>
             currentBank,
             detector.bankVersion(),
             e.getMessage());
+        atStart.add(
+            status(
+                currentBank.version,
+                currentBank.uri,
+                false,
+                "restored from state: " + e.getMessage()));
         currentBank = null;
       }
     }
     activeBankVersion = detector.bankVersion();
+    if (atStart.isEmpty()) {
+      atStart.add(status(activeBankVersion, null, true, "configured"));
+    }
+    // after open: records go out from the mailbox, not from open()
+    getProcessingTimeService()
+        .registerTimer(
+            getProcessingTimeService().getCurrentProcessingTime(),
+            t -> atStart.forEach(st -> output.collect(BANK_STATUS, new StreamRecord<>(st))));
     String task = getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks();
     worker =
         Executors.newSingleThreadExecutor(
@@ -325,6 +348,16 @@ public final class InferenceOperator extends AbstractStreamOperator<ScoredFrame>
           update.getBankVersion(),
           update.getLineId());
       metrics.bankRejected();
+      output.collect(
+          BANK_STATUS,
+          new StreamRecord<>(
+              status(
+                  update.getBankVersion(),
+                  update.getBankUri(),
+                  false,
+                  "announced for line "
+                      + update.getLineId()
+                      + ": per-line banks are not supported")));
       return;
     }
     if (update.getBankVersion().equals(activeBankVersion)) {
@@ -494,13 +527,42 @@ public final class InferenceOperator extends AbstractStreamOperator<ScoredFrame>
           update.getBankUri(),
           activeBankVersion,
           c.swapError().getMessage());
+      output.collect(
+          BANK_STATUS,
+          new StreamRecord<>(
+              status(
+                  update.getBankVersion(),
+                  update.getBankUri(),
+                  false,
+                  String.valueOf(c.swapError().getMessage()))));
       return;
     }
     currentBank = BankRef.of(update);
     activeBankVersion = c.swappedVersion();
     metrics.bankSwapped(c.swappedVersion(), detector.modelVersion());
+    output.collect(
+        BANK_STATUS,
+        new StreamRecord<>(
+            status(c.swappedVersion(), update.getBankUri(), true, update.getReason().toString())));
     LOG.info(
         "bank {} swapped in ({}, {})", c.swappedVersion(), update.getReason(), update.getBankUri());
+  }
+
+  /** A status record of this subtask; {@code activeBankVersion} must be current. */
+  private BankStatus status(String version, String uri, boolean active, String reason) {
+    var task = getRuntimeContext().getTaskInfo();
+    return BankStatus.newBuilder()
+        .setBankVersion(version)
+        .setBankUri(uri)
+        .setStatus(active ? BankStatusCode.ACTIVE : BankStatusCode.REFUSED)
+        .setReason(reason)
+        .setActiveBankVersion(active ? version : activeBankVersion)
+        .setModelVersion(detector.modelVersion())
+        .setSubtask(task.getIndexOfThisSubtask())
+        .setParallelism(task.getNumberOfParallelSubtasks())
+        .setTime(
+            java.time.Instant.ofEpochMilli(getProcessingTimeService().getCurrentProcessingTime()))
+        .build();
   }
 
   /** The bank still in use after a refused swap: the last one swapped in, or the configured one. */

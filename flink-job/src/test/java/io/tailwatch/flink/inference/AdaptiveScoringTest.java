@@ -380,6 +380,7 @@ class AdaptiveScoringTest {
     Path v3 = Files.writeString(dir.resolve("bank-3"), "tampered");
     try (var h = withControl(adaptation(false))) {
       h.open();
+      h.setProcessingTime(0); // the start status goes out from the mailbox once open
       h.processElement(InferenceOperatorTest.frame(0, 10));
       h.processElement(InferenceOperatorTest.frame(1, 10));
       h.processControl(announcement(v2, "sha-2"));
@@ -396,6 +397,24 @@ class AdaptiveScoringTest {
               org.assertj.core.groups.Tuple.tuple("f2", "bank-2"),
               org.assertj.core.groups.Tuple.tuple(
                   "f3", "bank-2")); // bank-3 failed its checksum: refused
+      // each event is a status record of the subtask: in use at start, swapped in, refused
+      h.setProcessingTime(1);
+      List<io.tailwatch.schemas.BankStatus> statuses = new ArrayList<>();
+      h.inference
+          .getSideOutput(InferenceOperator.BANK_STATUS)
+          .forEach(r -> statuses.add(r.getValue()));
+      assertThat(statuses)
+          .extracting(
+              st -> st.getBankVersion(),
+              st -> st.getStatus().name(),
+              st -> st.getActiveBankVersion())
+          .containsExactly(
+              org.assertj.core.groups.Tuple.tuple("bank-1", "ACTIVE", "bank-1"),
+              org.assertj.core.groups.Tuple.tuple("bank-2", "ACTIVE", "bank-2"),
+              org.assertj.core.groups.Tuple.tuple("bank-3", "REFUSED", "bank-2"));
+      assertThat(statuses.get(0).getReason()).isEqualTo("configured");
+      assertThat(statuses.get(2).getReason()).contains("is not the announced sha-3");
+      assertThat(statuses.get(2).getSubtask()).isZero();
       StagesHarness.Snapshot snapshot = h.snapshot(1, 100);
       // a restore keeps the swapped-in bank, not the configured one
       try (var r = withControl(adaptation(false))) {
@@ -406,6 +425,14 @@ class AdaptiveScoringTest {
         assertThat(r.extractOutputValues())
             .extracting(FrameScore::getBankVersion)
             .containsExactly("bank-2");
+        r.setProcessingTime(200);
+        assertThat(r.inference.getSideOutput(InferenceOperator.BANK_STATUS))
+            .singleElement()
+            .satisfies(
+                st -> {
+                  assertThat(st.getValue().getBankVersion()).isEqualTo("bank-2");
+                  assertThat(st.getValue().getReason()).isEqualTo("restored from state");
+                });
       }
     }
   }
