@@ -14,7 +14,8 @@ import java.util.Map;
  * Merges candidate patch vectors into a bank (ALGORITHMS.md §6.3): greedy coreset continued from
  * the current bank, i.e. repeatedly add the candidate farthest from the bank and from what was
  * added so far, until {@code maxAdded} were added or the rest is covered; then, if the bank would
- * exceed {@code maxSize}, an approximate greedy coreset of the union down to the cap.
+ * exceed {@code maxSize}, back to the cap: by pruning ({@link #prune}, incremental) when the
+ * overshoot is at most a quarter of the bank, else by an approximate greedy coreset of the union.
  *
  * <p>"Covered" is within the bank's resolution (squared distance {@code covered2}, see {@link
  * #resolution2}): a k-centre coreset stops at a covering radius, and its continuation stops there
@@ -227,10 +228,26 @@ public final class BankMerger {
     }
     boolean capped = total > maxSize;
     int count = total;
+    String reduction = null;
     if (capped) {
-      int[] keep =
-          GreedyCoreset.approximate(
-              union, total, dim, maxSize, Math.min(128, dim), seed, progress, NearestCentres.JAVA);
+      int excess = total - maxSize;
+      int[] keep;
+      if (excess <= bank.count() / PRUNE_SHARE) {
+        keep = prune(union, total, bank.count(), dim, excess, seed, progress);
+        reduction = "prune";
+      } else {
+        keep =
+            GreedyCoreset.approximate(
+                union,
+                total,
+                dim,
+                maxSize,
+                Math.min(128, dim),
+                seed,
+                progress,
+                NearestCentres.JAVA);
+        reduction = "coreset";
+      }
       float[] kept = new float[maxSize * dim];
       float[] keptWeights = weights == null ? null : new float[maxSize];
       for (int j = 0; j < maxSize; j++) {
@@ -252,6 +269,9 @@ public final class BankMerger {
     params.put("maxAdded", maxAdded);
     params.put("maxSize", maxSize);
     params.put("capped", capped);
+    if (reduction != null) {
+      params.put("capReduction", reduction);
+    }
     params.put(RESOLUTION_PARAM, covered2);
     if (extraParams != null) {
       params.putAll(extraParams);
@@ -275,5 +295,82 @@ public final class BankMerger {
             ? MemoryBank.of(next, union, count)
             : MemoryBank.weighted(next, union, count, weights);
     return new Result(merged, added, n, capped);
+  }
+
+  /**
+   * A bank over its cap by at most 1/{@code PRUNE_SHARE} of its size is brought back by pruning;
+   * beyond that (the cap was lowered) by a coreset of the whole union.
+   */
+  static final int PRUNE_SHARE = 4;
+
+  /** Bank vectors sampled per vector to prune, at least {@link #MIN_PRUNE_SAMPLE} in all. */
+  static final int PRUNE_SAMPLE_FACTOR = 4;
+
+  static final int MIN_PRUNE_SAMPLE = 1024;
+
+  /**
+   * The cap reduction of an update, incremental: of a random sample of the old bank's vectors
+   * ({@code PRUNE_SAMPLE_FACTOR} x {@code excess}), the {@code excess} nearest to the vectors
+   * outside the sample are dropped. Each dropped vector's nearest neighbour is kept (it is outside
+   * the sample), so coverage shrinks by at most the largest dropped distance, and the vectors just
+   * added (new coverage) are never dropped. Cost: sample x bank x dim, one GEMM pass; a coreset of
+   * the whole union down to the cap costs cap x bank x dim, minutes at a 200,000 cap on 2 cores,
+   * for an update that adds about a thousand vectors.
+   *
+   * @return the rows kept, ascending
+   */
+  static int[] prune(
+      float[] union, int total, int oldCount, int dim, int excess, long seed, Progress progress) {
+    int m = Math.min(oldCount, Math.max(PRUNE_SAMPLE_FACTOR * excess, MIN_PRUNE_SAMPLE));
+    int[] rows = new int[oldCount];
+    for (int i = 0; i < oldCount; i++) {
+      rows[i] = i;
+    }
+    java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+    for (int i = 0; i < m; i++) { // partial Fisher-Yates: rows[0..m) is the sample
+      int j = i + random.nextInt(oldCount - i);
+      int t = rows[i];
+      rows[i] = rows[j];
+      rows[j] = t;
+    }
+    boolean[] sampled = new boolean[total];
+    float[] sample = new float[m * dim];
+    for (int i = 0; i < m; i++) {
+      sampled[rows[i]] = true;
+      System.arraycopy(union, rows[i] * dim, sample, i * dim, dim);
+    }
+    int restCount = total - m;
+    float[] rest = new float[restCount * dim];
+    for (int r = 0, at = 0; r < total; r++) {
+      if (!sampled[r]) {
+        System.arraycopy(union, r * dim, rest, at++ * dim, dim);
+      }
+    }
+    float[] nearest;
+    try (io.tailwatch.detector.knn.OnnxKnnScorer knn =
+        io.tailwatch.detector.knn.OnnxKnnScorer.open(
+            io.tailwatch.detector.onnx.ExecutionProvider.CPU, 0)) {
+      nearest = knn.nearestCentres().nearest(sample, m, dim, rest, restCount);
+    } catch (ai.onnxruntime.OrtException e) {
+      throw new IllegalStateException("bank cap reduction: " + e.getMessage(), e);
+    }
+    progress.update(1, 2); // a closing task stops here
+    Integer[] order = new Integer[m];
+    for (int i = 0; i < m; i++) {
+      order[i] = i;
+    }
+    java.util.Arrays.sort(order, (a, b) -> Float.compare(nearest[a], nearest[b]));
+    boolean[] dropped = new boolean[total];
+    for (int i = 0; i < excess; i++) {
+      dropped[rows[order[i]]] = true;
+    }
+    int[] keep = new int[total - excess];
+    for (int r = 0, at = 0; r < total; r++) {
+      if (!dropped[r]) {
+        keep[at++] = r;
+      }
+    }
+    progress.update(2, 2);
+    return keep;
   }
 }

@@ -133,4 +133,101 @@ class BankMergerTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> BankMerger.resolution2(bank, 1.5, 1))
         .hasMessageContaining("[0, 1]");
   }
+
+  /**
+   * A bank at its cap takes an update by pruning, not by a coreset of the whole bank: of the old
+   * vectors, near-duplicates go (their twins stay), the vectors just added all stay, and a 200,000
+   * vector bank at its cap takes 1,024 new ones in seconds (a coreset to the cap took minutes).
+   */
+  @Test
+  void aBankAtItsCapPrunesNearDuplicatesAndKeepsWhatWasAdded() {
+    java.util.Random random = new java.util.Random(5);
+    int spread = 4000;
+    int twins = 1000;
+    float[] xy = new float[(spread + twins) * 2];
+    for (int i = 0; i < spread; i++) { // a 1000 x 1000 grid's points: spacing >= 1
+      xy[2 * i] = (i % 63) * 16 + random.nextInt(8);
+      xy[2 * i + 1] = (i / 63) * 16 + random.nextInt(8);
+    }
+    for (int i = 0; i < twins; i++) { // a near-copy of the first 1,000 points
+      xy[2 * (spread + i)] = xy[2 * i] + 0.01f;
+      xy[2 * (spread + i) + 1] = xy[2 * i + 1];
+    }
+    MemoryBank bank = bank(xy);
+    float[] far = new float[100 * 2];
+    float[] farD = new float[100];
+    for (int i = 0; i < 100; i++) {
+      far[2 * i] = 5000 + 10 * i;
+      far[2 * i + 1] = 5000;
+      farD[i] = 1e6f;
+    }
+    int cap = spread + twins; // full already: every added vector must push one out
+    BankMerger.Result r = BankMerger.merge(bank, far, farD, 100, 100, cap, 0, "v2", null, 3);
+    assertThat(r.capped()).isTrue();
+    assertThat(r.added()).isEqualTo(100);
+    assertThat(r.bank().count()).isEqualTo(cap);
+    assertThat(r.bank().header().params()).containsEntry("capReduction", "prune");
+    float[] v = new float[2];
+    int farKept = 0;
+    java.util.Set<Long> kept = new java.util.HashSet<>();
+    for (int i = 0; i < cap; i++) {
+      r.bank().vector(i, v, 0);
+      if (v[0] >= 5000) {
+        farKept++;
+      }
+      kept.add(((long) Math.round(v[0] * 100)) << 32 | Math.round(v[1] * 100));
+    }
+    assertThat(farKept).as("every added vector kept").isEqualTo(100);
+    // the 100 dropped are twins: of every pair, one copy stays
+    for (int i = 0; i < twins; i++) {
+      long a = ((long) Math.round(xy[2 * i] * 100)) << 32 | Math.round(xy[2 * i + 1] * 100);
+      long b =
+          ((long) Math.round(xy[2 * (spread + i)] * 100)) << 32
+              | Math.round(xy[2 * (spread + i) + 1] * 100);
+      assertThat(kept.contains(a) || kept.contains(b)).as("pair " + i).isTrue();
+    }
+    for (int i = twins; i < spread; i++) {
+      long a = ((long) Math.round(xy[2 * i] * 100)) << 32 | Math.round(xy[2 * i + 1] * 100);
+      assertThat(kept).as("point " + i + " has no twin: kept").contains(a);
+    }
+  }
+
+  @Test
+  void aTwoHundredThousandBankAtItsCapTakesAnUpdateByPruning() {
+    int n = 200_000;
+    int dim = 128;
+    java.util.Random random = new java.util.Random(9);
+    float[] vectors = new float[n * dim];
+    for (int i = 0; i < vectors.length; i++) {
+      vectors[i] = (float) random.nextGaussian();
+    }
+    BankHeader h =
+        new BankHeader(
+            BankHeader.FORMAT_VERSION,
+            "big",
+            dim,
+            0,
+            null,
+            new BankHeader.Backbone("b", "b", "sha", List.of("l"), dim, dim, 1, 1, 1),
+            null,
+            Instant.EPOCH,
+            "patchcore",
+            Map.of(),
+            null);
+    MemoryBank bank = MemoryBank.of(h, vectors, n);
+    int added = 1024;
+    float[] c = new float[added * dim];
+    float[] d = new float[added];
+    for (int i = 0; i < c.length; i++) {
+      c[i] = 20 + (float) random.nextGaussian();
+    }
+    java.util.Arrays.fill(d, 1e4f);
+    long start = System.nanoTime();
+    BankMerger.Result r = BankMerger.merge(bank, c, d, added, added, n, 0, "v2", null, 1);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    assertThat(r.bank().count()).isEqualTo(n);
+    assertThat(r.added()).isEqualTo(added);
+    assertThat(r.bank().header().params()).containsEntry("capReduction", "prune");
+    System.out.printf("200k x 128 bank at its cap + 1,024 vectors: merged in %.1f s%n", seconds);
+  }
 }

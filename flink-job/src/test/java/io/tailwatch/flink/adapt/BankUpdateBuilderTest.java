@@ -111,10 +111,10 @@ class BankUpdateBuilderTest {
   }
 
   /**
-   * A merge into a 200,000-vector bank at its cap (the reduction back to the cap is a greedy
-   * coreset over the whole bank, minutes on 2 cores) runs on the builder's worker: a checkpoint
-   * taken meanwhile completes at once and holds the candidates of the running build, and closing
-   * the task stops the merge.
+   * A merge that brings a 200,000-vector bank down to a lowered cap (100,000: a coreset of the
+   * whole bank, minutes on 2 cores; an update at an unchanged cap prunes in seconds,
+   * BankMergerTest) runs on the builder's worker: a checkpoint taken meanwhile completes at once
+   * and holds the candidates of the running build, and closing the task stops the merge.
    */
   @Test
   void aMergeAtA200kCapDoesNotHoldACheckpoint(@TempDir Path dir) throws Exception {
@@ -142,7 +142,14 @@ class BankUpdateBuilderTest {
     MemoryBank.of(h, vectors, n).write(initial);
     BankUpdateBuilder builder =
         new BankUpdateBuilder(
-            initial.toString(), dir.resolve("banks").toString(), 64, 1000, n, 10, "gaussian", 0);
+            initial.toString(),
+            dir.resolve("banks").toString(),
+            64,
+            1000,
+            n / 2,
+            10,
+            "gaussian",
+            0);
     var t = new TwoInputStreamOperatorTestHarness<BankCandidate, BankUpdate, BankUpdate>(builder);
     try {
       t.open();
