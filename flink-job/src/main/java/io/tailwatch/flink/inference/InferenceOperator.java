@@ -520,7 +520,7 @@ public final class InferenceOperator extends AbstractStreamOperator<ScoredFrame>
     BankUpdate update = c.swap();
     if (c.swapError() != null) {
       metrics.bankRejected();
-      activeBankVersion = detectorVersionAfterRefusal(update);
+      activeBankVersion = bankInUse();
       LOG.error(
           "bank {} ({}) refused, keeping {}: {}",
           update.getBankVersion(),
@@ -566,7 +566,7 @@ public final class InferenceOperator extends AbstractStreamOperator<ScoredFrame>
   }
 
   /** The bank still in use after a refused swap: the last one swapped in, or the configured one. */
-  private String detectorVersionAfterRefusal(BankUpdate refused) {
+  private String bankInUse() {
     return currentBank != null ? currentBank.version : metrics.configuredBank;
   }
 

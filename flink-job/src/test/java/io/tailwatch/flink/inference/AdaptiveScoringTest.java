@@ -415,6 +415,10 @@ class AdaptiveScoringTest {
       assertThat(statuses.get(0).getReason()).isEqualTo("configured");
       assertThat(statuses.get(2).getReason()).contains("is not the announced sha-3");
       assertThat(statuses.get(2).getSubtask()).isZero();
+      assertThat(h.inferenceOperator().metricsForTest().bankRejectedCount()).isEqualTo(1);
+      assertThat(h.inferenceOperator().metricsForTest().bankVersion())
+          .as("the detectorLoaded gauge's bank")
+          .isEqualTo("bank-2");
       StagesHarness.Snapshot snapshot = h.snapshot(1, 100);
       // a restore keeps the swapped-in bank, not the configured one
       try (var r = withControl(adaptation(false))) {

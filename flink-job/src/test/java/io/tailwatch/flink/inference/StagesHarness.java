@@ -42,6 +42,10 @@ public final class StagesHarness implements AutoCloseable {
             decisionOperator, new ScopeKey(adaptation.perSource()), null, Types.STRING);
   }
 
+  public InferenceOperator inferenceOperator() {
+    return inferenceOperator;
+  }
+
   public DecisionOperator decisionOperator() {
     return decisionOperator;
   }
