@@ -129,6 +129,16 @@ final class LongtailBench implements Runnable {
     boolean noMagneticTile;
 
     @Option(
+        names = "--real",
+        description =
+            "A folder of MVTec-layout classes (e.g. $TAILWATCH_DATA_DIR/industrial): each class"
+                + " with train/good/ joins the pool; real images are read at --size.")
+    Path real;
+
+    @Option(names = "--no-simulated", description = "No simulated classes (real ones only).")
+    boolean noSimulated;
+
+    @Option(
         names = "--out-dir",
         defaultValue = "experiments/longtail",
         description = "Default: ${DEFAULT-VALUE}.")
@@ -140,8 +150,13 @@ final class LongtailBench implements Runnable {
         throw new IllegalArgumentException(
             "need --pool > 20 (the pareto tail's noisy classes) and --test >= 2");
       }
+      if (noSimulated && real == null && noMagneticTile) {
+        throw new IllegalArgumentException(
+            "--no-simulated and --no-magnetic-tile leave no classes: give --real DIR");
+      }
       LongTailPool classes =
-          new LongTailPool(simulatorSeed, size, pool, magneticTile(dataDir, noMagneticTile));
+          new LongTailPool(
+              simulatorSeed, size, pool, magneticTile(dataDir, noMagneticTile), real, !noSimulated);
       int written = 0;
       for (String tail : tails) {
         for (double n : noise) {
@@ -204,6 +219,13 @@ final class LongtailBench implements Runnable {
     Path dataDir;
 
     @Option(
+        names = "--real",
+        description =
+            "The folder of MVTec-layout classes the manifests' real: images are under (default:"
+                + " $TAILWATCH_DATA_DIR/industrial).")
+    Path real;
+
+    @Option(
         names = "--out-dir",
         defaultValue = "target/benchmark",
         description = "results.md and plots. Default: ${DEFAULT-VALUE}.")
@@ -244,6 +266,25 @@ final class LongtailBench implements Runnable {
                       m.classes().stream()
                           .anyMatch(c -> c.name().equals(LongTailPool.MAGNETIC_TILE)));
       Path mt = needsMt ? magneticTile(dataDir, false) : null;
+      boolean needsReal =
+          loaded.stream()
+              .anyMatch(
+                  m ->
+                      m.classes().stream()
+                          .anyMatch(
+                              c -> !c.train().isEmpty() && c.train().get(0).startsWith("real:")));
+      Path realRoot =
+          !needsReal
+              ? null
+              : real != null
+                  ? real
+                  : SharedDirs.fromEnv(SharedDirs.DATA_DIR)
+                      .map(d -> d.resolve("industrial"))
+                      .orElseThrow(
+                          () ->
+                              new IllegalArgumentException(
+                                  "the manifests use real classes: set TAILWATCH_DATA_DIR or"
+                                      + " --real"));
       BackboneModel model = backbone.loadBackbone(null);
       PatchEmbeddingSpec embedding = backbone.spec(model);
       List<LongTailRun.Result> results = new ArrayList<>();
@@ -252,7 +293,7 @@ final class LongtailBench implements Runnable {
           OnnxKnnScorer knn = OnnxKnnScorer.open(backbone.provider(), backbone.threads)) {
         for (LongTailManifest m : loaded) {
           System.err.printf(Locale.ROOT, "%s: %d training images%n", m.fileName(), m.trainImages());
-          LongTailPool pool = new LongTailPool(m.simulatorSeed(), m.size(), 0, mt);
+          LongTailPool pool = new LongTailPool(m.simulatorSeed(), m.size(), 0, mt, realRoot, true);
           PatchCoreFitter fitter =
               new PatchCoreFitter(
                   extractor,

@@ -45,6 +45,19 @@ public final class LongTailReport {
     return out;
   }
 
+  /**
+   * Mean image AUROC of method {@code i} over the classes that are tail (or head) classes in this
+   * result's manifest: the tail classes differ from seed to seed.
+   */
+  static double meanOver(LongTailRun.Result r, int i, boolean tail) {
+    return r.manifest().classes().stream()
+        .filter(c -> c.tail() == tail)
+        .mapToDouble(c -> r.methods().get(i).imageAuroc().getOrDefault(c.name(), Double.NaN))
+        .filter(v -> !Double.isNaN(v))
+        .average()
+        .orElse(Double.NaN);
+  }
+
   public static String markdown(List<LongTailRun.Result> results, double seconds) {
     Map<String, List<LongTailRun.Result>> groups = new LinkedHashMap<>();
     for (LongTailRun.Result r : results) {
@@ -55,25 +68,31 @@ public final class LongTailReport {
           .add(r);
     }
     StringBuilder md = new StringBuilder();
-    md.append("| tail | noise | seeds | method | image AUROC | pixel AUROC | fit s |\n");
-    md.append("|---|---:|---:|---|---:|---:|---:|\n");
+    md.append(
+        "| tail | noise | seeds | method | image AUROC | image AUROC, tail classes | image AUROC,"
+            + " head classes | pixel AUROC | fit s |\n");
+    md.append("|---|---:|---:|---|---:|---:|---:|---:|---:|\n");
     for (List<LongTailRun.Result> g : groups.values()) {
       LongTailManifest first = g.get(0).manifest();
       for (int mi = 0; mi < g.get(0).methods().size(); mi++) {
         int i = mi;
         double[] image = g.stream().mapToDouble(r -> r.methods().get(i).meanImageAuroc()).toArray();
         double[] pixel = g.stream().mapToDouble(r -> r.methods().get(i).meanPixelAuroc()).toArray();
+        double[] tail = g.stream().mapToDouble(r -> meanOver(r, i, true)).toArray();
+        double[] head = g.stream().mapToDouble(r -> meanOver(r, i, false)).toArray();
         double fit =
             g.stream().mapToDouble(r -> r.methods().get(i).fitSeconds()).average().orElse(0);
         md.append(
             String.format(
                 Locale.ROOT,
-                "| %s | %.2f | %d | %s | %s | %s | %.1f |%n",
+                "| %s | %.2f | %d | %s | %s | %s | %s | %s | %.1f |%n",
                 first.tail(),
                 first.noise(),
                 g.size(),
                 g.get(0).methods().get(i).method(),
                 meanStd(image),
+                meanStd(tail),
+                meanStd(head),
                 meanStd(pixel),
                 fit));
       }

@@ -43,9 +43,11 @@ public final class LongTailRun {
           .orElse(Double.NaN);
     }
 
+    /** Over the classes with masks (a class without any, e.g. casting, has no pixel AUROC). */
     public double meanPixelAuroc() {
       return pixelAuroc.values().stream()
           .mapToDouble(Double::doubleValue)
+          .filter(v -> !Double.isNaN(v))
           .average()
           .orElse(Double.NaN);
     }

@@ -38,4 +38,29 @@ class CommittedManifestsTest {
       assertThat(file.getFileName().toString()).isEqualTo(committed.fileName());
     }
   }
+
+  /**
+   * The real-classes manifests (experiments/longtail/real: the 18 MVTec-layout classes, no
+   * simulator) rebuild the same from the data folder.
+   */
+  @Test
+  void everyCommittedRealManifestIsRebuiltExactly() throws Exception {
+    Path industrial = SharedFixtures.dataPath("industrial");
+    List<Path> files;
+    try (Stream<Path> s = Files.list(DIR.resolve("real"))) {
+      files = s.filter(f -> f.toString().endsWith(".json")).sorted().toList();
+    }
+    assertThat(files).hasSizeGreaterThanOrEqualTo(6);
+    for (Path file : files) {
+      LongTailManifest committed = LongTailManifest.read(file);
+      int pool = committed.classes().stream().mapToInt(c -> c.train().size()).max().orElseThrow();
+      int test =
+          committed.classes().stream().mapToInt(c -> c.testGood().size()).max().orElseThrow();
+      LongTailManifest rebuilt =
+          new LongTailPool(
+                  committed.simulatorSeed(), committed.size(), pool, null, industrial, false)
+              .build(committed.tail(), committed.noise(), committed.seed(), test);
+      assertThat(rebuilt).as(file.toString()).isEqualTo(committed);
+    }
+  }
 }
