@@ -151,25 +151,11 @@ class FaultToleranceITCase {
             new PatchCoreDetectorFactory(
                 model.toString(), bankFile.toString(), "cpu", 1, null, false));
     broker.createTopics(2, s0.in(), s0.alerts(), s0.scores(), s0.dead());
-    AvroSerdes<CameraFrame> serdes = AvroSerdes.forType(CameraFrame.class);
-    ProductLineSimulator.Defect[] defects = ProductLineSimulator.Defect.values();
     List<SimulatedFrame> sims = new ArrayList<>();
     int corrupt = 0;
     try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
       for (int i = 0; i < frames; i++) {
-        SimulatedFrame f =
-            line.frame(
-                5000 + i,
-                ProductLineSimulator.Variant.BRUSHED,
-                i % 4 == 3 ? defects[(i / 4) % defects.length] : null);
-        sims.add(f);
-        CameraFrame record = TestFrames.png(f);
-        producer.send(
-            new ProducerRecord<>(
-                s0.in(),
-                record.getFrameId().getBytes(StandardCharsets.UTF_8),
-                serdes.encode(record)));
-        s0.frames().add(record.getFrameId());
+        sims.add(sendLineFrame(producer, line, s0, 5000 + i, i));
         if ((i + 1) % corruptEvery == 0) {
           producer.send(
               new ProducerRecord<>(
@@ -411,24 +397,34 @@ class FaultToleranceITCase {
   /** {@code count} more frames of the simulated line (every fourth defective) on the input. */
   static void produceMore(Setup s, int firstIndex, int count) throws Exception {
     ProductLineSimulator line = new ProductLineSimulator(5, 64, 0.0);
-    ProductLineSimulator.Defect[] defects = ProductLineSimulator.Defect.values();
-    AvroSerdes<CameraFrame> serdes = AvroSerdes.forType(CameraFrame.class);
     try (KafkaProducer<byte[], byte[]> producer = KAFKA.broker().producer()) {
       for (int i = 0; i < count; i++) {
-        SimulatedFrame f =
-            line.frame(
-                firstIndex + i,
-                ProductLineSimulator.Variant.BRUSHED,
-                i % 4 == 3 ? defects[(i / 4) % defects.length] : null);
-        CameraFrame record = TestFrames.png(f);
-        producer.send(
-            new ProducerRecord<>(
-                s.in(),
-                record.getFrameId().getBytes(StandardCharsets.UTF_8),
-                serdes.encode(record)));
-        s.frames().add(record.getFrameId());
+        sendLineFrame(producer, line, s, firstIndex + i, i);
       }
     }
+  }
+
+  /** Frame {@code index} of the brushed line (every fourth defective) onto the input topic. */
+  static SimulatedFrame sendLineFrame(
+      KafkaProducer<byte[], byte[]> producer,
+      ProductLineSimulator line,
+      Setup s,
+      int index,
+      int i) {
+    ProductLineSimulator.Defect[] defects = ProductLineSimulator.Defect.values();
+    SimulatedFrame f =
+        line.frame(
+            index,
+            ProductLineSimulator.Variant.BRUSHED,
+            i % 4 == 3 ? defects[(i / 4) % defects.length] : null);
+    CameraFrame record = TestFrames.png(f);
+    producer.send(
+        new ProducerRecord<>(
+            s.in(),
+            record.getFrameId().getBytes(StandardCharsets.UTF_8),
+            AvroSerdes.forType(CameraFrame.class).encode(record)));
+    s.frames().add(record.getFrameId());
+    return f;
   }
 
   /**

@@ -61,8 +61,7 @@ public final class BankUpdateBuilder extends AbstractStreamOperator<BankUpdate>
   /** Candidates of the build running on the worker: kept in state until its version is out. */
   private transient List<BankCandidate> building;
 
-  private transient java.util.concurrent.ExecutorService worker;
-  private transient org.apache.flink.api.common.operators.MailboxExecutor mailbox;
+  private transient io.tailwatch.flink.runtime.OperatorWorker worker;
   private transient java.util.concurrent.CompletableFuture<Built> running;
 
   /**
@@ -149,17 +148,7 @@ public final class BankUpdateBuilder extends AbstractStreamOperator<BankUpdate>
     failed = getMetricGroup().counter("bankUpdatesFailed");
     getMetricGroup().gauge("pendingCandidates", () -> pending.size() + building.size());
     getMetricGroup().gauge("bankBuildRunning", () -> running == null ? 0 : 1);
-    worker =
-        java.util.concurrent.Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "tailwatch-bank-builder");
-              t.setDaemon(true);
-              return t;
-            });
-    mailbox =
-        getContainingTask()
-            .getMailboxExecutorFactory()
-            .createExecutor(getOperatorConfig().getChainIndex());
+    worker = io.tailwatch.flink.runtime.OperatorWorker.start(this, "tailwatch-bank-builder");
     if (!pending.isEmpty()) {
       scheduleBuild();
     }
@@ -237,16 +226,8 @@ public final class BankUpdateBuilder extends AbstractStreamOperator<BankUpdate>
     BankRef from = base;
     MemoryBank loaded = baseBank;
     running =
-        java.util.concurrent.CompletableFuture.supplyAsync(
-            () -> merge(from, loaded, sample, next), worker);
-    running.whenComplete(
-        (r, e) -> {
-          try {
-            mailbox.execute(this::completeBuild, "bank build done");
-          } catch (java.util.concurrent.RejectedExecutionException closed) {
-            // the task is closing: the candidates are in the last checkpoint and built again
-          }
-        });
+        worker.submit(
+            () -> merge(from, loaded, sample, next), this::completeBuild, "bank build done");
   }
 
   /** On the task thread: announces what the finished build wrote (or logs why it did not). */
@@ -434,7 +415,7 @@ public final class BankUpdateBuilder extends AbstractStreamOperator<BankUpdate>
 
   /** Waits until the worker thread has stopped after close (tests). */
   boolean awaitWorkerStopped(long ms) throws InterruptedException {
-    return worker.awaitTermination(ms, java.util.concurrent.TimeUnit.MILLISECONDS);
+    return worker.awaitStopped(ms);
   }
 
   @Override
@@ -447,7 +428,7 @@ public final class BankUpdateBuilder extends AbstractStreamOperator<BankUpdate>
   public void close() throws Exception {
     try {
       if (worker != null) {
-        worker.shutdownNow(); // a merge in progress stops at its next progress step
+        worker.close(); // a merge in progress stops at its next progress step
       }
     } finally {
       super.close();

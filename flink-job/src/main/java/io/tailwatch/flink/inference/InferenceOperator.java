@@ -10,6 +10,7 @@ import io.tailwatch.flink.ingest.FramePayloads;
 import io.tailwatch.flink.ingest.FrameRejectedException;
 import io.tailwatch.flink.ingest.IngestRouter;
 import io.tailwatch.flink.ingest.Ingested;
+import io.tailwatch.flink.runtime.OperatorWorker;
 import io.tailwatch.schemas.AvroSerdes;
 import io.tailwatch.schemas.BankStatus;
 import io.tailwatch.schemas.BankStatusCode;
@@ -23,12 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.api.common.operators.ProcessingTimeService.ProcessingTimeCallback;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -96,8 +92,7 @@ public final class InferenceOperator extends AbstractStreamOperator<ScoredFrame>
   private transient FramePayloads payloads;
   private transient AvroSerdes<CameraFrame> serdes;
   private transient Metrics metrics;
-  private transient ExecutorService worker;
-  private transient MailboxExecutor mailbox;
+  private transient OperatorWorker worker;
   private transient ArrayDeque<CompletableFuture<Completion>> inFlight;
 
   public InferenceOperator(
@@ -253,17 +248,7 @@ public final class InferenceOperator extends AbstractStreamOperator<ScoredFrame>
             getProcessingTimeService().getCurrentProcessingTime(),
             t -> atStart.forEach(st -> output.collect(BANK_STATUS, new StreamRecord<>(st))));
     String task = getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks();
-    worker =
-        Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "tailwatch-inference " + task);
-              t.setDaemon(true);
-              return t;
-            });
-    mailbox =
-        getContainingTask()
-            .getMailboxExecutorFactory()
-            .createExecutor(getOperatorConfig().getChainIndex());
+    worker = OperatorWorker.start(this, "tailwatch-inference " + task);
     LOG.info(
         "inference operator {}: model {}, bank {}, threshold {}, provider {}, batch <= {} / {} ms,"
             + " {} batch(es) in flight",
@@ -348,16 +333,11 @@ public final class InferenceOperator extends AbstractStreamOperator<ScoredFrame>
           update.getBankVersion(),
           update.getLineId());
       metrics.bankRejected();
-      output.collect(
-          BANK_STATUS,
-          new StreamRecord<>(
-              status(
-                  update.getBankVersion(),
-                  update.getBankUri(),
-                  false,
-                  "announced for line "
-                      + update.getLineId()
-                      + ": per-line banks are not supported")));
+      emitStatus(
+          update.getBankVersion(),
+          update.getBankUri(),
+          false,
+          "announced for line " + update.getLineId() + ": per-line banks are not supported");
       return;
     }
     if (update.getBankVersion().equals(activeBankVersion)) {
@@ -462,16 +442,7 @@ public final class InferenceOperator extends AbstractStreamOperator<ScoredFrame>
     while (inFlight.size() >= maxInFlight) {
       awaitOldest(); // backpressure: the task thread takes no more input until a batch is done
     }
-    CompletableFuture<Completion> f = CompletableFuture.supplyAsync(work, worker);
-    inFlight.addLast(f);
-    f.whenComplete(
-        (c, e) -> {
-          try {
-            mailbox.execute(this::emitCompleted, "inference results");
-          } catch (RejectedExecutionException closed) {
-            // the task is shutting down; what it did not emit is replayed from the last checkpoint
-          }
-        });
+    inFlight.addLast(worker.submit(work, this::emitCompleted, "inference results"));
   }
 
   /** Blocks until the oldest batch is done, then emits every completed batch at the head. */
@@ -527,14 +498,11 @@ public final class InferenceOperator extends AbstractStreamOperator<ScoredFrame>
           update.getBankUri(),
           activeBankVersion,
           c.swapError().getMessage());
-      output.collect(
-          BANK_STATUS,
-          new StreamRecord<>(
-              status(
-                  update.getBankVersion(),
-                  update.getBankUri(),
-                  false,
-                  String.valueOf(c.swapError().getMessage()))));
+      emitStatus(
+          update.getBankVersion(),
+          update.getBankUri(),
+          false,
+          String.valueOf(c.swapError().getMessage()));
       return;
     }
     currentBank = BankRef.of(update);
@@ -546,6 +514,10 @@ public final class InferenceOperator extends AbstractStreamOperator<ScoredFrame>
             status(c.swappedVersion(), update.getBankUri(), true, update.getReason().toString())));
     LOG.info(
         "bank {} swapped in ({}, {})", c.swappedVersion(), update.getReason(), update.getBankUri());
+  }
+
+  private void emitStatus(String version, String uri, boolean active, String reason) {
+    output.collect(BANK_STATUS, new StreamRecord<>(status(version, uri, active, reason)));
   }
 
   /** A status record of this subtask; {@code activeBankVersion} must be current. */
@@ -653,8 +625,8 @@ public final class InferenceOperator extends AbstractStreamOperator<ScoredFrame>
         timer.cancel(false);
       }
       if (worker != null) {
-        worker.shutdownNow();
-        if (!worker.awaitTermination(60, TimeUnit.SECONDS)) {
+        worker.close();
+        if (!worker.awaitStopped(60_000)) {
           LOG.warn("inference worker did not stop within 60 s; closing the detector anyway");
         }
       }
