@@ -206,7 +206,8 @@ class FaultToleranceITCase {
         s0.detector());
   }
 
-  static void assertExactlyOnce(Setup s) throws Exception {
+  /** Every frame has exactly one committed score; returns them. */
+  static List<FrameScore> assertEveryFrameScoredOnce(Setup s) throws Exception {
     List<FrameScore> scored =
         TailwatchJobITCase.decode(
             KAFKA.broker().readCommitted(s.scores(), s.frames().size(), 60_000), FrameScore.class);
@@ -215,6 +216,11 @@ class FaultToleranceITCase {
         .doesNotHaveDuplicates()
         .as(() -> whereDidTheyGo(s, scored))
         .containsExactlyInAnyOrderElementsOf(s.frames());
+    return scored;
+  }
+
+  static void assertExactlyOnce(Setup s) throws Exception {
+    assertEveryFrameScoredOnce(s);
     List<Alert> alerts =
         TailwatchJobITCase.decode(
             KAFKA.broker().readCommitted(s.alerts(), s.expectedAlerts().size(), 30_000),
@@ -467,14 +473,7 @@ class FaultToleranceITCase {
    * frames whose committed score says anomalous, none twice, none missing.
    */
   static void assertAdaptiveExactlyOnce(Setup s) throws Exception {
-    List<FrameScore> scored =
-        TailwatchJobITCase.decode(
-            KAFKA.broker().readCommitted(s.scores(), s.frames().size(), 60_000), FrameScore.class);
-    assertThat(scored)
-        .extracting(FrameScore::getFrameId)
-        .doesNotHaveDuplicates()
-        .as(() -> whereDidTheyGo(s, scored))
-        .containsExactlyInAnyOrderElementsOf(s.frames());
+    List<FrameScore> scored = assertEveryFrameScoredOnce(s);
     Set<String> anomalous = new TreeSet<>();
     scored.stream().filter(FrameScore::getAnomalous).forEach(f -> anomalous.add(f.getFrameId()));
     assertThat(anomalous).as("the defective frames alert").isNotEmpty();

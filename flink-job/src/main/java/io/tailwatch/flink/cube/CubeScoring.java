@@ -91,11 +91,7 @@ public final class CubeScoring extends ProcessFunction<Ingested, FrameScore> {
 
   /** Cube heatmaps at most this many pixels on their longer side (alerts.heatmap.max-side). */
   public CubeScoring withHeatmapMaxSide(int maxSide) {
-    if (maxSide < 16) {
-      throw new IllegalArgumentException(
-          "alerts.heatmap.max-side must be at least 16, was " + maxSide);
-    }
-    this.heatmapMaxSide = maxSide;
+    this.heatmapMaxSide = io.tailwatch.flink.inference.Verdicts.checkHeatmapMaxSide(maxSide);
     return this;
   }
 

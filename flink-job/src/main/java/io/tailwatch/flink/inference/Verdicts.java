@@ -27,6 +27,15 @@ public final class Verdicts {
   /** Longer side of alert heatmaps unless configured (alerts.heatmap.max-side's default). */
   public static final int DEFAULT_HEATMAP_MAX_SIDE = 256;
 
+  /** alerts.heatmap.max-side, checked where a stage is built: at least 16 pixels. */
+  public static int checkHeatmapMaxSide(int maxSide) {
+    if (maxSide < 16) {
+      throw new IllegalArgumentException(
+          "alerts.heatmap.max-side must be at least 16, was " + maxSide);
+    }
+    return maxSide;
+  }
+
   private Verdicts() {}
 
   /**

@@ -48,11 +48,7 @@ public final class AlertRenderer extends RichMapFunction<ScoredFrame, Alert> {
 
   /** Heatmaps at most this many pixels on their longer side (alerts.heatmap.max-side). */
   public AlertRenderer withHeatmapMaxSide(int maxSide) {
-    if (maxSide < 16) {
-      throw new IllegalArgumentException(
-          "alerts.heatmap.max-side must be at least 16, was " + maxSide);
-    }
-    this.heatmapMaxSide = maxSide;
+    this.heatmapMaxSide = Verdicts.checkHeatmapMaxSide(maxSide);
     return this;
   }
 
