@@ -34,6 +34,11 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--peers", default="")
     ap.add_argument("--gemm-size", type=int, default=0, help="also time an n^3 numpy sgemm (0: no)")
+    ap.add_argument("--ann-targets", default="",
+                    help="recall targets for faiss-ivf / faiss-hnsw, against exact.f32 (Q exact distances)")
+    ap.add_argument("--ivf-lists", type=int, default=0, help="faiss-ivf: nlist (the same as ours)")
+    ap.add_argument("--hnsw-m", type=int, default=32)
+    ap.add_argument("--hnsw-ef-construction", type=int, default=40)
     a = ap.parse_args()
     if a.gemm_size > 0:
         m = np.random.default_rng(1).standard_normal((a.gemm_size, a.gemm_size), dtype=np.float32)
@@ -48,6 +53,9 @@ def main():
     threads = a.threads
     for peer in peers:
         try:
+            if peer in ("faiss-ivf", "faiss-hnsw"):
+                ann(peer, a, bank, queries, threads)
+                continue
             if peer == "faiss":
                 import faiss
                 faiss.omp_set_num_threads(threads)
@@ -79,6 +87,56 @@ def main():
         except Exception as e:  # noqa: BLE001 - reported, not hidden
             print(json.dumps({"peer": peer, "threads": threads, "error": f"{type(e).__name__}: {e}"}),
                   flush=True)
+
+
+def recall(exact, dist):
+    """Share of queries whose distance equals the exact one (1e-4 relative), as the Java side counts it."""
+    return float(np.mean(np.abs(dist - exact) <= 1e-4 * (1 + np.abs(exact))))
+
+
+def ann(peer, a, bank, queries, threads):
+    """The smallest search effort (nprobe / efSearch, doubling) that reaches each recall target, and its time."""
+    import faiss
+    faiss.omp_set_num_threads(threads)
+    exact = np.fromfile(f"{a.dir}/exact.f32", dtype="<f4")
+    targets = sorted(float(t) for t in a.ann_targets.split(",") if t)
+    t0 = time.perf_counter()
+    if peer == "faiss-ivf":
+        quantizer = faiss.IndexFlatL2(a.d)
+        index = faiss.IndexIVFFlat(quantizer, a.d, a.ivf_lists)
+        rng = np.random.default_rng(11)
+        sample = bank[rng.choice(a.n, size=min(a.n, 64 * a.ivf_lists), replace=False)]
+        index.train(sample)
+        index.add(bank)
+        knob, values = "nprobe", sorted({1 << i for i in range(0, 16) if (1 << i) < a.ivf_lists} | {a.ivf_lists})
+
+        def setk(v):
+            index.nprobe = v
+    else:
+        index = faiss.IndexHNSWFlat(a.d, a.hnsw_m)
+        index.hnsw.efConstruction = a.hnsw_ef_construction
+        index.add(bank)
+        knob, values = "efSearch", [16, 32, 64, 128, 256, 512, 1024, 2048]
+
+        def setk(v):
+            index.hnsw.efSearch = v
+    build = time.perf_counter() - t0
+    pending = list(targets)
+    for v in values:
+        if not pending:
+            break
+        setk(v)
+        secs, (dist, _) = timed(lambda: index.search(queries, 1), a.repeat)
+        r = recall(exact, dist[:, 0])
+        while pending and r >= pending[0]:
+            print(json.dumps({"peer": peer, "version": faiss.__version__, "threads": threads, "target": pending[0],
+                              "knob": knob, "value": v, "recall": r, "seconds": secs, "build_seconds": build}),
+                  flush=True)
+            pending.pop(0)
+    for t in pending:
+        print(json.dumps({"peer": peer, "version": faiss.__version__, "threads": threads, "target": t,
+                          "knob": knob, "value": None, "recall": r, "seconds": secs, "build_seconds": build}),
+              flush=True)
 
 
 if __name__ == "__main__":

@@ -118,7 +118,8 @@ public final class TailwatchJob {
             config.configuration().get(THRESHOLD),
             config.get(REWEIGHT),
             KnnPrecision.parse(config.get(KNN_PRECISION)),
-            ComputePrecision.parse(config.get(PRECISION))));
+            ComputePrecision.parse(config.get(PRECISION)),
+            config.get(IVF_PROBES)));
   }
 
   public static void build(

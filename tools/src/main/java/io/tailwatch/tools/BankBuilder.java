@@ -5,6 +5,7 @@ import io.tailwatch.detector.bank.PatchCoreFitter;
 import io.tailwatch.detector.features.FeatureExtractor;
 import io.tailwatch.detector.image.ImageSource;
 import io.tailwatch.detector.image.Tiling;
+import io.tailwatch.detector.knn.IvfIndex;
 import io.tailwatch.detector.knn.OnnxKnnScorer;
 import io.tailwatch.detector.scoring.Calibrator;
 import io.tailwatch.detector.scoring.CrossCalibration;
@@ -141,7 +142,24 @@ final class BankBuilder {
         0,
         null,
         falseAlarmRate,
-        version);
+        version,
+        null);
+  }
+
+  /**
+   * An IVF index built into the bank ({@link IvfIndex}): {@code lists} lists (0: the 4 sqrt(N)
+   * rule), and the calibration scored through {@code probes} lists, as the job will search it.
+   */
+  record Ivf(int lists, int probes) {
+    Ivf {
+      if (lists < 0 || probes < 1) {
+        throw new IllegalArgumentException(
+            "--ivf-lists must be >= 0 (0 = 4 sqrt(N)) and --ivf-probes >= 1, were "
+                + lists
+                + " and "
+                + probes);
+      }
+    }
   }
 
   /**
@@ -162,7 +180,8 @@ final class BankBuilder {
       int calibrationFolds,
       Tiling tiling,
       double falseAlarmRate,
-      String version)
+      String version,
+      Ivf ivf)
       throws Exception {
     TiledScoring.Tiles tiles = TiledScoring.tiles(frames, tiling);
     List<ImageSource> train = tiles.sources();
@@ -184,6 +203,18 @@ final class BankBuilder {
       Built built = bank(method, fitter, robust, embedded, train, version, copies, bar);
       bank = built.bank();
       longTail = built.longTail();
+    }
+    if (ivf != null) {
+      int lists = ivf.lists() > 0 ? ivf.lists() : IvfIndex.defaultLists(bank.count());
+      if (lists > bank.count()) {
+        throw new IllegalArgumentException(
+            "--ivf-lists " + lists + " exceeds the bank's " + bank.count() + " vectors");
+      }
+      try (ProgressBar bar = new ProgressBar("ivf index (" + lists + " lists)")) {
+        bank = IvfIndex.build(bank, lists, IvfIndex.DEFAULT_ITERATIONS, options.seed(), knn, bar);
+      }
+      // the hold-out is scored as the job will search the bank (cross-fitted folds stay exact)
+      knn.ivfProbes(ivf.probes());
     }
     long t2 = System.nanoTime();
     ScoreCalibration calibration = null;

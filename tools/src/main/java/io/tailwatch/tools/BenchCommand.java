@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -168,11 +169,47 @@ final class BenchCommand implements Runnable {
             "int8: approximate matches per chunk re-ranked exactly. Default: ${DEFAULT-VALUE}.")
     int candidates;
 
+    @Option(
+        names = "--ann",
+        split = ",",
+        description =
+            "Recall targets for approximate search (e.g. 0.95,0.99): adds a table of our IVF index"
+                + " against FAISS IndexIVFFlat and IndexHNSWFlat (peer faiss) at the smallest effort"
+                + " that reaches each target, on clustered data. Default: none.")
+    List<Double> annTargets = List.of();
+
+    @Option(
+        names = "--ivf-lists",
+        defaultValue = "0",
+        description =
+            "IVF lists, ours and FAISS's (0: 4 sqrt(N), at least 39 rows a list). Default: ${DEFAULT-VALUE}.")
+    int ivfLists;
+
+    @Option(
+        names = "--hnsw-m",
+        defaultValue = "32",
+        description = "FAISS HNSW links per node (efConstruction 40). Default: ${DEFAULT-VALUE}.")
+    int hnswM;
+
     @Option(names = "--out", description = "Also write the markdown table here.")
     Path out;
 
     @Override
     public Integer call() throws Exception {
+      for (double t : annTargets) {
+        if (!(t > 0 && t <= 1)) {
+          throw new IllegalArgumentException("--ann recall targets must be in (0, 1], got " + t);
+        }
+      }
+      if (ivfLists < 0 || hnswM < 2) {
+        throw new IllegalArgumentException("--ivf-lists must be >= 0 (0 = default), --hnsw-m >= 2");
+      }
+      for (int n : bankSizes) {
+        if (ivfLists > n) {
+          throw new IllegalArgumentException(
+              "--ivf-lists " + ivfLists + " exceeds the bank size " + n);
+        }
+      }
       if (queries < 1 || repeat < 1 || gemmSize < 64) {
         throw new IllegalArgumentException(
             "--queries and --repeat must be positive, --gemm-size at least 64");
@@ -305,6 +342,9 @@ final class BenchCommand implements Runnable {
           }
         }
       }
+      if (!annTargets.isEmpty()) {
+        md.append(annTable());
+      }
       md.append("\nPeers: ")
           .append(peerVersions.isEmpty() ? "none" : peerVersions)
           .append(
@@ -314,6 +354,141 @@ final class BenchCommand implements Runnable {
                   + "peak for int8.\n");
       printAndWrite(md.toString(), out);
       return 0;
+    }
+
+    /**
+     * Approximate search at matched recall: for each bank size, dimension and thread count, our IVF
+     * (probes doubled until each target is met) beside FAISS IndexIVFFlat (same lists) and
+     * IndexHNSWFlat, all against the same exact distances.
+     */
+    private String annTable() throws Exception {
+      boolean faiss = peers.contains("faiss");
+      StringBuilder md = new StringBuilder();
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "%n# Approximate 1-NN at matched recall (%d queries, clustered data: 1024 centres)%n%n"
+                  + "| N | D | threads | recall target | ours IVF lists / probes | recall | q/s | build s |"
+                  + " FAISS IVF nprobe | recall | q/s | build s | FAISS HNSW efSearch | recall | q/s |"
+                  + " build s | ours / FAISS IVF | ours / FAISS HNSW | exact q/s (ours) |%n"
+                  + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|%n",
+              queries));
+      try (ProgressBar bar = new ProgressBar("ann")) {
+        int total = bankSizes.length * dims.length * threads.length;
+        int done = 0;
+        for (int d : dims) {
+          float[] q = KnnBenchmark.clustered(queries, d, 1024, 7);
+          for (int n : bankSizes) {
+            float[] bank = KnnBenchmark.clustered(n, d, 1024, 11);
+            int lists =
+                ivfLists > 0 ? ivfLists : io.tailwatch.detector.knn.IvfIndex.defaultLists(n);
+            for (int t : threads) {
+              KnnBenchmark.Timing exact = KnnBenchmark.ours(bank, n, q, queries, d, t, 1);
+              KnnBenchmark.IvfSweep ours =
+                  KnnBenchmark.ivf(
+                      bank, n, q, queries, d, t, repeat, lists, exact.distances(), annTargets);
+              Map<String, Map<Double, com.fasterxml.jackson.databind.JsonNode>> peer =
+                  faiss ? annPeers(bank, n, q, d, t, lists, exact.distances()) : Map.of();
+              for (KnnBenchmark.IvfPoint p : ours.points()) {
+                double oursQps = p.probes() > 0 ? queries / p.seconds() : 0;
+                md.append(
+                    String.format(
+                        Locale.ROOT,
+                        "| %d | %d | %d | %.2f | %d / %s | %.4f | %s | %.1f |",
+                        n,
+                        d,
+                        t,
+                        p.target(),
+                        lists,
+                        p.probes() > 0 ? Integer.toString(p.probes()) : "not met",
+                        p.recall(),
+                        p.probes() > 0 ? String.format(Locale.ROOT, "%.0f", oursQps) : "-",
+                        ours.buildSeconds()));
+                double[] peerQps = new double[2];
+                int col = 0;
+                for (String name : List.of("faiss-ivf", "faiss-hnsw")) {
+                  var r = peer.getOrDefault(name, Map.of()).get(p.target());
+                  if (r == null) {
+                    md.append(" n/a | | | |");
+                  } else if (r.get("value").isNull()) {
+                    md.append(
+                        String.format(
+                            Locale.ROOT,
+                            " not met | %.4f | - | %.1f |",
+                            r.get("recall").asDouble(),
+                            r.get("build_seconds").asDouble()));
+                  } else {
+                    peerQps[col] = queries / r.get("seconds").asDouble();
+                    md.append(
+                        String.format(
+                            Locale.ROOT,
+                            " %d | %.4f | %.0f | %.1f |",
+                            r.get("value").asInt(),
+                            r.get("recall").asDouble(),
+                            peerQps[col],
+                            r.get("build_seconds").asDouble()));
+                  }
+                  col++;
+                }
+                for (double pq : peerQps) {
+                  md.append(
+                      pq > 0 && oursQps > 0
+                          ? String.format(Locale.ROOT, " %.2fx |", oursQps / pq)
+                          : " - |");
+                }
+                md.append(String.format(Locale.ROOT, " %.0f |%n", queries / exact.seconds()));
+              }
+              bar.update(++done, total);
+            }
+          }
+        }
+      }
+      md.append(
+          "\nOurs: IVF-Flat built by k-means (10 Lloyd steps on at most 64 rows a list), probes doubled"
+              + " from 1; recall = share of queries whose distance equals the exact one (1e-4). FAISS:"
+              + " IndexIVFFlat with the same lists (trained on the same number of rows), nprobe doubled;"
+              + " IndexHNSWFlat (M = "
+              + hnswM
+              + ", efConstruction 40), efSearch doubled from 16. Each column is the smallest effort that"
+              + " reaches the target, timed as best of --repeat.\n");
+      return md.toString();
+    }
+
+    /** FAISS IVF and HNSW through the peer script: peer -> target -> its JSON result. */
+    private Map<String, Map<Double, com.fasterxml.jackson.databind.JsonNode>> annPeers(
+        float[] bank, int n, float[] q, int d, int threads, int lists, float[] exact)
+        throws IOException, InterruptedException {
+      Path dir = Files.createTempDirectory("tailwatch-bench-");
+      Map<String, Map<Double, com.fasterxml.jackson.databind.JsonNode>> out = new HashMap<>();
+      try {
+        write(dir.resolve("bank.f32"), bank);
+        write(dir.resolve("queries.f32"), q);
+        write(dir.resolve("exact.f32"), exact);
+        runScript(
+            dir,
+            threads,
+            List.of(
+                "--n",
+                Integer.toString(n),
+                "--d",
+                Integer.toString(d),
+                "--q",
+                Integer.toString(q.length / d),
+                "--peers",
+                "faiss-ivf,faiss-hnsw",
+                "--ann-targets",
+                annTargets.stream().map(String::valueOf).collect(Collectors.joining(",")),
+                "--ivf-lists",
+                Integer.toString(lists),
+                "--hnsw-m",
+                Integer.toString(hnswM)),
+            node ->
+                out.computeIfAbsent(node.get("peer").asText(), k -> new HashMap<>())
+                    .put(node.get("target").asDouble(), node));
+        return out;
+      } finally {
+        deleteDir(dir);
+      }
     }
 
     /** The numpy (BLAS) sgemm rate at {@code threads}, or 0 when Python or numpy is missing. */
@@ -532,6 +707,21 @@ final class BenchCommand implements Runnable {
 
     @picocli.CommandLine.Mixin TilingOptions tiles;
 
+    @Option(
+        names = "--ivf-probes",
+        split = ",",
+        defaultValue = "0",
+        description =
+            "Lists probed per patch through an IVF index of the bank, one table row each (0: exact"
+                + " search, no index). Default: ${DEFAULT-VALUE}.")
+    int[] ivfProbes;
+
+    @Option(
+        names = "--ivf-lists",
+        defaultValue = "0",
+        description = "IVF lists (0: 4 sqrt(N), at least 39 a list). Default: ${DEFAULT-VALUE}.")
+    int ivfLists;
+
     @Option(names = "--out", description = "Also write the markdown table here.")
     Path out;
 
@@ -539,6 +729,15 @@ final class BenchCommand implements Runnable {
     public Integer call() throws Exception {
       backbone.validate();
       List<KnnPrecision> modes = KnnPrecision.parseAll(precisions);
+      for (int p : ivfProbes) {
+        if (p < 0) {
+          throw new IllegalArgumentException("--ivf-probes must be >= 0, was " + p);
+        }
+      }
+      if (ivfLists < 0 || ivfLists > bankSize) {
+        throw new IllegalArgumentException(
+            "--ivf-lists must be in [0, --bank-size=" + bankSize + "], was " + ivfLists);
+      }
       if (bankSize < 1 || frames < 1 || repeat < 1 || size < 64) {
         throw new IllegalArgumentException(
             "--bank-size, --frames and --repeat must be positive, --size >= 64");
@@ -572,41 +771,62 @@ final class BenchCommand implements Runnable {
                 backbone.threads == 0 ? "all" : backbone.threads,
                 repeat,
                 frames));
+        DetectorBenchmark indexed = null;
+        if (java.util.Arrays.stream(ivfProbes).anyMatch(p -> p > 0)) {
+          int lists =
+              ivfLists > 0
+                  ? ivfLists
+                  : io.tailwatch.detector.knn.IvfIndex.defaultLists(bench.bank().count());
+          try (OnnxKnnScorer fp32 = OnnxKnnScorer.open(backbone.provider(), backbone.threads)) {
+            indexed = bench.withIvf(lists, fp32, io.tailwatch.detector.util.Progress.NONE);
+          }
+          md.append(
+              String.format(
+                  Locale.ROOT,
+                  "IVF index: %d lists, built in %.1f s (k-means, %d Lloyd steps).%n%n",
+                  lists,
+                  indexed.indexSeconds(),
+                  io.tailwatch.detector.knn.IvfIndex.DEFAULT_ITERATIONS));
+        }
         md.append(
             "| batch | kNN | detector frames/s | ms per batch | features frames/s | kNN frames/s "
                 + "| kNN share |\n|---|---|---|---|---|---|---|\n");
-        int total = modes.size() * batchSizes.length;
+        int total = modes.size() * batchSizes.length * ivfProbes.length;
         int done = 0;
         for (KnnPrecision mode : modes) {
-          try (OnnxKnnScorer knn =
-              OnnxKnnScorer.open(backbone.provider(), backbone.threads, mode)) {
-            for (int b : batchSizes) {
-              DetectorBenchmark.Row r = bench.measure(knn, b, repeat);
-              md.append(
-                  String.format(
-                      Locale.ROOT,
-                      "| %d | %s | %.1f | %.1f | %.1f | %.1f | %.0f%% |%n",
-                      b,
-                      mode.label(),
-                      r.detectorFps(),
-                      r.batchMillis(),
-                      r.featuresFps(),
-                      r.knnFps(),
-                      100 * r.knnShare()));
-              bar.update(++done, total);
-            }
-            if (tiling != null) {
-              DetectorBenchmark.TiledRow r =
-                  bench.measureTiled(knn, tiledSide, tiledFrames, tiling, repeat, 11);
-              tiled.append(
-                  String.format(
-                      Locale.ROOT,
-                      "| %s | %d | %.0f | %.2f | %.1f |%n",
-                      mode.label(),
-                      r.tilesPerFrame(),
-                      r.decodeMillis(),
-                      r.framesPerSecond(),
-                      r.megapixelsPerSecond()));
+          for (int probes : ivfProbes) {
+            DetectorBenchmark on = probes > 0 ? indexed : bench;
+            String label = mode.label() + (probes > 0 ? " ivf " + probes : "");
+            try (OnnxKnnScorer knn =
+                OnnxKnnScorer.open(backbone.provider(), backbone.threads, mode).ivfProbes(probes)) {
+              for (int b : batchSizes) {
+                DetectorBenchmark.Row r = on.measure(knn, b, repeat);
+                md.append(
+                    String.format(
+                        Locale.ROOT,
+                        "| %d | %s | %.1f | %.1f | %.1f | %.1f | %.0f%% |%n",
+                        b,
+                        label,
+                        r.detectorFps(),
+                        r.batchMillis(),
+                        r.featuresFps(),
+                        r.knnFps(),
+                        100 * r.knnShare()));
+                bar.update(++done, total);
+              }
+              if (tiling != null) {
+                DetectorBenchmark.TiledRow r =
+                    on.measureTiled(knn, tiledSide, tiledFrames, tiling, repeat, 11);
+                tiled.append(
+                    String.format(
+                        Locale.ROOT,
+                        "| %s | %d | %.0f | %.2f | %.1f |%n",
+                        label,
+                        r.tilesPerFrame(),
+                        r.decodeMillis(),
+                        r.framesPerSecond(),
+                        r.megapixelsPerSecond()));
+              }
             }
           }
         }
@@ -776,13 +996,22 @@ final class BenchCommand implements Runnable {
         description = "Default: ${DEFAULT-VALUE}.")
     List<String> precisions;
 
+    @Option(
+        names = "--ivf-probes",
+        defaultValue = "0",
+        description =
+            "Also measure the bank with an IVF index (4 sqrt(N) lists) searched through this many"
+                + " lists (0: no such rows). Default: ${DEFAULT-VALUE}.")
+    int ivfProbes;
+
     @Option(names = "--out", description = "Also write the markdown table here.")
     Path out;
 
     @Override
     public Integer call() throws Exception {
-      if (bankSize < 1 || dim < 1) {
-        throw new IllegalArgumentException("--bank-size and --dim must be positive");
+      if (bankSize < 1 || dim < 1 || ivfProbes < 0) {
+        throw new IllegalArgumentException(
+            "--bank-size and --dim must be positive, --ivf-probes >= 0");
       }
       List<KnnPrecision> modes = KnnPrecision.parseAll(precisions);
       Path dir = Files.createTempDirectory("tailwatch-bench-memory-");
@@ -796,8 +1025,20 @@ final class BenchCommand implements Runnable {
                   dim,
                   bankSize * (double) dim * 4 / (1 << 20)));
       try {
-        for (KnnPrecision mode : modes) {
-          var r = io.tailwatch.tools.bench.BankResidency.measure(bankSize, dim, mode, dir);
+        List<int[]> runs = new ArrayList<>();
+        for (int m = 0; m < modes.size(); m++) {
+          runs.add(new int[] {m, 0});
+        }
+        if (ivfProbes > 0) {
+          runs.add(
+              new int[] {
+                modes.indexOf(KnnPrecision.FP32) >= 0 ? modes.indexOf(KnnPrecision.FP32) : 0,
+                ivfProbes
+              });
+        }
+        for (int[] run : runs) {
+          KnnPrecision mode = modes.get(run[0]);
+          var r = io.tailwatch.tools.bench.BankResidency.measure(bankSize, dim, mode, run[1], dir);
           long total = 0;
           for (var step : r.steps()) {
             total += step.rssBytes();

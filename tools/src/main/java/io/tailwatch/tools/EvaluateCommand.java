@@ -114,6 +114,28 @@ final class EvaluateCommand implements Callable<Integer> {
   int calibrationFolds;
 
   @Option(
+      names = "--index",
+      defaultValue = "exact",
+      description =
+          "exact, or ivf: each class's bank gets an IVF index and the test images are searched"
+              + " through --ivf-probes lists (to measure what the index costs in AUROC). Default:"
+              + " ${DEFAULT-VALUE}.")
+  String index;
+
+  @Option(
+      names = "--ivf-lists",
+      defaultValue = "0",
+      description =
+          "--index ivf: lists (0 = 4 sqrt(N), at least 39 a list). Default: ${DEFAULT-VALUE}.")
+  int ivfLists;
+
+  @Option(
+      names = "--ivf-probes",
+      defaultValue = "8",
+      description = "--index ivf: lists probed per patch. Default: ${DEFAULT-VALUE}.")
+  int ivfProbes;
+
+  @Option(
       names = "--false-alarm-rate",
       defaultValue = "0.01",
       description = "False-alarm rate the fitted threshold is set for. Default: ${DEFAULT-VALUE}.")
@@ -337,8 +359,19 @@ final class EvaluateCommand implements Callable<Integer> {
               + " --dataset aitex/highres --train-good aitex/fabric00/train/good,aitex/fabric01/train/good.")
   List<Path> trainGood;
 
+  /** --index, --ivf-lists and --ivf-probes, checked: null for exact search. */
+  BankBuilder.Ivf ivf() {
+    return switch (index.toLowerCase(Locale.ROOT)) {
+      case "exact" -> null;
+      case "ivf" -> new BankBuilder.Ivf(ivfLists, ivfProbes);
+      default ->
+          throw new IllegalArgumentException("--index must be exact or ivf, was '" + index + "'");
+    };
+  }
+
   @Override
   public Integer call() throws Exception {
+    ivf(); // checked before any data is read
     if (trainGood != null && !trainGood.isEmpty()) {
       if (!Files.isDirectory(Path.of(dataset, MvtecLayout.TEST))) {
         throw new IllegalArgumentException(
@@ -466,6 +499,7 @@ final class EvaluateCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "--classes " + String.join(",", classGlobs) + " matches no class under " + dataset);
     }
+    BankBuilder.Ivf ivf = ivf();
     BackboneModel model = backbone.loadBackbone(null);
     PatchEmbeddingSpec spec = backbone.spec(model);
     PatchCoreFitter.Options fit =
@@ -481,7 +515,7 @@ final class EvaluateCommand implements Callable<Integer> {
     String recipe =
         String.format(
             Locale.ROOT,
-            "Backbone %s (%s), %s%s; coreset %s %.3f; kNN %s; test images' backbone %s",
+            "Backbone %s (%s), %s%s; coreset %s %.3f; kNN %s%s; test images' backbone %s",
             model.id(),
             backbone.provider(),
             tiling == null ? "" : tiling + ", each tile ",
@@ -489,6 +523,13 @@ final class EvaluateCommand implements Callable<Integer> {
             fit.method(),
             coreset,
             knnPrecision,
+            ivf == null
+                ? ""
+                : String.format(
+                    Locale.ROOT,
+                    " through an IVF index (%s lists, %d probed)",
+                    ivf.lists() > 0 ? Integer.toString(ivf.lists()) : "4 sqrt(N)",
+                    ivf.probes()),
             backbone.precision().name().toLowerCase(Locale.ROOT));
     System.err.printf(
         Locale.ROOT,
@@ -522,7 +563,11 @@ final class EvaluateCommand implements Callable<Integer> {
                   fit,
                   detect)
               .withTiling(tiling)
-              .withCalibrationFolds(calibrationFolds);
+              .withCalibrationFolds(calibrationFolds)
+              .withIvf(ivf == null ? -1 : ivf.lists());
+      if (ivf != null) {
+        scoringKnn.ivfProbes(ivf.probes());
+      }
       methodList.forEach(m -> methodLabels.add(evaluation.withMethod(m, longTailOptions).label()));
       int index = 0;
       for (ClassTask task : tasks) {

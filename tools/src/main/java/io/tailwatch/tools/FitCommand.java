@@ -142,6 +142,30 @@ final class FitCommand implements Callable<Integer> {
   double falseAlarmRate;
 
   @Option(
+      names = "--index",
+      defaultValue = "exact",
+      description =
+          "exact (no index), or ivf: store an IVF index with the bank (the vectors grouped by"
+              + " k-means list), which the job searches through detector.ivf-probes lists instead of"
+              + " exactly. Default: ${DEFAULT-VALUE}.")
+  String index;
+
+  @Option(
+      names = "--ivf-lists",
+      defaultValue = "0",
+      description =
+          "--index ivf: lists (0 = 4 sqrt(N), at least 39 vectors a list). Default: ${DEFAULT-VALUE}.")
+  int ivfLists;
+
+  @Option(
+      names = "--ivf-probes",
+      defaultValue = "8",
+      description =
+          "--index ivf: lists probed when the hold-out is scored for the threshold; set the job's"
+              + " detector.ivf-probes to the same. Default: ${DEFAULT-VALUE}.")
+  int ivfProbes;
+
+  @Option(
       names = "--file-mode",
       defaultValue = "rw-r--r--",
       description =
@@ -167,6 +191,14 @@ final class FitCommand implements Callable<Integer> {
         new PatchCoreFitter.Options(
             coreset, CoresetMethod.parse(coresetMethod), projectionDim, seed, batch, prep);
     BankBuilder.validateCalibration(calibrationHoldout, calibrationFolds, falseAlarmRate);
+    BankBuilder.Ivf ivf =
+        switch (index.toLowerCase(Locale.ROOT)) {
+          case "exact" -> null;
+          case "ivf" -> new BankBuilder.Ivf(ivfLists, ivfProbes);
+          default ->
+              throw new IllegalArgumentException(
+                  "--index must be exact or ivf, was '" + index + "'");
+        };
     io.tailwatch.detector.image.Tiling tiling = tilingOptions.tiling();
     java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions;
     try {
@@ -239,7 +271,8 @@ final class FitCommand implements Callable<Integer> {
               calibrationFolds,
               tiling,
               falseAlarmRate,
-              version);
+              version,
+              ivf);
       r.bank().write(out, permissions);
       out()
           .printf(
@@ -255,6 +288,17 @@ final class FitCommand implements Callable<Integer> {
               r.bank().dim(),
               r.embedSeconds(),
               r.coresetSeconds());
+      if (r.bank().ivf() != null) {
+        out()
+            .printf(
+                Locale.ROOT,
+                "ivf index: %d lists (%.0f vectors a list on average); the threshold was fitted"
+                    + " searching %d of them: run the job with detector.ivf-probes: %d%n",
+                r.bank().ivf().lists(),
+                r.bank().count() / (double) r.bank().ivf().lists(),
+                ivfProbes,
+                ivfProbes);
+      }
       LongTailFitter.Report lt = r.longTail();
       if (lt != null && lt.tailSampler() != null) {
         out()

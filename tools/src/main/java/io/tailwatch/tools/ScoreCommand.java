@@ -87,6 +87,14 @@ final class ScoreCommand implements Callable<Integer> {
       description = "PatchCore neighbourhood reweighting of the image score (b = 9).")
   boolean reweight;
 
+  @Option(
+      names = "--ivf-probes",
+      defaultValue = "0",
+      description =
+          "A bank with an IVF index (fit --index ivf) is searched through this many lists per patch"
+              + " (0 = exactly), as the job's detector.ivf-probes. Default: ${DEFAULT-VALUE}.")
+  int ivfProbes;
+
   @Option(names = "--batch", defaultValue = "16")
   int batch;
 
@@ -95,6 +103,9 @@ final class ScoreCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     backbone.validate();
+    if (ivfProbes < 0) {
+      throw new IllegalArgumentException("--ivf-probes must be >= 0, was " + ivfProbes);
+    }
     MemoryBank bank = MemoryBank.load(bankFile);
     BankHeader.Backbone made = bank.header().backbone();
     List<Path> files = ImageFiles.select(images, recursive, List.of(), List.of()).images();
@@ -118,7 +129,8 @@ final class ScoreCommand implements Callable<Integer> {
     Files.createDirectories(absoluteOut.getParent());
     Path partial = Files.createTempFile(absoluteOut.getParent(), ".score-", ".csv.partial");
     try (FeatureExtractor extractor = backbone.openExtractor(model, spec);
-        OnnxKnnScorer knn = OnnxKnnScorer.open(backbone.provider(), backbone.threads);
+        OnnxKnnScorer knn =
+            OnnxKnnScorer.open(backbone.provider(), backbone.threads).ivfProbes(ivfProbes);
         PatchCoreDetector detector = new PatchCoreDetector(extractor, knn, bank, options)) {
       err()
           .printf(

@@ -94,6 +94,57 @@ class BenchCommandTest {
     assertThat(cli.execute("bench", "knn", "--precision", "int4")).isNotZero();
   }
 
+  /**
+   * --ann adds the approximate table: our IVF reaches each recall target (the probes that did are
+   * printed; recall 1 is always reachable by probing every list) and the FAISS columns say n/a
+   * without the peer; a bad target is refused before any work.
+   */
+  @Test
+  void annTableGivesTheProbesThatReachEachRecallTarget(@TempDir Path dir) throws Exception {
+    StringWriter err = new StringWriter();
+    CommandLine cli = cli(err);
+    Path out = dir.resolve("knn.md");
+    int rc =
+        cli.execute(
+            "bench",
+            "knn",
+            "--bank-sizes",
+            "2000",
+            "--dims",
+            "16",
+            "--queries",
+            "200",
+            "--threads",
+            "2",
+            "--repeat",
+            "1",
+            "--gemm-size",
+            "64",
+            "--peers",
+            "",
+            "--ann",
+            "0.9,1.0",
+            "--ivf-lists",
+            "20",
+            "--out",
+            out.toString());
+    assertThat(rc).as(err.toString()).isZero();
+    String table = Files.readString(out);
+    assertThat(table)
+        .contains("Approximate 1-NN at matched recall")
+        .containsPattern(
+            "\\| 2000 \\| 16 \\| 2 \\| 0\\.90 \\| 20 / \\d+ \\| (0\\.9\\d*|1\\.0000) \\| \\d+ \\|")
+        .containsPattern("\\| 2000 \\| 16 \\| 2 \\| 1\\.00 \\| 20 / \\d+ \\| 1\\.0000 \\|")
+        .contains("n/a");
+    assertThat(cli.execute("bench", "knn", "--ann", "1.5")).isEqualTo(2);
+    assertThat(err.toString()).contains("--ann recall targets must be in (0, 1], got 1.5");
+    assertThat(
+            cli.execute(
+                "bench", "knn", "--bank-sizes", "100", "--ann", "0.9", "--ivf-lists", "200"))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("--ivf-lists 200 exceeds the bank size 100");
+  }
+
   @Test
   void detectorTableOnATinyBackbone(@TempDir Path dir) throws Exception {
     Path model = io.tailwatch.detector.testing.TinyBackbone.write(dir, "tiny.onnx");

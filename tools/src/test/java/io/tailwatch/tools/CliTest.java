@@ -317,6 +317,100 @@ class CliTest {
     assertThat(heat.getHeight()).isEqualTo(40);
   }
 
+  /**
+   * fit --index ivf stores the index with the bank and fits the threshold searching as the job
+   * will; score searches it through --ivf-probes and separates the same images; an unknown index
+   * type is one clear line.
+   */
+  @Test
+  void fitWithAnIvfIndexAndScoreThroughIt() throws Exception {
+    Path train = Files.createDirectories(dir.resolve("train"));
+    Path test = Files.createDirectories(dir.resolve("test"));
+    Random r = new Random(6);
+    for (int i = 0; i < 24; i++) {
+      writeTexture(train.resolve("n" + i + ".png"), r, false);
+    }
+    for (int i = 0; i < 4; i++) {
+      writeTexture(test.resolve("good" + i + ".png"), r, false);
+      writeTexture(test.resolve("bad" + i + ".png"), r, true);
+    }
+    List<String> common =
+        List.of(
+            "--images",
+            train.toString(),
+            "--backbone",
+            model.toString(),
+            "--layers",
+            "feat_a,feat_b",
+            "--pretrain-dim",
+            "36",
+            "--target-dim",
+            "32",
+            "--resize",
+            "32",
+            "--coreset",
+            "0.2",
+            "--device",
+            "cpu");
+    Path bank = dir.resolve("ivf.twb");
+    List<String> fit = new java.util.ArrayList<>(List.of("fit", "--out", bank.toString()));
+    fit.addAll(common);
+    fit.addAll(List.of("--index", "ivf", "--ivf-lists", "16", "--ivf-probes", "4"));
+    java.io.StringWriter out = new java.io.StringWriter();
+    CommandLine cli = TailwatchCli.commandLine();
+    cli.setErr(new PrintWriter(err, true));
+    cli.setOut(new PrintWriter(out, true));
+    assertThat(cli.execute(fit.toArray(String[]::new))).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("ivf index: 16 lists").contains("detector.ivf-probes: 4");
+    MemoryBank loaded = MemoryBank.load(bank);
+    assertThat(loaded.header().hasIvf()).isTrue();
+    assertThat(loaded.ivf().lists()).isEqualTo(16);
+    assertThat(loaded.ivf().count()).isEqualTo(loaded.count());
+    assertThat(loaded.header().calibration()).isNotNull();
+
+    Path csv = dir.resolve("ivf.csv");
+    assertThat(
+            run(
+                "score",
+                "--bank",
+                bank.toString(),
+                "--images",
+                test.toString(),
+                "--out",
+                csv.toString(),
+                "--ivf-probes",
+                "4",
+                "--backbone",
+                model.toString(),
+                "--device",
+                "cpu"))
+        .as(err.toString())
+        .isZero();
+    List<String> lines = Files.readAllLines(csv);
+    assertThat(lines).hasSize(9);
+    double worstGood =
+        lines.stream()
+            .skip(1)
+            .filter(l -> l.startsWith("good"))
+            .mapToDouble(l -> Double.parseDouble(l.split(",")[1]))
+            .max()
+            .orElseThrow();
+    double bestBad =
+        lines.stream()
+            .skip(1)
+            .filter(l -> l.startsWith("bad"))
+            .mapToDouble(l -> Double.parseDouble(l.split(",")[1]))
+            .min()
+            .orElseThrow();
+    assertThat(bestBad).isGreaterThan(worstGood);
+
+    List<String> hnsw =
+        new java.util.ArrayList<>(List.of("fit", "--out", "x.twb", "--index", "hnsw"));
+    hnsw.addAll(common);
+    assertThat(run(hnsw.toArray(String[]::new))).isEqualTo(2);
+    assertThat(err.toString()).contains("--index must be exact or ivf, was 'hnsw'");
+  }
+
   @Test
   void simulateWritesFramesThatFitFits() throws Exception {
     // what the compose stack's bank-init service does, on the tiny backbone

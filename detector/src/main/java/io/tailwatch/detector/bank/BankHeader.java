@@ -26,7 +26,8 @@ public record BankHeader(
     String method,
     Map<String, Object> params,
     Map<String, Double> calibration,
-    String patchWeights) {
+    String patchWeights,
+    IndexInfo index) {
 
   public static final int FORMAT_VERSION = 1;
 
@@ -61,7 +62,51 @@ public record BankHeader(
         method,
         params,
         calibration,
+        null,
         null);
+  }
+
+  /** A header of a bank without a search index. */
+  public BankHeader(
+      int formatVersion,
+      String bankVersion,
+      int dimension,
+      long count,
+      String bodySha256,
+      Backbone backbone,
+      PreprocessingInfo preprocessing,
+      Instant createdAt,
+      String method,
+      Map<String, Object> params,
+      Map<String, Double> calibration,
+      String patchWeights) {
+    this(
+        formatVersion,
+        bankVersion,
+        dimension,
+        count,
+        bodySha256,
+        backbone,
+        preprocessing,
+        createdAt,
+        method,
+        params,
+        calibration,
+        patchWeights,
+        null);
+  }
+
+  /**
+   * The approximate-search index stored after the vectors (and weights): {@code type} "ivf" with
+   * {@code lists} inverted lists (centroids and list offsets, see {@link MemoryBank}).
+   */
+  public record IndexInfo(String type, int lists) {
+    public static final String IVF = "ivf";
+  }
+
+  /** Whether the body carries an IVF index. */
+  public boolean hasIvf() {
+    return index != null && IndexInfo.IVF.equals(index.type());
   }
 
   public boolean weighted() {
@@ -147,7 +192,8 @@ public record BankHeader(
         method,
         params,
         calibration,
-        patchWeights);
+        patchWeights,
+        index);
   }
 
   /** The same header with other method parameters (e.g. the tiling the bank was fitted on). */
@@ -164,7 +210,8 @@ public record BankHeader(
         method,
         values,
         calibration,
-        patchWeights);
+        patchWeights,
+        index);
   }
 
   /** The same header under another version name (the body and its checksum are unchanged). */
@@ -181,7 +228,8 @@ public record BankHeader(
         method,
         params,
         calibration,
-        patchWeights);
+        patchWeights,
+        index);
   }
 
   public BankHeader withCalibration(Map<String, Double> values) {
@@ -197,7 +245,8 @@ public record BankHeader(
         method,
         params,
         values,
-        patchWeights);
+        patchWeights,
+        index);
   }
 
   public BankHeader withPatchWeights(String kind) {
@@ -213,6 +262,24 @@ public record BankHeader(
         method,
         params,
         calibration,
-        kind);
+        kind,
+        index);
+  }
+
+  public BankHeader withIndex(IndexInfo info) {
+    return new BankHeader(
+        formatVersion,
+        bankVersion,
+        dimension,
+        count,
+        bodySha256,
+        backbone,
+        preprocessing,
+        createdAt,
+        method,
+        params,
+        calibration,
+        patchWeights,
+        info);
   }
 }

@@ -39,6 +39,8 @@ import java.util.Set;
  *   ..  zero padding to a multiple of 64
  *   B   count * dimension float32 vectors, row-major (B = 12 + H rounded up to 64)
  *   ..  count float32 weights, only when the header's patchWeights is set (SoftPatch)
+ *   ..  lists * dimension float32 centroids, then lists + 1 int32 list offsets, only when the
+ *       header's index is "ivf" (the vectors are then stored grouped by list, {@link IvfLayout})
  * </pre>
  *
  * The body's SHA-256 is in the header and is checked at load. Loading maps the body read-only; the
@@ -63,12 +65,96 @@ public final class MemoryBank {
   private final BankHeader header;
   private final FloatBuffer vectors;
   private final float[] weights;
+  private final IvfLayout ivf;
   private volatile float[] norms;
 
-  private MemoryBank(BankHeader header, FloatBuffer vectors, float[] weights) {
+  private MemoryBank(BankHeader header, FloatBuffer vectors, float[] weights, IvfLayout ivf) {
     this.header = header;
     this.vectors = vectors;
     this.weights = weights;
+    this.ivf = ivf;
+  }
+
+  /**
+   * The same bank with its rows in {@code order} (row {@code i} of the result is row {@code
+   * order[i]} of this one) and an IVF index over them; the body checksum covers the index too.
+   */
+  public MemoryBank withIvf(int[] order, IvfLayout layout) {
+    int n = count();
+    int d = dim();
+    if (order.length != n || layout.count() != n || layout.dim() != d) {
+      throw new IllegalArgumentException(
+          "ivf over "
+              + layout.count()
+              + " x "
+              + layout.dim()
+              + " with "
+              + order.length
+              + " rows for a "
+              + n
+              + " x "
+              + d
+              + " bank");
+    }
+    float[] data = new float[n * d];
+    float[] w = weights == null ? null : new float[n];
+    boolean[] seen = new boolean[n];
+    FloatBuffer all = vectors();
+    for (int i = 0; i < n; i++) {
+      int from = order[i];
+      if (from < 0 || from >= n || seen[from]) {
+        throw new IllegalArgumentException("ivf order is not a permutation (row " + from + ")");
+      }
+      seen[from] = true;
+      all.get(from * d, data, i * d, d);
+      if (w != null) {
+        w[i] = weights[from];
+      }
+    }
+    return create(
+        header.withIndex(new BankHeader.IndexInfo(BankHeader.IndexInfo.IVF, layout.lists())),
+        data,
+        n,
+        w,
+        layout);
+  }
+
+  /** The IVF index stored with this bank, or null. */
+  public IvfLayout ivf() {
+    return ivf;
+  }
+
+  /** Vectors, weights and index as one direct body; the header gets its count and checksum. */
+  private static MemoryBank create(
+      BankHeader header, float[] data, int count, float[] weights, IvfLayout ivf) {
+    int dim = header.dimension();
+    long vectorBytes = (long) count * dim * 4;
+    long bytesTotal =
+        vectorBytes + (weights == null ? 0 : count * 4L) + (ivf == null ? 0 : ivf.bodyBytes());
+    if (bytesTotal > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(
+          "bank body of " + bytesTotal + " bytes exceeds the 2 GiB limit");
+    }
+    ByteBuffer bytes = ByteBuffer.allocateDirect((int) bytesTotal).order(ByteOrder.LITTLE_ENDIAN);
+    bytes.asFloatBuffer().put(data, 0, count * dim);
+    bytes.position((int) vectorBytes);
+    if (weights != null) {
+      bytes.asFloatBuffer().put(weights);
+      bytes.position(bytes.position() + count * 4);
+    }
+    if (ivf != null) {
+      bytes.asFloatBuffer().put(ivf.centroids());
+      bytes.position(bytes.position() + ivf.centroids().length * 4);
+      bytes.asIntBuffer().put(ivf.offsets());
+    }
+    bytes.clear();
+    String sha = Hashing.sha256(bytes);
+    bytes.clear().limit((int) vectorBytes);
+    return new MemoryBank(
+        header.withBody(count, sha),
+        bytes.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer(),
+        weights == null ? null : weights.clone(),
+        ivf);
   }
 
   /**
@@ -97,18 +183,13 @@ public final class MemoryBank {
               + ", have "
               + data.length);
     }
-    ByteBuffer bytes =
-        ByteBuffer.allocateDirect((count * dim + count) * 4).order(ByteOrder.LITTLE_ENDIAN);
-    bytes.asFloatBuffer().put(data, 0, count * dim).put(weights);
-    String sha = Hashing.sha256(bytes);
-    bytes.limit(count * dim * 4);
-    BankHeader h =
-        header
-            .withPatchWeights(
-                header.patchWeights() == null ? BankHeader.LOF_WEIGHTS : header.patchWeights())
-            .withBody(count, sha);
-    return new MemoryBank(
-        h, bytes.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer(), weights.clone());
+    return create(
+        header.withPatchWeights(
+            header.patchWeights() == null ? BankHeader.LOF_WEIGHTS : header.patchWeights()),
+        data,
+        count,
+        weights,
+        null);
   }
 
   /** Per-vector distance weights, or null for a plain PatchCore bank. */
@@ -133,11 +214,7 @@ public final class MemoryBank {
               + ", have "
               + data.length);
     }
-    ByteBuffer bytes = ByteBuffer.allocateDirect(count * dim * 4).order(ByteOrder.LITTLE_ENDIAN);
-    bytes.asFloatBuffer().put(data, 0, count * dim);
-    String sha = Hashing.sha256(bytes);
-    return new MemoryBank(
-        header.withBody(count, sha).withPatchWeights(null), bytes.asFloatBuffer(), null);
+    return create(header.withPatchWeights(null), data, count, null, null);
   }
 
   public BankHeader header() {
@@ -149,17 +226,17 @@ public final class MemoryBank {
    * unchanged).
    */
   public MemoryBank withCalibration(java.util.Map<String, Double> calibration) {
-    return new MemoryBank(header.withCalibration(calibration), vectors, weights);
+    return new MemoryBank(header.withCalibration(calibration), vectors, weights, ivf);
   }
 
   /** The same vectors under another version name. */
   public MemoryBank withVersion(String version) {
-    return new MemoryBank(header.withBankVersion(version), vectors, weights);
+    return new MemoryBank(header.withBankVersion(version), vectors, weights, ivf);
   }
 
   /** The same vectors with other method parameters in the header. */
   public MemoryBank withParams(java.util.Map<String, Object> params) {
-    return new MemoryBank(header.withParams(params), vectors, weights);
+    return new MemoryBank(header.withParams(params), vectors, weights, ivf);
   }
 
   public int dim() {
@@ -275,9 +352,18 @@ public final class MemoryBank {
     ByteBuffer head = ByteBuffer.allocate(bodyOffset).order(ByteOrder.LITTLE_ENDIAN);
     head.put(MAGIC).putInt(json.length).put(json).position(bodyOffset).flip();
     int weightCount = weights == null ? 0 : count();
+    long ivfBytes = ivf == null ? 0 : ivf.bodyBytes();
     ByteBuffer body =
-        ByteBuffer.allocate((count() * dim() + weightCount) * 4).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer.allocate((int) ((count() * dim() + weightCount) * 4L + ivfBytes))
+            .order(ByteOrder.LITTLE_ENDIAN);
     body.asFloatBuffer().put(vectors()).put(weights == null ? new float[0] : weights);
+    if (ivf != null) {
+      body.position((count() * dim() + weightCount) * 4);
+      body.asFloatBuffer().put(ivf.centroids());
+      body.position(body.position() + ivf.centroids().length * 4);
+      body.asIntBuffer().put(ivf.offsets());
+      body.clear();
+    }
     Path dir = path.toAbsolutePath().getParent();
     Files.createDirectories(dir);
     Path tmp = Files.createTempFile(dir, "." + path.getFileName(), ".tmp");
@@ -379,7 +465,21 @@ public final class MemoryBank {
             path + ": bank header lacks dimension/count/backbone/checksum");
       }
       long bodyOffset = bodyOffset(headerLength);
-      long bodyBytes = header.count() * (header.dimension() + (header.weighted() ? 1L : 0L)) * 4L;
+      if (header.index() != null && !header.hasIvf()) {
+        throw new BankFormatException(
+            path
+                + ": unknown bank index type '"
+                + header.index().type()
+                + "' (this build reads ivf)");
+      }
+      int lists = header.hasIvf() ? header.index().lists() : 0;
+      if (header.hasIvf() && (lists < 1 || lists > header.count())) {
+        throw new BankFormatException(
+            path + ": ivf lists " + lists + " outside [1, " + header.count() + "]");
+      }
+      long indexBytes = header.hasIvf() ? IvfLayout.bodyBytes(lists, header.dimension()) : 0;
+      long bodyBytes =
+          header.count() * (header.dimension() + (header.weighted() ? 1L : 0L)) * 4L + indexBytes;
       if (bodyBytes > Integer.MAX_VALUE) {
         throw new BankFormatException(
             path + ": bank body of " + bodyBytes + " bytes exceeds the 2 GiB limit");
@@ -393,7 +493,9 @@ public final class MemoryBank {
                 + header.count()
                 + " x "
                 + header.dimension()
-                + " float32) needs "
+                + " float32"
+                + (header.hasIvf() ? ", ivf " + lists + " lists" : "")
+                + ") needs "
                 + (bodyOffset + bodyBytes)
                 + (size < bodyOffset + bodyBytes ? " (truncated)" : ""));
       }
@@ -412,6 +514,31 @@ public final class MemoryBank {
       }
       float[] weights = null;
       long vectorBytes = header.count() * header.dimension() * 4L;
+      IvfLayout ivf = null;
+      if (header.hasIvf()) {
+        ByteBuffer tail =
+            body.duplicate()
+                .position((int) (bodyBytes - indexBytes))
+                .slice()
+                .order(ByteOrder.LITTLE_ENDIAN);
+        float[] centroids = new float[lists * header.dimension()];
+        tail.asFloatBuffer().get(centroids);
+        int[] offsets = new int[lists + 1];
+        tail.position(centroids.length * 4)
+            .slice()
+            .order(ByteOrder.LITTLE_ENDIAN)
+            .asIntBuffer()
+            .get(offsets);
+        try {
+          ivf = new IvfLayout(lists, header.dimension(), centroids, offsets);
+        } catch (IllegalArgumentException e) {
+          throw new BankFormatException(path + ": corrupt ivf index: " + e.getMessage(), e);
+        }
+        if (ivf.count() != header.count()) {
+          throw new BankFormatException(
+              path + ": ivf lists cover " + ivf.count() + " rows, the bank has " + header.count());
+        }
+      }
       if (header.weighted()) {
         if (!BankHeader.LOF_WEIGHTS.equals(header.patchWeights())) {
           throw new BankFormatException(
@@ -425,14 +552,14 @@ public final class MemoryBank {
             .order(ByteOrder.LITTLE_ENDIAN)
             .asFloatBuffer()
             .get(weights);
-        body =
-            body.duplicate()
-                .order(ByteOrder.LITTLE_ENDIAN)
-                .limit((int) vectorBytes)
-                .slice()
-                .order(ByteOrder.LITTLE_ENDIAN);
       }
-      return new MemoryBank(header, body.asFloatBuffer(), weights);
+      body =
+          body.duplicate()
+              .order(ByteOrder.LITTLE_ENDIAN)
+              .limit((int) vectorBytes)
+              .slice()
+              .order(ByteOrder.LITTLE_ENDIAN);
+      return new MemoryBank(header, body.asFloatBuffer(), weights, ivf);
     }
   }
 

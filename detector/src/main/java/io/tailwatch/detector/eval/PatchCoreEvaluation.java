@@ -10,6 +10,7 @@ import io.tailwatch.detector.image.ImageDecoder;
 import io.tailwatch.detector.image.ImageSource;
 import io.tailwatch.detector.image.Preprocessing;
 import io.tailwatch.detector.image.Tiling;
+import io.tailwatch.detector.knn.IvfIndex;
 import io.tailwatch.detector.knn.OnnxKnnScorer;
 import io.tailwatch.detector.metrics.BinaryScores;
 import io.tailwatch.detector.metrics.PixelMetrics;
@@ -68,6 +69,7 @@ public final class PatchCoreEvaluation {
   private final FeatureExtractor scoringExtractor;
   private final OnnxKnnScorer knn;
   private final OnnxKnnScorer scoringKnn;
+  private int ivfLists = -1;
   private final PatchCoreFitter.Options fitOptions;
   private final DetectorOptions detectorOptions;
   private final LongTailFitter.Method method;
@@ -166,6 +168,18 @@ public final class PatchCoreEvaluation {
             options,
             tiling);
     e.calibrationFolds = folds;
+    e.ivfLists = ivfLists;
+    return e;
+  }
+
+  /**
+   * The same evaluation with an IVF index built into each class's bank ({@link IvfIndex}; {@code
+   * lists} 0 = the 4 sqrt(N) rule, negative = none). The test images are searched as the scoring
+   * scorer is set ({@link OnnxKnnScorer#ivfProbes}).
+   */
+  public PatchCoreEvaluation withIvf(int lists) {
+    PatchCoreEvaluation e = copy(method, longTailOptions, tiling, calibrationFolds);
+    e.ivfLists = lists;
     return e;
   }
 
@@ -255,6 +269,16 @@ public final class PatchCoreEvaluation {
             version,
             listener.tailCopiesProgress(),
             listener.coresetProgress());
+    if (ivfLists >= 0) {
+      bank =
+          IvfIndex.build(
+              bank,
+              ivfLists > 0 ? Math.min(ivfLists, bank.count()) : IvfIndex.defaultLists(bank.count()),
+              IvfIndex.DEFAULT_ITERATIONS,
+              fitOptions.seed(),
+              knn,
+              Progress.NONE);
+    }
     long t2 = System.nanoTime();
     ScoreCalibration crossFitted = null;
     if (calibrationFolds > 0) {

@@ -109,4 +109,40 @@ public final class KnnGraph {
         GraphBuilder.tensor(CANDIDATE_INDEX, OnnxMl.TensorProto.DataType.INT64, "q", "c"));
     return GraphBuilder.modelWithContribOps(graph.build(), 17);
   }
+
+  /**
+   * The {@code candidates} nearest bank rows of each query in float: as {@link #build()} with a
+   * TopK of k = {@code candidates} instead of 1, and without the per-row ||q||^2 (the order does
+   * not need it). The IVF search's coarse step: queries against the list centroids.
+   *
+   * <p>Inputs {@code queries [Q,D]}, {@code bank [K,D]}, {@code bank_norms [K]}, {@code candidates
+   * [1]} (int64, at most K); outputs {@code candidate_dist [Q,c]} and {@code candidate_index
+   * [Q,c]}.
+   */
+  public static OnnxMl.ModelProto buildTopK() {
+    OnnxMl.GraphProto.Builder graph = OnnxMl.GraphProto.newBuilder().setName("tailwatch_knn_topk");
+    graph.addInput(floatTensor(QUERIES, "q", "d"));
+    graph.addInput(floatTensor(BANK, "k", "d"));
+    graph.addInput(floatTensor(BANK_NORMS, "k"));
+    graph.addInput(GraphBuilder.tensor(CANDIDATES, OnnxMl.TensorProto.DataType.INT64, 1));
+    GraphBuilder g = new GraphBuilder(graph, "tw_");
+    String cross =
+        g.node(
+            "Gemm",
+            List.of(QUERIES, BANK, BANK_NORMS),
+            floatAttr("alpha", -2f),
+            floatAttr("beta", 1f),
+            intAttr("transB", 1));
+    g.node(
+        "TopK",
+        List.of(cross, CANDIDATES),
+        List.of(CANDIDATE_DIST, CANDIDATE_INDEX),
+        intAttr("axis", 1),
+        intAttr("largest", 0),
+        intAttr("sorted", 0));
+    graph.addOutput(floatTensor(CANDIDATE_DIST, "q", "c"));
+    graph.addOutput(
+        GraphBuilder.tensor(CANDIDATE_INDEX, OnnxMl.TensorProto.DataType.INT64, "q", "c"));
+    return GraphBuilder.model(graph.build(), 17);
+  }
 }

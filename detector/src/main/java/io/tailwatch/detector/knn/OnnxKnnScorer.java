@@ -5,6 +5,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import io.tailwatch.detector.bank.IvfLayout;
 import io.tailwatch.detector.bank.MemoryBank;
 import io.tailwatch.detector.bank.NearestCentres;
 import io.tailwatch.detector.onnx.ExecutionProvider;
@@ -63,21 +64,35 @@ public final class OnnxKnnScorer implements AutoCloseable {
   private final int queryBlock;
   private final KnnPrecision precision;
   private final int candidates;
+  private final ExecutionProvider device;
+  private final int threads;
+  private int ivfProbes;
+  private OrtSessions.Opened topK;
+
+  /**
+   * The exact float graph the IVF lists are scanned with: {@link #session}, or for int8 its own.
+   */
+  private OrtSessions.Opened listSession;
+
   private FloatBuffer queryBuffer = FloatBuffer.allocate(0);
 
   /**
    * Output tensors ONNX Runtime writes into (pinned), per [rows, columns]: no Java copy per chunk
    * call.
    */
-  private final Map<Long, Outputs> outputs = new HashMap<>();
+  private final Map<String, Outputs> outputs = new HashMap<>();
 
   private OnnxKnnScorer(
       OrtSessions.Opened session,
       int chunkRows,
       int queryBlock,
       KnnPrecision precision,
-      int candidates) {
+      int candidates,
+      ExecutionProvider device,
+      int threads) {
     this.session = session;
+    this.device = device;
+    this.threads = threads;
     this.chunkRows = chunkRows;
     this.queryBlock = queryBlock;
     this.precision = precision;
@@ -143,14 +158,36 @@ public final class OnnxKnnScorer implements AutoCloseable {
           chunkRows,
           queryBlock,
           precision,
-          candidates);
+          candidates,
+          ExecutionProvider.CPU,
+          threads);
     }
     return new OnnxKnnScorer(
         OrtSessions.open(KnnGraph.build().toByteArray(), device, threads, "knn"),
         chunkRows,
         queryBlock,
         precision,
-        candidates);
+        candidates,
+        device,
+        threads);
+  }
+
+  /**
+   * Searches banks that carry an IVF index ({@link IvfIndex}) through their {@code probes} nearest
+   * lists instead of exactly; 0 (the default) searches every bank exactly. Applies to indexes built
+   * after the call. A bank without an IVF index is searched exactly (logged when its index is
+   * built).
+   */
+  public OnnxKnnScorer ivfProbes(int probes) {
+    if (probes < 0) {
+      throw new IllegalArgumentException("ivf probes must be at least 0, was " + probes);
+    }
+    this.ivfProbes = probes;
+    return this;
+  }
+
+  public int ivfProbes() {
+    return ivfProbes;
   }
 
   public ProviderChoice provider() {
@@ -163,8 +200,25 @@ public final class OnnxKnnScorer implements AutoCloseable {
 
   /** Tensors over a bank's chunks; build once per bank version, close when the bank is retired. */
   public Index index(MemoryBank bank) throws OrtException {
+    IvfLayout ivf = ivfProbes > 0 ? bank.ivf() : null;
+    if (ivfProbes > 0 && ivf == null) {
+      LOG.info(
+          "knn: bank {} has no ivf index; searching it exactly ({} rows)",
+          bank.header().bankVersion(),
+          bank.count());
+    }
+    if (ivf != null && topK == null) {
+      topK = OrtSessions.open(KnnGraph.buildTopK().toByteArray(), device, threads, "knn ivf lists");
+    }
+    if (ivf != null && listSession == null) {
+      // the lists are searched exactly in float whatever the scorer's precision
+      listSession =
+          precision == KnnPrecision.FP32
+              ? session
+              : OrtSessions.open(KnnGraph.build().toByteArray(), device, threads, "knn ivf scan");
+    }
     return new Index(
-        bank, bank.vectors(), bank.count(), bank.dim(), bank.norms(), chunkRows, precision);
+        bank, bank.vectors(), bank.count(), bank.dim(), bank.norms(), chunkRows, precision, ivf);
   }
 
   /** An index over plain vectors (copied into a direct buffer). */
@@ -181,7 +235,7 @@ public final class OnnxKnnScorer implements AutoCloseable {
       }
       norms[i] = s;
     }
-    return new Index(null, direct, count, dim, norms, chunkRows, precision);
+    return new Index(null, direct, count, dim, norms, chunkRows, precision, null);
   }
 
   /**
@@ -211,6 +265,9 @@ public final class OnnxKnnScorer implements AutoCloseable {
       throw new IllegalArgumentException(
           "index built for " + index.precision.label() + ", scorer is " + precision.label());
     }
+    if (index.ivf != null) {
+      return ivfSearch(index, queries, q);
+    }
     float[] best = new float[q];
     int[] bestIdx = new int[q];
     Arrays.fill(best, Float.POSITIVE_INFINITY);
@@ -239,6 +296,187 @@ public final class OnnxKnnScorer implements AutoCloseable {
               0f, best[j]); // the GEMM form can go slightly negative for a query on a bank vector
     }
     return new KnnResult(best, bestIdx);
+  }
+
+  /** IVF: the probed lists of every query (GEMM + TopK over the centroids), then the list scan. */
+  private KnnResult ivfSearch(Index index, float[] queries, int q) throws OrtException {
+    int dim = index.dim;
+    int p = index.probes;
+    long[] probe = new long[q * p];
+    OrtEnvironment env = OrtSessions.environment();
+    for (int q0 = 0; q0 < q; q0 += queryBlock) {
+      int rows = Math.min(queryBlock, q - q0);
+      if (queryBuffer.capacity() < rows * dim) {
+        queryBuffer =
+            ByteBuffer.allocateDirect(rows * dim * 4)
+                .order(ByteOrder.nativeOrder())
+                .asFloatBuffer();
+      }
+      queryBuffer.clear();
+      queryBuffer.put(queries, q0 * dim, rows * dim).flip();
+      Outputs out = outputs(rows, p, KnnGraph.CANDIDATE_DIST, KnnGraph.CANDIDATE_INDEX);
+      try (OnnxTensor qt = OnnxTensor.createTensor(env, queryBuffer, new long[] {rows, dim});
+          OrtSession.Result r =
+              topK.session()
+                  .run(
+                      Map.of(
+                          KnnGraph.QUERIES,
+                          qt,
+                          KnnGraph.BANK,
+                          index.centroids,
+                          KnnGraph.BANK_NORMS,
+                          index.centroidNorms,
+                          KnnGraph.CANDIDATES,
+                          index.probeCount),
+                      out.pinned)) {
+        out.indices.get(0, probe, q0 * p, rows * p);
+      }
+    }
+    IvfIndex.Groups groups = IvfIndex.group(probe, q, p, index.ivf.lists());
+    int lists = index.ivf.lists();
+    int[] start = groups.start();
+    // contiguous ranges of lists with about equal work (queries x rows), one per worker thread:
+    // a list's GEMM is too small for ONNX Runtime to spread over the cores by itself
+    int workers = Math.max(1, Math.min(threads, lists));
+    long total = 0;
+    for (int l = 0; l < lists; l++) {
+      total += (long) (start[l + 1] - start[l]) * index.ivf.listSize(l);
+    }
+    int[] bounds = new int[workers + 1];
+    long acc = 0;
+    int w = 1;
+    for (int l = 0; l < lists && w < workers; l++) {
+      acc += (long) (start[l + 1] - start[l]) * index.ivf.listSize(l);
+      if (acc * workers >= total * w) {
+        bounds[w++] = l + 1;
+      }
+    }
+    for (; w <= workers; w++) {
+      bounds[w] = lists;
+    }
+    while (listScans.size() < workers) {
+      listScans.add(new ListScan());
+    }
+    float[] best = new float[q];
+    int[] bestIdx = new int[q];
+    Arrays.fill(best, Float.POSITIVE_INFINITY);
+    Arrays.fill(bestIdx, -1);
+    if (workers == 1) {
+      listScans.get(0).scan(index, queries, q, groups, 0, lists, best, bestIdx);
+    } else {
+      float[][] bests = new float[workers][];
+      int[][] ats = new int[workers][];
+      java.util.concurrent.atomic.AtomicReference<OrtException> failed =
+          new java.util.concurrent.atomic.AtomicReference<>();
+      java.util.stream.IntStream.range(0, workers)
+          .parallel()
+          .forEach(
+              k -> {
+                float[] b = new float[q];
+                int[] a = new int[q];
+                Arrays.fill(b, Float.POSITIVE_INFINITY);
+                Arrays.fill(a, -1);
+                try {
+                  listScans.get(k).scan(index, queries, q, groups, bounds[k], bounds[k + 1], b, a);
+                } catch (OrtException e) {
+                  failed.compareAndSet(null, e);
+                }
+                bests[k] = b;
+                ats[k] = a;
+              });
+      if (failed.get() != null) {
+        throw failed.get();
+      }
+      for (int k = 0; k < workers; k++) {
+        for (int j = 0; j < q; j++) {
+          if (bests[k][j] < best[j]) {
+            best[j] = bests[k][j];
+            bestIdx[j] = ats[k][j];
+          }
+        }
+      }
+    }
+    for (int j = 0; j < q; j++) {
+      best[j] = Math.max(0f, best[j]); // the GEMM form can dip slightly below zero
+    }
+    return new KnnResult(best, bestIdx);
+  }
+
+  /** The fine step's per-thread state: its query buffer and pinned outputs. */
+  private final List<ListScan> listScans = new ArrayList<>();
+
+  private final class ListScan {
+    private FloatBuffer queries = FloatBuffer.allocate(0);
+    private final Map<String, Outputs> pinned = new HashMap<>();
+
+    /** Lists {@code from..to-1}: each a GEMM of its queries (blocks of queryBlock) and its rows. */
+    void scan(
+        Index index,
+        float[] all,
+        int q,
+        IvfIndex.Groups groups,
+        int from,
+        int to,
+        float[] best,
+        int[] bestIdx)
+        throws OrtException {
+      int dim = index.dim;
+      int[] start = groups.start();
+      int[] members = groups.members();
+      OrtEnvironment env = OrtSessions.environment();
+      for (int l = from; l < to; l++) {
+        Chunk list = index.lists[l];
+        if (list == null) {
+          continue;
+        }
+        for (int s0 = start[l]; s0 < start[l + 1]; s0 += queryBlock) {
+          int rows = Math.min(queryBlock, start[l + 1] - s0);
+          if (queries.capacity() < rows * dim) {
+            queries =
+                ByteBuffer.allocateDirect(queryBlock * dim * 4)
+                    .order(ByteOrder.nativeOrder())
+                    .asFloatBuffer();
+          }
+          queries.clear();
+          for (int s = s0; s < s0 + rows; s++) {
+            queries.put(all, members[s] * dim, dim);
+          }
+          queries.flip();
+          Outputs out = pinned.get(rows + "");
+          if (out == null) {
+            out = new Outputs(rows, 1, KnnGraph.MIN_DIST, KnnGraph.MIN_INDEX);
+            pinned.put(rows + "", out);
+          }
+          try (OnnxTensor qt = OnnxTensor.createTensor(env, queries, new long[] {rows, dim});
+              OrtSession.Result r =
+                  listSession
+                      .session()
+                      .run(
+                          Map.of(
+                              KnnGraph.QUERIES,
+                              qt,
+                              KnnGraph.BANK,
+                              list.vectors,
+                              KnnGraph.BANK_NORMS,
+                              list.norms),
+                          out.pinned)) {
+            for (int s = s0; s < s0 + rows; s++) {
+              int j = members[s];
+              float v = out.distances.get(s - s0);
+              if (v < best[j]) {
+                best[j] = v;
+                bestIdx[j] = list.offset + (int) out.indices.get(s - s0);
+              }
+            }
+          }
+        }
+      }
+    }
+
+    void close() {
+      pinned.values().forEach(Outputs::close);
+      pinned.clear();
+    }
   }
 
   private void exactBlock(Index index, OnnxTensor qt, int rows, int q0, float[] best, int[] bestIdx)
@@ -353,10 +591,12 @@ public final class OnnxKnnScorer implements AutoCloseable {
 
   private Outputs outputs(int rows, int cols, String distName, String indexName)
       throws OrtException {
-    Outputs o = outputs.get(((long) rows << 32) | cols);
+    // keyed by the output names too: the exact graph's [rows, 1] and a one-list probe differ
+    String key = rows + "x" + cols + ":" + distName;
+    Outputs o = outputs.get(key);
     if (o == null) {
       o = new Outputs(rows, cols, distName, indexName);
-      outputs.put(((long) rows << 32) | cols, o);
+      outputs.put(key, o);
     }
     return o;
   }
@@ -365,7 +605,17 @@ public final class OnnxKnnScorer implements AutoCloseable {
   public void close() throws OrtException {
     outputs.values().forEach(Outputs::close);
     outputs.clear();
+    listScans.forEach(ListScan::close);
+    listScans.clear();
     session.close();
+    if (topK != null) {
+      topK.close();
+      topK = null;
+    }
+    if (listSession != null && listSession != session) {
+      listSession.close();
+    }
+    listSession = null;
   }
 
   /**
@@ -413,6 +663,12 @@ public final class OnnxKnnScorer implements AutoCloseable {
     private final float[] norms;
     private final List<Chunk> chunks = new ArrayList<>();
     private OnnxTensor int8Scale;
+    private final IvfLayout ivf;
+    private final int probes;
+    private OnnxTensor centroids;
+    private OnnxTensor centroidNorms;
+    private OnnxTensor probeCount;
+    private Chunk[] lists;
 
     private Index(
         MemoryBank bank,
@@ -421,14 +677,62 @@ public final class OnnxKnnScorer implements AutoCloseable {
         int dim,
         float[] norms,
         int chunkRows,
-        KnnPrecision precision)
+        KnnPrecision precision,
+        IvfLayout ivf)
         throws OrtException {
       this.bank = bank;
       this.dim = dim;
       this.precision = precision;
       this.floats = all;
       this.norms = norms;
+      this.ivf = ivf;
+      this.probes = ivf == null ? 0 : Math.min(ivfProbes, ivf.lists());
       OrtEnvironment env = OrtSessions.environment();
+      if (ivf != null) {
+        // the lists are scanned in Java; no per-chunk tensors (and no int8 copy) are needed
+        try {
+          float[] cn = new float[ivf.lists()];
+          float[] c = ivf.centroids();
+          for (int l = 0; l < cn.length; l++) {
+            float s = 0;
+            for (int x = 0; x < dim; x++) {
+              s += c[l * dim + x] * c[l * dim + x];
+            }
+            cn[l] = s;
+          }
+          centroids =
+              OnnxTensor.createTensor(env, FloatBuffer.wrap(c), new long[] {cn.length, dim});
+          centroidNorms =
+              OnnxTensor.createTensor(env, FloatBuffer.wrap(cn), new long[] {cn.length});
+          probeCount = OnnxTensor.createTensor(env, new long[] {probes});
+          // each list as a zero-copy [rows, dim] view of the bank, with its rows' norms
+          lists = new Chunk[ivf.lists()];
+          FloatBuffer listNorms =
+              ByteBuffer.allocateDirect(count * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+          listNorms.put(norms, 0, count).flip();
+          for (int l = 0; l < lists.length; l++) {
+            int off = ivf.offsets()[l];
+            int rows = ivf.listSize(l);
+            if (rows == 0) {
+              continue;
+            }
+            FloatBuffer slice =
+                all.duplicate().position(off * dim).limit((off + rows) * dim).slice();
+            FloatBuffer n = listNorms.duplicate().position(off).limit(off + rows).slice();
+            lists[l] =
+                new Chunk(
+                    off,
+                    OnnxTensor.createTensor(env, slice, new long[] {rows, dim}),
+                    OnnxTensor.createTensor(env, n, new long[] {rows}),
+                    null,
+                    0);
+          }
+        } catch (OrtException | RuntimeException e) {
+          close();
+          throw e;
+        }
+        return;
+      }
       try {
         float scale = precision == KnnPrecision.INT8 ? int8Scale(all, count, dim) : 1f;
         if (precision == KnnPrecision.INT8) {
@@ -471,6 +775,16 @@ public final class OnnxKnnScorer implements AutoCloseable {
       }
     }
 
+    /** The IVF lists this index searches, or null for exact search. */
+    public IvfLayout ivf() {
+      return ivf;
+    }
+
+    /** Lists probed per query (0 for exact search). */
+    public int probes() {
+      return probes;
+    }
+
     /** The bank this index was built from (null for an index over plain vectors). */
     public MemoryBank bank() {
       return bank;
@@ -489,6 +803,23 @@ public final class OnnxKnnScorer implements AutoCloseable {
       if (int8Scale != null) {
         int8Scale.close();
         int8Scale = null;
+      }
+      for (OnnxTensor t : new OnnxTensor[] {centroids, centroidNorms, probeCount}) {
+        if (t != null) {
+          t.close();
+        }
+      }
+      centroids = null;
+      centroidNorms = null;
+      probeCount = null;
+      if (lists != null) {
+        for (Chunk c : lists) {
+          if (c != null) {
+            c.vectors.close();
+            c.norms.close();
+          }
+        }
+        lists = null;
       }
     }
   }

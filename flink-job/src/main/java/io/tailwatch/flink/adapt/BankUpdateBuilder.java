@@ -1,8 +1,11 @@
 package io.tailwatch.flink.adapt;
 
 import io.tailwatch.detector.bank.MemoryBank;
+import io.tailwatch.detector.knn.IvfIndex;
+import io.tailwatch.detector.knn.OnnxKnnScorer;
 import io.tailwatch.detector.online.BankMerger;
 import io.tailwatch.detector.online.WeightedReservoir;
+import io.tailwatch.detector.onnx.ExecutionProvider;
 import io.tailwatch.schemas.BankUpdate;
 import io.tailwatch.schemas.Modality;
 import java.net.URI;
@@ -383,8 +386,12 @@ public final class BankUpdateBuilder extends AbstractStreamOperator<BankUpdate>
       if (r.added() == 0) {
         return new Built(from, bank, null, null, null, 0, false, sample.size());
       }
-      String version = provisional + "-" + r.bank().header().bodySha256().substring(0, 12);
-      MemoryBank merged = r.bank().withVersion(version);
+      MemoryBank result = r.bank();
+      if (bank.header().hasIvf()) {
+        result = reindex(bank, result, next);
+      }
+      String version = provisional + "-" + result.header().bodySha256().substring(0, 12);
+      MemoryBank merged = result.withVersion(version);
       Path file = Path.of(directory).resolve(version + ".twb");
       merged.write(file);
       return new Built(from, bank, version, merged, file, r.added(), r.capped(), sample.size());
@@ -393,6 +400,36 @@ public final class BankUpdateBuilder extends AbstractStreamOperator<BankUpdate>
     } catch (Exception e) {
       throw new java.util.concurrent.CompletionException(
           "bank builder: from " + from + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The merged bank with a fresh IVF index, as the current bank had one: the lists follow the
+   * current bank's by the sqrt(N) rule (lists x sqrt(new / old rows)). Runs on the worker; a
+   * closing task stops it between k-means steps.
+   */
+  static MemoryBank reindex(MemoryBank current, MemoryBank merged, long seed) throws Exception {
+    int lists =
+        (int)
+            Math.max(
+                1,
+                Math.min(
+                    merged.count(),
+                    Math.round(
+                        current.ivf().lists()
+                            * Math.sqrt(merged.count() / (double) current.count()))));
+    try (OnnxKnnScorer fp32 = OnnxKnnScorer.open(ExecutionProvider.CPU, 1)) {
+      return IvfIndex.build(
+          merged,
+          lists,
+          IvfIndex.DEFAULT_ITERATIONS,
+          seed,
+          fp32,
+          (done, total) -> {
+            if (Thread.currentThread().isInterrupted()) {
+              throw new java.util.concurrent.CancellationException("bank builder closing");
+            }
+          });
     }
   }
 

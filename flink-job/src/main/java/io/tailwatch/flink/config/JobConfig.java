@@ -191,6 +191,10 @@ public final class JobConfig implements Serializable {
         KNN_PRECISION,
         "int8 runs on the CPU execution provider only; use fp32 with detector.device=cuda");
     require(
+        get(IVF_PROBES) >= 0 && get(IVF_PROBES) <= 65536,
+        IVF_PROBES,
+        "must be in [0, 65536], was " + get(IVF_PROBES));
+    require(
         Set.of("fp32", "fp16").contains(get(PRECISION).toLowerCase(Locale.ROOT)),
         PRECISION,
         "must be fp32 or fp16, was '" + get(PRECISION) + "'");

@@ -131,6 +131,15 @@ public final class TailwatchOptions {
               "fp32 (exact kNN) or int8 (integer-GEMM candidates re-ranked with exact float distances; "
                   + "CPU execution provider only).");
 
+  public static final ConfigOption<Integer> IVF_PROBES =
+      ConfigOptions.key("detector.ivf-probes")
+          .intType()
+          .defaultValue(0)
+          .withDescription(
+              "A bank that carries an IVF index (fit --index ivf) is searched through this many nearest "
+                  + "lists of each patch instead of exactly (0: exact search of every bank). A bank "
+                  + "without an index is searched exactly; online bank updates rebuild the index.");
+
   public static final ConfigOption<String> PRECISION =
       ConfigOptions.key("detector.precision")
           .stringType()
@@ -578,6 +587,7 @@ public final class TailwatchOptions {
         INFERENCE_MAX_IN_FLIGHT,
         DEVICE,
         KNN_PRECISION,
+        IVF_PROBES,
         PRECISION,
         THREADS,
         BACKBONE,

@@ -32,8 +32,21 @@ public record PatchCoreDetectorFactory(
     Double threshold,
     boolean reweight,
     KnnPrecision knnPrecision,
-    ComputePrecision precision)
+    ComputePrecision precision,
+    int ivfProbes)
     implements DetectorFactory {
+
+  public PatchCoreDetectorFactory(
+      String backbonePath,
+      String bankPath,
+      String device,
+      int threads,
+      Double threshold,
+      boolean reweight,
+      KnnPrecision knnPrecision,
+      ComputePrecision precision) {
+    this(backbonePath, bankPath, device, threads, threshold, reweight, knnPrecision, precision, 0);
+  }
 
   public PatchCoreDetectorFactory(
       String backbonePath,
@@ -77,7 +90,7 @@ public record PatchCoreDetectorFactory(
     FeatureExtractor extractor = FeatureExtractor.open(model, spec, provider, threads, precision);
     OnnxKnnScorer knn = null;
     try {
-      knn = OnnxKnnScorer.open(provider, threads, knnPrecision);
+      knn = OnnxKnnScorer.open(provider, threads, knnPrecision).ivfProbes(ivfProbes);
       PatchCoreDetector detector =
           new PatchCoreDetector(
               extractor,

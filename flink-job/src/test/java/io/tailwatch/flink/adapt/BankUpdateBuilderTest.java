@@ -111,6 +111,80 @@ class BankUpdateBuilderTest {
   }
 
   /**
+   * A bank fitted with an IVF index keeps one through online updates: the merged bank's index is
+   * rebuilt (on the worker) over all of its rows, the lists following the sqrt(N) rule from the
+   * current bank's, and it is in the announced checksum.
+   */
+  @Test
+  void anIndexedBankIsReindexedWhenMerged(@TempDir Path dir) throws Exception {
+    java.util.Random r = new java.util.Random(5);
+    int n = 4000;
+    float[] rows = new float[n * 2];
+    for (int i = 0; i < rows.length; i++) {
+      rows[i] = (float) r.nextGaussian();
+    }
+    BankHeader h =
+        new BankHeader(
+            BankHeader.FORMAT_VERSION,
+            "v1",
+            2,
+            0,
+            null,
+            new BankHeader.Backbone("bb", "bb", "sha", List.of("l"), 2, 2, 1, 1, 1),
+            null,
+            Instant.EPOCH,
+            "patchcore",
+            Map.of(),
+            null);
+    Path initial = dir.resolve("initial.twb");
+    try (var fp32 =
+        io.tailwatch.detector.knn.OnnxKnnScorer.open(
+            io.tailwatch.detector.onnx.ExecutionProvider.CPU, 1)) {
+      io.tailwatch.detector.knn.IvfIndex.build(
+              MemoryBank.of(h, rows, n), 40, 4, 1, fp32, io.tailwatch.detector.util.Progress.NONE)
+          .write(initial);
+    }
+    BankUpdateBuilder builder =
+        new BankUpdateBuilder(
+            initial.toString(),
+            dir.resolve("banks").toString(),
+            3000,
+            5000,
+            10000,
+            50,
+            "gaussian",
+            0);
+    try (var t =
+        new TwoInputStreamOperatorTestHarness<BankCandidate, BankUpdate, BankUpdate>(builder)) {
+      t.open();
+      t.setProcessingTime(0);
+      for (int i = 0; i < 3000; i++) {
+        t.processElement1(
+            new StreamRecord<>(candidate("f" + i, -0.1, 10 + i * 0.01f, 10 - i * 0.01f, 100)));
+      }
+      t.setProcessingTime(50);
+      builder.awaitBuild();
+      BankUpdate u = t.extractOutputValues().get(0);
+      MemoryBank written = MemoryBank.load(Path.of(URI.create(u.getBankUri())), u.getSha256());
+      assertThat(written.count()).isGreaterThan(n);
+      assertThat(written.header().hasIvf()).isTrue();
+      assertThat(written.ivf().count()).isEqualTo(written.count());
+      // 40 lists for 4,000 rows, by sqrt(N) for the merged count
+      assertThat(written.ivf().lists())
+          .isEqualTo((int) Math.round(40 * Math.sqrt(written.count() / 4000.0)));
+      // the added rows are findable through the index: one of them, probed with one list
+      try (var knn =
+              io.tailwatch.detector.knn.OnnxKnnScorer.open(
+                      io.tailwatch.detector.onnx.ExecutionProvider.CPU, 1)
+                  .ivfProbes(1);
+          var index = knn.index(written)) {
+        var found = knn.search(index, new float[] {10.5f, 9.5f}, 1);
+        assertThat(found.distances()[0]).isLessThan(1e-4f);
+      }
+    }
+  }
+
+  /**
    * A merge that brings a 200,000-vector bank down to a lowered cap (100,000: a coreset of the
    * whole bank, minutes on 2 cores; an update at an unchanged cap prunes in seconds,
    * BankMergerTest) runs on the builder's worker: a checkpoint taken meanwhile completes at once

@@ -93,6 +93,8 @@ class JobConfigTest {
         .hasMessageStartingWith("detector.bank: file not found");
     assertThatThrownBy(() -> args("--batch.max-size", "0"))
         .hasMessageStartingWith("batch.max-size: must be in [1, 1024]");
+    assertThatThrownBy(() -> args("--detector.ivf-probes", "-1"))
+        .hasMessageStartingWith("detector.ivf-probes: must be in [0, 65536], was -1");
     assertThatThrownBy(() -> args("--detector.knn-precision", "int4"))
         .hasMessageStartingWith("detector.knn-precision: must be fp32 or int8, was 'int4'");
     assertThatThrownBy(() -> args("--detector.knn-precision", "int8", "--detector.device", "cuda"))

@@ -29,6 +29,15 @@ public final class BankResidency {
 
   public static Result measure(int count, int dim, KnnPrecision precision, Path dir)
       throws Exception {
+    return measure(count, dim, precision, 0, dir);
+  }
+
+  /**
+   * @param ivfProbes 0: a plain bank searched exactly; else the bank file carries an IVF index (the
+   *     4 sqrt(N) rule) and is searched through this many lists
+   */
+  public static Result measure(int count, int dim, KnnPrecision precision, int ivfProbes, Path dir)
+      throws Exception {
     float[] data = KnnBenchmark.gaussian(count, dim, 3);
     Path file = dir.resolve("residency.twb");
     BankHeader header =
@@ -45,10 +54,25 @@ public final class BankResidency {
             "bench",
             Map.of(),
             null);
-    MemoryBank.of(header, data, count).write(file);
+    MemoryBank plain = MemoryBank.of(header, data, count);
+    if (ivfProbes > 0) {
+      try (OnnxKnnScorer fp32 = OnnxKnnScorer.open(ExecutionProvider.CPU, 1)) {
+        plain =
+            io.tailwatch.detector.knn.IvfIndex.build(
+                plain,
+                io.tailwatch.detector.knn.IvfIndex.defaultLists(count),
+                io.tailwatch.detector.knn.IvfIndex.DEFAULT_ITERATIONS,
+                3,
+                fp32,
+                io.tailwatch.detector.util.Progress.NONE);
+      }
+    }
+    plain.write(file);
+    plain = null;
     data = null;
     float[] queries = KnnBenchmark.gaussian(784, dim, 4);
-    try (OnnxKnnScorer scorer = OnnxKnnScorer.open(ExecutionProvider.CPU, 1, precision)) {
+    try (OnnxKnnScorer scorer =
+        OnnxKnnScorer.open(ExecutionProvider.CPU, 1, precision).ivfProbes(ivfProbes)) {
       try (OnnxKnnScorer.Index warm = scorer.index(queries, 784, dim)) {
         scorer.search(warm, queries, 16); // ONNX Runtime's own start-up is not the bank
       }
@@ -73,7 +97,11 @@ public final class BankResidency {
             (long) count * dim * 4,
             List.of(
                 new Step("bank mapped, pages touched, norms", r1 - r0),
-                new Step(precision.label() + " index built", r2 - r1),
+                new Step(
+                    precision.label()
+                        + (ivfProbes > 0 ? " ivf (" + bank.ivf().lists() + " lists)" : "")
+                        + " index built",
+                    r2 - r1),
                 new Step("first search (784 queries)", r3 - r2)));
       }
     } finally {

@@ -148,6 +148,29 @@ public final class DetectorBenchmark {
     }
   }
 
+  /**
+   * The same frames with the bank regrouped under an IVF index of {@code lists} lists, built with
+   * {@code fp32} ({@link io.tailwatch.detector.knn.IvfIndex}); the seconds it took in {@link
+   * #indexSeconds}.
+   */
+  public DetectorBenchmark withIvf(int lists, OnnxKnnScorer fp32, Progress progress)
+      throws OrtException {
+    long t0 = System.nanoTime();
+    MemoryBank indexed =
+        io.tailwatch.detector.knn.IvfIndex.build(
+            bank, lists, io.tailwatch.detector.knn.IvfIndex.DEFAULT_ITERATIONS, 7, fp32, progress);
+    DetectorBenchmark b = new DetectorBenchmark(extractor, frames, indexed);
+    b.indexSeconds = (System.nanoTime() - t0) / 1e9;
+    return b;
+  }
+
+  private double indexSeconds;
+
+  /** Seconds {@link #withIvf} took to build the index (0 without one). */
+  public double indexSeconds() {
+    return indexSeconds;
+  }
+
   /** The same frames and bank on another (reopened) extractor. */
   public DetectorBenchmark on(FeatureExtractor other) {
     return new DetectorBenchmark(other, frames, bank);

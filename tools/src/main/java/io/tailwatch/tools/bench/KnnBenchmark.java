@@ -195,4 +195,105 @@ public final class KnnBenchmark {
   public static double gflop(int n, int dim, int q) {
     return 2.0 * n * dim * (double) q / 1e9;
   }
+
+  /**
+   * Rows drawn around {@code centres} Gaussian centres (both the centres and the noise N(0, 1), so
+   * neighbouring clusters overlap): structure of the kind patch features have, neither uniform
+   * noise (where no index can prune) nor separated blobs (where one probe is always enough). The
+   * centres depend only on {@code dim}, so banks and queries drawn with different seeds share them.
+   */
+  public static float[] clustered(int rows, int dim, int centres, long seed) {
+    float[] c = gaussian(centres, dim, 1000 + dim);
+    SplittableRandom r = new SplittableRandom(seed);
+    float[] out = new float[Math.multiplyExact(rows, dim)];
+    for (int i = 0; i < rows; i++) {
+      int k = r.nextInt(centres);
+      for (int x = 0; x < dim; x++) {
+        out[i * dim + x] = c[k * dim + x] + (float) r.nextGaussian();
+      }
+    }
+    return out;
+  }
+
+  /** One recall target met (or not: probes 0) by our IVF search: probes, recall, best seconds. */
+  public record IvfPoint(double target, int probes, double recall, double seconds) {}
+
+  /** The IVF sweep over one bank: its build time, lists, and one point per target. */
+  public record IvfSweep(double buildSeconds, int lists, List<IvfPoint> points) {}
+
+  /**
+   * Our IVF index over {@code bank} ({@code lists} lists), searched with probes 1, 2, 4, ..., lists
+   * until each recall target (against {@code exact}, as {@link #recall}) is met; the time of the
+   * smallest probe count that meets it.
+   */
+  public static IvfSweep ivf(
+      float[] bank,
+      int n,
+      float[] queries,
+      int q,
+      int dim,
+      int threads,
+      int repeat,
+      int lists,
+      float[] exact,
+      List<Double> targets)
+      throws OrtException {
+    io.tailwatch.detector.bank.BankHeader header =
+        new io.tailwatch.detector.bank.BankHeader(
+            io.tailwatch.detector.bank.BankHeader.FORMAT_VERSION,
+            "bench",
+            dim,
+            n,
+            null,
+            null,
+            null,
+            null,
+            "bench",
+            Map.of(),
+            null);
+    io.tailwatch.detector.bank.MemoryBank indexed;
+    long t0 = System.nanoTime();
+    try (OnnxKnnScorer fp32 = OnnxKnnScorer.open(ExecutionProvider.CPU, threads)) {
+      indexed =
+          io.tailwatch.detector.knn.IvfIndex.build(
+              io.tailwatch.detector.bank.MemoryBank.of(header, bank, n),
+              lists,
+              io.tailwatch.detector.knn.IvfIndex.DEFAULT_ITERATIONS,
+              11,
+              fp32,
+              io.tailwatch.detector.util.Progress.NONE);
+    }
+    double build = (System.nanoTime() - t0) / 1e9;
+    indexed.norms();
+    List<Double> pending = new java.util.ArrayList<>(targets.stream().sorted().toList());
+    List<IvfPoint> points = new java.util.ArrayList<>();
+    double lastRecall = 0;
+    double lastSeconds = 0;
+    int probes = 1;
+    while (!pending.isEmpty()) {
+      try (OnnxKnnScorer scorer = OnnxKnnScorer.open(ExecutionProvider.CPU, threads);
+          OnnxKnnScorer.Index index = scorer.ivfProbes(probes).index(indexed)) {
+        float[] d = scorer.search(index, queries, q).distances(); // warm-up
+        double best = Double.POSITIVE_INFINITY;
+        for (int i = 0; i < repeat; i++) {
+          long t = System.nanoTime();
+          d = scorer.search(index, queries, q).distances();
+          best = Math.min(best, (System.nanoTime() - t) / 1e9);
+        }
+        lastRecall = recall(exact, d);
+        lastSeconds = best;
+        while (!pending.isEmpty() && lastRecall >= pending.get(0)) {
+          points.add(new IvfPoint(pending.remove(0), probes, lastRecall, best));
+        }
+      }
+      if (probes == lists) {
+        break;
+      }
+      probes = Math.min(2 * probes, lists);
+    }
+    for (double t : pending) {
+      points.add(new IvfPoint(t, 0, lastRecall, lastSeconds));
+    }
+    return new IvfSweep(build, lists, points);
+  }
 }
