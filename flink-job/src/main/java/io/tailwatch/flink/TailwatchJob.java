@@ -193,6 +193,7 @@ public final class TailwatchJob {
         new InferenceOperator(
                 detector, limits, config.get(BATCH_MAX_SIZE), config.get(BATCH_MAX_WAIT).toMillis())
             .withMaxInFlight(config.get(INFERENCE_MAX_IN_FLIGHT))
+            .withCudaDevices(config.cudaDeviceIds())
             .withBankCandidates(
                 config.adaptation().bankUpdates() ? config.adaptation().patchesPerFrame() : 0)
             .withPixels(renderer.needsPixels());

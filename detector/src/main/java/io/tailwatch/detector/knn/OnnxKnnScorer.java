@@ -66,6 +66,10 @@ public final class OnnxKnnScorer implements AutoCloseable {
   private final int candidates;
   private final ExecutionProvider device;
   private final int threads;
+
+  /** The CUDA device this scorer's sessions use, kept for the ones it opens later (IVF). */
+  private final int cudaDevice = OrtSessions.cudaDevice();
+
   private int ivfProbes;
   private OrtSessions.Opened topK;
 
@@ -208,14 +212,17 @@ public final class OnnxKnnScorer implements AutoCloseable {
           bank.count());
     }
     if (ivf != null && topK == null) {
-      topK = OrtSessions.open(KnnGraph.buildTopK().toByteArray(), device, threads, "knn ivf lists");
+      topK =
+          OrtSessions.open(
+              KnnGraph.buildTopK().toByteArray(), device, threads, "knn ivf lists", cudaDevice);
     }
     if (ivf != null && listSession == null) {
       // the lists are searched exactly in float whatever the scorer's precision
       listSession =
           precision == KnnPrecision.FP32
               ? session
-              : OrtSessions.open(KnnGraph.build().toByteArray(), device, threads, "knn ivf scan");
+              : OrtSessions.open(
+                  KnnGraph.build().toByteArray(), device, threads, "knn ivf scan", cudaDevice);
     }
     return new Index(
         bank, bank.vectors(), bank.count(), bank.dim(), bank.norms(), chunkRows, precision, ivf);

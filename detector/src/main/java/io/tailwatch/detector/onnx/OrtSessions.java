@@ -19,6 +19,32 @@ public final class OrtSessions {
 
   private OrtSessions() {}
 
+  /** The CUDA device the sessions opened on this thread use (0 unless {@link #onCudaDevice}). */
+  private static final ThreadLocal<Integer> CUDA_DEVICE = ThreadLocal.withInitial(() -> 0);
+
+  /** The CUDA device id sessions opened now, on this thread, would use. */
+  public static int cudaDevice() {
+    return CUDA_DEVICE.get();
+  }
+
+  /**
+   * Runs {@code open} with sessions on CUDA device {@code id} (one device per task slot): every
+   * session it opens on this thread that runs on CUDA is placed there; the previous device is
+   * restored afterwards. Scorers remember the device for sessions they open later.
+   */
+  public static <T> T onCudaDevice(int id, java.util.concurrent.Callable<T> open) throws Exception {
+    if (id < 0) {
+      throw new IllegalArgumentException("CUDA device id must be >= 0, was " + id);
+    }
+    int previous = CUDA_DEVICE.get();
+    CUDA_DEVICE.set(id);
+    try {
+      return open.call();
+    } finally {
+      CUDA_DEVICE.set(previous);
+    }
+  }
+
   public static OrtEnvironment environment() {
     return OrtEnvironment.getEnvironment();
   }
@@ -39,6 +65,13 @@ public final class OrtSessions {
   public static Opened open(
       byte[] modelBytes, ExecutionProvider requested, int threads, String what)
       throws OrtException {
+    return open(modelBytes, requested, threads, what, cudaDevice());
+  }
+
+  /** As {@link #open(byte[], ExecutionProvider, int, String)} on CUDA device {@code cudaDevice}. */
+  public static Opened open(
+      byte[] modelBytes, ExecutionProvider requested, int threads, String what, int cudaDevice)
+      throws OrtException {
     OrtEnvironment env = environment();
     String fallback = null;
     boolean cudaBuild = false;
@@ -47,10 +80,10 @@ public final class OrtSessions {
       cudaBuild = unavailable == null;
       if (unavailable == null) {
         try (OrtSession.SessionOptions options = baseOptions(threads)) {
-          options.addCUDA(0);
+          options.addCUDA(cudaDevice);
           OrtSession session = env.createSession(modelBytes, options);
           ProviderChoice choice = new ProviderChoice(requested, ExecutionProvider.CUDA, null);
-          LOG.info("{}: ONNX Runtime session on {}", what, choice);
+          LOG.info("{}: ONNX Runtime session on {} device {}", what, choice, cudaDevice);
           return new Opened(session, choice);
         } catch (OrtException e) {
           unavailable = e.getMessage();

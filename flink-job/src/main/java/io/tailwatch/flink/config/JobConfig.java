@@ -190,6 +190,7 @@ public final class JobConfig implements Serializable {
         !(get(KNN_PRECISION).equalsIgnoreCase("int8") && get(DEVICE).equalsIgnoreCase("cuda")),
         KNN_PRECISION,
         "int8 runs on the CPU execution provider only; use fp32 with detector.device=cuda");
+    cudaDeviceIds(); // throws naming the option
     require(
         get(IVF_PROBES) >= 0 && get(IVF_PROBES) <= 65536,
         IVF_PROBES,
@@ -324,6 +325,28 @@ public final class JobConfig implements Serializable {
   }
 
   /** The inference stage's parallelism: inference.parallelism, or job.parallelism when 0. */
+  /** inference.cuda.device-ids as ids (empty: device 0 for every subtask). */
+  public int[] cudaDeviceIds() {
+    String raw = get(INFERENCE_CUDA_DEVICE_IDS).trim();
+    if (raw.isEmpty()) {
+      return new int[0];
+    }
+    String[] parts = raw.split(",");
+    int[] ids = new int[parts.length];
+    for (int i = 0; i < parts.length; i++) {
+      try {
+        ids[i] = Integer.parseInt(parts[i].trim());
+      } catch (NumberFormatException e) {
+        ids[i] = -1;
+      }
+      require(
+          ids[i] >= 0,
+          INFERENCE_CUDA_DEVICE_IDS,
+          "must be comma-separated device ids >= 0, was '" + raw + "'");
+    }
+    return ids;
+  }
+
   public int inferenceParallelism() {
     int p = get(INFERENCE_PARALLELISM);
     return p == 0 ? get(PARALLELISM) : p;

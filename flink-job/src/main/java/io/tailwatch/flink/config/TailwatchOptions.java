@@ -107,6 +107,15 @@ public final class TailwatchOptions {
                   + "job.parallelism. The inference stage is unkeyed, so one busy line uses every "
                   + "inference subtask.");
 
+  public static final ConfigOption<String> INFERENCE_CUDA_DEVICE_IDS =
+      ConfigOptions.key("inference.cuda.device-ids")
+          .stringType()
+          .defaultValue("")
+          .withDescription(
+              "CUDA device ids for the inference subtasks, comma-separated: subtask i opens its ONNX "
+                  + "Runtime sessions on id[i mod count] (one GPU per task slot: a TaskManager with 4 "
+                  + "slots and 4 GPUs takes 0,1,2,3). Empty: device 0. Ignored on the CPU.");
+
   public static final ConfigOption<Integer> INFERENCE_MAX_IN_FLIGHT =
       ConfigOptions.key("inference.max-in-flight-batches")
           .intType()
@@ -585,6 +594,7 @@ public final class TailwatchOptions {
         BATCH_MAX_WAIT,
         INFERENCE_PARALLELISM,
         INFERENCE_MAX_IN_FLIGHT,
+        INFERENCE_CUDA_DEVICE_IDS,
         DEVICE,
         KNN_PRECISION,
         IVF_PROBES,

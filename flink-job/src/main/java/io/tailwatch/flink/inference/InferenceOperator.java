@@ -111,6 +111,28 @@ public final class InferenceOperator extends AbstractStreamOperator<ScoredFrame>
   }
 
   /** Batches queued or running on the worker at most (inference.max-in-flight-batches). */
+  /**
+   * CUDA devices for the subtasks: subtask {@code i} opens its sessions on {@code ids[i %
+   * ids.length]} (one device per task slot); empty = device 0.
+   */
+  public InferenceOperator withCudaDevices(int[] ids) {
+    for (int id : ids) {
+      if (id < 0) {
+        throw new IllegalArgumentException(
+            "inference.cuda.device-ids must be >= 0, was " + java.util.Arrays.toString(ids));
+      }
+    }
+    this.cudaDevices = ids.clone();
+    return this;
+  }
+
+  private int[] cudaDevices = new int[0];
+
+  /** The CUDA device subtask {@code subtask} uses: from {@link #withCudaDevices}, else 0. */
+  int cudaDevice(int subtask) {
+    return cudaDevices.length == 0 ? 0 : cudaDevices[subtask % cudaDevices.length];
+  }
+
   public InferenceOperator withMaxInFlight(int batches) {
     if (batches < 1) {
       throw new IllegalArgumentException(
@@ -205,7 +227,17 @@ public final class InferenceOperator extends AbstractStreamOperator<ScoredFrame>
     payloads = new FramePayloads(limits);
     serdes = AvroSerdes.forType(CameraFrame.class);
     try {
-      detector = factory.open();
+      int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+      int device = cudaDevice(subtask);
+      detector = io.tailwatch.detector.onnx.OrtSessions.onCudaDevice(device, () -> factory.open());
+      if (cudaDevices.length > 0) {
+        LOG.info(
+            "inference subtask {}: CUDA device {} (inference.cuda.device-ids {}); runs on {}",
+            subtask,
+            device,
+            java.util.Arrays.toString(cudaDevices),
+            detector.executionProvider());
+      }
     } catch (IllegalArgumentException | IllegalStateException | BankFormatException e) {
       // wrong configuration (CUDA requested but unavailable, bank/backbone mismatch, corrupt bank):
       // restarting cannot fix it, so fail the job once with the cause instead of crash-looping

@@ -93,6 +93,12 @@ class JobConfigTest {
         .hasMessageStartingWith("detector.bank: file not found");
     assertThatThrownBy(() -> args("--batch.max-size", "0"))
         .hasMessageStartingWith("batch.max-size: must be in [1, 1024]");
+    assertThat(args("--inference.cuda.device-ids", "0, 1,3").cudaDeviceIds())
+        .containsExactly(0, 1, 3);
+    assertThat(args().cudaDeviceIds()).isEmpty();
+    assertThatThrownBy(() -> args("--inference.cuda.device-ids", "0,gpu1"))
+        .hasMessageStartingWith(
+            "inference.cuda.device-ids: must be comma-separated device ids >= 0, was '0,gpu1'");
     assertThatThrownBy(() -> args("--detector.ivf-probes", "-1"))
         .hasMessageStartingWith("detector.ivf-probes: must be in [0, 65536], was -1");
     assertThatThrownBy(() -> args("--detector.knn-precision", "int4"))

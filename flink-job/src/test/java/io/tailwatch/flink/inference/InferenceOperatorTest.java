@@ -217,6 +217,37 @@ public class InferenceOperatorTest {
     }
   }
 
+  /**
+   * inference.cuda.device-ids: each subtask opens its detector with its own device current (subtask
+   * i takes id[i mod count]), and the device is only current while the detector opens.
+   */
+  @Test
+  void eachSubtaskOpensItsDetectorOnItsCudaDevice() throws Exception {
+    for (int subtask = 0; subtask < 3; subtask++) {
+      int[] seen = {-1};
+      DetectorFactory recording =
+          () -> {
+            seen[0] = io.tailwatch.detector.onnx.OrtSessions.cudaDevice();
+            return new ScriptedDetector("cuda", 0.5).open();
+          };
+      try (var h =
+          new OneInputStreamOperatorTestHarness<Ingested, ScoredFrame>(
+              new InferenceOperator(recording, LIMITS, 4, 10).withCudaDevices(new int[] {3, 5}),
+              3,
+              3,
+              subtask)) {
+        h.open();
+        assertThat(seen[0]).as("subtask %d", subtask).isEqualTo(subtask % 2 == 0 ? 3 : 5);
+        assertThat(io.tailwatch.detector.onnx.OrtSessions.cudaDevice()).isZero();
+      }
+    }
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                new InferenceOperator(new ScriptedDetector("x", 0.5), LIMITS, 4, 10)
+                    .withCudaDevices(new int[] {0, -1}))
+        .hasMessageContaining("inference.cuda.device-ids must be >= 0");
+  }
+
   @Test
   void deadLettersUndecodableFramesAndFramesThatFailAlone() throws Exception {
     try (var h = harness("failures", 4, 10_000)) {

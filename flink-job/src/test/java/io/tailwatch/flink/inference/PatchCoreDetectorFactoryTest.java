@@ -73,6 +73,66 @@ class PatchCoreDetectorFactoryTest {
   }
 
   /**
+   * detector.ivf-probes reaches the scorer: a bank with an IVF index searched through every list
+   * scores exactly as without one, and through one list never below it (an approximate neighbour is
+   * a farther one).
+   */
+  @Test
+  void ivfProbesSearchAnIndexedBankThroughItsLists() throws Exception {
+    Path model = TinyBackbone.write(dir, "tiny.onnx");
+    Path plain = dir.resolve("bank.twb");
+    ProductLineSimulator line = new ProductLineSimulator(3, 64, 0.0);
+    TinyBank.fit(model, plain, line);
+    Path indexed = dir.resolve("ivf.twb");
+    io.tailwatch.detector.bank.MemoryBank bank = io.tailwatch.detector.bank.MemoryBank.load(plain);
+    int lists = 8;
+    try (var fp32 =
+        io.tailwatch.detector.knn.OnnxKnnScorer.open(
+            io.tailwatch.detector.onnx.ExecutionProvider.CPU, 1)) {
+      io.tailwatch.detector.knn.IvfIndex.build(
+              bank, lists, 5, 1, fp32, io.tailwatch.detector.util.Progress.NONE)
+          .write(indexed);
+    }
+    List<FloatImage> frames = new ArrayList<>();
+    for (int i = 100; i < 106; i++) {
+      frames.add(
+          line.frame(
+                  i,
+                  ProductLineSimulator.Variant.BRUSHED,
+                  i % 2 == 0 ? ProductLineSimulator.Defect.CRACK : null)
+              .toFloatImage());
+    }
+    try (FrameDetector exact = factory(model, plain, 0).open();
+        FrameDetector all = factory(model, indexed, lists).open();
+        FrameDetector one = factory(model, indexed, 1).open()) {
+      List<Detection> e = exact.detect(frames);
+      List<Detection> a = all.detect(frames);
+      List<Detection> o = one.detect(frames);
+      for (int i = 0; i < frames.size(); i++) {
+        assertThat(a.get(i).score())
+            .as("frame %d, every list probed", i)
+            .isCloseTo(e.get(i).score(), org.assertj.core.data.Percentage.withPercentage(0.01));
+        assertThat(o.get(i).score())
+            .as("frame %d, one list probed", i)
+            .isGreaterThanOrEqualTo(e.get(i).score() * (1 - 1e-4));
+      }
+    }
+  }
+
+  static PatchCoreDetectorFactory factory(Path model, Path bank, int probes) {
+    return new PatchCoreDetectorFactory(
+        model.toString(),
+        bank.toString(),
+        "cpu",
+        1,
+        null,
+        false,
+        KnnPrecision.FP32,
+        ComputePrecision.FP32,
+        probes);
+  }
+
+  /**
    * A bank that records a tiling is scored on tiles by the job: one detection per frame, the
    * frame's score the strongest tile's, the map in the frame's network geometry, bank-update
    * features kept.
