@@ -2,6 +2,7 @@ package io.tailwatch.tools;
 
 import io.tailwatch.detector.knn.KnnPrecision;
 import io.tailwatch.detector.knn.OnnxKnnScorer;
+import io.tailwatch.detector.onnx.ExecutionProvider;
 import io.tailwatch.tools.bench.DetectorBenchmark;
 import io.tailwatch.tools.bench.KnnBenchmark;
 import java.io.BufferedReader;
@@ -170,6 +171,14 @@ final class BenchCommand implements Runnable {
     int candidates;
 
     @Option(
+        names = "--device",
+        defaultValue = "cpu",
+        description =
+            "Our scorer's execution provider: cpu, or cuda (fp32 only; a -Pgpu build on a CUDA host;"
+                + " the peers stay on the CPU). Default: ${DEFAULT-VALUE}.")
+    String device;
+
+    @Option(
         names = "--ann",
         split = ",",
         description =
@@ -224,8 +233,13 @@ final class BenchCommand implements Runnable {
       }
       peers = peers.stream().filter(p -> !p.isBlank()).toList();
       List<KnnPrecision> modes = KnnPrecision.parseAll(precisions);
+      ExecutionProvider provider = ExecutionProvider.parse(device);
+      if (provider == ExecutionProvider.CUDA && modes.contains(KnnPrecision.INT8)) {
+        throw new IllegalArgumentException(
+            "--precision int8 runs on the CPU execution provider only; use fp32 with --device cuda");
+      }
       KnnBenchmark.Setup setup =
-          new KnnBenchmark.Setup(KnnPrecision.FP32, chunkRows, queryBlock, candidates);
+          new KnnBenchmark.Setup(KnnPrecision.FP32, chunkRows, queryBlock, candidates, provider);
       StringBuilder md = new StringBuilder();
       md.append(
           String.format(
@@ -260,7 +274,7 @@ final class BenchCommand implements Runnable {
                   int8Peak.get(t),
                   gemmSize));
         }
-        double ort = KnnBenchmark.gemmGflops(gemmSize, t, repeat);
+        double ort = KnnBenchmark.gemmGflops(gemmSize, t, repeat, provider);
         double blas = peers.isEmpty() ? 0 : numpyGemm(t);
         peak.put(t, Math.max(ort, blas));
         md.append(
@@ -363,6 +377,7 @@ final class BenchCommand implements Runnable {
      */
     private String annTable() throws Exception {
       boolean faiss = peers.contains("faiss");
+      ExecutionProvider provider = ExecutionProvider.parse(device);
       StringBuilder md = new StringBuilder();
       md.append(
           String.format(
@@ -383,10 +398,29 @@ final class BenchCommand implements Runnable {
             int lists =
                 ivfLists > 0 ? ivfLists : io.tailwatch.detector.knn.IvfIndex.defaultLists(n);
             for (int t : threads) {
-              KnnBenchmark.Timing exact = KnnBenchmark.ours(bank, n, q, queries, d, t, 1);
+              KnnBenchmark.Timing exact =
+                  KnnBenchmark.ours(
+                      bank,
+                      n,
+                      q,
+                      queries,
+                      d,
+                      t,
+                      1,
+                      KnnBenchmark.Setup.DEFAULT.withDevice(provider));
               KnnBenchmark.IvfSweep ours =
                   KnnBenchmark.ivf(
-                      bank, n, q, queries, d, t, repeat, lists, exact.distances(), annTargets);
+                      bank,
+                      n,
+                      q,
+                      queries,
+                      d,
+                      t,
+                      repeat,
+                      lists,
+                      exact.distances(),
+                      annTargets,
+                      provider);
               Map<String, Map<Double, com.fasterxml.jackson.databind.JsonNode>> peer =
                   faiss ? annPeers(bank, n, q, d, t, lists, exact.distances()) : Map.of();
               for (KnnBenchmark.IvfPoint p : ours.points()) {

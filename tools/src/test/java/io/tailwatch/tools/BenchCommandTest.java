@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -143,6 +144,31 @@ class BenchCommandTest {
                 "bench", "knn", "--bank-sizes", "100", "--ann", "0.9", "--ivf-lists", "200"))
         .isEqualTo(2);
     assertThat(err.toString()).contains("--ivf-lists 200 exceeds the bank size 100");
+  }
+
+  /**
+   * bench/gpu.sh is meant for a short device window with no second try: every bench command in it
+   * must parse with the real CLI (an unknown or misspelt option would waste the window).
+   */
+  @Test
+  void theGpuScriptsCommandsParse() throws Exception {
+    String script = Files.readString(Path.of("..", "bench", "gpu.sh")).replace("\\\n", " ");
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("(?m)^step \\S+ \\d+ \\$JAVA (.*)$").matcher(script);
+    int commands = 0;
+    while (m.find()) {
+      String line = m.group(1).replace("\"$OUT\"", "/tmp/gpu-bench").replace("\"\"", "''");
+      List<String> args = new java.util.ArrayList<>();
+      for (String a : line.trim().split("\\s+")) {
+        args.add(a.equals("''") ? "" : a);
+      }
+      CommandLine cli = TailwatchCli.commandLine();
+      cli.parseArgs(args.toArray(String[]::new)); // throws on an unknown option or a bad value
+      assertThat(args.get(0)).isEqualTo("bench");
+      assertThat(args).contains("--device", "cuda");
+      commands++;
+    }
+    assertThat(commands).as("bench commands in bench/gpu.sh").isEqualTo(4);
   }
 
   @Test

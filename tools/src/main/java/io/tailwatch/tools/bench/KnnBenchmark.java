@@ -43,16 +43,30 @@ public final class KnnBenchmark {
    * How our scorer is set up: precision, bank chunk (0: the precision's default) and query block
    * sizes, int8 candidates.
    */
-  public record Setup(KnnPrecision precision, int chunkRows, int queryBlock, int candidates) {
+  public record Setup(
+      KnnPrecision precision,
+      int chunkRows,
+      int queryBlock,
+      int candidates,
+      ExecutionProvider device) {
     public static final Setup DEFAULT =
         new Setup(
             KnnPrecision.FP32,
             0,
             OnnxKnnScorer.DEFAULT_QUERY_BLOCK,
-            OnnxKnnScorer.DEFAULT_CANDIDATES);
+            OnnxKnnScorer.DEFAULT_CANDIDATES,
+            ExecutionProvider.CPU);
+
+    public Setup(KnnPrecision precision, int chunkRows, int queryBlock, int candidates) {
+      this(precision, chunkRows, queryBlock, candidates, ExecutionProvider.CPU);
+    }
 
     public Setup withPrecision(KnnPrecision p) {
-      return new Setup(p, chunkRows, queryBlock, candidates);
+      return new Setup(p, chunkRows, queryBlock, candidates, device);
+    }
+
+    public Setup withDevice(ExecutionProvider d) {
+      return new Setup(precision, chunkRows, queryBlock, candidates, d);
     }
 
     public int effectiveChunkRows() {
@@ -71,7 +85,7 @@ public final class KnnBenchmark {
       throws OrtException {
     try (OnnxKnnScorer scorer =
             OnnxKnnScorer.open(
-                ExecutionProvider.CPU,
+                setup.device(),
                 threads,
                 setup.effectiveChunkRows(),
                 setup.queryBlock(),
@@ -110,6 +124,12 @@ public final class KnnBenchmark {
    * intra-op threads.
    */
   public static double gemmGflops(int size, int threads, int repeat) throws OrtException {
+    return gemmGflops(size, threads, repeat, ExecutionProvider.CPU);
+  }
+
+  /** As {@link #gemmGflops(int, int, int)} on {@code device}. */
+  public static double gemmGflops(int size, int threads, int repeat, ExecutionProvider device)
+      throws OrtException {
     OnnxMl.GraphProto.Builder graph = OnnxMl.GraphProto.newBuilder().setName("gemm_peak");
     graph.addInput(GraphBuilder.floatTensor("a", size, size));
     graph.addInput(GraphBuilder.floatTensor("b", size, size));
@@ -118,8 +138,7 @@ public final class KnnBenchmark {
     byte[] model = GraphBuilder.model(graph.build(), 17).toByteArray();
     float[] a = gaussian(size, size, 1);
     float[] b = gaussian(size, size, 2);
-    try (OrtSessions.Opened s =
-            OrtSessions.open(model, ExecutionProvider.CPU, threads, "gemm peak");
+    try (OrtSessions.Opened s = OrtSessions.open(model, device, threads, "gemm peak");
         OnnxTensor ta =
             OnnxTensor.createTensor(
                 OrtSessions.environment(), FloatBuffer.wrap(a), new long[] {size, size});
@@ -236,7 +255,8 @@ public final class KnnBenchmark {
       int repeat,
       int lists,
       float[] exact,
-      List<Double> targets)
+      List<Double> targets,
+      ExecutionProvider device)
       throws OrtException {
     io.tailwatch.detector.bank.BankHeader header =
         new io.tailwatch.detector.bank.BankHeader(
@@ -253,7 +273,7 @@ public final class KnnBenchmark {
             null);
     io.tailwatch.detector.bank.MemoryBank indexed;
     long t0 = System.nanoTime();
-    try (OnnxKnnScorer fp32 = OnnxKnnScorer.open(ExecutionProvider.CPU, threads)) {
+    try (OnnxKnnScorer fp32 = OnnxKnnScorer.open(device, threads)) {
       indexed =
           io.tailwatch.detector.knn.IvfIndex.build(
               io.tailwatch.detector.bank.MemoryBank.of(header, bank, n),
@@ -271,7 +291,7 @@ public final class KnnBenchmark {
     double lastSeconds = 0;
     int probes = 1;
     while (!pending.isEmpty()) {
-      try (OnnxKnnScorer scorer = OnnxKnnScorer.open(ExecutionProvider.CPU, threads);
+      try (OnnxKnnScorer scorer = OnnxKnnScorer.open(device, threads);
           OnnxKnnScorer.Index index = scorer.ivfProbes(probes).index(indexed)) {
         float[] d = scorer.search(index, queries, q).distances(); // warm-up
         double best = Double.POSITIVE_INFINITY;
