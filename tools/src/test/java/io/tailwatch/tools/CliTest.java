@@ -28,6 +28,25 @@ class CliTest {
     model = TinyBackbone.write(dir, "tiny.onnx");
   }
 
+  /** Every bad* image of a score CSV scores above every good* one. */
+  static void assertSeparates(List<String> csvLines) {
+    double worstGood =
+        csvLines.stream()
+            .skip(1)
+            .filter(l -> l.startsWith("good"))
+            .mapToDouble(l -> Double.parseDouble(l.split(",")[1]))
+            .max()
+            .orElseThrow();
+    double bestBad =
+        csvLines.stream()
+            .skip(1)
+            .filter(l -> l.startsWith("bad"))
+            .mapToDouble(l -> Double.parseDouble(l.split(",")[1]))
+            .min()
+            .orElseThrow();
+    assertThat(bestBad).isGreaterThan(worstGood);
+  }
+
   int run(String... args) {
     CommandLine cli = TailwatchCli.commandLine();
     cli.setErr(new PrintWriter(err, true));
@@ -296,21 +315,7 @@ class CliTest {
     List<String> lines = Files.readAllLines(csv);
     assertThat(lines.get(0)).isEqualTo("image,score,anomalous,regions,calibrated");
     assertThat(lines).hasSize(9);
-    double worstGood =
-        lines.stream()
-            .skip(1)
-            .filter(l -> l.startsWith("good"))
-            .mapToDouble(l -> Double.parseDouble(l.split(",")[1]))
-            .max()
-            .orElseThrow();
-    double bestBad =
-        lines.stream()
-            .skip(1)
-            .filter(l -> l.startsWith("bad"))
-            .mapToDouble(l -> Double.parseDouble(l.split(",")[1]))
-            .min()
-            .orElseThrow();
-    assertThat(bestBad).isGreaterThan(worstGood);
+    assertSeparates(lines);
     assertThat(maps.resolve("bad0.heatmap.png")).exists();
     BufferedImage heat = ImageIO.read(maps.resolve("bad0.heatmap.png").toFile());
     assertThat(heat.getWidth()).isEqualTo(48); // overlay at the frame's own size
@@ -388,21 +393,7 @@ class CliTest {
         .isZero();
     List<String> lines = Files.readAllLines(csv);
     assertThat(lines).hasSize(9);
-    double worstGood =
-        lines.stream()
-            .skip(1)
-            .filter(l -> l.startsWith("good"))
-            .mapToDouble(l -> Double.parseDouble(l.split(",")[1]))
-            .max()
-            .orElseThrow();
-    double bestBad =
-        lines.stream()
-            .skip(1)
-            .filter(l -> l.startsWith("bad"))
-            .mapToDouble(l -> Double.parseDouble(l.split(",")[1]))
-            .min()
-            .orElseThrow();
-    assertThat(bestBad).isGreaterThan(worstGood);
+    assertSeparates(lines);
 
     List<String> hnsw =
         new java.util.ArrayList<>(List.of("fit", "--out", "x.twb", "--index", "hnsw"));

@@ -62,8 +62,7 @@ public record BankHeader(
         method,
         params,
         calibration,
-        null,
-        null);
+        (String) null);
   }
 
   /** A header of a bank without a search index. */

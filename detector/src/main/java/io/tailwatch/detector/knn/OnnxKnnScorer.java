@@ -281,15 +281,7 @@ public final class OnnxKnnScorer implements AutoCloseable {
     OrtEnvironment env = OrtSessions.environment();
     for (int q0 = 0; q0 < q; q0 += queryBlock) {
       int rows = Math.min(queryBlock, q - q0);
-      if (queryBuffer.capacity() < rows * dim) {
-        queryBuffer =
-            ByteBuffer.allocateDirect(rows * dim * 4)
-                .order(ByteOrder.nativeOrder())
-                .asFloatBuffer();
-      }
-      queryBuffer.clear();
-      queryBuffer.put(queries, q0 * dim, rows * dim).flip();
-      try (OnnxTensor qt = OnnxTensor.createTensor(env, queryBuffer, new long[] {rows, dim})) {
+      try (OnnxTensor qt = queryTensor(env, queries, q0, rows, dim)) {
         if (precision == KnnPrecision.FP32) {
           exactBlock(index, qt, rows, q0, best, bestIdx);
         } else {
@@ -305,6 +297,18 @@ public final class OnnxKnnScorer implements AutoCloseable {
     return new KnnResult(best, bestIdx);
   }
 
+  /** Rows {@code q0 .. q0+rows} of {@code queries} as a tensor over this scorer's direct buffer. */
+  private OnnxTensor queryTensor(OrtEnvironment env, float[] queries, int q0, int rows, int dim)
+      throws OrtException {
+    if (queryBuffer.capacity() < rows * dim) {
+      queryBuffer =
+          ByteBuffer.allocateDirect(rows * dim * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+    queryBuffer.clear();
+    queryBuffer.put(queries, q0 * dim, rows * dim).flip();
+    return OnnxTensor.createTensor(env, queryBuffer, new long[] {rows, dim});
+  }
+
   /** IVF: the probed lists of every query (GEMM + TopK over the centroids), then the list scan. */
   private KnnResult ivfSearch(Index index, float[] queries, int q) throws OrtException {
     int dim = index.dim;
@@ -313,16 +317,8 @@ public final class OnnxKnnScorer implements AutoCloseable {
     OrtEnvironment env = OrtSessions.environment();
     for (int q0 = 0; q0 < q; q0 += queryBlock) {
       int rows = Math.min(queryBlock, q - q0);
-      if (queryBuffer.capacity() < rows * dim) {
-        queryBuffer =
-            ByteBuffer.allocateDirect(rows * dim * 4)
-                .order(ByteOrder.nativeOrder())
-                .asFloatBuffer();
-      }
-      queryBuffer.clear();
-      queryBuffer.put(queries, q0 * dim, rows * dim).flip();
       Outputs out = outputs(rows, p, KnnGraph.CANDIDATE_DIST, KnnGraph.CANDIDATE_INDEX);
-      try (OnnxTensor qt = OnnxTensor.createTensor(env, queryBuffer, new long[] {rows, dim});
+      try (OnnxTensor qt = queryTensor(env, queries, q0, rows, dim);
           OrtSession.Result r =
               topK.session()
                   .run(

@@ -23,6 +23,22 @@ class BankUpdateBuilderTest {
     io.tailwatch.schemas.AvroSerdes.forType(io.tailwatch.schemas.BankUpdate.class);
   }
 
+  /** A 2-d bank's header, version v1. */
+  static BankHeader header() {
+    return new BankHeader(
+        BankHeader.FORMAT_VERSION,
+        "v1",
+        2,
+        0,
+        null,
+        new BankHeader.Backbone("bb", "bb", "sha", List.of("l"), 2, 2, 1, 1, 1),
+        null,
+        Instant.EPOCH,
+        "patchcore",
+        Map.of(),
+        null);
+  }
+
   static BankCandidate candidate(String id, double key, float x, float y, float d2) {
     BankCandidate c = new BankCandidate();
     c.scope = "line-1/camera";
@@ -40,19 +56,7 @@ class BankUpdateBuilderTest {
   @Test
   void mergesTheTopKeyedCandidatesWritesAVersionAndAnnouncesIt(@TempDir Path dir) throws Exception {
     Path initial = dir.resolve("initial.twb");
-    BankHeader h =
-        new BankHeader(
-            BankHeader.FORMAT_VERSION,
-            "v1",
-            2,
-            0,
-            null,
-            new BankHeader.Backbone("bb", "bb", "sha", List.of("l"), 2, 2, 1, 1, 1),
-            null,
-            Instant.EPOCH,
-            "patchcore",
-            Map.of(),
-            null);
+    BankHeader h = header();
     MemoryBank.of(h, new float[] {0, 0, 1, 1}, 2).write(initial);
     BankUpdateBuilder builder =
         new BankUpdateBuilder(
@@ -123,19 +127,7 @@ class BankUpdateBuilderTest {
     for (int i = 0; i < rows.length; i++) {
       rows[i] = (float) r.nextGaussian();
     }
-    BankHeader h =
-        new BankHeader(
-            BankHeader.FORMAT_VERSION,
-            "v1",
-            2,
-            0,
-            null,
-            new BankHeader.Backbone("bb", "bb", "sha", List.of("l"), 2, 2, 1, 1, 1),
-            null,
-            Instant.EPOCH,
-            "patchcore",
-            Map.of(),
-            null);
+    BankHeader h = header();
     Path initial = dir.resolve("initial.twb");
     try (var fp32 =
         io.tailwatch.detector.knn.OnnxKnnScorer.open(

@@ -37,16 +37,7 @@ class PatchCoreDetectorFactoryTest {
                   i % 2 == 0 ? ProductLineSimulator.Defect.CRACK : null)
               .toFloatImage());
     }
-    PatchCoreDetectorFactory fp32 =
-        new PatchCoreDetectorFactory(
-            model.toString(),
-            bank.toString(),
-            "cpu",
-            1,
-            null,
-            false,
-            KnnPrecision.FP32,
-            ComputePrecision.FP32);
+    PatchCoreDetectorFactory fp32 = factory(model, bank, 0);
     PatchCoreDetectorFactory fp16 =
         new PatchCoreDetectorFactory(
             model.toString(),

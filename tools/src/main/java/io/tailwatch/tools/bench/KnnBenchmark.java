@@ -92,19 +92,27 @@ public final class KnnBenchmark {
                 setup.precision(),
                 setup.candidates());
         OnnxKnnScorer.Index index = scorer.index(bank, n, dim)) {
-      float[] d = scorer.search(index, queries, q).distances(); // warm-up
-      double best = Double.POSITIVE_INFINITY;
-      for (int i = 0; i < repeat; i++) {
-        long t = System.nanoTime();
-        d = scorer.search(index, queries, q).distances();
-        best = Math.min(best, (System.nanoTime() - t) / 1e9);
-      }
+      Timing t = timed(scorer, index, queries, q, repeat);
       double sum = 0;
-      for (float v : d) {
+      for (float v : t.distances()) {
         sum += v;
       }
-      return new Timing(best, sum, d);
+      return new Timing(t.seconds(), sum, t.distances());
     }
+  }
+
+  /** One warm-up search, then the best of {@code repeat} timed ones (checksum left 0). */
+  static Timing timed(
+      OnnxKnnScorer scorer, OnnxKnnScorer.Index index, float[] queries, int q, int repeat)
+      throws OrtException {
+    float[] d = scorer.search(index, queries, q).distances();
+    double best = Double.POSITIVE_INFINITY;
+    for (int i = 0; i < repeat; i++) {
+      long t = System.nanoTime();
+      d = scorer.search(index, queries, q).distances();
+      best = Math.min(best, (System.nanoTime() - t) / 1e9);
+    }
+    return new Timing(best, 0, d);
   }
 
   /**
@@ -293,17 +301,11 @@ public final class KnnBenchmark {
     while (!pending.isEmpty()) {
       try (OnnxKnnScorer scorer = OnnxKnnScorer.open(device, threads);
           OnnxKnnScorer.Index index = scorer.ivfProbes(probes).index(indexed)) {
-        float[] d = scorer.search(index, queries, q).distances(); // warm-up
-        double best = Double.POSITIVE_INFINITY;
-        for (int i = 0; i < repeat; i++) {
-          long t = System.nanoTime();
-          d = scorer.search(index, queries, q).distances();
-          best = Math.min(best, (System.nanoTime() - t) / 1e9);
-        }
-        lastRecall = recall(exact, d);
-        lastSeconds = best;
+        Timing t = timed(scorer, index, queries, q, repeat);
+        lastRecall = recall(exact, t.distances());
+        lastSeconds = t.seconds();
         while (!pending.isEmpty() && lastRecall >= pending.get(0)) {
-          points.add(new IvfPoint(pending.remove(0), probes, lastRecall, best));
+          points.add(new IvfPoint(pending.remove(0), probes, lastRecall, t.seconds()));
         }
       }
       if (probes == lists) {
