@@ -34,14 +34,14 @@ step() { # name, seconds, command...
 }
 
 step detector-20k 150 $JAVA bench detector --device cuda --backbone fp32 --batch-sizes 1,8,32,64 --frames 128 \
-  --knn-precision fp32 --ivf-probes 0,8 --bank-size 20000 --tiled-side 0 --repeat 2 --out "$OUT/detector-20k.md"
+  --knn-precision fp32 --ivf-probes 0,16 --bank-size 20000 --tiled-side 0 --repeat 2 --out "$OUT/detector-20k.md"
 step detector-20k-fp16 120 $JAVA bench detector --device cuda --backbone fp32 --precision fp16 --batch-sizes 8,32,64 \
-  --frames 128 --knn-precision fp32 --ivf-probes 0,8 --bank-size 20000 --tiled-side 0 --repeat 2 \
+  --frames 128 --knn-precision fp32 --ivf-probes 0,16 --bank-size 20000 --tiled-side 0 --repeat 2 \
   --out "$OUT/detector-20k-fp16.md"
 step knn 150 $JAVA bench knn --device cuda --precision fp32 --bank-sizes 20000,200000,1000000 --dims 128 \
   --threads 1 --peers "" --ann 0.95,0.99 --repeat 2 --gemm-size 4096 --out "$OUT/knn.md"
 step detector-1m 120 $JAVA bench detector --device cuda --backbone fp32 --batch-sizes 8,32 --frames 64 \
-  --knn-precision fp32 --ivf-probes 0,8 --bank-size 1000000 --tiled-side 0 --repeat 1 --out "$OUT/detector-1m.md"
+  --knn-precision fp32 --ivf-probes 0,16 --bank-size 1000000 --tiled-side 0 --repeat 1 --out "$OUT/detector-1m.md"
 cat "$OUT"/*.md > "$OUT/gpu-bench.md" 2>/dev/null
 echo "tables: $OUT/gpu-bench.md"
 exit $status

@@ -131,7 +131,7 @@ final class EvaluateCommand implements Callable<Integer> {
 
   @Option(
       names = "--ivf-probes",
-      defaultValue = "8",
+      defaultValue = "16",
       description = "--index ivf: lists probed per patch. Default: ${DEFAULT-VALUE}.")
   int ivfProbes;
 

@@ -159,7 +159,7 @@ final class FitCommand implements Callable<Integer> {
 
   @Option(
       names = "--ivf-probes",
-      defaultValue = "8",
+      defaultValue = "16",
       description =
           "--index ivf: lists probed when the hold-out is scored for the threshold; set the job's"
               + " detector.ivf-probes to the same. Default: ${DEFAULT-VALUE}.")

@@ -146,8 +146,10 @@ public final class TailwatchOptions {
           .defaultValue(0)
           .withDescription(
               "A bank that carries an IVF index (fit --index ivf) is searched through this many nearest "
-                  + "lists of each patch instead of exactly (0: exact search of every bank). A bank "
-                  + "without an index is searched exactly; online bank updates rebuild the index.");
+                  + "lists of each patch instead of exactly (0: exact search of every bank); set it to "
+                  + "the probes fit calibrated with (16 by default: within 0.3 points of exact image "
+                  + "AUROC on every measured class). A bank without an index is searched exactly; "
+                  + "online bank updates rebuild the index.");
 
   public static final ConfigOption<String> PRECISION =
       ConfigOptions.key("detector.precision")
