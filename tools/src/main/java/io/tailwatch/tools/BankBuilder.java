@@ -151,6 +151,16 @@ final class BankBuilder {
    * rule), and the calibration scored through {@code probes} lists, as the job will search it.
    */
   record Ivf(int lists, int probes) {
+    /** --index exact|ivf with --ivf-lists and --ivf-probes: null for exact search. */
+    static Ivf parse(String index, int lists, int probes) {
+      return switch (index.toLowerCase(java.util.Locale.ROOT)) {
+        case "exact" -> null;
+        case "ivf" -> new Ivf(lists, probes);
+        default ->
+            throw new IllegalArgumentException("--index must be exact or ivf, was '" + index + "'");
+      };
+    }
+
     Ivf {
       if (lists < 0 || probes < 1) {
         throw new IllegalArgumentException(

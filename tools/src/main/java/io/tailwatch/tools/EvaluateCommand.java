@@ -361,12 +361,7 @@ final class EvaluateCommand implements Callable<Integer> {
 
   /** --index, --ivf-lists and --ivf-probes, checked: null for exact search. */
   BankBuilder.Ivf ivf() {
-    return switch (index.toLowerCase(Locale.ROOT)) {
-      case "exact" -> null;
-      case "ivf" -> new BankBuilder.Ivf(ivfLists, ivfProbes);
-      default ->
-          throw new IllegalArgumentException("--index must be exact or ivf, was '" + index + "'");
-    };
+    return BankBuilder.Ivf.parse(index, ivfLists, ivfProbes);
   }
 
   @Override

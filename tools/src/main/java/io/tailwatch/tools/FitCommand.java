@@ -191,14 +191,7 @@ final class FitCommand implements Callable<Integer> {
         new PatchCoreFitter.Options(
             coreset, CoresetMethod.parse(coresetMethod), projectionDim, seed, batch, prep);
     BankBuilder.validateCalibration(calibrationHoldout, calibrationFolds, falseAlarmRate);
-    BankBuilder.Ivf ivf =
-        switch (index.toLowerCase(Locale.ROOT)) {
-          case "exact" -> null;
-          case "ivf" -> new BankBuilder.Ivf(ivfLists, ivfProbes);
-          default ->
-              throw new IllegalArgumentException(
-                  "--index must be exact or ivf, was '" + index + "'");
-        };
+    BankBuilder.Ivf ivf = BankBuilder.Ivf.parse(index, ivfLists, ivfProbes);
     io.tailwatch.detector.image.Tiling tiling = tilingOptions.tiling();
     java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions;
     try {

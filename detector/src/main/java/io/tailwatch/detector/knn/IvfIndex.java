@@ -28,6 +28,9 @@ public final class IvfIndex {
   /** Training rows per centroid (FAISS warns below 39; more buys little). */
   static final int TRAIN_ROWS_PER_LIST = 64;
 
+  /** Rows assigned per GEMM pass when the whole bank is put into its lists. */
+  static final int ASSIGN_BLOCK = 65_536;
+
   private IvfIndex() {}
 
   /** FAISS's rule of thumb, 4 sqrt(N), with at least 39 rows per list to train each centroid. */
@@ -47,6 +50,19 @@ public final class IvfIndex {
       long seed,
       OnnxKnnScorer scorer,
       Progress progress)
+      throws OrtException {
+    return build(bank, lists, iterations, seed, scorer, progress, ASSIGN_BLOCK);
+  }
+
+  /** As {@link #build}, assigning the bank's rows {@code assignBlock} at a time. */
+  static MemoryBank build(
+      MemoryBank bank,
+      int lists,
+      int iterations,
+      long seed,
+      OnnxKnnScorer scorer,
+      Progress progress,
+      int assignBlock)
       throws OrtException {
     int n = bank.count();
     int d = bank.dim();
@@ -79,9 +95,14 @@ public final class IvfIndex {
       recentre(train, trainRows, d, assigned, centroids, lists, random);
       progress.update(it + 1, steps);
     }
-    float[] rows = new float[n * d];
-    all.get(0, rows, 0, n * d);
-    int[] assigned = assign(scorer, centroids, lists, d, rows, n);
+    // every row to its nearest centroid, a block at a time (no second copy of the whole bank)
+    int[] assigned = new int[n];
+    float[] block = new float[Math.min(n, assignBlock) * d];
+    for (int from = 0; from < n; from += assignBlock) {
+      int rows = Math.min(assignBlock, n - from);
+      all.get(from * d, block, 0, rows * d);
+      System.arraycopy(assign(scorer, centroids, lists, d, block, rows), 0, assigned, from, rows);
+    }
     int[] offsets = new int[lists + 1];
     for (int a : assigned) {
       offsets[a + 1]++;

@@ -410,7 +410,7 @@ public final class OnnxKnnScorer implements AutoCloseable {
 
   private final class ListScan {
     private FloatBuffer queries = FloatBuffer.allocate(0);
-    private final Map<String, Outputs> pinned = new HashMap<>();
+    private final Map<Integer, Outputs> pinned = new HashMap<>();
 
     /** Lists {@code from..to-1}: each a GEMM of its queries (blocks of queryBlock) and its rows. */
     void scan(
@@ -445,10 +445,10 @@ public final class OnnxKnnScorer implements AutoCloseable {
             queries.put(all, members[s] * dim, dim);
           }
           queries.flip();
-          Outputs out = pinned.get(rows + "");
+          Outputs out = pinned.get(rows);
           if (out == null) {
             out = new Outputs(rows, 1, KnnGraph.MIN_DIST, KnnGraph.MIN_INDEX);
-            pinned.put(rows + "", out);
+            pinned.put(rows, out);
           }
           try (OnnxTensor qt = OnnxTensor.createTensor(env, queries, new long[] {rows, dim});
               OrtSession.Result r =

@@ -70,6 +70,12 @@ class IvfIndexTest {
       for (int l = 0; l < layout.lists(); l++) {
         assertThat(layout.listSize(l)).as("list %d", l).isPositive();
       }
+      // the rows are put into lists a block at a time: the block size changes nothing
+      MemoryBank blocked =
+          IvfIndex.build(
+              MemoryBank.of(TestBanks.header(DIM), data, n), 24, 8, 11, fp32, Progress.NONE, 1000);
+      assertThat(blocked.ivf().offsets()).isEqualTo(layout.offsets());
+      assertThat(blocked.header().bodySha256()).isEqualTo(bank.header().bodySha256());
       KnnResult exact = search(bank, 0, queries, q);
       KnnResult all = search(bank, 24, queries, q);
       assertThat(all.indices()).isEqualTo(exact.indices());
