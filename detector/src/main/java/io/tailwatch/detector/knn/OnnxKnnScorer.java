@@ -451,18 +451,7 @@ public final class OnnxKnnScorer implements AutoCloseable {
             pinned.put(rows, out);
           }
           try (OnnxTensor qt = OnnxTensor.createTensor(env, queries, new long[] {rows, dim});
-              OrtSession.Result r =
-                  listSession
-                      .session()
-                      .run(
-                          Map.of(
-                              KnnGraph.QUERIES,
-                              qt,
-                              KnnGraph.BANK,
-                              list.vectors,
-                              KnnGraph.BANK_NORMS,
-                              list.norms),
-                          out.pinned)) {
+              OrtSession.Result r = runExact(listSession, qt, list, out)) {
             for (int s = s0; s < s0 + rows; s++) {
               int j = members[s];
               float v = out.distances.get(s - s0);
@@ -482,24 +471,29 @@ public final class OnnxKnnScorer implements AutoCloseable {
     }
   }
 
+  /** One exact-graph run of a query tensor against one bank chunk (or IVF list). */
+  private static OrtSession.Result runExact(
+      OrtSessions.Opened graph, OnnxTensor qt, Chunk chunk, Outputs out) throws OrtException {
+    return graph
+        .session()
+        .run(
+            Map.of(
+                KnnGraph.QUERIES,
+                qt,
+                KnnGraph.BANK,
+                chunk.vectors,
+                KnnGraph.BANK_NORMS,
+                chunk.norms),
+            out.pinned);
+  }
+
   private void exactBlock(Index index, OnnxTensor qt, int rows, int q0, float[] best, int[] bestIdx)
       throws OrtException {
     Outputs out = outputs(rows, 1, KnnGraph.MIN_DIST, KnnGraph.MIN_INDEX);
     FloatBuffer d = out.distances;
     LongBuffer i = out.indices;
     for (Chunk chunk : index.chunks) {
-      try (OrtSession.Result r =
-          session
-              .session()
-              .run(
-                  Map.of(
-                      KnnGraph.QUERIES,
-                      qt,
-                      KnnGraph.BANK,
-                      chunk.vectors,
-                      KnnGraph.BANK_NORMS,
-                      chunk.norms),
-                  out.pinned)) {
+      try (OrtSession.Result r = runExact(session, qt, chunk, out)) {
         for (int j = 0; j < rows; j++) {
           float v = d.get(j);
           if (v < best[q0 + j]) {
