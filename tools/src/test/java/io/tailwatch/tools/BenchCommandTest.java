@@ -211,11 +211,19 @@ class BenchCommandTest {
             "128",
             "--tile-stride",
             "96",
+            "--ivf-probes",
+            "0,10",
+            "--ivf-lists",
+            "10",
             "--out",
             out.toString());
     assertThat(rc).as(err.toString()).isZero();
     String table = Files.readString(out);
     assertThat(table)
+        .contains("IVF index: 10 lists")
+        .containsPattern("\\| 4 \\| fp32 ivf 10 \\| [0-9.]+ \\|")
+        // every list probed: the index finds every exact neighbour of the 8 frames' patches
+        .containsPattern("\\| 10 \\| 1\\.0000 \\| [0-9,]+ \\|")
         .contains("## Large frames on tiles: 300x300 (0.1 megapixels) PNG")
         // 300 px in 128-px tiles every 96 px: 3 x 3 windows
         .containsPattern("\\| fp32 \\| 9 \\| [0-9]+ \\| [0-9.]+ \\| [0-9.]+ \\|")

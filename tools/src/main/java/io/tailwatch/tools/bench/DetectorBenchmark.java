@@ -181,6 +181,32 @@ public final class DetectorBenchmark {
   }
 
   /**
+   * Recall@1 of the IVF search on real patch vectors: the share of the first {@code maxFrames}
+   * frames' patches whose distance through {@code approx} on {@code indexed}'s bank equals the
+   * exact distance on this bank ({@link KnnBenchmark#recall}), and how many patches that was.
+   */
+  public double[] recall(
+      OnnxKnnScorer exact, DetectorBenchmark indexed, OnnxKnnScorer approx, int maxFrames)
+      throws Exception {
+    int s = extractor.inputSize();
+    Preprocessing p =
+        new Preprocessing(s, 0, Preprocessing.IMAGENET_MEAN, Preprocessing.IMAGENET_STD);
+    int n = Math.min(maxFrames, frames.size());
+    float[] input = new float[n * 3 * s * s];
+    for (int i = 0; i < n; i++) {
+      p.normalizeInto(p.geometry(frames.get(i)), input, i * 3 * s * s);
+    }
+    PatchFeatures f = extractor.extract(input, n);
+    int q = n * f.positions();
+    try (OnnxKnnScorer.Index e = exact.index(bank);
+        OnnxKnnScorer.Index a = approx.index(indexed.bank)) {
+      float[] truth = exact.search(e, f.patches(), q).distances();
+      float[] found = approx.search(a, f.patches(), q).distances();
+      return new double[] {KnnBenchmark.recall(truth, found), q};
+    }
+  }
+
+  /**
    * Best of {@code repeat} passes over all frames, in batches of {@code batch}, after one warm-up
    * batch.
    */
