@@ -42,6 +42,28 @@ public final class KnnGraph {
     graph.addInput(floatTensor(QUERIES, "q", "d"));
     graph.addInput(floatTensor(BANK, "k", "d"));
     graph.addInput(floatTensor(BANK_NORMS, "k"));
+    return exact(graph);
+  }
+
+  /**
+   * The same graph with one bank chunk baked in as initializers ({@code rows} vectors of {@code
+   * bank} from its position, and their norms): only {@code queries} is an input. A session of it
+   * holds the chunk in the execution provider's memory, so on a GPU the bank is uploaded once per
+   * bank version instead of with every call.
+   */
+  public static OnnxMl.ModelProto buildResident(
+      java.nio.FloatBuffer bank, int rows, int dim, float[] norms, int normsFrom) {
+    OnnxMl.GraphProto.Builder graph =
+        OnnxMl.GraphProto.newBuilder().setName("tailwatch_knn_resident");
+    graph.addInput(floatTensor(QUERIES, "q", dim));
+    GraphBuilder g = new GraphBuilder(graph, "tw_");
+    g.floatInitializer(BANK, bank, rows * dim, rows, dim);
+    g.floatInitializer(
+        BANK_NORMS, java.nio.FloatBuffer.wrap(norms, normsFrom, rows).slice(), rows, rows);
+    return exact(graph);
+  }
+
+  private static OnnxMl.ModelProto exact(OnnxMl.GraphProto.Builder graph) {
     GraphBuilder g = new GraphBuilder(graph, "tw_");
     String qNorm =
         g.node("ReduceSumSquare", List.of(QUERIES), intsAttr("axes", 1), intAttr("keepdims", 1));

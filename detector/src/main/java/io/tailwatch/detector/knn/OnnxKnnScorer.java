@@ -51,6 +51,13 @@ public final class OnnxKnnScorer implements AutoCloseable {
   public static final int DEFAULT_INT8_CHUNK_ROWS = 8192;
 
   public static final int DEFAULT_QUERY_BLOCK = 1024;
+
+  /**
+   * Rows per device-resident chunk ({@link #residentBank}): 128 MB at 128 floats, a few sessions
+   * for a bank of a million.
+   */
+  public static final int DEFAULT_RESIDENT_CHUNK_ROWS = 262_144;
+
   public static final int DEFAULT_CANDIDATES = 4;
 
   /**
@@ -71,6 +78,8 @@ public final class OnnxKnnScorer implements AutoCloseable {
   private final int cudaDevice = OrtSessions.cudaDevice();
 
   private int ivfProbes;
+  private Boolean residentBank;
+  private int residentChunkRows = DEFAULT_RESIDENT_CHUNK_ROWS;
   private OrtSessions.Opened topK;
 
   /**
@@ -194,6 +203,34 @@ public final class OnnxKnnScorer implements AutoCloseable {
     return ivfProbes;
   }
 
+  /**
+   * Whether exact fp32 searches of a bank run on sessions that hold the bank as initializers (one
+   * session per {@link #DEFAULT_RESIDENT_CHUNK_ROWS}-row chunk, built when the bank's index is):
+   * the execution provider copies the bank into its memory once per bank version, instead of
+   * reading it from host memory with every call. ONNX Runtime's Java API has no I/O binding or
+   * device allocator, so this is how a bank stays on a GPU. Default: on when the scorer runs on
+   * CUDA, off on the CPU (where the bank is already in place and a copy would double it).
+   */
+  public OnnxKnnScorer residentBank(boolean resident) {
+    this.residentBank = resident;
+    return this;
+  }
+
+  /** Rows per resident chunk (tests use small ones). */
+  OnnxKnnScorer residentChunkRows(int rows) {
+    if (rows < 1) {
+      throw new IllegalArgumentException("resident chunk rows must be positive, was " + rows);
+    }
+    this.residentChunkRows = rows;
+    return this;
+  }
+
+  private boolean resident() {
+    return residentBank != null
+        ? residentBank
+        : session.provider().actual() == ExecutionProvider.CUDA;
+  }
+
   public ProviderChoice provider() {
     return session.provider();
   }
@@ -224,8 +261,30 @@ public final class OnnxKnnScorer implements AutoCloseable {
               : OrtSessions.open(
                   KnnGraph.build().toByteArray(), device, threads, "knn ivf scan", cudaDevice);
     }
-    return new Index(
-        bank, bank.vectors(), bank.count(), bank.dim(), bank.norms(), chunkRows, precision, ivf);
+    Index index =
+        new Index(
+            bank,
+            bank.vectors(),
+            bank.count(),
+            bank.dim(),
+            bank.norms(),
+            chunkRows,
+            precision,
+            ivf);
+    if (ivf == null && precision == KnnPrecision.FP32 && resident()) {
+      try {
+        index.makeResident(residentChunkRows);
+      } catch (OrtException | RuntimeException e) {
+        index.close();
+        throw e;
+      }
+      LOG.info(
+          "knn: bank {} resident on {} in {} chunk session(s)",
+          bank.header().bankVersion(),
+          session.provider(),
+          index.resident.size());
+    }
+    return index;
   }
 
   /** An index over plain vectors (copied into a direct buffer). */
@@ -492,6 +551,21 @@ public final class OnnxKnnScorer implements AutoCloseable {
     Outputs out = outputs(rows, 1, KnnGraph.MIN_DIST, KnnGraph.MIN_INDEX);
     FloatBuffer d = out.distances;
     LongBuffer i = out.indices;
+    if (index.resident != null) {
+      for (ResidentChunk chunk : index.resident) {
+        try (OrtSession.Result r =
+            chunk.session().session().run(Map.of(KnnGraph.QUERIES, qt), out.pinned)) {
+          for (int j = 0; j < rows; j++) {
+            float v = d.get(j);
+            if (v < best[q0 + j]) {
+              best[q0 + j] = v;
+              bestIdx[q0 + j] = chunk.offset() + (int) i.get(j);
+            }
+          }
+        }
+      }
+      return;
+    }
     for (Chunk chunk : index.chunks) {
       try (OrtSession.Result r = runExact(session, qt, chunk, out)) {
         for (int j = 0; j < rows; j++) {
@@ -641,6 +715,9 @@ public final class OnnxKnnScorer implements AutoCloseable {
     }
   }
 
+  /** A bank chunk held by its own session ({@link #residentBank}). */
+  private record ResidentChunk(int offset, OrtSessions.Opened session) {}
+
   private record Chunk(
       int offset,
       OnnxTensor vectors,
@@ -666,6 +743,26 @@ public final class OnnxKnnScorer implements AutoCloseable {
     private OnnxTensor centroidNorms;
     private OnnxTensor probeCount;
     private Chunk[] lists;
+    private List<ResidentChunk> resident;
+
+    /**
+     * Sessions holding the bank as initializers, {@code rows} rows each ({@link #residentBank}).
+     */
+    private void makeResident(int rows) throws OrtException {
+      resident = new ArrayList<>();
+      int count = norms.length;
+      for (int off = 0; off < count; off += rows) {
+        int n = Math.min(rows, count - off);
+        byte[] model =
+            KnnGraph.buildResident(floats.duplicate().position(off * dim), n, dim, norms, off)
+                .toByteArray();
+        resident.add(
+            new ResidentChunk(
+                off,
+                OrtSessions.open(
+                    model, device, threads, "knn resident chunk @" + off, cudaDevice)));
+      }
+    }
 
     private Index(
         MemoryBank bank,
@@ -777,6 +874,11 @@ public final class OnnxKnnScorer implements AutoCloseable {
       return ivf;
     }
 
+    /** Sessions holding this index's bank ({@link #residentBank}); 0 when it is passed per call. */
+    public int residentChunks() {
+      return resident == null ? 0 : resident.size();
+    }
+
     /** Lists probed per query (0 for exact search). */
     public int probes() {
       return probes;
@@ -809,6 +911,16 @@ public final class OnnxKnnScorer implements AutoCloseable {
       centroids = null;
       centroidNorms = null;
       probeCount = null;
+      if (resident != null) {
+        for (ResidentChunk c : resident) {
+          try {
+            c.session().close();
+          } catch (OrtException e) {
+            LOG.warn("knn: closing a resident chunk session failed: {}", e.getMessage());
+          }
+        }
+        resident = null;
+      }
       if (lists != null) {
         for (Chunk c : lists) {
           if (c != null) {

@@ -82,6 +82,24 @@ public final class GraphBuilder {
     return constant(hint, TensorProto.DataType.FLOAT, ByteString.copyFrom(buffer), dims);
   }
 
+  /**
+   * A float initializer named exactly {@code name}, from {@code count} little-endian floats of
+   * {@code values} starting at its position (the graph then holds its own copy).
+   */
+  public void floatInitializer(String name, java.nio.FloatBuffer values, int count, long... dims) {
+    ByteBuffer buffer = ByteBuffer.allocate(count * 4).order(ByteOrder.LITTLE_ENDIAN);
+    buffer.asFloatBuffer().put(values.duplicate().limit(values.position() + count));
+    TensorProto.Builder t =
+        TensorProto.newBuilder()
+            .setName(name)
+            .setDataType(TensorProto.DataType.FLOAT.getNumber())
+            .setRawData(ByteString.copyFrom(buffer));
+    for (long d : dims) {
+      t.addDims(d);
+    }
+    graph.addInitializer(t);
+  }
+
   public String longConstant(String hint, long[] values, long... dims) {
     ByteBuffer buffer = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
     for (long v : values) {

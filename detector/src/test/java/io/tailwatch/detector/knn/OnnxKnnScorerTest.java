@@ -45,6 +45,41 @@ class OnnxKnnScorerTest {
     }
   }
 
+  /**
+   * A resident bank (the chunks baked into their own sessions, as on a GPU) answers exactly as the
+   * bank passed with every call, across several chunks; it is off by default on the CPU.
+   */
+  @Test
+  void aResidentBankAnswersAsTheBankPassedWithEveryCall(@TempDir Path dir) throws Exception {
+    Random r = new Random(9);
+    int dim = 32;
+    int k = 5000;
+    int q = 600;
+    float[] bankData = random(r, k * dim);
+    float[] queries = random(r, q * dim);
+    MemoryBank.of(TestBanks.header(dim), bankData, k).write(dir.resolve("b.twb"));
+    MemoryBank bank = MemoryBank.load(dir.resolve("b.twb"));
+    try (OnnxKnnScorer plain = OnnxKnnScorer.open(ExecutionProvider.CPU, 1);
+        OnnxKnnScorer resident =
+            OnnxKnnScorer.open(ExecutionProvider.CPU, 1)
+                .residentBank(true)
+                .residentChunkRows(2048);
+        OnnxKnnScorer.Index a = plain.index(bank);
+        OnnxKnnScorer.Index b = resident.index(bank)) {
+      assertThat(a.residentChunks()).isZero();
+      assertThat(b.residentChunks()).isEqualTo(3); // 2048 + 2048 + 904 rows
+      KnnResult x = plain.search(a, queries, q);
+      KnnResult y = resident.search(b, queries, q);
+      assertThat(y.indices()).isEqualTo(x.indices());
+      for (int i = 0; i < q; i++) {
+        assertThat(y.distances()[i])
+            .isCloseTo(
+                x.distances()[i],
+                org.assertj.core.data.Offset.offset(1e-4f * (1 + x.distances()[i])));
+      }
+    }
+  }
+
   /** Index and squared distance of the true nearest bank vector, by brute force in double. */
   static double[] bruteForce(float[] bank, int k, float[] queries, int i, int dim) {
     int best = -1;

@@ -91,7 +91,7 @@ public final class KnnBenchmark {
                 setup.queryBlock(),
                 setup.precision(),
                 setup.candidates());
-        OnnxKnnScorer.Index index = scorer.index(bank, n, dim)) {
+        OnnxKnnScorer.Index index = scorer.index(memoryBank(bank, n, dim))) {
       Timing t = timed(scorer, index, queries, q, repeat);
       double sum = 0;
       for (float v : t.distances()) {
@@ -99,6 +99,27 @@ public final class KnnBenchmark {
       }
       return new Timing(t.seconds(), sum, t.distances());
     }
+  }
+
+  /**
+   * The vectors as a bank, so the scorer treats them as it treats a served one (a resident copy on
+   * CUDA, {@link OnnxKnnScorer#residentBank}).
+   */
+  static io.tailwatch.detector.bank.MemoryBank memoryBank(float[] vectors, int n, int dim) {
+    io.tailwatch.detector.bank.BankHeader header =
+        new io.tailwatch.detector.bank.BankHeader(
+            io.tailwatch.detector.bank.BankHeader.FORMAT_VERSION,
+            "bench",
+            dim,
+            n,
+            null,
+            null,
+            null,
+            null,
+            "bench",
+            Map.of(),
+            null);
+    return io.tailwatch.detector.bank.MemoryBank.of(header, vectors, n);
   }
 
   /** One warm-up search, then the best of {@code repeat} timed ones (checksum left 0). */
@@ -266,25 +287,12 @@ public final class KnnBenchmark {
       List<Double> targets,
       ExecutionProvider device)
       throws OrtException {
-    io.tailwatch.detector.bank.BankHeader header =
-        new io.tailwatch.detector.bank.BankHeader(
-            io.tailwatch.detector.bank.BankHeader.FORMAT_VERSION,
-            "bench",
-            dim,
-            n,
-            null,
-            null,
-            null,
-            null,
-            "bench",
-            Map.of(),
-            null);
     io.tailwatch.detector.bank.MemoryBank indexed;
     long t0 = System.nanoTime();
     try (OnnxKnnScorer fp32 = OnnxKnnScorer.open(device, threads)) {
       indexed =
           io.tailwatch.detector.knn.IvfIndex.build(
-              io.tailwatch.detector.bank.MemoryBank.of(header, bank, n),
+              memoryBank(bank, n, dim),
               lists,
               io.tailwatch.detector.knn.IvfIndex.DEFAULT_ITERATIONS,
               11,
