@@ -89,9 +89,73 @@ public final class AnomalyMaps {
     return i;
   }
 
-  /** The full recipe: upsample to {@code size x size}, then blur. */
+  /**
+   * The full recipe: upsample to {@code size x size}, then blur. Both steps are linear and act on
+   * rows and columns apart, so the map is {@code A_y . scores . A_x^T} with {@code A = G . B} (the
+   * blur's and the upsampling's matrices along one axis, reflect borders included): two small
+   * matrix products (1.6M multiply-adds at 28 -> 224) instead of an upsampled image blurred with a
+   * 33-tap kernel twice (3.3M, with a border test per tap). Equal to {@code gaussian(bilinear(..))}
+   * up to float rounding ({@code AnomalyMapsTest}).
+   */
   public static float[] fromPatchScores(
       float[] patchScores, int gridH, int gridW, int size, double sigma) {
-    return gaussian(bilinear(patchScores, gridH, gridW, size, size), size, size, sigma);
+    float[] ay = axis(gridH, size, sigma);
+    float[] ax = gridW == gridH ? ay : axis(gridW, size, sigma);
+    // t = scores . A_x^T  (gridH x size)
+    float[] t = new float[gridH * size];
+    for (int i = 0; i < gridH; i++) {
+      for (int j = 0; j < gridW; j++) {
+        float v = patchScores[i * gridW + j];
+        if (v == 0) {
+          continue;
+        }
+        int row = i * size;
+        for (int x = 0; x < size; x++) {
+          t[row + x] += v * ax[x * gridW + j];
+        }
+      }
+    }
+    // out = A_y . t  (size x size)
+    float[] out = new float[size * size];
+    for (int y = 0; y < size; y++) {
+      int row = y * size;
+      for (int i = 0; i < gridH; i++) {
+        float a = ay[y * gridH + i];
+        if (a == 0) {
+          continue;
+        }
+        int src = i * size;
+        for (int x = 0; x < size; x++) {
+          out[row + x] += a * t[src + x];
+        }
+      }
+    }
+    return out;
+  }
+
+  private static final java.util.Map<String, float[]> AXES =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * {@code G . B} along one axis: {@code size x n}, row {@code y} the weights of the {@code n} grid
+   * cells in output pixel {@code y} after upsampling and blurring (cached per shape and sigma).
+   */
+  static float[] axis(int n, int size, double sigma) {
+    return AXES.computeIfAbsent(
+        n + "/" + size + "/" + sigma,
+        k -> {
+          // the columns of B: each grid cell's upsampled profile, then blurred along the axis
+          float[] m = new float[size * n];
+          for (int i = 0; i < n; i++) {
+            float[] unit = new float[n];
+            unit[i] = 1;
+            float[] up = bilinear(unit, n, 1, size, 1);
+            float[] blurred = gaussian(up, size, 1, sigma);
+            for (int y = 0; y < size; y++) {
+              m[y * n + i] = blurred[y];
+            }
+          }
+          return m;
+        });
   }
 }

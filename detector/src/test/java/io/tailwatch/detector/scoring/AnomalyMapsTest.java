@@ -42,6 +42,31 @@ class AnomalyMapsTest {
     assertThat(AnomalyMaps.reflect(-3, 5)).isEqualTo(2);
   }
 
+  /** The map as two matrix products equals upsampling then blurring, square grid or not. */
+  @Test
+  void fromPatchScoresIsUpsamplingThenBlurring() {
+    java.util.Random r = new java.util.Random(4);
+    for (int[] grid : new int[][] {{28, 28}, {20, 28}, {7, 7}}) {
+      int h = grid[0];
+      int w = grid[1];
+      float[] scores = new float[h * w];
+      for (int i = 0; i < scores.length; i++) {
+        scores[i] = r.nextFloat() * 10;
+      }
+      scores[3] = 0; // zero cells are skipped by the product
+      for (double sigma : new double[] {4.0, 1.5}) {
+        float[] expected =
+            AnomalyMaps.gaussian(AnomalyMaps.bilinear(scores, h, w, 224, 224), 224, 224, sigma);
+        float[] actual = AnomalyMaps.fromPatchScores(scores, h, w, 224, sigma);
+        for (int i = 0; i < expected.length; i++) {
+          assertThat(actual[i])
+              .as("%dx%d sigma %s pixel %d", h, w, sigma, i)
+              .isCloseTo(expected[i], offset(1e-4f * (1 + Math.abs(expected[i]))));
+        }
+      }
+    }
+  }
+
   @Test
   void regionsAreConnectedComponentsWithBoxes() {
     int w = 10;
