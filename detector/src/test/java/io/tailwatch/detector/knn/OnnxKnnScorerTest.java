@@ -19,6 +19,13 @@ class OnnxKnnScorerTest {
     return v;
   }
 
+  /** The vectors written as a bank file and mapped back, as a served bank is. */
+  static MemoryBank mapped(Path dir, float[] data, int k, int dim) throws Exception {
+    Path file = dir.resolve("b.twb");
+    MemoryBank.of(TestBanks.header(dim), data, k).write(file);
+    return MemoryBank.load(file);
+  }
+
   @Test
   void matchesBruteForceAcrossChunksAndQueryBlocks(@TempDir Path dir) throws Exception {
     Random r = new Random(3);
@@ -29,8 +36,7 @@ class OnnxKnnScorerTest {
     float[] queries = random(r, q * dim);
     // some queries exactly on bank vectors: distance 0, index known
     System.arraycopy(bankData, 4321 * dim, queries, 5 * dim, dim);
-    MemoryBank.of(TestBanks.header(dim), bankData, k).write(dir.resolve("b.twb"));
-    MemoryBank bank = MemoryBank.load(dir.resolve("b.twb")); // memory-mapped: the zero-copy path
+    MemoryBank bank = mapped(dir, bankData, k, dim); // memory-mapped: the zero-copy path
     try (OnnxKnnScorer knn = OnnxKnnScorer.open(ExecutionProvider.CPU, 1, 1024, 256);
         OnnxKnnScorer.Index index = knn.index(bank)) {
       KnnResult result = knn.search(index, queries, q);
@@ -57,8 +63,7 @@ class OnnxKnnScorerTest {
     int q = 600;
     float[] bankData = random(r, k * dim);
     float[] queries = random(r, q * dim);
-    MemoryBank.of(TestBanks.header(dim), bankData, k).write(dir.resolve("b.twb"));
-    MemoryBank bank = MemoryBank.load(dir.resolve("b.twb"));
+    MemoryBank bank = mapped(dir, bankData, k, dim);
     try (OnnxKnnScorer plain = OnnxKnnScorer.open(ExecutionProvider.CPU, 1);
         OnnxKnnScorer resident =
             OnnxKnnScorer.open(ExecutionProvider.CPU, 1)
