@@ -119,16 +119,7 @@ public final class KnnGraph {
         "DynamicQuantizeMatMul",
         List.of(QUERIES, BANK_INT8, BANK_SCALE, "", BANK_NORMS),
         List.of(e));
-    g.node(
-        "TopK",
-        List.of(e, CANDIDATES),
-        List.of(CANDIDATE_DIST, CANDIDATE_INDEX),
-        intAttr("axis", 1),
-        intAttr("largest", 0),
-        intAttr("sorted", 0));
-    graph.addOutput(floatTensor(CANDIDATE_DIST, "q", "c"));
-    graph.addOutput(
-        GraphBuilder.tensor(CANDIDATE_INDEX, OnnxMl.TensorProto.DataType.INT64, "q", "c"));
+    candidates(graph, g, e);
     return GraphBuilder.modelWithContribOps(graph.build(), 17);
   }
 
@@ -155,9 +146,18 @@ public final class KnnGraph {
             floatAttr("alpha", -2f),
             floatAttr("beta", 1f),
             intAttr("transB", 1));
+    candidates(graph, g, cross);
+    return GraphBuilder.model(graph.build(), 17);
+  }
+
+  /**
+   * The {@code candidates} smallest {@code scores} of each row (unsorted) as the graph's outputs
+   * {@code candidate_dist} and {@code candidate_index}.
+   */
+  private static void candidates(OnnxMl.GraphProto.Builder graph, GraphBuilder g, String scores) {
     g.node(
         "TopK",
-        List.of(cross, CANDIDATES),
+        List.of(scores, CANDIDATES),
         List.of(CANDIDATE_DIST, CANDIDATE_INDEX),
         intAttr("axis", 1),
         intAttr("largest", 0),
@@ -165,6 +165,5 @@ public final class KnnGraph {
     graph.addOutput(floatTensor(CANDIDATE_DIST, "q", "c"));
     graph.addOutput(
         GraphBuilder.tensor(CANDIDATE_INDEX, OnnxMl.TensorProto.DataType.INT64, "q", "c"));
-    return GraphBuilder.model(graph.build(), 17);
   }
 }

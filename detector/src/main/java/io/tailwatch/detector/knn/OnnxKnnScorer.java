@@ -199,10 +199,6 @@ public final class OnnxKnnScorer implements AutoCloseable {
     return this;
   }
 
-  public int ivfProbes() {
-    return ivfProbes;
-  }
-
   /**
    * Whether exact fp32 searches of a bank run on sessions that hold the bank as initializers (one
    * session per {@link #DEFAULT_RESIDENT_CHUNK_ROWS}-row chunk, built when the bank's index is):

@@ -57,10 +57,6 @@ public final class KnnBenchmark {
             OnnxKnnScorer.DEFAULT_CANDIDATES,
             ExecutionProvider.CPU);
 
-    public Setup(KnnPrecision precision, int chunkRows, int queryBlock, int candidates) {
-      this(precision, chunkRows, queryBlock, candidates, ExecutionProvider.CPU);
-    }
-
     public Setup withPrecision(KnnPrecision p) {
       return new Setup(p, chunkRows, queryBlock, candidates, device);
     }
