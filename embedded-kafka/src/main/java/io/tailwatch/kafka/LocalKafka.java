@@ -56,8 +56,9 @@ public final class LocalKafka implements AutoCloseable {
     InetAddress address = InetAddress.getByName(host);
     Path logDir = Files.createTempDirectory("tailwatch-kafka-");
     try {
-      int brokerPort = freePort(address);
-      int controllerPort = freePort(address);
+      int[] ports = freePorts(address, 2);
+      int brokerPort = ports[0];
+      int controllerPort = ports[1];
       String listen = host.contains(":") ? "[" + host + "]" : host;
       // a wildcard bind is announced under this machine's name (clients cannot dial 0.0.0.0); the
       // controller is dialled by the broker in the same process, over loopback then
@@ -161,10 +162,31 @@ public final class LocalKafka implements AutoCloseable {
    * the broker then fails to start, loudly.
    */
   static int freePort(InetAddress address) throws IOException {
-    try (ServerSocket s = new ServerSocket()) {
-      s.setReuseAddress(true);
-      s.bind(new InetSocketAddress(address, 0));
-      return s.getLocalPort();
+    return freePorts(address, 1)[0];
+  }
+
+  /**
+   * {@code n} different free ports: all held open together before any is released, since two
+   * sockets bound and released one after the other may be given the same port (which once failed a
+   * CI run: "two listeners on the same port").
+   */
+  static int[] freePorts(InetAddress address, int n) throws IOException {
+    ServerSocket[] sockets = new ServerSocket[n];
+    try {
+      int[] ports = new int[n];
+      for (int i = 0; i < n; i++) {
+        sockets[i] = new ServerSocket();
+        sockets[i].setReuseAddress(true);
+        sockets[i].bind(new InetSocketAddress(address, 0));
+        ports[i] = sockets[i].getLocalPort();
+      }
+      return ports;
+    } finally {
+      for (ServerSocket s : sockets) {
+        if (s != null) {
+          s.close();
+        }
+      }
     }
   }
 

@@ -27,6 +27,17 @@ import org.junit.jupiter.api.Test;
  * a read_committed consumer, an aborted one is not.
  */
 class LocalKafkaTest {
+  @Test
+  void freePortsAreDifferentPortsEvenWhenTheSystemWouldReuseOne() throws Exception {
+    int[] ports = LocalKafka.freePorts(java.net.InetAddress.getLoopbackAddress(), 64);
+    Set<Integer> distinct = new HashSet<>();
+    for (int p : ports) {
+      distinct.add(p);
+    }
+    // the broker's and the controller's listener must never share a port
+    assertThat(distinct).hasSize(64);
+  }
+
   /** LISTEN sockets of this network namespace as "address:port" (hex, as the kernel prints). */
   static Set<String> listening() throws Exception {
     Set<String> out = new HashSet<>();

@@ -7,6 +7,7 @@ import io.tailwatch.detector.image.ImageSource;
 import io.tailwatch.detector.image.Tiling;
 import io.tailwatch.detector.knn.IvfIndex;
 import io.tailwatch.detector.knn.OnnxKnnScorer;
+import io.tailwatch.detector.scoring.CalibrationGroups;
 import io.tailwatch.detector.scoring.Calibrator;
 import io.tailwatch.detector.scoring.CrossCalibration;
 import io.tailwatch.detector.scoring.DetectorOptions;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.regex.Pattern;
 
 /** fit's work, shared with the demo: embed, coreset, then calibrate on held-out normal images. */
 final class BankBuilder {
@@ -50,6 +52,21 @@ final class BankBuilder {
       throw new IllegalArgumentException(
           "--calibration-folds must be 0 (use --calibration-holdout) or >= 2, was " + folds);
     }
+  }
+
+  /**
+   * --calibration-groups: null when not given; else compiled, and only with --calibration-folds (a
+   * hold-out is drawn image by image).
+   */
+  static Pattern calibrationGroups(String regex, int folds) {
+    if (regex == null || regex.isEmpty()) {
+      return null;
+    }
+    if (folds == 0) {
+      throw new IllegalArgumentException(
+          "--calibration-groups needs --calibration-folds (it keeps a source's images in one fold)");
+    }
+    return CalibrationGroups.compile(regex, "--calibration-groups");
   }
 
   /** A bank, and the long-tail report when SoftPatch or TailedCore built it. */
@@ -141,6 +158,7 @@ final class BankBuilder {
         holdout,
         0,
         null,
+        null,
         falseAlarmRate,
         version,
         null);
@@ -176,6 +194,8 @@ final class BankBuilder {
    * @param calibrationFolds k >= 2: calibrate on k-fold cross-fitted scores of all the training
    *     images ({@link CrossCalibration}; {@code holdout} must then be empty); 0: on {@code
    *     holdout}
+   * @param calibrationGroups with folds: frames whose names share the pattern's match stay in one
+   *     fold ({@link CalibrationGroups}); null: every frame its own source
    * @param tiling null: whole frames; else the bank is fitted on the frames' tiles, calibrated on
    *     tiled scores, and records the tiling for every scorer of it ({@link TiledScoring})
    */
@@ -188,6 +208,7 @@ final class BankBuilder {
       List<ImageSource> frames,
       List<ImageSource> holdout,
       int calibrationFolds,
+      Pattern calibrationGroups,
       Tiling tiling,
       double falseAlarmRate,
       String version,
@@ -235,6 +256,10 @@ final class BankBuilder {
             CrossCalibration.scores(
                 embedded,
                 tiling == null ? null : tiles.frameOf(),
+                calibrationGroups == null
+                    ? null
+                    : CalibrationGroups.of(
+                        frames.stream().map(ImageSource::id).toList(), calibrationGroups),
                 calibrationFolds,
                 options.seed(),
                 (subset, idx) -> {

@@ -114,6 +114,17 @@ final class EvaluateCommand implements Callable<Integer> {
   int calibrationFolds;
 
   @Option(
+      names = "--calibration-groups",
+      paramLabel = "REGEX",
+      description =
+          "With --calibration-folds: images whose file names give the same match of REGEX (its"
+              + " first group, else the whole match) stay in one fold, so an image is never scored"
+              + " against its siblings (tiles of one strip, photos of one part); a name that does"
+              + " not match is its own source. E.g. '^(.+)_x[0-9]+\\.' for tiles named"
+              + " <strip>_x<offset>.jpg. Default: none.")
+  String calibrationGroups;
+
+  @Option(
       names = "--index",
       defaultValue = "exact",
       description =
@@ -448,6 +459,8 @@ final class EvaluateCommand implements Callable<Integer> {
     backbone.validate();
     KnnPrecision.parse(knnPrecision);
     BankBuilder.validateCalibration(calibrationHoldout, calibrationFolds, falseAlarmRate);
+    java.util.regex.Pattern groups =
+        BankBuilder.calibrationGroups(calibrationGroups, calibrationFolds);
     Tiling tiling = tilingOptions.tiling();
     List<LongTailFitter.Method> methodList =
         methods.stream().map(LongTailFitter.Method::parse).distinct().toList();
@@ -559,6 +572,7 @@ final class EvaluateCommand implements Callable<Integer> {
                   detect)
               .withTiling(tiling)
               .withCalibrationFolds(calibrationFolds)
+              .withCalibrationGroups(groups)
               .withIvf(ivf == null ? -1 : ivf.lists());
       if (ivf != null) {
         scoringKnn.ivfProbes(ivf.probes());
@@ -621,6 +635,7 @@ final class EvaluateCommand implements Callable<Integer> {
             recipe,
             calibrationHoldout,
             calibrationFolds,
+            groups == null ? null : groups.pattern(),
             falseAlarmRate,
             (System.nanoTime() - started) / 1e9,
             Math.max(1, Runtime.getRuntime().availableProcessors()));

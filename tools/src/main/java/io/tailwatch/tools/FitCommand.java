@@ -135,6 +135,17 @@ final class FitCommand implements Callable<Integer> {
   int calibrationFolds;
 
   @Option(
+      names = "--calibration-groups",
+      paramLabel = "REGEX",
+      description =
+          "With --calibration-folds: images whose file names give the same match of REGEX (its"
+              + " first group, else the whole match) stay in one fold, so an image is never scored"
+              + " against its siblings (tiles of one strip, photos of one part); a name that does"
+              + " not match is its own source. E.g. '^(.+)_x[0-9]+\\.' for tiles named"
+              + " <strip>_x<offset>.jpg. Default: none.")
+  String calibrationGroups;
+
+  @Option(
       names = "--false-alarm-rate",
       defaultValue = "0.01",
       description =
@@ -191,6 +202,8 @@ final class FitCommand implements Callable<Integer> {
         new PatchCoreFitter.Options(
             coreset, CoresetMethod.parse(coresetMethod), projectionDim, seed, batch, prep);
     BankBuilder.validateCalibration(calibrationHoldout, calibrationFolds, falseAlarmRate);
+    java.util.regex.Pattern groups =
+        BankBuilder.calibrationGroups(calibrationGroups, calibrationFolds);
     BankBuilder.Ivf ivf = BankBuilder.Ivf.parse(index, ivfLists, ivfProbes);
     io.tailwatch.detector.image.Tiling tiling = tilingOptions.tiling();
     java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions;
@@ -234,6 +247,19 @@ final class FitCommand implements Callable<Integer> {
               + " needs at least as many images, found "
               + sources.size());
     }
+    if (groups != null) {
+      int sourceCount =
+          io.tailwatch.detector.scoring.CalibrationGroups.count(
+              io.tailwatch.detector.scoring.CalibrationGroups.of(
+                  sources.stream().map(ImageSource::id).toList(), groups));
+      if (calibrationFolds > sourceCount) {
+        throw new IllegalArgumentException(
+            "--calibration-folds "
+                + calibrationFolds
+                + " needs at least as many sources, --calibration-groups found "
+                + sourceCount);
+      }
+    }
     // cross-fitted calibration holds nothing out: every image is in the bank and is scored once
     List<List<ImageSource>> parts =
         BankBuilder.split(sources, calibrationFolds > 0 ? 0 : calibrationHoldout, seed);
@@ -262,6 +288,7 @@ final class FitCommand implements Callable<Integer> {
               parts.get(0),
               parts.get(1),
               calibrationFolds,
+              groups,
               tiling,
               falseAlarmRate,
               version,

@@ -98,6 +98,20 @@ class CliTest {
     args.set(args.indexOf("--calibration-folds") + 1, "13");
     assertThat(run(args.toArray(String[]::new))).isNotZero();
     assertThat(err.toString()).contains("--calibration-folds 13 needs at least as many images");
+    // n0..n11.png grouped by their last digit: ten sources (n0 with n10, n1 with n11)
+    args.addAll(java.util.List.of("--calibration-groups", "([0-9])\\.png$"));
+    args.set(args.indexOf("--calibration-folds") + 1, "11");
+    assertThat(run(args.toArray(String[]::new))).isNotZero();
+    assertThat(err.toString())
+        .contains(
+            "--calibration-folds 11 needs at least as many sources, --calibration-groups found 10");
+    args.set(args.indexOf("--calibration-folds") + 1, "3");
+    assertThat(run(args.toArray(String[]::new))).as(err.toString()).isZero();
+    assertThat(
+            io.tailwatch.detector.scoring.ScoreCalibration.fromMap(
+                    MemoryBank.load(bank).header().calibration())
+                .count())
+        .isEqualTo(12);
   }
 
   @Test

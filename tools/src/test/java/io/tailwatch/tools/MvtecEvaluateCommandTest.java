@@ -269,6 +269,61 @@ class MvtecEvaluateCommandTest {
   }
 
   @Test
+  void calibrationGroupsKeepASourceInOneFoldAndTheReportSaysSo() throws Exception {
+    Path c = dir.resolve("striped");
+    mvtecClass(c, true, 7);
+    // train/good/0..29.png: the tens digit ("", "1", "2") names three sources of ten images
+    String byTens = "^([0-9]*?)[0-9]\\.png$";
+    assertThat(
+            evaluate(
+                c,
+                dir.resolve("out"),
+                "patchcore",
+                "--calibration-folds",
+                "3",
+                "--calibration-groups",
+                byTens))
+        .as(err.toString())
+        .isZero();
+    EvaluationResult r = outcomes().get(0).result();
+    assertThat(r.calibration().count()).isEqualTo(30);
+    assertThat(r.calibrationScores()).hasSize(30);
+    String report = Files.readString(dir.resolve("out/evaluation-striped.md"));
+    assertThat(report)
+        .contains("in one fold")
+        .contains(byTens)
+        .contains("every class at its fitted threshold, counted together: false alarms ");
+    String json = Files.readString(dir.resolve("out/evaluation-striped.json"));
+    assertThat(json).contains("\"calibrationScores\"").contains("\"calibrationGroups\"");
+    // four folds cannot be dealt from three sources: the class fails, naming them
+    assertThat(
+            evaluate(
+                c,
+                dir.resolve("out2"),
+                "patchcore",
+                "--calibration-folds",
+                "4",
+                "--calibration-groups",
+                byTens))
+        .isNotZero();
+    assertThat(outcomes().get(0).error()).contains("4 folds for 3 sources");
+    assertThat(evaluate(c, dir.resolve("out3"), "patchcore", "--calibration-groups", byTens))
+        .isNotZero();
+    assertThat(err.toString()).contains("--calibration-groups needs --calibration-folds");
+    assertThat(
+            evaluate(
+                c,
+                dir.resolve("out4"),
+                "patchcore",
+                "--calibration-folds",
+                "3",
+                "--calibration-groups",
+                "(unclosed"))
+        .isNotZero();
+    assertThat(err.toString()).contains("--calibration-groups is not a regular expression");
+  }
+
+  @Test
   void crossFittedCalibrationScoresEveryTrainingImage() throws Exception {
     Path c = dir.resolve("striped");
     mvtecClass(c, true, 7);

@@ -15,6 +15,8 @@ import java.util.Locale;
  *     or null when none were held out
  * @param calibrationFolds 0: a hold-out calibrated; k: k-fold cross-fitted scores of all the
  *     training images did
+ * @param calibrationScores the scores the threshold was fitted on (held-out or cross-fitted), or
+ *     null
  */
 public record EvaluationResult(
     String dataset,
@@ -33,6 +35,7 @@ public record EvaluationResult(
     ScoreCalibration calibration,
     int calibrationImages,
     int calibrationFolds,
+    double[] calibrationScores,
     List<ImageScore> imageScores) {
 
   /** One test image's image score. */

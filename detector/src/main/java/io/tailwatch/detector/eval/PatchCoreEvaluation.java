@@ -14,6 +14,7 @@ import io.tailwatch.detector.knn.IvfIndex;
 import io.tailwatch.detector.knn.OnnxKnnScorer;
 import io.tailwatch.detector.metrics.BinaryScores;
 import io.tailwatch.detector.metrics.PixelMetrics;
+import io.tailwatch.detector.scoring.CalibrationGroups;
 import io.tailwatch.detector.scoring.Calibrator;
 import io.tailwatch.detector.scoring.CrossCalibration;
 import io.tailwatch.detector.scoring.Detection;
@@ -76,6 +77,7 @@ public final class PatchCoreEvaluation {
   private final LongTailFitter.Options longTailOptions;
   private final Tiling tiling; // null: the whole frame resized
   private int calibrationFolds; // 0: calibrate on the hold-out run() is given
+  private java.util.regex.Pattern calibrationGroups; // null: every training image its own source
   private final ImageDecoder decoder = new ImageDecoder();
 
   public PatchCoreEvaluation(
@@ -168,6 +170,7 @@ public final class PatchCoreEvaluation {
             options,
             tiling);
     e.calibrationFolds = folds;
+    e.calibrationGroups = calibrationGroups;
     e.ivfLists = ivfLists;
     return e;
   }
@@ -219,6 +222,16 @@ public final class PatchCoreEvaluation {
           "calibration folds must be 0 (hold-out) or >= 2, was " + folds);
     }
     return copy(method, longTailOptions, tiling, folds);
+  }
+
+  /**
+   * Cross-fitting keeps the training images whose names share {@code pattern}'s match in one fold
+   * ({@link CalibrationGroups}); null: every image its own source.
+   */
+  public PatchCoreEvaluation withCalibrationGroups(java.util.regex.Pattern pattern) {
+    PatchCoreEvaluation e = copy(method, longTailOptions, tiling, calibrationFolds);
+    e.calibrationGroups = pattern;
+    return e;
   }
 
   /** The method's id, with the tiling when there is one ("patchcore-tile256/192"). */
@@ -281,12 +294,18 @@ public final class PatchCoreEvaluation {
     }
     long t2 = System.nanoTime();
     ScoreCalibration crossFitted = null;
+    double[] calibrationScores = null;
     if (calibrationFolds > 0) {
       PatchCoreFitter.Embedded all = embedded;
       double[] scores =
           CrossCalibration.scores(
               all,
               tiling == null ? null : tiles.frameOf(),
+              calibrationGroups == null
+                  ? null
+                  : CalibrationGroups.of(
+                      train.stream().map(l -> l.image().getFileName().toString()).toList(),
+                      calibrationGroups),
               calibrationFolds,
               fitOptions.seed(),
               (subset, idx) ->
@@ -306,6 +325,7 @@ public final class PatchCoreEvaluation {
               },
               listener.calibrationProgress());
       crossFitted = ScoreCalibration.fit(scores, falseAlarmRate);
+      calibrationScores = scores;
       bank = bank.withCalibration(crossFitted.toMap());
     }
     embedded =
@@ -314,17 +334,17 @@ public final class PatchCoreEvaluation {
     if (crossFitted == null && !heldOut.isEmpty()) {
       try (PatchCoreDetector detector =
           new PatchCoreDetector(scoringExtractor, scoringKnn, bank, detectorOptions)) {
-        bank =
-            Calibrator.calibrate(
+        calibrationScores =
+            Calibrator.scores(
                 detector,
                 heldOut.stream().map(l -> ImageSource.file(l.image(), decoder)).toList(),
-                falseAlarmRate,
                 fitOptions.batchSize(),
                 listener.calibrationProgress(),
                 tiling,
                 fitOptions.preprocessing());
       }
-      calibration = ScoreCalibration.fromMap(bank.header().calibration());
+      calibration = ScoreCalibration.fit(calibrationScores, falseAlarmRate);
+      bank = bank.withCalibration(calibration.toMap());
     }
 
     Map<String, List<Integer>> byType = new LinkedHashMap<>();
@@ -447,6 +467,7 @@ public final class PatchCoreEvaluation {
         calibration,
         crossFitted != null ? train.size() : heldOut.size(),
         calibrationFolds,
+        calibrationScores,
         imageScores);
   }
 

@@ -46,6 +46,20 @@ public final class Calibrator {
       throw new IllegalArgumentException(
           "calibration needs at least 2 held-out normal images, got " + heldOutNormals.size());
     }
+    double[] scores = scores(detector, heldOutNormals, batch, progress, tiling, preprocessing);
+    ScoreCalibration calibration = ScoreCalibration.fit(scores, falseAlarmRate);
+    return detector.bank().withCalibration(calibration.toMap());
+  }
+
+  /** The held-out images' scores, as {@link #calibrate} fits them. */
+  public static double[] scores(
+      PatchCoreDetector detector,
+      List<? extends ImageSource> heldOutNormals,
+      int batch,
+      Progress progress,
+      io.tailwatch.detector.image.Tiling tiling,
+      io.tailwatch.detector.image.Preprocessing preprocessing)
+      throws Exception {
     double[] scores = new double[heldOutNormals.size()];
     for (int start = 0; start < scores.length; start += batch) {
       int end = Math.min(scores.length, start + batch);
@@ -59,8 +73,7 @@ public final class Calibrator {
       }
       progress.update(end, scores.length);
     }
-    ScoreCalibration calibration = ScoreCalibration.fit(scores, falseAlarmRate);
-    return detector.bank().withCalibration(calibration.toMap());
+    return scores;
   }
 
   private static FloatImage load(ImageSource s) throws IOException, ImageDecodeException {

@@ -21,8 +21,12 @@ import java.util.Random;
  * of the images scores a little higher than one built on all of them, so the threshold errs on the
  * side of fewer false alarms.
  *
- * <p>Groups: several embedded images may be one frame (its tiles); folds never split a group, and a
- * frame's score is the maximum over its tiles, as scoring does.
+ * <p>Groups: several embedded images may be one frame (its tiles); folds never split a frame, and a
+ * frame's score is the maximum over its tiles, as scoring does. Frames may further share a source
+ * ({@link CalibrationGroups}: the tiles cut from one fabric strip, the photos of one part): folds
+ * never split a source either, so a held-out frame is never scored against its siblings, which
+ * score it lower than a new part would be scored (on AITEX fabric01 image-level folds put the
+ * threshold where a third of the test strips' tiles false-alarmed; docs/detection.md).
  */
 public final class CrossCalibration {
   /** Builds a bank from a subset of the embedded images (their indices in the full set given). */
@@ -40,13 +44,16 @@ public final class CrossCalibration {
   private CrossCalibration() {}
 
   /**
-   * One held-out score per group.
+   * One held-out score per frame, every frame's source in one fold.
    *
-   * @param groupOf the group (frame) of each embedded image, 0..groups-1; null: each image its own
+   * @param groupOf the frame of each embedded image, 0..frames-1; null: each image its own
+   * @param sourceOf the source of each frame, 0..sources-1 ({@link CalibrationGroups#of}); null:
+   *     each frame its own
    */
   public static double[] scores(
       PatchCoreFitter.Embedded embedded,
       int[] groupOf,
+      int[] sourceOf,
       int folds,
       long seed,
       BankRecipe recipe,
@@ -63,15 +70,30 @@ public final class CrossCalibration {
       throw new IllegalArgumentException(group.length + " group ids for " + images + " images");
     }
     int groups = Arrays.stream(group).max().orElse(-1) + 1;
-    if (folds < 2 || folds > groups) {
+    int[] source = sourceOf;
+    if (source == null) {
+      source = new int[groups];
+      Arrays.setAll(source, i -> i);
+    }
+    if (source.length != groups) {
+      throw new IllegalArgumentException(source.length + " source ids for " + groups + " frames");
+    }
+    int sources = Arrays.stream(source).max().orElse(-1) + 1;
+    if (folds < 2 || folds > sources) {
       throw new IllegalArgumentException(
-          "cross-fitted calibration needs 2 <= folds <= images; was "
+          "cross-fitted calibration needs 2 <= folds <= images"
+              + (sourceOf == null ? "" : " (sources: images that share a calibration group)")
+              + "; was "
               + folds
               + " folds for "
-              + groups
-              + " images");
+              + sources
+              + (sourceOf == null ? " images" : " sources"));
     }
-    int[] foldOf = assignFolds(groups, folds, seed);
+    int[] foldOfSource = assignFolds(sources, folds, seed);
+    int[] foldOf = new int[groups];
+    for (int g = 0; g < groups; g++) {
+      foldOf[g] = foldOfSource[source[g]];
+    }
     double[] out = new double[groups];
     Arrays.fill(out, Double.NEGATIVE_INFINITY);
     for (int f = 0; f < folds; f++) {

@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class CrossCalibrationTest {
@@ -31,6 +32,7 @@ class CrossCalibrationTest {
     double[] scores =
         CrossCalibration.scores(
             embedded(n),
+            null,
             null,
             5,
             42,
@@ -77,6 +79,7 @@ class CrossCalibrationTest {
         CrossCalibration.scores(
             embedded(group.length),
             group,
+            null,
             3,
             7,
             (subset, idx) -> {
@@ -103,16 +106,109 @@ class CrossCalibrationTest {
   }
 
   @Test
+  void aSourcesImagesStayInOneFoldSoNoneIsScoredAgainstASibling() throws Exception {
+    // 12 tiles cut from 4 strips (names as AITEX's), plus 2 images that match no strip
+    List<String> names = new ArrayList<>();
+    for (int strip = 1; strip <= 4; strip++) {
+      for (int x = 0; x < 3; x++) {
+        names.add(String.format("%04d_000_01_x%04d.jpg", strip, 538 + 256 * x));
+      }
+    }
+    names.add("odd-a.jpg");
+    names.add("odd-b.jpg");
+    int[] source = CalibrationGroups.of(names, Pattern.compile("^(.+)_x[0-9]+\\."));
+    assertThat(CalibrationGroups.count(source)).isEqualTo(6);
+    List<Set<Integer>> banks = new ArrayList<>();
+    int[] scoredTimes = new int[names.size()];
+    CrossCalibration.scores(
+        embedded(names.size()),
+        null,
+        source,
+        3,
+        11,
+        (subset, idx) -> {
+          banks.add(new HashSet<>(Arrays.stream(idx).boxed().toList()));
+          return null;
+        },
+        (bank, held) -> {
+          Set<Integer> members = banks.get(banks.size() - 1);
+          for (float v : held.patches()) {
+            int image = (int) v;
+            scoredTimes[image]++;
+            for (int other : members) {
+              // no image in the fold's bank shares the held-out image's strip
+              assertThat(source[other]).isNotEqualTo(source[image]);
+            }
+          }
+          return new double[held.images()];
+        },
+        Progress.NONE);
+    assertThat(scoredTimes).containsOnly(1);
+    // without the groups, some held-out tile would have a sibling in its bank (seed as above)
+    List<Set<Integer>> plain = new ArrayList<>();
+    boolean[] sibling = {false};
+    CrossCalibration.scores(
+        embedded(names.size()),
+        null,
+        null,
+        3,
+        11,
+        (subset, idx) -> {
+          plain.add(new HashSet<>(Arrays.stream(idx).boxed().toList()));
+          return null;
+        },
+        (bank, held) -> {
+          for (float v : held.patches()) {
+            for (int other : plain.get(plain.size() - 1)) {
+              sibling[0] |= source[other] == source[(int) v];
+            }
+          }
+          return new double[held.images()];
+        },
+        Progress.NONE);
+    assertThat(sibling[0]).isTrue();
+  }
+
+  @Test
+  void groupsComeFromTheFirstCapturingGroupOrTheWholeMatch() {
+    List<String> names =
+        List.of("kos01_Part0.jpg", "kos01_Part5.jpg", "kos02_Part0.jpg", "cast_ok_1.jpg");
+    assertThat(CalibrationGroups.of(names, Pattern.compile("^(kos[0-9]+)_")))
+        .containsExactly(0, 0, 1, 2);
+    assertThat(CalibrationGroups.of(names, Pattern.compile("kos[0-9]+")))
+        .containsExactly(0, 0, 1, 2);
+    // an optional group that took no part ("_a", "_b" match with it absent): each its own source
+    assertThat(
+            CalibrationGroups.of(
+                List.of("kos01_1.jpg", "_a.jpg", "_b.jpg", "kos01_2.jpg"),
+                Pattern.compile("^(kos[0-9]+)?_")))
+        .containsExactly(0, 1, 2, 0);
+    assertThatThrownBy(() -> CalibrationGroups.compile("(unclosed", "--calibration-groups"))
+        .hasMessageContaining("--calibration-groups is not a regular expression")
+        .hasMessageContaining("(unclosed");
+  }
+
+  @Test
+  void foldsMustNotOutnumberTheSources() {
+    int[] source = {0, 0, 1, 1};
+    assertThatThrownBy(
+            () ->
+                CrossCalibration.scores(
+                    embedded(4), null, source, 3, 1, (s, i) -> null, (b, h) -> null, Progress.NONE))
+        .hasMessageContaining("was 3 folds for 2 sources");
+  }
+
+  @Test
   void foldsMustBeBetweenTwoAndTheImageCount() {
     assertThatThrownBy(
             () ->
                 CrossCalibration.scores(
-                    embedded(3), null, 4, 1, (s, i) -> null, (b, h) -> null, Progress.NONE))
+                    embedded(3), null, null, 4, 1, (s, i) -> null, (b, h) -> null, Progress.NONE))
         .hasMessageContaining("2 <= folds <= images");
     assertThatThrownBy(
             () ->
                 CrossCalibration.scores(
-                    embedded(3), null, 1, 1, (s, i) -> null, (b, h) -> null, Progress.NONE))
+                    embedded(3), null, null, 1, 1, (s, i) -> null, (b, h) -> null, Progress.NONE))
         .hasMessageContaining("was 1 folds for 3 images");
   }
 }

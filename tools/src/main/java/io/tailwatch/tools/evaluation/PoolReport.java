@@ -30,6 +30,7 @@ public final class PoolReport {
       String recipe,
       double calibrationHoldout,
       int calibrationFolds,
+      String calibrationGroups,
       double falseAlarmRate,
       double wallSeconds,
       int threads) {}
@@ -56,6 +57,53 @@ public final class PoolReport {
     return t == null ? Double.NaN : t.recall().estimate();
   }
 
+  /**
+   * All classes' test images at their own fitted thresholds, counted together: a rate over every
+   * normal image, which a small class's 0 of 27 cannot show alone.
+   */
+  static java.util.Optional<String> pooledAtThreshold(List<ClassOutcome> outcomes, String method) {
+    int falseAlarms = 0;
+    int normals = 0;
+    int detected = 0;
+    int anomalous = 0;
+    for (ClassOutcome o : outcomes) {
+      if (!o.method().equals(method) || o.failed() || o.result().atThreshold() == null) {
+        continue;
+      }
+      EvaluationResult.AtThreshold t = o.result().atThreshold();
+      falseAlarms += t.falseAlarms();
+      normals += t.normals();
+      detected += t.detected();
+      anomalous += t.anomalous();
+    }
+    if (normals == 0) {
+      return java.util.Optional.empty();
+    }
+    Intervals.Interval fa = Intervals.proportion(falseAlarms, normals);
+    Intervals.Interval rec = anomalous == 0 ? null : Intervals.proportion(detected, anomalous);
+    return java.util.Optional.of(
+        String.format(
+            Locale.ROOT,
+            "%s, every class at its fitted threshold, counted together: false alarms %d/%d ="
+                + " %.2f%% [%.2f, %.2f]%s.",
+            method,
+            falseAlarms,
+            normals,
+            100 * fa.estimate(),
+            100 * fa.low(),
+            100 * fa.high(),
+            rec == null
+                ? ""
+                : String.format(
+                    Locale.ROOT,
+                    ", recall %d/%d = %.1f%% [%.1f, %.1f]",
+                    detected,
+                    anomalous,
+                    100 * rec.estimate(),
+                    100 * rec.low(),
+                    100 * rec.high())));
+  }
+
   public static String markdown(Setup setup, List<ClassOutcome> outcomes) {
     StringBuilder sb = new StringBuilder();
     sb.append("# Evaluation: ").append(setup.dataset()).append("\n\n");
@@ -64,9 +112,14 @@ public final class PoolReport {
             ? String.format(
                 Locale.ROOT,
                 "the bank is fitted on all of train/good; the threshold for a %.1f%% false-alarm"
-                    + " rate on %d-fold cross-fitted scores of those images",
+                    + " rate on %d-fold cross-fitted scores of those images%s",
                 100 * setup.falseAlarmRate(),
-                setup.calibrationFolds())
+                setup.calibrationFolds(),
+                setup.calibrationGroups() == null
+                    ? ""
+                    : " (images whose names share the match of `"
+                        + setup.calibrationGroups()
+                        + "` in one fold)")
             : String.format(
                 Locale.ROOT,
                 "the bank is fitted on train/good less a seeded %.0f%% held out to fit the"
@@ -105,7 +158,11 @@ public final class PoolReport {
     }
     sb.append(
         "\nPixel AUROC and AUPRO are means over the classes with masks; a mean is ± its 95%"
-            + " interval's half-width.\n\n");
+            + " interval's half-width.\n");
+    for (String m : setup.methods()) {
+      pooledAtThreshold(outcomes, m).ifPresent(line -> sb.append(line).append('\n'));
+    }
+    sb.append('\n');
     sb.append("## Per class\n\n");
     sb.append(
         "| class | method | train (held out) | test good / defective | image AUROC [95% CI] |"
@@ -180,6 +237,7 @@ public final class PoolReport {
     root.put("recipe", setup.recipe());
     root.put("calibrationHoldout", setup.calibrationHoldout());
     root.put("calibrationFolds", setup.calibrationFolds());
+    root.put("calibrationGroups", setup.calibrationGroups());
     root.put("falseAlarmRate", setup.falseAlarmRate());
     root.put("wallSeconds", setup.wallSeconds());
     root.put("threads", setup.threads());
@@ -217,6 +275,10 @@ public final class PoolReport {
     c.put("trainImages", r.trainImages());
     c.put("calibrationImages", r.calibrationImages());
     c.put("calibrationFolds", r.calibrationFolds());
+    if (r.calibrationScores() != null) {
+      // the scores the threshold was fitted on, so another threshold rule can be tried offline
+      c.put("calibrationScores", r.calibrationScores());
+    }
     c.put("bankSize", r.bankSize());
     c.put("backbone", r.backbone());
     c.put("provider", r.provider());
