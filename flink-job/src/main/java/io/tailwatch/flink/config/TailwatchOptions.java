@@ -411,7 +411,7 @@ public final class TailwatchOptions {
   public static final ConfigOption<String> STATISTICS_TARGET =
       ConfigOptions.key("statistics.target")
           .stringType()
-          .defaultValue("robust")
+          .defaultValue("quantile")
           .withDescription(
               "Target density p of the importance weights w = p/q: robust = N(median, (1.4826 MAD)^2) "
                   + "(ALGORITHMS.md §6), moment = N(mean, sd^2) of the line's recent scores (wider: up-weights a shoulder "
@@ -508,7 +508,7 @@ public final class TailwatchOptions {
   public static final ConfigOption<Double> BANK_UPDATE_WEIGHT_EXPONENT =
       ConfigOptions.key("bank-update.weight-exponent")
           .doubleType()
-          .defaultValue(1.0)
+          .defaultValue(3.0)
           .withDescription(
               "With gaussian weighting, the reservoir priority weight is w(s) to this power, in (0, 4]: "
                   + "above 1 prefers what the weight favours more strongly (1 = as ALGORITHMS.md section 6; the tempering "

@@ -225,14 +225,14 @@ class JobConfigTest {
         .isZero();
     assertThat(args("--statistics.target", "flat").adaptation().statistics().target())
         .isEqualTo(io.tailwatch.detector.stats.ScoreTarget.FLAT);
-    // §6 as written by default: the robust target keeps recurring faint defects out
-    // (docs/online-adaptation.md)
+    // by default the target that up-weights rare normal scores just below the threshold, tempered
+    // (docs/online-adaptation.md "Which target"); §6 as written stays one option away
     var defaults = args().adaptation();
     assertThat(defaults.statistics().target())
-        .isEqualTo(io.tailwatch.detector.stats.ScoreTarget.ROBUST);
-    assertThat(defaults.weightExponent()).isEqualTo(1.0);
-    assertThat(args("--statistics.target", "quantile").adaptation().statistics().target())
         .isEqualTo(io.tailwatch.detector.stats.ScoreTarget.QUANTILE);
+    assertThat(defaults.weightExponent()).isEqualTo(3.0);
+    assertThat(args("--statistics.target", "robust").adaptation().statistics().target())
+        .isEqualTo(io.tailwatch.detector.stats.ScoreTarget.ROBUST);
     assertThat(args().get(TailwatchOptions.BANK_UPDATE_RESOLUTION_QUANTILE)).isEqualTo(0.97);
     assertThat(defaults.perSource()).as("scopes per line x modality by default").isFalse();
     assertThat(args("--statistics.per-source", "true").adaptation().perSource()).isTrue();
