@@ -23,6 +23,8 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MeterView;
@@ -71,8 +73,19 @@ public final class DecisionOperator extends AbstractStreamOperator<FrameScore>
   private transient ListState<BankCandidate> reservoirState;
   private transient Metrics metrics;
 
-  /** Drift acceptances per line id (control records), applied to scopes as they are loaded. */
+  /**
+   * Drift acceptances per line id (control records), applied to scopes as they are loaded; in union
+   * operator state, since the control offsets are checkpointed and a record read before a restore
+   * is not read again.
+   */
   private transient Map<String, Long> driftAcceptances;
+
+  private transient ListState<Tuple2<String, Long>> acceptanceState;
+
+  /**
+   * Per scope: the time of the drift acceptance last applied, so a restore never applies it twice.
+   */
+  private transient ValueState<Long> acceptedState;
 
   public DecisionOperator(Adaptation adaptation) {
     this.adaptation = adaptation;
@@ -121,6 +134,21 @@ public final class DecisionOperator extends AbstractStreamOperator<FrameScore>
               .getState(
                   new ValueStateDescriptor<>(
                       "score-statistics", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+      acceptedState =
+          context
+              .getKeyedStateStore()
+              .getState(new ValueStateDescriptor<>("drift-accepted-at", Types.LONG));
+    }
+    acceptanceState =
+        context
+            .getOperatorStateStore()
+            .getUnionListState(
+                new ListStateDescriptor<>(
+                    "drift-acceptances", Types.TUPLE(Types.STRING, Types.LONG)));
+    if (context.isRestored()) {
+      for (Tuple2<String, Long> a : acceptanceState.get()) {
+        driftAcceptances.merge(a.f0, a.f1, Math::max);
+      }
     }
     reservoir =
         new WeightedReservoir<>(
@@ -276,6 +304,9 @@ public final class DecisionOperator extends AbstractStreamOperator<FrameScore>
       if (s.dirty) {
         setCurrentKey(s.key);
         statisticsState.update(s.stats.toBytes());
+        if (s.acceptedAt != Long.MIN_VALUE) {
+          acceptedState.update(s.acceptedAt);
+        }
         s.dirty = false;
       }
     }
@@ -290,6 +321,9 @@ public final class DecisionOperator extends AbstractStreamOperator<FrameScore>
       candidates.add(e.item());
     }
     reservoirState.update(candidates);
+    List<Tuple2<String, Long>> acceptances = new ArrayList<>();
+    driftAcceptances.forEach((line, at) -> acceptances.add(Tuple2.of(line, at)));
+    acceptanceState.update(acceptances);
   }
 
   @Override
@@ -327,10 +361,18 @@ public final class DecisionOperator extends AbstractStreamOperator<FrameScore>
             frame.frame.getLineId(),
             adaptation.perSource() ? frame.frame.getSourceId() : null,
             stats);
+    Long applied = acceptedState.value();
+    s.acceptedAt = applied == null ? Long.MIN_VALUE : applied;
     Long accepted = driftAcceptances.get(s.lineId);
-    if (accepted != null && bytes != null) {
-      s.acceptDrift(accepted);
-      LOG.warn("line {}: drift accepted, statistics of scope {} start again", s.lineId, key);
+    if (accepted != null && accepted > s.acceptedAt) {
+      if (bytes != null) {
+        s.acceptDrift(accepted);
+        LOG.warn("line {}: drift accepted, statistics of scope {} start again", s.lineId, key);
+      } else {
+        // a scope that starts after the acceptance has nothing to restart
+        s.acceptedAt = accepted;
+        s.dirty = true;
+      }
     }
     scopes.put(key, s);
     return s;

@@ -298,32 +298,44 @@ class AdaptiveScoringTest {
    * threshold stays; an operator's accept-drift record on the control input restarts its
    * statistics, which then learn the new look (up to the ceiling, 2 x the fixed 0.5).
    */
+  /** Drift after 20 of the last 20 frames at alpha 5%, bank updates off. */
+  static Adaptation driftAdaptation() {
+    return new Adaptation(
+        new OnlineScoreStatistics.Config(
+            2048,
+            1000,
+            0.05,
+            20,
+            0.1,
+            10,
+            8,
+            4,
+            io.tailwatch.detector.stats.ScoreTarget.ROBUST,
+            0.5,
+            2,
+            20,
+            0.3),
+        true,
+        1_000,
+        false,
+        true,
+        4,
+        1,
+        5_000);
+  }
+
+  static BankUpdate acceptDrift(String line, long at) {
+    return BankUpdate.newBuilder(announcement(Path.of("none"), ""))
+        .setBankVersion("accept-drift-" + line + "-" + at + "-op")
+        .setLineId(line)
+        .setCreatedAt(Instant.ofEpochMilli(at))
+        .setReason(Adaptation.ACCEPT_DRIFT)
+        .build();
+  }
+
   @Test
   void aDriftKeepsAlertingUntilAnOperatorAcceptsIt() throws Exception {
-    Adaptation adaptation =
-        new Adaptation(
-            new OnlineScoreStatistics.Config(
-                2048,
-                1000,
-                0.05,
-                20,
-                0.1,
-                10,
-                8,
-                4,
-                io.tailwatch.detector.stats.ScoreTarget.ROBUST,
-                0.5,
-                2,
-                20,
-                0.3),
-            true,
-            1_000,
-            false,
-            true,
-            4,
-            1,
-            5_000);
-    try (var h = withControl(adaptation)) {
+    try (var h = withControl(driftAdaptation())) {
       h.open();
       h.setProcessingTime(10);
       int i = 0;
@@ -349,14 +361,7 @@ class AdaptiveScoringTest {
       h.getSideOutput(DecisionOperator.STATISTICS).forEach(r -> stats.add(r.getValue()));
       assertThat(stats).anyMatch(ScoreStatistics::getDriftActive);
 
-      BankUpdate accept =
-          BankUpdate.newBuilder(announcement(Path.of("none"), ""))
-              .setBankVersion("accept-drift-line-1-2000-op")
-              .setLineId("line-1")
-              .setCreatedAt(Instant.ofEpochMilli(2_000))
-              .setReason(Adaptation.ACCEPT_DRIFT)
-              .build();
-      h.processControl(accept);
+      h.processControl(acceptDrift("line-1", 2_000));
       for (; i < 200; i++) {
         h.processElement(InferenceOperatorTest.frame(i, 195 + i % 10));
       }
@@ -371,6 +376,66 @@ class AdaptiveScoringTest {
       assertThat(out.subList(180, 200).stream().filter(FrameScore::getAnomalous).count())
           .isLessThanOrEqualTo(3);
       assertThat(out.get(199).getBankVersion()).as("no bank swap").isEqualTo("bank-1");
+    }
+  }
+
+  /**
+   * An acceptance read before a restore, for a line whose scope was not loaded then, still applies
+   * after it (the control offsets are checkpointed, the record is not read again), and only once: a
+   * later restore does not restart the statistics a second time.
+   */
+  @Test
+  void aDriftAcceptanceSurvivesARestoreAndAppliesOnce() throws Exception {
+    StagesHarness.Snapshot drifting;
+    int i = 0;
+    try (var h = withControl(driftAdaptation())) {
+      h.open();
+      h.setProcessingTime(10);
+      for (; i < 60; i++) {
+        h.processElement(InferenceOperatorTest.frame(i, 100 + i % 10));
+      }
+      for (; i < 120; i++) {
+        h.processElement(InferenceOperatorTest.frame(i, 195 + i % 10));
+      }
+      h.prepareSnapshotPreBarrier(1);
+      drifting = h.snapshot(1, 1_000);
+    }
+    StagesHarness.Snapshot accepted;
+    try (var h = withControl(driftAdaptation())) {
+      h.initializeState(drifting);
+      h.open();
+      // no frame of line-1 since the restore: its scope is not loaded when the record arrives
+      h.processControl(acceptDrift("line-1", 2_000));
+      h.prepareSnapshotPreBarrier(2);
+      accepted = h.snapshot(2, 2_000);
+    }
+    StagesHarness.Snapshot learned;
+    double learnedThreshold;
+    try (var h = withControl(driftAdaptation())) {
+      h.initializeState(accepted);
+      h.open();
+      h.setProcessingTime(3_000);
+      for (; i < 200; i++) {
+        h.processElement(InferenceOperatorTest.frame(i, 195 + i % 10));
+      }
+      h.prepareSnapshotPreBarrier(3);
+      List<FrameScore> out = h.extractOutputValues();
+      assertThat(out.get(0).getThreshold())
+          .as("the acceptance read before the restore restarts the statistics: warming up")
+          .isEqualTo(0.5);
+      learnedThreshold = out.get(out.size() - 1).getThreshold();
+      assertThat(learnedThreshold).as("the new look learned").isBetween(200 / 255.0, 1.0);
+      learned = h.snapshot(3, 3_000);
+    }
+    try (var h = withControl(driftAdaptation())) {
+      h.initializeState(learned);
+      h.open();
+      h.setProcessingTime(4_000);
+      h.processElement(InferenceOperatorTest.frame(i, 195 + i % 10));
+      h.prepareSnapshotPreBarrier(4);
+      assertThat(h.extractOutputValues().get(0).getThreshold())
+          .as("applied once: the next restore keeps the learned statistics")
+          .isCloseTo(learnedThreshold, org.assertj.core.data.Offset.offset(0.02));
     }
   }
 
