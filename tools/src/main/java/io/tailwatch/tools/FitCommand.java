@@ -10,6 +10,7 @@ import io.tailwatch.detector.image.ImageFiles;
 import io.tailwatch.detector.image.ImageSource;
 import io.tailwatch.detector.image.Preprocessing;
 import io.tailwatch.detector.knn.OnnxKnnScorer;
+import io.tailwatch.detector.scoring.CalibrationGroups;
 import io.tailwatch.detector.scoring.ScoreCalibration;
 import io.tailwatch.detector.tail.LongTailFitter;
 import java.nio.file.Files;
@@ -249,9 +250,8 @@ final class FitCommand implements Callable<Integer> {
     }
     if (groups != null) {
       int sourceCount =
-          io.tailwatch.detector.scoring.CalibrationGroups.count(
-              io.tailwatch.detector.scoring.CalibrationGroups.of(
-                  sources.stream().map(ImageSource::id).toList(), groups));
+          CalibrationGroups.count(
+              CalibrationGroups.of(sources.stream().map(ImageSource::id).toList(), groups));
       if (calibrationFolds > sourceCount) {
         throw new IllegalArgumentException(
             "--calibration-folds "

@@ -32,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 
 /**
@@ -77,7 +78,7 @@ public final class PatchCoreEvaluation {
   private final LongTailFitter.Options longTailOptions;
   private final Tiling tiling; // null: the whole frame resized
   private int calibrationFolds; // 0: calibrate on the hold-out run() is given
-  private java.util.regex.Pattern calibrationGroups; // null: every training image its own source
+  private Pattern calibrationGroups; // null: every training image its own source
   private final ImageDecoder decoder = new ImageDecoder();
 
   public PatchCoreEvaluation(
@@ -228,7 +229,7 @@ public final class PatchCoreEvaluation {
    * Cross-fitting keeps the training images whose names share {@code pattern}'s match in one fold
    * ({@link CalibrationGroups}); null: every image its own source.
    */
-  public PatchCoreEvaluation withCalibrationGroups(java.util.regex.Pattern pattern) {
+  public PatchCoreEvaluation withCalibrationGroups(Pattern pattern) {
     PatchCoreEvaluation e = copy(method, longTailOptions, tiling, calibrationFolds);
     e.calibrationGroups = pattern;
     return e;
