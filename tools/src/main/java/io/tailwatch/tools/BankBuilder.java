@@ -54,21 +54,6 @@ final class BankBuilder {
     }
   }
 
-  /**
-   * --calibration-groups: null when not given; else compiled, and only with --calibration-folds (a
-   * hold-out is drawn image by image).
-   */
-  static Pattern calibrationGroups(String regex, int folds) {
-    if (regex == null || regex.isEmpty()) {
-      return null;
-    }
-    if (folds == 0) {
-      throw new IllegalArgumentException(
-          "--calibration-groups needs --calibration-folds (it keeps a source's images in one fold)");
-    }
-    return CalibrationGroups.compile(regex, "--calibration-groups");
-  }
-
   /** A bank, and the long-tail report when SoftPatch or TailedCore built it. */
   private record Built(MemoryBank bank, LongTailFitter.Report longTail) {}
 

@@ -113,16 +113,7 @@ final class EvaluateCommand implements Callable<Integer> {
               + " fitted on every training image. 0 = --calibration-holdout. Default: ${DEFAULT-VALUE}.")
   int calibrationFolds;
 
-  @Option(
-      names = "--calibration-groups",
-      paramLabel = "REGEX",
-      description =
-          "With --calibration-folds: images whose file names give the same match of REGEX (its"
-              + " first group, else the whole match) stay in one fold, so an image is never scored"
-              + " against its siblings (tiles of one strip, photos of one part); a name that does"
-              + " not match is its own source. E.g. '^(.+)_x[0-9]+\\.' for tiles named"
-              + " <strip>_x<offset>.jpg. Default: none.")
-  String calibrationGroups;
+  @Mixin CalibrationGroupOptions calibrationGroups;
 
   @Option(
       names = "--index",
@@ -459,8 +450,7 @@ final class EvaluateCommand implements Callable<Integer> {
     backbone.validate();
     KnnPrecision.parse(knnPrecision);
     BankBuilder.validateCalibration(calibrationHoldout, calibrationFolds, falseAlarmRate);
-    java.util.regex.Pattern groups =
-        BankBuilder.calibrationGroups(calibrationGroups, calibrationFolds);
+    java.util.regex.Pattern groups = calibrationGroups.pattern(calibrationFolds);
     Tiling tiling = tilingOptions.tiling();
     List<LongTailFitter.Method> methodList =
         methods.stream().map(LongTailFitter.Method::parse).distinct().toList();

@@ -135,16 +135,7 @@ final class FitCommand implements Callable<Integer> {
               + " --calibration-holdout. Default: ${DEFAULT-VALUE}.")
   int calibrationFolds;
 
-  @Option(
-      names = "--calibration-groups",
-      paramLabel = "REGEX",
-      description =
-          "With --calibration-folds: images whose file names give the same match of REGEX (its"
-              + " first group, else the whole match) stay in one fold, so an image is never scored"
-              + " against its siblings (tiles of one strip, photos of one part); a name that does"
-              + " not match is its own source. E.g. '^(.+)_x[0-9]+\\.' for tiles named"
-              + " <strip>_x<offset>.jpg. Default: none.")
-  String calibrationGroups;
+  @Mixin CalibrationGroupOptions calibrationGroups;
 
   @Option(
       names = "--false-alarm-rate",
@@ -203,8 +194,7 @@ final class FitCommand implements Callable<Integer> {
         new PatchCoreFitter.Options(
             coreset, CoresetMethod.parse(coresetMethod), projectionDim, seed, batch, prep);
     BankBuilder.validateCalibration(calibrationHoldout, calibrationFolds, falseAlarmRate);
-    java.util.regex.Pattern groups =
-        BankBuilder.calibrationGroups(calibrationGroups, calibrationFolds);
+    java.util.regex.Pattern groups = calibrationGroups.pattern(calibrationFolds);
     BankBuilder.Ivf ivf = BankBuilder.Ivf.parse(index, ivfLists, ivfProbes);
     io.tailwatch.detector.image.Tiling tiling = tilingOptions.tiling();
     java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions;
