@@ -61,24 +61,10 @@ public final class CrossCalibration {
       Progress progress)
       throws Exception {
     int images = embedded.images();
-    int[] group = groupOf;
-    if (group == null) {
-      group = new int[images];
-      Arrays.setAll(group, i -> i);
-    }
-    if (group.length != images) {
-      throw new IllegalArgumentException(group.length + " group ids for " + images + " images");
-    }
-    int groups = Arrays.stream(group).max().orElse(-1) + 1;
-    int[] source = sourceOf;
-    if (source == null) {
-      source = new int[groups];
-      Arrays.setAll(source, i -> i);
-    }
-    if (source.length != groups) {
-      throw new IllegalArgumentException(source.length + " source ids for " + groups + " frames");
-    }
-    int sources = Arrays.stream(source).max().orElse(-1) + 1;
+    int[] group = ids(groupOf, images, "group", "images");
+    int groups = CalibrationGroups.count(group);
+    int[] source = ids(sourceOf, groups, "source", "frames");
+    int sources = CalibrationGroups.count(source);
     if (folds < 2 || folds > sources) {
       throw new IllegalArgumentException(
           "cross-fitted calibration needs 2 <= folds <= images"
@@ -113,6 +99,20 @@ public final class CrossCalibration {
       progress.update(f + 1, folds);
     }
     return out;
+  }
+
+  /** {@code given} checked to hold one id per item, or each item its own id when null. */
+  private static int[] ids(int[] given, int items, String what, String of) {
+    if (given == null) {
+      int[] own = new int[items];
+      Arrays.setAll(own, i -> i);
+      return own;
+    }
+    if (given.length != items) {
+      throw new IllegalArgumentException(
+          given.length + " " + what + " ids for " + items + " " + of);
+    }
+    return given;
   }
 
   /** Groups dealt round-robin into folds after a seeded shuffle: fold sizes differ by at most 1. */
