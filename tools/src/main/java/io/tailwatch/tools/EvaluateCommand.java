@@ -51,7 +51,7 @@ import picocli.CommandLine.Option;
       "magnetic-tile: fit on a seeded split of the normal images and test on the rest plus every",
       "defect; print and write image AUROC, pixel AUROC, PRO per defect type.",
       "<MVTec-layout folder>: the same per class (train/good -> bank, test/ -> metrics), every class",
-      "found below it; mean over classes with 95% intervals, markdown + JSON, ROC and score plots.",
+      "found below it; mean over classes with 95%% intervals, markdown + JSON, ROC and score plots.",
       "Both: false-alarm rate and recall at the threshold fitted on held-out training images.",
       "Exit code 3 when some class or method failed (its error is in the table; the rest ran).",
       "abu | hydice | <dir of .mat scenes>: per-scene pixel AUROC and AUPR of RX, the spectral bank and the",
