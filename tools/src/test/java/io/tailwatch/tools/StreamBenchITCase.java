@@ -45,6 +45,8 @@ class StreamBenchITCase {
             "64",
             "--saturation-frames",
             "120",
+            "--warm-up-frames",
+            "80",
             "--loads",
             "0.3",
             "--load-seconds",
@@ -59,6 +61,7 @@ class StreamBenchITCase {
     String table = Files.readString(out);
     assertThat(table)
         .contains("| bare detector, batch 4")
+        .contains("| job warm-up (first 80-frame backlog, not a measure)")
         .containsPattern("\\| job at saturation, 1 line\\(s\\) .*\\| [0-9.]+x \\|")
         .containsPattern("\\| job at saturation, 4 line\\(s\\) .*\\| [0-9.]+x \\|")
         .containsPattern("\\| 1 line\\(s\\) / 4 lines at saturation \\| \\| [0-9.]+x \\|")
