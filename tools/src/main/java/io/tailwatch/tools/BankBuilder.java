@@ -11,6 +11,7 @@ import io.tailwatch.detector.scoring.CalibrationGroups;
 import io.tailwatch.detector.scoring.Calibrator;
 import io.tailwatch.detector.scoring.CrossCalibration;
 import io.tailwatch.detector.scoring.DetectorOptions;
+import io.tailwatch.detector.scoring.ImageScoring;
 import io.tailwatch.detector.scoring.PatchCoreDetector;
 import io.tailwatch.detector.scoring.ScoreCalibration;
 import io.tailwatch.detector.scoring.TiledScoring;
@@ -144,6 +145,7 @@ final class BankBuilder {
         0,
         null,
         null,
+        1,
         falseAlarmRate,
         version,
         null);
@@ -183,6 +185,8 @@ final class BankBuilder {
    *     fold ({@link CalibrationGroups}); null: every frame its own source
    * @param tiling null: whole frames; else the bank is fitted on the frames' tiles, calibrated on
    *     tiled scores, and records the tiling for every scorer of it ({@link TiledScoring})
+   * @param imageTopK image score = mean of the k largest patch distances (1: the maximum); recorded
+   *     in the bank and used for its calibration ({@link ImageScoring})
    */
   static Result build(
       FeatureExtractor extractor,
@@ -195,6 +199,7 @@ final class BankBuilder {
       int calibrationFolds,
       Pattern calibrationGroups,
       Tiling tiling,
+      int imageTopK,
       double falseAlarmRate,
       String version,
       Ivf ivf)
@@ -217,7 +222,7 @@ final class BankBuilder {
     try (ProgressBar bar = new ProgressBar("coreset");
         ProgressBar copies = new ProgressBar("embed tail copies")) {
       Built built = bank(method, fitter, robust, embedded, train, version, copies, bar);
-      bank = built.bank();
+      bank = ImageScoring.record(built.bank(), imageTopK);
       longTail = built.longTail();
     }
     if (ivf != null) {
@@ -265,7 +270,11 @@ final class BankBuilder {
                 },
                 (foldBank, held) -> {
                   try (PatchCoreDetector d =
-                      new PatchCoreDetector(extractor, knn, foldBank, DetectorOptions.DEFAULT)) {
+                      new PatchCoreDetector(
+                          extractor,
+                          knn,
+                          ImageScoring.record(foldBank, imageTopK),
+                          DetectorOptions.DEFAULT)) {
                     return d.imageScores(
                         held.patches(), held.images(), held.positions(), held.dim());
                   }

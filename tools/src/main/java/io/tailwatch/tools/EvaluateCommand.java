@@ -115,6 +115,8 @@ final class EvaluateCommand implements Callable<Integer> {
 
   @Mixin CalibrationGroupOptions calibrationGroups;
 
+  @Mixin ImageScoreOptions imageScore;
+
   @Option(
       names = "--index",
       defaultValue = "exact",
@@ -452,6 +454,7 @@ final class EvaluateCommand implements Callable<Integer> {
     BankBuilder.validateCalibration(calibrationHoldout, calibrationFolds, falseAlarmRate);
     java.util.regex.Pattern groups = calibrationGroups.pattern(calibrationFolds);
     Tiling tiling = tilingOptions.tiling();
+    int imageTopK = imageScore.topK(); // fails before any image is read
     List<LongTailFitter.Method> methodList =
         methods.stream().map(LongTailFitter.Method::parse).distinct().toList();
     LongTailFitter.Options longTailOptions = longTail.options();
@@ -563,6 +566,7 @@ final class EvaluateCommand implements Callable<Integer> {
               .withTiling(tiling)
               .withCalibrationFolds(calibrationFolds)
               .withCalibrationGroups(groups)
+              .withImageTopK(imageTopK)
               .withIvf(ivf == null ? -1 : ivf.lists());
       if (ivf != null) {
         scoringKnn.ivfProbes(ivf.probes());

@@ -137,6 +137,8 @@ final class FitCommand implements Callable<Integer> {
 
   @Mixin CalibrationGroupOptions calibrationGroups;
 
+  @Mixin ImageScoreOptions imageScore;
+
   @Option(
       names = "--false-alarm-rate",
       defaultValue = "0.01",
@@ -197,6 +199,7 @@ final class FitCommand implements Callable<Integer> {
     java.util.regex.Pattern groups = calibrationGroups.pattern(calibrationFolds);
     BankBuilder.Ivf ivf = BankBuilder.Ivf.parse(index, ivfLists, ivfProbes);
     io.tailwatch.detector.image.Tiling tiling = tilingOptions.tiling();
+    imageScore.topK(); // fails before any image is read
     java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions;
     try {
       permissions = java.nio.file.attribute.PosixFilePermissions.fromString(fileMode);
@@ -280,6 +283,7 @@ final class FitCommand implements Callable<Integer> {
               calibrationFolds,
               groups,
               tiling,
+              imageScore.topK(),
               falseAlarmRate,
               version,
               ivf);

@@ -13,6 +13,7 @@ import io.tailwatch.detector.knn.OnnxKnnScorer;
 import io.tailwatch.detector.scoring.Detection;
 import io.tailwatch.detector.scoring.DetectorOptions;
 import io.tailwatch.detector.scoring.Heatmaps;
+import io.tailwatch.detector.scoring.ImageScoring;
 import io.tailwatch.detector.scoring.PatchCoreDetector;
 import io.tailwatch.detector.scoring.RegionBox;
 import io.tailwatch.detector.scoring.Regions;
@@ -135,12 +136,15 @@ final class ScoreCommand implements Callable<Integer> {
       err()
           .printf(
               Locale.ROOT,
-              "score: %d images%s against bank %s (%,d x %d) on %s; %s%n",
+              "score: %d images%s against bank %s (%,d x %d%s) on %s; %s%n",
               files.size(),
               TiledScoring.of(bank) == null ? "" : " in " + TiledScoring.of(bank),
               bank.header().bankVersion(),
               bank.count(),
               bank.dim(),
+              ImageScoring.topK(bank) == 1
+                  ? ""
+                  : ", image score the mean of the top " + ImageScoring.topK(bank) + " patches",
               extractor.provider(),
               threshold == null
                   ? "no threshold (the bank has no calibration and --threshold is not set)"

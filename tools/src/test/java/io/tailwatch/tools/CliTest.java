@@ -150,6 +150,8 @@ class CliTest {
                 "cpu",
                 "--tile-size",
                 "24",
+                "--image-top-k",
+                "3",
                 "--calibration-holdout",
                 "0.25"))
         .as(err.toString())
@@ -158,7 +160,8 @@ class CliTest {
     // 48 x 40 frames in 24-pixel tiles: x at 0, 24 and y at 0, 16 -> 4 tiles of 256 positions
     assertThat(loaded.header().params())
         .containsEntry("tile.size", 24)
-        .containsEntry("tile.stride", 24);
+        .containsEntry("tile.stride", 24)
+        .containsEntry("image.top-k", 3);
     assertThat(loaded.count()).isEqualTo(Math.round(9 * 4 * 256 * 0.2f));
     Path csv = dir.resolve("tiles.csv");
     assertThat(
@@ -176,7 +179,9 @@ class CliTest {
                 "cpu"))
         .as(err.toString())
         .isZero();
-    assertThat(err.toString()).contains("in tiles 24 px, stride 24");
+    assertThat(err.toString())
+        .contains("in tiles 24 px, stride 24")
+        .contains("image score the mean of the top 3 patches");
     List<String> lines = Files.readAllLines(csv);
     assertThat(lines).hasSize(7);
     double worstGood = 0;
@@ -591,6 +596,20 @@ class CliTest {
                 "feat_s8,feat_s16"))
         .isEqualTo(2);
     assertThat(err.toString()).contains("has no 4-D feature output 'feat_s8'");
+
+    assertThat(
+            run(
+                "fit",
+                "--images",
+                imgs.toString(),
+                "--out",
+                dir.resolve("b.twb").toString(),
+                "--backbone",
+                model.toString(),
+                "--image-top-k",
+                "0"))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("--image-top-k must be in [1, 64], was 0");
 
     Files.write(imgs.resolve("broken.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 0, 1});
     assertThat(

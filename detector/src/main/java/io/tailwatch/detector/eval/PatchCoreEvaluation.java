@@ -19,6 +19,7 @@ import io.tailwatch.detector.scoring.Calibrator;
 import io.tailwatch.detector.scoring.CrossCalibration;
 import io.tailwatch.detector.scoring.Detection;
 import io.tailwatch.detector.scoring.DetectorOptions;
+import io.tailwatch.detector.scoring.ImageScoring;
 import io.tailwatch.detector.scoring.PatchCoreDetector;
 import io.tailwatch.detector.scoring.ScoreCalibration;
 import io.tailwatch.detector.scoring.TiledScoring;
@@ -78,6 +79,7 @@ public final class PatchCoreEvaluation {
   private final LongTailFitter.Options longTailOptions;
   private final Tiling tiling; // null: the whole frame resized
   private int calibrationFolds; // 0: calibrate on the hold-out run() is given
+  private int imageTopK = 1; // ImageScoring: 1 = the largest patch distance
   private Pattern calibrationGroups; // null: every training image its own source
   private final ImageDecoder decoder = new ImageDecoder();
 
@@ -173,6 +175,21 @@ public final class PatchCoreEvaluation {
     e.calibrationFolds = folds;
     e.calibrationGroups = calibrationGroups;
     e.ivfLists = ivfLists;
+    e.imageTopK = imageTopK;
+    return e;
+  }
+
+  /**
+   * Image scores as the mean of the k largest patch distances ({@link ImageScoring}; 1: the
+   * maximum): every bank of the run (the class's and the cross-fitting folds') records k.
+   */
+  public PatchCoreEvaluation withImageTopK(int k) {
+    String problem = ImageScoring.topKProblem(k);
+    if (problem != null) {
+      throw new IllegalArgumentException("image top-k " + problem);
+    }
+    PatchCoreEvaluation e = copy(method, longTailOptions, tiling, calibrationFolds);
+    e.imageTopK = k;
     return e;
   }
 
@@ -206,11 +223,13 @@ public final class PatchCoreEvaluation {
       Progress copies,
       Progress coreset)
       throws Exception {
-    return switch (method) {
-      case PATCHCORE -> fitter.build(embedded, version, coreset);
-      case SOFTPATCH -> robust.softPatch(embedded, version, coreset).bank();
-      case TAILEDCORE -> robust.tailedCore(embedded, sources, version, copies, coreset).bank();
-    };
+    MemoryBank bank =
+        switch (method) {
+          case PATCHCORE -> fitter.build(embedded, version, coreset);
+          case SOFTPATCH -> robust.softPatch(embedded, version, coreset).bank();
+          case TAILEDCORE -> robust.tailedCore(embedded, sources, version, copies, coreset).bank();
+        };
+    return ImageScoring.record(bank, imageTopK);
   }
 
   /**
@@ -237,7 +256,9 @@ public final class PatchCoreEvaluation {
 
   /** The method's id, with the tiling when there is one ("patchcore-tile256/192"). */
   public String label() {
-    return method.id() + (tiling == null ? "" : "-tile" + tiling.tile() + "/" + tiling.stride());
+    return method.id()
+        + (tiling == null ? "" : "-tile" + tiling.tile() + "/" + tiling.stride())
+        + (imageTopK == 1 ? "" : "-top" + imageTopK);
   }
 
   private List<Detection> detect(PatchCoreDetector detector, List<FloatImage> frames)

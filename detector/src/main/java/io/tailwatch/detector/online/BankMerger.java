@@ -4,6 +4,7 @@ import io.tailwatch.detector.bank.BankHeader;
 import io.tailwatch.detector.bank.GreedyCoreset;
 import io.tailwatch.detector.bank.MemoryBank;
 import io.tailwatch.detector.bank.NearestCentres;
+import io.tailwatch.detector.scoring.ImageScoring;
 import io.tailwatch.detector.util.Progress;
 import java.time.Instant;
 import java.util.Arrays;
@@ -261,7 +262,9 @@ public final class BankMerger {
       count = maxSize;
     }
     BankHeader h = bank.header();
-    Map<String, Object> params = new LinkedHashMap<>();
+    // how frames are scored (tiling, image top-k) stays: the inherited threshold was fitted that
+    // way
+    Map<String, Object> params = new LinkedHashMap<>(ImageScoring.inherited(h.params()));
     params.put("parent", h.bankVersion());
     params.put("parentMethod", h.method());
     params.put("added", added);

@@ -25,6 +25,7 @@ public final class PatchCoreDetector implements AutoCloseable {
   private final DetectorOptions options;
   private Preprocessing preprocessing;
   private OnnxKnnScorer.Index index;
+  private int imageTopK; // the bank's (ImageScoring): its threshold was calibrated that way
 
   public PatchCoreDetector(
       FeatureExtractor extractor, OnnxKnnScorer knn, MemoryBank bank, DetectorOptions options)
@@ -46,10 +47,17 @@ public final class PatchCoreDetector implements AutoCloseable {
               + " px inputs, the backbone takes "
               + extractor.inputSize());
     }
+    int topK;
+    try {
+      topK = ImageScoring.topK(bank);
+    } catch (IllegalArgumentException e) {
+      throw new BankFormatException(e.getMessage());
+    }
     OnnxKnnScorer.Index next = knn.index(bank);
     OnnxKnnScorer.Index old = index;
     index = next;
     preprocessing = p;
+    imageTopK = topK;
     if (old != null) {
       old.close();
     }
@@ -84,8 +92,9 @@ public final class PatchCoreDetector implements AutoCloseable {
   /**
    * Image scores of images whose patch vectors are already embedded ({@code images x positions x
    * dim}, as {@code PatchCoreFitter.embed} lays them out), exactly as {@link #detect} scores them:
-   * the largest (SoftPatch-weighted) patch distance, reweighted if enabled. Cross-fitted
-   * calibration scores held-out folds this way without running the backbone again.
+   * the largest (SoftPatch-weighted) patch distance, or the mean of the bank's top k ({@link
+   * ImageScoring}), reweighted if enabled. Cross-fitted calibration scores held-out folds this way
+   * without running the backbone again.
    */
   public double[] imageScores(float[] patches, int images, int positions, int dim)
       throws OrtException {
@@ -124,7 +133,7 @@ public final class PatchCoreDetector implements AutoCloseable {
         arg = j;
       }
     }
-    double score = d[arg];
+    double score = imageTopK == 1 ? d[arg] : ImageScoring.topKMean(d, base, positions, imageTopK);
     if (options.reweight()) {
       score *=
           Reweighting.weight(

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tailwatch.detector.bank.BankHeader;
 import io.tailwatch.detector.bank.MemoryBank;
+import io.tailwatch.detector.image.Tiling;
+import io.tailwatch.detector.scoring.ImageScoring;
+import io.tailwatch.detector.scoring.TiledScoring;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -33,6 +36,21 @@ class BankMergerTest {
     float dx = c[2 * i] - x;
     float dy = c[2 * i + 1] - y;
     return dx * dx + dy * dy;
+  }
+
+  @Test
+  void aMergedBankIsScoredAsItsParentWas() {
+    // a tiled, top-k bank updated online: without its tiling the job would score whole frames
+    // against tile patches, without k compute other scores than its threshold was fitted on
+    MemoryBank parent =
+        ImageScoring.record(TiledScoring.record(bank(0, 0, 1, 0, 0, 1), new Tiling(256, 192)), 5);
+    float[] c = {10, 10};
+    BankMerger.Result r =
+        BankMerger.merge(parent, c, new float[] {200}, 1, 1, 100, 0, "v2", Map.of(), 1);
+    assertThat(r.added()).isEqualTo(1);
+    assertThat(TiledScoring.of(r.bank())).isEqualTo(new Tiling(256, 192));
+    assertThat(ImageScoring.topK(r.bank())).isEqualTo(5);
+    assertThat(r.bank().header().params()).containsEntry("parent", "v1");
   }
 
   @Test

@@ -82,11 +82,11 @@ class PatchCoreDetectorTest {
         defects[i] = defect ? new int[] {8 + r.nextInt(40), 8 + r.nextInt(40)} : null;
         test.add(texture(r, defect ? defects[i][0] : -1, defect ? defects[i][1] : -1));
       }
+      boolean[] labels = new boolean[20];
       try (PatchCoreDetector detector =
           new PatchCoreDetector(extractor, knn, bank, DetectorOptions.DEFAULT)) {
         List<Detection> out = detector.detect(test);
         double[] scores = out.stream().mapToDouble(Detection::score).toArray();
-        boolean[] labels = new boolean[20];
         for (int i = 0; i < 20; i++) {
           labels[i] = defects[i] != null;
         }
@@ -134,6 +134,34 @@ class PatchCoreDetectorTest {
           assertThat(rw.imageScores(e.patches(), e.images(), e.positions(), e.dim())[1])
               .isCloseTo(reweighted.score(), within(1e-4));
         }
+
+        // a bank fitted for top-k image scores is scored that way, also after a round trip
+        ImageScoring.record(bank, 5).write(dir.resolve("top5.twb"));
+        MemoryBank top5 = MemoryBank.load(dir.resolve("top5.twb"));
+        try (PatchCoreDetector topK =
+            new PatchCoreDetector(extractor, knn, top5, DetectorOptions.DEFAULT)) {
+          List<Detection> byTopK = topK.detect(test);
+          double[] topKScores = new double[20];
+          for (int i = 0; i < 20; i++) {
+            Detection d = byTopK.get(i);
+            float[] sorted = d.patchScores().clone();
+            java.util.Arrays.sort(sorted);
+            double mean = 0;
+            for (int j = 1; j <= 5; j++) {
+              mean += sorted[sorted.length - j] / 5.0;
+            }
+            assertThat(d.score()).as("image %d", i).isCloseTo(mean, within(1e-4));
+            assertThat(d.score()).isLessThan(out.get(i).score());
+            topKScores[i] = d.score();
+          }
+          assertThat(BinaryScores.of(topKScores, labels).auroc()).isEqualTo(1.0);
+          assertThat(topK.imageScores(e.patches(), e.images(), e.positions(), e.dim())[3])
+              .isCloseTo(byTopK.get(3).score(), within(1e-4));
+        }
+        MemoryBank badTopK =
+            bank.withParams(java.util.Map.of(ImageScoring.TOP_K, ImageScoring.MAX_TOP_K + 1));
+        assertThatThrownBy(() -> detector.swapBank(badTopK))
+            .hasMessageContaining("image.top-k must be in [1, 64], was 65");
 
         MemoryBank foreign = MemoryBank.of(TestBanks.header(32), new float[32], 1);
         assertThatThrownBy(() -> detector.swapBank(foreign))
