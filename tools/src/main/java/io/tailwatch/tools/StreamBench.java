@@ -306,7 +306,11 @@ final class StreamBench implements Callable<Integer> {
               warmUpFrames,
               warmUp,
               warmUp / bare.detectorFps()));
+      // the machine's speed drifts over minutes (shared hosts): each backlog is compared with bare
+      // runs measured just before and just after it, while the job idles between backlogs
+      double[] bareAround = new double[lines.length + 1];
       for (int li = 0; li < lines.length; li++) {
+        bareAround[li] = bareFps(model, spec, bench, precision);
         // the next backlog, sent faster than the job drains it
         try (FrameProducer producer = new FrameProducer(servers, frames)) {
           for (long end = sent + saturationFrames; sent < end; sent++) {
@@ -319,12 +323,23 @@ final class StreamBench implements Callable<Integer> {
         if (li == 0) {
           saturation = perLines[0];
         }
-        double ratio = perLines[li] / bare.detectorFps();
+      }
+      bareAround[lines.length] = bareFps(model, spec, bench, precision);
+      for (int li = 0; li < lines.length; li++) {
+        double around = (bareAround[li] + bareAround[li + 1]) / 2;
+        double ratio = perLines[li] / around;
         md.append(
             String.format(
                 Locale.ROOT,
-                "| job at saturation, %d line(s) (%,d-frame backlog drained) | %.1f | %.2fx | "
-                    + ">= 0.95x: %s |%n",
+                "| bare detector while the job idles, before / after the next backlog | %.1f / %.1f"
+                    + " | | |%n",
+                bareAround[li],
+                bareAround[li + 1]));
+        md.append(
+            String.format(
+                Locale.ROOT,
+                "| job at saturation, %d line(s) (%,d-frame backlog drained), against those two |"
+                    + " %.1f | %.2fx | >= 0.95x: %s |%n",
                 lines[li],
                 saturationFrames,
                 perLines[li],
@@ -405,18 +420,15 @@ final class StreamBench implements Callable<Integer> {
     }
     // the bare detector again, now that the job and the broker are gone: the machine's own drift
     // between the two bare runs says how far to trust the ratios above
-    try (var extractor = backbone.openExtractor(model, spec);
-        OnnxKnnScorer knn = OnnxKnnScorer.open(backbone.provider(), backbone.threads, precision)) {
-      DetectorBenchmark.Row after = bench.on(extractor).measure(knn, batch, 2);
-      md.append(
-          String.format(
-              Locale.ROOT,
-              "%nBare detector after the job: %.1f frames/s (%.2fx the run before it); the job's"
-                  + " saturation against their mean: %s.%n",
-              after.detectorFps(),
-              after.detectorFps() / bare.detectorFps(),
-              ratiosAgainst((bare.detectorFps() + after.detectorFps()) / 2)));
-    }
+    double after = bareFps(model, spec, bench, precision);
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "%nBare detector after the job: %.1f frames/s (%.2fx the run before it); the job's"
+                + " saturation against their mean: %s.%n",
+            after,
+            after / bare.detectorFps(),
+            ratiosAgainst((bare.detectorFps() + after) / 2)));
     BenchCommand.printAndWrite(md.toString(), out);
     return 0;
   }
@@ -512,6 +524,22 @@ final class StreamBench implements Callable<Integer> {
               String.format(Locale.ROOT, "%d line(s) %.2fx", lines[li], measured[li] / bareFps));
     }
     return sb.toString();
+  }
+
+  /**
+   * The bare detector's frames/s on the benchmark's bank and frames, in sessions of its own (opened
+   * and closed here, so they hold no threads while the job runs).
+   */
+  private double bareFps(
+      io.tailwatch.detector.features.BackboneModel model,
+      io.tailwatch.detector.features.PatchEmbeddingSpec spec,
+      DetectorBenchmark bench,
+      KnnPrecision precision)
+      throws Exception {
+    try (var extractor = backbone.openExtractor(model, spec);
+        OnnxKnnScorer knn = OnnxKnnScorer.open(backbone.provider(), backbone.threads, precision)) {
+      return bench.on(extractor).measure(knn, batch, 2).detectorFps();
+    }
   }
 
   /** Saturation frames/s per --lines count, as measured. */

@@ -62,6 +62,9 @@ class StreamBenchITCase {
     assertThat(table)
         .contains("| bare detector, batch 4")
         .contains("| job warm-up (first 80-frame backlog, not a measure)")
+        .containsPattern(
+            "\\| bare detector while the job idles, before / after the next backlog \\| [0-9.]+ /"
+                + " [0-9.]+ \\|")
         .containsPattern("\\| job at saturation, 1 line\\(s\\) .*\\| [0-9.]+x \\|")
         .containsPattern("\\| job at saturation, 4 line\\(s\\) .*\\| [0-9.]+x \\|")
         .containsPattern("\\| 1 line\\(s\\) / 4 lines at saturation \\| \\| [0-9.]+x \\|")
