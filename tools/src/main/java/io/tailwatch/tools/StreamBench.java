@@ -315,10 +315,9 @@ final class StreamBench implements Callable<Integer> {
               warmUpFrames,
               warmUp,
               warmUp / bare.detectorFps()));
-      // the machine's speed drifts over minutes (shared hosts, measured 12-60 frames/s for the same
-      // bare run within one bench): each backlog is compared with bare runs measured just before
-      // and
-      // just after it while the job idles, repeated, and the median ratio reported
+      // the machine's speed drifts over minutes (shared hosts: 12-60 frames/s for the same bare run
+      // within one bench), so each backlog is compared with bare runs measured just before and just
+      // after it while the job idles, repeated, and the median ratio is reported
       double bareBefore = bareFps(model, spec, bench, precision);
       for (int li = 0; li < lines.length; li++) {
         double[] rates = new double[repeats];
