@@ -133,6 +133,7 @@ final class ScoreCommand implements Callable<Integer> {
         OnnxKnnScorer knn =
             OnnxKnnScorer.open(backbone.provider(), backbone.threads).ivfProbes(ivfProbes);
         PatchCoreDetector detector = new PatchCoreDetector(extractor, knn, bank, options)) {
+      int topK = ImageScoring.topK(bank);
       err()
           .printf(
               Locale.ROOT,
@@ -142,9 +143,7 @@ final class ScoreCommand implements Callable<Integer> {
               bank.header().bankVersion(),
               bank.count(),
               bank.dim(),
-              ImageScoring.topK(bank) == 1
-                  ? ""
-                  : ", image score the mean of the top " + ImageScoring.topK(bank) + " patches",
+              topK == 1 ? "" : ", image score the mean of the top " + topK + " patches",
               extractor.provider(),
               threshold == null
                   ? "no threshold (the bank has no calibration and --threshold is not set)"

@@ -262,8 +262,7 @@ public final class BankMerger {
       count = maxSize;
     }
     BankHeader h = bank.header();
-    // how frames are scored (tiling, image top-k) stays: the inherited threshold was fitted that
-    // way
+    // how frames are scored (tiling, image top-k) stays: the inherited threshold assumes it
     Map<String, Object> params = new LinkedHashMap<>(ImageScoring.inherited(h.params()));
     params.put("parent", h.bankVersion());
     params.put("parentMethod", h.method());
