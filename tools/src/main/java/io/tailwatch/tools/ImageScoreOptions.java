@@ -16,10 +16,6 @@ final class ImageScoreOptions {
 
   /** k, checked: a bad value fails naming the option. */
   int topK() {
-    String problem = ImageScoring.topKProblem(topK);
-    if (problem != null) {
-      throw new IllegalArgumentException("--image-top-k " + problem);
-    }
-    return topK;
+    return ImageScoring.requireTopK(topK, "--image-top-k");
   }
 }

@@ -184,12 +184,8 @@ public final class PatchCoreEvaluation {
    * maximum): every bank of the run (the class's and the cross-fitting folds') records k.
    */
   public PatchCoreEvaluation withImageTopK(int k) {
-    String problem = ImageScoring.topKProblem(k);
-    if (problem != null) {
-      throw new IllegalArgumentException("image top-k " + problem);
-    }
     PatchCoreEvaluation e = copy(method, longTailOptions, tiling, calibrationFolds);
-    e.imageTopK = k;
+    e.imageTopK = ImageScoring.requireTopK(k, "image top-k");
     return e;
   }
 

@@ -21,9 +21,15 @@ public final class ImageScoring {
 
   private ImageScoring() {}
 
-  /** A bad k, or null. */
-  public static String topKProblem(int k) {
-    return k >= 1 && k <= MAX_TOP_K ? null : "must be in [1, " + MAX_TOP_K + "], was " + k;
+  /**
+   * k, or an IllegalArgumentException naming {@code what} (an option, a bank's param) and the
+   * limit.
+   */
+  public static int requireTopK(int k, String what) {
+    if (k < 1 || k > MAX_TOP_K) {
+      throw new IllegalArgumentException(what + " must be in [1, " + MAX_TOP_K + "], was " + k);
+    }
+    return k;
   }
 
   /** The k a bank's image scores are computed with (1: the maximum, for banks without it). */
@@ -32,22 +38,12 @@ public final class ImageScoring {
     if (p == null || !(p.get(TOP_K) instanceof Number n)) {
       return 1;
     }
-    int k = n.intValue();
-    String problem = topKProblem(k);
-    if (problem != null) {
-      throw new IllegalArgumentException(
-          "bank " + bank.header().bankVersion() + ": " + TOP_K + " " + problem);
-    }
-    return k;
+    return requireTopK(n.intValue(), "bank " + bank.header().bankVersion() + ": " + TOP_K);
   }
 
   /** The bank with k recorded (1: unchanged, the maximum is what a bank without it means). */
   public static MemoryBank record(MemoryBank bank, int k) {
-    String problem = topKProblem(k);
-    if (problem != null) {
-      throw new IllegalArgumentException("image top-k " + problem);
-    }
-    if (k == 1) {
+    if (requireTopK(k, "image top-k") == 1) {
       return bank;
     }
     Map<String, Object> p =
