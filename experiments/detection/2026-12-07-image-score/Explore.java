@@ -14,7 +14,9 @@ import javax.imageio.ImageIO;
 
 /** Scratch: MT variants; dumps alternative image-score aggregations. */
 public class Explore {
-  static String[] NAMES = {"max", "top3", "top10", "mapmax", "top1%", "max3x3", "top5", "lse4", "lse2", "lse8", "top20", "lse16"};
+  static final String[] NAMES = {
+    "max", "top3", "top10", "mapmax", "top1%", "max3x3", "top5", "lse4", "lse2", "lse8", "top20", "lse16"
+  };
   public static void main(String[] a) throws Exception {
     String backbone = a[0];
     List<String> layers = List.of(a[1].split(","));
@@ -27,7 +29,7 @@ public class Explore {
     MagneticTile.Split split = MagneticTile.split(MagneticTile.resolveRoot(data), 0.8, seed);
     List<LabeledImage> train = new ArrayList<>(split.train());
     if (!aug.equals("none")) {
-      Path dir = Path.of("/tmp/mt/aug-" + aug + "-" + seed);
+      Path dir = Path.of(System.getProperty("java.io.tmpdir"), "tailwatch-mt-aug-" + aug + "-" + seed);
       Files.createDirectories(dir);
       for (LabeledImage li : split.train()) {
         BufferedImage img = ImageIO.read(li.image().toFile());
@@ -40,19 +42,13 @@ public class Explore {
       }
     }
     BackboneModel model = BackboneModel.load(models.resolve(backbone));
-    PatchEmbeddingSpec d = PatchEmbeddingSpec.defaults(model.layers(layers));
-    int target = Math.min(128, new PatchEmbeddingSpec(d.layers(), nb, 0, 1).stackedDim());
-    PatchEmbeddingSpec spec = new PatchEmbeddingSpec(d.layers(), nb, 0, target);
-    Preprocessing pre = new Preprocessing(224, 0, Preprocessing.IMAGENET_MEAN, Preprocessing.IMAGENET_STD);
-    PatchCoreFitter.Options fit = new PatchCoreFitter.Options(coreset, CoresetMethod.parse("approximate"), 128, 42, 16, pre);
-    DetectorOptions det = new DetectorOptions(false, Reweighting.DEFAULT_NEIGHBOURS, 4.0);
+    PatchEmbeddingSpec spec = spec(model, layers, nb);
     List<LabeledImage> test = split.test();
     int n = test.size();
     double[][] agg = new double[NAMES.length][n];
-    String[] names = NAMES;
     try (FeatureExtractor ex = FeatureExtractor.open(model, spec, ExecutionProvider.CPU, 0, ComputePrecision.FP32);
         OnnxKnnScorer knn = OnnxKnnScorer.open(ExecutionProvider.CPU, 0)) {
-      PatchCoreEvaluation ev = new PatchCoreEvaluation(ex, ex, knn, knn, fit, det);
+      PatchCoreEvaluation ev = evaluation(ex, knn, coreset);
       Map<Path, Integer> at = new HashMap<>();
       for (int i = 0; i < n; i++) at.put(test.get(i).image(), i);
       EvaluationResult r = ev.run("mt", train, List.of(), 0.01, test, new PatchCoreEvaluation.Listener() {
@@ -64,8 +60,8 @@ public class Explore {
       boolean[] lab = new boolean[n];
       for (int i = 0; i < n; i++) lab[i] = test.get(i).anomalous();
       StringBuilder sb = new StringBuilder(String.join(" ", a) + " |");
-      for (int k = 0; k < names.length; k++) {
-        sb.append(String.format(Locale.ROOT, " %s %.4f", names[k], auroc(agg[k], lab)));
+      for (int k = 0; k < NAMES.length; k++) {
+        sb.append(String.format(Locale.ROOT, " %s %.4f", NAMES[k], auroc(agg[k], lab)));
       }
       for (String type : test.stream().filter(LabeledImage::anomalous).map(LabeledImage::type).distinct().toList()) {
         List<Integer> idx = new ArrayList<>();
@@ -75,46 +71,78 @@ public class Explore {
         sb.append(String.format(Locale.ROOT, " | %s %.4f", type, auroc(sc, lb)));
       }
       System.out.println(sb);
-      Files.writeString(Path.of("/tmp/mt/results.txt"), sb + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
   }
 
+  /** The evaluate command's patch embedding: per-channel pooling, at most 128 dimensions. */
+  static PatchEmbeddingSpec spec(BackboneModel model, List<String> layers, int neighbourhood) {
+    PatchEmbeddingSpec d = PatchEmbeddingSpec.defaults(model.layers(layers));
+    int target = Math.min(128, new PatchEmbeddingSpec(d.layers(), neighbourhood, 0, 1).stackedDim());
+    return new PatchEmbeddingSpec(d.layers(), neighbourhood, 0, target);
+  }
+
+  /** evaluate's defaults: 224 px, approximate greedy coreset, seed 42, batch 16, no reweighting. */
+  static PatchCoreEvaluation evaluation(FeatureExtractor ex, OnnxKnnScorer knn, double coreset) {
+    Preprocessing pre = new Preprocessing(224, 0, Preprocessing.IMAGENET_MEAN, Preprocessing.IMAGENET_STD);
+    PatchCoreFitter.Options fit =
+        new PatchCoreFitter.Options(coreset, CoresetMethod.APPROXIMATE, 128, 42, 16, pre);
+    DetectorOptions det = new DetectorOptions(false, Reweighting.DEFAULT_NEIGHBOURS, 4.0);
+    return new PatchCoreEvaluation(ex, ex, knn, knn, fit, det);
+  }
+
+  /** Every NAMES aggregate of one test image's patch distances, into column i. */
   static void aggregate(double[][] agg, int i, Detection dd) {
-          
-          float[] p = dd.patchScores().clone();
-          float[] s = p.clone(); Arrays.sort(s);
-          int m = s.length;
-          agg[0][i] = s[m - 1];
-          agg[1][i] = (s[m-1] + s[m-2] + s[m-3]) / 3;
-          double t = 0; for (int k = 1; k <= 10; k++) t += s[m-k]; agg[2][i] = t / 10;
-          float mx = -1e30f; for (float v : dd.map()) mx = Math.max(mx, v); agg[3][i] = mx;
-          int k1 = Math.max(1, m / 100); t = 0; for (int k = 1; k <= k1; k++) t += s[m-k]; agg[4][i] = t / k1;
-          int gh = dd.gridHeight(), gw = dd.gridWidth(); double best = -1;
-          for (int y = 0; y < gh; y++) for (int x = 0; x < gw; x++) {
-            double acc = 0; int c = 0;
-            for (int dy = -1; dy <= 1; dy++) for (int dx = -1; dx <= 1; dx++) {
-              int yy = y + dy, xx = x + dx; if (yy < 0 || xx < 0 || yy >= gh || xx >= gw) continue;
-              acc += p[yy * gw + xx]; c++; }
-            best = Math.max(best, acc / c); }
-          agg[5][i] = best;
-          t = 0; for (int k = 1; k <= 5; k++) t += s[m-k]; agg[6][i] = t / 5;
-          t = 0; for (int k = 1; k <= 20; k++) t += s[m-k]; agg[10][i] = t / 20;
-          agg[8][i] = lse(p, s[m-1], 2); agg[9][i] = lse(p, s[m-1], 8); agg[11][i] = lse(p, s[m-1], 16);
-          double lse = 0; double sm = s[m-1]; for (float v : p) lse += Math.exp((v - sm) * 4 / Math.max(1e-6, sm)); agg[7][i] = sm + Math.log(lse) * sm / 4;
-        
+    float[] p = dd.patchScores();
+    int m = p.length;
+    double max = ImageScoring.topKMean(p, 0, m, 1);
+    agg[0][i] = max;
+    agg[1][i] = ImageScoring.topKMean(p, 0, m, 3);
+    agg[2][i] = ImageScoring.topKMean(p, 0, m, 10);
+    float mapMax = Float.NEGATIVE_INFINITY;
+    for (float v : dd.map()) {
+      mapMax = Math.max(mapMax, v);
+    }
+    agg[3][i] = mapMax;
+    agg[4][i] = ImageScoring.topKMean(p, 0, m, Math.max(1, m / 100));
+    agg[5][i] = max3x3(p, dd.gridHeight(), dd.gridWidth());
+    agg[6][i] = ImageScoring.topKMean(p, 0, m, 5);
+    agg[7][i] = lse(p, max, 4);
+    agg[8][i] = lse(p, max, 2);
+    agg[9][i] = lse(p, max, 8);
+    agg[10][i] = ImageScoring.topKMean(p, 0, m, 20);
+    agg[11][i] = lse(p, max, 16);
   }
 
-  static double lse(float[] p, double sm, double beta) {
-    double acc = 0; for (float v : p) acc += Math.exp((v - sm) * beta / Math.max(1e-6, sm));
-    return sm + Math.log(acc) * sm / beta;
+  /** The largest mean of a 3x3 window (clipped at the borders) of the patch-distance grid. */
+  static double max3x3(float[] p, int gh, int gw) {
+    double best = Double.NEGATIVE_INFINITY;
+    for (int y = 0; y < gh; y++) {
+      for (int x = 0; x < gw; x++) {
+        double acc = 0;
+        int c = 0;
+        for (int yy = Math.max(0, y - 1); yy <= Math.min(gh - 1, y + 1); yy++) {
+          for (int xx = Math.max(0, x - 1); xx <= Math.min(gw - 1, x + 1); xx++) {
+            acc += p[yy * gw + xx];
+            c++;
+          }
+        }
+        best = Math.max(best, acc / c);
+      }
+    }
+    return best;
   }
 
-  static double auroc(double[] s, boolean[] lab) {
-    long pos = 0, neg = 0; double wins = 0;
-    for (int i = 0; i < s.length; i++) for (int j = 0; j < s.length; j++)
-      if (lab[i] && !lab[j]) { wins += s[i] > s[j] ? 1 : s[i] == s[j] ? 0.5 : 0; }
-    for (boolean b : lab) if (b) pos++; else neg++;
-    return wins / (pos * neg);
+  /** A soft maximum: max + (max / beta) ln sum exp(beta (d - max) / max). */
+  static double lse(float[] p, double max, double beta) {
+    double acc = 0;
+    for (float v : p) {
+      acc += Math.exp((v - max) * beta / Math.max(1e-6, max));
+    }
+    return max + Math.log(acc) * max / beta;
+  }
+
+  static double auroc(double[] scores, boolean[] labels) {
+    return BinaryScores.of(scores, labels).auroc();
   }
 
   static BufferedImage transform(BufferedImage src, String op) {

@@ -19,18 +19,13 @@ public class Pool {
     Path root = Path.of(a[4]);
     Path models = Path.of(System.getenv("TAILWATCH_MODEL_DIR"));
     BackboneModel model = BackboneModel.load(models.resolve(backbone));
-    PatchEmbeddingSpec d = PatchEmbeddingSpec.defaults(model.layers(layers));
-    int target = Math.min(128, new PatchEmbeddingSpec(d.layers(), nb, 0, 1).stackedDim());
-    PatchEmbeddingSpec spec = new PatchEmbeddingSpec(d.layers(), nb, 0, target);
-    Preprocessing pre = new Preprocessing(224, 0, Preprocessing.IMAGENET_MEAN, Preprocessing.IMAGENET_STD);
-    PatchCoreFitter.Options fit = new PatchCoreFitter.Options(coreset, CoresetMethod.parse("approximate"), 128, 42, 16, pre);
-    DetectorOptions det = new DetectorOptions(false, Reweighting.DEFAULT_NEIGHBOURS, 4.0);
+    PatchEmbeddingSpec spec = Explore.spec(model, layers, nb);
     String[] names = Explore.NAMES;
     double[] sums = new double[names.length];
     int classes = 0;
     try (FeatureExtractor ex = FeatureExtractor.open(model, spec, ExecutionProvider.CPU, 0, ComputePrecision.FP32);
         OnnxKnnScorer knn = OnnxKnnScorer.open(ExecutionProvider.CPU, 0)) {
-      PatchCoreEvaluation ev = new PatchCoreEvaluation(ex, ex, knn, knn, fit, det);
+      PatchCoreEvaluation ev = Explore.evaluation(ex, knn, coreset);
       for (Path dir : MvtecLayout.findClasses(root)) {
         String name = MvtecLayout.name(root, dir);
         if (a.length > 5 && !name.matches(a[5])) continue;
@@ -60,6 +55,5 @@ public class Pool {
     StringBuilder sb = new StringBuilder(String.join(" ", a) + " | MEAN over " + classes);
     for (int k = 0; k < names.length; k++) sb.append(String.format(Locale.ROOT, " %s %.4f", names[k], sums[k] / classes));
     System.out.println(sb);
-    Files.writeString(Path.of("/tmp/mt/results.txt"), sb + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
   }
 }
